@@ -1,0 +1,145 @@
+"""The two inputs every view is built from: what the API says, and what a node's kernel says.
+
+Both are plain data. API objects stay the raw JSON dicts the API (or `kubectl get -o json`)
+returned, so nothing is lost to a typed model and snapshots need no conversion. Node state
+keeps the text and JSON that standard tools print; parsers in this package read them on demand.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any, Iterable, Mapping
+
+Obj = dict[str, Any]
+
+_EMPTY: Mapping[str, Any] = MappingProxyType({})
+
+
+def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
+    """Walk nested dicts/lists by keys and indexes; any missing or wrongly typed step gives `default`.
+
+    API objects from snapshots or hostile clusters may lack fields or carry the wrong type;
+    every reader goes through this so a malformed object degrades to "unknown", not a crash.
+    """
+    cur = obj
+    for step in path:
+        if isinstance(step, int):
+            if not isinstance(cur, list) or not -len(cur) <= step < len(cur):
+                return default
+            cur = cur[step]
+        else:
+            if not isinstance(cur, dict) or step not in cur:
+                return default
+            cur = cur[step]
+    return default if cur is None else cur
+
+
+def dig_list(obj: Any, *path: str | int) -> list[Any]:
+    """Like `dig`, but always a list (a scalar or dict in a list's place counts as absent)."""
+    value = dig(obj, *path)
+    return value if isinstance(value, list) else []
+
+
+def dig_dict(obj: Any, *path: str | int) -> dict[str, Any]:
+    value = dig(obj, *path)
+    return value if isinstance(value, dict) else {}
+
+
+def dig_str(obj: Any, *path: str | int, default: str = "") -> str:
+    value = dig(obj, *path)
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return default
+
+
+def name_of(obj: Obj) -> str:
+    return dig_str(obj, "metadata", "name")
+
+
+def namespace_of(obj: Obj) -> str:
+    return dig_str(obj, "metadata", "namespace")
+
+
+def key_of(obj: Obj) -> str:
+    """`ns/name` for namespaced objects, `name` for cluster-scoped ones."""
+    ns = namespace_of(obj)
+    return f"{ns}/{name_of(obj)}" if ns else name_of(obj)
+
+
+@dataclass(frozen=True)
+class ClusterState:
+    """Every API object the explorer knows, by kind (`Service`, `EndpointSlice`, `Pod`, ...).
+
+    `forbidden` maps a kind to the reason it could not be read (RBAC), so panes that need it can
+    say so instead of showing an empty list. `stale_since` is set while the API is unreachable.
+    """
+
+    objects: Mapping[str, tuple[Obj, ...]] = field(default_factory=lambda: _EMPTY)
+    forbidden: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    stale_since: float | None = None
+    namespace: str | None = None  # None: all namespaces
+
+    @classmethod
+    def from_objects(cls, items: Iterable[Obj], **kw: Any) -> ClusterState:
+        by_kind: dict[str, list[Obj]] = {}
+        for obj in items:
+            kind = obj.get("kind") if isinstance(obj, dict) else None
+            if isinstance(kind, str) and kind:
+                by_kind.setdefault(kind, []).append(obj)
+        return cls(objects=MappingProxyType({k: tuple(v) for k, v in by_kind.items()}), **kw)
+
+    def of(self, kind: str) -> tuple[Obj, ...]:
+        return self.objects.get(kind, ())
+
+    def in_namespace(self, kind: str, namespace: str | None = None) -> tuple[Obj, ...]:
+        ns = self.namespace if namespace is None else namespace
+        items = self.of(kind)
+        if not ns:
+            return items
+        return tuple(o for o in items if namespace_of(o) == ns)
+
+    def get(self, kind: str, namespace: str, name: str) -> Obj | None:
+        for obj in self.of(kind):
+            if name_of(obj) == name and namespace_of(obj) == namespace:
+                return obj
+        return None
+
+    def configmap(self, namespace: str, name: str) -> dict[str, str]:
+        """The `data` of a ConfigMap, or {} when absent (string values only)."""
+        cm = self.get("ConfigMap", namespace, name)
+        data = dig_dict(cm, "data")
+        return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+@dataclass(frozen=True)
+class NodeState:
+    """What one node's kernel and files said, as the standard tools print it.
+
+    Every field is optional: a snapshot may carry only some files, and a probe may fail to read
+    some parts. `errors` holds what went wrong, in words, for the panes to show.
+    """
+
+    node: str = ""
+    links: tuple[Obj, ...] = ()  # `ip -j link` shape
+    addresses: tuple[Obj, ...] = ()  # `ip -j addr` shape (links with addr_info)
+    routes: tuple[Obj, ...] = ()  # `ip -j route show table all` shape
+    rules: tuple[Obj, ...] = ()  # `ip -j rule` shape
+    neighbours: tuple[Obj, ...] = ()  # `ip -j neigh` shape
+    iptables: Mapping[str, str] = field(default_factory=lambda: _EMPTY)  # backend -> iptables-save -c text
+    ip6tables: Mapping[str, str] = field(default_factory=lambda: _EMPTY)
+    nft_ruleset: Mapping[str, Any] | None = None  # `nft -j list ruleset`
+    ipvsadm: str | None = None  # `ipvsadm -Ln` text
+    cilium_services: tuple[Obj, ...] | None = None  # `cilium-dbg service list -o json`
+    conntrack: tuple[Obj, ...] = ()  # {"proto","orig_src","orig_dst","orig_dport","reply_src","reply_sport",...}
+    resolv_conf: str | None = None
+    hostname: str = ""
+    source: str = ""  # "probe", "snapshot:<path>", ...
+    captured_at: float | None = None
+    errors: tuple[str, ...] = ()
+
+    @property
+    def has_kernel_state(self) -> bool:
+        return bool(self.links or self.addresses or self.routes or self.iptables or self.nft_ruleset)

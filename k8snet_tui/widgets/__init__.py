@@ -1,0 +1,1 @@
+"""k8snet_tui.widgets"""

@@ -1,0 +1,12 @@
+//go:build tools
+
+// Package tools names the Kubernetes commands the test cluster builds, so that
+// 'go mod tidy' keeps their dependencies in go.sum.
+package tools
+
+import (
+	_ "k8s.io/kubernetes/cmd/kube-apiserver"
+	_ "k8s.io/kubernetes/cmd/kube-controller-manager"
+	_ "k8s.io/kubernetes/cmd/kube-proxy"
+	_ "k8s.io/kubernetes/cmd/kube-scheduler"
+)
