@@ -1,0 +1,107 @@
+"""The up-to-date picture of the cluster that watchers write and the UI reads.
+
+Writers (one thread per kind) apply list results and watch events under a lock; readers get an
+immutable `ClusterState`, rebuilt only when something changed since the last one. Objects are
+keyed by uid (falling back to namespace/name), so a re-list replaces a kind exactly: nothing
+lost, duplicated or left behind as a ghost.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from types import MappingProxyType
+from typing import Any, Iterable
+
+from k8snet_tui.domain.model import ClusterState, Obj, dig_str
+
+
+def object_key(obj: Obj) -> str:
+    uid = dig_str(obj, "metadata", "uid")
+    if uid:
+        return uid
+    return f"{dig_str(obj, 'metadata', 'namespace')}/{dig_str(obj, 'metadata', 'name')}"
+
+
+class Store:
+    def __init__(self, namespace: str | None = None) -> None:
+        self._lock = threading.Lock()
+        self._by_kind: dict[str, dict[str, Obj]] = {}
+        self._forbidden: dict[str, str] = {}
+        self._stale: dict[str, float] = {}
+        self._version = 0
+        self._cached: tuple[int, ClusterState] | None = None
+        self.namespace = namespace
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def replace_kind(self, kind: str, items: Iterable[Obj]) -> None:
+        fresh = {object_key(o): o for o in items}
+        with self._lock:
+            self._by_kind[kind] = fresh
+            self._forbidden.pop(kind, None)
+            self._stale.pop(kind, None)
+            self._version += 1
+
+    def apply(self, kind: str, event_type: str, obj: Obj) -> None:
+        key = object_key(obj)
+        with self._lock:
+            bucket = self._by_kind.setdefault(kind, {})
+            if event_type == "DELETED":
+                bucket.pop(key, None)
+            else:
+                bucket[key] = obj
+            self._version += 1
+
+    def apply_many(self, kind: str, events: Iterable[tuple[str, Obj]]) -> None:
+        with self._lock:
+            bucket = self._by_kind.setdefault(kind, {})
+            for event_type, obj in events:
+                key = object_key(obj)
+                if event_type == "DELETED":
+                    bucket.pop(key, None)
+                else:
+                    bucket[key] = obj
+            self._version += 1
+
+    def mark_forbidden(self, kind: str, reason: str) -> None:
+        with self._lock:
+            if self._forbidden.get(kind) != reason:
+                self._forbidden[kind] = reason
+                self._version += 1
+
+    def mark_stale(self, kind: str, since: float | None = None) -> None:
+        with self._lock:
+            if kind not in self._stale:
+                self._stale[kind] = since if since is not None else time.time()
+                self._version += 1
+
+    def mark_fresh(self, kind: str) -> None:
+        with self._lock:
+            if self._stale.pop(kind, None) is not None:
+                self._version += 1
+
+    def count(self, kind: str) -> int:
+        with self._lock:
+            return len(self._by_kind.get(kind, {}))
+
+    def snapshot(self) -> ClusterState:
+        with self._lock:
+            if self._cached and self._cached[0] == self._version:
+                return self._cached[1]
+            objects = MappingProxyType({k: tuple(v.values()) for k, v in self._by_kind.items()})
+            state = ClusterState(
+                objects=objects,
+                forbidden=MappingProxyType(dict(self._forbidden)),
+                stale_since=min(self._stale.values()) if self._stale else None,
+                namespace=self.namespace,
+            )
+            self._cached = (self._version, state)
+            return state
+
+    def dump(self) -> dict[str, Any]:
+        """Every object by kind, for tests that compare the store with the API object by object."""
+        with self._lock:
+            return {k: dict(v) for k, v in self._by_kind.items()}

@@ -1,0 +1,69 @@
+"""The API kinds the explorer reads, where they live, and which panes need them.
+
+One table drives the live watchers, `k8snet capture`, and the "forbidden: list pods" marks on
+panes. Optional kinds (CRDs such as Emissary's or Cilium's) are simply absent when the cluster
+does not serve them.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Kind:
+    kind: str
+    group: str  # "" for the core group
+    version: str
+    plural: str
+    namespaced: bool = True
+    optional: bool = False  # a CRD or a newer API that may not be served
+    panes: tuple[str, ...] = ()
+
+    @property
+    def api_version(self) -> str:
+        return f"{self.group}/{self.version}" if self.group else self.version
+
+    def path(self, namespace: str | None = None) -> str:
+        root = f"/apis/{self.group}/{self.version}" if self.group else f"/api/{self.version}"
+        if self.namespaced and namespace:
+            return f"{root}/namespaces/{namespace}/{self.plural}"
+        return f"{root}/{self.plural}"
+
+
+KINDS: tuple[Kind, ...] = (
+    Kind("Node", "", "v1", "nodes", namespaced=False, panes=("host", "pods", "services", "ingress")),
+    Kind("Namespace", "", "v1", "namespaces", namespaced=False, panes=("dns",)),
+    Kind("Pod", "", "v1", "pods", panes=("pods", "services", "dns", "ingress")),
+    Kind("Service", "", "v1", "services", panes=("services", "dns", "ingress")),
+    Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", panes=("services", "dns", "ingress")),
+    Kind("ConfigMap", "", "v1", "configmaps", panes=("pods", "services", "dns")),
+    Kind("DaemonSet", "apps", "v1", "daemonsets", panes=("pods",)),
+    Kind("StatefulSet", "apps", "v1", "statefulsets", panes=("dns",)),
+    Kind("Ingress", "networking.k8s.io", "v1", "ingresses", panes=("ingress",)),
+    Kind("IngressClass", "networking.k8s.io", "v1", "ingressclasses", namespaced=False, panes=("ingress",)),
+    Kind("ServiceCIDR", "networking.k8s.io", "v1", "servicecidrs", namespaced=False, optional=True,
+         panes=("services",)),
+    Kind("Gateway", "gateway.networking.k8s.io", "v1", "gateways", optional=True, panes=("ingress",)),
+    Kind("HTTPRoute", "gateway.networking.k8s.io", "v1", "httproutes", optional=True, panes=("ingress",)),
+    Kind("Mapping", "getambassador.io", "v3alpha1", "mappings", optional=True, panes=("ingress",)),
+    Kind("Listener", "getambassador.io", "v3alpha1", "listeners", optional=True, panes=("ingress",)),
+    Kind("Host", "getambassador.io", "v3alpha1", "hosts", optional=True, panes=("ingress",)),
+    Kind("CiliumNode", "cilium.io", "v2", "ciliumnodes", namespaced=False, optional=True, panes=("pods",)),
+)
+
+BY_NAME = {k.kind: k for k in KINDS}
+
+# ConfigMaps that describe the network; `k8snet capture` keeps only these (others may hold secrets
+# by mistake, and are none of our business).
+NETWORK_CONFIGMAPS = frozenset(
+    {"cilium-config", "coredns", "kube-proxy", "kubelet-config", "kubeadm-config"}
+)
+
+# apiVersion/kind a typed List's items lack (`ServiceList` items carry neither): from the list's kind.
+LIST_KINDS = {f"{k.kind}List": k for k in KINDS}
+
+
+def panes_needing(kind: str) -> tuple[str, ...]:
+    k = BY_NAME.get(kind)
+    return k.panes if k else ()

@@ -1,0 +1,192 @@
+"""The live cluster: raw JSON list and watch over the kubernetes client's HTTP plumbing.
+
+Only the client's configuration loading (kubeconfig merging, exec credential plugins, TLS) and
+its connection pool are used. Responses are read as bytes and decoded with `json`: building the
+client's typed models costs seconds on big lists (kubernetes-client/python#1921), and the rest
+of the app works on plain dicts anyway. `kubernetes` is imported on first use, never at start-up.
+"""
+
+from __future__ import annotations
+
+import json
+import threading
+from typing import Any, Iterator
+
+from k8snet_tui.errors import KubeconfigError
+from k8snet_tui.sources.kinds import Kind
+from k8snet_tui.sources.kubeconfig import KubeconfigChoice
+from k8snet_tui.sources.ports import ApiFailure, ListPage, WatchEvent
+
+CONNECT_TIMEOUT = 5.0
+LIST_READ_TIMEOUT = 30.0
+# A watch is asked to end server-side after `timeout_seconds`; the client gives up a little later,
+# so a silently dead connection (a cut network, a stopped apiserver) is noticed, never waited on forever.
+WATCH_GRACE = 15.0
+
+
+class LiveApi:
+    """A `ClusterSource` over one kubeconfig context (or the in-cluster service account)."""
+
+    def __init__(self, choice: KubeconfigChoice, context: str = "") -> None:
+        self.choice = choice
+        self.context = context
+        self._lock = threading.Lock()
+        self._api: Any = None
+        self.requests = 0  # counted for benchmarks and the hardening tests
+
+    # -- client --------------------------------------------------------------------------------
+
+    def _client(self) -> Any:
+        with self._lock:
+            if self._api is None:
+                self._api = self._build_client()
+            return self._api
+
+    def reset(self) -> None:
+        """Drop the client so the next request reloads credentials (e.g. after a 401)."""
+        with self._lock:
+            self._api = None
+
+    def _build_client(self) -> Any:
+        import os
+
+        from kubernetes import client, config
+        from kubernetes.config.config_exception import ConfigException
+
+        cfg = client.Configuration()
+        try:
+            if self.choice.in_cluster:
+                config.load_incluster_config(client_configuration=cfg)
+            else:
+                config.load_kube_config(
+                    config_file=os.pathsep.join(self.choice.paths),
+                    context=self.context or None,
+                    client_configuration=cfg,
+                    persist_config=False,
+                )
+        except ConfigException as exc:
+            # Exec credential plugins report their stderr through this message.
+            raise KubeconfigError(f"cannot use {self.choice.why}: {exc}",
+                                  hint="check the context's credentials; run the same kubectl command to compare") from None
+        # Retries are ours (backoff with jitter in the watchers), not urllib3's silent ones.
+        cfg.retries = 0
+        return client.ApiClient(cfg)
+
+    @property
+    def server(self) -> str:
+        try:
+            return str(self._client().configuration.host)
+        except KubeconfigError:
+            return ""
+
+    # -- requests ------------------------------------------------------------------------------
+
+    def _get(self, path: str, query: list[tuple[str, str]], timeout: tuple[float, float]) -> Any:
+        api = self._client()
+        try:
+            method, url, headers, _body, _post = api.param_serialize(
+                "GET", path, query_params=query, header_params={"Accept": "application/json"},
+                auth_settings=["BearerToken"],
+            )
+            self.requests += 1
+            return api.call_api(method, url, header_params=headers, _request_timeout=timeout)
+        except KubeconfigError:
+            raise
+        except Exception as exc:  # urllib3 and ssl errors: the cluster could not be reached
+            if getattr(exc, "status", None):
+                raise ApiFailure(int(exc.status), str(getattr(exc, "reason", "")), _body_message(getattr(exc, "body", b""))) from None
+            raise ApiFailure(0, "unreachable", _transport_message(exc)) from None
+
+    def list_page(self, kind: Kind, namespace: str | None, *, limit: int = 500,
+                  continue_token: str = "") -> ListPage:
+        query = [("limit", str(limit))]
+        if continue_token:
+            query.append(("continue", continue_token))
+        resp = self._get(kind.path(namespace), query, (CONNECT_TIMEOUT, LIST_READ_TIMEOUT))
+        data = _read_all(resp)
+        if resp.status >= 400:
+            raise ApiFailure(resp.status, str(resp.reason or ""), _body_message(data))
+        try:
+            doc = json.loads(data)
+        except ValueError:
+            raise ApiFailure(resp.status, "bad response", f"list of {kind.plural} was not JSON") from None
+        items = doc.get("items") if isinstance(doc, dict) else None
+        meta = doc.get("metadata") if isinstance(doc, dict) else None
+        meta = meta if isinstance(meta, dict) else {}
+        out = []
+        for item in items if isinstance(items, list) else []:
+            if isinstance(item, dict):
+                item.setdefault("kind", kind.kind)
+                item.setdefault("apiVersion", kind.api_version)
+                out.append(item)
+        return ListPage(out, str(meta.get("resourceVersion") or ""), str(meta.get("continue") or ""))
+
+    def watch(self, kind: Kind, namespace: str | None, *, resource_version: str,
+              timeout_seconds: int = 300) -> Iterator[WatchEvent]:
+        query = [("watch", "true"), ("allowWatchBookmarks", "true"),
+                 ("resourceVersion", resource_version), ("timeoutSeconds", str(timeout_seconds))]
+        resp = self._get(kind.path(namespace), query, (CONNECT_TIMEOUT, timeout_seconds + WATCH_GRACE))
+        if resp.status >= 400:
+            raise ApiFailure(resp.status, str(resp.reason or ""), _body_message(_read_all(resp)))
+        # The request is made here, eagerly, so a caller knows the watch was accepted before
+        # the first event arrives; the events are read lazily.
+        return self._events(kind, resp.response)
+
+    @staticmethod
+    def _events(kind: Kind, raw: Any) -> Iterator[WatchEvent]:
+        try:
+            for line in _lines(raw):
+                try:
+                    doc = json.loads(line)
+                except ValueError:
+                    continue
+                if not isinstance(doc, dict) or not isinstance(doc.get("object"), dict):
+                    continue
+                obj = doc["object"]
+                if doc.get("type") in ("ADDED", "MODIFIED", "DELETED"):
+                    obj.setdefault("kind", kind.kind)
+                    obj.setdefault("apiVersion", kind.api_version)
+                yield WatchEvent(str(doc.get("type") or ""), obj)
+        except ApiFailure:
+            raise
+        except Exception as exc:  # a read timeout or a reset connection ends the watch
+            raise ApiFailure(0, "watch interrupted", _transport_message(exc)) from None
+        finally:
+            raw.release_conn()
+
+
+def _read_all(resp: Any) -> bytes:
+    try:
+        return resp.read() or b""
+    except Exception as exc:
+        raise ApiFailure(0, "unreachable", _transport_message(exc)) from None
+
+
+def _lines(raw: Any) -> Iterator[bytes]:
+    pending = b""
+    for chunk in raw.stream(64 * 1024, decode_content=True):
+        pending += chunk
+        while b"\n" in pending:
+            line, pending = pending.split(b"\n", 1)
+            if line.strip():
+                yield line
+    if pending.strip():
+        yield pending
+
+
+def _body_message(body: Any) -> str:
+    if isinstance(body, (bytes, bytearray)):
+        body = body.decode("utf-8", "replace")
+    try:
+        doc = json.loads(body)
+        if isinstance(doc, dict) and isinstance(doc.get("message"), str):
+            return doc["message"]
+    except (TypeError, ValueError):
+        pass
+    return str(body)[:300]
+
+
+def _transport_message(exc: BaseException) -> str:
+    # urllib3 wraps the interesting part (connection refused, timed out) a few levels down.
+    reason = getattr(exc, "reason", None)
+    return str(reason or exc)[:300]
