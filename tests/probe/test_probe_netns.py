@@ -6,10 +6,12 @@ Each test builds its namespace from nothing, runs `python -m k8snet_tui.probe` i
 
 from __future__ import annotations
 
+import json
+import os
 import re
-import socket
+import shutil
+import subprocess
 import sys
-import time
 
 import pytest
 
@@ -250,8 +252,6 @@ def test_output_cap_truncates_and_says_so(netns):
         "import json; from k8snet_tui.probe.collect import Probe;"
         "print(json.dumps(Probe(output_cap=300).collect()))"
     )
-    import json
-
     doc = json.loads(out)
     assert len(doc["iptables"]["legacy"].encode()) == 300
     assert "iptables-legacy-save -c" in doc["limits"]["truncated"]
@@ -267,8 +267,6 @@ def test_missing_tools_become_errors_not_crashes(netns, tmp_path):
         "import json; from k8snet_tui.probe.collect import Probe;"
         f"print(json.dumps(Probe(tool_path={str(tmp_path)!r}).collect()))"
     )
-    import json
-
     doc = json.loads(out)
     assert doc["links"] == [] and doc["routes"] == []
     assert doc["iptables"] == {} and doc["nft_ruleset"] is None
@@ -283,10 +281,6 @@ def test_missing_tools_become_errors_not_crashes(netns, tmp_path):
 
 
 def test_not_root_exits_2_and_says_what_to_run(tmp_path):
-    import os
-    import shutil
-    import subprocess
-
     if os.geteuid() != 0 or shutil.which("setpriv") is None:
         pytest.skip("needs root and setpriv to drop privileges")
     proc = subprocess.run(
