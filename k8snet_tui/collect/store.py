@@ -83,6 +83,12 @@ class Store:
             if self._stale.pop(kind, None) is not None:
                 self._version += 1
 
+    def set_namespace(self, namespace: str | None) -> None:
+        """Narrow what snapshots show (panes filter by it); the objects kept are unchanged."""
+        with self._lock:
+            self.namespace = namespace
+            self._version += 1
+
     def count(self, kind: str) -> int:
         with self._lock:
             return len(self._by_kind.get(kind, {}))

@@ -143,3 +143,25 @@ class NodeState:
     @property
     def has_kernel_state(self) -> bool:
         return bool(self.links or self.addresses or self.routes or self.iptables or self.nft_ruleset)
+
+
+@dataclass(frozen=True)
+class Observed:
+    """Everything one view is built from: the API picture, the nodes' kernels, the cloud facts.
+
+    `local_node` names the node the explorer runs on (or the snapshot was captured on); node
+    panes show that one unless the user picks another.
+    """
+
+    cluster: ClusterState = field(default_factory=ClusterState)
+    nodes: Mapping[str, NodeState] = field(default_factory=lambda: _EMPTY)
+    local_node: str = ""
+    cloud: Mapping[str, Any] | None = None
+    mode: str = "snapshot"  # "live" or "snapshot"
+
+    @property
+    def local(self) -> NodeState:
+        node = self.nodes.get(self.local_node)
+        if node is not None:
+            return node
+        return NodeState(node=self.local_node, errors=("no node state was read for this node",))

@@ -1,0 +1,348 @@
+"""The composition root: `make_app(settings, session)` builds the Textual app.
+
+The app owns no data logic. It asks the session for an `Observed`, hands it to the visible
+pane, and runs the session's background work (API watchers, node polls) in thread workers
+whose results come back as a version number it checks once a second, so a burst of events
+becomes one repaint.
+"""
+
+from __future__ import annotations
+
+import os
+import time
+from functools import partial
+from pathlib import Path
+from typing import Any, Iterable
+
+from textual import work
+from textual.app import App, ComposeResult, SystemCommand
+from textual.binding import Binding
+from textual.screen import Screen
+from textual.theme import Theme
+from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.worker import get_current_worker
+
+from k8snet_tui import __version__
+from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.config import Settings
+from k8snet_tui.domain.model import Observed, name_of
+from k8snet_tui.errors import K8snetError
+from k8snet_tui.screens import PANE_CLASSES
+from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker
+from k8snet_tui.widgets.safe import data_text
+from k8snet_tui.widgets.status_bar import StatusBar
+
+Session = LiveSession | SnapshotSession
+
+HIGH_CONTRAST = Theme(
+    name="k8snet-high-contrast",
+    primary="#ffff00",
+    secondary="#00ffff",
+    accent="#ff00ff",
+    foreground="#ffffff",
+    background="#000000",
+    surface="#000000",
+    panel="#1a1a1a",
+    warning="#ffff00",
+    error="#ff5555",
+    success="#00ff00",
+    dark=True,
+)
+THEMES = {"default": "textual-dark", "high-contrast": HIGH_CONTRAST.name, "ansi": "textual-ansi"}
+DEFAULT_PANE = "services"
+
+GLOBAL_HELP = [
+    ("1-6", "Internet, Host/VPC, Pod network, Services, DNS, Ingress"),
+    (":", "command line: svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q"),
+    ("/", "filter the current list"),
+    ("enter / esc", "drill in / back"),
+    ("n", "pick a namespace"),
+    ("e", "explain drawer on/off"),
+    ("z", "zoom the pane (for projectors)"),
+    ("ctrl+s", "save the view as text and SVG"),
+    ("ctrl+p", "command palette"),
+    ("?", "this help"),
+    ("q", "quit"),
+]
+
+
+class K8snetApp(App[int]):
+    TITLE = "k8snet"
+    CSS_PATH = "styles/app.tcss"
+    ENABLE_COMMAND_PALETTE = True
+
+    BINDINGS = [
+        Binding("1", "show_pane('internet')", "Internet", id="pane.internet"),
+        Binding("2", "show_pane('host')", "Host", id="pane.host"),
+        Binding("3", "show_pane('pods')", "Pods", id="pane.pods"),
+        Binding("4", "show_pane('services')", "Services", id="pane.services"),
+        Binding("5", "show_pane('dns')", "DNS", id="pane.dns"),
+        Binding("6", "show_pane('ingress')", "Ingress", id="pane.ingress"),
+        Binding("colon", "command_line", "Cmd", id="app.command"),
+        Binding("slash", "filter", "Filter", id="view.filter"),
+        Binding("question_mark", "help", "Help", id="app.help"),
+        Binding("n", "namespace", "Namespace", id="app.namespace", show=False),
+        Binding("e", "explain", "Explain", id="view.explain"),
+        Binding("z", "zoom", "Zoom", id="view.zoom", show=False),
+        Binding("ctrl+s", "save_view", "Save", id="app.save_view", show=False),
+        Binding("escape", "back", "Back", id="view.back", show=False),
+        Binding("q", "quit", "Quit", id="app.quit"),
+    ]
+
+    def __init__(self, settings: Settings, session: Session, *, start_pane: str = DEFAULT_PANE,
+                 save_dir: str | None = None) -> None:
+        super().__init__()
+        self.settings = settings
+        self.session = session
+        self.start_pane = start_pane
+        self.save_dir = Path(save_dir or os.environ.get("K8SNET_SAVE_DIR") or ".")
+        self._seen_version = -1
+        self._panes: dict[str, Pane] = {}
+        self._zoomed = False
+        self.observed: Observed = session.observed()
+
+    # -- layout --------------------------------------------------------------------------------
+
+    def compose(self) -> ComposeResult:
+        yield StatusBar(id="status")
+        banner = Static(id="banner")
+        banner.display = bool(self.session.banner)
+        yield banner
+        with ContentSwitcher(id="panes", initial=f"pane-{self.start_pane}"):
+            for cls in PANE_CLASSES:
+                pane = cls()
+                self._panes[cls.PANE_ID] = pane
+                yield pane
+        yield Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input")
+        yield Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
+                    id="command-input", classes="bottom-input")
+        yield Footer()
+
+    def on_mount(self) -> None:
+        self.register_theme(HIGH_CONTRAST)
+        self.theme = THEMES.get(self.settings.theme, self.settings.theme if self.settings.theme in
+                                self.available_themes else "textual-dark")
+        if self.settings.keymap:
+            self.set_keymap(dict(self.settings.keymap))
+        self.query_one("#filter-input").display = False
+        self.query_one("#command-input").display = False
+        status = self.query_one(StatusBar)
+        status.mode_label = self.session.label
+        status.live = self.session.mode == "live"
+        if self.session.banner:
+            self.query_one("#banner", Static).update(data_text(self.session.banner, style="bold"))
+        self._activate(self.start_pane)
+        self.set_interval(1.0, self._tick)
+        if isinstance(self.session, LiveSession):
+            # After the first frame: importing the kubernetes client and connecting can take a while.
+            self.call_after_refresh(self._start_live)
+
+    # -- data flow -----------------------------------------------------------------------------
+
+    @property
+    def current_pane(self) -> Pane:
+        current = self.query_one(ContentSwitcher).current or f"pane-{DEFAULT_PANE}"
+        return self._panes[current.removeprefix("pane-")]
+
+    def _tick(self) -> None:
+        if self.session.version != self._seen_version:
+            self.refresh_data()
+
+    def refresh_data(self) -> None:
+        self._seen_version = self.session.version
+        self.observed = self.session.observed()
+        for pane in self._panes.values():
+            pane.dirty = True
+        status = self.query_one(StatusBar)
+        status.stale_since = self.observed.cluster.stale_since
+        status.namespace = self.observed.cluster.namespace or "all namespaces"
+        self.current_pane.show_observed(self.observed)
+
+    def _activate(self, pane_id: str) -> None:
+        switcher = self.query_one(ContentSwitcher)
+        switcher.current = f"pane-{pane_id}"
+        pane = self._panes[pane_id]
+        self.query_one(StatusBar).pane_title = f"{pane.KEY} {pane.TITLE}"
+        if pane.dirty or pane.observed is not self.observed:
+            if self._seen_version != self.session.version:
+                self.refresh_data()
+            else:
+                pane.show_observed(self.observed)
+        self.call_after_refresh(self._focus_pane, pane)
+
+    def _focus_pane(self, pane: Pane) -> None:
+        focusable = [w for w in pane.query("*") if w.focusable and w.display]
+        if focusable:
+            focusable[0].focus()
+
+    def _start_live(self) -> None:
+        session = self.session
+        assert isinstance(session, LiveSession)
+        for watcher in session.watchers:
+            self.run_worker(partial(self._run_watcher, watcher), thread=True, exit_on_error=False,
+                            group="watchers", name=f"watch {watcher.kind.kind}")
+        if session.poller is not None:
+            self._poll_node()
+
+    def _run_watcher(self, watcher: Any) -> None:
+        worker = get_current_worker()
+        try:
+            watcher.run(lambda: worker.is_cancelled)
+        except K8snetError as exc:
+            self.call_from_thread(self._report_once, str(exc))
+
+    _reported: set[str] = set()
+
+    def _report_once(self, message: str) -> None:
+        if message not in self._reported:
+            self._reported.add(message)
+            self.notify(data_text(message), title="cluster", severity="error", timeout=15)
+
+    @work(thread=True, exit_on_error=False, group="node", exclusive=True)
+    def _poll_node(self) -> None:
+        session = self.session
+        assert isinstance(session, LiveSession) and session.poller is not None
+        try:
+            session.poller.poll()
+        finally:
+            # Never overlap polls: the next one is scheduled only after this one is done.
+            self.call_from_thread(self._after_poll)
+
+    def _after_poll(self) -> None:
+        self.refresh_data()
+        session = self.session
+        if isinstance(session, LiveSession) and session.poller is not None:
+            self.set_timer(session.poller.interval, self._poll_node)
+
+    # -- actions -------------------------------------------------------------------------------
+
+    def action_show_pane(self, pane_id: str) -> None:
+        if pane_id in self._panes:
+            self._activate(pane_id)
+
+    def action_explain(self) -> None:
+        self.current_pane.toggle_explain()
+
+    def action_zoom(self) -> None:
+        screen = self.screen
+        if self._zoomed:
+            screen.minimize()
+            self._zoomed = False
+        else:
+            screen.maximize(self.current_pane, container=False)
+            self._zoomed = True
+
+    def action_filter(self) -> None:
+        box = self.query_one("#filter-input", Input)
+        box.display = True
+        box.focus()
+
+    def action_command_line(self) -> None:
+        box = self.query_one("#command-input", Input)
+        box.value = ""
+        box.display = True
+        box.focus()
+
+    def action_back(self) -> None:
+        for box_id in ("#command-input", "#filter-input"):
+            box = self.query_one(box_id, Input)
+            if box.display and box.has_focus:
+                if box_id == "#filter-input":
+                    box.value = ""
+                    self.current_pane.apply_filter("")
+                box.display = False
+                self._focus_pane(self.current_pane)
+                return
+        if self._zoomed:
+            self.action_zoom()
+            return
+        self.current_pane.go_back()
+
+    def action_help(self) -> None:
+        pane = self.current_pane
+        self.push_screen(HelpScreen(f"{pane.KEY} {pane.TITLE}", list(pane.HELP), GLOBAL_HELP))
+
+    def action_namespace(self) -> None:
+        names = sorted({name_of(ns) for ns in self.observed.cluster.of("Namespace")} |
+                       {ns for ns in (o.get("metadata", {}).get("namespace") for kind in ("Pod", "Service")
+                                      for o in self.observed.cluster.of(kind) if isinstance(o, dict))
+                        if isinstance(ns, str) and ns})
+        self.push_screen(NamespacePicker(names, self.observed.cluster.namespace), self._set_namespace)
+
+    def _set_namespace(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        self.session.with_namespace(None if choice == ALL_NAMESPACES else choice)
+        self.refresh_data()
+
+    def action_save_view(self) -> None:
+        pane = self.current_pane
+        stamp = time.strftime("%Y%m%d-%H%M%S")
+        base = f"k8snet-{pane.PANE_ID}-{stamp}"
+        try:
+            self.save_dir.mkdir(parents=True, exist_ok=True)
+            svg = self.save_screenshot(filename=f"{base}.svg", path=str(self.save_dir))
+            txt = self.save_dir / f"{base}.txt"
+            txt.write_text(pane.plain_text() + "\n", encoding="utf-8")
+        except OSError as exc:
+            self.notify(f"could not save the view in {self.save_dir}: {exc.strerror or exc}",
+                        severity="error", title="save")
+            return
+        self.notify(f"saved {txt} and {svg}", title="save")
+
+    # -- inputs --------------------------------------------------------------------------------
+
+    def on_input_changed(self, event: Input.Changed) -> None:
+        if event.input.id == "filter-input":
+            self.current_pane.apply_filter(event.value)
+
+    def on_input_submitted(self, event: Input.Submitted) -> None:
+        if event.input.id == "filter-input":
+            self._focus_pane(self.current_pane)
+        elif event.input.id == "command-input":
+            event.input.display = False
+            self.run_command(event.value)
+
+    def run_command(self, line: str) -> None:
+        """`:` commands, as k9s users type them."""
+        words = line.strip().lstrip(":").split(None, 1)
+        if not words:
+            self._focus_pane(self.current_pane)
+            return
+        verb, arg = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+        panes = {"internet": "internet", "host": "host", "vpc": "host", "pods": "pods", "po": "pods",
+                 "pod": "pods", "svc": "services", "services": "services", "service": "services",
+                 "dns": "dns", "ing": "ingress", "ingress": "ingress", "routes": "ingress"}
+        if verb in ("q", "quit", "q!"):
+            self.exit(0)
+        elif verb == "ns":
+            self._set_namespace(ALL_NAMESPACES if arg in ("", "all", "-A") else arg)
+        elif verb == "theme":
+            self.theme = THEMES.get(arg, arg) if (THEMES.get(arg, arg) in self.available_themes) else self.theme
+        elif verb == "ctx":
+            self.notify("switching context needs a restart: k8snet --context " + (arg or "NAME"), title="ctx")
+        elif verb in ("trace", "dns", "route") or verb in panes:
+            target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
+            self._activate(target)
+            handler = getattr(self._panes[target], "handle_command", None)
+            if arg and handler is not None:
+                handler(verb, arg)
+        else:
+            self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
+            return
+        self._focus_pane(self.current_pane)
+
+    def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
+        yield from super().get_system_commands(screen)
+        for cls in PANE_CLASSES:
+            yield SystemCommand(f"Go to {cls.TITLE}", f"pane {cls.KEY}", partial(self._activate, cls.PANE_ID))
+        yield SystemCommand("High-contrast theme", "for projectors", partial(self.run_command, "theme high-contrast"))
+        yield SystemCommand("Save view", "text and SVG", self.action_save_view)
+
+
+def make_app(settings: Settings, session: Session, **kwargs: Any) -> K8snetApp:
+    return K8snetApp(settings, session, **kwargs)
+
+
+__all__ = ["K8snetApp", "make_app", "__version__"]

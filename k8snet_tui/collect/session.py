@@ -1,0 +1,87 @@
+"""A session is what the app explores: a snapshot that never changes, or a live cluster.
+
+The app asks a session for the current `Observed` and for a version number that changes
+whenever the data does; it never needs to know which kind of session it has, except to start
+the live one's background work.
+"""
+
+from __future__ import annotations
+
+import socket
+from dataclasses import dataclass, field, replace
+from types import MappingProxyType
+from typing import Callable
+
+from k8snet_tui.collect.node_poll import NodePoller
+from k8snet_tui.collect.store import Store
+from k8snet_tui.collect.watch import KindWatcher
+from k8snet_tui.domain.model import NodeState, Observed
+from k8snet_tui.sources.kinds import KINDS
+from k8snet_tui.sources.ports import ClusterSource
+from k8snet_tui.sources.snapshot import Snapshot
+
+
+@dataclass
+class SnapshotSession:
+    snapshot: Snapshot
+    banner: str = ""
+    mode: str = "snapshot"
+    _version: int = 0
+
+    @property
+    def label(self) -> str:
+        return f"SNAPSHOT {self.snapshot.name}"
+
+    @property
+    def version(self) -> int:
+        return self._version
+
+    def observed(self) -> Observed:
+        return Observed(cluster=self.snapshot.cluster, nodes=self.snapshot.nodes,
+                        local_node=self.snapshot.local_node, cloud=self.snapshot.cloud, mode="snapshot")
+
+    def with_namespace(self, namespace: str | None) -> None:
+        self.snapshot = replace(self.snapshot, cluster=replace(self.snapshot.cluster, namespace=namespace))
+        self._version += 1
+
+
+@dataclass
+class LiveSession:
+    source: ClusterSource
+    context: str
+    namespace: str | None = None
+    read_node: Callable[[], NodeState] | None = None
+    interval: float = 2.0
+    banner: str = ""
+    mode: str = "live"
+    local_node: str = field(default_factory=socket.gethostname)
+    store: Store = field(init=False)
+    watchers: list[KindWatcher] = field(init=False)
+    poller: NodePoller | None = field(init=False)
+
+    def __post_init__(self) -> None:
+        self.store = Store(namespace=self.namespace)
+        self.watchers = [KindWatcher(self.source, self.store, kind, self.namespace) for kind in KINDS]
+        self.poller = NodePoller(self.read_node, self.interval) if self.read_node else None
+        self._node_version = 0
+
+    @property
+    def label(self) -> str:
+        return f"LIVE {self.context}" if self.context else "LIVE in-cluster"
+
+    @property
+    def version(self) -> int:
+        return self.store.version * 1000 + (self.poller.polls if self.poller else 0)
+
+    def observed(self) -> Observed:
+        nodes = {}
+        if self.poller and self.poller.current is not None:
+            node = self.poller.current
+            nodes[node.node or self.local_node] = node
+        return Observed(cluster=self.store.snapshot(), nodes=MappingProxyType(nodes),
+                        local_node=self.local_node, mode="live")
+
+    def with_namespace(self, namespace: str | None) -> None:
+        # The watchers keep the scope they started with (`-n NS` watches only NS, for users whose
+        # RBAC stops there); picking a namespace later only narrows what the panes show.
+        self.store.set_namespace(namespace)

@@ -1,0 +1,144 @@
+"""Turn command-line choices into a session: a snapshot, the bundled lab, or a live cluster.
+
+The rules, in order: `--snapshot PATH` wins; else a kubeconfig found the way kubectl finds it
+(`--kubeconfig`, `$KUBECONFIG`, `~/.kube/config`, in-cluster); else the bundled lab snapshot,
+with a banner that says so and why.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import shlex
+import socket
+from types import MappingProxyType
+
+from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.collect.store import Store
+from k8snet_tui.config import Settings
+from k8snet_tui.domain.model import NodeState, Observed
+from k8snet_tui.errors import ClusterUnreachable
+from k8snet_tui.sources.kinds import KINDS
+from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
+from k8snet_tui.sources.ports import ApiFailure
+from k8snet_tui.sources.snapshot import LAB_NAME, load_snapshot
+
+
+def _namespace(args: argparse.Namespace) -> str | None:
+    if getattr(args, "all_namespaces", False):
+        return None
+    return getattr(args, "namespace", None) or None
+
+
+def snapshot_banner(snapshot, reason: str) -> str:
+    meta = snapshot.meta
+    when = meta.get("captured_at") if isinstance(meta.get("captured_at"), str) else "an unknown time"
+    where = meta.get("source") if isinstance(meta.get("source"), str) else "an unknown source"
+    text = f"SNAPSHOT {snapshot.name}, captured {when} from {where}: {reason}. Nothing here is live."
+    if snapshot.problems:
+        text += f" {len(snapshot.problems)} file problem(s): first: {snapshot.problems[0]}"
+    return text
+
+
+def choose_session(args: argparse.Namespace, settings: Settings) -> SnapshotSession | LiveSession:
+    namespace = _namespace(args)
+    if getattr(args, "snapshot", None):
+        snap = load_snapshot(args.snapshot)
+        reason = "the bundled lab snapshot, asked for with --snapshot lab" if snap.bundled else "opened with --snapshot"
+        session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
+        if namespace:
+            session.with_namespace(namespace)
+        return session
+    choice = resolve_kubeconfig(getattr(args, "kubeconfig", None))
+    if not choice.found:
+        snap = load_snapshot(LAB_NAME)
+        reason = "no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config), so showing the bundled lab"
+        session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
+        if namespace:
+            session.with_namespace(namespace)
+        return session
+    from k8snet_tui.sources.live_api import LiveApi
+
+    context = check_context(choice, getattr(args, "context", None))
+    api = LiveApi(choice, context)
+    return LiveSession(api, context, namespace=namespace, read_node=node_reader(args),
+                       interval=getattr(args, "interval", None) or settings.interval,
+                       local_node=getattr(args, "node", None) or socket.gethostname())
+
+
+def node_reader(args: argparse.Namespace):
+    """How this machine's node state is read: the probe, run as root (directly or `sudo -n`).
+
+    `K8SNET_PROBE_CMD` replaces the probe command (e.g. to run it inside a network namespace).
+    """
+    prefix = shlex.split(os.environ["K8SNET_PROBE_CMD"]) if os.environ.get("K8SNET_PROBE_CMD") else None
+    node = getattr(args, "node", None) or socket.gethostname()
+
+    def read() -> NodeState:
+        from dataclasses import replace
+
+        from k8snet_tui.sources.probe_client import run_probe
+
+        state = run_probe(prefix)
+        return replace(state, node=node)
+
+    return read
+
+
+def run_tui(args: argparse.Namespace) -> int:
+    from k8snet_tui.app import make_app
+
+    settings = Settings.load()
+    if getattr(args, "theme", None):
+        from dataclasses import replace
+
+        settings = replace(settings, theme=args.theme)
+    session = choose_session(args, settings)
+    app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services")
+    result = app.run()
+    return int(result or 0)
+
+
+def observe_once(args: argparse.Namespace) -> Observed:
+    """One consistent picture for the one-shot commands: a snapshot, or one list of each kind."""
+    settings = Settings.load()
+    session = choose_session(args, settings)
+    if isinstance(session, SnapshotSession):
+        observed = session.observed()
+        if getattr(args, "node", None):
+            observed = Observed(cluster=observed.cluster, nodes=observed.nodes, local_node=args.node,
+                                cloud=observed.cloud, mode=observed.mode)
+        return observed
+    return _list_once(session)
+
+
+def _list_once(session: LiveSession) -> Observed:
+    store: Store = session.store
+    failures: list[ApiFailure] = []
+    for kind in KINDS:
+        items: list[dict] = []
+        token = ""
+        try:
+            while True:
+                page = session.source.list_page(kind, session.namespace if kind.namespaced else None,
+                                                limit=500, continue_token=token)
+                items.extend(page.items)
+                token = page.continue_token
+                if not token:
+                    break
+        except ApiFailure as exc:
+            if exc.status == 0:
+                failures.append(exc)
+                break
+            if exc.forbidden:
+                scope = f"in namespace {session.namespace}" if session.namespace else "(cluster-wide)"
+                store.mark_forbidden(kind.kind, f"forbidden: list {kind.plural} {scope}")
+            continue
+        store.replace_kind(kind.kind, items)
+    if failures:
+        server = getattr(session.source, "server", "")
+        raise ClusterUnreachable(f"cannot reach the cluster at {server or session.context}: {failures[0].message}",
+                                 hint="check the network and the context (kubectl cluster-info), or use --snapshot")
+    node = session.read_node() if session.read_node else NodeState()
+    nodes = MappingProxyType({session.local_node: node})
+    return Observed(cluster=store.snapshot(), nodes=nodes, local_node=session.local_node, mode="live")

@@ -1,0 +1,152 @@
+"""`k8snet capture`: a live cluster and this node, written as a snapshot directory.
+
+What is kept is what the panes need and nothing that could be a credential: Secrets are never
+read; container env values, `last-applied-configuration` annotations (which can embed whole
+manifests) and ConfigMaps other than the networking ones are left out.
+"""
+
+from __future__ import annotations
+
+import argparse
+import copy
+import json
+import shutil
+import tarfile
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+from k8snet_tui.domain.model import NodeState, Observed, dig_dict, dig_list, name_of, namespace_of
+from k8snet_tui.errors import UsageError
+from k8snet_tui.sources.kinds import KINDS, NETWORK_CONFIGMAPS
+from k8snet_tui.sources.snapshot import FORMAT
+
+LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
+
+
+def _scrub_pod_spec(spec: dict[str, Any]) -> None:
+    for key in ("containers", "initContainers", "ephemeralContainers"):
+        for container in dig_list(spec, key):
+            if not isinstance(container, dict):
+                continue
+            env = container.get("env")
+            if isinstance(env, list):
+                container["env"] = [{"name": e.get("name")} for e in env if isinstance(e, dict)]
+            container.pop("envFrom", None)
+
+
+def scrub(obj: dict[str, Any]) -> dict[str, Any] | None:
+    """A copy of `obj` safe to share, or None when the object must not be captured at all."""
+    kind = obj.get("kind")
+    if kind == "Secret":
+        return None
+    if kind == "ConfigMap" and name_of(obj) not in NETWORK_CONFIGMAPS:
+        return None
+    out = copy.deepcopy(obj)
+    meta = out.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop(LAST_APPLIED, None)
+    if kind == "Pod":
+        _scrub_pod_spec(dig_dict(out, "spec"))
+    elif kind in ("DaemonSet", "StatefulSet", "Deployment", "ReplicaSet"):
+        _scrub_pod_spec(dig_dict(out, "spec", "template", "spec"))
+    return out
+
+
+def node_files(node: NodeState) -> dict[str, str]:
+    """The standard files of one node directory, from a NodeState."""
+    files: dict[str, str] = {}
+
+    def as_json(value: Any) -> str:
+        return json.dumps(value, indent=1, sort_keys=False) + "\n"
+
+    for name, value in (("ip-link.json", node.links), ("ip-addr.json", node.addresses),
+                        ("ip-route.json", node.routes), ("ip-rule.json", node.rules),
+                        ("ip-neigh.json", node.neighbours)):
+        if value:
+            files[name] = as_json(list(value))
+    for backend, text in node.iptables.items():
+        files[f"iptables-{backend}-save.txt"] = text
+    for backend, text in node.ip6tables.items():
+        files[f"ip6tables-{backend}-save.txt"] = text
+    if node.nft_ruleset is not None:
+        files["nft-ruleset.json"] = as_json(dict(node.nft_ruleset))
+    if node.ipvsadm:
+        files["ipvsadm.txt"] = node.ipvsadm
+    if node.resolv_conf is not None:
+        files["resolv.conf"] = node.resolv_conf
+    if node.cilium_services is not None:
+        files["cilium-services.json"] = as_json(list(node.cilium_services))
+    if node.conntrack:
+        files["conntrack.json"] = as_json(list(node.conntrack))
+    return files
+
+
+def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "") -> Path:
+    """Write `observed` as a snapshot directory (or .tar.gz when `out` ends so)."""
+    tarball = out.name.endswith((".tar.gz", ".tgz"))
+    target = Path(tempfile.mkdtemp(prefix="k8snet-capture-")) / "snapshot" if tarball else out
+    if not tarball and out.exists() and any(out.iterdir()):
+        raise UsageError(f"{out} exists and is not empty", hint="choose a new directory, or a path ending in .tar.gz")
+    (target / "api").mkdir(parents=True, exist_ok=True)
+    meta = {"format": FORMAT, "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
+            "source": source, "local_node": observed.local_node, "notes": notes}
+    (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    for kind in KINDS:
+        items = [s for s in (scrub(o) for o in observed.cluster.of(kind.kind)) if s is not None]
+        if not items and kind.optional:
+            continue
+        items.sort(key=lambda o: (namespace_of(o), name_of(o)))
+        doc = {"apiVersion": "v1", "kind": "List", "items": items}
+        (target / "api" / f"{kind.plural}.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    for name, node in observed.nodes.items():
+        node_dir = target / "nodes" / name
+        node_dir.mkdir(parents=True, exist_ok=True)
+        for filename, text in node_files(node).items():
+            (node_dir / filename).write_text(text, encoding="utf-8")
+    if observed.cloud:
+        (target / "cloud.json").write_text(json.dumps(dict(observed.cloud), indent=2) + "\n", encoding="utf-8")
+    if tarball:
+        out.parent.mkdir(parents=True, exist_ok=True)
+        with tarfile.open(out, "w:gz") as tar:
+            tar.add(target, arcname=out.name.split(".")[0] or "snapshot")
+        shutil.rmtree(target.parent, ignore_errors=True)
+    return out
+
+
+def capture_from_args(args: argparse.Namespace) -> int:
+    from k8snet_tui.collect.session import LiveSession
+    from k8snet_tui.config import Settings
+    from k8snet_tui.runtime import _list_once, choose_session
+
+    if getattr(args, "snapshot", None):
+        raise UsageError("capture reads a live cluster; --snapshot makes no sense here",
+                         hint="leave out --snapshot, or copy the snapshot directory instead")
+    session = choose_session(args, Settings.load())
+    if not isinstance(session, LiveSession):
+        raise UsageError("no cluster to capture: no kubeconfig found",
+                         hint="pass --kubeconfig, set $KUBECONFIG, or write ~/.kube/config")
+    if args.no_probe:
+        session.read_node = None
+    observed = _list_once(session)
+    if args.no_probe:
+        observed = Observed(cluster=observed.cluster, nodes={}, local_node=observed.local_node, mode="live")
+    forbidden = dict(observed.cluster.forbidden)
+    out = write_snapshot(Path(args.output), observed, source=f"context {session.context or 'in-cluster'}",
+                         notes=args.notes)
+    counts = ", ".join(f"{len(observed.cluster.of(k.kind))} {k.plural}" for k in KINDS
+                       if observed.cluster.of(k.kind))
+    print(f"wrote {out}: {counts or 'no objects'}")
+    for kind, reason in forbidden.items():
+        print(f"  {reason} (not in the snapshot)")
+    for node in observed.nodes.values():
+        for err in node.errors:
+            print(f"  node {node.node}: {err}")
+    return 0
+
+
+__all__ = ["scrub", "write_snapshot", "capture_from_args", "node_files"]
