@@ -1,0 +1,148 @@
+"""What the API says a service port should reach: EndpointSlices joined to pods and nodes."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+@dataclass(frozen=True, slots=True)
+class ServicePort:
+    name: str
+    protocol: str  # upper case, TCP when unset
+    port: int
+    target_port: str  # number or named port, as written
+    node_port: int | None
+
+
+@dataclass(frozen=True, slots=True)
+class ApiEndpoint:
+    address: str
+    port: int
+    ready: bool
+    serving: bool
+    terminating: bool
+    node: str
+    pod: str  # "ns/name" when targetRef is a Pod, else ""
+    zone: str = ""
+
+
+def _int(value: Any) -> int | None:
+    if isinstance(value, bool) or not isinstance(value, int):
+        return None
+    return value
+
+
+def service_ports(svc: Obj) -> tuple[ServicePort, ...]:
+    out = []
+    for p in dig_list(svc, "spec", "ports"):
+        port = _int(dig(p, "port"))
+        if port is None:
+            continue
+        out.append(
+            ServicePort(
+                dig_str(p, "name"),
+                (dig_str(p, "protocol") or "TCP").upper(),
+                port,
+                dig_str(p, "targetPort") or str(port),
+                _int(dig(p, "nodePort")),
+            )
+        )
+    return tuple(out)
+
+
+def cluster_ips(svc: Obj) -> tuple[str, ...]:
+    ips = [ip for ip in dig_list(svc, "spec", "clusterIPs") if isinstance(ip, str) and ip and ip != "None"]
+    first = dig_str(svc, "spec", "clusterIP")
+    if first and first != "None" and first not in ips:
+        ips.insert(0, first)
+    return tuple(ips)
+
+
+def external_ips(svc: Obj) -> tuple[str, ...]:
+    return tuple(ip for ip in dig_list(svc, "spec", "externalIPs") if isinstance(ip, str) and ip)
+
+
+def lb_ingress_ips(svc: Obj) -> tuple[str, ...]:
+    return tuple(
+        dig_str(i, "ip") for i in dig_list(svc, "status", "loadBalancer", "ingress") if dig_str(i, "ip")
+    )
+
+
+def slices_for(cluster: ClusterState, namespace: str, name: str) -> tuple[Obj, ...]:
+    return tuple(
+        s for s in cluster.of("EndpointSlice")
+        if namespace_of(s) == namespace and dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL) == name
+    )
+
+
+def _condition(ep: Obj, key: str, default: bool) -> bool:
+    # The API documents a missing ready/serving condition as "unknown", to be read as true.
+    value = dig(ep, "conditions", key)
+    return value if isinstance(value, bool) else default
+
+
+def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: dict[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
+    """Endpoints of one service port: slice ports matched by name and protocol, deduplicated."""
+    seen: set[tuple[str, int]] = set()
+    out: list[ApiEndpoint] = []
+    for sl in slices:
+        ports = [
+            p for p in dig_list(sl, "ports")
+            if (dig_str(p, "name") == port.name) and (dig_str(p, "protocol") or "TCP").upper() == port.protocol
+        ]
+        for sp in ports:
+            number = _int(dig(sp, "port"))
+            if number is None:
+                continue
+            for ep in dig_list(sl, "endpoints"):
+                ref = dig_dict(ep, "targetRef")
+                pod_key = ""
+                if dig_str(ref, "kind") == "Pod" and dig_str(ref, "name"):
+                    pod_key = f"{dig_str(ref, 'namespace') or namespace_of(sl)}/{dig_str(ref, 'name')}"
+                node = dig_str(ep, "nodeName")
+                if not node and pods and pod_key in pods:
+                    node = dig_str(pods[pod_key], "spec", "nodeName")
+                ready = _condition(ep, "ready", True)
+                for addr in dig_list(ep, "addresses"):
+                    if not isinstance(addr, str) or (addr, number) in seen:
+                        continue
+                    seen.add((addr, number))
+                    out.append(
+                        ApiEndpoint(
+                            addr, number, ready, _condition(ep, "serving", ready),
+                            _condition(ep, "terminating", False), node, pod_key, dig_str(ep, "zone"),
+                        )
+                    )
+    return tuple(out)
+
+
+def pod_index(cluster: ClusterState, namespace: str | None = None) -> tuple[dict[str, Obj], dict[str, Obj]]:
+    """Pods by "ns/name" and by IP (optionally one namespace only)."""
+    by_key: dict[str, Obj] = {}
+    by_ip: dict[str, Obj] = {}
+    for pod in cluster.of("Pod"):
+        if namespace is not None and namespace_of(pod) != namespace:
+            continue
+        by_key[f"{namespace_of(pod)}/{name_of(pod)}"] = pod
+        if dig(pod, "spec", "hostNetwork") is True:
+            continue  # host-network pods share the node IP; not a unique key
+        for ip in dig_list(pod, "status", "podIPs"):
+            if dig_str(ip, "ip"):
+                by_ip.setdefault(dig_str(ip, "ip"), pod)
+        if dig_str(pod, "status", "podIP"):
+            by_ip.setdefault(dig_str(pod, "status", "podIP"), pod)
+    return by_key, by_ip
+
+
+def pod_ready(pod: Obj | None) -> bool | None:
+    if pod is None:
+        return None
+    for cond in dig_list(pod, "status", "conditions"):
+        if dig_str(cond, "type") == "Ready":
+            return dig_str(cond, "status") == "True"
+    return None

@@ -1,0 +1,269 @@
+"""`nft -j list ruleset` -> tables, chains, sets/maps with elements, rules with their expressions.
+
+Only the parts a service trace needs get a structured reading (verdicts, DNAT targets, numgen
+load balancing, map lookups); every expression is also kept raw and rendered back to a short
+nft-like text for display. Malformed objects are skipped and reported, never raised.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from .problems import ParseProblem, snippet
+
+_SRC = "nft -j"
+
+
+@dataclass(frozen=True, slots=True)
+class NftSet:
+    family: str
+    table: str
+    name: str
+    is_map: bool
+    key_type: tuple[str, ...]
+    value_type: str  # "verdict", "ipv4_addr", ... ("" for sets)
+    elements: tuple[tuple[Any, Any, str], ...]  # (key, value or None, comment)
+    comment: str = ""
+
+
+@dataclass(frozen=True, slots=True)
+class NftRule:
+    family: str
+    table: str
+    chain: str
+    handle: int | None
+    index: int  # 1-based position in its chain
+    expr: tuple[Any, ...]
+    comment: str
+    text: str  # rendered nft-like text, for display only
+
+    @property
+    def verdicts(self) -> tuple[tuple[str, str], ...]:
+        """Top-level ("jump"|"goto", target) statements of the rule."""
+        out = []
+        for e in self.expr:
+            if isinstance(e, dict):
+                for kind in ("jump", "goto"):
+                    tgt = e.get(kind)
+                    if isinstance(tgt, dict) and isinstance(tgt.get("target"), str):
+                        out.append((kind, tgt["target"]))
+        return tuple(out)
+
+
+@dataclass(frozen=True, slots=True)
+class NftChain:
+    family: str
+    table: str
+    name: str
+    hook: str
+    rules: tuple[NftRule, ...]
+    comment: str = ""
+
+
+@dataclass(frozen=True)
+class NftRuleset:
+    tables: tuple[tuple[str, str], ...]  # (family, name)
+    chains: Mapping[tuple[str, str, str], NftChain]
+    sets: Mapping[tuple[str, str, str], NftSet]
+    problems: tuple[ParseProblem, ...] = ()
+    version: str = ""
+
+    def chain(self, family: str, table: str, name: str) -> NftChain | None:
+        return self.chains.get((family, table, name))
+
+    def set(self, family: str, table: str, name: str) -> NftSet | None:
+        return self.sets.get((family, table, name))
+
+    def has_table(self, family: str, table: str) -> bool:
+        return (family, table) in self.tables
+
+
+def _s(value: Any) -> str:
+    return value if isinstance(value, str) else ""
+
+
+def render_expr(e: Any) -> str:
+    """Best-effort nft-like text for one expression (display only; unknown shapes as JSON-ish)."""
+    if isinstance(e, (str, int, float)) and not isinstance(e, bool):
+        return str(e)
+    if isinstance(e, list):
+        return "{ " + ", ".join(render_expr(x) for x in e) + " }"
+    if not isinstance(e, dict) or len(e) != 1:
+        return snippet(e, 80)
+    (k, v), = e.items()
+    if k == "match" and isinstance(v, dict):
+        op = _s(v.get("op")) or "=="
+        op = "" if op in ("==", "in") else op + " "
+        return f"{render_expr(v.get('left'))} {op}{render_expr(v.get('right'))}"
+    if k == "payload" and isinstance(v, dict):
+        return f"{_s(v.get('protocol'))} {_s(v.get('field'))}".strip()
+    if k == "meta" and isinstance(v, dict):
+        return f"meta {_s(v.get('key'))}"
+    if k == "concat" and isinstance(v, list):
+        return " . ".join(render_expr(x) for x in v)
+    if k == "prefix" and isinstance(v, dict):
+        return f"{render_expr(v.get('addr'))}/{render_expr(v.get('len'))}"
+    if k == "range" and isinstance(v, list) and len(v) == 2:
+        return f"{render_expr(v[0])}-{render_expr(v[1])}"
+    if k == "set":
+        if isinstance(v, list):
+            return "{ " + ", ".join(_render_pair(x) for x in v) + " }"
+        return render_expr(v)
+    if k in ("jump", "goto") and isinstance(v, dict):
+        return f"{k} {_s(v.get('target'))}"
+    if k == "vmap" and isinstance(v, dict):
+        return f"{render_expr(v.get('key'))} vmap {render_expr(v.get('data'))}"
+    if k == "map" and isinstance(v, dict):
+        return f"{render_expr(v.get('key'))} map {render_expr(v.get('data'))}"
+    if k == "numgen" and isinstance(v, dict):
+        return f"numgen {_s(v.get('mode'))} mod {render_expr(v.get('mod'))}"
+    if k in ("dnat", "snat") and isinstance(v, dict):
+        addr = render_expr(v.get("addr")) if "addr" in v else ""
+        port = f":{render_expr(v.get('port'))}" if "port" in v else ""
+        return f"{k} to {addr}{port}"
+    if k == "mangle" and isinstance(v, dict):
+        return f"{render_expr(v.get('key'))} set {render_expr(v.get('value'))}"
+    if k == "|" and isinstance(v, list):
+        return " | ".join(render_expr(x) for x in v)
+    if k == "fib" and isinstance(v, dict):
+        flags = v.get("flags")
+        flags_s = " ".join(f for f in flags if isinstance(f, str)) if isinstance(flags, list) else ""
+        return f"fib {flags_s} {_s(v.get('result'))}".replace("  ", " ")
+    if k == "counter" and isinstance(v, dict):
+        return f"counter packets {v.get('packets')} bytes {v.get('bytes')}"
+    if k in ("accept", "drop", "return", "continue", "masquerade", "reject"):
+        return k
+    if k == "elem" and isinstance(v, dict):
+        return render_expr(v.get("val"))
+    return f"{k} {snippet(v, 60)}"
+
+
+def _render_pair(x: Any) -> str:
+    if isinstance(x, list) and len(x) == 2:
+        return f"{render_expr(x[0])} : {render_expr(x[1])}"
+    return render_expr(x)
+
+
+def elem_key(raw: Any) -> tuple[Any, str]:
+    """A set/map element key as a plain value (tuple for concatenations), plus its comment."""
+    comment = ""
+    if isinstance(raw, dict) and isinstance(raw.get("elem"), dict):
+        comment = _s(raw["elem"].get("comment"))
+        raw = raw["elem"].get("val")
+    return plain_value(raw), comment
+
+
+def plain_value(raw: Any) -> Any:
+    if isinstance(raw, dict):
+        if isinstance(raw.get("concat"), list):
+            return tuple(plain_value(x) for x in raw["concat"])
+        if isinstance(raw.get("prefix"), dict):
+            p = raw["prefix"]
+            return f"{plain_value(p.get('addr'))}/{plain_value(p.get('len'))}"
+        for kind in ("goto", "jump"):
+            if isinstance(raw.get(kind), dict):
+                return (kind, _s(raw[kind].get("target")))
+        for verdict in ("drop", "accept", "return", "reject"):
+            if verdict in raw:
+                return (verdict, "")
+        return snippet(raw, 120)
+    if isinstance(raw, list):
+        return tuple(plain_value(x) for x in raw)
+    return raw
+
+
+def parse_nft_json(doc: Any) -> NftRuleset:
+    """Parse the document `nft -j list ruleset` prints (already json-decoded)."""
+    problems: list[ParseProblem] = []
+    items = doc.get("nftables") if isinstance(doc, dict) else None
+    if not isinstance(items, list):
+        if doc is not None:
+            problems.append(ParseProblem(_SRC, 0, "nftables", "no top-level nftables list", snippet(doc)))
+        return NftRuleset((), MappingProxyType({}), MappingProxyType({}), tuple(problems))
+    tables: list[tuple[str, str]] = []
+    chain_meta: dict[tuple[str, str, str], tuple[str, str]] = {}
+    rules: dict[tuple[str, str, str], list[NftRule]] = {}
+    sets: dict[tuple[str, str, str], NftSet] = {}
+    version = ""
+    for i, item in enumerate(items):
+        if not isinstance(item, dict) or len(item) != 1:
+            problems.append(ParseProblem(_SRC, i, "object", "not a one-key object", snippet(item)))
+            continue
+        (kind, body), = item.items()
+        if not isinstance(body, dict):
+            problems.append(ParseProblem(_SRC, i, kind, "body is not an object", snippet(body)))
+            continue
+        if kind == "metainfo":
+            version = _s(body.get("version"))
+            continue
+        family, table, name = _s(body.get("family")), _s(body.get("table")), _s(body.get("name"))
+        if kind == "table":
+            if not family or not name:
+                problems.append(ParseProblem(_SRC, i, "table", "table without family or name", snippet(body)))
+                continue
+            tables.append((family, name))
+        elif kind == "chain":
+            if not family or not table or not name:
+                problems.append(ParseProblem(_SRC, i, "chain", "chain without family, table or name", snippet(body)))
+                continue
+            chain_meta[(family, table, name)] = (_s(body.get("hook")), _s(body.get("comment")))
+        elif kind in ("set", "map"):
+            if not family or not table or not name:
+                problems.append(ParseProblem(_SRC, i, kind, f"{kind} without family, table or name", snippet(body)))
+                continue
+            sets[(family, table, name)] = _parse_set(body, kind == "map", i, problems)
+        elif kind == "rule":
+            chain = _s(body.get("chain"))
+            expr = body.get("expr")
+            if not family or not table or not chain or not isinstance(expr, list):
+                problems.append(ParseProblem(_SRC, i, "rule", "rule without family, table, chain or expr", snippet(body)))
+                continue
+            key = (family, table, chain)
+            lst = rules.setdefault(key, [])
+            handle = body.get("handle")
+            try:
+                text = " ".join(render_expr(e) for e in expr)
+            except RecursionError:
+                text = "<too deeply nested>"
+            lst.append(
+                NftRule(
+                    family, table, chain,
+                    handle if isinstance(handle, int) and not isinstance(handle, bool) else None,
+                    len(lst) + 1, tuple(expr), _s(body.get("comment")), text,
+                )
+            )
+        # Other objects (flowtables, counters, ct helpers, ...) are irrelevant to services.
+    chains: dict[tuple[str, str, str], NftChain] = {}
+    for key in set(chain_meta) | set(rules):
+        hook, comment = chain_meta.get(key, ("", ""))
+        chains[key] = NftChain(key[0], key[1], key[2], hook, tuple(rules.get(key, ())), comment)
+    return NftRuleset(tuple(tables), MappingProxyType(chains), MappingProxyType(sets), tuple(problems), version)
+
+
+def _parse_set(body: dict[str, Any], is_map: bool, i: int, problems: list[ParseProblem]) -> NftSet:
+    ktype = body.get("type")
+    key_type = tuple(t for t in ktype if isinstance(t, str)) if isinstance(ktype, list) else (_s(ktype),)
+    elements: list[tuple[Any, Any, str]] = []
+    raw_elems = body.get("elem", [])
+    if not isinstance(raw_elems, list):
+        problems.append(ParseProblem(_SRC, i, "elem", "elements are not a list", snippet(raw_elems)))
+        raw_elems = []
+    for raw in raw_elems:
+        try:
+            if is_map:
+                if not isinstance(raw, list) or len(raw) != 2:
+                    problems.append(ParseProblem(_SRC, i, "elem", "map element is not a [key, value] pair", snippet(raw)))
+                    continue
+                key, comment = elem_key(raw[0])
+                elements.append((key, plain_value(raw[1]), comment))
+            else:
+                key, comment = elem_key(raw)
+                elements.append((key, None, comment))
+        except RecursionError:
+            problems.append(ParseProblem(_SRC, i, "elem", "element nested too deeply", ""))
+    return NftSet(
+        _s(body.get("family")), _s(body.get("table")), _s(body.get("name")), is_map, key_type,
+        _s(body.get("map")), tuple(elements), _s(body.get("comment")),
+    )
