@@ -1,0 +1,154 @@
+"""The slice of API state CoreDNS's kubernetes plugin serves from, in the shape it uses.
+
+Services keep every ClusterIP and port (a port-less service gets CoreDNS's port -1 sentinel);
+EndpointSlices keep only ready endpoints (ready unset counts as ready), grouped by the
+`kubernetes.io/service-name` label. Malformed objects are skipped and counted.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from ..model import ClusterState, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
+from .names import ip_family
+
+SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+
+
+@dataclass(frozen=True)
+class Port:
+    name: str
+    port: int
+    protocol: str
+
+
+NO_PORTS = (Port("", -1, ""),)
+
+
+@dataclass(frozen=True)
+class Address:
+    ip: str
+    hostname: str = ""
+    target: str = ""  # targetRef name, kept only when it fits a label (< 64)
+
+    def label(self, endpoint_pod_names: bool) -> str:
+        """The name CoreDNS gives this endpoint: hostname, else pod name (endpoint_pod_names), else dashed IP."""
+        from .names import dashed_ip
+        if self.hostname:
+            return self.hostname
+        if endpoint_pod_names and self.target:
+            return self.target
+        return dashed_ip(self.ip)
+
+
+@dataclass(frozen=True)
+class Slice:
+    name: str
+    ports: tuple[Port, ...]
+    addresses: tuple[Address, ...]
+
+
+@dataclass(frozen=True)
+class Svc:
+    namespace: str
+    name: str
+    type: str
+    cluster_ips: tuple[str, ...]
+    external_name: str
+    ports: tuple[Port, ...]
+    publish_not_ready: bool = False
+
+    @property
+    def headless(self) -> bool:
+        return bool(self.cluster_ips) and self.cluster_ips[0] == "None"
+
+
+@dataclass(frozen=True)
+class DnsIndex:
+    services: dict = field(default_factory=dict)  # (ns, name) -> Svc
+    slices: dict = field(default_factory=dict)  # (ns, service name) -> tuple[Slice, ...]
+    namespaces: frozenset = frozenset()
+    namespaces_known: bool = True
+    pod_ips: dict = field(default_factory=dict)  # ip -> frozenset of namespaces
+    skipped: tuple[str, ...] = ()
+
+    def service(self, namespace: str, name: str) -> Svc | None:
+        return self.services.get((namespace.lower(), name.lower()))
+
+    def endpoints(self, namespace: str, name: str) -> tuple[Slice, ...]:
+        return self.slices.get((namespace.lower(), name.lower()), ())
+
+
+def _ports(items: list, *, slice_ports: bool) -> tuple[Port, ...]:
+    ports = []
+    for p in items:
+        if not isinstance(p, dict):
+            continue
+        raw_port = p.get("port")
+        number = raw_port if isinstance(raw_port, int) and not isinstance(raw_port, bool) else -1
+        name = p.get("name") if isinstance(p.get("name"), str) else ""
+        proto = p.get("protocol")
+        protocol = proto if isinstance(proto, str) else ("" if slice_ports else "TCP")
+        ports.append(Port(name, number, protocol))
+    return tuple(ports) or NO_PORTS
+
+
+def build_index(cluster: ClusterState) -> DnsIndex:
+    skipped: list[str] = []
+    services: dict = {}
+    for obj in cluster.of("Service"):
+        ns, name = namespace_of(obj).lower(), name_of(obj).lower()
+        if not ns or not name:
+            skipped.append("a Service without name or namespace")
+            continue
+        ips = tuple(ip for ip in dig_list(obj, "spec", "clusterIPs") if isinstance(ip, str))
+        if not ips:
+            ip = dig_str(obj, "spec", "clusterIP")
+            ips = (ip,) if ip else ()
+        services[(ns, name)] = Svc(
+            ns, name, dig_str(obj, "spec", "type") or "ClusterIP", ips,
+            dig_str(obj, "spec", "externalName"),
+            _ports(dig_list(obj, "spec", "ports"), slice_ports=False),
+            dig(obj, "spec", "publishNotReadyAddresses") is True)
+
+    slices: dict = {}
+    for obj in cluster.of("EndpointSlice"):
+        svc_name = dig_str(obj, "metadata", "labels", SERVICE_NAME_LABEL).lower()
+        ns = namespace_of(obj).lower()
+        if not svc_name or not ns:
+            continue
+        if dig_str(obj, "addressType") == "FQDN":
+            skipped.append(f"EndpointSlice {ns}/{name_of(obj)}: FQDN addresses are not modelled")
+            continue
+        addrs = []
+        for ep in dig_list(obj, "endpoints"):
+            if not isinstance(ep, dict):
+                continue
+            ready = dig(ep, "conditions", "ready")
+            if ready is False:
+                continue
+            hostname = dig_str(ep, "hostname")
+            target = dig_str(ep, "targetRef", "name")
+            for ip in dig_list(ep, "addresses"):
+                if isinstance(ip, str) and ip_family(ip):
+                    addrs.append(Address(ip, hostname, target if len(target) < 64 else ""))
+        slices.setdefault((ns, svc_name), []).append(
+            Slice(name_of(obj), _ports(dig_list(obj, "ports"), slice_ports=True), tuple(addrs)))
+
+    ns_objs = cluster.of("Namespace")
+    if ns_objs:
+        namespaces = frozenset(name_of(o).lower() for o in ns_objs if name_of(o))
+        known = True
+    else:
+        namespaces = frozenset(namespace_of(o).lower() for objs in cluster.objects.values()
+                               for o in objs if namespace_of(o))
+        known = False
+
+    pod_ips: dict[str, set] = {}
+    for pod in cluster.of("Pod"):
+        ips = [dig_str(x, "ip") for x in dig_list(pod, "status", "podIPs")] or [dig_str(pod, "status", "podIP")]
+        for ip in ips:
+            if ip:
+                pod_ips.setdefault(ip, set()).add(namespace_of(pod).lower())
+    return DnsIndex(services, {k: tuple(v) for k, v in slices.items()}, namespaces, known,
+                    {k: frozenset(v) for k, v in pod_ips.items()}, tuple(skipped))
