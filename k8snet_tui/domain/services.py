@@ -1,0 +1,412 @@
+"""A Service, followed from its entry points through one node's datapath to the pods behind it.
+
+`trace_service` joins what the API says (Service, EndpointSlices, Pods) with what the node's
+kernel does (kube-proxy's iptables or nftables rules, IPVS, Cilium). Chains are found by
+recomputing kube-proxy's hashed names, so dumps without comments trace just as well.
+"""
+
+from __future__ import annotations
+
+import difflib
+from dataclasses import dataclass
+from typing import Any, Iterable
+
+from .datapath.backend import Datapath, parse_node_datapath
+from .datapath.endpoints import (
+    SERVICE_NAME_LABEL, ApiEndpoint, ServicePort, cluster_ips, endpoints_for_port, external_ips,
+    lb_ingress_ips, pod_index, pod_ready, service_ports, slices_for,
+)
+from .datapath.trace_iptables import trace_iptables_port
+from .datapath.trace_lb import trace_cilium_port, trace_ipvs_port
+from .datapath.trace_model import CHAIN_ROLES, Finding, KernelPortView, Step
+from .datapath.trace_nft import trace_nft_port
+from .model import ClusterState, NodeState, Obj, dig_list, dig_str, key_of, name_of, namespace_of
+
+
+@dataclass(frozen=True)
+class EndpointTrace:
+    address: str
+    port: int
+    chain: str | None
+    probability: str | None
+    share: float | None
+    pod: str | None
+    node: str | None
+    ready: bool | None
+    packets: int | None
+    bytes: int | None
+    in_kernel: bool
+    in_api: bool
+    connections: int | None = None
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "address": self.address, "port": self.port, "chain": self.chain,
+            "probability": self.probability,
+            "share": None if self.share is None else round(self.share, 7),
+            "pod": self.pod, "node": self.node, "ready": self.ready,
+            "packets": self.packets, "bytes": self.bytes,
+        }
+
+
+@dataclass(frozen=True)
+class EntryPoint:
+    kind: str  # cluster-ip, node-port, external-ip, load-balancer
+    address: str  # "" for a NodePort (any node address)
+    port: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"kind": self.kind, "address": self.address, "port": self.port}
+
+
+@dataclass(frozen=True)
+class PortTrace:
+    name: str
+    protocol: str
+    port: int
+    node_port: int | None
+    cluster_ip: str | None
+    target_port: str
+    entry_points: tuple[EntryPoint, ...]
+    chains: dict[str, str | None]
+    endpoints: tuple[EndpointTrace, ...]
+    findings: tuple[Finding, ...]
+    steps: tuple[Step, ...]
+    explanation: str
+    affinity_seconds: int | None = None
+
+    def to_json(self, detail: bool = False) -> dict[str, Any]:
+        out: dict[str, Any] = {
+            "name": self.name, "protocol": self.protocol, "port": self.port,
+            "node_port": self.node_port, "cluster_ip": self.cluster_ip,
+            "chains": {role: self.chains.get(role) for role in CHAIN_ROLES},
+            "endpoints": [e.to_json() for e in self.endpoints],
+            "findings": [f.to_json() for f in self.findings],
+        }
+        if detail:
+            out["target_port"] = self.target_port
+            out["entry_points"] = [e.to_json() for e in self.entry_points]
+            out["steps"] = [s.to_json() for s in self.steps]
+            out["explanation"] = self.explanation
+            out["affinity_seconds"] = self.affinity_seconds
+            for ej, e in zip(out["endpoints"], self.endpoints):
+                ej.update(in_kernel=e.in_kernel, in_api=e.in_api, connections=e.connections)
+        return out
+
+
+@dataclass(frozen=True)
+class ServiceTrace:
+    """The trace of one Service on one node.
+
+    `to_json()` fields:
+    - service: "ns/name"; node: the node whose datapath was read; backend: iptables-legacy,
+      iptables-nft, nftables, ipvs, cilium or none.
+    - ports[]: one per service port. name ("" when unnamed), protocol, port, node_port (null when
+      none), cluster_ip (the first ClusterIP, null for headless).
+      chains: this port's kube-proxy chains that exist on the node (service = KUBE-SVC / service-,
+      local = KUBE-SVL / local-, external = KUBE-EXT / external-, firewall = KUBE-FW / firewall-);
+      null when absent (always null for IPVS and Cilium).
+      endpoints[]: kernel endpoints in rule order, then API endpoints the kernel lacks.
+        address/port: where packets are DNATed; chain: KUBE-SEP / endpoint- chain (null when the
+        datapath has none); probability: the statistic probability exactly as iptables prints it
+        (null for the final unconditional rule and for other backends); share: the fraction of new
+        connections this endpoint gets (sums to 1 over kernel endpoints; 0 for endpoints missing
+        from the kernel; null when the node has no datapath state); pod ("ns/name"), node, ready:
+        from the EndpointSlice and Pod (null when unknown); packets/bytes: the DNAT rule's
+        counters (null without `iptables-save -c`, and for nftables/IPVS/Cilium).
+      findings[]: severity (error|warning|info), code, message.
+    `to_json(detail=True)` adds per port: target_port, entry_points, steps (the rule lines of the
+    trace tree), explanation, affinity_seconds; and per endpoint in_kernel, in_api, connections.
+    """
+
+    service: str
+    node: str
+    backend: str
+    ports: tuple[PortTrace, ...]
+    service_type: str = "ClusterIP"
+
+    def to_json(self, detail: bool = False) -> dict[str, Any]:
+        return {"service": self.service, "node": self.node, "backend": self.backend,
+                "ports": [p.to_json(detail) for p in self.ports]}
+
+
+@dataclass(frozen=True)
+class ServiceMatch:
+    """The result of looking a service up by "ns/name" (or "name" in the current namespace)."""
+
+    key: str
+    service: Obj | None
+    suggestions: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"key": self.key, "found": self.service is not None, "suggestions": list(self.suggestions)}
+
+
+def find_service(cluster: ClusterState, ref: str) -> ServiceMatch:
+    ns, _, name = ref.rpartition("/")
+    services = cluster.of("Service")
+    if not ns:
+        same_name = [s for s in services if name_of(s) == name]
+        preferred = [s for s in same_name if namespace_of(s) == (cluster.namespace or "default")]
+        pick = preferred or (same_name if len(same_name) == 1 else [])
+        if pick:
+            return ServiceMatch(key_of(pick[0]), pick[0])
+        key = f"{cluster.namespace or 'default'}/{name}"
+    else:
+        key = ref
+        for s in services:
+            if name_of(s) == name and namespace_of(s) == ns:
+                return ServiceMatch(key, s)
+    keys = [key_of(s) for s in services]
+    close = difflib.get_close_matches(key, keys, n=5, cutoff=0.5)
+    # Also offer the same (or a similar) name in other namespaces.
+    names = {k.rpartition("/")[2] for k in keys}
+    near = set(difflib.get_close_matches(name, names, n=5, cutoff=0.7))
+    by_name = sorted(k for k in keys if k.rpartition("/")[2] in near)
+    suggestions = list(dict.fromkeys(close + by_name))[:5]
+    return ServiceMatch(key, None, tuple(suggestions))
+
+
+def _entry_points(svc: Obj, port: ServicePort) -> tuple[EntryPoint, ...]:
+    out = [EntryPoint("cluster-ip", ip, port.port) for ip in cluster_ips(svc)]
+    if port.node_port:
+        out.append(EntryPoint("node-port", "", port.node_port))
+    out += [EntryPoint("external-ip", ip, port.port) for ip in external_ips(svc)]
+    out += [EntryPoint("load-balancer", ip, port.port) for ip in lb_ingress_ips(svc)]
+    return tuple(out)
+
+
+def _kernel_view(dp: Datapath, svc: Obj, port: ServicePort) -> KernelPortView | None:
+    ns, name = namespace_of(svc), name_of(svc)
+    ips = cluster_ips(svc) + external_ips(svc) + lb_ingress_ips(svc)
+    if dp.backend in ("iptables-legacy", "iptables-nft"):
+        dump = dp.iptables_dump
+        return trace_iptables_port(dump, ns, name, port) if dump else None
+    if dp.backend == "nftables" and dp.nft is not None:
+        v6 = bool(ips) and ":" in ips[0]
+        return trace_nft_port(dp.nft, ns, name, port, ips, ipv6=v6)
+    if dp.backend == "ipvs" and dp.ipvs is not None:
+        return trace_ipvs_port(dp.ipvs, port, ips)
+    if dp.backend == "cilium" and dp.cilium is not None:
+        return trace_cilium_port(dp.cilium, port, ips)
+    return None
+
+
+def _nodeport_collisions(cluster: ClusterState, svc: Obj, port: ServicePort) -> list[str]:
+    if not port.node_port:
+        return []
+    me = key_of(svc)
+    out = []
+    for other in cluster.of("Service"):
+        if key_of(other) == me:
+            continue
+        for p in service_ports(other):
+            if p.node_port == port.node_port and p.protocol == port.protocol:
+                out.append(key_of(other))
+    return out
+
+
+def trace_service(cluster: ClusterState, node: NodeState, namespace: str, name: str,
+                  port: str | int | None = None, datapath: Datapath | None = None) -> ServiceTrace:
+    """Trace every port of `namespace/name` (or the one named/numbered `port`) on `node`.
+
+    Pass `datapath` (from `parse_node_datapath(node, cluster)`) to reuse a parsed dump.
+    """
+    dp = datapath or parse_node_datapath(node, cluster)
+    svc = cluster.get("Service", namespace, name)
+    node_name = node.node or node.hostname
+    if svc is None:
+        match = find_service(cluster, f"{namespace}/{name}")
+        hint = f"; did you mean {', '.join(match.suggestions)}?" if match.suggestions else ""
+        missing = PortTrace("", "", 0, None, None, "", (), {r: None for r in CHAIN_ROLES}, (),
+                            (Finding("error", "service-not-found", f"no service {namespace}/{name}{hint}"),), (), "")
+        return ServiceTrace(f"{namespace}/{name}", node_name, dp.backend, (missing,), "")
+    slices = slices_for(cluster, namespace, name)
+    pods_by_key, pods_by_ip = pod_index(cluster)
+    ports = service_ports(svc)
+    if port is not None:
+        ports = tuple(p for p in ports if str(port) in (p.name, str(p.port)))
+    traces = tuple(_trace_port(cluster, dp, svc, p, slices, pods_by_key, pods_by_ip) for p in ports)
+    return ServiceTrace(f"{namespace}/{name}", node_name, dp.backend, traces, dig_str(svc, "spec", "type") or "ClusterIP")
+
+
+def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort, slices: tuple[Obj, ...],
+                pods_by_key: dict[str, Obj], pods_by_ip: dict[str, Obj]) -> PortTrace:
+    api = endpoints_for_port(slices, port, pods_by_key)
+    api_by_addr: dict[tuple[str, int], ApiEndpoint] = {(e.address, e.port): e for e in api}
+    view = _kernel_view(dp, svc, port)
+    findings: list[Finding] = list(view.findings) if view else []
+    spn = f"{key_of(svc)}:{port.name}" if port.name else key_of(svc)
+    headless = not cluster_ips(svc)
+    stype = dig_str(svc, "spec", "type") or "ClusterIP"
+
+    endpoints: list[EndpointTrace] = []
+    kernel_addrs = set()
+    for ke in view.endpoints if view else ():
+        kernel_addrs.add((ke.address, ke.port))
+        ae = api_by_addr.get((ke.address, ke.port))
+        pod_obj = pods_by_key.get(ae.pod) if ae and ae.pod else pods_by_ip.get(ke.address)
+        pod = ae.pod if ae and ae.pod else (key_of(pod_obj) if pod_obj else None)
+        ready = ae.ready if ae else pod_ready(pod_obj)
+        nodename = (ae.node if ae and ae.node else None) or (dig_str(pod_obj, "spec", "nodeName") if pod_obj else None) or None
+        endpoints.append(EndpointTrace(ke.address, ke.port, ke.chain, ke.probability, ke.share, pod, nodename,
+                                       ready, ke.packets, ke.bytes, True, ae is not None))
+        if ae is None:
+            findings.append(Finding("warning", "kernel-endpoint-not-in-api",
+                                    f"{ke.address}:{ke.port} is in the kernel rules but in no EndpointSlice (stale rules?)"))
+    have_view = view is not None and view.found
+    for ae in api:
+        if (ae.address, ae.port) in kernel_addrs:
+            continue
+        endpoints.append(EndpointTrace(ae.address, ae.port, None, None, 0.0 if have_view else None,
+                                       ae.pod or None, ae.node or None, ae.ready, None, None, False, True))
+        if not ae.ready:
+            findings.append(Finding("info", "endpoint-not-ready",
+                                    f"{ae.address}:{ae.port} ({ae.pod or 'no pod'}) is not ready, so it gets no new connections"))
+        elif have_view and not headless and stype != "ExternalName":
+            findings.append(Finding("warning", "endpoint-not-in-kernel",
+                                    f"{ae.address}:{ae.port} is ready in the API but not in the node's rules (kube-proxy behind?)"))
+    for e in endpoints:
+        if e.in_kernel and e.ready is False:
+            findings.append(Finding("warning", "endpoint-to-not-ready-pod",
+                                    f"{e.address}:{e.port} receives traffic but its pod is not ready"))
+
+    if not any(e.ready for e in endpoints if e.in_api) and stype != "ExternalName":
+        reject = " and the node rejects connections to it" if view and view.rejects else ""
+        findings.insert(0, Finding("warning", "no-endpoints", f"{spn} has no ready endpoints{reject}"))
+    if view is None or not view.found:
+        if headless:
+            findings.append(Finding("info", "headless", "headless service: clients reach pods directly by DNS, no proxy rules"))
+        elif stype == "ExternalName":
+            findings.append(Finding("info", "external-name", "ExternalName service: a DNS CNAME only, no proxy rules"))
+        elif dp.backend == "none":
+            findings.append(Finding("warning", "no-kube-proxy-rules",
+                                    f"no service datapath found on node {dp.node or '?'}: {'; '.join(dp.reasons)}"))
+        else:
+            findings.append(Finding("warning", "no-kube-proxy-rules",
+                                    f"the {dp.backend} datapath has no rules for {spn}"))
+    for other in _nodeport_collisions(cluster, svc, port):
+        findings.append(Finding("error", "nodeport-collision",
+                                f"NodePort {port.node_port}/{port.protocol} is also used by {other}"))
+    chains = dict(view.chains) if view else {}
+    ips = cluster_ips(svc)
+    return PortTrace(
+        port.name, port.protocol, port.port, port.node_port, ips[0] if ips else None, port.target_port,
+        _entry_points(svc, port), {r: chains.get(r) for r in CHAIN_ROLES}, tuple(endpoints), tuple(findings),
+        view.steps if view else (), view.explanation if view else "", view.affinity_seconds if view else None,
+    )
+
+
+def count_connections(conntrack: Iterable[Obj], port: PortTrace) -> dict[tuple[str, int], int]:
+    """Conntrack entries to this port's entry points, counted per endpoint (the reply source)."""
+    entries = {(e.address, e.port) for e in port.entry_points if e.address}
+    node_port = port.node_port
+    proto = port.protocol.lower()
+    counts: dict[tuple[str, int], int] = {}
+    for c in conntrack:
+        if not isinstance(c, dict) or str(c.get("proto", "")).lower() != proto:
+            continue
+        try:
+            dport = int(c.get("orig_dport"))
+            sport = int(c.get("reply_sport"))
+        except (TypeError, ValueError):
+            continue
+        dst = c.get("orig_dst")
+        if (dst, dport) not in entries and not (node_port and dport == node_port):
+            continue
+        key = (str(c.get("reply_src")), sport)
+        counts[key] = counts.get(key, 0) + 1
+    return counts
+
+
+def with_connections(trace: ServiceTrace, conntrack: Iterable[Obj]) -> ServiceTrace:
+    """The same trace with `connections` filled per endpoint from conntrack entries."""
+    rows = tuple(conntrack)
+    ports = []
+    for p in trace.ports:
+        counts = count_connections(rows, p)
+        eps = tuple(
+            EndpointTrace(**{**e.__dict__, "connections": counts.get((e.address, e.port), 0)}) for e in p.endpoints
+        )
+        ports.append(PortTrace(**{**p.__dict__, "endpoints": eps}))
+    return ServiceTrace(trace.service, trace.node, trace.backend, tuple(ports), trace.service_type)
+
+
+# ---- the Services table -------------------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class ServiceRow:
+    namespace: str
+    name: str
+    type: str
+    cluster_ip: str
+    ports: str  # "80->31100/TCP, 443/TCP"
+    ready: int
+    total: int
+    backend: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def to_json(self) -> dict[str, Any]:
+        return {"namespace": self.namespace, "name": self.name, "type": self.type,
+                "cluster_ip": self.cluster_ip, "ports": self.ports, "ready": self.ready,
+                "total": self.total, "endpoints": f"{self.ready}/{self.total}", "backend": self.backend}
+
+
+@dataclass(frozen=True)
+class ServicesView:
+    node: str
+    backend: str
+    rows: tuple[ServiceRow, ...]
+
+    def to_json(self) -> dict[str, Any]:
+        return {"node": self.node, "backend": self.backend, "rows": [r.to_json() for r in self.rows]}
+
+
+def _ports_text(svc: Obj) -> str:
+    parts = []
+    for p in service_ports(svc):
+        np = f"->{p.node_port}" if p.node_port else ""
+        parts.append(f"{p.port}{np}/{p.protocol}")
+    return ", ".join(parts)
+
+
+def endpoint_counts(cluster: ClusterState) -> dict[tuple[str, str], tuple[int, int]]:
+    """(namespace, service) -> (ready, total) distinct endpoint addresses, in one pass over slices."""
+    ready: dict[tuple[str, str], set[str]] = {}
+    total: dict[tuple[str, str], set[str]] = {}
+    for sl in cluster.of("EndpointSlice"):
+        svc = dig_str(sl, "metadata", "labels", SERVICE_NAME_LABEL)
+        if not svc:
+            continue
+        key = (namespace_of(sl), svc)
+        t = total.setdefault(key, set())
+        r = ready.setdefault(key, set())
+        for ep in dig_list(sl, "endpoints"):
+            cond = ep.get("conditions") if isinstance(ep, dict) else None
+            is_ready = not (isinstance(cond, dict) and cond.get("ready") is False)
+            for addr in dig_list(ep, "addresses"):
+                if isinstance(addr, str):
+                    t.add(addr)
+                    if is_ready:
+                        r.add(addr)
+    return {k: (len(ready[k]), len(v)) for k, v in total.items()}
+
+
+def build_services_view(cluster: ClusterState, node: NodeState | None = None,
+                        datapath: Datapath | None = None) -> ServicesView:
+    """Rows for the Services pane; `datapath` (or the node) only names the backend."""
+    if datapath is None and node is not None:
+        datapath = parse_node_datapath(node, cluster)
+    backend = datapath.backend if datapath else "unknown"
+    counts = endpoint_counts(cluster)
+    rows = []
+    for svc in cluster.in_namespace("Service"):
+        ns, name = namespace_of(svc), name_of(svc)
+        ready, total = counts.get((ns, name), (0, 0))
+        rows.append(ServiceRow(ns, name, dig_str(svc, "spec", "type") or "ClusterIP",
+                               dig_str(svc, "spec", "clusterIP") or "", _ports_text(svc), ready, total, backend))
+    rows.sort(key=lambda r: (r.namespace, r.name))
+    return ServicesView((node.node if node else "") or (datapath.node if datapath else ""), backend, tuple(rows))
