@@ -144,13 +144,10 @@ def httproute_rules(cluster: ClusterState, route: Obj) -> list[RouteRule]:
 
 
 def gateway_services(cluster: ClusterState, gateway: Obj) -> list[Obj]:
-    """Services implementations create for a Gateway carry its name in a well-known label."""
-    return [
-        s for s in cluster.of("Service")
-        if dig_str(s, "metadata", "labels", GATEWAY_NAME_LABEL) == name_of(gateway)
-        and namespace_of(s) in (namespace_of(gateway), "")
-    ] or [s for s in cluster.of("Service") if dig_str(s, "metadata", "labels", GATEWAY_NAME_LABEL) == name_of(gateway)]
+    """Services implementations create for a Gateway carry its name in a well-known label.
 
-
-def gateway_key(gateway: Obj) -> str:
-    return key_of(gateway)
+    Some implementations put that Service in their own namespace, so other namespaces count too,
+    after the Gateway's own.
+    """
+    labelled = [s for s in cluster.of("Service") if dig_str(s, "metadata", "labels", GATEWAY_NAME_LABEL) == name_of(gateway)]
+    return sorted(labelled, key=lambda s: (namespace_of(s) != namespace_of(gateway), key_of(s)))

@@ -383,13 +383,14 @@ def _emissary_notes(cluster: ClusterState, scope: Scope, url: ParsedUrl) -> list
     listeners = cluster.of("Listener")
     if not listeners:
         out.append(Finding(INFO, "no-listener", "Emissary", "no Listener objects: Emissary 2.x and later listen only on ports a Listener declares"))
-    elif scope.label and ":" in scope.label:
-        ports = {dig(li, "spec", "port") for li in listeners}
-        number = scope.label.rsplit(":", 1)[1]
-        svc = cluster.get("Service", *scope.label.split(":", 1)[0].split("/", 1)) if "/" in scope.label else None
-        targets = {dig(p, "targetPort") for p in dig_list(svc, "spec", "ports") if str(dig(p, "port")) == number}
-        if not ({int(number)} | targets) & ports if number.isdigit() else False:
-            out.append(Finding(WARNING, "listener-unreached", scope.label, f"no Listener on port {number} (Listeners: {sorted(p for p in ports if isinstance(p, int))})"))
+    elif scope.label and ":" in scope.label and "/" in scope.label:
+        ports = {p for p in (dig(li, "spec", "port") for li in listeners) if isinstance(p, int)}
+        name, _, number = scope.label.rpartition(":")
+        svc = cluster.get("Service", *name.split("/", 1))
+        reached = {int(number)} if number.isdigit() else set()
+        reached |= {t for p in dig_list(svc, "spec", "ports") if str(dig(p, "port")) == number for t in [dig(p, "targetPort")] if isinstance(t, int)}
+        if reached and not reached & ports:
+            out.append(Finding(WARNING, "listener-unreached", scope.label, f"no Listener on port {number} (Listeners: {sorted(ports)})"))
     if url.scheme == "http":
         hit = insecure_action(cluster, url.host)
         if hit and hit[1] == "Redirect":
