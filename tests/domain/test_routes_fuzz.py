@@ -7,10 +7,10 @@ import json
 
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
+from test_routes_lab import lab_objects
 
 from k8snet_tui.domain.model import ClusterState
 from k8snet_tui.domain.routes import UrlError, build_ingress_view, route_url
-from test_routes_lab import lab_objects
 
 KINDS = ["Service", "EndpointSlice", "Pod", "Node", "Ingress", "IngressClass", "Mapping", "Host", "Listener",
          "Gateway", "HTTPRoute", "ReferenceGrant", "CustomResourceDefinition"]

@@ -4,7 +4,16 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
+from ..model import (
+    ClusterState,
+    Obj,
+    dig,
+    dig_dict,
+    dig_list,
+    dig_str,
+    name_of,
+    namespace_of,
+)
 from .findings import ERROR, INFO, WARNING, Finding
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

@@ -51,7 +51,7 @@ def class_of(cluster: ClusterState, ingress: Obj) -> ClassChoice:
             return ClassChoice(None, "none", None, "none", (Finding(WARNING, "class-without-controller", subject, msg),))
         if len(defaults) > 1:
             findings.append(Finding(WARNING, "several-default-classes", subject, "more than one IngressClass is marked default"))
-        name, source = name_of(sorted(defaults, key=name_of)[0]), "default"
+        name, source = name_of(min(defaults, key=name_of)), "default"
     controller = _controller(cluster, name)
     # Emissary also takes Ingresses annotated `ambassador` whether or not such an IngressClass exists.
     if controller is None and annotation.lower() == EMISSARY_LEGACY_CLASS:

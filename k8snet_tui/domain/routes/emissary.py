@@ -11,10 +11,18 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import replace
 
-from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, key_of, namespace_of
+from ..model import (
+    ClusterState,
+    Obj,
+    dig,
+    dig_dict,
+    dig_str,
+    key_of,
+    namespace_of,
+)
 from .backends import BackendRef, resolve
 from .controllers import EMISSARY
-from .findings import ERROR, INFO, WARNING, Finding
+from .findings import ERROR, INFO, Finding
 from .paths import glob_host, regex_error
 from .rules import ANY, EXACT, REGEX, STRING_PREFIX, RouteRule
 

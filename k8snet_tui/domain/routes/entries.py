@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ..model import ClusterState, Obj, dig, dig_list, dig_str, key_of, name_of, namespace_of
+from ..model import (
+    ClusterState,
+    Obj,
+    dig,
+    dig_list,
+    dig_str,
+    key_of,
+    name_of,
+)
 from .controllers import find_services, known
 from .findings import INFO, WARNING, Finding
 from .gateway import gateway_services

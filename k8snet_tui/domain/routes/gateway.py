@@ -2,7 +2,17 @@
 
 from __future__ import annotations
 
-from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, key_of, name_of, namespace_of
+from ..model import (
+    ClusterState,
+    Obj,
+    dig,
+    dig_dict,
+    dig_list,
+    dig_str,
+    key_of,
+    name_of,
+    namespace_of,
+)
 from .backends import BackendRef, resolve
 from .findings import ERROR, INFO, WARNING, Finding
 from .paths import regex_error

@@ -2,7 +2,18 @@
 
 from __future__ import annotations
 
-from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, key_of, namespace_of
+from typing import Any
+
+from ..model import (
+    ClusterState,
+    Obj,
+    dig,
+    dig_dict,
+    dig_list,
+    dig_str,
+    key_of,
+    namespace_of,
+)
 from .backends import BackendRef, resolve
 from .classes import class_of
 from .findings import WARNING, Finding
@@ -36,10 +47,10 @@ def ingress_rules(cluster: ClusterState, ingress: Obj) -> list[RouteRule]:
     choice = class_of(cluster, ingress)
     tls_hosts = {h for t in dig_list(ingress, "spec", "tls") for h in dig_list(t, "hosts") if isinstance(h, str)}
     any_tls = bool(dig_list(ingress, "spec", "tls"))
-    common = dict(
-        kind="Ingress", name=name, ingress_class=choice.name, controller=choice.controller,
-        implementation=choice.implementation, created=dig_str(ingress, "metadata", "creationTimestamp"),
-    )
+    common: dict[str, Any] = {
+        "kind": "Ingress", "name": name, "ingress_class": choice.name, "controller": choice.controller,
+        "implementation": choice.implementation, "created": dig_str(ingress, "metadata", "creationTimestamp"),
+    }
     out: list[RouteRule] = []
     first_findings = list(choice.findings)
     for i, rule in enumerate(dig_list(ingress, "spec", "rules")):
@@ -64,7 +75,7 @@ def ingress_rules(cluster: ClusterState, ingress: Obj) -> list[RouteRule]:
                 where=where, order=(i, j), hosts=(host,) if host else (), path=text or "/",
                 path_type=path_type, match=_MATCH.get(path_type, ELEMENT_PREFIX), backends=backends,
                 tls=bool(host and host in tls_hosts) or (any_tls and not tls_hosts),
-                findings=tuple(findings), **common,  # type: ignore[arg-type]
+                findings=tuple(findings), **common,
             ))
     default = dig(ingress, "spec", "defaultBackend")
     if default is None:
@@ -73,13 +84,13 @@ def ingress_rules(cluster: ClusterState, ingress: Obj) -> list[RouteRule]:
     if ref is not None:
         out.append(RouteRule(
             where="spec.defaultBackend", order=(1 << 30,), path=None, path_type=None, match=ANY,
-            backends=(resolve(cluster, ref, subject),), findings=tuple(first_findings), **common,  # type: ignore[arg-type]
+            backends=(resolve(cluster, ref, subject),), findings=tuple(first_findings), **common,
         ))
         first_findings = []
     if not out:
         out.append(RouteRule(
             where="spec", order=(1 << 31,), match="none",
             findings=tuple(first_findings) + (Finding(WARNING, "malformed", subject, "no rules and no default backend"),),
-            **common,  # type: ignore[arg-type]
+            **common,
         ))
     return out

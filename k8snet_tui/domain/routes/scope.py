@@ -10,7 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 from ..model import ClusterState, Obj, dig, dig_list, dig_str, key_of, name_of
-from .controllers import EMISSARY, find_services, implementation_of, known, service_port_for
+from .controllers import (
+    EMISSARY,
+    find_services,
+    implementation_of,
+    known,
+    service_port_for,
+)
 from .entries import lb_addresses, node_addresses
 from .findings import INFO, WARNING, Finding
 from .gateway import GATEWAY_NAME_LABEL

@@ -8,8 +8,9 @@ An Ingress served by Emissary is first turned into the Mapping Emissary would ma
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Callable
+from typing import Any
 
 from ..model import ClusterState, dig, dig_list, dig_str
 from . import paths
@@ -95,15 +96,15 @@ def _host_ok(rule: RouteRule, host: str) -> bool:
         return True
     test: Callable[[str], bool]
     if rule.host_style == "glob":
-        test = lambda p: paths.glob_host(p, host)  # noqa: E731
+        test = lambda p: paths.glob_host(p, host)
     elif rule.host_style == "exact":
-        test = lambda p: p.lower() == host  # noqa: E731
+        test = lambda p: p.lower() == host
     elif rule.host_style == "regex":
-        test = lambda p: paths.regex_full(p, host)  # noqa: E731
+        test = lambda p: paths.regex_full(p, host)
     elif rule.host_style == "gateway":
-        test = lambda p: paths.gateway_host(p, host)  # noqa: E731
+        test = lambda p: paths.gateway_host(p, host)
     else:
-        test = lambda p: paths.ingress_host(p, host)  # noqa: E731
+        test = lambda p: paths.ingress_host(p, host)
     return any(test(p) for p in rule.hosts)
 
 
