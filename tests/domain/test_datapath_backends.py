@@ -120,6 +120,10 @@ def test_backend_detection():
     assert parse_node_datapath(NodeState(iptables={"legacy": lab})).backend == "iptables-legacy"
     both = parse_node_datapath(NodeState(iptables={"nft": lab, "legacy": "*nat\n:X - [0:0]\nCOMMIT\n"}))
     assert both.backend == "iptables-nft"
+    hinted = "*mangle\n:KUBE-IPTABLES-HINT - [0:0]\nCOMMIT\n" + lab
+    two = parse_node_datapath(NodeState(iptables={"legacy": lab, "nft": hinted}))
+    assert two.backend == "iptables-nft" and two.detected[1] == "iptables-legacy"
+    assert parse_node_datapath(NodeState(iptables={"legacy": hinted, "nft": lab})).backend == "iptables-legacy"
     dp = parse_node_datapath(NodeState(iptables={"nft": lab}, nft_ruleset=nft("map")))
     assert dp.backend == "nftables" and "iptables-nft" in dp.detected
     assert parse_node_datapath(NodeState()).backend == "none"

@@ -58,6 +58,10 @@ def _has_kube_proxy_rules(dump: IptablesDump) -> bool:
     return dump.chain("nat", "KUBE-SERVICES") is not None and bool(dump.rules("nat", "KUBE-SERVICES"))
 
 
+def _has_hint(dump: IptablesDump) -> bool:
+    return any(dump.chain("mangle", c) is not None for c in ("KUBE-IPTABLES-HINT", "KUBE-KUBELET-CANARY"))
+
+
 def _is_ipvs_mode(dump: IptablesDump) -> bool:
     # IPVS mode matches service IPs through ipsets instead of per-service chains.
     for rule in dump.rules("nat", "KUBE-SERVICES"):
@@ -110,11 +114,14 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
     if (ipvs is not None and ipvs.services) or any(_is_ipvs_mode(d) for d in dumps.values()):
         detected.append("ipvs")
         reasons.append("IPVS virtual services or ipset-based KUBE-SERVICES rules exist")
-    for name in ("legacy", "nft"):
-        dump = dumps.get(name)
-        if dump is not None and _has_kube_proxy_rules(dump) and not _is_ipvs_mode(dump):
-            detected.append(f"iptables-{name}")
-            reasons.append(f"nat KUBE-SERVICES has rules in the iptables-{name} backend")
+    # With rules in both backends, the one kubelet/kube-proxy marked with a hint chain in
+    # mangle (iptables-wrappers' test) and holding more rules is the live one.
+    live = [n for n in ("legacy", "nft")
+            if n in dumps and _has_kube_proxy_rules(dumps[n]) and not _is_ipvs_mode(dumps[n])]
+    live.sort(key=lambda n: (_has_hint(dumps[n]), dumps[n].rule_count), reverse=True)
+    for name in live:
+        detected.append(f"iptables-{name}")
+        reasons.append(f"nat KUBE-SERVICES has rules in the iptables-{name} backend")
     backend = detected[0] if detected else "none"
     if not detected:
         reasons.append("no kube-proxy or cilium service state found on this node")
