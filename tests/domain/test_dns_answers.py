@@ -1,8 +1,13 @@
-from k8snet_tui.domain.dns import build_dns_model, build_dns_view, service_dns_names
-from k8snet_tui.domain.dns.lookup import Actual, mismatch
-from k8snet_tui.domain.dns import dns_lookup_view
+from test_dns_lab import ep, eps, lab_cluster, lab_node, pod, service
+
+from k8snet_tui.domain.dns import (
+    build_dns_model,
+    build_dns_view,
+    dns_lookup_view,
+    service_dns_names,
+)
 from k8snet_tui.domain.dns.answers import Expected
-from test_dns_lab import ep, eps, lab_cluster, lab_node, ns, pod, service
+from k8snet_tui.domain.dns.lookup import Actual, mismatch
 
 Z = "default.svc.cluster.local."
 

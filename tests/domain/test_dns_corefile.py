@@ -1,7 +1,14 @@
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from k8snet_tui.domain.dns.corefile import (block_summary, default_corefile, kubernetes_plugin,
-                                            parse_corefile, parse_key, route)
+from k8snet_tui.domain.dns.corefile import (
+    block_summary,
+    default_corefile,
+    kubernetes_plugin,
+    parse_corefile,
+    parse_key,
+    route,
+)
 
 KUBEADM = """.:53 {
     errors

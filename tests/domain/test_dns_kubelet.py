@@ -1,6 +1,12 @@
-from k8snet_tui.domain.dns.kubelet import ClusterDns, cluster_dns, parse_kubelet_config, pod_dns
-from k8snet_tui.domain.model import ClusterState
 from test_dns_lab import NODE_RESOLV, lab_cluster, pod
+
+from k8snet_tui.domain.dns.kubelet import (
+    ClusterDns,
+    cluster_dns,
+    parse_kubelet_config,
+    pod_dns,
+)
+from k8snet_tui.domain.model import ClusterState
 
 DNS = ClusterDns(("10.96.0.10",), "cluster.local", "test")
 

@@ -82,7 +82,7 @@ def lab_node(resolv=NODE_RESOLV):
 
 # --- the lab's section 3, end to end ----------------------------------------------------------
 
-from k8snet_tui.domain.dns import dns_lookup_view  # noqa: E402
+from k8snet_tui.domain.dns import dns_lookup_view
 
 
 def test_lab_client_resolv_conf_matches_the_lab_output():

@@ -1,7 +1,12 @@
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
-from k8snet_tui.domain.dns.resolv_conf import (ResolvConf, glibc_settings, musl_settings,
-                                               parse_resolv_conf)
+from k8snet_tui.domain.dns.resolv_conf import (
+    ResolvConf,
+    glibc_settings,
+    musl_settings,
+    parse_resolv_conf,
+)
 
 
 def test_lab_pod_file_parses():

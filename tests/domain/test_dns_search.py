@@ -1,4 +1,5 @@
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from k8snet_tui.domain.dns.answers import Expected
 from k8snet_tui.domain.dns.names import check_name

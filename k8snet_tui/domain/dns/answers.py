@@ -14,7 +14,7 @@ import math
 from dataclasses import dataclass
 
 from .corefile import KubernetesPlugin
-from .index import DnsIndex, Svc
+from .index import DnsIndex
 from .names import address_from_reverse, fqdn, ip_family, is_reverse, is_subdomain
 
 DNS_SCHEMA_VERSION = "1.1.0"

@@ -12,13 +12,16 @@ from dataclasses import dataclass, field
 
 from .names import fqdn, is_subdomain
 
-# The order CoreDNS runs plugins in a server block (plugin.cfg), whatever the Corefile order.
-PLUGIN_ORDER = tuple("""
-    root metadata geoip cancel proxyproto quic grpc_server https https3 timeouts multisocket reload
-    nsid bufsize bind debug trace ready health pprof shed prometheus errors log dnstap local dns64
-    siit any chaos loadbalance tsig rewrite autopath acl cache header dnssec tls minimal template
-    transfer dynupdate hosts route53 azure clouddns k8s_external kubernetes file auto secondary etcd
-    loop forward grpc erratic whoami on sign view nomad""".split())
+# The order CoreDNS 1.15 runs plugins in a server block (plugin.cfg), whatever the Corefile order.
+PLUGIN_ORDER = (
+    "root", "metadata", "geoip", "cancel", "proxyproto", "quic", "grpc_server", "https",
+    "https3", "timeouts", "multisocket", "reload", "nsid", "bufsize", "bind", "debug", "trace",
+    "ready", "health", "pprof", "shed", "prometheus", "errors", "log", "dnstap", "local",
+    "dns64", "siit", "any", "chaos", "loadbalance", "tsig", "rewrite", "autopath", "acl",
+    "cache", "header", "dnssec", "tls", "minimal", "template", "transfer", "dynupdate", "hosts",
+    "route53", "azure", "clouddns", "k8s_external", "kubernetes", "file", "auto", "secondary",
+    "etcd", "loop", "forward", "grpc", "erratic", "whoami", "on", "sign", "view", "nomad",
+)
 # Plugins whose answers we cannot predict when they sit before `kubernetes` in that order.
 _OPAQUE_BEFORE_K8S = ("rewrite", "template", "route53", "azure", "clouddns", "k8s_external", "dns64")
 
@@ -303,7 +306,7 @@ class KubernetesPlugin:
     @property
     def primary_zone(self) -> str | None:
         for z in self.zones:
-            if not (z.endswith("in-addr.arpa.") or z.endswith("ip6.arpa.")):
+            if not z.endswith(("in-addr.arpa.", "ip6.arpa.")):
                 return z
         return None
 

@@ -9,7 +9,14 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from ..model import ClusterState, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
+from ..model import (
+    ClusterState,
+    dig,
+    dig_list,
+    dig_str,
+    name_of,
+    namespace_of,
+)
 from .names import ip_family
 
 SERVICE_NAME_LABEL = "kubernetes.io/service-name"

@@ -10,7 +10,15 @@ import json
 import re
 from dataclasses import dataclass
 
-from ..model import ClusterState, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
+from ..model import (
+    ClusterState,
+    dig,
+    dig_dict,
+    dig_list,
+    dig_str,
+    name_of,
+    namespace_of,
+)
 from .resolv_conf import ResolvConf, parse_resolv_conf
 
 MAX_NAMESERVERS = 3
@@ -162,7 +170,7 @@ def _host_parts(node_resolv: ResolvConf | str | None) -> tuple[list[str], list[s
     options: dict[str, str] = {}
     for e in rc.entries:
         if e.keyword == "search":
-            search = [s[:-1] if s.endswith(".") else s for s in e.args if s != "."]
+            search = [s.removesuffix(".") for s in e.args if s != "."]
         elif e.keyword == "options":
             for opt in e.args:
                 options[opt.split(":")[0]] = opt

@@ -45,7 +45,7 @@ def check_name(name: object) -> NameCheck:
         return NameCheck(name, False, ("the name is empty",))
     if text == ".":
         return NameCheck(name, False, ("the root name '.' is not a host name",))
-    bare = text[:-1] if text.endswith(".") else text
+    bare = text.removesuffix(".")
     if len(bare) > MAX_NAME:
         problems.append(f"the name is {len(bare)} characters long; DNS allows at most {MAX_NAME}")
     labels = bare.split(".")
@@ -127,7 +127,7 @@ def address_from_reverse(name: str) -> str | None:
 
 def is_reverse(name: str) -> bool:
     n = fqdn(name)
-    return n.endswith(".in-addr.arpa.") or n.endswith(".ip6.arpa.") or n in ("in-addr.arpa.", "ip6.arpa.")
+    return n.endswith((".in-addr.arpa.", ".ip6.arpa.")) or n in ("in-addr.arpa.", "ip6.arpa.")
 
 
 def ip_family(ip: str) -> int:

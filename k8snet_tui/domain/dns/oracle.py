@@ -10,8 +10,16 @@ from dataclasses import dataclass
 
 from ..model import ClusterState
 from .answers import Expected, KubernetesAnswers
-from .corefile import (PLUGIN_ORDER, Corefile, KubernetesPlugin, default_corefile, hosts_plugin,
-                       kubernetes_plugin, parse_corefile, route)
+from .corefile import (
+    PLUGIN_ORDER,
+    Corefile,
+    KubernetesPlugin,
+    default_corefile,
+    hosts_plugin,
+    kubernetes_plugin,
+    parse_corefile,
+    route,
+)
 from .index import DnsIndex, build_index
 from .kubelet import ClusterDns, cluster_dns
 from .names import fqdn, ip_family, is_subdomain

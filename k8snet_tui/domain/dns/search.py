@@ -12,8 +12,8 @@ at once and never as-is; a name with a dot goes only as-is; ndots is not read.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from .answers import Expected
 from .names import check_name, dots_in, fqdn, musl_accepts
@@ -21,6 +21,8 @@ from .resolv_conf import ResolvConf, settings_for
 
 RESOLVERS = ("glibc", "musl", "busybox")
 Oracle = Callable[[str, str], Expected]
+_MUSL_REFUSES = ("musl's getaddrinfo refuses this name before sending anything "
+                 "(only letters, digits, '-' and '.' are allowed)")
 
 
 @dataclass(frozen=True)
@@ -82,8 +84,8 @@ def candidate_names(name: str, rc: ResolvConf, resolver: str) -> tuple[tuple[str
     if dots >= s.ndots or trailing:
         out.append(as_is)
         tried = True
-        notes.append(("a trailing dot: glibc tries only the name itself" if trailing
-                      else f"{dots} dot(s) >= ndots {s.ndots}: glibc tries the name as-is first"))
+        notes.append("a trailing dot: glibc tries only the name itself" if trailing
+                      else f"{dots} dot(s) >= ndots {s.ndots}: glibc tries the name as-is first")
     if not trailing:
         root_listed = False
         no_tld = "no-tld-query" in s.flags
@@ -137,8 +139,7 @@ def plan_lookup(name: str, rc: ResolvConf, oracle: Oracle, resolver: str = "glib
     name = name.strip()
     if resolver == "musl" and not musl_accepts(name.rstrip(".")) and any(q in ("A", "AAAA") for q in qtypes):
         return Plan(name, resolver, qtypes, (), (), None, "refused by musl", 0, (),
-                    check.warnings, ("musl's getaddrinfo refuses this name before sending anything "
-                                     "(only letters, digits, '-' and '.' are allowed)",))
+                    check.warnings, (_MUSL_REFUSES,))
     candidates, notes = candidate_names(name, rc, resolver)
     queries: list[PlannedQuery] = []
     answered_by: int | None = None
