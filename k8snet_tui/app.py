@@ -114,9 +114,11 @@ class K8snetApp(App[int]):
                 pane = cls()
                 self._panes[cls.PANE_ID] = pane
                 yield pane
-        yield Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input")
-        yield Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
-                    id="command-input", classes="bottom-input")
+        for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
+                    Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
+                          id="command-input", classes="bottom-input")):
+            box.display = False  # hidden inputs must never take the first focus (they would eat keys)
+            yield box
         yield Footer()
 
     def on_mount(self) -> None:
@@ -125,8 +127,6 @@ class K8snetApp(App[int]):
                                 self.available_themes else "textual-dark")
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
-        self.query_one("#filter-input").display = False
-        self.query_one("#command-input").display = False
         status = self.query_one(StatusBar)
         status.mode_label = self.session.label
         status.live = self.session.mode == "live"
@@ -175,6 +175,8 @@ class K8snetApp(App[int]):
         focusable = [w for w in pane.query("*") if w.focusable and w.display]
         if focusable:
             focusable[0].focus()
+        else:
+            self.set_focus(None)
 
     def _start_live(self) -> None:
         session = self.session

@@ -29,6 +29,7 @@ class Pane(Vertical, can_focus=False):
     HELP: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, what it does) for this pane
 
     BINDINGS: ClassVar[list[Binding]] = []
+    ALLOW_MAXIMIZE = True  # `z` zooms a pane to the whole screen for projectors
 
     def __init__(self) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", classes="pane")
