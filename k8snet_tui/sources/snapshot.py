@@ -161,6 +161,10 @@ class _Loader:
         except json.JSONDecodeError as exc:
             self.problem(path, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")
             return None
+        except RecursionError:
+            # json.loads recurses per nesting level: a hostile `[[[[...` file must not crash the loader.
+            self.problem(path, "", "JSON nested too deeply to read; skipped")
+            return None
         if not isinstance(doc, expect):
             names = expect.__name__ if isinstance(expect, type) else " or ".join(t.__name__ for t in expect)
             self.problem(path, "", f"expected a JSON {_json_type(names)}, found {_json_type(type(doc).__name__)}")
