@@ -74,12 +74,14 @@ class LiveSession:
         return self.store.version * 1000 + (self.poller.polls if self.poller else 0)
 
     def observed(self) -> Observed:
-        nodes = {}
+        nodes: dict[str, NodeState] = {}
+        previous: dict[str, NodeState] = {}
         if self.poller and self.poller.current is not None:
-            node = self.poller.current
-            nodes[node.node or self.local_node] = node
+            nodes[self.poller.current.node or self.local_node] = self.poller.current
+        if self.poller and self.poller.previous is not None:
+            previous[self.poller.previous.node or self.local_node] = self.poller.previous
         return Observed(cluster=self.store.snapshot(), nodes=MappingProxyType(nodes),
-                        local_node=self.local_node, mode="live")
+                        local_node=self.local_node, mode="live", previous=MappingProxyType(previous))
 
     def with_namespace(self, namespace: str | None) -> None:
         # The watchers keep the scope they started with (`-n NS` watches only NS, for users whose

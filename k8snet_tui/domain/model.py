@@ -158,6 +158,8 @@ class Observed:
     local_node: str = ""
     cloud: Mapping[str, Any] | None = None
     mode: str = "snapshot"  # "live" or "snapshot"
+    # The node states of the poll before this one (live mode), for per-rule packet deltas.
+    previous: Mapping[str, NodeState] = field(default_factory=lambda: _EMPTY)
 
     @property
     def local(self) -> NodeState:

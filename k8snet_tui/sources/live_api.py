@@ -121,6 +121,18 @@ class LiveApi:
                 out.append(item)
         return ListPage(out, str(meta.get("resourceVersion") or ""), str(meta.get("continue") or ""))
 
+    def pod_log(self, namespace: str, name: str, *, tail_lines: int = 50, container: str = "") -> str:
+        """The last lines of a pod's log (reads pods/log; only when the user asks for it)."""
+        query = [("tailLines", str(tail_lines))]
+        if container:
+            query.append(("container", container))
+        resp = self._get(f"/api/v1/namespaces/{namespace}/pods/{name}/log", query,
+                         (CONNECT_TIMEOUT, LIST_READ_TIMEOUT))
+        data = _read_all(resp)
+        if resp.status >= 400:
+            raise ApiFailure(resp.status, str(resp.reason or ""), _body_message(data))
+        return data.decode("utf-8", "replace")
+
     def watch(self, kind: Kind, namespace: str | None, *, resource_version: str,
               timeout_seconds: int = 300) -> Iterator[WatchEvent]:
         query = [("watch", "true"), ("allowWatchBookmarks", "true"),
