@@ -240,3 +240,14 @@ def test_malformed_api_objects_degrade(objects):
     cluster = ClusterState.from_objects(objects)
     json.dumps(build_podnet_view(cluster, None).to_json())
     json.dumps(build_host_view(cluster, None).to_json())
+
+
+def test_pod_cidr_without_any_routes_read_is_unknown_not_unreachable():
+    cluster = cilium_cluster(LAB_CONFIG)
+    addr_only = NodeState(node="n1", addresses=({"ifindex": 2, "ifname": "ens5", "link_type": "ether",
+                                                 "addr_info": [{"family": "inet", "local": "172.31.24.84", "prefixlen": 20}]},))
+    words = {r.node: r.words for r in build_host_view(cluster, addr_only).pod_cidr_routes}
+    assert words["n1"].startswith("unknown")
+    with_routes = NodeState(node="n1", routes=({"dst": "192.0.2.0/24", "dev": "ens5"},))
+    words = {r.node: r.words for r in build_host_view(cluster, with_routes).pod_cidr_routes}
+    assert words["n2"].startswith("no route")

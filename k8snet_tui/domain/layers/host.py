@@ -112,9 +112,12 @@ class HostView:
         }
 
 
-def _cidr_words(local: bool, route: Route | None, dev_kind: str, gateway_node: str, inner: int) -> str:
+def _cidr_words(local: bool, route: Route | None, dev_kind: str, gateway_node: str, inner: int,
+                has_routes: bool = True) -> str:
     per_pod = f"; {inner} narrower route(s) inside it, one per local pod" if inner else ""
     if route is None:
+        if not has_routes:
+            return "unknown: no routes were read from this node"
         if inner:
             return f"no single route covers it{per_pod}"
         return "no route: this node cannot reach these pods"
@@ -153,7 +156,7 @@ def _pod_cidr_routes(nodes: tuple[ApiNode, ...], routes: tuple[Route, ...], kind
                     gateway=route.gateway if route else "",
                     gateway_node=gateway_node,
                     more_specific=inner,
-                    words=_cidr_words(api_node.local, route, dev_kind, gateway_node, inner),
+                    words=_cidr_words(api_node.local, route, dev_kind, gateway_node, inner, bool(routes)),
                 )
             )
     return tuple(out)

@@ -236,7 +236,10 @@ def build_internet_view(cloud: CloudFacts | None, node: NodeState | None, cluste
     trusted = facts.status == OK
     public = facts.public_ipv4 if trusted else ""
     outbound = facts.outbound.ipv4 if facts.outbound.status == OK else ""
-    nat, nat_words = _nat(public, outbound, facts.private_ipv4 if trusted else "", on_iface)
+    # Without the cloud's word for the private IP, the host's own private address is the one NAT maps to.
+    host_ip = (facts.private_ipv4 if trusted else "") or next(
+        (a.address for _, a in local if a.family == "inet" and a.kind in (cidr.RFC1918, cidr.CGNAT)), "")
+    nat, nat_words = _nat(public, outbound, host_ip, on_iface)
     return InternetView(
         status=facts.status,
         status_words=STATUS_WORDS.get(facts.status, facts.status),
