@@ -21,6 +21,7 @@ def test_lab_snapshot_one_to_one_nat():
     view = build_internet_view(facts, NODE, None)
     assert (view.status, view.provider_name, view.nat) == ("ok", "Amazon Web Services", "1:1")
     assert "18.185.35.194" in view.nat_words and view.public_on_interface is False
+    assert "172.31.24.84" in view.nat_words  # the private side, from ens5 when the cloud did not say
     assert view.host_addresses == ("ens5 172.31.24.84/20 rfc1918",)
 
 
