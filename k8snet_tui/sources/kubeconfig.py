@@ -66,7 +66,8 @@ def read_contexts(choice: KubeconfigChoice) -> tuple[list[str], str]:
         if not isinstance(doc, dict):
             raise KubeconfigError(f"kubeconfig {path} is not a YAML mapping",
                                   hint="fix the file or choose another with --kubeconfig")
-        for ctx in doc.get("contexts") or []:
+        contexts = doc.get("contexts")
+        for ctx in contexts if isinstance(contexts, list) else []:
             name = ctx.get("name") if isinstance(ctx, dict) else None
             if isinstance(name, str) and name not in names:
                 names.append(name)
