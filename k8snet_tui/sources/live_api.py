@@ -9,6 +9,7 @@ of the app works on plain dicts anyway. `kubernetes` is imported on first use, n
 from __future__ import annotations
 
 import json
+import logging
 import threading
 from typing import Any, Iterator
 
@@ -54,6 +55,14 @@ class LiveApi:
         from kubernetes.config.config_exception import ConfigException
 
         cfg = client.Configuration()
+        hint = "check the context's credentials; run the same kubectl command to compare"
+        # The client catches a failing exec credential plugin itself and only `logging.error`s
+        # its message (with the plugin's stderr) on the root logger, then carries on without
+        # credentials. Catch those records (which would otherwise be printed over the screen by
+        # logging's last-resort handler) and make them the error they are.
+        plugin_errors = _CapturedErrors(threading.get_ident())
+        root_logger = logging.getLogger()
+        root_logger.addHandler(plugin_errors)
         try:
             if self.choice.in_cluster:
                 config.load_incluster_config(client_configuration=cfg)
@@ -65,9 +74,12 @@ class LiveApi:
                     persist_config=False,
                 )
         except ConfigException as exc:
-            # Exec credential plugins report their stderr through this message.
-            raise KubeconfigError(f"cannot use {self.choice.why}: {exc}",
-                                  hint="check the context's credentials; run the same kubectl command to compare") from None
+            raise KubeconfigError(f"cannot use {self.choice.why}: {exc}", hint=hint) from None
+        finally:
+            root_logger.removeHandler(plugin_errors)
+        if plugin_errors.messages:
+            raise KubeconfigError(f"cannot use {self.choice.why}: credential plugin failed: "
+                                  + "; ".join(plugin_errors.messages), hint=hint)
         # Retries are ours (backoff with jitter in the watchers), not urllib3's silent ones.
         cfg.retries = 0
         return client.ApiClient(cfg)
@@ -165,6 +177,19 @@ class LiveApi:
             raise ApiFailure(0, "watch interrupted", _transport_message(exc)) from None
         finally:
             raw.release_conn()
+
+
+class _CapturedErrors(logging.Handler):
+    """Error records the kubernetes client logs from one thread while it loads a kubeconfig."""
+
+    def __init__(self, thread: int) -> None:
+        super().__init__(logging.ERROR)
+        self.thread = thread
+        self.messages: list[str] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        if record.thread == self.thread and record.name == "root" and "kubernetes" in record.pathname:
+            self.messages.append(record.getMessage()[:2000])
 
 
 def _read_all(resp: Any) -> bytes:
