@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import re
 
-# C0 controls except tab and newline, DEL, C1 controls; bidi embeddings/overrides/isolates;
-# zero-width and other invisible format characters; BOM.
+# C0 controls except tab and newline, DEL, C1 controls; bidi marks, embeddings, overrides and
+# isolates (including the Arabic letter mark); zero-width and other invisible format characters;
+# line and paragraph separators (they break a line where no newline shows); BOM.
 _UNSAFE = re.compile(
-    "[\x00-\x08\x0b-\x1f\x7f-\x9f"
-    "\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f\u061c\u180e"
+    "\u200b-\u200f\u2028-\u202e\u2060-\u2064\u2066-\u206f\ufeff\ufff9-\ufffb]"
 )
 _REPLACEMENT = "\ufffd"
 

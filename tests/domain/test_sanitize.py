@@ -14,8 +14,7 @@ R = "\ufffd"
 
 BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\u2068", "\u2069",
         "\u200e", "\u200f"}
-# U+061C ARABIC LETTER MARK is a bidi mark like LRM/RLM but `clean` lets it through (reported to
-# the lead: domain/sanitize.py is not ours to edit); the strict xfail below flips when it is fixed.
+# U+061C ARABIC LETTER MARK is a bidi mark like LRM/RLM.
 ALM = "\u061c"
 ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
@@ -55,7 +54,6 @@ def test_newlines_and_tabs_become_visible_escapes_in_single_line_mode() -> None:
     assert clean("a\x1b\nb", single_line=False) == f"a{R}\nb"
 
 
-@pytest.mark.xfail(strict=True, reason="sanitize._UNSAFE misses U+061C ARABIC LETTER MARK (bidi)")
 def test_arabic_letter_mark_is_replaced() -> None:
     assert clean(f"a{ALM}b") == f"a{R}b"
 
