@@ -1,0 +1,138 @@
+"""Store: exact replacement per kind, event application, cached snapshots, forbidden/stale marks."""
+
+from __future__ import annotations
+
+import threading
+
+import pytest
+
+from k8snet_tui.collect.store import Store, object_key
+
+
+def obj(name: str, uid: str | None = None, ns: str = "default", rv: str = "1", **extra) -> dict:
+    meta = {"name": name, "namespace": ns, "resourceVersion": rv}
+    if uid is not None:
+        meta["uid"] = uid
+    return {"kind": "Pod", "metadata": meta, **extra}
+
+
+def names(store: Store, kind: str = "Pod") -> list[str]:
+    return sorted(o["metadata"]["name"] for o in store.snapshot().of(kind))
+
+
+def test_object_key_prefers_uid() -> None:
+    assert object_key(obj("a", uid="u-1")) == "u-1"
+    assert object_key(obj("a", ns="shop")) == "shop/a"
+    assert object_key({"kind": "Node", "metadata": {"name": "n1"}}) == "/n1"
+
+
+def test_replace_kind_is_exact() -> None:
+    s = Store()
+    s.replace_kind("Pod", [obj("a", "1"), obj("b", "2"), obj("c", "3")])
+    s.replace_kind("Service", [{"kind": "Service", "metadata": {"name": "web", "uid": "s"}}])
+    s.replace_kind("Pod", [obj("b", "2", rv="9"), obj("d", "4")])
+    assert names(s) == ["b", "d"]  # a and c are gone: no ghosts
+    assert s.dump()["Pod"]["2"]["metadata"]["resourceVersion"] == "9"
+    assert len(s.snapshot().of("Service")) == 1  # other kinds untouched
+    s.replace_kind("Pod", [])
+    assert s.snapshot().of("Pod") == () and s.count("Pod") == 0
+
+
+def test_replace_kind_with_duplicate_keys_keeps_the_last() -> None:
+    s = Store()
+    s.replace_kind("Pod", [obj("a", "1", rv="1"), obj("a", "1", rv="2")])
+    assert s.count("Pod") == 1 and s.snapshot().of("Pod")[0]["metadata"]["resourceVersion"] == "2"
+
+
+def test_apply_added_modified_deleted() -> None:
+    s = Store()
+    s.apply("Pod", "ADDED", obj("a", "1"))
+    s.apply("Pod", "ADDED", obj("b", "2"))
+    s.apply("Pod", "MODIFIED", obj("a", "1", rv="5", status={"podIP": "10.0.0.9"}))
+    assert names(s) == ["a", "b"]
+    assert s.dump()["Pod"]["1"]["status"]["podIP"] == "10.0.0.9"
+    s.apply("Pod", "DELETED", obj("b", "2"))
+    s.apply("Pod", "DELETED", obj("never-seen", "zz"))  # deleting the unknown is harmless
+    assert names(s) == ["a"]
+
+
+def test_apply_many_is_one_version_step() -> None:
+    s = Store()
+    v0 = s.version
+    s.apply_many("Pod", [("ADDED", obj("a", "1")), ("ADDED", obj("b", "2")), ("DELETED", obj("a", "1"))])
+    assert names(s) == ["b"] and s.version == v0 + 1
+
+
+def test_snapshot_is_cached_until_something_changes() -> None:
+    s = Store()
+    s.replace_kind("Pod", [obj("a", "1")])
+    first = s.snapshot()
+    assert s.snapshot() is first
+    s.apply("Pod", "ADDED", obj("b", "2"))
+    second = s.snapshot()
+    assert second is not first and len(second.of("Pod")) == 2
+    assert len(first.of("Pod")) == 1  # an earlier snapshot never changes under its reader
+
+
+def test_snapshot_is_immutable_for_readers() -> None:
+    s = Store()
+    s.replace_kind("Pod", [obj("a", "1")])
+    snap = s.snapshot()
+    with pytest.raises(TypeError):
+        snap.objects["Pod"] = ()  # type: ignore[index]
+    with pytest.raises(TypeError):
+        snap.forbidden["Pod"] = "x"  # type: ignore[index]
+    assert len(s.snapshot().of("Pod")) == 1
+
+
+def test_forbidden_marks_and_their_clearing() -> None:
+    s = Store()
+    s.mark_forbidden("Pod", "forbidden: list pods (cluster-wide)")
+    v = s.version
+    s.mark_forbidden("Pod", "forbidden: list pods (cluster-wide)")  # same reason: no change
+    assert s.version == v
+    assert s.snapshot().forbidden == {"Pod": "forbidden: list pods (cluster-wide)"}
+    s.replace_kind("Pod", [obj("a", "1")])  # a successful list clears it
+    assert s.snapshot().forbidden == {}
+
+
+def test_stale_marks_keep_the_earliest_time() -> None:
+    s = Store()
+    assert s.snapshot().stale_since is None
+    s.mark_stale("Pod", since=200.0)
+    s.mark_stale("Pod", since=300.0)  # already stale: the first time stays
+    s.mark_stale("Service", since=150.0)
+    assert s.snapshot().stale_since == 150.0
+    s.mark_fresh("Service")
+    assert s.snapshot().stale_since == 200.0
+    v = s.version
+    s.mark_fresh("Service")  # already fresh: no change
+    assert s.version == v
+    s.replace_kind("Pod", [])
+    assert s.snapshot().stale_since is None
+
+
+def test_set_namespace_narrows_snapshots_only() -> None:
+    s = Store()
+    s.replace_kind("Pod", [obj("a", "1", ns="one"), obj("b", "2", ns="two")])
+    s.set_namespace("one")
+    snap = s.snapshot()
+    assert snap.namespace == "one"
+    assert [o["metadata"]["name"] for o in snap.in_namespace("Pod")] == ["a"]
+    assert s.count("Pod") == 2
+
+
+def test_concurrent_writers_lose_nothing() -> None:
+    s = Store()
+
+    def writer(prefix: str) -> None:
+        for i in range(300):
+            s.apply("Pod", "ADDED", obj(f"{prefix}{i}", f"{prefix}{i}"))
+            s.snapshot()
+
+    threads = [threading.Thread(target=writer, args=(p,)) for p in "abcd"]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert s.count("Pod") == 1200 and len(s.snapshot().of("Pod")) == 1200
