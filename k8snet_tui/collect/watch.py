@@ -38,7 +38,8 @@ class Backoff:
     rng: Callable[[], float] = random.random
 
     def next_delay(self) -> float:
-        ceiling = min(self.high, self.low * (2 ** self.attempt))
+        # Cap the exponent: after ~1024 failures (17 h of outage at 60 s) 2**n no longer fits a float.
+        ceiling = min(self.high, self.low * (2 ** min(self.attempt, 62)))
         self.attempt += 1
         # "Equal jitter": at least half the ceiling, so retries never collapse to zero.
         return ceiling / 2 + self.rng() * ceiling / 2
