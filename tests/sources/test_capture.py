@@ -1,0 +1,191 @@
+"""`k8snet capture`: what is scrubbed, and that a written snapshot loads back as the same picture."""
+
+from __future__ import annotations
+
+import copy
+import json
+import tarfile
+from pathlib import Path
+
+import pytest
+
+from k8snet_tui.domain.model import ClusterState, NodeState, Observed
+from k8snet_tui.errors import UsageError
+from k8snet_tui.sources.capture import LAST_APPLIED, scrub, write_snapshot
+from k8snet_tui.sources.snapshot import FORMAT, load_snapshot
+
+
+def meta(name: str, ns: str = "default", **extra) -> dict:
+    return {"name": name, "namespace": ns, "uid": f"uid-{ns}-{name}", **extra}
+
+
+POD = {
+    "kind": "Pod", "apiVersion": "v1",
+    "metadata": meta("web-1", annotations={LAST_APPLIED: '{"password":"hunter2"}', "team": "net"},
+                     managedFields=[{"manager": "kubectl"}], labels={"app": "web"}),
+    "spec": {
+        "nodeName": "n1",
+        "initContainers": [{"name": "init", "env": [{"name": "INIT_TOKEN", "value": "itok"}]}],
+        "containers": [{"name": "app", "image": "nginx", "ports": [{"containerPort": 80}],
+                        "env": [{"name": "DB_PASSWORD", "value": "hunter2"},
+                                {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {"name": "s", "key": "k"}}}],
+                        "envFrom": [{"secretRef": {"name": "all-secrets"}}]}],
+    },
+    "status": {"podIP": "10.0.0.5"},
+}
+DAEMONSET = {
+    "kind": "DaemonSet", "apiVersion": "apps/v1", "metadata": meta("cilium", "kube-system"),
+    "spec": {"template": {"spec": {"containers": [{"name": "agent", "env": [{"name": "K", "value": "secret"}]}]}}},
+}
+SECRET = {"kind": "Secret", "apiVersion": "v1", "metadata": meta("tls"), "data": {"tls.key": "c2VjcmV0"}}
+COREDNS = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta("coredns", "kube-system"),
+           "data": {"Corefile": ".:53 {\n    kubernetes cluster.local\n}\n"}}
+APP_CM = {"kind": "ConfigMap", "apiVersion": "v1", "metadata": meta("app-settings"), "data": {"API_KEY": "xyz"}}
+SERVICE = {"kind": "Service", "apiVersion": "v1", "metadata": meta("web"),
+           "spec": {"clusterIP": "10.96.0.7", "ports": [{"port": 80, "targetPort": 8080}]}}
+NODE = {"kind": "Node", "apiVersion": "v1", "metadata": {"name": "n1", "uid": "uid-n1"},
+        "spec": {"podCIDR": "10.0.0.0/24"}}
+SLICE = {"kind": "EndpointSlice", "apiVersion": "discovery.k8s.io/v1", "metadata": meta("web-abc"),
+         "addressType": "IPv4", "endpoints": [{"addresses": ["10.0.0.5"]}]}
+
+
+def test_scrub_drops_secrets_and_non_network_configmaps() -> None:
+    assert scrub(SECRET) is None
+    assert scrub(APP_CM) is None
+    assert scrub(COREDNS) == COREDNS
+    for name in ("cilium-config", "kube-proxy", "kubelet-config", "kubeadm-config"):
+        cm = {**COREDNS, "metadata": meta(name, "kube-system")}
+        assert scrub(cm) is not None
+
+
+def test_scrub_keeps_env_names_but_not_values() -> None:
+    out = scrub(POD)
+    app = out["spec"]["containers"][0]
+    assert app["env"] == [{"name": "DB_PASSWORD"}, {"name": "FROM_SECRET"}]
+    assert "envFrom" not in app
+    assert out["spec"]["initContainers"][0]["env"] == [{"name": "INIT_TOKEN"}]
+    assert app["ports"] == [{"containerPort": 80}] and app["image"] == "nginx"
+    text = json.dumps(out)
+    assert "hunter2" not in text and "itok" not in text and "all-secrets" not in text
+
+
+def test_scrub_drops_managed_fields_and_last_applied() -> None:
+    out = scrub(POD)
+    assert "managedFields" not in out["metadata"]
+    assert out["metadata"]["annotations"] == {"team": "net"}
+    assert out["metadata"]["labels"] == {"app": "web"} and out["status"] == {"podIP": "10.0.0.5"}
+
+
+def test_scrub_reaches_into_workload_templates() -> None:
+    out = scrub(DAEMONSET)
+    assert out["spec"]["template"]["spec"]["containers"][0]["env"] == [{"name": "K"}]
+
+
+def test_scrub_never_changes_its_input() -> None:
+    before = copy.deepcopy(POD)
+    scrub(POD)
+    assert POD == before
+
+
+@pytest.mark.parametrize("weird", [
+    {"kind": "Pod", "metadata": "x", "spec": {"containers": "nope"}},
+    {"kind": "Pod", "spec": {"containers": [3, {"env": "x"}, {"env": [1, {"name": "A", "value": "v"}]}]}},
+    {"kind": "DaemonSet", "spec": {"template": None}},
+])
+def test_scrub_tolerates_malformed_objects(weird: dict) -> None:
+    out = scrub(weird)
+    assert "\"v\"" not in json.dumps(out)
+
+
+def observed() -> Observed:
+    cluster = ClusterState.from_objects([POD, DAEMONSET, SECRET, COREDNS, APP_CM, SERVICE, NODE, SLICE])
+    node = NodeState(
+        node="n1",
+        links=({"ifname": "lo", "mtu": 65536}, {"ifname": "eth0"}),
+        addresses=({"ifname": "eth0", "addr_info": [{"family": "inet", "local": "172.31.0.5", "prefixlen": 20}]},),
+        routes=({"dst": "default", "gateway": "172.31.0.1", "dev": "eth0"},),
+        rules=({"priority": 0, "src": "all", "table": "local"},),
+        neighbours=({"dst": "172.31.0.1", "lladdr": "02:00:00:00:00:01"},),
+        iptables={"legacy": "# Generated by iptables-save v1.8.4\n*nat\n:KUBE-SERVICES - [0:0]\nCOMMIT\n",
+                  "nft": "# Generated by iptables-nft-save v1.8.7\n*filter\nCOMMIT\n"},
+        ip6tables={"nft": "*filter\nCOMMIT\n"},
+        nft_ruleset={"nftables": [{"metainfo": {"version": "1.0.2"}}]},
+        ipvsadm="IP Virtual Server version 1.2.1 (size=4096)\n",
+        cilium_services=({"id": 1, "spec": {"frontend-address": {"ip": "10.96.0.1"}}},),
+        conntrack=({"proto": "tcp", "orig_dst": "10.96.0.7", "orig_dport": 80},),
+        resolv_conf="search default.svc.cluster.local\nnameserver 10.96.0.10\n",
+    )
+    return Observed(cluster=cluster, nodes={"n1": node}, local_node="n1",
+                    cloud={"provider": "aws", "public_ipv4": "203.0.113.7", "outbound_ipv4": "203.0.113.7"},
+                    mode="live")
+
+
+NODE_FIELDS = ("links", "addresses", "routes", "rules", "neighbours", "iptables", "ip6tables", "nft_ruleset",
+               "ipvsadm", "cilium_services", "conntrack", "resolv_conf")
+
+
+def assert_round_trip(snap, original: Observed) -> None:
+    assert snap.problems == ()
+    assert snap.meta["format"] == FORMAT and snap.meta["source"] == "context test" and snap.meta["notes"] == "hi"
+    expected = {kind: sorted((scrub(o) for o in objs if scrub(o) is not None), key=json.dumps)
+                for kind, objs in original.cluster.objects.items()}
+    expected = {k: v for k, v in expected.items() if v}
+    got = {kind: sorted(objs, key=json.dumps) for kind, objs in snap.cluster.objects.items()}
+    assert got == expected
+    assert "Secret" not in got and [o["metadata"]["name"] for o in got["ConfigMap"]] == ["coredns"]
+    assert snap.local_node == "n1"
+    for field in NODE_FIELDS:
+        assert getattr(snap.nodes["n1"], field) == getattr(original.nodes["n1"], field), field
+    assert dict(snap.cloud) == dict(original.cloud)
+
+
+def test_write_then_load_gives_back_the_same_picture(tmp_path: Path) -> None:
+    obs = observed()
+    out = write_snapshot(tmp_path / "snap", obs, source="context test", notes="hi")
+    assert_round_trip(load_snapshot(out), obs)
+    assert not any("Secret" in p.name for p in (out / "api").iterdir())
+
+
+def test_write_then_load_as_tar_gz(tmp_path: Path) -> None:
+    obs = observed()
+    out = write_snapshot(tmp_path / "sub" / "cap.tar.gz", obs, source="context test", notes="hi")
+    assert out.is_file()
+    with tarfile.open(out) as tar:
+        members = tar.getnames()
+    assert all(not m.startswith(("/", "..")) for m in members)
+    assert any(m.endswith("meta.json") for m in members)
+    assert_round_trip(load_snapshot(out), obs)
+
+
+def test_written_files_contain_no_secret_values(tmp_path: Path) -> None:
+    out = write_snapshot(tmp_path / "snap", observed(), source="context test")
+    for path in out.rglob("*"):
+        if path.is_file():
+            text = path.read_text()
+            for secret in ("hunter2", "itok", "c2VjcmV0", "API_KEY", "all-secrets", LAST_APPLIED):
+                assert secret not in text, (path, secret)
+
+
+def test_refuses_a_non_empty_directory(tmp_path: Path) -> None:
+    out = tmp_path / "busy"
+    out.mkdir()
+    (out / "keep.txt").write_text("mine")
+    with pytest.raises(UsageError) as info:
+        write_snapshot(out, observed(), source="x")
+    assert "not empty" in info.value.message
+    assert [p.name for p in out.iterdir()] == ["keep.txt"]
+
+
+def test_an_empty_existing_directory_is_fine(tmp_path: Path) -> None:
+    out = tmp_path / "empty"
+    out.mkdir()
+    write_snapshot(out, observed(), source="context test", notes="hi")
+    assert (out / "meta.json").is_file()
+
+
+def test_an_empty_cluster_still_makes_a_loadable_snapshot(tmp_path: Path) -> None:
+    out = write_snapshot(tmp_path / "snap", Observed(local_node="n1"), source="s")
+    snap = load_snapshot(out)
+    # local_node names a node with no directory: that is reported, nothing else is wrong
+    assert [(p.path, p.where) for p in snap.problems] == [("meta.json", "local_node")]
+    assert sum(len(v) for v in snap.cluster.objects.values()) == 0
