@@ -134,7 +134,9 @@ def capture_from_args(args: argparse.Namespace) -> int:
         session.read_node = None
     observed = _list_once(session)
     if args.no_probe:
-        observed = Observed(cluster=observed.cluster, nodes={}, local_node=observed.local_node, mode="live")
+        # No node directory is written, so naming a local node would make the snapshot's own
+        # meta.json a load problem ("names node X, which has no nodes/ directory").
+        observed = Observed(cluster=observed.cluster, nodes={}, local_node="", mode="live")
     forbidden = dict(observed.cluster.forbidden)
     out = write_snapshot(Path(args.output), observed, source=f"context {session.context or 'in-cluster'}",
                          notes=args.notes)
