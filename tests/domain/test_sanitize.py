@@ -16,6 +16,7 @@ BIDI = {"\u202a", "\u202b", "\u202c", "\u202d", "\u202e", "\u2066", "\u2067", "\
         "\u200e", "\u200f"}
 # U+061C ARABIC LETTER MARK is a bidi mark like LRM/RLM.
 ALM = "\u061c"
+LINE_SEPARATORS = {"\u2028", "\u2029"}  # break a line where no newline shows
 ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
 
 
@@ -35,6 +36,7 @@ ZERO_WIDTH = {"\u200b", "\u200c", "\u200d", "\u2060", "\ufeff"}
     ("a\u200db", f"a{R}b"),
     ("\ufeffbom", f"{R}bom"),
     ("nul\x00", f"nul{R}"),
+    ("one\u2028two\u2029", f"one{R}two{R}"),  # line/paragraph separators
 ])
 def test_control_and_invisible_characters_are_replaced(hostile: str, expected: str) -> None:
     assert clean(hostile) == expected
@@ -67,7 +69,7 @@ def _unsafe(ch: str) -> bool:
     cp = ord(ch)
     if cp < 0x20 or 0x7F <= cp <= 0x9F:
         return True
-    return ch in BIDI or ch in ZERO_WIDTH or unicodedata.bidirectional(ch) in {
+    return ch in BIDI or ch in ZERO_WIDTH or ch == ALM or ch in LINE_SEPARATORS or unicodedata.bidirectional(ch) in {
         "LRE", "RLE", "LRO", "RLO", "PDF", "LRI", "RLI", "FSI", "PDI"}
 
 
