@@ -24,6 +24,7 @@ from textual.worker import get_current_worker
 
 from k8snet_tui import __version__
 from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import Observed, name_of
 from k8snet_tui.errors import K8snetError
@@ -189,10 +190,18 @@ class K8snetApp(App[int]):
 
     def _run_watcher(self, watcher: Any) -> None:
         worker = get_current_worker()
-        try:
-            watcher.run(lambda: worker.is_cancelled)
-        except K8snetError as exc:
-            self.call_from_thread(self._report_once, str(exc))
+        cancelled = lambda: worker.is_cancelled  # noqa: E731
+        backoff = Backoff(low=5.0, high=120.0)
+        while not cancelled():
+            try:
+                watcher.run(cancelled)
+                return
+            except K8snetError as exc:
+                # Credentials that cannot be loaded now (an expired SSO login, a failing exec
+                # plugin) may work after the user logs in again: say so once, keep retrying slowly.
+                self.call_from_thread(self._report_once, str(exc))
+                watcher.store.mark_stale(watcher.kind.kind)
+                interruptible_sleep(backoff.next_delay(), cancelled)
 
     _reported: set[str] = set()
 

@@ -66,7 +66,8 @@ class Settings:
         updates: dict[str, Any] = {"source_path": str(path)}
         if isinstance(doc.get("theme"), str):
             updates["theme"] = doc["theme"]
-        if isinstance(doc.get("interval"), (int, float)) and doc["interval"] > 0:
+        interval = doc.get("interval")
+        if isinstance(interval, (int, float)) and not isinstance(interval, bool) and interval > 0:
             updates["interval"] = float(doc["interval"])
         if isinstance(doc.get("offline"), bool):
             updates["offline"] = doc["offline"]

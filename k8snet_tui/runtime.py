@@ -17,7 +17,7 @@ from k8snet_tui.collect.session import LiveSession, SnapshotSession
 from k8snet_tui.collect.store import Store
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import NodeState, Observed
-from k8snet_tui.errors import ClusterUnreachable
+from k8snet_tui.errors import ClusterUnreachable, KubeconfigError
 from k8snet_tui.sources.kinds import KINDS
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.ports import ApiFailure
@@ -130,6 +130,11 @@ def _list_once(session: LiveSession) -> Observed:
             if exc.status == 0:
                 failures.append(exc)
                 break
+            if exc.unauthorized:
+                raise KubeconfigError(f"the cluster rejected the credentials of context {session.context!r} "
+                                      f"(401 {exc.reason}): {exc.message}",
+                                      hint="log in again (your token or certificate may have expired), "
+                                           "then compare with: kubectl auth whoami") from None
             if exc.forbidden:
                 scope = f"in namespace {session.namespace}" if session.namespace else "(cluster-wide)"
                 store.mark_forbidden(kind.kind, f"forbidden: list {kind.plural} {scope}")

@@ -57,7 +57,7 @@ class KindWatcher:
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
         self.backoff = Backoff()
-        self._sleep = sleep or _interruptible_sleep
+        self._sleep = sleep or interruptible_sleep
         self._on_change = on_change or (lambda: None)
         self.watch_seconds = watch_seconds
         self.relists = 0
@@ -141,7 +141,7 @@ class KindWatcher:
         return version
 
 
-def _interruptible_sleep(seconds: float, cancelled: Callable[[], bool]) -> None:
+def interruptible_sleep(seconds: float, cancelled: Callable[[], bool]) -> None:
     deadline = time.monotonic() + seconds
     while not cancelled():
         left = deadline - time.monotonic()
