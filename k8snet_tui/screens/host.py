@@ -1,20 +1,346 @@
-"""Pane 2: Host/VPC."""
+"""Pane 2: Host/VPC, the middle of the lab's three IP spaces.
+
+The node's interfaces (with each address classed: RFC 1918, CGNAT, link-local, public), its
+routes and policy rules (where each node's pod CIDR goes), its neighbours, and the nodes the API
+knows with the subnet they share. `p` pings a node's host IP from here, on request only.
+
+`SectionedPane` (sections switched with `[` and `]`, one line of section names instead of a
+two-line tab bar, so a table keeps most of an 80x24 screen) is shared with the pod pane.
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from typing import Any, ClassVar
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widget import Widget
+from textual.widgets import ContentSwitcher, Static
+
+from k8snet_tui import views
+from k8snet_tui.domain.layers import cidr
+from k8snet_tui.domain.layers.host import HostView
+from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.sources.reachability import Check
+from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.safe import data_text
+
+# -- shared by the host and pod panes -----------------------------------------------------------
 
 
-class HostPane(Pane):
+def heading(text: str) -> Text:
+    return Text(text, style="bold underline")
+
+
+def line(label: str, value: object, *, style: str = "") -> Text:
+    """`  label: value`, the label ours, the value data (inert)."""
+    out = Text("  ")
+    out.append(f"{label}: ", style="bold")
+    out.append(value if isinstance(value, Text) else data_text(value, style=style))
+    return out
+
+
+def lines(parts: list[Text]) -> Text:
+    return Text("\n").join(parts)
+
+
+def check_words(check: Check) -> str:
+    """A check's outcome with a sign, so the meaning never rides on colour alone."""
+    sign = {True: "✓ ok", False: "✗ failed", None: "? not tried"}[check.ok]
+    return f"{sign}: {check.words}"
+
+
+def session_is_live(widget: Widget) -> bool:
+    return getattr(getattr(widget.app, "session", None), "mode", "") == "live"
+
+
+class SectionedPane(Pane):
+    """A pane whose body is one section at a time: `[`/`]` switch, the section bar names them all."""
+
+    SECTIONS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (id suffix, title), the main one first
+
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("right_square_bracket", "section(1)", "Next section", id="view.next_section"),
+        Binding("left_square_bracket", "section(-1)", "Prev section", id="view.prev_section"),
+    ]
+
+    DEFAULT_CSS = """
+    SectionedPane .section-bar { height: 1; padding: 0 1; }
+    SectionedPane .sections { height: 1fr; }
+    SectionedPane .section { height: 1fr; }
+    SectionedPane .section-text { height: auto; padding: 0 1; }
+    SectionedPane .one-line { height: auto; max-height: 3; padding: 0 1; }
+    """
+
+    def section_id(self, name: str) -> str:
+        return f"{self.PANE_ID}-sec-{name}"
+
+    def compose_sections(self) -> ComposeResult:
+        """Yield one container per section, with ids from `section_id`."""
+        yield from ()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id=f"{self.PANE_ID}-sections-bar", classes="section-bar")
+        with ContentSwitcher(id=f"{self.PANE_ID}-sections", classes="sections",
+                             initial=self.section_id(self.SECTIONS[0][0])):
+            yield from self.compose_sections()
+
+    def on_mount(self) -> None:
+        self._draw_section_bar()
+
+    @property
+    def section(self) -> str:
+        switcher = self.query_one(f"#{self.PANE_ID}-sections", ContentSwitcher)
+        return (switcher.current or "").removeprefix(f"{self.PANE_ID}-sec-")
+
+    def show_section(self, name: str, *, focus: bool = True) -> None:
+        self.query_one(f"#{self.PANE_ID}-sections", ContentSwitcher).current = self.section_id(name)
+        self._draw_section_bar()
+        if focus:
+            self.call_after_refresh(self.focus_section)
+
+    def action_section(self, step: int) -> None:
+        names = [n for n, _ in self.SECTIONS]
+        here = names.index(self.section) if self.section in names else 0
+        self.show_section(names[(here + step) % len(names)])
+
+    def _draw_section_bar(self) -> None:
+        bar = Text()
+        for name, title in self.SECTIONS:
+            if name == self.section:
+                bar.append(f"▶{title}◀", style="bold reverse")
+            else:
+                bar.append(f" {title} ")
+            bar.append(" ")
+        bar.append(" [ ] switch", style="dim")
+        self.query_one(f"#{self.PANE_ID}-sections-bar", Static).update(bar)
+
+    def focus_section(self) -> None:
+        container = self.query_one(f"#{self.section_id(self.section)}")
+        focusable = [w for w in container.query("*") if w.focusable and w.display]
+        if container.focusable:
+            focusable.insert(0, container)
+        if focusable:
+            focusable[0].focus()
+
+    def on_descendant_focus(self, event: Any) -> None:
+        # The app focuses the pane's first focusable widget, which may sit in a hidden section;
+        # keys must go to what the user sees.
+        current = self.query_one(f"#{self.section_id(self.section)}")
+        widget = event.widget
+        switcher = self.query_one(f"#{self.PANE_ID}-sections", ContentSwitcher)
+        if widget is not current and switcher in widget.ancestors and current not in widget.ancestors:
+            self.call_after_refresh(self.focus_section)
+
+    def say(self, widget_id: str, text: Text) -> None:
+        self.query_one(f"#{widget_id}", Static).update(text)
+
+
+# -- the host pane ------------------------------------------------------------------------------
+
+
+def _addresses_cell(iface: Any) -> Text:
+    if not iface.addresses:
+        return data_text(None)
+    return Text(", ").join(data_text(f"{a.cidr} {a.kind}") for a in iface.addresses)
+
+
+class HostPane(SectionedPane):
     PANE_ID = "host"
     TITLE = "Host/VPC"
     KEY = "2"
     EXPLAIN = explain_text.HOST
     NEEDS = ("Node",)
+    SECTIONS = (("ifaces", "Interfaces"), ("routes", "Routes"), ("neigh", "Neighbours"), ("nodes", "Nodes"))
+    HELP = (
+        ("[ / ]", "previous / next section: Interfaces, Routes, Neighbours, Nodes"),
+        ("↑ ↓ ← →", "move in a table (← → scroll wide tables)"),
+        ("p", "on the Nodes section: ping the selected node's host IP from this node (live only)"),
+        ("/", "filter the interfaces, neighbours and nodes"),
+        ("e", "what the host network is, and what to look for"),
+    )
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("p", "ping_node", "Ping node", id="host.ping"),
+    ]
 
-    def compose_body(self) -> ComposeResult:
-        yield Static("This pane will show the node's interfaces, addresses, routes and neighbours, and the other nodes' host addresses.", classes="placeholder")
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: HostView | None = None
+        self._ping_words = Text("")
+        self._pinging = False
+
+    def compose_sections(self) -> ComposeResult:
+        with Vertical(id=self.section_id("ifaces"), classes="section"):
+            yield Static(id="host-summary", classes="one-line")
+            yield ResourceTable(["name", "kind", "state", "MTU", "MAC", "addresses (class)"], id="host-ifaces")
+        with VerticalScroll(id=self.section_id("routes"), classes="section"):
+            yield Static(id="host-routes", classes="section-text")
+        with Vertical(id=self.section_id("neigh"), classes="section"):
+            yield ResourceTable(["IP", "device", "MAC", "state", "is"], id="host-neigh")
+        with Vertical(id=self.section_id("nodes"), classes="section"):
+            yield ResourceTable(["node", "InternalIP", "ExternalIP", "Hostname", "shares subnet", "pod CIDRs"],
+                                id="host-nodes")
+            yield Static(id="host-ping", classes="one-line")
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def view_model(self, observed: Observed) -> Any:
+        return views.build("host", observed)
+
+    def render_view(self, observed: Observed) -> None:
+        self.view = view = self.view_model(observed)
+        self.say("host-summary", self._summary(view))
+        self.query_one("#host-ifaces", ResourceTable).set_rows(
+            (f"{i.ifindex}:{i.name}", (i.name, i.kind, i.state, i.mtu, i.mac, _addresses_cell(i)))
+            for i in view.interfaces)
+        self.say("host-routes", self._routes_text(view))
+        self.query_one("#host-neigh", ResourceTable).set_rows(
+            (f"{n.neighbour.ip}@{n.neighbour.dev}",
+             (n.neighbour.ip, n.neighbour.dev, n.neighbour.mac, n.neighbour.state, n.who))
+            for n in view.neighbours)
+        self.query_one("#host-nodes", ResourceTable).set_rows(
+            (n.name, (n.name + (" (this node)" if n.local else ""), ", ".join(n.internal_ips),
+                      ", ".join(n.external_ips), ", ".join(n.hostnames),
+                      ", ".join(n.shares_subnet_with) or "no: reached through a gateway",
+                      ", ".join(n.pod_cidrs)))
+            for n in view.nodes)
+        self.say("host-ping", self._ping_line())
+
+    def _summary(self, view: HostView) -> Text:
+        parts = [Text.assemble(("node ", "bold"), data_text(view.node or "unknown"))]
+        if not view.has_kernel_state:
+            parts.append(Text.assemble(("⚠ ", "bold"), data_text(view.more)))
+        for error in view.errors[:2]:
+            parts.append(Text.assemble(("⚠ ", "bold"), data_text(error)))
+        return lines(parts)
+
+    def _routes_text(self, view: HostView) -> Text:
+        out: list[Text] = []
+        if not view.has_kernel_state:
+            out += [Text.assemble(("⚠ ", "bold"), data_text(view.more)), Text("")]
+        out.append(heading("Default gateway"))
+        if view.default_gateways:
+            out += [line("via", gw) for gw in view.default_gateways]
+        elif view.routes:
+            out.append(Text("  none in the main table: only directly attached subnets are reachable"))
+        else:
+            out.append(Text("  unknown: no routes were read (`ip route show table all` on the node, "
+                            "or `sudo k8snet probe`, reads them)"))
+        out += [Text(""), heading("Where each node's pod CIDR goes")]
+        if not view.pod_cidr_routes:
+            out.append(Text("  no node has a pod CIDR in its spec (the CNI may keep its own; see pane 3)"))
+        for pr in view.pod_cidr_routes:
+            who = f"{pr.node} (this node)" if pr.local else pr.node
+            entry = Text("  ")
+            entry.append(data_text(f"{pr.cidr} of {who}", style="bold"))
+            entry.append(": ")
+            entry.append(data_text(pr.route or "no covering route"))
+            entry.append("\n    ")
+            entry.append(data_text(pr.words))
+            out.append(entry)
+        main = [r for r in view.routes if r.table == "main"]
+        other = [r for r in view.routes if r.table != "main"]
+        out += [Text(""), heading(f"Main routing table ({len(main)})")]
+        out += [self._route_line(r) for r in main] or [Text("  —")]
+        if other:
+            out += [Text(""), heading(f"Other tables ({len(other)})")]
+            out += [self._route_line(r) for r in other]
+        out += [Text(""), heading(f"Policy rules ({len(view.rules)})")]
+        out += [Text("  ").append(data_text(
+            f"{r.priority if r.priority is not None else '?'}: {r.selector} {r.action or 'lookup'} {r.table}"))
+            for r in view.rules] or [Text("  — (none read; `ip rule` lists them)")]
+        return lines(out)
+
+    @staticmethod
+    def _route_line(route: Any) -> Text:
+        extra = [f"proto {route.protocol}" if route.protocol else "", f"scope {route.scope}" if route.scope else "",
+                 f"src {route.prefsrc}" if route.prefsrc else "",
+                 f"type {route.type}" if route.type and route.type != "unicast" else ""]
+        return Text("  ").append(data_text(" ".join([route.describe(), *[e for e in extra if e]])))
+
+    def _ping_line(self) -> Text:
+        if self._pinging or self._ping_words.plain:
+            return self._ping_words
+        if session_is_live(self):
+            return Text("p: ping the selected node's host IP from this node", style="dim")
+        return Text("p (ping a node) needs a live session: this is a snapshot", style="dim")
+
+    # -- the `p` action ----------------------------------------------------------------------------
+
+    def action_ping_node(self) -> None:
+        if self.view is None:
+            return
+        if self.section != "nodes":
+            self.show_section("nodes")
+            self._ping_words = Text("pick a node, then press p to ping its host IP")
+            self.say("host-ping", self._ping_words)
+            return
+        key = self.query_one("#host-nodes", ResourceTable).selected_key()
+        node = next((n for n in self.view.nodes if n.name == key), None)
+        if node is None:
+            self._ping_words = Text("no node selected")
+        elif not session_is_live(self):
+            self._ping_words = Text("not pinged: this is a snapshot, so this machine is not the node it shows; "
+                                    "run k8snet live on a node to ping")
+        elif self._pinging:
+            self._ping_words = Text("a ping is already running")
+        else:
+            target = next((ip for ip in (*node.internal_ips, *node.external_ips) if cidr.parse_address(ip)), "")
+            if not target:
+                self._ping_words = data_text(f"node {node.name} has no InternalIP or ExternalIP to ping")
+            else:
+                self._pinging = True
+                self._ping_words = data_text(f"pinging {node.name} at {target} (once, up to 1 s)...")
+                self._ping(node.name, target)
+        self.say("host-ping", self._ping_words)
+
+    @work(thread=True, exit_on_error=False, group="host-ping", exclusive=True)
+    def _ping(self, name: str, ip: str) -> None:
+        from k8snet_tui.sources.reachability import _ping  # the ping half of check_pod
+
+        try:
+            result = _ping(ip, 1.0, None)
+        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
+            result = Check(None, f"could not ping: {type(exc).__name__}: {exc}")
+        try:
+            self.app.call_from_thread(self._pinged, name, ip, result)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _pinged(self, name: str, ip: str, result: Check) -> None:
+        self._pinging = False
+        self._ping_words = data_text(f"ping {name} ({ip}) from this node: {check_words(result)}")
+        self.say("host-ping", self._ping_words)
+        self.notify(self._ping_words, title="ping")
+
+    # -- user actions the app forwards -------------------------------------------------------------
+
+    def apply_filter(self, text: str) -> None:
+        for table in self.query(ResourceTable):
+            table.set_filter(text)
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        self.apply_filter(arg)
+
+    def go_back(self) -> bool:
+        if self.section != self.SECTIONS[0][0]:
+            self.show_section(self.SECTIONS[0][0])
+            return True
+        return False
+
+    def plain_text(self) -> str:
+        if self.view is None:
+            return self.TITLE
+        parts = [f"{self.TITLE}", self._summary(self.view).plain,
+                 "Interfaces", self.query_one("#host-ifaces", ResourceTable).plain_text(),
+                 self._routes_text(self.view).plain,
+                 "Neighbours", self.query_one("#host-neigh", ResourceTable).plain_text(),
+                 "Nodes", self.query_one("#host-nodes", ResourceTable).plain_text()]
+        if self._ping_words.plain:
+            parts.append(self._ping_words.plain)
+        return "\n\n".join(parts)

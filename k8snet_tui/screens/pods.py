@@ -1,20 +1,336 @@
-"""Pane 3: Pod network."""
+"""Pane 3: the pod network, the innermost of the lab's three IP spaces.
+
+Pods and their addresses; the cluster pod CIDR and each node's slice, each with its source; the
+CNI with its evidence (and Cilium's settings); the host end of each local pod's veth. `enter` on
+one pod then another draws the path between them; `c` checks a pod's reachability from here.
+"""
 
 from __future__ import annotations
 
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual import work
 from textual.app import ComposeResult
-from textual.widgets import Static
+from textual.binding import Binding
+from textual.containers import Vertical, VerticalScroll
+from textual.widgets import DataTable, Static
 
+from k8snet_tui import views
+from k8snet_tui.domain.layers import PodPath, binary_breakdown, pod_path
+from k8snet_tui.domain.layers.podnet import PodNetView, PodRow
+from k8snet_tui.domain.model import Obj, Observed, dig, dig_list, name_of, namespace_of
+from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.screens import explain_text
-from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.host import (
+    SectionedPane,
+    check_words,
+    heading,
+    line,
+    lines,
+    session_is_live,
+)
+from k8snet_tui.sources.reachability import Check, Reachability, check_pod
+from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.safe import data_text
+
+COLUMNS = ["namespace", "name", "IPs", "node", "hostNet", "phase", "ready", "host end"]
+YES_NO = {True: "yes", False: "no", None: "?"}
 
 
-class PodNetworkPane(Pane):
+def first_port(pod: Obj | None) -> int | None:
+    """The first TCP containerPort the pod declares (what `c` GETs), or None."""
+    for container in dig_list(pod, "spec", "containers"):
+        for port in dig_list(container, "ports"):
+            number = dig(port, "containerPort")
+            protocol = dig(port, "protocol") or "TCP"
+            if isinstance(number, int) and not isinstance(number, bool) and 0 < number < 65536 and protocol == "TCP":
+                return number
+    return None
+
+
+def labels_text(pod: Obj | None) -> Text:
+    labels = dig(pod, "metadata", "labels")
+    if not isinstance(labels, dict) or not labels:
+        return data_text(None)
+    return Text(", ").join(data_text(f"{k}={v}") for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
+
+
+def _host_end_cell(row: PodRow) -> Text:
+    if row.host_network:
+        return Text("the node's own", style="dim")
+    if row.host_end is None:
+        return data_text("" if not row.local else "not found")
+    return data_text(row.host_end.interface)
+
+
+class PodNetworkPane(SectionedPane):
     PANE_ID = "pods"
     TITLE = "Pod network"
     KEY = "3"
     EXPLAIN = explain_text.PODS
     NEEDS = ("Pod", "Node")
+    SECTIONS = (("list", "Pods"), ("ranges", "Ranges & CNI"), ("path", "Path"))
+    HELP = (
+        ("enter", "pick pod A; enter on a second pod picks B and shows the path between them"),
+        ("esc", "drop the picked pod / back to the pod list"),
+        ("c", "check the selected pod from this node: one ping and an HTTP GET to its first port (live only)"),
+        ("/", "filter the pods (any column)"),
+        ("[ / ]", "previous / next section: Pods, Ranges & CNI, Path"),
+        ("e", "how pods get addresses and how they talk"),
+    )
+    BINDINGS: ClassVar[list[Binding]] = [
+        Binding("c", "check_pod", "Check pod", id="pods.check"),
+    ]
 
-    def compose_body(self) -> ComposeResult:
-        yield Static("This pane will show pods and their IPs, the CNI's cluster pool and per-node CIDRs, and how two pods reach each other.", classes="placeholder")
+    def __init__(self) -> None:
+        super().__init__()
+        self.view: PodNetView | None = None
+        self.path: PodPath | None = None
+        self.picked: str | None = None  # pod A's key while waiting for B
+        self._objects: dict[str, Obj] = {}
+        self._checking = False
+        self._check_words = Text("")
+
+    def compose_sections(self) -> ComposeResult:
+        with Vertical(id=self.section_id("list"), classes="section"):
+            yield ResourceTable(COLUMNS, id="pods-table")
+            yield Static(id="pods-detail", classes="one-line")
+        with VerticalScroll(id=self.section_id("ranges"), classes="section"):
+            yield Static(id="pods-ranges", classes="section-text")
+        with VerticalScroll(id=self.section_id("path"), classes="section"):
+            yield Static(id="pods-path", classes="section-text")
+
+    # -- rendering ---------------------------------------------------------------------------------
+
+    def view_model(self, observed: Observed) -> Any:
+        return views.build("pods", observed)
+
+    def render_view(self, observed: Observed) -> None:
+        self.view = view = self.view_model(observed)
+        # Keys as the view shows them (cleaned); the raw objects stay behind them for lookups.
+        self._objects = {f"{clean(namespace_of(p))}/{clean(name_of(p))}": p
+                         for p in observed.cluster.of("Pod") if isinstance(p, dict)}
+        self.query_one("#pods-table", ResourceTable).set_rows(
+            (row.key, (row.namespace, row.name, ", ".join(row.ips), row.node, YES_NO[row.host_network],
+                       row.phase, YES_NO[row.ready], _host_end_cell(row)))
+            for row in view.pods)
+        self.say("pods-ranges", self._ranges_text(view))
+        self._draw_detail()
+        self._draw_path()
+
+    def _row(self, key: str | None) -> PodRow | None:
+        if self.view is None or key is None:
+            return None
+        return next((p for p in self.view.pods if p.key == key), None)
+
+    def _selected(self) -> str | None:
+        return self.query_one("#pods-table", ResourceTable).selected_key()
+
+    def _draw_detail(self) -> None:
+        key = self._selected()
+        row = self._row(key)
+        out: list[Text] = []
+        if row is not None:
+            pod = self._objects.get(row.key)
+            port = first_port(pod)
+            out.append(Text.assemble(data_text(row.key, style="bold"), "  labels: ", labels_text(pod),
+                                     "  first port: ", data_text(port)))
+        if self.picked:
+            out.append(Text.assemble(("A = ", "bold"), data_text(self.picked),
+                                     ": enter on another pod to see the path (esc drops A)"))
+        elif self._checking or self._check_words.plain:
+            out.append(self._check_words)
+        else:
+            out.append(Text("enter: pick pod A, then B for the path · c: check reachability", style="dim"))
+        self.say("pods-detail", lines(out))
+
+    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+        if event.data_table.id == "pods-table":
+            self._draw_detail()
+
+    def _ranges_text(self, view: PodNetView) -> Text:
+        out: list[Text] = [heading("Cluster pod CIDR")]
+        for fact in view.cluster_cidrs:
+            entry = Text("  ")
+            entry.append(data_text(fact.cidr, style="bold"))
+            entry.append("  from ")
+            entry.append(data_text(fact.source))
+            if fact.per_node_mask is not None:
+                fits = fact.to_json()["nodes_fit"]
+                entry.append(data_text(f"; each node gets a /{fact.per_node_mask} ({fits} of them fit)"))
+            if fact.note:
+                entry.append("\n    ")
+                entry.append(data_text(fact.note))
+            out.append(entry)
+            breakdown = binary_breakdown(fact.cidr) if fact.valid else None
+            if breakdown is not None:
+                out.append(Text("    in binary: ").append(data_text(
+                    "  ".join(breakdown.lines()) + f"  ({breakdown.prefixlen} network bits, "
+                    f"{breakdown.first} - {breakdown.last})")))
+        if not view.cluster_cidrs:
+            out.append(Text("  not found: no cilium-config pool, kubeadm-config podSubnet or "
+                            "kube-controller-manager --cluster-cidr in what the API showed"))
+        out += [Text(""), heading("Per-node pod CIDRs")]
+        out += [line(f.node or "?", Text.assemble(data_text(f.cidr, style="bold"), "  from ", data_text(f.source)))
+                for f in view.node_cidrs] or [Text("  none found (Node spec.podCIDRs, CiliumNode spec.ipam.podCIDRs)")]
+        out += [Text(""), heading("CNI plugin")]
+        if not view.cni_evidence:
+            out.append(Text("  not recognised: no known DaemonSet, ConfigMap or host device"))
+        for i, guess in enumerate(view.cni_evidence):
+            out.append(line("likeliest" if i == 0 else "also seen", guess.name))
+            out += [Text("    evidence: ").append(data_text(e)) for e in guess.evidence]
+        if view.cilium is not None:
+            c = view.cilium
+            out += [Text(""), heading("Cilium settings"), line("from", c.source),
+                    line("IPAM mode", c.ipam or "(not set)"),
+                    line("pool", f"{c.pool_ipv4 or '(not set)'}, per-node mask "
+                                 f"{('/' + c.mask_size_ipv4) if c.mask_size_ipv4 else '(not set)'}"),
+                    line("routing", (f"tunnel: {c.tunnel_protocol or '?'} on UDP {c.overlay_port or '?'}"
+                                     if c.routing_mode == "tunnel" else f"{c.routing_mode}: pod packets cross unwrapped")
+                         + f" (decided by {c.routing_from})"),
+                    line("kube-proxy replacement", f"{c.kube_proxy_replacement or '(not set)'}: " + {
+                        True: "Cilium replaces kube-proxy", False: "kube-proxy still handles Services",
+                        None: "partly or unknown"}[c.replaces_kube_proxy])]
+            out += [Text("  ⚠ ").append(data_text(n)) for n in c.notes]
+        out += [Text(""), heading("How pods talk"), Text("  ").append(data_text(view.same_node)),
+                Text("  ").append(data_text(view.cross_node))]
+        out += [Text(""), heading("Host ends of local pods' veths")]
+        local = [p for p in view.pods if p.local and not p.host_network]
+        if view.more:
+            out.append(Text("  ⚠ ").append(data_text(view.more)))
+        for pod in local:
+            end = pod.host_end
+            if end is None:
+                out.append(line(pod.key, "not found (no /32 route or neighbour entry for "
+                                         f"{pod.ips[0] if pod.ips else 'its IP'})"))
+            else:
+                peer = f", pod side @if{end.peer_ifindex}" if end.peer_ifindex is not None else ""
+                netns = f" in netns id {end.peer_netnsid}" if end.peer_netnsid is not None else ""
+                out.append(line(pod.key, f"{end.interface} ({end.kind or 'unknown kind'}, ifindex "
+                                         f"{end.ifindex if end.ifindex is not None else '?'}{peer}{netns}); "
+                                         f"found by {end.found_by}"))
+        if not local:
+            out.append(Text("  no pod of this pane runs on the node whose kernel was read"))
+        if view.notes or view.errors:
+            out += [Text(""), heading("Notes")]
+            out += [Text("  ⚠ ").append(data_text(n)) for n in (*view.notes, *view.errors)]
+        return lines(out)
+
+    # -- the pod path (enter, enter) ----------------------------------------------------------------
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table.id == "pods-table":
+            event.stop()
+            self.drill_in()
+
+    def drill_in(self) -> bool:
+        key = self._selected()
+        if key is None or self.observed is None:
+            return False
+        if self.picked is None:
+            self.picked = key
+            self.path = None
+            self._draw_detail()
+            return True
+        a, self.picked = self.picked, None
+        self.path = pod_path(self.observed.cluster, self.observed.local,
+                             self._objects.get(a, a), self._objects.get(key, key))
+        self._draw_path()
+        self._draw_detail()
+        self.show_section("path")
+        return True
+
+    def _draw_path(self) -> None:
+        self.say("pods-path", self._path_text())
+
+    def _path_text(self) -> Text:
+        path = self.path
+        if path is None:
+            return Text("No path yet: on the Pods section press enter on pod A, then enter on pod B.")
+        out: list[Text] = [heading("From pod A to pod B")]
+        for label, end in (("A", path.a), ("B", path.b)):
+            if end is not None:
+                out.append(line(label, f"{end.pod} {end.ip or '(no IP)'} on {end.node or '(no node)'}"
+                                       + (" (hostNetwork)" if end.host_network else "")))
+        if path.error:
+            out.append(Text("  ⚠ ").append(data_text(path.error)))
+            return lines(out)
+        how = {"kernel": "through the node's kernel (same node)", "overlay": "overlay",
+               "native": "native routes", "loopback": "loopback (same pod)"}.get(path.mechanism, path.mechanism)
+        verdict = how
+        if path.mechanism == "overlay":
+            verdict = f"overlay: {path.protocol or 'encapsulated'}" + (f" on UDP {path.udp_port}" if path.udp_port else "")
+        out += [line("kind", path.kind), line("mechanism", verdict), line("decided by", path.decided_by),
+                Text(""), heading("Hops")]
+        out += [Text(f"  {i}. ").append(data_text(step)) for i, step in enumerate(path.steps, 1)]
+        out += [Text(""), Text("esc: back to the pods", style="dim")]
+        return lines(out)
+
+    def go_back(self) -> bool:
+        if self.picked is not None:
+            self.picked = None
+            self._draw_detail()
+            return True
+        if self.section != "list":
+            self.show_section("list")
+            return True
+        return False
+
+    # -- the `c` check -----------------------------------------------------------------------------
+
+    def action_check_pod(self) -> None:
+        if self.section != "list":
+            self.show_section("list")
+        row = self._row(self._selected())
+        if row is None:
+            self._check_words = Text("no pod selected")
+        elif not session_is_live(self):
+            self._check_words = Text("not checked: this is a snapshot, so this machine is not in its pod "
+                                     "network; run k8snet live on a node to check")
+        elif self._checking:
+            self._check_words = Text("a check is already running")
+        elif not row.ips:
+            self._check_words = data_text(f"{row.key} has no IP yet (phase {row.phase or 'unknown'})")
+        else:
+            port = first_port(self._objects.get(row.key))
+            self._checking = True
+            note = "" if port else " (it declares no TCP port: trying 80)"
+            self._check_words = data_text(f"checking {row.key} at {row.ips[0]}: ping, then GET :{port or 80}{note}...")
+            self._check(row.key, row.ips[0], port or 80, note)
+        self._draw_detail()
+
+    @work(thread=True, exit_on_error=False, group="pods-check", exclusive=True)
+    def _check(self, key: str, ip: str, port: int, note: str) -> None:
+        try:
+            result = check_pod(ip, port, timeout=1.0)
+        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
+            failed = Check(None, f"could not check: {type(exc).__name__}: {exc}")
+            result = Reachability(ip, port, "", failed, failed)
+        try:
+            self.app.call_from_thread(self._checked, key, result, note)
+        except RuntimeError:
+            pass  # the app is closing
+
+    def _checked(self, key: str, result: Reachability, note: str) -> None:
+        self._checking = False
+        self._check_words = data_text(f"{key} ({result.ip}) from this node: ping {check_words(result.icmp)}; "
+                                      f"HTTP GET :{result.port}{note} {check_words(result.http)}")
+        self._draw_detail()
+        self.notify(self._check_words, title="reachability")
+
+    # -- user actions the app forwards -------------------------------------------------------------
+
+    def apply_filter(self, text: str) -> None:
+        self.query_one("#pods-table", ResourceTable).set_filter(text)
+        self._draw_detail()
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        self.show_section("list")
+        self.apply_filter(arg)
+
+    def plain_text(self) -> str:
+        if self.view is None:
+            return self.TITLE
+        return "\n\n".join([self.TITLE, self.query_one("#pods-table", ResourceTable).plain_text(),
+                            self._ranges_text(self.view).plain, self._path_text().plain])
