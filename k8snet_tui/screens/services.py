@@ -1,12 +1,54 @@
-"""Pane 4: Services."""
+"""Pane 4: Services, and the trace of one Service through the node's datapath.
+
+The table is the domain's services view (one pass over Services and EndpointSlices), applied
+to a ResourceTable by row key. The node's datapath (a dump can be 300k lines) is parsed once
+per NodeState, in a thread worker when it is big, and cached by the NodeState's identity, so
+a tick that brings no new node poll reuses it. `enter` opens the trace; in live mode the
+pane keeps the packet deltas of the last polls per endpoint ("which pod did you hit?").
+"""
 
 from __future__ import annotations
 
-from textual.app import ComposeResult
-from textual.widgets import Static
+from collections import deque
+from typing import Any
 
+from rich.text import Text
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import VerticalScroll
+from textual.widgets import DataTable, Static
+
+from k8snet_tui.domain.datapath.backend import Datapath, cilium_replaces_kube_proxy, parse_node_datapath
+from k8snet_tui.domain.model import NodeState, Observed
+from k8snet_tui.domain.service_cidr import ServiceCIDRs, find_service_cidrs
+from k8snet_tui.domain.services import (
+    ServiceTrace, build_services_view, find_service, trace_service, with_connections,
+)
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.views import split_service_ref
+from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.safe import data_block, data_text
+from k8snet_tui.widgets.trace_view import (
+    Counters, EndpointKey, TraceLine, TraceView, endpoint_key, message_lines, trace_lines,
+)
+
+COLUMNS = ("namespace", "name", "type", "cluster IP", "ports", "endpoints", "backend")
+HISTORY = 10  # polls of packet deltas kept per endpoint
+# Node states smaller than this are parsed at once; bigger ones in a thread worker.
+SYNC_PARSE_CHARS = 256_000
+READING = "reading the node's rules..."
+
+
+def _node_size(node: NodeState) -> int:
+    size = sum(len(t) for t in (node.iptables or {}).values() if isinstance(t, str))
+    size += len(node.ipvsadm or "")
+    if node.nft_ruleset is not None:
+        items = node.nft_ruleset.get("nftables") if isinstance(node.nft_ruleset, dict) else None
+        size += 100 * len(items) if isinstance(items, list) else 0
+    size += 200 * len(node.cilium_services or ())
+    return size
 
 
 class ServicesPane(Pane):
@@ -15,6 +57,429 @@ class ServicesPane(Pane):
     KEY = "4"
     EXPLAIN = explain_text.SERVICES
     NEEDS = ("Service", "EndpointSlice", "Pod")
+    HELP = (
+        ("enter", "trace the selected service through the node's datapath"),
+        ("esc", "back: log -> trace -> table (the cursor stays on the service)"),
+        ("/", "filter the table by any column"),
+        ("up/down, pgup/pgdn", "move; in a trace, walk the rules, endpoints and the Service CIDR"),
+        ("l", "on an endpoint (⇒) line of a trace: tail its pod's log (live mode)"),
+        (":trace NS/NAME[:PORT]", "open the trace of that service (and port)"),
+        (":svc", "back to the services table"),
+        ("◀ hit +N", "live mode: that endpoint's DNAT rule counted N new packets since the last poll"),
+    )
+    BINDINGS = [
+        Binding("l", "pod_log", "Pod log", id="services.pod_log"),
+    ]
+
+    DEFAULT_CSS = """
+    ServicesPane #svc-summary { height: auto; max-height: 2; padding: 0 1; }
+    ServicesPane #svc-note { height: auto; padding: 0 1; text-style: bold; }
+    ServicesPane #svc-trace-status { height: 1; padding: 0 1; background: $panel; }
+    ServicesPane #svc-log { height: 1fr; border-top: solid $primary; }
+    ServicesPane #svc-log-text { padding: 0 1; }
+    """
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._dp_cache: dict[int, tuple[NodeState, Any, Datapath]] = {}
+        self._parsing: set[int] = set()
+        self._rows_shown: tuple[Any, ...] | None = None
+        self._mode = "table"  # table | trace | log
+        self._trace_ref: tuple[str, str, str | None] | None = None  # ns, name, port
+        self._trace_message: list[TraceLine] | None = None
+        self._trace: ServiceTrace | None = None
+        self._history: dict[EndpointKey, deque[int | None]] = {}
+        self._history_key: tuple[str, str | None] | None = None
+        self._history_node: int | None = None
+        self._log_for: str | None = None
+        self._summary = Text()
+        self._note = ""  # what the note line says ("" when hidden)
+        self._log_text = Text()
+
+    # -- layout --------------------------------------------------------------------------------
 
     def compose_body(self) -> ComposeResult:
-        yield Static("This pane will show every Service with its ports and endpoints, and the trace of one through the node's datapath.", classes="placeholder")
+        yield Static(id="svc-summary")
+        note = Static(id="svc-note")
+        note.display = False
+        yield note
+        yield ResourceTable(COLUMNS, id="svc-table")
+        trace = TraceView(id="svc-trace")
+        trace.display = False
+        yield trace
+        status = Static(id="svc-trace-status")
+        status.display = False
+        yield status
+        with VerticalScroll(id="svc-log") as log:
+            log.display = False
+            yield Static(id="svc-log-text")
+
+    @property
+    def table(self) -> ResourceTable:
+        return self.query_one("#svc-table", ResourceTable)
+
+    @property
+    def trace_view(self) -> TraceView:
+        return self.query_one("#svc-trace", TraceView)
+
+    # -- the node's datapath, parsed once per NodeState -------------------------------------------
+
+    def _datapath(self, node: NodeState | None, observed: Observed) -> Datapath | None:
+        """The cached datapath of `node`; None while it is being read (a worker is started)."""
+        if node is None:
+            return None
+        kpr = cilium_replaces_kube_proxy(observed.cluster)
+        hit = self._dp_cache.get(id(node))
+        if hit is not None and hit[0] is node and hit[1] == kpr:
+            return hit[2]
+        if _node_size(node) <= SYNC_PARSE_CHARS:
+            dp = parse_node_datapath(node, observed.cluster)
+            self._remember(node, kpr, dp)
+            return dp
+        if id(node) not in self._parsing:
+            self._parsing.add(id(node))
+            self._parse_in_thread(node, observed.cluster, kpr)
+        return None
+
+    def _remember(self, node: NodeState, kpr: Any, dp: Datapath) -> None:
+        self._dp_cache[id(node)] = (node, kpr, dp)
+        while len(self._dp_cache) > 4:  # the current and previous polls, and a little slack
+            self._dp_cache.pop(next(iter(self._dp_cache)))
+
+    @work(thread=True, exit_on_error=False, group="services-datapath")
+    def _parse_in_thread(self, node: NodeState, cluster: Any, kpr: Any) -> None:
+        try:
+            dp = parse_node_datapath(node, cluster)
+        except Exception as exc:  # a parser bug must not take the app down; say it in words
+            self.app.call_from_thread(self._datapath_failed, node, f"could not read the node's rules: {exc}")
+            return
+        self.app.call_from_thread(self._datapath_ready, node, kpr, dp)
+
+    def _datapath_ready(self, node: NodeState, kpr: Any, dp: Datapath) -> None:
+        self._parsing.discard(id(node))
+        self._remember(node, kpr, dp)
+        if self.observed is not None and self.is_mounted:
+            self.render_view(self.observed)
+
+    def _datapath_failed(self, node: NodeState, message: str) -> None:
+        self._parsing.discard(id(node))
+        self._set_note("✖ " + message)
+
+    @staticmethod
+    def _previous_node(observed: Observed, node: NodeState) -> NodeState | None:
+        prev = observed.previous
+        if not prev:
+            return None
+        found = prev.get(node.node or observed.local_node) or prev.get(observed.local_node)
+        if found is None and len(prev) == 1:
+            found = next(iter(prev.values()))
+        return found
+
+    # -- rendering -----------------------------------------------------------------------------
+
+    def render_view(self, observed: Observed) -> None:
+        node = observed.local
+        dp = self._datapath(node, observed)
+        cidrs = find_service_cidrs(observed.cluster)
+        self._render_summary(observed, node, dp, cidrs)
+        self._render_table(observed, dp)
+        if self._mode in ("trace", "log"):
+            self._render_trace(observed, dp, cidrs)
+
+    def _render_summary(self, observed: Observed, node: NodeState, dp: Datapath | None,
+                        cidrs: ServiceCIDRs) -> None:
+        line = Text("Node ")
+        line.append_text(data_text(node.node or observed.local_node or "unknown", "bold"))
+        line.append(": ")
+        if dp is None:
+            line.append(READING, style="bold")
+        else:
+            line.append_text(data_text(dp.backend, "bold"))
+            line.append(" — ")
+            line.append_text(data_text("; ".join(dp.reasons)))
+        line.append("\nService CIDR ")
+        if cidrs.cidrs:
+            line.append_text(data_text(", ".join(cidrs.cidrs), "bold"))
+            line.append(" (guessed) — " if not cidrs.certain else " — ")
+        else:
+            line.append("unknown — ")
+        line.append_text(data_text(f"{cidrs.source}: {cidrs.detail}"))
+        line.no_wrap = True
+        line.overflow = "ellipsis"
+        self._summary = line
+        self.query_one("#svc-summary", Static).update(line)
+        if dp is None:
+            self._set_note("⏳ " + READING + " (a big dump takes a few seconds; the table fills in meanwhile)")
+        elif node.errors and dp.backend == "none":
+            self._set_note("⚠ node state: " + "; ".join(node.errors))
+        elif self._note.startswith("⏳"):
+            self._set_note("")
+
+    def _set_note(self, message: str) -> None:
+        self._note = message
+        note = self.query_one("#svc-note", Static)
+        note.update(data_text(message) if message else Text())
+        note.display = bool(message)
+
+    def _render_table(self, observed: Observed, dp: Datapath | None) -> None:
+        view = build_services_view(observed.cluster, None, datapath=dp)
+        rows = view.rows
+        if rows == self._rows_shown:
+            return
+        self._rows_shown = rows
+        backend = "…reading" if dp is None else None
+        out = []
+        for r in rows:
+            eps = f"{r.ready}/{r.total}"
+            if r.type != "ExternalName" and r.total and r.ready < r.total:
+                eps += " !" if r.ready else " ⚠"
+            elif r.type != "ExternalName" and not r.total:
+                eps += " ⚠"
+            out.append((r.key, (r.namespace, r.name, r.type, r.cluster_ip or "None", r.ports, eps,
+                                backend or r.backend)))
+        self.table.set_rows(out)
+
+    # -- the trace -----------------------------------------------------------------------------
+
+    def open_trace(self, ref: str) -> None:
+        """Open the trace of `ns/name[:port]` (or show the closest names when there is none)."""
+        key, port = split_service_ref(ref.strip())
+        observed = self.observed
+        self._trace_message = None
+        self._trace = None
+        if observed is None:
+            return
+        match = find_service(observed.cluster, key)
+        if match.service is None:
+            body = [f"did you mean: {s}" for s in match.suggestions] or ["no similar names; see the table (:svc)"]
+            self._trace_ref = None
+            self._trace_message = message_lines(f"⚠ unknown service {match.key}", [*body, "esc: back to the table"])
+        else:
+            ns, _, name = match.key.partition("/")
+            self._trace_ref = (ns, name, port)
+        self._show_mode("trace")
+        node = observed.local
+        self._render_trace(observed, self._datapath(node, observed), find_service_cidrs(observed.cluster),
+                           fresh=True)
+
+    def _render_trace(self, observed: Observed, dp: Datapath | None, cidrs: ServiceCIDRs,
+                      fresh: bool = False) -> None:
+        view = self.trace_view
+        if self._trace_message is not None:
+            view.show_lines(self._trace_message, keep_cursor=not fresh)
+            self._update_trace_status()
+            return
+        if self._trace_ref is None:
+            return
+        if dp is None:
+            view.show_lines(message_lines(READING, ["the trace appears when the node's rules are read"]))
+            self._update_trace_status()
+            return
+        ns, name, port = self._trace_ref
+        node = observed.local
+        if observed.cluster.get("Service", ns, name) is None:
+            self._trace = None
+            view.show_lines(message_lines(f"⚠ service {ns}/{name} is gone", ["esc: back to the table"]),
+                            keep_cursor=not fresh)
+            self._update_trace_status()
+            return
+        trace = trace_service(observed.cluster, node, ns, name, port, datapath=dp)
+        if port is not None and not trace.ports:
+            view.show_lines(message_lines(f"⚠ service {ns}/{name} has no port {port}",
+                                          ["give the port's name or number, or leave it out"]),
+                            keep_cursor=not fresh)
+            self._update_trace_status()
+            return
+        if node.conntrack:
+            trace = with_connections(trace, node.conntrack)
+        self._trace = trace
+        counters = self._counters(observed, node, trace, ns, name, port)
+        lines = trace_lines(trace, datapath=dp, cidrs=cidrs, counters=counters, has_conntrack=bool(node.conntrack))
+        view.show_lines(lines, keep_cursor=not fresh)
+        self._update_trace_status()
+
+    def _counters(self, observed: Observed, node: NodeState, trace: ServiceTrace, ns: str, name: str,
+                  port: str | None) -> Counters:
+        if observed.mode != "live":
+            return Counters(live=False)
+        deltas: dict[EndpointKey, int | None] = {}
+        prev_node = self._previous_node(observed, node)
+        prev_dp = self._datapath(prev_node, observed) if prev_node is not None else None
+        before: dict[EndpointKey, int | None] = {}
+        if prev_node is not None and prev_dp is not None:
+            old = trace_service(observed.cluster, prev_node, ns, name, port, datapath=prev_dp)
+            for p in old.ports:
+                for e in p.endpoints:
+                    before[endpoint_key(p, e)] = e.packets
+        for p in trace.ports:
+            for e in p.endpoints:
+                k = endpoint_key(p, e)
+                was = before.get(k)
+                if e.packets is None or was is None or e.packets < was:
+                    deltas[k] = None  # no earlier poll, no counters, or the counter was reset
+                else:
+                    deltas[k] = e.packets - was
+        # One history entry per node poll, for the service being watched.
+        watch = (f"{ns}/{name}", port)
+        if self._history_key != watch:
+            self._history_key = watch
+            self._history = {}
+            self._history_node = None
+        if self._history_node != id(node):
+            self._history_node = id(node)
+            for k, d in deltas.items():
+                self._history.setdefault(k, deque(maxlen=HISTORY)).append(d)
+        return Counters(live=True, deltas=deltas, history={k: tuple(v) for k, v in self._history.items()})
+
+    def _update_trace_status(self) -> None:
+        status = self.query_one("#svc-trace-status", Static)
+        line = self.trace_view.current_line()
+        text = Text()
+        if line is not None and line.endpoint is not None:
+            ep = line.endpoint
+            text.append("on endpoint ")
+            text.append_text(data_text(f"{ep.address}:{ep.port}", "bold"))
+            text.append(" pod ")
+            text.append_text(data_text(ep.pod or "unknown"))
+            text.append(" · l: its log · esc: back")
+        else:
+            text.append("↑↓ walk the trace · ⇒ lines are endpoints (l: pod log) · esc: back to the table")
+        text.no_wrap = True
+        text.overflow = "ellipsis"
+        status.update(text)
+
+    def on_option_list_option_highlighted(self, event: TraceView.OptionHighlighted) -> None:
+        if event.option_list is self.trace_view:
+            self._update_trace_status()
+
+    # -- the pod log ---------------------------------------------------------------------------
+
+    def action_pod_log(self) -> None:
+        if self._mode != "trace":
+            return
+        line = self.trace_view.current_line()
+        if line is None or line.endpoint is None:
+            self.app.notify("move the cursor to an endpoint line (⇒) first", title="pod log", severity="warning")
+            return
+        pod = line.endpoint.pod
+        if not pod:
+            self._show_log(f"no pod is known for {line.endpoint.address}:{line.endpoint.port}", "")
+            return
+        mode = self.observed.mode if self.observed is not None else "snapshot"
+        source = getattr(self.app.session, "source", None)
+        if mode != "live" or source is None or not hasattr(source, "pod_log"):
+            self._show_log(pod, "logs are not in snapshots: open a live cluster to read pod logs "
+                                "(kubectl logs works too)")
+            return
+        self._show_log(pod, "reading the log...")
+        ns, _, name = pod.partition("/")
+        self._read_log(source, ns, name, pod)
+
+    @work(thread=True, exit_on_error=False, group="services-log", exclusive=True)
+    def _read_log(self, source: Any, ns: str, name: str, pod: str) -> None:
+        try:
+            text = source.pod_log(ns, name, tail_lines=50)
+            body = text if text.strip() else "(the log is empty)"
+        except Exception as exc:
+            if getattr(exc, "status", None) == 403:
+                body = "forbidden: get pods/log — your RBAC role may not read pod logs in this namespace"
+            elif getattr(exc, "status", None) == 404:
+                body = "not found: the pod is gone (or has no such container)"
+            else:
+                body = f"could not read the log: {exc}"
+        self.app.call_from_thread(self._log_ready, pod, body)
+
+    def _log_ready(self, pod: str, body: str) -> None:
+        if self._mode == "log" and self._log_for == pod:
+            self._show_log(pod, body)
+
+    def _show_log(self, pod: str, body: str) -> None:
+        self._log_for = pod
+        text = Text("log of ", style="bold")
+        text.append_text(data_text(pod, "bold"))
+        text.append(" (last 50 lines; esc closes)\n", style="bold")
+        text.append_text(data_block(body))
+        self._log_text = text
+        self.query_one("#svc-log-text", Static).update(text)
+        self._show_mode("log")
+
+    # -- modes, keys, commands -----------------------------------------------------------------
+
+    def _show_mode(self, mode: str) -> None:
+        self._mode = mode
+        table, trace = self.table, self.trace_view
+        log = self.query_one("#svc-log", VerticalScroll)
+        status = self.query_one("#svc-trace-status", Static)
+        table.display = mode == "table"
+        trace.display = mode in ("trace", "log")
+        status.display = mode in ("trace", "log")
+        log.display = mode == "log"
+        if mode == "table":
+            table.focus()
+        elif mode == "trace":
+            trace.focus()
+        else:
+            log.focus()
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        if event.data_table is self.table and event.row_key.value:
+            event.stop()
+            self.open_trace(event.row_key.value)
+
+    def drill_in(self) -> bool:
+        if self._mode != "table":
+            return False
+        key = self.table.selected_key()
+        if key:
+            self.open_trace(key)
+            return True
+        return False
+
+    def go_back(self) -> bool:
+        if self._mode == "log":
+            self._show_mode("trace")
+            return True
+        if self._mode == "trace":
+            key = f"{self._trace_ref[0]}/{self._trace_ref[1]}" if self._trace_ref else None
+            self._trace_ref = None
+            self._trace_message = None
+            self._trace = None
+            self._show_mode("table")
+            self._cursor_to(key)
+            return True
+        return False
+
+    def _cursor_to(self, key: str | None) -> None:
+        if not key:
+            return
+        table = self.table
+        try:
+            table.move_cursor(row=table.get_row_index(key))
+        except Exception:  # filtered out or gone: leave the cursor where it is
+            pass
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        if verb == "trace" and arg.strip():
+            self.open_trace(arg)
+        elif verb in ("svc", "services", "service"):
+            while self.go_back():
+                pass
+            if arg.strip():
+                self.table.set_filter(arg)
+
+    def apply_filter(self, text: str) -> None:
+        self.table.set_filter(text)
+        if text and self._mode != "table":
+            while self.go_back():
+                pass
+
+    def plain_text(self) -> str:
+        head = self._summary.plain
+        if self._note:
+            head += "\n" + self._note
+        if self._mode in ("trace", "log"):
+            body = self.trace_view.plain_text()
+            if self._mode == "log":
+                body += "\n\n" + self._log_text.plain
+            return f"{self.TITLE}\n{head}\n\n{body}"
+        return f"{self.TITLE}\n{head}\n\n{self.table.plain_text()}"
