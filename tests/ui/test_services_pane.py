@@ -205,3 +205,231 @@ async def test_help_lists_the_pane_keys(make_lab_app):
         await pilot.pause()
         keys = [k for k, _ in ServicesPane.HELP]
         assert "enter" in keys and "l" in keys and ":trace NS/NAME[:PORT]" in keys
+
+
+# -- live mode: which pod did you hit? --------------------------------------------------------
+
+
+def _with_counters(node: NodeState, **dnat: str) -> NodeState:
+    """The node state with the DNAT rule counters of chains replaced: KUBE-SEP-X="[p:b]"."""
+    (backend, text), = node.iptables.items()
+    lines = []
+    for line in text.splitlines():
+        for chain, counters in dnat.items():
+            if f"-A {chain} " in line and "DNAT" in line:
+                line = counters + line[line.index("]") + 1:]
+        lines.append(line)
+    return NodeState(**{**node.__dict__, "iptables": {backend: "\n".join(lines) + "\n"}})
+
+
+class FakeLog:
+    def __init__(self, text: str = "", status: int = 0) -> None:
+        self.text, self.status, self.calls = text, status, []
+
+    def pod_log(self, namespace: str, name: str, tail_lines: int = 50) -> str:
+        self.calls.append((namespace, name, tail_lines))
+        if self.status:
+            raise ApiFailure(self.status, "Forbidden", 'pods "x" is forbidden: cannot get resource "pods/log"')
+        return self.text
+
+
+@dataclass
+class FakeLiveSession:
+    """The SnapshotSession interface in live clothes: each `advance()` is one node poll."""
+
+    cluster: object
+    polls: list[NodeState]
+    source: object = None
+    banner: str = ""
+    mode: str = "live"
+    label: str = "LIVE fake"
+    poll: int = 1
+    namespace: str | None = field(default=None)
+
+    @property
+    def version(self) -> int:
+        return self.poll
+
+    def observed(self) -> Observed:
+        prev = {NODE: self.polls[self.poll - 1]} if self.poll else {}
+        return Observed(cluster=self.cluster, nodes={NODE: self.polls[self.poll]}, local_node=NODE,
+                        mode="live", previous=prev)
+
+    def with_namespace(self, namespace: str | None) -> None:
+        self.namespace = namespace
+
+    def advance(self) -> None:
+        self.poll += 1
+
+
+def live_app(tmp_path, monkeypatch, source=None):
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    snap = load_snapshot("lab")
+    lab = snap.nodes[NODE]
+    polls = [
+        _with_counters(lab, **{SEPS[1]: "[0:0]"}),  # before the curl
+        lab,  # the lab: one packet to 10.0.0.1 (qzjjq), 3 to 10.0.0.202
+        _with_counters(lab, **{SEPS[2]: "[5:260]"}),  # two more, to 10.0.0.202 (v9shz)
+    ]
+    session = FakeLiveSession(snap.cluster, polls, source=source)
+    return make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved")), session
+
+
+async def test_live_trace_marks_the_endpoint_whose_counter_moved(tmp_path, monkeypatch):
+    app, session = live_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        app.run_command("trace default/website")
+        await pilot.pause()
+        hit = line_of(app, "ep:p0:10.0.0.1:80")
+        assert "◀ hit +1" in hit
+        assert "packets +1 since last poll (total 1)" in hit
+        for quiet in ("ep:p0:10.0.0.177:80", "ep:p0:10.0.0.202:80"):
+            assert "◀ hit" not in line_of(app, quiet)
+            assert "packets +0 since last poll" in line_of(app, quiet)
+        assert "LIVE: packets since the previous poll" in trace_text(app)
+
+        # the next poll: two new connections went to 10.0.0.202; the mark moves there
+        session.advance()
+        app.refresh_data()
+        await pilot.pause()
+        assert "◀ hit +2" in line_of(app, "ep:p0:10.0.0.202:80")
+        assert "◀ hit" not in line_of(app, "ep:p0:10.0.0.1:80")
+        # the history of the last polls is kept in the pane, oldest first
+        assert "last polls: 1 0" in line_of(app, "ep:p0:10.0.0.1:80")
+        assert "last polls: 0 2" in line_of(app, "ep:p0:10.0.0.202:80")
+
+
+async def test_live_refresh_keeps_the_trace_cursor_on_its_line(tmp_path, monkeypatch):
+    app, session = live_app(tmp_path, monkeypatch)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.run_command("trace default/website")
+        await pilot.pause()
+        view = app.query_one("#svc-trace", TraceView)
+        assert view.move_to("ep:p0:10.0.0.202:80")
+        session.advance()
+        app.refresh_data()
+        await pilot.pause()
+        assert view.current_line().id == "ep:p0:10.0.0.202:80"
+        assert "◀ hit +2" in view.current_line().text.plain
+
+
+async def test_l_tails_the_pod_log_in_live_mode(tmp_path, monkeypatch):
+    log = FakeLog('172.31.24.84 - - [18/May/2022:21:45:00 +0000] "GET / HTTP/1.1" 200 45\n\x1b[31mred?\n')
+    app, _ = live_app(tmp_path, monkeypatch, source=log)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.run_command("trace default/website")
+        await pilot.pause()
+        view = app.query_one("#svc-trace", TraceView)
+        view.move_to("ep:p0:10.0.0.1:80")
+        await pilot.pause()
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert log.calls == [("default", "website-5746f499f-qzjjq", 50)]
+        text = pane(app).plain_text()
+        assert "log of default/website-5746f499f-qzjjq" in text
+        assert '"GET / HTTP/1.1" 200 45' in text
+        assert "\ufffd[31mred?" in text  # the log's escape is shown inert
+        assert app.query_one("#svc-log").display
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not app.query_one("#svc-log").display and view.display
+
+
+async def test_l_says_forbidden_when_rbac_denies_pods_log(tmp_path, monkeypatch):
+    app, _ = live_app(tmp_path, monkeypatch, source=FakeLog(status=403))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        app.run_command("trace default/website")
+        await pilot.pause()
+        app.query_one("#svc-trace", TraceView).move_to("ep:p0:10.0.0.177:80")
+        await pilot.press("l")
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert "forbidden: get pods/log" in pane(app).plain_text()
+
+
+async def test_l_in_snapshot_mode_says_logs_are_not_in_snapshots(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_website(pilot, app)
+        app.query_one("#svc-trace", TraceView).move_to("ep:p0:10.0.0.1:80")
+        await pilot.press("l")
+        await pilot.pause()
+        assert "logs are not in snapshots" in pane(app).plain_text()
+
+
+# -- big dumps are read in a worker, once per node state ---------------------------------------
+
+
+async def test_big_dump_is_parsed_in_a_worker_once_per_node_state(make_lab_app, monkeypatch):
+    import threading
+
+    gate = threading.Event()
+    calls = []
+    real = services_mod.parse_node_datapath
+
+    def slow_parse(node, cluster=None):
+        calls.append(threading.current_thread() is threading.main_thread())
+        gate.wait(10)
+        return real(node, cluster)
+
+    monkeypatch.setattr(services_mod, "parse_node_datapath", slow_parse)
+    monkeypatch.setattr(services_mod, "SYNC_PARSE_CHARS", 0)
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        assert "reading the node's rules..." in pane(app).plain_text()
+        assert "…reading" in table(app).plain_text()
+        app.run_command("trace default/website")
+        await pilot.pause()
+        assert "reading the node's rules..." in trace_text(app)
+        gate.set()
+        await app.workers.wait_for_complete()
+        await pilot.pause()
+        assert calls == [False]  # parsed once, off the event loop
+        assert "iptables-legacy" in table(app).plain_text()
+        assert "reading the node's rules" not in pane(app).plain_text()
+        assert WEBSITE_SVC in trace_text(app)
+        pane(app).show_observed(app.observed)  # same NodeState: the cached datapath is reused
+        await pilot.pause()
+        assert calls == [False]
+
+
+# -- other backends ---------------------------------------------------------------------------
+
+IPVSADM = """IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  10.111.148.30:80 rr
+  -> 10.0.0.1:80                  Masq    1      0          0
+  -> 10.0.0.177:80                Masq    1      0          0
+  -> 10.0.0.202:80                Masq    1      0          0
+"""
+
+
+async def test_ipvs_trace_says_no_counters_and_counts_conntrack_connections(make_lab_app, tmp_path):
+    root = copy_lab(tmp_path)
+    iptables_file(root).unlink()
+    (root / "nodes" / NODE / "ipvsadm.txt").write_text(IPVSADM)
+    conn = [{"proto": "tcp", "orig_src": "172.31.24.84", "orig_dst": "10.111.148.30", "orig_dport": 80,
+             "reply_src": "10.0.0.177", "reply_sport": 80}] * 2
+    (root / "nodes" / NODE / "conntrack.json").write_text(json.dumps(conn))
+    app = make_lab_app(snapshot=str(root))
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        assert "backend ipvs" not in trace_text(app)
+        app.run_command("trace default/website")
+        await pilot.pause()
+        text = trace_text(app)
+        assert "backend ipvs" in text
+        assert "the ipvs datapath keeps no per-rule packet counters; connections per endpoint come from" in text
+        assert "IPVS scheduler rr: 1/3 each" in text
+        assert "conntrack connections 2" in line_of(app, "ep:p0:10.0.0.177:80")
+        assert "conntrack connections 0" in line_of(app, "ep:p0:10.0.0.1:80")
+        assert "pod default/website-5746f499f-qzjjq" in line_of(app, "ep:p0:10.0.0.1:80")
