@@ -1,6 +1,6 @@
 """The k8snet test cluster: a real control plane and node datapath in network namespaces.
 
-    from harness import LabCluster, MODES
+    from tests.cluster.harness import LabCluster, MODES
     c = LabCluster(bin_dir).start(); ...; c.stop()
 
 Pytest fixtures live in harness.fixtures (re-exported by tests/conftest.py); the topology

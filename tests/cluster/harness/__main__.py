@@ -1,7 +1,7 @@
 """Run the test cluster by hand, for debugging:
 
-    sudo K8SNET_OFFLINE=1 .venv/bin/python -m harness up      (from tests/cluster/; Ctrl-C stops)
-    sudo .venv/bin/python -m harness cleanup                   (remove what dead runs left)
+    K8SNET_OFFLINE=1 K8SNET_CLUSTER_BIN=... .venv/bin/python -m tests.cluster.harness up  (Ctrl-C stops)
+    .venv/bin/python -m tests.cluster.harness cleanup   (remove what dead runs left)
 
 `up` prints the admin kubeconfig, tokens, node namespaces; then waits. Everything is torn
 down on Ctrl-C (or SIGTERM).
@@ -19,7 +19,7 @@ from .prereq import unavailable_reason
 
 
 def main(argv=None):
-    ap = argparse.ArgumentParser(prog="python -m harness")
+    ap = argparse.ArgumentParser(prog="python -m tests.cluster.harness")
     sub = ap.add_subparsers(dest="cmd", required=True)
     up = sub.add_parser("up")
     up.add_argument("--mode", choices=MODES, default="iptables-legacy")

@@ -26,6 +26,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Callable
 
+import urllib3
+
 from . import net
 from .api import Api
 
@@ -179,7 +181,7 @@ class PodAgent(threading.Thread):
                     return
                 rv = None
                 self._stop.wait(0.5)
-                if not isinstance(e, OSError) and "Connection" not in type(e).__name__:
+                if not isinstance(e, (OSError, urllib3.exceptions.HTTPError)):
                     self.log(f"pod agent: {type(e).__name__}: {e}")
 
     def _sync_all(self, items: list[dict]) -> None:

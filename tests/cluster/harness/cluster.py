@@ -411,6 +411,9 @@ class LabCluster:
             "--allow-privileged=true", "--profiling=false",
             f"--cert-dir={self.run_dir / 'apiserver-certs'}",
             "--enable-priority-and-fairness=false",
+            # No watch cache: lists and watches read etcd, so compact_etcd() makes old
+            # resourceVersions answer 410 Gone deterministically (the watcher tests need that).
+            "--watch-cache=false",
             "--v=1",
         ]
 
@@ -593,15 +596,33 @@ class LabCluster:
                     out.extend(ep["addresses"])
         return sorted(out)
 
+    def iptables_save(self, node: str, backend: str, table: str = "nat", counters: bool = False
+                      ) -> str:
+        """`iptables-<backend>-save -t <table>` in the node ("" when the table does not exist).
+        A legacy table is read only if the kernel lists it: reading would create it."""
+        if backend == "legacy":
+            names = self.run_in_node(node, ["cat", "/proc/net/ip_tables_names"]).stdout.split()
+            if table not in names:
+                return ""
+        else:
+            listed = self.run_in_node(node, ["nft", "list", "tables", "ip"]).stdout.split()
+            if table not in listed:
+                return ""
+        proc = self.run_in_node(node, [f"iptables-{backend}-save", "-t", table]
+                                + (["-c"] if counters else []))
+        return proc.stdout if proc.returncode == 0 else ""
+
+    def nft_kube_proxy_table(self, node: str) -> str:
+        """`nft list table ip kube-proxy` in the node ("" when there is no such table)."""
+        proc = self.run_in_node(node, ["nft", "list", "table", "ip", "kube-proxy"])
+        return proc.stdout if proc.returncode == 0 else ""
+
     def service_rules_text(self, node: str, mode: str | None = None) -> str:
         """The node's NAT rules as kube-proxy's backend shows them (iptables-save or nft)."""
         mode = mode or self.kube_proxy_mode
         if mode == "nftables":
-            argv = ["nft", "list", "table", "ip", "kube-proxy"]
-        else:
-            argv = [f"iptables-{'legacy' if mode == 'iptables-legacy' else 'nft'}-save", "-t", "nat"]
-        proc = self.run_in_node(node, argv)
-        return proc.stdout if proc.returncode == 0 else ""
+            return self.nft_kube_proxy_table(node)
+        return self.iptables_save(node, "legacy" if mode == "iptables-legacy" else "nft")
 
     def service_rule_endpoints(self, node: str, namespace: str, service: str, port: str,
                                protocol: str = "tcp") -> int | None:
