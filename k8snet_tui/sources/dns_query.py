@@ -14,10 +14,9 @@ from __future__ import annotations
 
 import ipaddress
 import os
-import socket
 import time
+from collections.abc import Iterable
 from concurrent.futures import ThreadPoolExecutor
-from typing import Iterable
 
 import dns.exception
 import dns.flags
@@ -144,7 +143,7 @@ def query_one(server: str, fqdn: str, qtype: str, *, port: int = 53,
                       latency_ms=_ms(started))
     except (EOFError, ConnectionResetError):
         return Actual(error=f"{where} closed the TCP connection without answering", latency_ms=_ms(started))
-    except (OSError, socket.error) as exc:
+    except OSError as exc:
         return Actual(error=f"cannot reach {where}: {exc.strerror or exc}", latency_ms=_ms(started))
     except dns.exception.DNSException as exc:
         return Actual(error=f"{where} sent a reply that is not valid DNS: {exc}", latency_ms=_ms(started))
