@@ -206,7 +206,7 @@ class LabCluster:
             if self.scenario:
                 self._phase("scenario", lambda: self.apply(SCENARIOS / self.scenario))
                 self._phase("ready", self.wait_ready)
-        except BaseException:
+        except Exception:
             self.log(f"[k8snet-cluster] start failed; logs in {self.run_dir}/logs")
             self.keep_run_dir = True
             raise
