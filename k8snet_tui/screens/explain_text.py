@@ -87,10 +87,15 @@ CoreDNS answers from the API:
 - `svc.ns.svc.<domain>`: the ClusterIP, or for a **headless** Service one A record per ready
   endpoint;
 - `_port._proto.svc.ns.svc.<domain>`: SRV records for named ports;
-- `pod.svc.ns.svc.<domain>`: stable names for StatefulSet pods behind a headless Service.
+- `<hostname>.svc.ns.svc.<domain>`: stable names for StatefulSet pods behind a headless
+  Service.
 
-glibc and musl (busybox, alpine) walk the search list differently; pick the resolver your
-image uses.
+Each client walks the search list its own way; pick yours with `r`:
+- **glibc** (Debian, Ubuntu images) moves on after NXDOMAIN, NODATA or SERVFAIL;
+- **musl** (alpine) stops at anything but NXDOMAIN, and tries a name with `ndots` dots only
+  as-is;
+- **busybox** `nslookup` (the lab's client pod) is its own client, not libc: a name without a
+  dot goes to every search domain at once, a dotted name only as-is, and ndots is ignored.
 """
 
 INGRESS = """\
