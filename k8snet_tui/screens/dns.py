@@ -344,7 +344,7 @@ class DnsPane(Pane):
             return Text("✗ ") + data_text(self._ask_error)
         if self._asking:
             return Text("asking ") + data_text(self._asking) + Text(" … (the plan shows meanwhile)")
-        if self._asked:
+        if self._asked and self.lookup is not None and any(q.actual for q in self.lookup.queries):
             bad = self.lookup.mismatches if self.lookup is not None else ()
             line = Text("real answers from ") + data_text(self._asked) + Text(": ")
             if bad:
