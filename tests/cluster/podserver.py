@@ -78,8 +78,8 @@ def main(argv=None):
             self._answer(False)
 
         def log_message(self, fmt, *a):  # an access log line like httpd's, on stderr
-            sys.stderr.write("%s - - [%s] %s\n" % (self.client_address[0],
-                                                   self.log_date_time_string(), fmt % a))
+            line = fmt % a
+            sys.stderr.write(f"{self.client_address[0]} - - [{self.log_date_time_string()}] {line}\n")
             sys.stderr.flush()
 
     ThreadingHTTPServer.allow_reuse_address = True

@@ -7,8 +7,7 @@ import time
 
 import pytest
 
-from tests.cluster.harness import ClusterError, LabCluster
-from tests.cluster.harness import net
+from tests.cluster.harness import ClusterError, LabCluster, net
 from tests.cluster.harness.api import Api, ApiError
 
 pytestmark = pytest.mark.cluster
@@ -213,7 +212,7 @@ def test_apply_and_delete_round_trip(lab_cluster):
 def test_deleting_a_pod_tears_its_namespace_down(lab_cluster):
     before = {p["metadata"]["name"]: p for p in get(
         lab_cluster, "/api/v1/namespaces/default/pods", labelSelector="app=website")["items"]}
-    victim = sorted(before)[0]
+    victim = min(before)
     victim_ns = lab_cluster.pod_netns("default", victim)
     assert net.netns_exists(victim_ns)
     lab_cluster.delete("Pod", victim, "default")

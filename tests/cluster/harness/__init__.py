@@ -7,7 +7,14 @@ Pytest fixtures live in harness.fixtures (re-exported by tests/conftest.py); the
 and how to debug it are in docs/test-cluster.md.
 """
 
-from .cluster import DNS_IP, MODES, ClusterError, LabCluster, cleanup_stale_runs, svc_chain_hash
+from .cluster import (
+           DNS_IP,
+           MODES,
+           ClusterError,
+           LabCluster,
+           cleanup_stale_runs,
+           svc_chain_hash,
+)
 from .prereq import unavailable_reason
 
 __all__ = ["DNS_IP", "MODES", "ClusterError", "LabCluster", "cleanup_stale_runs",

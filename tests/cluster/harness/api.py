@@ -11,8 +11,9 @@ import json
 import string
 import threading
 import time
+from collections.abc import Iterable, Iterator
 from pathlib import Path
-from typing import Any, Iterable, Iterator
+from typing import Any
 from urllib.parse import urlencode
 
 import urllib3

@@ -20,9 +20,9 @@ import subprocess
 import sys
 import threading
 import time
-from dataclasses import dataclass, field
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
-from typing import Callable
 
 import yaml
 
@@ -180,7 +180,7 @@ class LabCluster:
         return self.pki.ca_crt
 
     # ------------------------------------------------------------------ lifecycle
-    def start(self) -> "LabCluster":
+    def start(self) -> LabCluster:
         t0 = time.monotonic()
         problems = net.overlap_problems()
         if problems:
@@ -562,7 +562,7 @@ class LabCluster:
                     ["ip", "netns", "exec", self.nodes[node].netns, str(self.bin / "kube-proxy"),
                      "--cleanup", "--proxy-mode=" + ("nftables" if old == "nftables" else "iptables")],
                     env={**os.environ, **self._mode_env(old)}, capture_output=True, text=True,
-                    timeout=60)
+                    timeout=60, check=False)
                 with open(self.run_dir / "logs" / f"kube-proxy-{node}.log", "a") as f:
                     f.write(f"--- cleanup of {old} (rc {proc.returncode})\n{proc.stdout}{proc.stderr}")
         for node in self.nodes:
@@ -708,7 +708,7 @@ class LabCluster:
         """Run argv inside the node's network namespace (`ip netns exec`)."""
         return subprocess.run(["ip", "netns", "exec", self.nodes[node].netns, *argv],
                               capture_output=True, text=True, timeout=timeout, input=input,
-                              env={**os.environ, **(env or {})})
+                              env={**os.environ, **(env or {})}, check=False)
 
     def pod_netns(self, namespace: str, name: str) -> str:
         p = self.agent.find(namespace, name) if self.agent else None
@@ -721,7 +721,7 @@ class LabCluster:
         """Run argv inside a pod's network namespace; /etc/resolv.conf is the pod's (kubelet
         style: nameserver 10.96.0.10, search <ns>.svc.cluster.local ..., ndots:5)."""
         return subprocess.run(["ip", "netns", "exec", self.pod_netns(namespace, name), *argv],
-                              capture_output=True, text=True, timeout=timeout)
+                              capture_output=True, text=True, timeout=timeout, check=False)
 
     def nstool(self, node: str, *args: str, timeout: float = 60) -> dict:
         proc = self.run_in_node(node, [sys.executable, str(HERE / "nstool.py"), *args],

@@ -29,7 +29,8 @@ class NetError(RuntimeError):
 
 def run(argv: list[str], *, check: bool = True, timeout: float = 30, input: str | None = None
         ) -> subprocess.CompletedProcess:
-    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input)
+    proc = subprocess.run(argv, capture_output=True, text=True, timeout=timeout, input=input,
+                          check=False)
     if check and proc.returncode != 0:
         raise NetError(f"{' '.join(argv)} failed ({proc.returncode}): {proc.stderr.strip()}")
     return proc

@@ -22,7 +22,8 @@ class Pki:
 
 
 def _openssl(*args: str, cwd: Path) -> None:
-    proc = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60)
+    proc = subprocess.run(["openssl", *args], cwd=cwd, capture_output=True, text=True, timeout=60,
+                          check=False)
     if proc.returncode != 0:
         raise RuntimeError(f"openssl {' '.join(args)}: {proc.stderr.strip()}")
 

@@ -28,7 +28,8 @@ def unavailable_reason(env: dict | None = None) -> str | None:
     if absent:
         return f"missing tools: {', '.join(absent)} (iproute2, openssl, dnsutils, nftables, iptables)"
     try:
-        probe = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10)
+        probe = subprocess.run(["ip", "netns", "list"], capture_output=True, text=True, timeout=10,
+                               check=False)
     except (OSError, subprocess.TimeoutExpired) as e:
         return f"`ip netns` does not work here: {e}"
     if probe.returncode != 0:
