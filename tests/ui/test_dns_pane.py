@@ -450,3 +450,24 @@ async def test_hostile_strings_are_shown_inert(make_lab_app, tmp_path):
         assert "[link=http://e]y" in saved
         for raw in ("\x1b", "\r", "\u202e", "\u200b", "\x07"):
             assert raw not in saved
+
+
+async def test_filter_narrows_the_names_and_esc_leaves_the_name_box(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_dns(pilot)
+        await pilot.press("l")
+        await pilot.pause()
+        await pilot.press("slash", *"kube-dns", "enter")
+        await pilot.pause()
+        names = [line.split("\t")[0] for line in app.query_one("#dns-names-table").plain_text().splitlines()[1:]]
+        assert names and all("kube-dns" in n for n in names)
+        assert "website.default.svc.cluster.local." not in names
+        await pilot.press("i", *"web")
+        await pilot.pause()
+        box = app.query_one("#dns-name")
+        assert box.has_focus and box.value == "web"
+        await pilot.press("escape")
+        await pilot.pause()
+        assert not box.has_focus
+        assert pane_of(app).view_id == "names"
