@@ -86,8 +86,11 @@ def node_files(node: NodeState) -> dict[str, str]:
     return files
 
 
-def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "") -> Path:
-    """Write `observed` as a snapshot directory (or .tar.gz when `out` ends so)."""
+def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "") -> dict[str, int]:
+    """Write `observed` as a snapshot directory (or .tar.gz when `out` ends so).
+
+    Returns how many objects of each kind were written (after scrubbing), by plural name.
+    """
     tarball = out.name.endswith((".tar.gz", ".tgz"))
     target = Path(tempfile.mkdtemp(prefix="k8snet-capture-")) / "snapshot" if tarball else out
     if not tarball and out.exists() and any(out.iterdir()):
@@ -96,10 +99,12 @@ def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "
     meta = {"format": FORMAT, "captured_at": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
             "source": source, "local_node": observed.local_node, "notes": notes}
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
+    written: dict[str, int] = {}
     for kind in KINDS:
         items = [s for s in (scrub(o) for o in observed.cluster.of(kind.kind)) if s is not None]
         if not items and kind.optional:
             continue
+        written[kind.plural] = len(items)
         items.sort(key=lambda o: (namespace_of(o), name_of(o)))
         doc = {"apiVersion": "v1", "kind": "List", "items": items}
         (target / "api" / f"{kind.plural}.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
@@ -115,7 +120,7 @@ def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "
         with tarfile.open(out, "w:gz") as tar:
             tar.add(target, arcname=out.name.split(".")[0] or "snapshot")
         shutil.rmtree(target.parent, ignore_errors=True)
-    return out
+    return written
 
 
 def capture_from_args(args: argparse.Namespace) -> int:
@@ -138,10 +143,9 @@ def capture_from_args(args: argparse.Namespace) -> int:
         # meta.json a load problem ("names node X, which has no nodes/ directory").
         observed = Observed(cluster=observed.cluster, nodes={}, local_node="", mode="live")
     forbidden = dict(observed.cluster.forbidden)
-    out = write_snapshot(Path(args.output), observed, source=f"context {session.context or 'in-cluster'}",
-                         notes=args.notes)
-    counts = ", ".join(f"{len(observed.cluster.of(k.kind))} {k.plural}" for k in KINDS
-                       if observed.cluster.of(k.kind))
+    out = Path(args.output)
+    written = write_snapshot(out, observed, source=f"context {session.context or 'in-cluster'}", notes=args.notes)
+    counts = ", ".join(f"{n} {plural}" for plural, n in written.items() if n)
     print(f"wrote {out}: {counts or 'no objects'}")
     for kind, reason in forbidden.items():
         print(f"  {reason} (not in the snapshot)")

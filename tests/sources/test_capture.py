@@ -141,14 +141,17 @@ def assert_round_trip(snap, original: Observed) -> None:
 
 def test_write_then_load_gives_back_the_same_picture(tmp_path: Path) -> None:
     obs = observed()
-    out = write_snapshot(tmp_path / "snap", obs, source="context test", notes="hi")
+    out = tmp_path / "snap"
+    written = write_snapshot(out, obs, source="context test", notes="hi")
+    assert written["services"] == len(obs.cluster.of("Service"))
     assert_round_trip(load_snapshot(out), obs)
     assert not any("Secret" in p.name for p in (out / "api").iterdir())
 
 
 def test_write_then_load_as_tar_gz(tmp_path: Path) -> None:
     obs = observed()
-    out = write_snapshot(tmp_path / "sub" / "cap.tar.gz", obs, source="context test", notes="hi")
+    out = tmp_path / "sub" / "cap.tar.gz"
+    write_snapshot(out, obs, source="context test", notes="hi")
     assert out.is_file()
     with tarfile.open(out) as tar:
         members = tar.getnames()
@@ -158,7 +161,9 @@ def test_write_then_load_as_tar_gz(tmp_path: Path) -> None:
 
 
 def test_written_files_contain_no_secret_values(tmp_path: Path) -> None:
-    out = write_snapshot(tmp_path / "snap", observed(), source="context test")
+    out = tmp_path / "snap"
+    written = write_snapshot(out, observed(), source="context test")
+    assert "secrets" not in written
     for path in out.rglob("*"):
         if path.is_file():
             text = path.read_text()
@@ -184,7 +189,8 @@ def test_an_empty_existing_directory_is_fine(tmp_path: Path) -> None:
 
 
 def test_an_empty_cluster_still_makes_a_loadable_snapshot(tmp_path: Path) -> None:
-    out = write_snapshot(tmp_path / "snap", Observed(local_node="n1"), source="s")
+    out = tmp_path / "snap"
+    write_snapshot(out, Observed(local_node="n1"), source="s")
     snap = load_snapshot(out)
     # local_node names a node with no directory: that is reported, nothing else is wrong
     assert [(p.path, p.where) for p in snap.problems] == [("meta.json", "local_node")]
