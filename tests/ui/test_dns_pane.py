@@ -23,7 +23,11 @@ from k8snet_tui.screens.dns import DnsPane, PodPicker
 from k8snet_tui.screens.modals import HelpScreen
 from k8snet_tui.sources.snapshot import load_snapshot
 
-LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
+# The lab's printed facts (website at 10.111.148.30, three website pods). They live in
+# tests/fixtures/lab-printed once the bundled snapshot is captured from the test cluster; until
+# then the bundled snapshot holds them. The app fixture and these tests open the same one.
+_PRINTED = Path(__file__).resolve().parents[1] / "fixtures" / "lab-printed"
+LAB = _PRINTED if _PRINTED.is_dir() else Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
 WEBSITE = "website.default.svc.cluster.local."
 
 
@@ -56,7 +60,7 @@ async def look_up(pilot, name: str) -> None:
 
 
 async def test_typing_website_shows_the_plan_answered_by_the_first_query(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         assert plan_rows(app) == []
@@ -79,7 +83,7 @@ async def test_typing_website_shows_the_plan_answered_by_the_first_query(make_la
 
 
 async def test_website_kube_system_walks_through_nxdomain(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, "website.kube-system")
@@ -96,7 +100,7 @@ async def test_website_kube_system_walks_through_nxdomain(make_lab_app):
 
 async def test_switching_resolver_changes_the_plan(make_lab_app):
     name = "foo.bar.baz.qux.quux.example.com"
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, name)
@@ -117,7 +121,7 @@ async def test_switching_resolver_changes_the_plan(make_lab_app):
 
 
 async def test_query_type_key_cycles_and_replans(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, "website")
@@ -128,7 +132,7 @@ async def test_query_type_key_cycles_and_replans(make_lab_app):
 
 
 async def test_picking_a_name_from_the_list_runs_it(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await pilot.press("l")
@@ -155,7 +159,7 @@ async def test_picking_a_name_from_the_list_runs_it(make_lab_app):
 @pytest.mark.parametrize("bad, words", [("a..b", "label 2 is empty"),
                                         ("x" * 300, "at most 253")])
 async def test_an_invalid_name_is_explained_and_sends_nothing(make_lab_app, bad, words):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         pane_of(app).run_lookup(bad)  # 300 key presses would only slow the test down
@@ -168,7 +172,7 @@ async def test_an_invalid_name_is_explained_and_sends_nothing(make_lab_app, bad,
 
 
 async def test_dns_command_runs_a_lookup(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         assert app.current_pane.PANE_ID == "services"
@@ -182,14 +186,19 @@ async def test_dns_command_runs_a_lookup(make_lab_app):
 
 
 async def test_pod_picker_chooses_the_pod_and_the_derivation_names_it(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, "website")
         await pilot.press("p")
         await pilot.pause()
         assert isinstance(app.screen, PodPicker)
-        await pilot.press("down", "enter")  # the first real pod after "a ClusterFirst pod in default"
+        keys = [k for k, _ in app.screen._pods]
+        assert "default/website-5746f499f-f967r" in keys
+        # "a ClusterFirst pod in default" comes first, then the pods
+        for _ in range(keys.index("default/website-5746f499f-f967r") + 1):
+            await pilot.press("down")
+        await pilot.press("enter")
         await pilot.pause()
         pane = pane_of(app)
         assert pane.pod == "default/website-5746f499f-f967r"
@@ -208,7 +217,7 @@ async def test_pod_picker_chooses_the_pod_and_the_derivation_names_it(make_lab_a
 
 
 async def test_corefile_view_summarises_the_kubernetes_plugin(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await pilot.press("c")
@@ -221,7 +230,7 @@ async def test_corefile_view_summarises_the_kubernetes_plugin(make_lab_app):
 
 
 async def test_help_and_saved_text(make_lab_app, tmp_path):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, "website")
@@ -243,7 +252,7 @@ async def test_help_and_saved_text(make_lab_app, tmp_path):
 
 
 async def test_usable_at_80x24_by_keyboard(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await look_up(pilot, "website")
@@ -328,7 +337,7 @@ def live_app(tmp_path, monkeypatch):
         servers.append(server)
         if via_env:
             monkeypatch.setenv("K8SNET_DNS_SERVER", server.address)
-        snap = load_snapshot("lab")
+        snap = load_snapshot(str(LAB))
         observed = Observed(cluster=snap.cluster, nodes=snap.nodes, local_node=snap.local_node, mode="live")
         app = make_app(Settings(offline=True), FakeLiveSession(observed), save_dir=str(tmp_path / "saved"))
         return app, server
@@ -453,7 +462,7 @@ async def test_hostile_strings_are_shown_inert(make_lab_app, tmp_path):
 
 
 async def test_filter_narrows_the_names_and_esc_leaves_the_name_box(make_lab_app):
-    app = make_lab_app()
+    app = make_lab_app(snapshot=str(LAB))
     async with app.run_test(size=(80, 24)) as pilot:
         await open_dns(pilot)
         await pilot.press("l")
