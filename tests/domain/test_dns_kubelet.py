@@ -123,3 +123,14 @@ def test_parse_kubelet_config_flow_and_json_forms():
     assert parse_kubelet_config("clusterDNS: [10.0.0.10, '10.0.0.11']\n") == (("10.0.0.10", "10.0.0.11"), None)
     assert parse_kubelet_config('{"clusterDNS": ["fd00::a"], "clusterDomain": "c.l"}') == (("fd00::a",), "c.l")
     assert parse_kubelet_config(":::\n- - -\n") == (None, None)
+
+
+def test_an_unset_dns_policy_is_cluster_first_as_the_api_defaults_it():
+    from k8snet_tui.domain.dns import ClusterDns, pod_dns
+
+    pod = {"metadata": {"namespace": "web", "name": "p"}, "spec": {}}
+    result = pod_dns(pod, ClusterDns(ips=("10.96.0.10",), domain="cluster.local", source="test"), None)
+    text = " ".join(result.steps)
+    assert "not one the kubelet knows" not in text
+    assert "unset" in text
+    assert result.resolv_conf.search[0] == "web.svc.cluster.local"

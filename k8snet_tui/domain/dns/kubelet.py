@@ -196,6 +196,11 @@ def pod_dns(pod: dict, dns: ClusterDns, node_resolv: ResolvConf | str | None) ->
     steps: list[str] = []
     events: list[str] = []
     policy = dig_str(pod, "spec", "dnsPolicy") or ""
+    defaulted = not policy
+    if defaulted:
+        # The API server defaults an unset dnsPolicy to ClusterFirst; a hand-written object or a
+        # snapshot made from manifests may still lack it.
+        policy = "ClusterFirst"
     host_network = dig(pod, "spec", "hostNetwork") is True
     ns = namespace_of(pod) or "default"
     h_servers, h_search, h_options, known = _host_parts(node_resolv)
@@ -213,7 +218,8 @@ def pod_dns(pod: dict, dns: ClusterDns, node_resolv: ResolvConf | str | None) ->
         if host_network:
             steps.append("dnsPolicy ClusterFirst on a hostNetwork pod falls back to Default: the node's resolv.conf")
         else:
-            steps.append("dnsPolicy ClusterFirst: cluster DNS")
+            steps.append("dnsPolicy ClusterFirst" + (" (unset: the API's default)" if defaulted else "")
+                         + ": cluster DNS")
     elif policy == "Default":
         effective = "host"
         steps.append("dnsPolicy Default: the node's resolv.conf as the kubelet reads it")

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import atexit
 import base64
+import fcntl
 import hashlib
 import json
 import os
@@ -34,6 +35,9 @@ from .pki import make_pki
 HERE = Path(__file__).resolve().parent.parent  # tests/cluster
 SCENARIOS = HERE / "scenarios"
 STATE_DIR = Path("/run/k8snet-test-cluster")
+# The cluster's addresses are fixed (lab-like), so only one can run on a machine at a time.
+# Runs take this lock and wait for each other instead of failing on the overlap check.
+RUN_LOCK = STATE_DIR / "run.lock"
 
 MODES = ("iptables-legacy", "iptables-nft", "nftables")
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy",
@@ -180,13 +184,31 @@ class LabCluster:
         return self.pki.ca_crt
 
     # ------------------------------------------------------------------ lifecycle
+    def _take_run_lock(self) -> None:
+        STATE_DIR.mkdir(parents=True, exist_ok=True)
+        self._lock_file = open(RUN_LOCK, "w")  # noqa: SIM115 - held until stop()
+        try:
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX | fcntl.LOCK_NB)
+        except BlockingIOError:
+            self.log("[k8snet-cluster] another test cluster is running here; waiting for it to finish")
+            fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+
+    def _release_run_lock(self) -> None:
+        lock = getattr(self, "_lock_file", None)
+        if lock is not None:
+            fcntl.flock(lock, fcntl.LOCK_UN)
+            lock.close()
+            self._lock_file = None
+
     def start(self) -> LabCluster:
+        self._take_run_lock()
         t0 = time.monotonic()
         problems = net.overlap_problems()
         if problems:
             cleanup_stale_runs(self.log)
             problems = net.overlap_problems()
         if problems:
+            self._release_run_lock()
             raise ClusterError("refusing to start the test cluster: " + "; ".join(problems))
         self._started = True
         atexit.register(self.stop)
@@ -243,6 +265,7 @@ class LabCluster:
             shutil.rmtree(self.run_dir, ignore_errors=True)
         else:
             self.log(f"[k8snet-cluster] kept logs and state in {self.run_dir}")
+        self._release_run_lock()
         self.log(f"[k8snet-cluster] torn down in {time.monotonic() - t:.1f} s")
 
     def _write_state(self) -> None:
