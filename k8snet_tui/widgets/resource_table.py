@@ -65,7 +65,15 @@ class ResourceTable(DataTable):
     def _apply(self) -> None:
         wanted = self._visible()
         with self.app.batch_update():
-            for key in [k for k in self._rows if k not in wanted]:
+            gone = [k for k in self._rows if k not in wanted]
+            keep = None
+            if len(gone) > 100 and 2 * len(gone) > len(self._rows):
+                # DataTable.remove_row costs O(rows): removing most of 10k rows one by one (a
+                # filter) takes minutes; starting over takes one pass. The cursor keeps its row.
+                keep = self.selected_key()
+                self.clear()
+                self._rows, gone = {}, []
+            for key in gone:
                 try:
                     self.remove_row(key)
                 except RowDoesNotExist:
@@ -87,6 +95,8 @@ class ResourceTable(DataTable):
                 place = {tuple(c.plain for c in wanted[k]): i for i, k in enumerate(expected)}
                 self.sort(key=lambda row: place.get(tuple(getattr(c, "plain", str(c)) for c in row), 0))
             self._rows = {k: wanted[k] for k in expected}
+            if keep is not None and keep in self._rows:
+                self.move_cursor(row=self.get_row_index(keep))
 
     def selected_key(self) -> str | None:
         if self.row_count == 0:
