@@ -66,11 +66,10 @@ class ResourceTable(DataTable):
         wanted = self._visible()
         with self.app.batch_update():
             gone = [k for k in self._rows if k not in wanted]
-            keep = None
+            keep = self.selected_key()  # the cursor stays on its row through removals and sorts
             if len(gone) > 100 and 2 * len(gone) > len(self._rows):
                 # DataTable.remove_row costs O(rows): removing most of 10k rows one by one (a
-                # filter) takes minutes; starting over takes one pass. The cursor keeps its row.
-                keep = self.selected_key()
+                # filter) takes minutes; starting over takes one pass.
                 self.clear()
                 self._rows, gone = {}, []
             for key in gone:
@@ -95,7 +94,7 @@ class ResourceTable(DataTable):
                 place = {tuple(c.plain for c in wanted[k]): i for i, k in enumerate(expected)}
                 self.sort(key=lambda row: place.get(tuple(getattr(c, "plain", str(c)) for c in row), 0))
             self._rows = {k: wanted[k] for k in expected}
-            if keep is not None and keep in self._rows:
+            if keep is not None and keep in self._rows and self.selected_key() != keep:
                 self.move_cursor(row=self.get_row_index(keep))
 
     def selected_key(self) -> str | None:
