@@ -84,6 +84,8 @@ class ServicesPane(Pane):
         self._dp_cache: dict[int, tuple[NodeState, Any, Datapath]] = {}
         self._parsing: set[int] = set()
         self._rows_shown: tuple[Any, ...] | None = None
+        self._rows_for: tuple[Any, str | None] | None = None  # (ClusterState, backend) shown
+        self._cidrs_for: tuple[Any, ServiceCIDRs] | None = None
         self._mode = "table"  # table | trace | log
         self._trace_ref: tuple[str, str, str | None] | None = None  # ns, name, port
         self._trace_message: list[TraceLine] | None = None
@@ -180,11 +182,16 @@ class ServicesPane(Pane):
     def render_view(self, observed: Observed) -> None:
         node = observed.local
         dp = self._datapath(node, observed)
-        cidrs = find_service_cidrs(observed.cluster)
+        cidrs = self._service_cidrs(observed)
         self._render_summary(observed, node, dp, cidrs)
         self._render_table(observed, dp)
         if self._mode in ("trace", "log"):
             self._render_trace(observed, dp, cidrs)
+
+    def _service_cidrs(self, observed: Observed) -> ServiceCIDRs:
+        if self._cidrs_for is None or self._cidrs_for[0] is not observed.cluster:
+            self._cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
+        return self._cidrs_for[1]
 
     def _render_summary(self, observed: Observed, node: NodeState, dp: Datapath | None,
                         cidrs: ServiceCIDRs) -> None:
@@ -222,6 +229,12 @@ class ServicesPane(Pane):
         note.display = bool(message)
 
     def _render_table(self, observed: Observed, dp: Datapath | None) -> None:
+        # A node poll that changed no API object (the store hands out the same ClusterState)
+        # and no backend needs no new rows: with 10k services that saves a pass per poll.
+        shown_for = self._rows_for
+        if shown_for is not None and shown_for[0] is observed.cluster and shown_for[1] == (dp.backend if dp else None):
+            return
+        self._rows_for = (observed.cluster, dp.backend if dp else None)
         view = build_services_view(observed.cluster, None, datapath=dp)
         rows = view.rows
         if rows == self._rows_shown:
@@ -259,8 +272,7 @@ class ServicesPane(Pane):
             self._trace_ref = (ns, name, port)
         self._show_mode("trace")
         node = observed.local
-        self._render_trace(observed, self._datapath(node, observed), find_service_cidrs(observed.cluster),
-                           fresh=True)
+        self._render_trace(observed, self._datapath(node, observed), self._service_cidrs(observed), fresh=True)
 
     def _render_trace(self, observed: Observed, dp: Datapath | None, cidrs: ServiceCIDRs,
                       fresh: bool = False) -> None:
@@ -405,7 +417,7 @@ class ServicesPane(Pane):
 
     # -- modes, keys, commands -----------------------------------------------------------------
 
-    def _show_mode(self, mode: str) -> None:
+    def _show_mode(self, mode: str, focus: bool = True) -> None:
         self._mode = mode
         table, trace = self.table, self.trace_view
         log = self.query_one("#svc-log", VerticalScroll)
@@ -414,6 +426,8 @@ class ServicesPane(Pane):
         trace.display = mode in ("trace", "log")
         status.display = mode in ("trace", "log")
         log.display = mode == "log"
+        if not focus:
+            return
         if mode == "table":
             table.focus()
         elif mode == "trace":
@@ -435,16 +449,16 @@ class ServicesPane(Pane):
             return True
         return False
 
-    def go_back(self) -> bool:
+    def go_back(self, focus: bool = True) -> bool:
         if self._mode == "log":
-            self._show_mode("trace")
+            self._show_mode("trace", focus)
             return True
         if self._mode == "trace":
             key = f"{self._trace_ref[0]}/{self._trace_ref[1]}" if self._trace_ref else None
             self._trace_ref = None
             self._trace_message = None
             self._trace = None
-            self._show_mode("table")
+            self._show_mode("table", focus)
             self._cursor_to(key)
             return True
         return False
@@ -470,7 +484,8 @@ class ServicesPane(Pane):
     def apply_filter(self, text: str) -> None:
         self.table.set_filter(text)
         if text and self._mode != "table":
-            while self.go_back():
+            # The filter is for the table: show it, but leave the focus in the filter box.
+            while self.go_back(focus=False):
                 pass
 
     def plain_text(self) -> str:

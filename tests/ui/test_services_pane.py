@@ -433,3 +433,146 @@ async def test_ipvs_trace_says_no_counters_and_counts_conntrack_connections(make
         assert "conntrack connections 2" in line_of(app, "ep:p0:10.0.0.177:80")
         assert "conntrack connections 0" in line_of(app, "ep:p0:10.0.0.1:80")
         assert "pod default/website-5746f499f-qzjjq" in line_of(app, "ep:p0:10.0.0.1:80")
+
+
+# -- hostile strings and small terminals -----------------------------------------------------
+
+HOSTILE = "[bold red]x[/] [link=http://e]x [ \x1b[31mred \x1b]8;;http://e\x07osc\x1b]8;;\x07 \r cr \u202e rlo \u200b zw"
+HOSTILE_COMMENT = "[bold red]x[/] [link=http://e]x [ \x1b[31mred \x1b]8;;http://e\x07osc\x1b]8;;\x07 \u202e rlo \u200b zw"
+INERT = "[bold red]x[/] [link=http://e]x [ \ufffd[31mred \ufffd]8;;http://e\ufffdosc\ufffd]8;;\ufffd"
+
+
+def _hostile_snapshot(tmp_path: Path) -> Path:
+    root = copy_lab(tmp_path)
+    services = json.loads((root / "api" / "services.json").read_text())
+    items = services["items"] if isinstance(services, dict) else services
+    evil = json.loads(json.dumps(next(s for s in items if s["metadata"]["name"] == "kubernetes")))
+    evil["metadata"]["name"] = HOSTILE
+    evil["metadata"]["labels"] = {"evil": HOSTILE}
+    evil["metadata"]["uid"] = "evil-uid"
+    evil["spec"]["clusterIP"] = "10.96.0.99"
+    evil["spec"]["clusterIPs"] = ["10.96.0.99"]
+    items.append(evil)
+    (root / "api" / "services.json").write_text(json.dumps(services))
+    path = iptables_file(root)
+    text = path.read_text()
+    old = '--comment "default/website:http cluster IP" -m tcp --dport 80 -j KUBE-SVC'
+    assert old in text
+    path.write_text(text.replace(old, f'--comment "{HOSTILE_COMMENT}" -m tcp --dport 80 -j KUBE-SVC', 1))
+    return root
+
+
+def _assert_inert(text_obj, allowed_styles=("", "bold", "italic", "dim")) -> None:
+    for span in text_obj.spans:
+        assert str(span.style) in allowed_styles, f"unexpected style {span.style!r} in {text_obj.plain!r}"
+    assert "\x1b" not in text_obj.plain and "\r" not in text_obj.plain and "\u202e" not in text_obj.plain
+    assert "\u200b" not in text_obj.plain
+
+
+async def test_hostile_names_and_comments_show_inert(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(_hostile_snapshot(tmp_path)))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await pilot.pause()
+        t = table(app)
+        key = f"default/{HOSTILE}"
+        row = t.get_row(key)
+        assert row[1].plain.startswith(INERT)  # literal brackets, escapes as U+FFFD
+        assert "\ufffd cr \ufffd rlo \ufffd zw" in row[1].plain
+        for cell in row:
+            _assert_inert(cell)
+        shot = app.export_screenshot()
+        assert "\x1b" not in shot and "\u202e" not in shot
+
+        # its trace: the name in the header stays literal
+        t.focus()
+        t.move_cursor(row=t.get_row_index(key))
+        await pilot.press("enter")
+        await pilot.pause()
+        view = app.query_one("#svc-trace", TraceView)
+        head = view.lines[0]
+        assert INERT in head.text.plain
+        _assert_inert(head.text)
+        assert "\x1b" not in app.export_screenshot()
+        await pilot.press("escape")
+        await pilot.pause()
+        assert t.selected_key() == key
+
+        # website's trace: the iptables comment is shown literally, never styled or linked
+        app.run_command("trace default/website")
+        await pilot.pause()
+        entry = line_of(app, "p0snat:KUBE-SERVICES#1@0")
+        assert f"/* {INERT} \ufffd rlo \ufffd zw */" in entry
+        for ln in view.lines:
+            _assert_inert(ln.text, ("", "bold", "italic", "dim", "underline", "bold reverse"))
+            for span in ln.text.spans:
+                assert "link" not in str(span.style)
+        shot = app.export_screenshot()
+        assert "\x1b" not in shot and "\u202e" not in shot
+
+
+async def test_usable_at_80x24_trace_scrolls_to_the_cidr_section(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        t = table(app)
+        assert t.region.height >= 10 and t.region.width >= 70
+        summary = app.query_one("#svc-summary")
+        assert summary.region.height >= 1 and summary.region.y < t.region.y
+        await open_website(pilot, app)
+        view = app.query_one("#svc-trace", TraceView)
+        status = app.query_one("#svc-trace-status")
+        assert view.has_focus and view.region.height >= 10
+        assert status.region.height == 1 and status.region.y < 24
+        assert view.max_scroll_y > 0  # more than a screen: it scrolls
+        await pilot.press("end")
+        await pilot.pause()
+        assert view.current_line().id.endswith("-verdict")
+        assert view.scroll_y == view.max_scroll_y
+        # keys alone reach an endpoint and say so in words on the status line
+        await pilot.press("home")
+        for _ in range(40):
+            if view.current_line().endpoint is not None:
+                break
+            await pilot.press("down")
+        await pilot.pause()
+        assert view.current_line().endpoint is not None
+        assert "on endpoint 10.0.0.177:80" in str(status.render())
+
+
+async def test_filter_typed_in_a_trace_returns_to_the_table_and_keeps_typing(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_website(pilot, app)
+        await pilot.press("slash", *"dns")
+        await pilot.pause()
+        box = app.query_one("#filter-input")
+        assert box.has_focus and box.value == "dns"
+        assert table(app).display
+        assert [r.key.value for r in table(app).ordered_rows] == ["kube-system/kube-dns"]
+
+
+async def test_filter_on_a_big_table_keeps_the_cursor_on_its_service(make_lab_app, tmp_path):
+    root = copy_lab(tmp_path)
+    services = json.loads((root / "api" / "services.json").read_text())
+    items = services["items"] if isinstance(services, dict) else services
+    for i in range(400):
+        items.append({"apiVersion": "v1", "kind": "Service",
+                      "metadata": {"name": f"svc-{i:03d}", "namespace": "bulk", "uid": f"u{i}"},
+                      "spec": {"type": "ClusterIP", "clusterIP": f"10.100.{i // 250}.{i % 250}",
+                               "ports": [{"port": 80, "protocol": "TCP"}]}})
+    (root / "api" / "services.json").write_text(json.dumps(services))
+    app = make_lab_app(snapshot=str(root))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        t = table(app)
+        assert t.row_count == 403
+        t.move_cursor(row=t.get_row_index("bulk/svc-250"))
+        pane(app).apply_filter("svc-2")  # hides 300 of 403 rows at once
+        await pilot.pause()
+        assert t.row_count == 100
+        assert t.selected_key() == "bulk/svc-250"
+        pane(app).apply_filter("")
+        await pilot.pause()
+        assert t.row_count == 403 and t.selected_key() == "bulk/svc-250"
+        assert [r.key.value for r in t.ordered_rows][:3] == ["bulk/svc-000", "bulk/svc-001", "bulk/svc-002"]
