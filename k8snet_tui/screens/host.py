@@ -183,7 +183,7 @@ class HostPane(SectionedPane):
         with Vertical(id=self.section_id("neigh"), classes="section"):
             yield ResourceTable(["IP", "device", "MAC", "state", "is"], id="host-neigh")
         with Vertical(id=self.section_id("nodes"), classes="section"):
-            yield ResourceTable(["node", "InternalIP", "ExternalIP", "Hostname", "shares subnet", "pod CIDRs"],
+            yield ResourceTable(["node", "InternalIP", "shares subnet", "ExternalIP", "Hostname", "pod CIDRs"],
                                 id="host-nodes")
             yield Static(id="host-ping", classes="one-line")
 
@@ -205,9 +205,8 @@ class HostPane(SectionedPane):
             for n in view.neighbours)
         self.query_one("#host-nodes", ResourceTable).set_rows(
             (n.name, (n.name + (" (this node)" if n.local else ""), ", ".join(n.internal_ips),
-                      ", ".join(n.external_ips), ", ".join(n.hostnames),
                       ", ".join(n.shares_subnet_with) or "no: reached through a gateway",
-                      ", ".join(n.pod_cidrs)))
+                      ", ".join(n.external_ips), ", ".join(n.hostnames), ", ".join(n.pod_cidrs)))
             for n in view.nodes)
         self.say("host-ping", self._ping_line())
 
@@ -285,8 +284,8 @@ class HostPane(SectionedPane):
         if node is None:
             self._ping_words = Text("no node selected")
         elif not session_is_live(self):
-            self._ping_words = Text("not pinged: this is a snapshot, so this machine is not the node it shows; "
-                                    "run k8snet live on a node to ping")
+            self._ping_words = Text("not pinged: this is a snapshot, and this machine is not the node it shows "
+                                    "(run k8snet on a node of a live cluster to ping)")
         elif self._pinging:
             self._ping_words = Text("a ping is already running")
         else:

@@ -286,8 +286,8 @@ class PodNetworkPane(SectionedPane):
         if row is None:
             self._check_words = Text("no pod selected")
         elif not session_is_live(self):
-            self._check_words = Text("not checked: this is a snapshot, so this machine is not in its pod "
-                                     "network; run k8snet live on a node to check")
+            self._check_words = Text("not checked: this is a snapshot, and this machine is not in its pod "
+                                     "network (run k8snet on a node of a live cluster to check)")
         elif self._checking:
             self._check_words = Text("a check is already running")
         elif not row.ips:

@@ -91,7 +91,7 @@ async def test_lab_nodes_routes_and_sections_by_key(make_lab_app):
         assert pane(app).section == "nodes"
         assert app.focused is app.query_one("#host-nodes")
         node = rows(app, "host-nodes")["ip-172-31-24-84 (this node)"]
-        assert node[1:5] == ["172.31.24.84", "—", "ip-172-31-24-84", "ens5 172.31.24.84/20"]
+        assert node[1:5] == ["172.31.24.84", "ens5 172.31.24.84/20", "—", "ip-172-31-24-84"]
         await pilot.press("right_square_bracket")  # wraps round
         await pilot.pause()
         assert pane(app).section == "ifaces"

@@ -16,7 +16,6 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 
 from k8snet_tui.app import make_app
-from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.internet import ASKING, InternetPane
