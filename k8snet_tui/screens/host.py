@@ -167,6 +167,9 @@ class HostPane(SectionedPane):
     BINDINGS: ClassVar[list[Binding]] = [
         Binding("p", "ping_node", "Ping node", id="host.ping"),
     ]
+    DEFAULT_CSS = """
+    HostPane #host-summary { max-height: 6; }
+    """
 
     def __init__(self) -> None:
         super().__init__()

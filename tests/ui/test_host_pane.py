@@ -150,6 +150,9 @@ async def test_no_kernel_state_says_so_with_the_command(make_lab_app, tmp_path):
         assert "no kernel state was read" in str(summary)
         assert "sudo k8snet probe" in str(summary)
         assert rows(app, "host-ifaces") == {}
+        svg = app.export_screenshot().replace("&#160;", " ")
+        # The whole hint is on screen, its last word (wrapped to its own line at 80 columns) too.
+        assert "sudo k8snet probe" in svg and ">snapshot.<" in svg
         # The API's nodes are still there.
         assert "ip-172-31-24-84" in pane(app).plain_text()
 
