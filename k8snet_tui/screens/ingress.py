@@ -14,7 +14,7 @@ not the URL box (which would swallow the app's 1-6 keys).
 from __future__ import annotations
 
 from functools import partial
-from typing import Any
+from typing import Any, ClassVar
 
 from rich.text import Text
 from textual import on
@@ -26,16 +26,31 @@ from textual.worker import get_current_worker
 
 from k8snet_tui import views
 from k8snet_tui.domain.model import Observed
-from k8snet_tui.domain.routes import EntryPoint, Finding, IngressView, RouteResult, RouteRule, UrlError, route_url
+from k8snet_tui.domain.routes import (
+    EntryPoint,
+    Finding,
+    IngressView,
+    RouteResult,
+    RouteRule,
+    UrlError,
+    parse_url,
+    route_url,
+)
 from k8snet_tui.domain.routes.backends import Backend
-from k8snet_tui.domain.routes.rules import ANY, ELEMENT_PREFIX, EXACT, REGEX, STRING_PREFIX
+from k8snet_tui.domain.routes.rules import (
+    ANY,
+    ELEMENT_PREFIX,
+    EXACT,
+    REGEX,
+    STRING_PREFIX,
+)
 from k8snet_tui.domain.routes.tester import NO_ENDPOINTS, NO_ROUTE, ROUTED
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_block, data_text
 
-ROUTE_COLUMNS = ("kind", "name", "host", "match", "rewrite", "backend", "ready", "health", "via")
+ROUTE_COLUMNS = ("kind", "name", "host", "match", "rewrite", "backend", "ready", "health", "via", "where")
 ENTRY_COLUMNS = ("kind", "name", "port", "addresses", "target", "details")
 
 VIEWS = (  # (view id, key, label)
@@ -147,10 +162,10 @@ def via_cell(rule: RouteRule) -> Text:
 
 def route_row(rule: RouteRule) -> tuple[Text, ...]:
     backend = ", ".join(backend_label(b) for b in rule.backends)
-    name = rule.name if rule.where in ("spec", "") else f"{rule.name} {rule.where}"
     return (
-        data_text(rule.kind), data_text(name), data_text(rule.host or "*"), match_cell(rule), rewrite_cell(rule),
+        data_text(rule.kind), data_text(rule.name), data_text(rule.host or "*"), match_cell(rule), rewrite_cell(rule),
         data_text(backend or None), ready_cell(rule.backends), health_cell(rule_findings(rule)), via_cell(rule),
+        data_text(rule.where),
     )
 
 
@@ -161,6 +176,11 @@ def entry_row(e: EntryPoint) -> tuple[Text, ...]:
             f"{_severity_word(f.severity)}: {f.message}" for f in e.findings)
     return (data_text(e.kind), data_text(e.name), data_text(e.port or None), data_text(", ".join(e.addresses) or None),
             data_text(e.target), data_text(details or None))
+
+
+def in_namespace(name: str, namespace: str | None) -> bool:
+    """Lists narrow to the chosen namespace; cluster-scoped rows (no `ns/`) always show."""
+    return not namespace or "/" not in name or name.split("/", 1)[0] == namespace
 
 
 def _unique(key: str, seen: set[str]) -> str:
@@ -276,7 +296,23 @@ def default_base(view: IngressView | None) -> str | None:
     controllers = [e.target for e in view.entry_points if e.kind == "IngressController" and e.target]
     node_ports = [e for e in view.entry_points if e.kind == "NodePort" and e.name in controllers and e.addresses]
     node_ports.sort(key=lambda e: (controllers.index(e.name), not e.port.startswith("80:")))
-    return f"http://{node_ports[0].addresses[0]}" if node_ports else None
+    for e in node_ports:
+        try:  # addresses come from the cluster: use one only if it makes a URL
+            return parse_url(f"http://{e.addresses[0]}").text().rstrip("/")
+        except UrlError:
+            continue
+    return None
+
+
+def intro_text(base: str | None) -> Text:
+    text = Text("No URL tested yet. Press t, type a URL such as http://HOST:PORT/PATH and press enter.")
+    if base:
+        text.append("\nA bare /PATH is sent to ")
+        text.append_text(data_text(base))
+        text.append(" (the first ingress controller's node port).")
+    text.append("\nPress c to choose the entry (IngressClass, Listener, Gateway); by default the URL's host "
+                "and port decide it.")
+    return text
 
 
 class _ScrollView(VerticalScroll, can_focus=True):
@@ -299,7 +335,7 @@ class IngressPane(Pane):
         (":route URL", "fill in the tester and run it"),
     )
 
-    BINDINGS = [
+    BINDINGS: ClassVar[list[Binding]] = [
         Binding("t", "focus_tester", "Test URL", id="ingress.tester"),
         Binding("c", "choose_entry", "Entry", id="ingress.entry", show=False),
         Binding("r", "show_view('routes')", "Routes", id="ingress.routes", show=False),
@@ -323,12 +359,16 @@ class IngressPane(Pane):
         super().__init__()
         self.view: IngressView | None = None
         self.result: RouteResult | None = None
-        self.result_text: Text = Text("No URL tested yet: press t, type a URL, press enter.")
+        self.result_text: Text = intro_text(None)
         self.view_error: str | None = None
         self._rules: dict[str, RouteRule] = {}
         self._entries: dict[str, EntryPoint] = {}
         self._entry_options: list[tuple[str, str]] = []
         self._pending: tuple[str, str | None] | None = None
+        self._last_test: tuple[str, str | None] | None = None
+        self._namespace: str | None = None
+        self._view_gen = 0
+        self._route_gen = 0
         self._current = "routes"
 
     # -- layout --------------------------------------------------------------------------------
@@ -344,7 +384,7 @@ class IngressPane(Pane):
                 yield Static(self.result_text, id="ing-result", classes="ing-text")
         # Last in the DOM (docked on top): the pane's first focus goes to the current view.
         with Horizontal(id="ing-tester"):
-            yield Input(placeholder="t: URL to test, e.g. http://NODE:31211/web/  (enter runs it)", id="ing-url")
+            yield Input(placeholder="t: a URL or /PATH to test; enter runs it", id="ing-url")
             yield Select([], prompt="entry: auto (from URL)", allow_blank=True, id="ing-entry")
 
     def on_mount(self) -> None:
@@ -385,6 +425,9 @@ class IngressPane(Pane):
                 extra = f": {STATUS_WORDS.get(self.result.status, (self.result.status,))[0].split(' ', 1)[1]}"
             text = f"{'▸' if current else ' '}{key} {label}{extra}"
             line.append(text, style="bold reverse" if current else "")
+        if self._namespace:
+            line.append("   ns: ", style="dim")
+            line.append_text(data_text(self._namespace))
         flt = self.routes_table.filter_text if self.is_mounted else ""
         if flt:
             line.append("   filter: ", style="dim")
@@ -404,20 +447,29 @@ class IngressPane(Pane):
         return views.build("ingress", observed)
 
     def render_view(self, observed: Observed) -> None:
-        self.run_worker(partial(self._build_in_thread, observed), thread=True, exclusive=True,
+        self._view_gen += 1
+        self.run_worker(partial(self._build_in_thread, observed, self._view_gen), thread=True, exclusive=True,
                         group="ingress-view", name="ingress view", exit_on_error=False)
+        if self._last_test is not None:  # new data: the last answer may have changed; keep the user's place
+            typed, entry = self._last_test
+            self._route_gen += 1
+            self.run_worker(partial(self._route_in_thread, observed, None, typed, entry, True, self._route_gen), thread=True,
+                            exclusive=True, group="ingress-route", name="route tester", exit_on_error=False)
 
-    def _build_in_thread(self, observed: Observed) -> None:
+    def _build_in_thread(self, observed: Observed, gen: int) -> None:
         worker = get_current_worker()
         try:
             view, error = views.build("ingress", observed), None
-        except Exception as exc:  # one bad object must cost a message, not the pane
+        except Exception as exc:  # noqa: BLE001 - one bad object must cost a message, not the pane
             view, error = None, f"could not build the ingress view: {type(exc).__name__}: {exc}"
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply_view, view, error)
+            self.app.call_from_thread(self._apply_view, view, error, observed.cluster.namespace, gen)
 
-    def _apply_view(self, view: IngressView | None, error: str | None) -> None:
+    def _apply_view(self, view: IngressView | None, error: str | None, namespace: str | None, gen: int) -> None:
+        if gen != self._view_gen:  # an older build finishing late: a newer one is on its way
+            return
         self.view_error = error
+        self._namespace = namespace
         if view is None:
             self.query_one("#ing-findings", Static).update(data_block(error or "no view"))
             self._render_tabs()
@@ -426,15 +478,22 @@ class IngressPane(Pane):
         seen: set[str] = set()
         self._rules = {}
         for rule in view.rules:
+            if not in_namespace(rule.name, namespace):
+                continue
             self._rules[_unique(f"{rule.kind}|{rule.name}|{rule.where}", seen)] = rule
         self.routes_table.set_rows((k, route_row(r)) for k, r in self._rules.items())
         seen = set()
         self._entries = {}
         for e in view.entry_points:
+            if not in_namespace(e.name, namespace):
+                continue
             self._entries[_unique(f"{e.kind}|{e.name}|{e.port}", seen)] = e
         self.entries_table.set_rows((k, entry_row(e)) for k, e in self._entries.items())
         self.query_one("#ing-findings", Static).update(self._findings_text(view))
         self._update_entry_choices(view)
+        if self.result is None and not self.url_input.value:
+            self.result_text = intro_text(default_base(view))
+            self.query_one("#ing-result", Static).update(self.result_text)
         self._render_tabs()
 
     def _findings_text(self, view: IngressView) -> Text:
@@ -477,18 +536,24 @@ class IngressPane(Pane):
         typed = self.url_input.value if typed is None else typed
         if not typed.strip():
             self.result, self.result_text = None, render_url_error(typed, "url", "empty: type a URL first")
+            self._last_test = None
+            self._route_gen += 1  # a test still running must not overwrite this answer
             self._show_result()
             return
         observed = self.observed
         if observed is None:
             self._pending = (typed, self._entry())
             return
+        self._last_test = (typed, self._entry())
         self.query_one("#ing-result", Static).update(data_text(f"testing {typed.strip()} …"))
         self.show_view("result", focus=False)
-        self.run_worker(partial(self._route_in_thread, observed, self.view, typed, self._entry()), thread=True,
+        self._route_gen += 1
+        self.run_worker(partial(self._route_in_thread, observed, self.view, typed, self._entry(), False,
+                                self._route_gen), thread=True,
                         exclusive=True, group="ingress-route", name="route tester", exit_on_error=False)
 
-    def _route_in_thread(self, observed: Observed, view: IngressView | None, typed: str, entry: str | None) -> None:
+    def _route_in_thread(self, observed: Observed, view: IngressView | None, typed: str, entry: str | None,
+                         quiet: bool, gen: int) -> None:
         worker = get_current_worker()
         result: RouteResult | None = None
         url = typed.strip()
@@ -500,14 +565,20 @@ class IngressPane(Pane):
             text = render_result(result, typed)
         except UrlError as exc:
             text = render_url_error(typed, exc.part, str(exc).split(": ", 1)[-1])
-        except Exception as exc:  # a domain bug must show in words, not kill the pane
+        except Exception as exc:  # noqa: BLE001 - a domain bug must show in words, not kill the pane
             text = render_url_error(typed, "url", f"the tester failed: {type(exc).__name__}: {exc}")
         if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply_result, result, text)
+            self.app.call_from_thread(self._apply_result, result, text, quiet, gen)
 
-    def _apply_result(self, result: RouteResult | None, text: Text) -> None:
+    def _apply_result(self, result: RouteResult | None, text: Text, quiet: bool, gen: int) -> None:
+        if gen != self._route_gen:
+            return
         self.result, self.result_text = result, text
-        self._show_result()
+        if quiet:  # a refresh of the last test after new data: no jump, no scroll
+            self.query_one("#ing-result", Static).update(self.result_text)
+            self._render_tabs()
+        else:
+            self._show_result()
 
     def _show_result(self) -> None:
         self.query_one("#ing-result", Static).update(self.result_text)

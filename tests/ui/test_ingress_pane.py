@@ -13,7 +13,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.screens.ingress import IngressPane
-from k8snet_tui.sources.snapshot import bundled_lab_path
+from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
 
 NODE_IP = "172.31.24.84"
 HOSTILE = "[bold red]x[/] [link=http://e]y [ \x1b[31mz \x1b]8;;http://e\x1b\\w\x1b]8;;\x1b\\ \r \u202e \u200b"
@@ -152,7 +152,7 @@ async def test_route_table_lists_the_mapping_and_the_ingress_rule(ingress_app):
         mapping = next(r.split("\t") for r in rows if r.startswith("Mapping"))
         ingress = next(r.split("\t") for r in rows if r.startswith("Ingress"))
         assert mapping[1:8] == ["default/website", "*", "/web/ prefix", "/", "default/website:80", "3 ready", "✓ ok"]
-        assert ingress[1] == "default/web-ingress rules[0].http.paths[0]"
+        assert ingress[1] == "default/web-ingress" and ingress[9] == "rules[0].http.paths[0]"
         assert ingress[3:8] == ["/engine Prefix", "/ (Emissary default)", "default/engine:80", "1 ready", "✓ ok"]
         assert "class ambassador" in ingress[8]
         # the filter narrows the route table
@@ -175,8 +175,9 @@ async def test_route_table_health_names_the_problem(ingress_app):
         assert row[7].startswith("✗ ") and "unknown service" in row[7]
         await pilot.press("f")
         await pilot.pause()
-        findings = app.query_one("#ing-findings", Static).render()
-        assert "ERROR" in str(findings) and "nosuchservice" in str(findings)
+        findings = pane.plain_text().split("== Findings ==", 1)[1].splitlines()
+        assert any(line.startswith("✗ ERROR   Ingress default/dangling: Service default/nosuchservice does not exist")
+                   for line in findings), findings
 
 
 async def run_url(app, pilot, url: str) -> str:
@@ -290,6 +291,41 @@ async def test_route_command_fills_and_runs_the_tester(ingress_app):
         assert "Upstream  the pod receives the path /x" in pane.result_text.plain.splitlines()
 
 
+async def test_new_data_refreshes_the_last_test_in_place(ingress_app, tmp_path):
+    app = ingress_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(app, pilot)
+        text = await run_url(app, pilot, f"http://{NODE_IP}:31211/web/")
+        assert "Rule      Mapping default/website" in text
+        await pilot.press("escape", "r")
+        await pilot.pause()
+        # The Mapping is deleted: the session's data changes and the app's tick hands it over.
+        snap = tmp_path / "snap"
+        items = [o for o in lab_ingress_objects() if o["kind"] != "Mapping"]
+        (snap / "api" / "zz-ingress-lab.json").write_text(json.dumps({"kind": "List", "apiVersion": "v1", "items": items}))
+        app.session.snapshot = load_snapshot(str(snap))
+        app.session._version += 1
+        app.refresh_data()
+        await settle(app, pilot)
+        assert pane.current_view == "routes"  # the refresh did not pull the user away
+        assert [r.split("\t")[0] for r in pane.routes_table.plain_text().splitlines()[1:]] == ["Ingress"], pane.routes_table.plain_text()
+        assert pane.result is not None and pane.result.status == "no-route-404"
+        assert "Status    ✗ 404 no route" in pane.result_text.plain
+
+
+async def test_namespace_narrows_the_lists_not_the_tester(ingress_app):
+    app = ingress_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        pane = await open_pane(app, pilot)
+        await pilot.press("colon", *"ns emissary", "enter")
+        await settle(app, pilot)
+        assert pane.routes_table.plain_text().splitlines()[1:] == []  # both rules live in default
+        names = {line.split("\t")[1] for line in pane.entries_table.plain_text().splitlines()[1:]}
+        assert names == {"emissary/emissary-ingress", "ambassador", "emissary/emissary-ingress-listener"}
+        text = await run_url(app, pilot, f"http://{NODE_IP}:31211/web/")
+        assert "Rule      Mapping default/website" in text  # routing is cluster-wide
+
+
 async def test_enter_on_the_ingress_rule_opens_the_services_trace(ingress_app):
     app = ingress_app()
     calls: list[str] = []
@@ -375,7 +411,7 @@ async def test_hostile_strings_are_shown_inert(ingress_app):
         assert f"/i{safe} Prefix" in routes  # the Ingress path
         assert f"/m{safe} prefix" in routes  # the Mapping prefix
         assert f"default/evil{safe}:80" in routes  # the service name
-        for key, rule in pane._rules.items():
+        for key in pane._rules:
             for cell in pane.routes_table.get_row(key):
                 assert not cell.spans or all(str(s.style) in ("bold", "dim", "") for s in cell.spans)
         # The tester lists every candidate with its path: inert there too, as the screen shows it.
