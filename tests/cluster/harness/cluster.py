@@ -38,6 +38,7 @@ STATE_DIR = Path("/run/k8snet-test-cluster")
 # The cluster's addresses are fixed (lab-like), so only one can run on a machine at a time.
 # Runs take this lock and wait for each other instead of failing on the overlap check.
 RUN_LOCK = STATE_DIR / "run.lock"
+_lock_held_here = threading.Event()  # set while a cluster of this process holds RUN_LOCK
 
 MODES = ("iptables-legacy", "iptables-nft", "nftables")
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy",
@@ -185,6 +186,10 @@ class LabCluster:
 
     # ------------------------------------------------------------------ lifecycle
     def _take_run_lock(self) -> None:
+        if _lock_held_here.is_set():
+            # A second cluster in the same process: waiting would deadlock on our own lock;
+            # the overlap check below refuses it with a clear error instead.
+            return
         STATE_DIR.mkdir(parents=True, exist_ok=True)
         self._lock_file = open(RUN_LOCK, "w")  # noqa: SIM115 - held until stop()
         try:
@@ -192,6 +197,7 @@ class LabCluster:
         except BlockingIOError:
             self.log("[k8snet-cluster] another test cluster is running here; waiting for it to finish")
             fcntl.flock(self._lock_file, fcntl.LOCK_EX)
+        _lock_held_here.set()
 
     def _release_run_lock(self) -> None:
         lock = getattr(self, "_lock_file", None)
@@ -199,6 +205,7 @@ class LabCluster:
             fcntl.flock(lock, fcntl.LOCK_UN)
             lock.close()
             self._lock_file = None
+            _lock_held_here.clear()
 
     def start(self) -> LabCluster:
         self._take_run_lock()
