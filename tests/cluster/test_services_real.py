@@ -128,7 +128,7 @@ def nft_truth(cluster):
     """(service chain, external chain, endpoint chains or None, {ip:port}) from the real
     `nft list table ip kube-proxy` of node-1; endpoint chains is None in the direct-map form."""
     text = cluster.nft_kube_proxy_table("node-1")
-    chains = re.findall(r"^\s*chain (\S+) \{", text, re.M)
+    chains = re.findall(r"^\s*chain (\S+) \{", text, re.MULTILINE)
     svc = [c for c in chains if c.startswith("service-") and c.endswith("-default/website/tcp/http")]
     ext = [c for c in chains if c.startswith("external-") and c.endswith("-default/website/tcp/http")]
     assert len(svc) == 1 and len(ext) == 1, chains
@@ -145,7 +145,7 @@ def nft_truth(cluster):
 
 def nodeport_in_nft(cluster, ext):
     text = cluster.nft_kube_proxy_table("node-1")
-    m = re.search(r"map service-nodeports \{.*?elements = \{(.*?)\}", text, re.S)
+    m = re.search(r"map service-nodeports \{.*?elements = \{(.*?)\}", text, re.DOTALL)
     assert m, "no service-nodeports map"
     assert re.search(rf"tcp \. 31100 : goto {re.escape(ext)}", m.group(1)), m.group(1)
 
@@ -195,7 +195,7 @@ def test_trace_names_exactly_the_chains_kube_proxy_wrote(lab_cluster, kube_proxy
 
 def test_nodeport_31100_goes_through_the_nodeport_entry_and_the_external_chain(lab_cluster, kube_proxy_mode):
     node = read_node(lab_cluster)
-    trace, port = trace_website(lab_cluster, node)
+    _trace, port = trace_website(lab_cluster, node)
     assert any(e.kind == "node-port" and e.port == 31100 for e in port.entry_points)
     if kube_proxy_mode == "nftables":
         _svc, ext, _eps, _addrs = nft_truth(lab_cluster)
@@ -230,7 +230,7 @@ def test_which_pod_did_you_hit(lab_cluster, kube_proxy_mode):
     state = api_state(lab_cluster)
     before = read_node(lab_cluster)
     assert before.conntrack is not None
-    trace0, port0 = trace_website(lab_cluster, before, state)
+    _trace0, port0 = trace_website(lab_cluster, before, state)
     ip = port0.cluster_ip
     sports = _free_ports(before.conntrack, N)
     assert len(sports) == N
