@@ -20,6 +20,11 @@ import threading  # noqa: E402
 
 
 def _peak_rss_kib() -> int:
+    # VmHWM, not ru_maxrss: after fork+exec ru_maxrss still carries the parent's high-water mark.
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1])
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
