@@ -337,8 +337,8 @@ class K8snetApp(App[int]):
             target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
             self._activate(target)
             handler = getattr(self._panes[target], "handle_command", None)
-            if arg and handler is not None:
-                handler(verb, arg)
+            if handler is not None:
+                handler(verb, arg)  # an empty arg means "the pane's home view" (`:svc` leaves a trace)
         else:
             self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
             return

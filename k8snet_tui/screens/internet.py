@@ -224,6 +224,8 @@ class InternetPane(Pane):
     # -- the pane contract -------------------------------------------------------------------------
 
     def handle_command(self, verb: str, arg: str) -> None:
+        if not arg:
+            return
         self.notify(data_text(f"the Internet pane takes no argument (got {arg!r})"), title="internet")
 
     def plain_text(self) -> str:

@@ -576,3 +576,16 @@ async def test_filter_on_a_big_table_keeps_the_cursor_on_its_service(make_lab_ap
         await pilot.pause()
         assert t.row_count == 403 and t.selected_key() == "bulk/svc-250"
         assert [r.key.value for r in t.ordered_rows][:3] == ["bulk/svc-000", "bulk/svc-001", "bulk/svc-002"]
+
+
+async def test_colon_svc_returns_from_a_trace_to_the_table(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        await pilot.press("colon", *"trace default/website", "enter")
+        await pilot.pause()
+        pane = app.current_pane
+        assert pane.PANE_ID == "services" and pane._mode == "trace"
+        await pilot.press("colon", *"svc", "enter")
+        await pilot.pause()
+        assert pane._mode == "table"
