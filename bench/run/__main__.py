@@ -1,7 +1,7 @@
 """`python -m bench.run [--scales S,M,L] [--json out.json] [--only parse,iptc,...] [--xl]`
 
 Benchmarks (never assertions): iptables parse + index per scale; our parser vs python-iptables
-in a scratch network namespace; trace after indexing; raw JSON vs typed models; app start to
+in a scratch network namespace; trace after indexing; each pane's view model (cold/warm); raw JSON vs typed models; app start to
 first paint (bundled lab, N subprocess runs) and to all rows on the largest snapshot, with peak
 RSS; key latency and event-loop stalls under 1,000 store updates/s; filter of a 10k-row table.
 """
@@ -21,7 +21,7 @@ from bench.gen import SCALES, generate, manifest
 
 from .common import PY, load_text, pct, run_child
 
-ALL = ("parse", "iptc", "trace", "models", "start", "latency", "table")
+ALL = ("parse", "iptc", "trace", "views", "models", "start", "latency", "table")
 
 
 def _machine() -> dict:
@@ -124,6 +124,11 @@ def _print_table(res: dict) -> None:
             rows.append((f"trace {t['scale']} {mode}", f"median {m['trace_service']['median_ms']} ms, "
                          f"p95 {m['trace_service']['p95_ms']} ms",
                          f"kernel part {m['kernel_only']['median_ms']} ms; index {m['parse_index_s']} s"))
+    if "views" in res:
+        v = res["views"]
+        for pane in ("services", "pods", "host", "dns", "ingress", "trace"):
+            rows.append((f"view {pane} {v['scale']}", f"cold {v[pane]['cold_ms']} ms",
+                         f"warm {v[pane]['warm_median_ms']} ms (median)"))
     if "models" in res:
         m = res["models"]
         rows.append((f"typed models {m['scale']}", f"json {m['json_loads_s']} s, typed {m['typed_s']} s", f"x{m['ratio']}"))
@@ -184,6 +189,10 @@ def main() -> int:
         from .trace import bench_trace
 
         res["trace"] = [bench_trace(largest, data[largest])]
+    if "views" in only and largest:
+        from .views import bench_views
+
+        res["views"] = bench_views(largest, data[largest])
     if "models" in only and largest:
         from .models import bench_models
 
