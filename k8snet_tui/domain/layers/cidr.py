@@ -164,6 +164,68 @@ def first_containing(item: object, prefixes: Iterable[object]) -> str | None:
     return None
 
 
+class PrefixMatcher:
+    """`first_containing` for many items against the same prefixes, each prefix parsed once.
+
+    `PrefixMatcher(prefixes).first(item) == first_containing(item, prefixes)` for every item:
+    prefixes are grouped by (IP version, length), so a lookup masks the item once per distinct
+    length and finds the earliest prefix (as given) in a dict, instead of parsing every prefix
+    for every item (30k pods x 100 node CIDRs is millions of `ip_network` calls).
+    """
+
+    __slots__ = ("_groups",)
+
+    def __init__(self, prefixes: Iterable[object]):
+        # (version, prefixlen) -> {network int: (order, prefix as given)}; earliest order wins.
+        groups: dict[tuple[int, int], dict[int, tuple[int, str]]] = {}
+        for order, prefix in enumerate(prefixes):
+            net = parse_prefix(prefix)
+            if net is None:
+                continue
+            slot = groups.setdefault((net.version, net.prefixlen), {})
+            slot.setdefault(int(net.network_address), (order, str(prefix)))
+        self._groups = tuple(
+            (version, plen, ((1 << _bits(version)) - 1) ^ ((1 << (_bits(version) - plen)) - 1), nets)
+            for (version, plen), nets in sorted(groups.items())
+        )
+
+    def first(self, item: object) -> str | None:
+        """The first prefix (as given) that wholly holds address or prefix `item`."""
+        version_, length, value = _prefix_parts(item)
+        best: tuple[int, str] | None = None
+        if version_:
+            for version, plen, mask, nets in self._groups:
+                if version != version_ or plen > length:
+                    continue
+                hit = nets.get(value & mask)
+                if hit is not None and (best is None or hit[0] < best[0]):
+                    best = hit
+        return best[1] if best is not None else None
+
+
+def _prefix_parts(item: object) -> tuple[int, int, int]:
+    """(version, prefixlen, network int) as `parse_prefix` reads `item`; (0, 0, 0) when it does not.
+
+    A bare address (the common case: pod IPs) skips `ip_network`, which costs several times more.
+    """
+    if isinstance(item, str) and "/" not in item and "%" not in item:
+        raw = item.strip()
+        if raw != "default":
+            try:
+                addr = ipaddress.ip_address(raw)
+            except ValueError:
+                return 0, 0, 0
+            return addr.version, addr.max_prefixlen, int(addr)
+    net = parse_prefix(item)
+    if net is None:
+        return 0, 0, 0
+    return net.version, net.prefixlen, int(net.network_address)
+
+
+def _bits(version: int) -> int:
+    return 32 if version == 4 else 128
+
+
 def prefix_size(prefix: object) -> int:
     """How many addresses the prefix spans (0 when it is not a prefix)."""
     net = parse_prefix(prefix)

@@ -176,8 +176,10 @@ def _is_local(pod_node: str, node: NodeState | None) -> bool:
     return node is not None and bool(pod_node) and pod_node in (node.node, node.hostname)
 
 
-def _pod_row(pod: Obj, node: NodeState | None, kernel: Kernel, ranges: list[str]) -> PodRow:
+def _pod_row(pod: Obj, node: NodeState | None, kernel: Kernel,
+             ranges: list[str] | cidr.PrefixMatcher) -> PodRow:
     ips = pod_ips(pod)
+    matcher = ranges if isinstance(ranges, cidr.PrefixMatcher) else cidr.PrefixMatcher(ranges)
     pod_node = clean(dig_str(pod, "spec", "nodeName"))
     host_network = dig(pod, "spec", "hostNetwork") is True
     local = _is_local(pod_node, node)
@@ -191,7 +193,7 @@ def _pod_row(pod: Obj, node: NodeState | None, kernel: Kernel, ranges: list[str]
         phase=clean(dig_str(pod, "status", "phase")),
         ready=_ready(pod),
         local=local,
-        in_cidr=(cidr.first_containing(ips[0], ranges) or "") if ips else "",
+        in_cidr=(matcher.first(ips[0]) or "") if ips else "",
         host_end=end,
     )
 
@@ -245,7 +247,7 @@ def build_podnet_view(cluster: ClusterState | None, node: NodeState | None) -> P
     kernel = read_kernel(node)
     clusters = cluster_pod_cidrs(cluster)
     per_node = node_cidrs(cluster)
-    ranges = [c.cidr for c in per_node + clusters if c.valid]
+    ranges = cidr.PrefixMatcher(c.cidr for c in per_node + clusters if c.valid)  # parsed once, not per pod
     pods = tuple(
         _pod_row(p, node, kernel, ranges)
         for p in (cluster.of("Pod") if cluster is not None else ())
