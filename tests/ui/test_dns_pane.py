@@ -22,12 +22,10 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.dns import DnsPane, PodPicker
 from k8snet_tui.screens.modals import HelpScreen
 from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 
-# The lab's printed facts (website at 10.111.148.30, three website pods). They live in
-# tests/fixtures/lab-printed once the bundled snapshot is captured from the test cluster; until
-# then the bundled snapshot holds them. The app fixture and these tests open the same one.
-_PRINTED = Path(__file__).resolve().parents[1] / "fixtures" / "lab-printed"
-LAB = _PRINTED if _PRINTED.is_dir() else Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
+# The lab's printed facts (website at 10.111.148.30, three website pods); the app fixture opens the same.
+LAB = LAB_PRINTED
 WEBSITE = "website.default.svc.cluster.local."
 
 

@@ -13,7 +13,8 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.host import HostPane
 from k8snet_tui.sources import reachability
 from k8snet_tui.sources.reachability import Check
-from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
 
 NODE_DIR = "nodes/ip-172-31-24-84"
@@ -21,7 +22,7 @@ NODE_DIR = "nodes/ip-172-31-24-84"
 
 def lab_copy(tmp_path):
     snap = tmp_path / "snap"
-    shutil.copytree(bundled_lab_path(), snap)
+    shutil.copytree(LAB_PRINTED, snap)
     return snap
 
 
@@ -184,7 +185,7 @@ async def test_p_in_a_snapshot_pings_nothing(make_lab_app, fake_ping):
 
 async def test_p_in_a_live_session_pings_the_node_host_ip(tmp_path, monkeypatch, fake_ping):
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    app = make_app(Settings(offline=True), FakeLiveSession(load_snapshot("lab")), save_dir=str(tmp_path))
+    app = make_app(Settings(offline=True), FakeLiveSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("2")

@@ -13,7 +13,8 @@ from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.screens.ingress import IngressPane
-from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 
 NODE_IP = "172.31.24.84"
 HOSTILE = "[bold red]x[/] [link=http://e]y [ \x1b[31mz \x1b]8;;http://e\x1b\\w\x1b]8;;\x1b\\ \r \u202e \u200b"
@@ -95,7 +96,7 @@ def hostile_objects():
 def ingress_app(make_lab_app, tmp_path):
     def build(extra=()):
         snap = tmp_path / "snap"
-        shutil.copytree(bundled_lab_path(), snap)
+        shutil.copytree(LAB_PRINTED, snap)
         items = lab_ingress_objects() + list(extra)
         (snap / "api" / "zz-ingress-lab.json").write_text(json.dumps({"kind": "List", "apiVersion": "v1", "items": items}))
         return make_lab_app(snapshot=str(snap))

@@ -19,7 +19,8 @@ from k8snet_tui.app import make_app
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.internet import ASKING, InternetPane
-from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 
 PUBLIC = "18.185.35.194"
 TOKEN = "AQAEAFakeToken_abc=="
@@ -129,7 +130,7 @@ class FakeLiveSession:
 def live_app(emu: Emulator | None, tmp_path, *, offline: bool = False, metadata_url: str | None = None):
     settings = Settings(offline=offline, metadata_url=metadata_url or (emu.url if emu else None),
                         echo_urls=(f"{emu.url}/ip",) if emu else ())
-    return make_app(settings, FakeLiveSession(load_snapshot("lab")), save_dir=str(tmp_path / "saved"))
+    return make_app(settings, FakeLiveSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path / "saved"))
 
 
 def pane(app) -> InternetPane:
@@ -169,7 +170,7 @@ async def test_lab_snapshot_shows_public_address_and_1to1_nat_without_asking(mak
 
 async def test_snapshot_without_cloud_json_says_so(make_lab_app, tmp_path):
     snap = tmp_path / "snap"
-    shutil.copytree(bundled_lab_path(), snap)
+    shutil.copytree(LAB_PRINTED, snap)
     (snap / "cloud.json").unlink()
     app = make_lab_app(snapshot=str(snap))
     async with app.run_test(size=(80, 24)) as pilot:

@@ -16,7 +16,8 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.host import HostPane
 from k8snet_tui.screens.internet import InternetPane
 from k8snet_tui.screens.pods import PodNetworkPane
-from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
 
 NODE_DIR = "nodes/ip-172-31-24-84"
@@ -24,7 +25,7 @@ NODE_DIR = "nodes/ip-172-31-24-84"
 
 def lab_copy(tmp_path):
     snap = tmp_path / "snap"
-    shutil.copytree(bundled_lab_path(), snap)
+    shutil.copytree(LAB_PRINTED, snap)
     return snap
 
 

@@ -10,13 +10,13 @@ from pathlib import Path
 from textual.widgets import ContentSwitcher
 
 from k8snet_tui.app import make_app
-from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.screens import services as services_mod
 from k8snet_tui.screens.services import ServicesPane
 from k8snet_tui.sources.ports import ApiFailure
-from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.trace_view import TraceView
 
@@ -47,7 +47,7 @@ def line_of(app, line_id: str) -> str:
 
 def copy_lab(tmp_path: Path, name: str = "snap") -> Path:
     dest = tmp_path / name
-    shutil.copytree(bundled_lab_path(), dest)
+    shutil.copytree(LAB_PRINTED, dest)
     return dest
 
 
@@ -265,7 +265,7 @@ class FakeLiveSession:
 def live_app(tmp_path, monkeypatch, source=None):
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    snap = load_snapshot("lab")
+    snap = load_snapshot(LAB_PRINTED)
     lab = snap.nodes[NODE]
     polls = [
         _with_counters(lab, **{SEPS[1]: "[0:0]"}),  # before the curl
