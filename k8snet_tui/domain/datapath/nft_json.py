@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any, Iterable, Mapping
 
 from .problems import ParseProblem, snippet
 
@@ -78,6 +78,38 @@ class NftRuleset:
 
     def has_table(self, family: str, table: str) -> bool:
         return (family, table) in self.tables
+
+    def elements_with_keys(self, family: str, table: str, name: str, keys: Iterable[Any]) -> tuple[tuple[Any, Any, str], ...]:
+        """The elements of a set/map whose key is one of `keys`, in map order (a scan's answer).
+
+        kube-proxy's `service-ips` map holds one element per service IP and port (10k+ on a big
+        cluster) and a trace asks for a few keys, so the map is indexed by key on first use.
+        """
+        indexes = self.__dict__.get("_element_index")
+        if indexes is None:
+            indexes = self.__dict__.setdefault("_element_index", {})  # frozen: bypass __setattr__
+        skey = (family, table, name)
+        index = indexes.get(skey)
+        if index is None:
+            index = indexes.setdefault(skey, _index_elements(self.sets.get(skey)))
+        hits: dict[int, tuple[Any, Any, str]] = {}  # position -> element: each element once
+        for key in keys:
+            try:
+                hits.update(index.get(key, ()))
+            except TypeError:  # an unhashable key equals no element key (those are plain values)
+                continue
+        return tuple(hits[pos] for pos in sorted(hits))
+
+
+def _index_elements(nset: NftSet | None) -> dict[Any, list[tuple[int, tuple[Any, Any, str]]]]:
+    """key -> [(position in the set, element)]."""
+    out: dict[Any, list[tuple[int, tuple[Any, Any, str]]]] = {}
+    for pos, elem in enumerate(nset.elements if nset is not None else ()):
+        try:
+            out.setdefault(elem[0], []).append((pos, elem))
+        except TypeError:  # not hashable: cannot equal a lookup key built from plain values
+            continue
+    return out
 
 
 def _s(value: Any) -> str:

@@ -114,18 +114,14 @@ def trace_nft_port(rs: NftRuleset, namespace: str, name: str, port: ServicePort,
     rejects = False
     entry_keys = {(ip, proto, port.port) for ip in entry_ips}
     for map_name in ("service-ips", "no-endpoint-services", "firewall-ips"):
-        m = rs.set(family, TABLE, map_name)
-        for key, value, comment in (m.elements if m else ()):
-            if key in entry_keys:
-                steps.append(_elem_step(map_name, key, value, comment))
-                rejects |= map_name == "no-endpoint-services"
+        for key, value, comment in rs.elements_with_keys(family, TABLE, map_name, entry_keys):
+            steps.append(_elem_step(map_name, key, value, comment))
+            rejects |= map_name == "no-endpoint-services"
     if port.node_port:
         for map_name in ("service-nodeports", "no-endpoint-nodeports"):
-            m = rs.set(family, TABLE, map_name)
-            for key, value, comment in (m.elements if m else ()):
-                if key == (proto, port.node_port):
-                    steps.append(_elem_step(map_name, key, value, comment))
-                    rejects |= map_name == "no-endpoint-nodeports"
+            for key, value, comment in rs.elements_with_keys(family, TABLE, map_name, ((proto, port.node_port),)):
+                steps.append(_elem_step(map_name, key, value, comment))
+                rejects |= map_name == "no-endpoint-nodeports"
 
     for role in ("firewall", "external"):
         if present[role]:
