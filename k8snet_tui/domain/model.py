@@ -9,9 +9,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any, Callable, Iterable, Mapping, TypeVar
 
 Obj = dict[str, Any]
+T = TypeVar("T")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -94,24 +95,58 @@ class ClusterState:
     def of(self, kind: str) -> tuple[Obj, ...]:
         return self.objects.get(kind, ())
 
+    def memo(self, build: Callable[[ClusterState], T], *args: Any) -> T:
+        """`build(self, *args)`, computed once per ClusterState and kept with it.
+
+        A state never changes after it is made (the store makes a new one for every change), so
+        anything derived from it only (indexes, a DNS model) can be built lazily on first use
+        and reused by every later view and trace of the same state; a new state starts empty.
+        Results are shared: callers must not mutate them. Two threads racing may both build;
+        the first result stored wins, so every caller sees the same object.
+        """
+        cache = self.__dict__.get("_memo")
+        if cache is None:
+            cache = self.__dict__.setdefault("_memo", {})  # frozen: bypass __setattr__
+        key = (build, *args)
+        try:
+            return cache[key]
+        except KeyError:
+            pass
+        return cache.setdefault(key, build(self, *args))
+
     def in_namespace(self, kind: str, namespace: str | None = None) -> tuple[Obj, ...]:
         ns = self.namespace if namespace is None else namespace
         items = self.of(kind)
         if not ns:
             return items
-        return tuple(o for o in items if namespace_of(o) == ns)
+        return self.memo(_by_namespace, kind).get(ns, ())
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
-        for obj in self.of(kind):
-            if name_of(obj) == name and namespace_of(obj) == namespace:
-                return obj
-        return None
+        if not isinstance(namespace, str) or not isinstance(name, str):
+            return None
+        return self.memo(_by_key, kind).get((namespace, name))
 
     def configmap(self, namespace: str, name: str) -> dict[str, str]:
         """The `data` of a ConfigMap, or {} when absent (string values only)."""
         cm = self.get("ConfigMap", namespace, name)
         data = dig_dict(cm, "data")
         return {k: v for k, v in data.items() if isinstance(k, str) and isinstance(v, str)}
+
+
+def _by_key(cluster: ClusterState, kind: str) -> dict[tuple[str, str], Obj]:
+    """(namespace, name) -> object; the first of duplicates wins, as a scan would find it."""
+    out: dict[tuple[str, str], Obj] = {}
+    for obj in cluster.of(kind):
+        out.setdefault((namespace_of(obj), name_of(obj)), obj)
+    return out
+
+
+def _by_namespace(cluster: ClusterState, kind: str) -> dict[str, tuple[Obj, ...]]:
+    """namespace -> objects in it, in list order."""
+    out: dict[str, list[Obj]] = {}
+    for obj in cluster.of(kind):
+        out.setdefault(namespace_of(obj), []).append(obj)
+    return {ns: tuple(objs) for ns, objs in out.items()}
 
 
 @dataclass(frozen=True)

@@ -9,12 +9,12 @@ from __future__ import annotations
 
 import difflib
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from .datapath.backend import Datapath, parse_node_datapath
 from .datapath.endpoints import (
     SERVICE_NAME_LABEL, ApiEndpoint, ServicePort, cluster_ips, endpoints_for_port, external_ips,
-    lb_ingress_ips, pod_index, pod_ready, service_ports, slices_for,
+    lb_ingress_ips, pod_ready, service_ports, shared_pod_index, slices_for,
 )
 from .datapath.trace_iptables import trace_iptables_port
 from .datapath.trace_lb import trace_cilium_port, trace_ipvs_port
@@ -146,7 +146,7 @@ def find_service(cluster: ClusterState, ref: str) -> ServiceMatch:
     ns, _, name = ref.rpartition("/")
     services = cluster.of("Service")
     if not ns:
-        same_name = [s for s in services if name_of(s) == name]
+        same_name = cluster.memo(_services_by_name).get(name, [])
         preferred = [s for s in same_name if namespace_of(s) == (cluster.namespace or "default")]
         pick = preferred or (same_name if len(same_name) == 1 else [])
         if pick:
@@ -154,9 +154,9 @@ def find_service(cluster: ClusterState, ref: str) -> ServiceMatch:
         key = f"{cluster.namespace or 'default'}/{name}"
     else:
         key = ref
-        for s in services:
-            if name_of(s) == name and namespace_of(s) == ns:
-                return ServiceMatch(key, s)
+        found = cluster.get("Service", ns, name)
+        if found is not None:
+            return ServiceMatch(key, found)
     keys = [key_of(s) for s in services]
     close = difflib.get_close_matches(key, keys, n=5, cutoff=0.5)
     # Also offer the same (or a similar) name in other namespaces.
@@ -165,6 +165,13 @@ def find_service(cluster: ClusterState, ref: str) -> ServiceMatch:
     by_name = sorted(k for k in keys if k.rpartition("/")[2] in near)
     suggestions = list(dict.fromkeys(close + by_name))[:5]
     return ServiceMatch(key, None, tuple(suggestions))
+
+
+def _services_by_name(cluster: ClusterState) -> dict[str, list[Obj]]:
+    out: dict[str, list[Obj]] = {}
+    for s in cluster.of("Service"):
+        out.setdefault(name_of(s), []).append(s)
+    return out
 
 
 def _entry_points(svc: Obj, port: ServicePort) -> tuple[EntryPoint, ...]:
@@ -196,13 +203,16 @@ def _nodeport_collisions(cluster: ClusterState, svc: Obj, port: ServicePort) -> 
     if not port.node_port:
         return []
     me = key_of(svc)
-    out = []
-    for other in cluster.of("Service"):
-        if key_of(other) == me:
-            continue
-        for p in service_ports(other):
-            if p.node_port == port.node_port and p.protocol == port.protocol:
-                out.append(key_of(other))
+    return [k for k in cluster.memo(_node_ports).get((port.node_port, port.protocol), ()) if k != me]
+
+
+def _node_ports(cluster: ClusterState) -> dict[tuple[int, str], list[str]]:
+    """(nodePort, protocol) -> the "ns/name" of each service port using it, in list order."""
+    out: dict[tuple[int, str], list[str]] = {}
+    for svc in cluster.of("Service"):
+        for p in service_ports(svc):
+            if p.node_port:
+                out.setdefault((p.node_port, p.protocol), []).append(key_of(svc))
     return out
 
 
@@ -222,7 +232,7 @@ def trace_service(cluster: ClusterState, node: NodeState, namespace: str, name: 
                             (Finding("error", "service-not-found", f"no service {namespace}/{name}{hint}"),), (), "")
         return ServiceTrace(f"{namespace}/{name}", node_name, dp.backend, (missing,), "")
     slices = slices_for(cluster, namespace, name)
-    pods_by_key, pods_by_ip = pod_index(cluster)
+    pods_by_key, pods_by_ip = shared_pod_index(cluster)
     ports = service_ports(svc)
     if port is not None:
         ports = tuple(p for p in ports if str(port) in (p.name, str(p.port)))
@@ -231,7 +241,7 @@ def trace_service(cluster: ClusterState, node: NodeState, namespace: str, name: 
 
 
 def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort, slices: tuple[Obj, ...],
-                pods_by_key: dict[str, Obj], pods_by_ip: dict[str, Obj]) -> PortTrace:
+                pods_by_key: Mapping[str, Obj], pods_by_ip: Mapping[str, Obj]) -> PortTrace:
     api = endpoints_for_port(slices, port, pods_by_key)
     api_by_addr: dict[tuple[str, int], ApiEndpoint] = {(e.address, e.port): e for e in api}
     view = _kernel_view(dp, svc, port)

@@ -34,3 +34,202 @@ def test_prefix_matcher_random_v4() -> None:
     for _ in range(2000):
         item = f"10.{rng.randint(0, 3)}.{rng.randint(0, 255)}.{rng.randint(0, 255)}"
         assert matcher.first(item) == cidr.first_containing(item, prefixes)
+
+
+# ---- per-ClusterState indexes: the same answers as the scans they replace ----------------------
+
+import dataclasses  # noqa: E402
+from pathlib import Path  # noqa: E402
+
+import pytest  # noqa: E402
+
+from bench.gen import generate  # noqa: E402
+from k8snet_tui.domain import services as services_mod  # noqa: E402
+from k8snet_tui.domain.datapath import endpoints as endpoints_mod  # noqa: E402
+from k8snet_tui.domain.datapath.backend import parse_node_datapath  # noqa: E402
+from k8snet_tui.domain.datapath.endpoints import SERVICE_NAME_LABEL, pod_index, service_ports, slices_for  # noqa: E402
+from k8snet_tui.domain.datapath.nft_json import NftRuleset  # noqa: E402
+from k8snet_tui.domain.model import ClusterState, NodeState, dig, dig_list, dig_str, key_of, name_of, namespace_of  # noqa: E402
+from k8snet_tui.domain.services import build_services_view, find_service, trace_service  # noqa: E402
+from k8snet_tui.sources.snapshot import load_snapshot  # noqa: E402
+
+FIX = Path(__file__).parent / "fixtures" / "datapath"
+
+
+def _scan_get(self, kind, namespace, name):
+    for obj in self.of(kind):
+        if name_of(obj) == name and namespace_of(obj) == namespace:
+            return obj
+    return None
+
+
+def _scan_in_namespace(self, kind, namespace=None):
+    ns = self.namespace if namespace is None else namespace
+    items = self.of(kind)
+    return items if not ns else tuple(o for o in items if namespace_of(o) == ns)
+
+
+def _scan_slices_for(cluster, namespace, name):
+    return tuple(s for s in cluster.of("EndpointSlice")
+                 if namespace_of(s) == namespace and dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL) == name)
+
+
+def _scan_pod_index(cluster, namespace=None):
+    by_key, by_ip = {}, {}
+    for pod in cluster.of("Pod"):
+        if namespace is not None and namespace_of(pod) != namespace:
+            continue
+        by_key[f"{namespace_of(pod)}/{name_of(pod)}"] = pod
+        if dig(pod, "spec", "hostNetwork") is True:
+            continue
+        for ip in dig_list(pod, "status", "podIPs"):
+            if dig_str(ip, "ip"):
+                by_ip.setdefault(dig_str(ip, "ip"), pod)
+        if dig_str(pod, "status", "podIP"):
+            by_ip.setdefault(dig_str(pod, "status", "podIP"), pod)
+    return by_key, by_ip
+
+
+def _scan_collisions(cluster, svc, port):
+    if not port.node_port:
+        return []
+    out = []
+    for other in cluster.of("Service"):
+        if key_of(other) == key_of(svc):
+            continue
+        out += [key_of(other) for p in service_ports(other)
+                if p.node_port == port.node_port and p.protocol == port.protocol]
+    return out
+
+
+def _scan_elements(self, family, table, name, keys):
+    m = self.set(family, table, name)
+    wanted = set(keys)
+    return tuple(e for e in (m.elements if m else ()) if e[0] in wanted)
+
+
+def _scans(monkeypatch):
+    """Every index swapped for the linear scan it replaced."""
+    monkeypatch.setattr(ClusterState, "get", _scan_get)
+    monkeypatch.setattr(ClusterState, "in_namespace", _scan_in_namespace)
+    monkeypatch.setattr(services_mod, "slices_for", _scan_slices_for)
+    monkeypatch.setattr(services_mod, "shared_pod_index", _scan_pod_index)
+    monkeypatch.setattr(services_mod, "_nodeport_collisions", _scan_collisions)
+    monkeypatch.setattr(NftRuleset, "elements_with_keys", _scan_elements)
+
+
+def _tricky_cluster() -> ClusterState:
+    """Duplicates, collisions, two slices per service, host-network pods, same names across namespaces."""
+    def svc(ns, name, ip, node_port=None, external=(), extra_ports=()):
+        ports = [{"name": "http", "port": 80, "protocol": "TCP", **({"nodePort": node_port} if node_port else {})}]
+        return {"kind": "Service", "metadata": {"name": name, "namespace": ns},
+                "spec": {"type": "NodePort" if node_port else "ClusterIP", "clusterIP": ip,
+                         "externalIPs": list(external), "ports": ports + list(extra_ports)}}
+
+    def sl(ns, svc_name, suffix, ips, ready=True):
+        return {"kind": "EndpointSlice", "metadata": {"name": f"{svc_name}-{suffix}", "namespace": ns,
+                                                      "labels": {SERVICE_NAME_LABEL: svc_name}},
+                "addressType": "IPv4", "ports": [{"name": "http", "port": 8080, "protocol": "TCP"}],
+                "endpoints": [{"addresses": [ip], "conditions": {"ready": ready},
+                               "targetRef": {"kind": "Pod", "namespace": ns, "name": f"p-{ip}"}} for ip in ips]}
+
+    def pod(ns, name, ip, node="n1", host=False):
+        return {"kind": "Pod", "metadata": {"name": name, "namespace": ns},
+                "spec": {"nodeName": node, "hostNetwork": host},
+                "status": {"podIP": ip, "podIPs": [{"ip": ip}],
+                           "conditions": [{"type": "Ready", "status": "True"}]}}
+
+    objs = [
+        svc("default", "website", "10.111.148.30", 31100, external=("192.0.2.9",)),
+        svc("default", "website", "10.111.148.31"),  # a duplicate key: the first one wins everywhere
+        svc("other", "website", "10.111.148.40", 31100),  # NodePort collision, same name elsewhere
+        svc("other", "api", "10.111.148.41", 31101, extra_ports=[
+            {"name": "alt", "port": 81, "protocol": "TCP", "nodePort": 31100}]),
+        sl("default", "website", "a", ["10.0.0.1", "10.0.0.2"]),
+        sl("default", "website", "b", ["10.0.0.3"], ready=False),
+        sl("other", "website", "a", ["10.0.1.1"]),
+        {"kind": "EndpointSlice", "metadata": {"name": "orphan", "namespace": "default"}},
+        pod("default", "p-10.0.0.1", "10.0.0.1"), pod("default", "p-10.0.0.2", "10.0.0.2"),
+        pod("default", "p-10.0.0.3", "10.0.0.3"), pod("other", "p-10.0.1.1", "10.0.1.1", host=True),
+        pod("default", "p-10.0.0.1", "10.9.9.9"),  # duplicate key: the last one wins, as before
+    ]
+    return ClusterState.from_objects(objs, namespace="other")
+
+
+def _all_traces(cluster, node, dp):
+    out = []
+    for s in cluster.of("Service") + ({"metadata": {"name": "nope", "namespace": "default"}},):
+        out.append(trace_service(cluster, node, namespace_of(s), name_of(s), datapath=dp).to_json(detail=True))
+    return out
+
+
+def _lookups(cluster):
+    keys = [(namespace_of(o), name_of(o)) for o in cluster.of("Service")] + [("default", "nope"), ("", "")]
+    return ([cluster.get("Service", ns, n) for ns, n in keys], [slices_for(cluster, ns, n) for ns, n in keys],
+            cluster.in_namespace("Service"), cluster.in_namespace("Pod", "default"),
+            [find_service(cluster, ref).to_json() for ref in ("website", "default/website", "api", "x/website")],
+            build_services_view(cluster).to_json())
+
+
+@pytest.fixture(scope="module")
+def small_scale(tmp_path_factory):
+    return generate("S", tmp_path_factory.mktemp("bench-data"), log=lambda *_: None)
+
+
+@pytest.mark.parametrize("snapdir", ["snapshot", "snapshot-nft"])
+def test_generated_cluster_traces_match_the_scans(small_scale, snapdir, monkeypatch):
+    snap = load_snapshot(small_scale / snapdir)
+    dp = parse_node_datapath(snap.local, snap.cluster)
+    indexed = _all_traces(snap.cluster, snap.local, dp)
+    # The second pass reuses the indexes built by the first.
+    assert _all_traces(snap.cluster, snap.local, dp) == indexed
+    fresh = dataclasses.replace(snap.cluster)
+    _scans(monkeypatch)
+    dp_scan = parse_node_datapath(snap.local, fresh)
+    assert _all_traces(fresh, snap.local, dp_scan) == indexed
+    assert "_memo" not in fresh.__dict__ and "_element_index" not in (dp_scan.nft.__dict__ if dp_scan.nft else {})
+
+
+def test_tricky_cluster_lookups_and_traces_match_the_scans(monkeypatch):
+    node = NodeState(node="n1", iptables={"legacy": (FIX / "lab-1.24-iptables-save.txt").read_text()})
+    cluster = _tricky_cluster()
+    dp = parse_node_datapath(node, cluster)
+    indexed = (_all_traces(cluster, node, dp), _lookups(cluster), pod_index(cluster), pod_index(cluster, "default"))
+    fresh = ClusterState(objects=cluster.objects, namespace="other")
+    _scans(monkeypatch)
+    monkeypatch.setattr(endpoints_mod, "shared_pod_index", _scan_pod_index)
+    assert (_all_traces(fresh, node, dp), _lookups(fresh), pod_index(fresh), pod_index(fresh, "default")) == indexed
+    collisions = [f for t in indexed[0] for p in t["ports"] for f in p["findings"] if f["code"] == "nodeport-collision"]
+    assert len(collisions) >= 3  # default/website, other/website and other/api's second port share 31100
+
+
+def test_a_new_cluster_state_gets_a_fresh_index():
+    cluster = _tricky_cluster()
+    assert [name_of(s) for s in slices_for(cluster, "default", "website")] == ["website-a", "website-b"]
+    assert "_memo" in cluster.__dict__
+    objs = [o for o in cluster.of("EndpointSlice") if name_of(o) != "website-a"]
+    changed = ClusterState.from_objects(
+        [o for kind, items in cluster.objects.items() if kind != "EndpointSlice" for o in items] + objs)
+    assert "_memo" not in changed.__dict__
+    assert [name_of(s) for s in slices_for(changed, "default", "website")] == ["website-b"]
+    assert [name_of(s) for s in slices_for(cluster, "default", "website")] == ["website-a", "website-b"]
+    assert "_memo" not in dataclasses.replace(cluster).__dict__
+
+
+def test_pod_index_hands_out_its_own_dicts():
+    cluster = _tricky_cluster()
+    by_key, by_ip = pod_index(cluster)
+    by_key.clear()
+    by_ip["10.0.0.1"] = None
+    again_key, again_ip = pod_index(cluster)
+    assert "default/p-10.0.0.2" in again_key and again_ip["10.0.0.1"] is not None
+
+
+def test_nft_elements_with_keys_in_map_order():
+    from k8snet_tui.domain.datapath.nft_json import NftSet
+    elems = ((("10.0.0.1", "tcp", 80), ("goto", "a"), ""), (("10.0.0.2", "tcp", 80), ("goto", "b"), ""),
+             (("10.0.0.1", "tcp", 80), ("goto", "c"), "dup"), (("10.0.0.3", "tcp", 80), ("goto", "d"), ""))
+    rs = NftRuleset((("ip", "kube-proxy"),), {}, {("ip", "kube-proxy", "m"): NftSet("ip", "kube-proxy", "m", True, (), "verdict", elems)})
+    keys = [("10.0.0.3", "tcp", 80), ("10.0.0.1", "tcp", 80), ["unhashable"]]
+    assert rs.elements_with_keys("ip", "kube-proxy", "m", keys) == (elems[0], elems[2], elems[3])
+    assert rs.elements_with_keys("ip", "kube-proxy", "missing", keys) == ()

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any, Iterable, Mapping
 
 from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
 
@@ -74,10 +74,15 @@ def lb_ingress_ips(svc: Obj) -> tuple[str, ...]:
 
 
 def slices_for(cluster: ClusterState, namespace: str, name: str) -> tuple[Obj, ...]:
-    return tuple(
-        s for s in cluster.of("EndpointSlice")
-        if namespace_of(s) == namespace and dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL) == name
-    )
+    """The EndpointSlices labelled for `namespace/name`, in list order (indexed once per state)."""
+    return cluster.memo(_slices_by_service).get((namespace, name), ())
+
+
+def _slices_by_service(cluster: ClusterState) -> dict[tuple[str, str], tuple[Obj, ...]]:
+    out: dict[tuple[str, str], list[Obj]] = {}
+    for s in cluster.of("EndpointSlice"):
+        out.setdefault((namespace_of(s), dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL)), []).append(s)
+    return {k: tuple(v) for k, v in out.items()}
 
 
 def _condition(ep: Obj, key: str, default: bool) -> bool:
@@ -86,7 +91,7 @@ def _condition(ep: Obj, key: str, default: bool) -> bool:
     return value if isinstance(value, bool) else default
 
 
-def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: dict[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
+def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: Mapping[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
     """Endpoints of one service port: slice ports matched by name and protocol, deduplicated."""
     seen: set[tuple[str, int]] = set()
     out: list[ApiEndpoint] = []
@@ -122,7 +127,22 @@ def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: dict[str,
 
 
 def pod_index(cluster: ClusterState, namespace: str | None = None) -> tuple[dict[str, Obj], dict[str, Obj]]:
-    """Pods by "ns/name" and by IP (optionally one namespace only)."""
+    """Pods by "ns/name" and by IP (optionally one namespace only).
+
+    The dicts are the caller's own. `shared_pod_index` gives the same, built once per state.
+    """
+    if namespace is None:
+        by_key, by_ip = shared_pod_index(cluster)
+        return dict(by_key), dict(by_ip)
+    return _pod_index(cluster, namespace)
+
+
+def shared_pod_index(cluster: ClusterState) -> tuple[Mapping[str, Obj], Mapping[str, Obj]]:
+    """`pod_index(cluster)`, built once per ClusterState and shared: read it, never change it."""
+    return cluster.memo(_pod_index)
+
+
+def _pod_index(cluster: ClusterState, namespace: str | None = None) -> tuple[dict[str, Obj], dict[str, Obj]]:
     by_key: dict[str, Obj] = {}
     by_ip: dict[str, Obj] = {}
     for pod in cluster.of("Pod"):
