@@ -34,10 +34,10 @@ def _env() -> None:
 
 
 def _tables(app):
-    from textual.widgets import DataTable
+    from k8snet_tui.widgets.resource_table import ResourceTable
 
     try:
-        return list(app.current_pane.query(DataTable))
+        return list(app.current_pane.query(ResourceTable))
     except Exception:
         return []
 

@@ -20,7 +20,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
-from textual.widgets import ContentSwitcher, DataTable, Input, OptionList, Static
+from textual.widgets import ContentSwitcher, Input, OptionList, Static
 from textual.widgets.option_list import Option
 
 from k8snet_tui import views
@@ -560,7 +560,7 @@ class DnsPane(Pane):
         self.run_lookup(event.value)
         self.query_one("#dns-plan-table", ResourceTable).focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
         if event.data_table.id == "dns-names-table":
             event.stop()
             self._lookup_selected_name()

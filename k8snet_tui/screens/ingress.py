@@ -21,7 +21,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
-from textual.widgets import ContentSwitcher, DataTable, Input, Select, Static
+from textual.widgets import ContentSwitcher, Input, Select, Static
 from textual.worker import get_current_worker
 
 from k8snet_tui import views
@@ -624,8 +624,8 @@ class IngressPane(Pane):
     def action_drill_in(self) -> None:
         self.drill_in()
 
-    @on(DataTable.RowSelected)
-    def _row_selected(self, event: DataTable.RowSelected) -> None:
+    @on(ResourceTable.RowSelected)
+    def _row_selected(self, event: ResourceTable.RowSelected) -> None:
         event.stop()
         self.drill_in()
 

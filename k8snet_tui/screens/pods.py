@@ -14,7 +14,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from k8snet_tui import views
 from k8snet_tui.domain.layers import PodPath, binary_breakdown, pod_path
@@ -145,7 +145,7 @@ class PodNetworkPane(SectionedPane):
             out.append(Text("enter: pick pod A, then B for the path · c: check reachability", style="dim"))
         self.say("pods-detail", lines(out))
 
-    def on_data_table_row_highlighted(self, event: DataTable.RowHighlighted) -> None:
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         if event.data_table.id == "pods-table":
             self._draw_detail()
 
@@ -219,7 +219,7 @@ class PodNetworkPane(SectionedPane):
 
     # -- the pod path (enter, enter) ----------------------------------------------------------------
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
         if event.data_table.id == "pods-table":
             event.stop()
             self.drill_in()

@@ -17,7 +17,7 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
-from textual.widgets import DataTable, Static
+from textual.widgets import Static
 
 from k8snet_tui.domain.datapath.backend import Datapath, cilium_replaces_kube_proxy, parse_node_datapath
 from k8snet_tui.domain.model import NodeState, Observed
@@ -435,7 +435,7 @@ class ServicesPane(Pane):
         else:
             log.focus()
 
-    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+    def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
         if event.data_table is self.table and event.row_key.value:
             event.stop()
             self.open_trace(event.row_key.value)

@@ -1,21 +1,40 @@
-"""A DataTable that is updated by row key, never cleared and refilled.
+"""A virtual table of resources: it keeps rows as data and draws only the lines on screen.
 
-Rebuilding a table on every change loses the cursor and costs a full repaint; applying the
-difference (add the new keys, update the changed cells, remove the gone keys) inside one
-`batch_update` keeps the user's place and repaints once.
+DataTable keeps per-row state and re-sorts on every insert, so at 10k rows adding a service
+costs a second and clearing a filter almost two. This table is a Line-API widget (ScrollView +
+`render_line`): `set_rows` and `set_filter` are O(rows) list and dict work, a frame renders
+only the visible rows (cached per row key), and the cursor follows its row key through
+updates, filters and re-orders.
+
+Cells are `rich.text.Text` built by the panes with `data_text` (inert: rendering never parses
+markup); other values are turned into inert Text here.
 """
 
 from __future__ import annotations
 
-from typing import Iterable, Sequence
+from collections.abc import Iterable, Sequence
+from typing import ClassVar, NamedTuple
 
+from rich.cells import cell_len
+from rich.segment import Segment
 from rich.text import Text
-from textual.widgets import DataTable
-from textual.widgets.data_table import RowDoesNotExist
+from textual import events
+from textual.binding import Binding, BindingType
+from textual.geometry import Size
+from textual.message import Message
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+from textual.widgets.data_table import RowDoesNotExist, RowKey
 
+from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.widgets.safe import data_text
 
 Cell = Text | str | int | float | None
+
+CELL_PAD = 1  # blank cells on each side of a cell, as DataTable draws them
+MAX_COLUMN_WIDTH = 80  # wider cells end in … (scroll right for the rest of the row)
+WIDTH_SAMPLE = 1000  # rows measured for the column widths (all of them below this)
+STRIP_CACHE = 512  # rendered rows kept (a few screens)
 
 
 def _cell(value: Cell) -> Text:
@@ -24,90 +43,378 @@ def _cell(value: Cell) -> Text:
     return data_text(value)
 
 
-class ResourceTable(DataTable):
+def _plain(value: Cell) -> str:
+    """What `_cell(value).plain` is, without making the Text."""
+    if isinstance(value, Text):
+        return value.plain
+    if value is None or value == "":
+        return "—"
+    return clean(value)
+
+
+class TableRow(NamedTuple):
+    """What `ordered_rows` lists (DataTable's shape: `row.key.value`)."""
+
+    key: RowKey
+
+
+class ResourceTable(ScrollView, can_focus=True):
+    """Rows by key, a header, a row cursor; only what is on screen is drawn."""
+
     DEFAULT_CSS = """
-    ResourceTable { height: 1fr; }
+    ResourceTable {
+        height: 1fr;
+        background: $surface;
+        color: $foreground;
+        &:focus { background-tint: $foreground 5%; }
+        & > .resource-table--header { text-style: bold; background: $panel; color: $foreground; }
+        &:ansi > .resource-table--header { background: ansi_bright_blue; color: ansi_default; }
+        & > .resource-table--cursor {
+            background: $block-cursor-blurred-background;
+            color: $block-cursor-blurred-foreground;
+            text-style: $block-cursor-blurred-text-style;
+        }
+        &:focus > .resource-table--cursor {
+            background: $block-cursor-background;
+            color: $block-cursor-foreground;
+            text-style: $block-cursor-text-style;
+        }
+    }
     """
+    COMPONENT_CLASSES: ClassVar[set[str]] = {"resource-table--header", "resource-table--cursor"}
+
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("enter", "select_cursor", "Select", show=False),
+        Binding("up", "cursor_up", "Cursor up", show=False),
+        Binding("down", "cursor_down", "Cursor down", show=False),
+        Binding("pageup", "page_up", "Page up", show=False),
+        Binding("pagedown", "page_down", "Page down", show=False),
+        Binding("home,ctrl+home", "cursor_home", "Top", show=False),
+        Binding("end,ctrl+end", "cursor_end", "Bottom", show=False),
+        Binding("left", "scroll_left", "Scroll left", show=False),
+        Binding("right", "scroll_right", "Scroll right", show=False),
+    ]
+
+    class RowHighlighted(Message):
+        """The cursor is on a (new) row. Handler: `on_resource_table_row_highlighted`."""
+
+        def __init__(self, table: ResourceTable, cursor_row: int, row_key: str) -> None:
+            self.data_table = self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = RowKey(row_key)
+            super().__init__()
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.data_table
+
+    class RowSelected(Message):
+        """`enter` (or a click on the cursor row). Handler: `on_resource_table_row_selected`."""
+
+        def __init__(self, table: ResourceTable, cursor_row: int, row_key: str) -> None:
+            self.data_table = self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = RowKey(row_key)
+            super().__init__()
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.data_table
 
     def __init__(self, columns: Sequence[str], **kwargs) -> None:
-        super().__init__(cursor_type="row", zebra_stripes=False, **kwargs)
+        super().__init__(**kwargs)
         self._column_names = list(columns)
-        self._rows: dict[str, tuple[Text, ...]] = {}
+        self._header = tuple(Text(name) for name in self._column_names)
+        self._all: dict[str, tuple[Cell, ...]] = {}  # every row as given, in the model's order
+        self._keys: list[str] = []  # the rows shown (filtered), in order
+        self._index: dict[str, int] | None = None  # key -> position in _keys, built on demand
         self._filter = ""
-        self._all: dict[str, tuple[Text, ...]] = {}
-        self._order: list[str] = []
+        self._hay: dict[str, tuple[tuple[Cell, ...], str]] = {}  # key -> (cells, lowercase text)
+        self._conv: dict[str, tuple[tuple[Cell, ...], tuple[Text, ...]]] = {}  # key -> (cells, as Text)
+        self._widths: list[int] = [max(1, h.cell_len) for h in self._header]
+        self._strips: dict[str, tuple[tuple[Cell, ...], Strip]] = {}
+        self._cursor = 0
+        self._cursor_key: str | None = None
+        self._announced: tuple[int, str | None] = (-1, None)
+        self.rows_rendered = 0  # data rows turned into segments (cache misses): for tests
 
-    def on_mount(self) -> None:
-        for name in self._column_names:
-            self.add_column(name, key=name)
+    # -- data ------------------------------------------------------------------------------------
 
     @property
     def filter_text(self) -> str:
         return self._filter
 
     def set_rows(self, rows: Iterable[tuple[str, Sequence[Cell]]]) -> None:
-        """Make the table show exactly `rows` (key, cells), in that order, by difference."""
-        self._all = {key: tuple(_cell(c) for c in cells) for key, cells in rows}
-        self._order = list(self._all)
+        """Show exactly `rows` (key, cells), in that order; the cursor keeps its row key.
+
+        The cells are kept as given: Text for the visible rows is made when they are drawn.
+        """
+        self._all = {key: tuple(cells) for key, cells in rows}
+        for cache in (self._strips, self._conv):
+            if len(cache) > 4 * STRIP_CACHE:
+                cache.clear()
+        self._measure()
         self._apply()
 
     def set_filter(self, text: str) -> None:
-        self._filter = text.strip().lower()
+        needle = text.strip().lower().replace("\0", "")
+        if needle == self._filter:
+            return
+        self._filter = needle
         self._apply()
 
-    def _visible(self) -> dict[str, tuple[Text, ...]]:
-        if not self._filter:
-            return self._all
-        needle = self._filter
-        return {k: cells for k, cells in self._all.items()
-                if any(needle in c.plain.lower() for c in cells)}
+    def clear(self) -> None:
+        self.set_rows(())
+
+    def _haystack(self, key: str, cells: tuple[Cell, ...]) -> str:
+        hit = self._hay.get(key)
+        if hit is not None and (hit[0] is cells or hit[0] == cells):
+            return hit[1]
+        # \0 between cells: a filter matches inside one cell, never across two.
+        hay = "\0".join(_plain(c) for c in cells).lower()
+        self._hay[key] = (cells, hay)
+        return hay
 
     def _apply(self) -> None:
-        wanted = self._visible()
-        with self.app.batch_update():
-            gone = [k for k in self._rows if k not in wanted]
-            keep = self.selected_key()  # the cursor stays on its row through removals and sorts
-            if len(gone) > 100 and 2 * len(gone) > len(self._rows):
-                # DataTable.remove_row costs O(rows): removing most of 10k rows one by one (a
-                # filter) takes minutes; starting over takes one pass.
-                self.clear()
-                self._rows, gone = {}, []
-            for key in gone:
-                try:
-                    self.remove_row(key)
-                except RowDoesNotExist:
-                    pass
-                del self._rows[key]
-            for key, cells in wanted.items():
-                old = self._rows.get(key)
-                if old is None:
-                    self.add_row(*cells, key=key)
-                elif old != cells:
-                    for name, new, was in zip(self._column_names, cells, old):
-                        if new != was:
-                            self.update_cell(key, name, new)
-                self._rows[key] = cells
-            expected = [k for k in self._order if k in wanted]
-            if [r.key.value for r in self.ordered_rows] != expected:
-                # New rows land at the end; sort them into the model's order. DataTable's sort
-                # key sees cell values, not row keys, so map each row's text back to its place.
-                place = {tuple(c.plain for c in wanted[k]): i for i, k in enumerate(expected)}
-                self.sort(key=lambda row: place.get(tuple(getattr(c, "plain", str(c)) for c in row), 0))
-            self._rows = {k: wanted[k] for k in expected}
-            if keep is not None and keep in self._rows and self.selected_key() != keep:
-                self.move_cursor(row=self.get_row_index(keep))
+        needle = self._filter
+        if not needle:
+            keys = list(self._all)
+            if len(self._hay) > 2 * len(self._all) + 1000:
+                self._hay = {}
+        else:
+            hay = self._haystack
+            keys = [k for k, cells in self._all.items() if needle in hay(k, cells)]
+        self._keys = keys
+        self._index = None
+        # The cursor follows its key; when the row is gone it stays at the same height.
+        pos = self._position(self._cursor_key) if self._cursor_key is not None else None
+        self._cursor = pos if pos is not None else max(0, min(self._cursor, len(keys) - 1))
+        self._cursor_key = keys[self._cursor] if keys else None
+        self.virtual_size = Size(self._total_width(), len(keys) + 1)
+        self._scroll_to_cursor()
+        self.refresh()
+        self._announce()
+
+    def _position(self, key: str) -> int | None:
+        if self._index is None:
+            self._index = {k: i for i, k in enumerate(self._keys)}
+        return self._index.get(key)
+
+    def _measure(self) -> None:
+        """Column widths from the header and (a sample of) the rows, capped."""
+        widths = [max(1, h.cell_len) for h in self._header]
+        rows = list(self._all.values()) if len(self._all) <= WIDTH_SAMPLE else None
+        if rows is None:
+            values = list(self._all.values())
+            step = max(1, len(values) // WIDTH_SAMPLE)
+            rows = values[:WIDTH_SAMPLE // 2] + values[WIDTH_SAMPLE // 2::step]
+        ncols = len(widths)
+        for cells in rows:
+            for i, c in enumerate(cells[:ncols]):
+                n = c.cell_len if isinstance(c, Text) else cell_len(_plain(c))
+                widths[i] = max(widths[i], n)
+        widths = [min(w, MAX_COLUMN_WIDTH) for w in widths]
+        if widths != self._widths:
+            self._widths = widths
+            self._strips.clear()
+
+    def _total_width(self) -> int:
+        return sum(w + 2 * CELL_PAD for w in self._widths)
+
+    # -- DataTable-compatible reading -------------------------------------------------------------
+
+    @property
+    def row_count(self) -> int:
+        return len(self._keys)
+
+    @property
+    def cursor_row(self) -> int:
+        return self._cursor
+
+    @property
+    def ordered_rows(self) -> list[TableRow]:
+        return [TableRow(RowKey(k)) for k in self._keys]
+
+    @property
+    def keys(self) -> list[str]:
+        """The keys shown, in order (after the filter)."""
+        return list(self._keys)
+
+    @property
+    def _rows(self) -> dict[str, tuple[Text, ...]]:
+        """The rows shown, as Text, by key (the name the DataTable-based table used; tests read it)."""
+        return {key: self._texts(key) for key in self._keys}
+
+    def get_row_index(self, key: str) -> int:
+        pos = self._position(key)
+        if pos is None:
+            raise RowDoesNotExist(f"no row with key {key!r}")
+        return pos
+
+    def get_row(self, key: str) -> list[Text]:
+        if key not in self._all:
+            raise RowDoesNotExist(f"no row with key {key!r}")
+        return list(self._texts(key))
 
     def selected_key(self) -> str | None:
-        if self.row_count == 0:
-            return None
-        try:
-            key, _ = self.coordinate_to_cell_key(self.cursor_coordinate)
-        except Exception:
-            return None
-        return key.value if key is not None else None
+        return self._cursor_key if self._keys else None
 
     def plain_text(self) -> str:
         lines = ["\t".join(self._column_names)]
-        for key in self._rows:
-            lines.append("\t".join(c.plain for c in self._rows[key]))
+        for key in self._keys:
+            lines.append("\t".join(_plain(c) for c in self._all[key]))
         return "\n".join(lines)
+
+    # -- the cursor ------------------------------------------------------------------------------
+
+    def move_cursor(self, *, row: int | None = None, column: int | None = None, animate: bool = False,
+                    scroll: bool = True) -> None:
+        if row is None or not self._keys:
+            return
+        row = max(0, min(row, len(self._keys) - 1))
+        old = self._cursor
+        self._cursor = row
+        self._cursor_key = self._keys[row]
+        if scroll:
+            self._scroll_to_cursor()
+        self._refresh_row(old)
+        self._refresh_row(row)
+        self._announce()
+
+    def _announce(self) -> None:
+        now = (self._cursor, self._cursor_key)
+        if now != self._announced:
+            self._announced = now
+            if self._cursor_key is not None:
+                self.post_message(self.RowHighlighted(self, self._cursor, self._cursor_key))
+
+    def _page(self) -> int:
+        return max(1, self.scrollable_content_region.height - 1)
+
+    def _scroll_to_cursor(self) -> None:
+        shown = self.scrollable_content_region.height - 1  # lines under the header
+        if shown <= 0:
+            return
+        top = round(self.scroll_y)
+        if self._cursor < top:
+            self.scroll_to(y=self._cursor, animate=False, force=True)
+        elif self._cursor >= top + shown:
+            self.scroll_to(y=self._cursor - shown + 1, animate=False, force=True)
+
+    def _refresh_row(self, row: int) -> None:
+        self.refresh_line(row + 1)  # virtual line row + 1 (the header is line 0)
+
+    def action_cursor_up(self) -> None:
+        self.move_cursor(row=self._cursor - 1)
+
+    def action_cursor_down(self) -> None:
+        self.move_cursor(row=self._cursor + 1)
+
+    def action_page_up(self) -> None:
+        self.move_cursor(row=self._cursor - self._page())
+
+    def action_page_down(self) -> None:
+        self.move_cursor(row=self._cursor + self._page())
+
+    def action_cursor_home(self) -> None:
+        self.move_cursor(row=0)
+
+    def action_cursor_end(self) -> None:
+        self.move_cursor(row=len(self._keys) - 1)
+
+    def action_scroll_left(self) -> None:
+        self.scroll_to(x=max(0, self.scroll_x - 8), animate=False)
+
+    def action_scroll_right(self) -> None:
+        self.scroll_to(x=self.scroll_x + 8, animate=False)
+
+    def action_select_cursor(self) -> None:
+        if self._cursor_key is not None:
+            self.post_message(self.RowSelected(self, self._cursor, self._cursor_key))
+
+    def on_click(self, event: events.Click) -> None:
+        offset = event.get_content_offset(self)
+        if offset is None or offset.y < 1:
+            return
+        row = round(self.scroll_y) + offset.y - 1
+        if row >= len(self._keys):
+            return
+        if row == self._cursor:
+            self.action_select_cursor()
+        else:
+            self.move_cursor(row=row)
+
+    def on_resize(self, event: events.Resize) -> None:
+        self._scroll_to_cursor()
+
+    def on_focus(self) -> None:
+        self._refresh_row(self._cursor)
+
+    def on_blur(self) -> None:
+        self._refresh_row(self._cursor)
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def _segments(self, cells: Sequence[Text]) -> list[Segment]:
+        console = self.app.console
+        pad = Segment(" " * CELL_PAD)
+        out: list[Segment] = []
+        for width, cell in zip(self._widths, cells):
+            text = cell
+            if "\n" in text.plain:  # one line per row, whatever the cell holds
+                text = Text(" ").join(text.split("\n", allow_blank=True))
+            if text.cell_len != width:
+                text = text.copy()
+                text.truncate(width, overflow="ellipsis", pad=True)
+            out.append(pad)
+            out.extend(text.render(console))
+            out.append(pad)
+        for width in self._widths[len(cells):]:
+            out.append(Segment(" " * (width + 2 * CELL_PAD)))
+        return out
+
+    def _texts(self, key: str) -> tuple[Text, ...]:
+        cells = self._all[key]
+        hit = self._conv.get(key)
+        if hit is not None and hit[0] is cells:
+            return hit[1]
+        texts = tuple(_cell(c) for c in cells)
+        self._conv[key] = (cells, texts)
+        return texts
+
+    def _row_strip(self, key: str) -> Strip:
+        cells = self._all[key]
+        hit = self._strips.get(key)
+        if hit is not None and hit[0] is cells:
+            return hit[1]
+        strip = Strip(self._segments(self._texts(key)))
+        self.rows_rendered += 1
+        if len(self._strips) >= STRIP_CACHE:
+            self._strips.pop(next(iter(self._strips)))
+        self._strips[key] = (cells, strip)
+        return strip
+
+    def render_line(self, y: int) -> Strip:
+        width = self.scrollable_content_region.width
+        scroll_x, scroll_y = self.scroll_offset
+        base = self.rich_style
+        if y == 0:
+            header = self.get_component_rich_style("resource-table--header")
+            strip = Strip(Segment.apply_style(self._segments(self._header), header))
+            return strip.crop_extend(scroll_x, scroll_x + width, base + header).apply_style(base)
+        row = scroll_y + y - 1
+        if row >= len(self._keys):
+            return Strip.blank(width, base)
+        strip = self._row_strip(self._keys[row])
+        if row == self._cursor:
+            cursor = self.get_component_rich_style("resource-table--cursor")
+            strip = Strip(Segment.apply_style(strip, post_style=cursor))
+            return strip.crop_extend(scroll_x, scroll_x + width, base + cursor).apply_style(base)
+        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._strips.clear()  # a theme change re-resolves the cells' styles
+
+
+__all__ = ["ResourceTable", "TableRow"]
