@@ -24,7 +24,18 @@ class DnsNameRow:
 
 
 def service_dns_names(cluster: ClusterState, model: DnsModel | None = None) -> tuple[DnsNameRow, ...]:
-    model = model or build_dns_model(cluster)
+    """Every name, with its expected answers; kept with the state when `model` is the state's own."""
+    own = build_dns_model(cluster)
+    if model is None or model is own:
+        return cluster.memo(_service_dns_names)
+    return _names(cluster, model)
+
+
+def _service_dns_names(cluster: ClusterState) -> tuple[DnsNameRow, ...]:
+    return _names(cluster, build_dns_model(cluster))
+
+
+def _names(cluster: ClusterState, model: DnsModel) -> tuple[DnsNameRow, ...]:
     k8s = model.kubernetes
     zone = (k8s.primary_zone if k8s and k8s.primary_zone else model.dns.domain.rstrip(".") + ".")
     idx = model.index

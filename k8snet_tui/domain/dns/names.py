@@ -125,6 +125,20 @@ def address_from_reverse(name: str) -> str | None:
     return None
 
 
+def _plain_ipv4(ip: object) -> bool:
+    """A dotted quad `ipaddress` accepts (1-3 ASCII digits, no leading zero, <= 255); False when unsure."""
+    if not isinstance(ip, str):
+        return False
+    parts = ip.strip().split(".")
+    if len(parts) != 4:
+        return False
+    for part in parts:
+        if not (0 < len(part) <= 3 and part.isascii() and part.isdigit()) or (part[0] == "0" and len(part) > 1) \
+                or int(part) > 255:
+            return False
+    return True
+
+
 def is_reverse(name: str) -> bool:
     n = fqdn(name)
     return n.endswith((".in-addr.arpa.", ".ip6.arpa.")) or n in ("in-addr.arpa.", "ip6.arpa.")
@@ -132,6 +146,8 @@ def is_reverse(name: str) -> bool:
 
 def ip_family(ip: str) -> int:
     """4, 6, or 0 when `ip` is not an address."""
+    if _plain_ipv4(ip):  # the common case, without building an ipaddress object
+        return 4
     try:
         return ipaddress.ip_address(ip.strip()).version
     except ValueError:

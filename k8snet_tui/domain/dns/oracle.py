@@ -90,6 +90,11 @@ def _with(exp: Expected, cautions: list[str]) -> Expected:
 
 
 def build_dns_model(cluster: ClusterState) -> DnsModel:
+    """The DNS model of `cluster`, built once per ClusterState (it depends on nothing else)."""
+    return cluster.memo(_build_dns_model)
+
+
+def _build_dns_model(cluster: ClusterState) -> DnsModel:
     dns = cluster_dns(cluster)
     notes = list(dns.notes)
     text = cluster.configmap("kube-system", "coredns").get("Corefile")
