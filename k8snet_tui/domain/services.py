@@ -385,6 +385,10 @@ def _ports_text(svc: Obj) -> str:
 
 def endpoint_counts(cluster: ClusterState) -> dict[tuple[str, str], tuple[int, int]]:
     """(namespace, service) -> (ready, total) distinct endpoint addresses, in one pass over slices."""
+    return dict(cluster.memo(_endpoint_counts))
+
+
+def _endpoint_counts(cluster: ClusterState) -> dict[tuple[str, str], tuple[int, int]]:
     ready: dict[tuple[str, str], set[str]] = {}
     total: dict[tuple[str, str], set[str]] = {}
     for sl in cluster.of("EndpointSlice"):
@@ -411,7 +415,12 @@ def build_services_view(cluster: ClusterState, node: NodeState | None = None,
     if datapath is None and node is not None:
         datapath = parse_node_datapath(node, cluster)
     backend = datapath.backend if datapath else "unknown"
-    counts = endpoint_counts(cluster)
+    rows = cluster.memo(_service_rows, backend)  # the same state and backend give the same rows
+    return ServicesView((node.node if node else "") or (datapath.node if datapath else ""), backend, rows)
+
+
+def _service_rows(cluster: ClusterState, backend: str) -> tuple[ServiceRow, ...]:
+    counts = cluster.memo(_endpoint_counts)
     rows = []
     for svc in cluster.in_namespace("Service"):
         ns, name = namespace_of(svc), name_of(svc)
@@ -419,4 +428,4 @@ def build_services_view(cluster: ClusterState, node: NodeState | None = None,
         rows.append(ServiceRow(ns, name, dig_str(svc, "spec", "type") or "ClusterIP",
                                dig_str(svc, "spec", "clusterIP") or "", _ports_text(svc), ready, total, backend))
     rows.sort(key=lambda r: (r.namespace, r.name))
-    return ServicesView((node.node if node else "") or (datapath.node if datapath else ""), backend, tuple(rows))
+    return tuple(rows)

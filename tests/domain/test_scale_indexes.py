@@ -233,3 +233,60 @@ def test_nft_elements_with_keys_in_map_order():
     keys = [("10.0.0.3", "tcp", 80), ("10.0.0.1", "tcp", 80), ["unhashable"]]
     assert rs.elements_with_keys("ip", "kube-proxy", "m", keys) == (elems[0], elems[2], elems[3])
     assert rs.elements_with_keys("ip", "kube-proxy", "missing", keys) == ()
+
+
+def test_ip_family_fast_path_agrees_with_ipaddress():
+    import ipaddress
+
+    from k8snet_tui.domain.dns.names import ip_family
+
+    def ref(ip):
+        try:
+            return ipaddress.ip_address(ip.strip()).version
+        except ValueError:
+            return 0
+
+    rng = random.Random(53)
+    cases = ["1.2.3.4", " 1.2.3.4 ", "01.2.3.4", "1.2.3", "256.1.1.1", "0.0.0.0", "1.2.3.\u0664", "1.2.3.\u00b2",
+             "", "1..2.3", "+1.2.3.4", "1.2.3.4/32", "::1", "fe80::1%eth0", "::ffff:1.2.3.4", "1.2.3.0004"]
+    cases += [".".join(rng.choice(["0", "00", "1", "255", "256", "012", "999", "a", "", " 1"])
+                       for _ in range(rng.choice([3, 4, 4, 5]))) for _ in range(3000)]
+    assert [ip_family(c) for c in cases] == [ref(c) for c in cases]
+
+
+def test_dns_model_and_names_are_kept_per_state():
+    from k8snet_tui.domain.dns import build_dns_model, build_dns_view, service_dns_names
+    from k8snet_tui.domain.dns.catalog import _names
+    from k8snet_tui.domain.dns.oracle import _build_dns_model
+
+    cluster = _tricky_cluster()
+    model = build_dns_model(cluster)
+    assert build_dns_model(cluster) is model
+    names = service_dns_names(cluster)
+    assert service_dns_names(cluster, model) is names
+    assert names == _names(cluster, _build_dns_model(cluster))  # the same rows as built from scratch
+    own = _build_dns_model(cluster)  # an equal model that is not the state's own: computed, not cached
+    assert service_dns_names(cluster, own) == names and service_dns_names(cluster, own) is not names
+    assert build_dns_view(cluster).names is names
+    fresh = dataclasses.replace(cluster)
+    assert build_dns_model(fresh) is not model and service_dns_names(fresh) == names
+
+
+def test_services_and_ingress_views_are_kept_per_state():
+    from k8snet_tui.domain.routes import build_ingress_view, build_route_table
+    from k8snet_tui.domain.routes.table import _build_route_table
+    from k8snet_tui.domain.routes.view import _build_ingress_view
+    from k8snet_tui.domain.services import _endpoint_counts, endpoint_counts
+
+    cluster = _tricky_cluster()
+    view = build_services_view(cluster)
+    assert build_services_view(cluster).rows is view.rows
+    assert [r.key for r in view.rows] == ["other/api", "other/website"]  # the state's namespace narrows
+    counts = endpoint_counts(cluster)
+    counts.clear()  # the caller's own copy
+    assert endpoint_counts(cluster) == _endpoint_counts(cluster) != {}
+    wide = ClusterState(objects=cluster.objects)
+    assert [r.key for r in build_services_view(wide).rows] == ["default/website", "default/website", "other/api",
+                                                               "other/website"]
+    assert build_ingress_view(cluster) is build_ingress_view(cluster) == _build_ingress_view(cluster)
+    assert build_route_table(cluster) is build_route_table(cluster) == _build_route_table(cluster)

@@ -41,6 +41,11 @@ def _guarded(build, obj, kind: str) -> tuple[list[RouteRule], list[Finding]]:  #
 
 
 def build_route_table(cluster: ClusterState) -> RouteTable:
+    """Every rule and cross-rule finding; built once per ClusterState (it depends on nothing else)."""
+    return cluster.memo(_build_route_table)
+
+
+def _build_route_table(cluster: ClusterState) -> RouteTable:
     rules: list[RouteRule] = []
     findings: list[Finding] = []
     for kind, build in (

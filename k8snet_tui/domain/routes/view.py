@@ -26,6 +26,11 @@ class IngressView:
 
 
 def build_ingress_view(cluster: ClusterState) -> IngressView:
+    """The pane's model; built once per ClusterState (it depends on nothing else)."""
+    return cluster.memo(_build_ingress_view)
+
+
+def _build_ingress_view(cluster: ClusterState) -> IngressView:
     table = build_route_table(cluster)
     entries = tuple(all_entries(cluster))
     findings = list(table.findings) + [f for e in entries for f in e.findings]
