@@ -136,7 +136,7 @@ def _list_once(session: LiveSession) -> Observed:
                                       hint="log in again (your token or certificate may have expired), "
                                            "then compare with: kubectl auth whoami") from None
             if exc.forbidden:
-                scope = f"in namespace {session.namespace}" if session.namespace else "(cluster-wide)"
+                scope = f"in namespace {session.namespace}" if session.namespace and kind.namespaced else "(cluster-wide)"
                 store.mark_forbidden(kind.kind, f"forbidden: list {kind.plural} {scope}")
             continue
         store.replace_kind(kind.kind, items)
