@@ -1,18 +1,19 @@
 """The composition root: `make_app(settings, session)` builds the Textual app.
 
 The app owns no data logic. It asks the session for an `Observed`, hands it to the visible
-pane, and runs the session's background work (API watchers, node polls) in thread workers
-whose results come back as a version number it checks once a second, so a burst of events
-becomes one repaint.
+pane, and runs the session's background work (API watchers on daemon threads, node polls in a
+thread worker) whose results come back as a version number it checks once a second, so a burst
+of events becomes one repaint.
 """
 
 from __future__ import annotations
 
 import os
+import threading
 import time
 from functools import partial
 from pathlib import Path
-from typing import Any, Iterable
+from typing import Any, Callable, Iterable
 
 from textual import work
 from textual.app import App, ComposeResult, SystemCommand
@@ -20,7 +21,6 @@ from textual.binding import Binding
 from textual.screen import Screen
 from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Footer, Input, Static
-from textual.worker import get_current_worker
 
 from k8snet_tui import __version__
 from k8snet_tui.collect.session import LiveSession, SnapshotSession
@@ -182,15 +182,19 @@ class K8snetApp(App[int]):
     def _start_live(self) -> None:
         session = self.session
         assert isinstance(session, LiveSession)
+        # Each watcher sits in a long HTTP read for as long as the app runs, so it gets a daemon
+        # thread of its own. As Textual thread workers they took threads of the event loop's
+        # default executor (min(32, cpus + 4): 6 on 2 cores), so most kinds were never listed
+        # and the node poller never ran; and asyncio.run joins that executor's threads at exit,
+        # so quitting waited for every open watch to end.
+        cancelled = lambda: not self.is_running  # noqa: E731
         for watcher in session.watchers:
-            self.run_worker(partial(self._run_watcher, watcher), thread=True, exit_on_error=False,
-                            group="watchers", name=f"watch {watcher.kind.kind}")
+            threading.Thread(target=self._run_watcher, args=(watcher, cancelled), daemon=True,
+                             name=f"k8snet watch {watcher.kind.kind}").start()
         if session.poller is not None:
             self._poll_node()
 
-    def _run_watcher(self, watcher: Any) -> None:
-        worker = get_current_worker()
-        cancelled = lambda: worker.is_cancelled  # noqa: E731
+    def _run_watcher(self, watcher: Any, cancelled: Callable[[], bool]) -> None:
         backoff = Backoff(low=5.0, high=120.0)
         while not cancelled():
             try:
