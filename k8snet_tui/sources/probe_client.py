@@ -14,6 +14,7 @@ from __future__ import annotations
 import json
 import os
 import shutil
+import signal
 import sys
 from dataclasses import replace
 from types import MappingProxyType
@@ -168,12 +169,21 @@ def _explain(result: CmdResult, argv: list[str], timeout: float) -> str:
                 "rule for `k8snet probe`, or run `sudo k8snet probe > node.json` as someone allowed")
     elif result.returncode == 2 and "sudo k8snet probe" in tail:
         return f"the node probe is not running as root: {tail}"
+    elif result.returncode is not None and result.returncode < 0:
+        msg = f"the node probe (`{shown}`) was killed by signal {-result.returncode} ({_signal_name(-result.returncode)})"
     elif result.returncode not in (0, None):
         msg = f"the node probe (`{shown}`) exited with status {result.returncode}"
     else:
         head = result.stdout[:120].decode("utf-8", errors="replace")
         msg = f"the node probe (`{shown}`) printed no probe JSON (output began {head!r})"
     return f"{msg}; stderr: {tail}" if tail else msg
+
+
+def _signal_name(number: int) -> str:
+    try:
+        return signal.Signals(number).name
+    except ValueError:
+        return "unknown signal"
 
 
 def _size(n: int) -> str:
