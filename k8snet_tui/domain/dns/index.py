@@ -100,6 +100,15 @@ def _ports(items: list, *, slice_ports: bool) -> tuple[Port, ...]:
     return tuple(ports) or NO_PORTS
 
 
+def _str(value: object) -> str:
+    """`dig_str` of one step: strings as they are, numbers as text, anything else ""."""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, (int, float)) and not isinstance(value, bool):
+        return str(value)
+    return ""
+
+
 def build_index(cluster: ClusterState) -> DnsIndex:
     skipped: list[str] = []
     services: dict = {}
@@ -131,12 +140,14 @@ def build_index(cluster: ClusterState) -> DnsIndex:
         for ep in dig_list(obj, "endpoints"):
             if not isinstance(ep, dict):
                 continue
-            ready = dig(ep, "conditions", "ready")
-            if ready is False:
+            cond = ep.get("conditions")
+            if isinstance(cond, dict) and cond.get("ready") is False:
                 continue
-            hostname = dig_str(ep, "hostname")
-            target = dig_str(ep, "targetRef", "name")
-            for ip in dig_list(ep, "addresses"):
+            hostname = _str(ep.get("hostname"))
+            ref = ep.get("targetRef")
+            target = _str(ref.get("name")) if isinstance(ref, dict) else ""
+            ips = ep.get("addresses")
+            for ip in ips if isinstance(ips, list) else ():
                 if isinstance(ip, str) and ip_family(ip):
                     addrs.append(Address(ip, hostname, target if len(target) < 64 else ""))
         slices.setdefault((ns, svc_name), []).append(

@@ -125,18 +125,16 @@ def address_from_reverse(name: str) -> str | None:
     return None
 
 
+_OCTETS = frozenset(str(i) for i in range(256))
+
+
 def _plain_ipv4(ip: object) -> bool:
-    """A dotted quad `ipaddress` accepts (1-3 ASCII digits, no leading zero, <= 255); False when unsure."""
+    """A dotted quad `ipaddress` accepts (each part 0-255 without leading zeros); False when unsure."""
     if not isinstance(ip, str):
         return False
     parts = ip.strip().split(".")
-    if len(parts) != 4:
-        return False
-    for part in parts:
-        if not (0 < len(part) <= 3 and part.isascii() and part.isdigit()) or (part[0] == "0" and len(part) > 1) \
-                or int(part) > 255:
-            return False
-    return True
+    return len(parts) == 4 and parts[0] in _OCTETS and parts[1] in _OCTETS and parts[2] in _OCTETS \
+        and parts[3] in _OCTETS
 
 
 def is_reverse(name: str) -> bool:
