@@ -32,6 +32,10 @@ def rows(app) -> set[str]:
     return {row.key.value for row in app.query_one("#svc-table", ResourceTable).ordered_rows}
 
 
+def backend_of(app, key: str) -> str:
+    return str(app.query_one("#svc-table", ResourceTable).get_row(key)[-1]).strip()
+
+
 def header(app) -> str:
     return app.query_one(StatusBar).render().plain
 
@@ -82,6 +86,8 @@ async def test_live_app_follows_the_cluster_and_survives_an_api_outage(lab_clust
             await until(pilot, lambda: rows(app) == api_services(lab_cluster), 10, "every Service")
             # the node poller ran the probe in node-1's namespace: the backend is known
             await until(pilot, lambda: app.observed.nodes.get("node-1") is not None, 10, "node-1's state")
+            await until(pilot, lambda: backend_of(app, "default/website") == lab_cluster.kube_proxy_mode, 10,
+                        "the backend column to name the kube-proxy mode")
 
             lab_cluster.apply(NEW_SVC)
             added = True

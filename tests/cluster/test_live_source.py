@@ -97,7 +97,7 @@ def test_every_kind_lists_in_pages(lab_cluster):
 
 def run_watchers(source, store, kinds, namespace=None):
     stop = threading.Event()
-    watchers = [KindWatcher(source, store, BY_NAME[k], namespace, watch_seconds=30) for k in kinds]
+    watchers = [KindWatcher(source, store, BY_NAME[k], namespace, watch_seconds=4) for k in kinds]
     threads = [threading.Thread(target=w.run, args=(stop.is_set,), daemon=True, name=f"watch {w.kind.kind}")
                for w in watchers]
     for t in threads:
@@ -151,7 +151,7 @@ def test_watchers_keep_a_store_equal_to_the_api(lab_cluster, monkeypatch):
     finally:
         stop.set()
         for t in threads:
-            t.join(timeout=40)
+            t.join(timeout=20)
     assert not any(t.is_alive() for t in threads)
 
 
@@ -188,7 +188,7 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
     finally:
         stop2.set()
         for t in threads + threads2:
-            t.join(timeout=40)
+            t.join(timeout=20)
 
     # the one-shot path (`k8snet show ... -n default`) marks the same way
     args = argparse.Namespace(snapshot=None, kubeconfig=str(lab_cluster.users["restricted"].kubeconfig),
