@@ -12,6 +12,7 @@ from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Callable
 
+from k8snet_tui.collect.health import ApiHealth
 from k8snet_tui.collect.node_poll import NodePoller
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
@@ -56,12 +57,15 @@ class LiveSession:
     mode: str = "live"
     local_node: str = field(default_factory=socket.gethostname)
     store: Store = field(init=False)
-    watchers: list[KindWatcher] = field(init=False)
+    watchers: list[KindWatcher | ApiHealth] = field(init=False)
     poller: NodePoller | None = field(init=False)
 
     def __post_init__(self) -> None:
         self.store = Store(namespace=self.namespace)
         self.watchers = [KindWatcher(self.source, self.store, kind, self.namespace) for kind in KINDS]
+        ping = getattr(self.source, "ping", None)
+        if callable(ping):  # a silent watch cannot tell a stopped API server from a quiet cluster
+            self.watchers.append(ApiHealth(ping, self.store))
         self.poller = NodePoller(self.read_node, self.interval) if self.read_node else None
         self._node_version = 0
 

@@ -23,6 +23,7 @@ LIST_READ_TIMEOUT = 30.0
 # A watch is asked to end server-side after `timeout_seconds`; the client gives up a little later,
 # so a silently dead connection (a cut network, a stopped apiserver) is noticed, never waited on forever.
 WATCH_GRACE = 15.0
+PING_TIMEOUT = 3.0
 
 
 class LiveApi:
@@ -108,6 +109,20 @@ class LiveApi:
             if getattr(exc, "status", None):
                 raise ApiFailure(int(exc.status), str(getattr(exc, "reason", "")), _body_message(getattr(exc, "body", b""))) from None
             raise ApiFailure(0, "unreachable", _transport_message(exc)) from None
+
+    def ping(self) -> bool | None:
+        """Is the API server there? True: /readyz says ok; False: unreachable or failing (5xx);
+        None: cannot tell (credentials not loadable, /readyz forbidden or absent)."""
+        try:
+            resp = self._get("/readyz", [], (PING_TIMEOUT, PING_TIMEOUT))
+            _read_all(resp)
+        except KubeconfigError:
+            return None
+        except ApiFailure as exc:
+            return False if exc.status == 0 or exc.status >= 500 else None
+        if resp.status >= 500:
+            return False
+        return True if resp.status < 400 else None
 
     def list_page(self, kind: Kind, namespace: str | None, *, limit: int = 500,
                   continue_token: str = "") -> ListPage:
