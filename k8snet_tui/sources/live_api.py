@@ -83,6 +83,9 @@ class LiveApi:
                                   + "; ".join(plugin_errors.messages), hint=hint)
         # Retries are ours (backoff with jitter in the watchers), not urllib3's silent ones.
         cfg.retries = 0
+        # One long-lived watch per kind (17 of them) plus lists and log reads share this pool;
+        # urllib3's default of 4 would drop and reopen connections all the time.
+        cfg.connection_pool_maxsize = 32
         return client.ApiClient(cfg)
 
     @property
