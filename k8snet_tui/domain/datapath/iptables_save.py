@@ -43,8 +43,18 @@ class Match(NamedTuple):
         return f"{neg}{self.option} {self.value}".rstrip()
 
 
-@dataclass(frozen=True, slots=True)
+_SPAN_BITS = 24  # a rule's text is located in its dump as (start << _SPAN_BITS) | length
+
+
+@dataclass(frozen=True, slots=True, eq=False)
 class Rule:
+    """One rule. `text` is the rule as dumped, without the counters prefix.
+
+    The text is not copied per rule: `_src` is the whole dump (shared by every rule, and kept by
+    the NodeState anyway) and `_span` says where the rule's text lies in it; with `_span` -1,
+    `_src` is the text itself (`Rule(..., target_args, "the text")` still works).
+    """
+
     table: str
     chain: str
     index: int  # 1-based position in its chain, as `iptables -L --line-numbers` counts
@@ -55,7 +65,33 @@ class Rule:
     target: str  # "" when the rule has no -j/-g (a counting rule)
     goto: bool  # -g instead of -j
     target_args: tuple[str, ...]
-    text: str  # the rule as dumped, without the counters prefix
+    _src: str = field(repr=False)
+    _span: int = field(default=-1, repr=False)
+
+    @property
+    def text(self) -> str:
+        span = self._span
+        if span < 0:
+            return self._src
+        start = span >> _SPAN_BITS
+        return self._src[start : start + (span & ((1 << _SPAN_BITS) - 1))]
+
+    def _key(self) -> tuple[Any, ...]:
+        return (self.table, self.chain, self.index, self.line, self.packets, self.bytes, self.matches,
+                self.target, self.goto, self.target_args, self.text)
+
+    def __eq__(self, other: object) -> bool:
+        if other.__class__ is not self.__class__:
+            return NotImplemented
+        return self._key() == other._key()  # type: ignore[attr-defined]
+
+    def __hash__(self) -> int:
+        return hash(self._key())
+
+    def __repr__(self) -> str:
+        return (f"Rule(table={self.table!r}, chain={self.chain!r}, index={self.index!r}, line={self.line!r}, "
+                f"packets={self.packets!r}, bytes={self.bytes!r}, matches={self.matches!r}, "
+                f"target={self.target!r}, goto={self.goto!r}, target_args={self.target_args!r}, text={self.text!r})")
 
     def option(self, option: str, module: str | None = None) -> str | None:
         for m in self.matches:
@@ -238,12 +274,12 @@ def _is_option(tok: str) -> bool:
     return len(tok) > 1 and tok[0] == "-" and not tok[1].isdigit()
 
 
-def _parse_rule_tokens(toks: list[str]) -> tuple[tuple[Match, ...], str, bool, tuple[str, ...]] | str:
-    """Tokens after `-A CHAIN` -> (matches, target, goto, target args), or an error message."""
+def _parse_rule_tokens(toks: list[str], start: int = 0) -> tuple[tuple[Match, ...], str, bool, tuple[str, ...]] | str:
+    """Tokens from `start` (after `-A CHAIN`) -> (matches, target, goto, target args), or an error message."""
     matches: list[Match] = []
     module = ""
     negate = False
-    i, n = 0, len(toks)
+    i, n = start, len(toks)
     while i < n:
         tok = toks[i]
         if tok == "!":
@@ -274,11 +310,14 @@ def _parse_rule_tokens(toks: list[str]) -> tuple[tuple[Match, ...], str, bool, t
             negate = False
             i += 2
             continue
-        if not _is_option(tok):
+        if not (len(tok) > 1 and tok[0] == "-" and not tok[1].isdigit()):  # _is_option, inlined
             return f"unexpected token {tok!r}"
         # A module option: its value is every token up to the next option or "!".
         j = i + 1
-        while j < n and toks[j] != "!" and not _is_option(toks[j]):
+        while j < n:
+            t = toks[j]
+            if t == "!" or (len(t) > 1 and t[0] == "-" and not t[1].isdigit()):
+                break
             j += 1
         value = toks[i + 1] if j == i + 2 else " ".join(toks[i + 1 : j])
         matches.append(Match(module, _intern(tok), value, negate))
@@ -325,6 +364,10 @@ def parse_iptables_save(text: str | Iterable[str], backend: str = "") -> Iptable
 def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     source = f"iptables-save:{backend}" if backend else "iptables-save"
     lines: Iterable[str] = text.splitlines() if isinstance(text, str) else text
+    src = text if isinstance(text, str) else None  # rules point into it instead of copying their text
+    src_len = len(src) if src is not None else 0
+    pos = 0  # where the next line starts in src
+    start = 0
     tables: dict[str, dict[str, _ChainBuilder]] = {}
     problems: list[ParseProblem] = []
     warnings: list[str] = []
@@ -334,6 +377,9 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     chains: dict[str, _ChainBuilder] | None = None
     lineno = 0
     rule_count = 0
+    shared_matches: dict[Match, Match] = {}
+    shared_lists: dict[tuple[Match, ...], tuple[Match, ...]] = {}
+    shared_args: dict[tuple[str, ...], tuple[str, ...]] = {}
     has_counters = False
 
     def problem(fld: str, msg: str, raw: str) -> None:
@@ -341,6 +387,12 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
 
     for raw in lines:
         lineno += 1
+        if src is not None:
+            # splitlines() cuts at one line-break character, or at "\r\n".
+            start = pos
+            pos = start + len(raw)
+            if pos < src_len:
+                pos += 2 if src[pos] == "\r" and src.startswith("\n", pos + 1) else 1
         if not isinstance(raw, str):
             problem("line", "not text", repr(raw))
             continue
@@ -406,7 +458,7 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             problem("rule", "unterminated quote" if toks is None else "rule without a chain", line)
             continue
         chain_name = _intern(toks[1])
-        parsed = _parse_rule_tokens(toks[2:])
+        parsed = _parse_rule_tokens(toks, 2)
         if isinstance(parsed, str):
             problem("rule", parsed, line)
             continue
@@ -415,7 +467,24 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             problem("chain", f"rule for undeclared chain {chain_name}", line)
             cb = chains[chain_name] = _ChainBuilder(chain_name, "-", None, None, lineno)
         matches, target, goto, targs = parsed
-        rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs, body)
+        # Equal matches (and whole match lists, target arguments) are one object per dump:
+        # kube-proxy repeats `-p tcp`, `--probability 0.1000...`, `-m tcp -p tcp` on most rules.
+        if matches:
+            same = shared_lists.get(matches)
+            if same is None:
+                matches = tuple([shared_matches.setdefault(m, m) for m in matches])
+                shared_lists[matches] = matches
+            else:
+                matches = same
+        if targs:
+            targs = shared_args.setdefault(targs, targs)
+        if src is not None and len(body) < (1 << _SPAN_BITS):
+            # body is the tail of the stripped line (strip() hands back raw itself when it had no blanks)
+            end = start + (len(raw) if raw is line else raw.find(line[0]) + len(line))
+            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
+                        src, ((end - len(body)) << _SPAN_BITS) | len(body))
+        else:
+            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs, body)
         cb.rules.append(rule)
         rule_count += 1
         if target:
