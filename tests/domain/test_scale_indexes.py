@@ -339,3 +339,36 @@ def test_equal_matches_are_shared_and_rules_still_read_the_same():
     old_style = Rule("nat", "X", 1, 1, None, None, (), "ACCEPT", False, (), "-A X -j ACCEPT")
     assert old_style.text == "-A X -j ACCEPT" and old_style.to_json()["text"] == "-A X -j ACCEPT"
     assert "text='-A X -j ACCEPT'" in repr(old_style)
+
+
+def test_podnet_rows_kept_per_state_equal_rows_built_per_node():
+    from k8snet_tui.domain.layers import build_podnet_view
+    from k8snet_tui.domain.layers.kernel import read_kernel
+    from k8snet_tui.domain.layers.podcidrs import cluster_pod_cidrs, node_cidrs
+    from k8snet_tui.domain.layers.podnet import _pod_row
+
+    def pod(name, node_name, ip, host=False):
+        return {"kind": "Pod", "metadata": {"namespace": "default", "name": name},
+                "spec": {"nodeName": node_name, "hostNetwork": host},
+                "status": {"phase": "Running", "podIP": ip, "podIPs": [{"ip": ip}],
+                           "conditions": [{"type": "Ready", "status": "True"}]}}
+
+    cluster = ClusterState.from_objects([
+        {"kind": "Node", "metadata": {"name": "n1"}, "spec": {"podCIDRs": ["10.0.0.0/24"]}},
+        {"kind": "Node", "metadata": {"name": "n2"}, "spec": {"podCIDRs": ["10.0.1.0/24"]}},
+        pod("web", "n1", "10.0.0.128"), pod("client", "n1", "10.0.0.231"), pod("far", "n2", "10.0.1.7"),
+        pod("odd", "n1", "192.168.9.9"), pod("proxy", "n1", "172.31.24.84", host=True), "not a pod",
+    ])
+    links = ({"ifindex": 7, "ifname": "lxc1", "link_type": "ether", "link_netnsid": 0, "link_index": 3},)
+    n1 = NodeState(node="n1", links=links, routes=({"dst": "10.0.0.128", "dev": "lxc1", "scope": "link"},),
+                   neighbours=({"dst": "10.0.0.231", "dev": "cni0", "lladdr": "aa:bb:cc:dd:ee:ff"},))
+    for node in (n1, NodeState(node="n2"), None):
+        view = build_podnet_view(cluster, node)
+        kernel = read_kernel(node)
+        ranges = [c.cidr for c in node_cidrs(cluster) + cluster_pod_cidrs(cluster) if c.valid]
+        expected = tuple(_pod_row(p, node, kernel, ranges) for p in cluster.of("Pod") if isinstance(p, dict))
+        assert view.pods == expected
+    local = {p.name: p for p in build_podnet_view(cluster, n1).pods if p.local}
+    assert set(local) == {"web", "client", "odd", "proxy"} and local["web"].host_end.interface == "lxc1"
+    assert local["client"].host_end.interface == "cni0" and local["proxy"].host_end is None
+    assert build_podnet_view(cluster, n1).pods[2] is build_podnet_view(cluster, None).pods[2]  # shared row

@@ -6,7 +6,7 @@ still lists pods, ranges and the CNI from the API, and leaves the host ends of t
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from ..model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, name_of, namespace_of
 from ..sanitize import clean
@@ -198,6 +198,14 @@ def _pod_row(pod: Obj, node: NodeState | None, kernel: Kernel,
     )
 
 
+def _on_node(row: PodRow, node: NodeState | None, kernel: Kernel) -> PodRow:
+    """A cluster-only row (local False, no host end) as `_pod_row` gives it for `node`."""
+    if not _is_local(row.node, node):
+        return row
+    end = host_end(kernel, row.ips[0]) if row.ips and not row.host_network else None
+    return replace(row, local=True, host_end=end)
+
+
 def _notes(cluster_cidrs: tuple[CidrFact, ...], per_node: tuple[CidrFact, ...], cilium: CiliumSettings | None,
            pods: tuple[PodRow, ...]) -> tuple[str, ...]:
     notes = []
@@ -242,17 +250,27 @@ def talk_words(cilium: CiliumSettings | None, cni: str) -> tuple[str, str]:
                   "routes for each node's pod CIDR; the host view's pod CIDR routes show which.")
 
 
-def build_podnet_view(cluster: ClusterState | None, node: NodeState | None) -> PodNetView:
-    """Pods, pod ranges and the CNI for the cluster, with host ends for the pods on `node`."""
-    kernel = read_kernel(node)
+def _cluster_rows(cluster: ClusterState | None) -> tuple[tuple[CidrFact, ...], tuple[CidrFact, ...], tuple[PodRow, ...]]:
+    """(cluster ranges, node ranges, every pod's row as seen from no node): the cluster-only part."""
     clusters = cluster_pod_cidrs(cluster)
     per_node = node_cidrs(cluster)
     ranges = cidr.PrefixMatcher(c.cidr for c in per_node + clusters if c.valid)  # parsed once, not per pod
+    no_kernel = read_kernel(None)
     pods = tuple(
-        _pod_row(p, node, kernel, ranges)
+        _pod_row(p, None, no_kernel, ranges)
         for p in (cluster.of("Pod") if cluster is not None else ())
         if isinstance(p, dict)
     )
+    return clusters, per_node, pods
+
+
+def build_podnet_view(cluster: ClusterState | None, node: NodeState | None) -> PodNetView:
+    """Pods, pod ranges and the CNI for the cluster, with host ends for the pods on `node`."""
+    kernel = read_kernel(node)
+    # The rows depend on the cluster alone except for the pods on `node` (local, host end): those
+    # few are redone per build, the rest are kept with the ClusterState.
+    clusters, per_node, base = cluster.memo(_cluster_rows) if cluster is not None else _cluster_rows(None)
+    pods = tuple(_on_node(row, node, kernel) for row in base)
     guesses = detect_cni(cluster, kernel)
     cilium = cilium_settings(cluster)
     cni = guesses[0].name if guesses else ""
