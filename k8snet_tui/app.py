@@ -8,7 +8,9 @@ of events becomes one repaint.
 
 from __future__ import annotations
 
+import gc
 import os
+import sys
 import threading
 import time
 from functools import partial
@@ -123,6 +125,14 @@ class K8snetApp(App[int]):
         yield Footer()
 
     def on_mount(self) -> None:
+        # What is loaded by now (a snapshot: every object of the cluster) lives as long as the
+        # app: out of the cyclic GC's reach, a full collection no longer walks millions of
+        # objects (0.1-0.7 s with the loop stopped at 30k pods). Refcounting still frees them.
+        gc.freeze()
+        # Views are built in thread workers; every time the event loop waits in select() it
+        # hands the GIL to a busy worker and then waits up to the switch interval to get it back
+        # (5 ms by default, many times per frame). 1 ms keeps keys responsive during builds.
+        sys.setswitchinterval(0.001)
         self.register_theme(HIGH_CONTRAST)
         self.theme = THEMES.get(self.settings.theme, self.settings.theme if self.settings.theme in
                                 self.available_themes else "textual-dark")

@@ -178,10 +178,14 @@ class DnsPane(Pane):
     def view_model(self, observed: Observed) -> Any:
         return views.build("dns", observed)
 
-    def render_view(self, observed: Observed) -> None:
-        self.dns_view = views.build("dns", observed)
+    def build_model(self, observed: Observed) -> Any:
+        dns_view = views.build("dns", observed)
+        return dns_view, self._name_rows(dns_view)
+
+    def render_model(self, observed: Observed, model: Any) -> None:
+        self.dns_view, names = model
         self._plan(ask=False)
-        self._render_names()
+        self.query_one("#dns-names-table", ResourceTable).set_rows(names)
         self._render_corefile()
 
     def _namespace(self) -> str:
@@ -521,12 +525,10 @@ class DnsPane(Pane):
     def _render_corefile(self) -> None:
         self.query_one("#dns-corefile-text", Static).update(self._corefile_text())
 
-    def _render_names(self) -> None:
-        rows = []
-        for i, r in enumerate(self.dns_view.names if self.dns_view is not None else ()):
-            rows.append((f"{i}:{r.fqdn}:{r.qtype}",
-                         [r.fqdn, r.qtype, r.kind, ", ".join(r.answers) or None, r.note or None]))
-        self.query_one("#dns-names-table", ResourceTable).set_rows(rows)
+    @staticmethod
+    def _name_rows(dns_view: Any) -> list[tuple[str, tuple]]:
+        return [(f"{i}:{r.fqdn}:{r.qtype}", (r.fqdn, r.qtype, r.kind, ", ".join(r.answers) or None, r.note or None))
+                for i, r in enumerate(dns_view.names if dns_view is not None else ())]
 
     # -- actions -------------------------------------------------------------------------------
 

@@ -195,22 +195,26 @@ class HostPane(SectionedPane):
     def view_model(self, observed: Observed) -> Any:
         return views.build("host", observed)
 
-    def render_view(self, observed: Observed) -> None:
-        self.view = view = self.view_model(observed)
-        self.say("host-summary", self._summary(view))
-        self.query_one("#host-ifaces", ResourceTable).set_rows(
-            (f"{i.ifindex}:{i.name}", (i.name, i.kind, i.state, i.mtu, i.mac, _addresses_cell(i)))
-            for i in view.interfaces)
-        self.say("host-routes", self._routes_text(view))
-        self.query_one("#host-neigh", ResourceTable).set_rows(
-            (f"{n.neighbour.ip}@{n.neighbour.dev}",
-             (n.neighbour.ip, n.neighbour.dev, n.neighbour.mac, n.neighbour.state, n.who))
-            for n in view.neighbours)
-        self.query_one("#host-nodes", ResourceTable).set_rows(
-            (n.name, (n.name + (" (this node)" if n.local else ""), ", ".join(n.internal_ips),
-                      ", ".join(n.shares_subnet_with) or "no: reached through a gateway",
-                      ", ".join(n.external_ips), ", ".join(n.hostnames), ", ".join(n.pod_cidrs)))
-            for n in view.nodes)
+    def build_model(self, observed: Observed) -> Any:
+        view = self.view_model(observed)
+        ifaces = [(f"{i.ifindex}:{i.name}", (i.name, i.kind, i.state, i.mtu, i.mac, _addresses_cell(i)))
+                  for i in view.interfaces]
+        neigh = [(f"{n.neighbour.ip}@{n.neighbour.dev}",
+                  (n.neighbour.ip, n.neighbour.dev, n.neighbour.mac, n.neighbour.state, n.who))
+                 for n in view.neighbours]
+        nodes = [(n.name, (n.name + (" (this node)" if n.local else ""), ", ".join(n.internal_ips),
+                           ", ".join(n.shares_subnet_with) or "no: reached through a gateway",
+                           ", ".join(n.external_ips), ", ".join(n.hostnames), ", ".join(n.pod_cidrs)))
+                 for n in view.nodes]
+        return view, ifaces, neigh, nodes, self._summary(view), self._routes_text(view)
+
+    def render_model(self, observed: Observed, model: Any) -> None:
+        self.view, ifaces, neigh, nodes, summary, routes = model
+        self.say("host-summary", summary)
+        self.query_one("#host-ifaces", ResourceTable).set_rows(ifaces)
+        self.say("host-routes", routes)
+        self.query_one("#host-neigh", ResourceTable).set_rows(neigh)
+        self.query_one("#host-nodes", ResourceTable).set_rows(nodes)
         self.say("host-ping", self._ping_line())
 
     def _summary(self, view: HostView) -> Text:

@@ -449,12 +449,13 @@ class IngressPane(Pane):
     def render_view(self, observed: Observed) -> None:
         self._view_gen += 1
         self.run_worker(partial(self._build_in_thread, observed, self._view_gen), thread=True, exclusive=True,
-                        group="ingress-view", name="ingress view", exit_on_error=False)
+                        group="ingress-view", name="ingress view", description="ingress view", exit_on_error=False)
         if self._last_test is not None:  # new data: the last answer may have changed; keep the user's place
             typed, entry = self._last_test
             self._route_gen += 1
             self.run_worker(partial(self._route_in_thread, observed, None, typed, entry, True, self._route_gen), thread=True,
-                            exclusive=True, group="ingress-route", name="route tester", exit_on_error=False)
+                            exclusive=True, group="ingress-route", name="route tester", description="route tester",
+                            exit_on_error=False)
 
     def _build_in_thread(self, observed: Observed, gen: int) -> None:
         worker = get_current_worker()
@@ -550,7 +551,8 @@ class IngressPane(Pane):
         self._route_gen += 1
         self.run_worker(partial(self._route_in_thread, observed, self.view, typed, self._entry(), False,
                                 self._route_gen), thread=True,
-                        exclusive=True, group="ingress-route", name="route tester", exit_on_error=False)
+                        exclusive=True, group="ingress-route", name="route tester", description="route tester",
+                            exit_on_error=False)
 
     def _route_in_thread(self, observed: Observed, view: IngressView | None, typed: str, entry: str | None,
                          quiet: bool, gen: int) -> None:

@@ -92,12 +92,16 @@ class InternetPane(Pane):
 
     # -- rendering ---------------------------------------------------------------------------------
 
-    def render_view(self, observed: Observed) -> None:
-        # Asked the first time the pane is shown (render_view runs only while visible), never before.
+    def build_model(self, observed: Observed) -> Any:
+        return self.view_model(observed)
+
+    def render_model(self, observed: Observed, model: Any) -> None:
+        # Asked the first time the pane is shown (it is rendered only while visible), never before.
         if session_is_live(self) and self.cloud_state == "idle" and self.display:
             self.action_ask_cloud()
             return  # action_ask_cloud redraws
-        self._redraw()
+        self.view = model
+        self.query_one("#internet-facts", Static).update(self._text(model))
 
     def view_model(self, observed: Observed) -> Any:
         if not session_is_live(self):

@@ -89,6 +89,7 @@ class PodNetworkPane(SectionedPane):
         self.path: PodPath | None = None
         self.picked: str | None = None  # pod A's key while waiting for B
         self._objects: dict[str, Obj] = {}
+        self._rows: dict[str, PodRow] | None = None
         self._checking = False
         self._check_words = Text("")
 
@@ -106,23 +107,29 @@ class PodNetworkPane(SectionedPane):
     def view_model(self, observed: Observed) -> Any:
         return views.build("pods", observed)
 
-    def render_view(self, observed: Observed) -> None:
-        self.view = view = self.view_model(observed)
+    def build_model(self, observed: Observed) -> Any:
+        view = self.view_model(observed)
         # Keys as the view shows them (cleaned); the raw objects stay behind them for lookups.
-        self._objects = {f"{clean(namespace_of(p))}/{clean(name_of(p))}": p
-                         for p in observed.cluster.of("Pod") if isinstance(p, dict)}
-        self.query_one("#pods-table", ResourceTable).set_rows(
-            (row.key, (row.namespace, row.name, ", ".join(row.ips), row.node, YES_NO[row.host_network],
-                       row.phase, YES_NO[row.ready], _host_end_cell(row)))
-            for row in view.pods)
-        self.say("pods-ranges", self._ranges_text(view))
+        objects = {f"{clean(namespace_of(p))}/{clean(name_of(p))}": p
+                   for p in observed.cluster.of("Pod") if isinstance(p, dict)}
+        rows = [(row.key, (row.namespace, row.name, ", ".join(row.ips), row.node, YES_NO[row.host_network],
+                           row.phase, YES_NO[row.ready], _host_end_cell(row)))
+                for row in view.pods]
+        return view, objects, rows, self._ranges_text(view), {p.key: p for p in view.pods}
+
+    def render_model(self, observed: Observed, model: Any) -> None:
+        self.view, self._objects, rows, ranges, self._rows = model
+        self.query_one("#pods-table", ResourceTable).set_rows(rows)
+        self.say("pods-ranges", ranges)
         self._draw_detail()
         self._draw_path()
 
     def _row(self, key: str | None) -> PodRow | None:
         if self.view is None or key is None:
             return None
-        return next((p for p in self.view.pods if p.key == key), None)
+        if self._rows is None:  # by key, once per view: a linear search per cursor move is 30k long
+            self._rows = {p.key: p for p in self.view.pods}
+        return self._rows.get(key)
 
     def _selected(self) -> str | None:
         return self.query_one("#pods-table", ResourceTable).selected_key()

@@ -10,7 +10,7 @@ pane keeps the packet deltas of the last polls per endpoint ("which pod did you 
 from __future__ import annotations
 
 from collections import deque
-from typing import Any
+from typing import Any, NamedTuple
 
 from rich.text import Text
 from textual import work
@@ -49,6 +49,31 @@ def _node_size(node: NodeState) -> int:
         size += 100 * len(items) if isinstance(items, list) else 0
     size += 200 * len(node.cilium_services or ())
     return size
+
+
+def _cells(rows: tuple[Any, ...], dp: Datapath | None) -> list[tuple[str, tuple[str, ...]]]:
+    """The table's (key, cells) for the services view's rows."""
+    backend = "…reading" if dp is None else None
+    out = []
+    for r in rows:
+        eps = f"{r.ready}/{r.total}"
+        if r.type != "ExternalName" and r.total and r.ready < r.total:
+            eps += " !" if r.ready else " ⚠"
+        elif r.type != "ExternalName" and not r.total:
+            eps += " ⚠"
+        out.append((r.key, (r.namespace, r.name, r.type, r.cluster_ip or "None", r.ports, eps,
+                            backend or r.backend)))
+    return out
+
+
+class _Model(NamedTuple):
+    kpr: Any
+    dp: Datapath | None  # None: not read yet (a worker reads a big dump)
+    parsed: Datapath | None  # parsed by this build (to cache)
+    cidrs_for: tuple[Any, ServiceCIDRs]
+    rows_for: tuple[Any, str | None]
+    rows: tuple[Any, ...] | None  # None: the rows shown are for the same state and backend
+    cells: list[tuple[str, tuple[str, ...]]] | None  # None: the same rows as shown
 
 
 class ServicesPane(Pane):
@@ -126,6 +151,12 @@ class ServicesPane(Pane):
 
     # -- the node's datapath, parsed once per NodeState -------------------------------------------
 
+    def _cached_datapath(self, node: NodeState | None, kpr: Any) -> Datapath | None:
+        hit = self._dp_cache.get(id(node)) if node is not None else None
+        if hit is not None and hit[0] is node and hit[1] == kpr:
+            return hit[2]
+        return None
+
     def _datapath(self, node: NodeState | None, observed: Observed) -> Datapath | None:
         """The cached datapath of `node`; None while it is being read (a worker is started)."""
         if node is None:
@@ -148,7 +179,7 @@ class ServicesPane(Pane):
         while len(self._dp_cache) > 4:  # the current and previous polls, and a little slack
             self._dp_cache.pop(next(iter(self._dp_cache)))
 
-    @work(thread=True, exit_on_error=False, group="services-datapath")
+    @work(thread=True, exit_on_error=False, group="services-datapath", description="reading the node's rules")
     def _parse_in_thread(self, node: NodeState, cluster: Any, kpr: Any) -> None:
         try:
             dp = parse_node_datapath(node, cluster)
@@ -161,7 +192,7 @@ class ServicesPane(Pane):
         self._parsing.discard(id(node))
         self._remember(node, kpr, dp)
         if self.observed is not None and self.is_mounted:
-            self.render_view(self.observed)
+            self.show_observed(self.observed)  # rows get their backend: rebuilt off the UI thread
 
     def _datapath_failed(self, node: NodeState, message: str) -> None:
         self._parsing.discard(id(node))
@@ -179,12 +210,42 @@ class ServicesPane(Pane):
 
     # -- rendering -----------------------------------------------------------------------------
 
-    def render_view(self, observed: Observed) -> None:
+    def build_model(self, observed: Observed) -> _Model:
+        """Off the UI thread: the datapath (when small), Service CIDRs and the table's cells."""
         node = observed.local
-        dp = self._datapath(node, observed)
-        cidrs = self._service_cidrs(observed)
+        kpr = cilium_replaces_kube_proxy(observed.cluster)
+        dp = self._cached_datapath(node, kpr)
+        parsed = None
+        if dp is None and node is not None and _node_size(node) <= SYNC_PARSE_CHARS:
+            dp = parsed = parse_node_datapath(node, observed.cluster)
+        cidrs_for = self._cidrs_for
+        if cidrs_for is None or cidrs_for[0] is not observed.cluster:
+            cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
+        rows_for = (observed.cluster, dp.backend if dp else None)
+        shown_for = self._rows_for
+        rows = None
+        if not (shown_for is not None and shown_for[0] is rows_for[0] and shown_for[1] == rows_for[1]):
+            # A node poll that changed no API object (the store hands out the same
+            # ClusterState) and no backend needs no new rows: at 10k services that saves a pass.
+            rows = build_services_view(observed.cluster, None, datapath=dp).rows
+        cells = _cells(rows, dp) if rows is not None and rows != self._rows_shown else None
+        return _Model(kpr, dp, parsed, cidrs_for, rows_for, rows, cells)
+
+    def render_model(self, observed: Observed, model: _Model) -> None:
+        node = observed.local
+        if model.parsed is not None and node is not None:
+            self._remember(node, model.kpr, model.parsed)
+        dp = model.dp if model.dp is not None else self._datapath(node, observed)
+        self._cidrs_for = model.cidrs_for
+        cidrs = model.cidrs_for[1]
         self._render_summary(observed, node, dp, cidrs)
-        self._render_table(observed, dp)
+        if model.rows is not None:
+            # Rows built before the node's rules were read say "…reading": the parse worker
+            # asks for a new build when it is done.
+            self._rows_for = model.rows_for
+            if model.cells is not None:
+                self._rows_shown = model.rows
+                self.table.set_rows(model.cells)
         if self._mode in ("trace", "log"):
             self._render_trace(observed, dp, cidrs)
 
@@ -227,30 +288,6 @@ class ServicesPane(Pane):
         note = self.query_one("#svc-note", Static)
         note.update(data_text(message) if message else Text())
         note.display = bool(message)
-
-    def _render_table(self, observed: Observed, dp: Datapath | None) -> None:
-        # A node poll that changed no API object (the store hands out the same ClusterState)
-        # and no backend needs no new rows: with 10k services that saves a pass per poll.
-        shown_for = self._rows_for
-        if shown_for is not None and shown_for[0] is observed.cluster and shown_for[1] == (dp.backend if dp else None):
-            return
-        self._rows_for = (observed.cluster, dp.backend if dp else None)
-        view = build_services_view(observed.cluster, None, datapath=dp)
-        rows = view.rows
-        if rows == self._rows_shown:
-            return
-        self._rows_shown = rows
-        backend = "…reading" if dp is None else None
-        out = []
-        for r in rows:
-            eps = f"{r.ready}/{r.total}"
-            if r.type != "ExternalName" and r.total and r.ready < r.total:
-                eps += " !" if r.ready else " ⚠"
-            elif r.type != "ExternalName" and not r.total:
-                eps += " ⚠"
-            out.append((r.key, (r.namespace, r.name, r.type, r.cluster_ip or "None", r.ports, eps,
-                                backend or r.backend)))
-        self.table.set_rows(out)
 
     # -- the trace -----------------------------------------------------------------------------
 
