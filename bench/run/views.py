@@ -11,9 +11,10 @@ import gc
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from k8snet_tui.domain.datapath import parse_node_datapath
 from k8snet_tui.domain.dns import build_dns_view
@@ -53,7 +54,7 @@ def bench_views(scale: str, data: Path, warm: int = WARM) -> dict:
     }
     for pane, build in builders.items():
         cluster = replace(snap.cluster)  # a fresh ClusterState: no index carried over
-        out[pane] = _time(lambda: build(cluster), warm)
+        out[pane] = _time(lambda build=build, cluster=cluster: build(cluster), warm)
     cluster = replace(snap.cluster)
     picks = random.Random(f"views-{scale}").sample(list(cluster.of("Service")), 20)
     samples = []

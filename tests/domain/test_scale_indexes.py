@@ -3,9 +3,36 @@ answers of the plain scans they replace (never timings)."""
 
 from __future__ import annotations
 
+import dataclasses
 import random
+from pathlib import Path
 
+import pytest
+
+from bench.gen import generate
+from k8snet_tui.domain import services as services_mod
+from k8snet_tui.domain.datapath import endpoints as endpoints_mod
+from k8snet_tui.domain.datapath.backend import parse_node_datapath
+from k8snet_tui.domain.datapath.endpoints import (
+    SERVICE_NAME_LABEL,
+    pod_index,
+    service_ports,
+    slices_for,
+)
+from k8snet_tui.domain.datapath.nft_json import NftRuleset
 from k8snet_tui.domain.layers import cidr
+from k8snet_tui.domain.model import (
+    ClusterState,
+    NodeState,
+    dig,
+    dig_list,
+    dig_str,
+    key_of,
+    name_of,
+    namespace_of,
+)
+from k8snet_tui.domain.services import build_services_view, find_service, trace_service
+from k8snet_tui.sources.snapshot import load_snapshot
 
 _PREFIXES = [
     "10.244.1.0/24", "10.244.0.0/16", "10.244.1.0/24", "not a cidr", "10.0.0.5/24", "fd00:10:244::/56",
@@ -38,20 +65,8 @@ def test_prefix_matcher_random_v4() -> None:
 
 # ---- per-ClusterState indexes: the same answers as the scans they replace ----------------------
 
-import dataclasses  # noqa: E402
-from pathlib import Path  # noqa: E402
 
-import pytest  # noqa: E402
 
-from bench.gen import generate  # noqa: E402
-from k8snet_tui.domain import services as services_mod  # noqa: E402
-from k8snet_tui.domain.datapath import endpoints as endpoints_mod  # noqa: E402
-from k8snet_tui.domain.datapath.backend import parse_node_datapath  # noqa: E402
-from k8snet_tui.domain.datapath.endpoints import SERVICE_NAME_LABEL, pod_index, service_ports, slices_for  # noqa: E402
-from k8snet_tui.domain.datapath.nft_json import NftRuleset  # noqa: E402
-from k8snet_tui.domain.model import ClusterState, NodeState, dig, dig_list, dig_str, key_of, name_of, namespace_of  # noqa: E402
-from k8snet_tui.domain.services import build_services_view, find_service, trace_service  # noqa: E402
-from k8snet_tui.sources.snapshot import load_snapshot  # noqa: E402
 
 FIX = Path(__file__).parent / "fixtures" / "datapath"
 
