@@ -1,0 +1,198 @@
+"""Issue 9, least privilege and no leaks, read off the real apiserver's audit log and the files
+`k8snet capture` writes.
+
+- Every one-shot command and a Pilot walk through every pane of the live app make only
+  get/list/watch requests (SelfSubjectAccessReview creates are allowed); pods/log is read only
+  after `l` was pressed on an endpoint line. The app's requests are told apart from the
+  harness's by their User-Agent (the kubernetes client's) and by the audit log's offset.
+- A capture of a cluster holding a Secret, a ConfigMap with a password and pods with env values,
+  envFrom and secretKeyRef contains none of those values, no user's token and nothing of the
+  kubeconfig's credentials.
+"""
+
+from __future__ import annotations
+
+import argparse
+import base64
+import secrets
+import sys
+import time
+from pathlib import Path
+
+import pytest
+
+from k8snet_tui import cli
+from k8snet_tui.app import make_app
+from k8snet_tui.collect.session import LiveSession
+from k8snet_tui.config import Settings
+from k8snet_tui.runtime import choose_session
+from k8snet_tui.widgets.resource_table import ResourceTable
+
+from .test_hardening_helpers import APP_USER_AGENT, AuditLog, describe, wait_for
+
+pytestmark = pytest.mark.cluster
+
+ONE_SHOT = [
+    ["show", "internet"], ["show", "host"], ["show", "pods"], ["show", "services"], ["show", "dns"],
+    ["show", "ingress"], ["trace", "default/website"], ["dns", "website.default"],
+    ["route", "http://172.31.24.84:31211/web/"],
+]
+READ_VERBS = {"get", "list", "watch"}
+
+
+@pytest.fixture
+def admin_env(lab_cluster, monkeypatch, tmp_path):
+    monkeypatch.setenv("KUBECONFIG", str(lab_cluster.kubeconfig))
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("K8SNET_PROBE_CMD", f"ip netns exec {lab_cluster.nodes['node-1'].netns} "
+                                           f"{sys.executable} -m k8snet_tui.probe")
+    monkeypatch.delenv("K8SNET_DNS_SERVER", raising=False)
+    return monkeypatch
+
+
+def app_records(cluster, audit: AuditLog) -> list[dict]:
+    time.sleep(1.0)  # audit events are written asynchronously
+    return audit.records(user="admin", user_agent=APP_USER_AGENT)
+
+
+def assert_read_only(records: list[dict]) -> None:
+    bad = [r for r in records
+           if r.get("verb") not in READ_VERBS
+           and not (r.get("verb") == "create" and (r.get("objectRef") or {}).get("resource") == "selfsubjectaccessreviews")]
+    assert not bad, "requests that are not reads:\n" + "\n".join(describe(r) for r in bad)
+
+
+def is_pod_log(rec: dict) -> bool:
+    ref = rec.get("objectRef") or {}
+    return ref.get("resource") == "pods" and ref.get("subresource") == "log"
+
+
+def test_one_shot_commands_only_read(lab_cluster, admin_env, capsys, tmp_path):
+    audit = AuditLog(lab_cluster.audit_log)
+    audit.mark()
+    for argv in ONE_SHOT:
+        rc = cli.main([*argv, "--node", "node-1"])
+        out, err = capsys.readouterr()
+        assert rc == 0, (argv, err)
+    rc = cli.main(["capture", "-o", str(tmp_path / "cap"), "--node", "node-1"])
+    assert rc == 0, capsys.readouterr().err
+    records = app_records(lab_cluster, audit)
+    assert len(records) >= len(ONE_SHOT) * 10, f"only {len(records)} requests seen: is the filter right?"
+    assert_read_only(records)
+    assert not [r for r in records if is_pod_log(r)], "a one-shot command read a pod's log"
+    print(f"{len(records)} requests, verbs {sorted({r['verb'] for r in records})}")
+
+
+async def test_walk_every_pane_only_reads_and_logs_only_on_l(lab_cluster, admin_env, tmp_path):
+    args = argparse.Namespace(snapshot=None, kubeconfig=None, context=None, namespace=None,
+                              all_namespaces=False, node="node-1", interval=1.0)
+    session = choose_session(args, Settings(offline=True))
+    assert isinstance(session, LiveSession)
+    app = make_app(Settings(offline=True), session, start_pane="services", save_dir=str(tmp_path / "saved"))
+    before_l = AuditLog(lab_cluster.audit_log)
+    before_l.mark()
+    after_l = AuditLog(lab_cluster.audit_log)
+    async with app.run_test(size=(140, 45)) as pilot:
+        deadline = time.monotonic() + 10
+        while "default/website" not in app.query_one("#svc-table", ResourceTable).keys:
+            assert time.monotonic() < deadline, "no Services after 10 s"
+            await pilot.pause(0.2)
+        for key in "123456":
+            await pilot.press(key)
+            await pilot.pause(0.3)
+            for action in ("enter", "escape", "e", "e"):
+                await pilot.press(action)
+                await pilot.pause(0.2)
+        await pilot.pause(2.0)
+        # a trace of default/website, cursor on an endpoint line, then `l`
+        await pilot.press("4")
+        app.run_command("trace default/website")
+        await pilot.pause(0.5)
+        pane = app.current_pane
+        view = pane.trace_view
+        wait_for(lambda: any(ln.endpoint is not None for ln in view.lines), 5, "endpoint lines in the trace")
+        view.highlighted = next(i for i, ln in enumerate(view.lines) if ln.endpoint is not None)
+        await pilot.pause(0.2)
+        after_l.mark()
+        await pilot.press("l")
+        deadline = time.monotonic() + 10
+        while not [r for r in after_l.records(user="admin", user_agent=APP_USER_AGENT) if is_pod_log(r)]:
+            assert time.monotonic() < deadline, "pressing l read no pod log"
+            await pilot.pause(0.3)
+        await pilot.press("escape")
+        await pilot.press("q")
+    walk = app_records(lab_cluster, before_l)
+    assert len(walk) >= 17, f"only {len(walk)} requests: is the filter right?"
+    assert_read_only(walk)
+    logs_before = [r for r in walk if is_pod_log(r) and r["auditID"] not in
+                   {x["auditID"] for x in after_l.records(user="admin", user_agent=APP_USER_AGENT)}]
+    assert not logs_before, "pods/log was read before `l` was pressed: " + ", ".join(map(describe, logs_before))
+    assert not [r for r in walk if (r.get("objectRef") or {}).get("resource") == "secrets"], "Secrets were read"
+
+
+# -- capture leaks nothing -------------------------------------------------------------------
+
+def test_capture_holds_no_secret_token_or_env_value(lab_cluster, admin_env, capsys, tmp_path):
+    tag = secrets.token_hex(6)
+    values = {
+        "secret": f"k8snet-secret-{tag}",
+        "cm_password": f"hunter2-{tag}",
+        "env_literal": f"env-literal-{tag}",
+        "secret_file": f"s3cr3t-file-{tag}",
+    }
+    objs = [
+        {"apiVersion": "v1", "kind": "Secret", "metadata": {"name": "k8snet-hsec", "namespace": "default"},
+         "stringData": {"password": values["secret"], "config.yaml": f"token: {values['secret_file']}"}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "k8snet-app-settings", "namespace": "default"},
+         "data": {"DB_PASSWORD": values["cm_password"]}},
+        {"apiVersion": "apps/v1", "kind": "Deployment",
+         "metadata": {"name": "k8snet-henv", "namespace": "default",
+                      "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
+                                      '{"env": "%s"}' % values["env_literal"]}},
+         "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "k8snet-henv"}},
+                  "template": {"metadata": {"labels": {"app": "k8snet-henv"}},
+                               "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
+                                   "name": "app", "image": "k8snet.test/idle",
+                                   "env": [{"name": "LITERAL", "value": values["env_literal"]},
+                                           {"name": "FROM_SECRET", "valueFrom": {"secretKeyRef": {
+                                               "name": "k8snet-hsec", "key": "password"}}}],
+                                   "envFrom": [{"configMapRef": {"name": "k8snet-app-settings"}},
+                                               {"secretRef": {"name": "k8snet-hsec"}}]}]}}}},
+    ]
+    try:
+        lab_cluster.apply(objs)
+        wait_for(lambda: [p for p in lab_cluster.api.get("/api/v1/namespaces/default/pods",
+                                                          labelSelector="app=k8snet-henv")["items"]], 20,
+                 "the Deployment's pod")
+        out = tmp_path / "cap"
+        rc = cli.main(["capture", "-o", str(out), "--node", "node-1"])
+        printed, err = capsys.readouterr()
+        assert rc == 0, err
+    finally:
+        for kind, name, version in (("Deployment", "k8snet-henv", "apps/v1"), ("Secret", "k8snet-hsec", "v1"),
+                                    ("ConfigMap", "k8snet-app-settings", "v1")):
+            try:
+                lab_cluster.delete(kind, name, "default", version)
+            except Exception:  # noqa: BLE001
+                pass
+
+    needles = dict(values)
+    needles["secret_b64"] = base64.b64encode(values["secret"].encode()).decode()
+    for name, user in lab_cluster.users.items():
+        needles[f"token of {name}"] = user.token
+    kubeconfig = Path(lab_cluster.kubeconfig).read_text()
+    for line in kubeconfig.splitlines():
+        if "token" in line:
+            needles["kubeconfig credential"] = line.split(":", 1)[1].strip()
+    files = [p for p in out.rglob("*") if p.is_file()]
+    assert files and any(p.name == "pods.json" for p in files)
+    found = []
+    for p in files:
+        data = p.read_bytes().decode("utf-8", "replace")
+        found += [f"{what} in {p.relative_to(out)}" for what, v in needles.items() if v and v in data]
+    found += [f"{what} printed by capture" for what, v in needles.items() if v in printed + err]
+    assert not found, found
+    pods = (out / "api" / "pods.json").read_text()
+    assert "k8snet-henv" in pods, "the env pod was not captured at all (the scan proves nothing)"
+    assert "LITERAL" in pods  # env names are kept: they explain the pod without its values
