@@ -35,6 +35,7 @@ class LiveApi:
         self._lock = threading.Lock()
         self._api: Any = None
         self.requests = 0  # counted for benchmarks and the hardening tests
+        self.plugin_error = ""  # the last credential plugin failure at a token renewal
 
     # -- client --------------------------------------------------------------------------------
 
@@ -99,11 +100,23 @@ class LiveApi:
 
     def _get(self, path: str, query: list[tuple[str, str]], timeout: tuple[float, float]) -> Any:
         api = self._client()
+        # Building the headers may renew an exec-plugin token (the client's refresh hook); a
+        # failing plugin is only `logging.error`ed there, which would print over the screen.
+        # Keep the message instead: the old token is still sent, and if the server rejects it
+        # the watchers' reset() reloads the credentials, which raises with the same message.
+        plugin_errors = _CapturedErrors(threading.get_ident())
+        root_logger = logging.getLogger()
+        root_logger.addHandler(plugin_errors)
         try:
-            method, url, headers, _body, _post = api.param_serialize(
-                "GET", path, query_params=query, header_params={"Accept": "application/json"},
-                auth_settings=["BearerToken"],
-            )
+            try:
+                method, url, headers, _body, _post = api.param_serialize(
+                    "GET", path, query_params=query, header_params={"Accept": "application/json"},
+                    auth_settings=["BearerToken"],
+                )
+            finally:
+                root_logger.removeHandler(plugin_errors)
+                if plugin_errors.messages:
+                    self.plugin_error = "; ".join(plugin_errors.messages)
             self.requests += 1
             return api.call_api(method, url, header_params=headers, _request_timeout=timeout)
         except KubeconfigError:
