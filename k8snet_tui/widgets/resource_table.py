@@ -17,10 +17,11 @@ from typing import ClassVar, NamedTuple
 
 from rich.cells import cell_len
 from rich.segment import Segment
+from rich.style import Style
 from rich.text import Text
 from textual import events
 from textual.binding import Binding, BindingType
-from textual.geometry import Size
+from textual.geometry import Region, Size
 from textual.message import Message
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
@@ -132,7 +133,8 @@ class ResourceTable(ScrollView, can_focus=True):
         self._hay: dict[str, tuple[tuple[Cell, ...], str]] = {}  # key -> (cells, lowercase text)
         self._conv: dict[str, tuple[tuple[Cell, ...], tuple[Text, ...]]] = {}  # key -> (cells, as Text)
         self._widths: list[int] = [max(1, h.cell_len) for h in self._header]
-        self._strips: dict[str, tuple[tuple[Cell, ...], Strip]] = {}
+        self._strips: dict[str, tuple[tuple[Cell, ...], Style, Strip]] = {}
+        self._frame_styles: tuple[Style, Style, Style] | None = None
         self._cursor = 0
         self._cursor_key: str | None = None
         self._announced: tuple[int, str | None] = (-1, None)
@@ -211,7 +213,7 @@ class ResourceTable(ScrollView, can_focus=True):
         ncols = len(widths)
         for cells in rows:
             for i, c in enumerate(cells[:ncols]):
-                n = c.cell_len if isinstance(c, Text) else cell_len(_plain(c))
+                n = c.cell_len if isinstance(c, Text) else cell_len(c if isinstance(c, str) else str(c))
                 widths[i] = max(widths[i], n)
         widths = [min(w, MAX_COLUMN_WIDTH) for w in widths]
         if widths != self._widths:
@@ -382,35 +384,48 @@ class ResourceTable(ScrollView, can_focus=True):
         self._conv[key] = (cells, texts)
         return texts
 
-    def _row_strip(self, key: str) -> Strip:
+    def _row_strip(self, key: str, base: Style) -> Strip:
+        """The whole row (every column) with the widget's style under the cells', cached by key."""
         cells = self._all[key]
         hit = self._strips.get(key)
-        if hit is not None and hit[0] is cells:
-            return hit[1]
-        strip = Strip(self._segments(self._texts(key)))
+        if hit is not None and hit[0] is cells and hit[1] == base:
+            return hit[2]
+        strip = Strip(self._segments(self._texts(key))).apply_style(base)
         self.rows_rendered += 1
         if len(self._strips) >= STRIP_CACHE:
             self._strips.pop(next(iter(self._strips)))
-        self._strips[key] = (cells, strip)
+        self._strips[key] = (cells, base, strip)
         return strip
+
+    def _styles(self) -> tuple[Style, Style, Style]:
+        """(widget, header, cursor) styles; once per frame (each one walks the DOM)."""
+        if self._frame_styles is not None:
+            return self._frame_styles
+        return (self.rich_style, self.get_component_rich_style("resource-table--header"),
+                self.get_component_rich_style("resource-table--cursor"))
+
+    def render_lines(self, crop: Region) -> list[Strip]:
+        self._frame_styles = self._styles()
+        try:
+            return super().render_lines(crop)
+        finally:
+            self._frame_styles = None
 
     def render_line(self, y: int) -> Strip:
         width = self.scrollable_content_region.width
         scroll_x, scroll_y = self.scroll_offset
-        base = self.rich_style
+        base, header, cursor = self._styles()
         if y == 0:
-            header = self.get_component_rich_style("resource-table--header")
             strip = Strip(Segment.apply_style(self._segments(self._header), header))
             return strip.crop_extend(scroll_x, scroll_x + width, base + header).apply_style(base)
         row = scroll_y + y - 1
         if row >= len(self._keys):
             return Strip.blank(width, base)
-        strip = self._row_strip(self._keys[row])
+        strip = self._row_strip(self._keys[row], base)
         if row == self._cursor:
-            cursor = self.get_component_rich_style("resource-table--cursor")
             strip = Strip(Segment.apply_style(strip, post_style=cursor))
-            return strip.crop_extend(scroll_x, scroll_x + width, base + cursor).apply_style(base)
-        return strip.crop_extend(scroll_x, scroll_x + width, base).apply_style(base)
+            return strip.crop_extend(scroll_x, scroll_x + width, base + cursor)
+        return strip.crop_extend(scroll_x, scroll_x + width, base)
 
     def notify_style_update(self) -> None:
         super().notify_style_update()
