@@ -25,9 +25,10 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Callable
+from typing import Any
 
 from k8snet_tui.domain.datapath.cilium import parse_cilium_services
 from k8snet_tui.domain.datapath.iptables_save import parse_iptables_save
@@ -307,7 +308,8 @@ def fuzz_plain(target: Target, examples: int, seed: int) -> Result:
 
 
 def fuzz_hypothesis(target: Target, examples: int, seed: int) -> Result:
-    from hypothesis import HealthCheck, Phase, given, seed as hseed, settings
+    from hypothesis import HealthCheck, Phase, given, settings
+    from hypothesis import seed as hseed
 
     result = Result(target.name)
 

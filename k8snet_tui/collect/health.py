@@ -14,7 +14,7 @@ in a thread worker next to them.
 
 from __future__ import annotations
 
-from typing import Callable
+from collections.abc import Callable
 
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import interruptible_sleep

@@ -7,8 +7,6 @@ again and the watcher carries on; it fails: the error shows the plugin's stderr,
 
 from __future__ import annotations
 
-import datetime as dt
-import json
 import sys
 import textwrap
 import time

@@ -8,6 +8,7 @@ workers run it; the app's "STALE since" badge is tested in test_app_live.py.
 
 from __future__ import annotations
 
+import contextlib
 import threading
 import time
 from collections import Counter
@@ -42,15 +43,11 @@ def idle_pod(name: str) -> dict:
 
 def cleanup(cluster, services=(), pods=()) -> None:
     for name in services:
-        try:
+        with contextlib.suppress(Exception):  # already gone
             cluster.delete("Service", name, NS)
-        except Exception:  # noqa: BLE001 - already gone
-            pass
     for name in pods:
-        try:
+        with contextlib.suppress(Exception):  # already gone
             cluster.delete("Pod", name, NS, grace_seconds=0)
-        except Exception:  # noqa: BLE001
-            pass
 
 
 class Switch:

@@ -10,8 +10,9 @@ from __future__ import annotations
 import json
 import threading
 import time
+from collections.abc import Callable, Iterable
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher, interruptible_sleep
@@ -105,7 +106,7 @@ class Watchers:
     def by_kind(self, kind: str) -> KindWatcher:
         return next(w for w in self.watchers if w.kind.kind == kind)
 
-    def __enter__(self) -> Watchers:
+    def __enter__(self) -> Watchers:  # noqa: PYI034
         for t in self.threads:
             t.start()
         return self

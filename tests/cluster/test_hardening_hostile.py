@@ -8,6 +8,7 @@ pane of the live app shows it all inert. Everything created is deleted again.
 from __future__ import annotations
 
 import argparse
+import contextlib
 import html
 import json
 import re
@@ -72,14 +73,10 @@ def hostile_objects(lab_cluster):
     yield accepted
     for kind, name, version in (("Ingress", PREFIX, "networking.k8s.io/v1"), ("Mapping", PREFIX, "getambassador.io/v3alpha1"),
                                 ("ConfigMap", PREFIX + "-corefile", "v1"), ("Service", PREFIX, "v1")):
-        try:
+        with contextlib.suppress(Exception):  # already gone
             lab_cluster.delete(kind, name, NS, version)
-        except Exception:  # noqa: BLE001
-            pass
-    try:
+    with contextlib.suppress(Exception):  # already gone
         lab_cluster.delete("Pod", PREFIX, NS, grace_seconds=0)
-    except Exception:  # noqa: BLE001
-        pass
 
 
 @pytest.fixture

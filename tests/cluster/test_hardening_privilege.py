@@ -14,6 +14,8 @@ from __future__ import annotations
 
 import argparse
 import base64
+import contextlib
+import json
 import secrets
 import sys
 import time
@@ -73,7 +75,7 @@ def test_one_shot_commands_only_read(lab_cluster, admin_env, capsys, tmp_path):
     audit.mark()
     for argv in ONE_SHOT:
         rc = cli.main([*argv, "--node", "node-1"])
-        out, err = capsys.readouterr()
+        _out, err = capsys.readouterr()
         assert rc == 0, (argv, err)
     rc = cli.main(["capture", "-o", str(tmp_path / "cap"), "--node", "node-1"])
     assert rc == 0, capsys.readouterr().err
@@ -149,7 +151,7 @@ def test_capture_holds_no_secret_token_or_env_value(lab_cluster, admin_env, caps
         {"apiVersion": "apps/v1", "kind": "Deployment",
          "metadata": {"name": "k8snet-henv", "namespace": "default",
                       "annotations": {"kubectl.kubernetes.io/last-applied-configuration":
-                                      '{"env": "%s"}' % values["env_literal"]}},
+                                      json.dumps({"env": values["env_literal"]})}},
          "spec": {"replicas": 1, "selector": {"matchLabels": {"app": "k8snet-henv"}},
                   "template": {"metadata": {"labels": {"app": "k8snet-henv"}},
                                "spec": {"terminationGracePeriodSeconds": 0, "containers": [{
@@ -172,10 +174,8 @@ def test_capture_holds_no_secret_token_or_env_value(lab_cluster, admin_env, caps
     finally:
         for kind, name, version in (("Deployment", "k8snet-henv", "apps/v1"), ("Secret", "k8snet-hsec", "v1"),
                                     ("ConfigMap", "k8snet-app-settings", "v1")):
-            try:
+            with contextlib.suppress(Exception):  # already gone
                 lab_cluster.delete(kind, name, "default", version)
-            except Exception:  # noqa: BLE001
-                pass
 
     needles = dict(values)
     needles["secret_b64"] = base64.b64encode(values["secret"].encode()).decode()

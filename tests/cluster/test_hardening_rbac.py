@@ -16,7 +16,15 @@ from k8snet_tui.collect.health import ApiHealth
 from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.sources.kinds import KINDS
 
-from .test_hardening_helpers import APP_USER_AGENT, AuditLog, Watchers, api_versions, describe, live_api, wait_for
+from .test_hardening_helpers import (
+    APP_USER_AGENT,
+    AuditLog,
+    Watchers,
+    api_versions,
+    describe,
+    live_api,
+    wait_for,
+)
 
 pytestmark = pytest.mark.cluster
 
