@@ -48,5 +48,10 @@ class ApiHealth:
                 self.store.mark_stale(self.kind.kind)
                 self._on_change()
             elif answer is True:
+                if self.kind.kind in self._stale_kinds():
+                    self.store.note_recovery()
                 self.store.mark_fresh(self.kind.kind)
             self._sleep(self.interval, cancelled)
+
+    def _stale_kinds(self) -> set[str]:
+        return set(self.store.stale_kinds())

@@ -32,6 +32,9 @@ class Store:
         self._version = 0
         self._cached: tuple[int, ClusterState] | None = None
         self.namespace = namespace
+        # Bumped when the API server answers again after an outage: watchers sleeping out a long
+        # backoff wake up and resync at once instead of up to a minute later.
+        self.recoveries = 0
 
     @property
     def version(self) -> int:
@@ -83,11 +86,19 @@ class Store:
             if self._stale.pop(kind, None) is not None:
                 self._version += 1
 
+    def note_recovery(self) -> None:
+        with self._lock:
+            self.recoveries += 1
+
     def set_namespace(self, namespace: str | None) -> None:
         """Narrow what snapshots show (panes filter by it); the objects kept are unchanged."""
         with self._lock:
             self.namespace = namespace
             self._version += 1
+
+    def stale_kinds(self) -> list[str]:
+        with self._lock:
+            return list(self._stale)
 
     def count(self, kind: str) -> int:
         with self._lock:

@@ -97,7 +97,8 @@ class KindWatcher:
                 # Keep the version: resuming from it either works or answers 410, which re-lists.
                 self.store.mark_stale(self.kind.kind)
                 self._on_change()
-                self._sleep(self.backoff.next_delay(), cancelled)
+                seen = self.store.recoveries
+                self._sleep(self.backoff.next_delay(), lambda: cancelled() or self.store.recoveries != seen)
 
     def _list_all(self, cancelled: Callable[[], bool]) -> str:
         items: list[dict] = []

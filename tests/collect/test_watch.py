@@ -296,3 +296,64 @@ def test_backoff_reset_starts_again_at_one_second() -> None:
     assert [b.next_delay() for _ in range(8)] == [1, 2, 4, 8, 16, 32, 60, 60]
     b.reset()
     assert b.next_delay() == 1.0
+
+
+def test_a_recovery_wakes_a_watcher_from_a_long_backoff():
+    """After a long outage the backoff is near a minute; the health checker's recovery note
+    must cut that sleep short so the store resyncs at once."""
+    import threading
+    import time as _time
+
+    from k8snet_tui.collect.store import Store
+    from k8snet_tui.collect.watch import KindWatcher
+    from k8snet_tui.sources.kinds import BY_NAME
+    from k8snet_tui.sources.ports import ApiFailure, ListPage
+
+    class Down:
+        calls = 0
+
+        def list_page(self, kind, namespace, *, limit, continue_token=""):
+            Down.calls += 1
+            if Down.calls == 1:
+                raise ApiFailure(0, "unreachable", "connection refused")
+            return ListPage([], "1", "")
+
+        def watch(self, kind, namespace, *, resource_version, timeout_seconds):
+            return iter(())
+
+    store = Store()
+    watcher = KindWatcher(Down(), store, BY_NAME["Service"], None)
+    watcher.backoff.low = watcher.backoff.high = 120.0  # a sleep the test would never wait out
+    stop = threading.Event()
+    thread = threading.Thread(target=watcher.run, args=(stop.is_set,), daemon=True)
+    thread.start()
+    deadline = _time.monotonic() + 5
+    while "Service" not in store.stale_kinds() and _time.monotonic() < deadline:
+        _time.sleep(0.02)
+    assert "Service" in store.stale_kinds()
+    store.note_recovery()
+    deadline = _time.monotonic() + 5
+    while Down.calls < 2 and _time.monotonic() < deadline:
+        _time.sleep(0.02)
+    stop.set()
+    assert Down.calls >= 2, "the watcher slept through the recovery"
+
+
+def test_health_notes_a_recovery_only_after_an_outage():
+    from k8snet_tui.collect.health import ApiHealth
+    from k8snet_tui.collect.store import Store
+
+    answers = iter([True, False, False, True, True])
+    store = Store()
+    calls = {"n": 0}
+
+    def stop_after_five() -> bool:
+        return calls["n"] >= 5
+
+    def ping():
+        calls["n"] += 1
+        return next(answers)
+
+    ApiHealth(ping, store, sleep=lambda _s, _c: None).run(stop_after_five)
+    assert store.recoveries == 1  # one outage (False, False), one return to ready
+    assert store.stale_kinds() == []
