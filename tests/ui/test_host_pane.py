@@ -9,13 +9,13 @@ import pytest
 
 from k8snet_tui.app import make_app
 from k8snet_tui.config import Settings
-from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.host import HostPane
 from k8snet_tui.sources import reachability
 from k8snet_tui.sources.reachability import Check
 from k8snet_tui.sources.snapshot import load_snapshot
-from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
+from tests.support.fakes import LiveLikeSession
+from tests.support.paths import LAB_PRINTED
 
 NODE_DIR = "nodes/ip-172-31-24-84"
 
@@ -34,23 +34,6 @@ def rows(app, table_id: str) -> dict[str, list[str]]:
     table = app.query_one(f"#{table_id}", ResourceTable)
     lines = table.plain_text().splitlines()[1:]
     return {line.split("\t")[0]: line.split("\t") for line in lines}
-
-
-class FakeLiveSession:
-    mode = "live"
-    banner = ""
-    label = "LIVE fake"
-
-    def __init__(self, snapshot) -> None:
-        self.snapshot = snapshot
-        self.version = 0
-
-    def observed(self) -> Observed:
-        snap = self.snapshot
-        return Observed(cluster=snap.cluster, nodes=snap.nodes, local_node=snap.local_node, mode="live")
-
-    def with_namespace(self, namespace):
-        self.version += 1
 
 
 @pytest.fixture
@@ -185,7 +168,7 @@ async def test_p_in_a_snapshot_pings_nothing(make_lab_app, fake_ping):
 
 async def test_p_in_a_live_session_pings_the_node_host_ip(tmp_path, monkeypatch, fake_ping):
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    app = make_app(Settings(offline=True), FakeLiveSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path))
+    app = make_app(Settings(offline=True), LiveLikeSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("2")
@@ -209,7 +192,7 @@ async def test_a_real_ping_to_loopback(tmp_path, monkeypatch):
         if addr["type"] == "InternalIP":
             addr["address"] = "127.0.0.1"
     (snap / "api/nodes.json").write_text(json.dumps(nodes))
-    app = make_app(Settings(offline=True), FakeLiveSession(load_snapshot(snap)), save_dir=str(tmp_path))
+    app = make_app(Settings(offline=True), LiveLikeSession(load_snapshot(snap)), save_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("2", "p", "p")

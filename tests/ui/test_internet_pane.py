@@ -17,9 +17,9 @@ import pytest
 
 from k8snet_tui.app import make_app
 from k8snet_tui.config import Settings
-from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.internet import ASKING, InternetPane
 from k8snet_tui.sources.snapshot import load_snapshot
+from tests.support.fakes import LiveLikeSession
 from tests.support.paths import LAB_PRINTED
 
 PUBLIC = "18.185.35.194"
@@ -108,29 +108,10 @@ def emulator():
     emu.close()
 
 
-class FakeLiveSession:
-    """The SnapshotSession interface, but saying `live` and holding no cloud facts (as a live one)."""
-
-    mode = "live"
-    banner = ""
-    label = "LIVE fake"
-
-    def __init__(self, snapshot) -> None:
-        self.snapshot = snapshot
-        self.version = 0
-
-    def observed(self) -> Observed:
-        snap = self.snapshot
-        return Observed(cluster=snap.cluster, nodes=snap.nodes, local_node=snap.local_node, mode="live")
-
-    def with_namespace(self, namespace):
-        self.version += 1
-
-
 def live_app(emu: Emulator | None, tmp_path, *, offline: bool = False, metadata_url: str | None = None):
     settings = Settings(offline=offline, metadata_url=metadata_url or (emu.url if emu else None),
                         echo_urls=(f"{emu.url}/ip",) if emu else ())
-    return make_app(settings, FakeLiveSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path / "saved"))
+    return make_app(settings, LiveLikeSession(load_snapshot(LAB_PRINTED)), save_dir=str(tmp_path / "saved"))
 
 
 def pane(app) -> InternetPane:

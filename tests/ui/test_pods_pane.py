@@ -12,13 +12,13 @@ import pytest
 
 from k8snet_tui.app import make_app
 from k8snet_tui.config import Settings
-from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.host import HostPane
 from k8snet_tui.screens.internet import InternetPane
 from k8snet_tui.screens.pods import PodNetworkPane
 from k8snet_tui.sources.snapshot import load_snapshot
-from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
+from tests.support.fakes import LiveLikeSession
+from tests.support.paths import LAB_PRINTED
 
 NODE_DIR = "nodes/ip-172-31-24-84"
 
@@ -39,23 +39,6 @@ def table(app) -> ResourceTable:
 
 def names(app) -> list[str]:
     return [line.split("\t")[1] for line in table(app).plain_text().splitlines()[1:]]
-
-
-class FakeLiveSession:
-    mode = "live"
-    banner = ""
-    label = "LIVE fake"
-
-    def __init__(self, snapshot) -> None:
-        self.snapshot = snapshot
-        self.version = 0
-
-    def observed(self) -> Observed:
-        snap = self.snapshot
-        return Observed(cluster=snap.cluster, nodes=snap.nodes, local_node=snap.local_node, mode="live")
-
-    def with_namespace(self, namespace):
-        self.version += 1
 
 
 async def test_lab_pods_ranges_and_cni(make_lab_app):
@@ -182,7 +165,7 @@ async def test_c_in_a_live_session_pings_and_gets_the_first_port(tmp_path, monke
         item["status"]["podIPs"] = [{"ip": ip}]
     pods["items"][0]["spec"]["containers"][0]["ports"] = [{"containerPort": web_server, "protocol": "TCP"}]
     (snap / "api/pods.json").write_text(json.dumps(pods))
-    app = make_app(Settings(offline=True), FakeLiveSession(load_snapshot(snap)), save_dir=str(tmp_path))
+    app = make_app(Settings(offline=True), LiveLikeSession(load_snapshot(snap)), save_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
         await pilot.press("3", "c")
