@@ -23,7 +23,7 @@ from k8snet_tui.domain.layers.internet import NO_ANSWER, OFFLINE, InternetView
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
-from k8snet_tui.screens.host import heading, line, lines, session_is_live
+from k8snet_tui.screens.sectioned import heading, line, lines, session_is_live
 from k8snet_tui.sources.cloud_metadata import (
     DEFAULT_ECHO_URLS,
     DEFAULT_METADATA_URL,

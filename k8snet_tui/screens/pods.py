@@ -22,7 +22,7 @@ from k8snet_tui.domain.layers.podnet import PodNetView, PodRow
 from k8snet_tui.domain.model import Obj, Observed, dig, dig_list, name_of, namespace_of
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.screens import explain_text
-from k8snet_tui.screens.host import (
+from k8snet_tui.screens.sectioned import (
     SectionedPane,
     check_words,
     heading,
