@@ -22,12 +22,8 @@ from k8snet_tui.domain.dns import (
     plan_lookup,
 )
 from k8snet_tui.domain.dns.lookup import Actual, mismatch
-from k8snet_tui.domain.model import ClusterState
-from k8snet_tui.sources.kinds import KINDS
-from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
-from k8snet_tui.sources.live_api import LiveApi
-from k8snet_tui.sources.ports import ApiFailure
 from tests.cluster.harness import DNS_IP
+from tests.cluster.live_reads import api_state
 
 pytestmark = pytest.mark.cluster
 
@@ -42,22 +38,6 @@ print(json.dumps([a.to_json() for a in query_plan(sys.argv[1], queries, timeout=
 """
 
 
-def api_state(cluster) -> ClusterState:
-    choice = resolve_kubeconfig(str(cluster.kubeconfig), env={})
-    api = LiveApi(choice, check_context(choice, None))
-    objs = []
-    for kind in KINDS:
-        try:
-            token = ""
-            while True:
-                page = api.list_page(kind, None, limit=500, continue_token=token)
-                objs.extend(page.items)
-                token = page.continue_token
-                if not token:
-                    break
-        except ApiFailure as exc:
-            assert kind.optional and exc.not_served, f"{kind.kind}: {exc}"
-    return ClusterState.from_objects(objs)
 
 
 @pytest.fixture(scope="module")

@@ -17,14 +17,9 @@ from collections import Counter
 
 import pytest
 
-from k8snet_tui.domain.model import ClusterState
 from k8snet_tui.domain.services import trace_service, with_connections
-from k8snet_tui.sources.kinds import KINDS
-from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
-from k8snet_tui.sources.live_api import LiveApi
-from k8snet_tui.sources.ports import ApiFailure
-from k8snet_tui.sources.probe_client import run_probe
 from tests.cluster.harness import svc_chain_hash
+from tests.cluster.live_reads import api_state, read_node
 
 pytestmark = pytest.mark.cluster
 
@@ -52,34 +47,10 @@ print(json.dumps(out))
 """
 
 
-def probe_argv(cluster, node="node-1"):
-    return ["ip", "netns", "exec", cluster.nodes[node].netns, sys.executable, "-m", "k8snet_tui.probe"]
 
 
-def read_node(cluster, node="node-1"):
-    state = run_probe(probe_argv(cluster, node), timeout=60, node=node)
-    assert state.node == node
-    fatal = [e for e in state.errors if "probe" in e and ("exited" in e or "no probe JSON" in e)]
-    assert not fatal, state.errors
-    return state
 
 
-def api_state(cluster) -> ClusterState:
-    choice = resolve_kubeconfig(str(cluster.kubeconfig), env={})
-    api = LiveApi(choice, check_context(choice, None))
-    objs = []
-    for kind in KINDS:
-        try:
-            token = ""
-            while True:
-                page = api.list_page(kind, None, limit=500, continue_token=token)
-                objs.extend(page.items)
-                token = page.continue_token
-                if not token:
-                    break
-        except ApiFailure as exc:
-            assert kind.optional and exc.not_served, f"{kind.kind}: {exc}"
-    return ClusterState.from_objects(objs)
 
 
 def website_pods(cluster) -> dict[str, dict]:
