@@ -34,7 +34,8 @@ def snapshot_banner(snapshot, reason: str) -> str:
     meta = snapshot.meta
     when = meta.get("captured_at") if isinstance(meta.get("captured_at"), str) else "an unknown time"
     where = meta.get("source") if isinstance(meta.get("source"), str) else "an unknown source"
-    text = f"SNAPSHOT {snapshot.name}, captured {when} from {where}: {reason}. Nothing here is live."
+    # The header already says SNAPSHOT <name>; at 80 columns this should fit in two lines.
+    text = f"{reason[:1].upper()}{reason[1:]}; captured {when} from {where}. Nothing here is live."
     if snapshot.problems:
         text += f" {len(snapshot.problems)} file problem(s): first: {snapshot.problems[0]}"
     return text
@@ -44,7 +45,7 @@ def choose_session(args: argparse.Namespace, settings: Settings) -> SnapshotSess
     namespace = _namespace(args)
     if getattr(args, "snapshot", None):
         snap = load_snapshot(args.snapshot)
-        reason = "the bundled lab snapshot, asked for with --snapshot lab" if snap.bundled else "opened with --snapshot"
+        reason = "the bundled lab snapshot (--snapshot lab)" if snap.bundled else "opened with --snapshot"
         session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
         if namespace:
             session.with_namespace(namespace)
@@ -52,7 +53,7 @@ def choose_session(args: argparse.Namespace, settings: Settings) -> SnapshotSess
     choice = resolve_kubeconfig(getattr(args, "kubeconfig", None))
     if not choice.found:
         snap = load_snapshot(LAB_NAME)
-        reason = "no kubeconfig found (--kubeconfig, $KUBECONFIG, ~/.kube/config), so showing the bundled lab"
+        reason = "no kubeconfig found, so this is the bundled lab snapshot"
         session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
         if namespace:
             session.with_namespace(namespace)
