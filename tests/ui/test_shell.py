@@ -40,7 +40,8 @@ async def test_header_says_snapshot_read_only_and_namespace(make_lab_app):
         assert "all namespaces" in line
         assert "STALE" not in line
         banner = app.query_one("#banner").render()
-        assert "opened by a test" in str(banner)
+        assert "opened by a test" in str(banner).lower()
+        assert "nothing here is live" in str(banner).lower()
 
 
 async def test_explain_drawer_toggles_on_every_pane(make_lab_app):
