@@ -159,6 +159,7 @@ class LiveApi:
         out = []
         for item in items if isinstance(items, list) else []:
             if isinstance(item, dict):
+                _slim(item)
                 item.setdefault("kind", kind.kind)
                 item.setdefault("apiVersion", kind.api_version)
                 out.append(item)
@@ -199,6 +200,7 @@ class LiveApi:
                     continue
                 obj = doc["object"]
                 if doc.get("type") in ("ADDED", "MODIFIED", "DELETED"):
+                    _slim(obj)
                     obj.setdefault("kind", kind.kind)
                     obj.setdefault("apiVersion", kind.api_version)
                 yield WatchEvent(str(doc.get("type") or ""), obj)
@@ -221,6 +223,17 @@ class _CapturedErrors(logging.Handler):
     def emit(self, record: logging.LogRecord) -> None:
         if record.thread == self.thread and record.name == "root" and "kubernetes" in record.pathname:
             self.messages.append(record.getMessage()[:2000])
+
+
+def _slim(obj: dict[str, Any]) -> None:
+    """Drop what no pane reads and what weighs most: server-side-apply bookkeeping
+    (managedFields, often half of an object) and kubectl's last-applied copy of the manifest."""
+    meta = obj.get("metadata")
+    if isinstance(meta, dict):
+        meta.pop("managedFields", None)
+        annotations = meta.get("annotations")
+        if isinstance(annotations, dict):
+            annotations.pop("kubectl.kubernetes.io/last-applied-configuration", None)
 
 
 def _read_all(resp: Any) -> bytes:

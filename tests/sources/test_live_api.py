@@ -391,3 +391,18 @@ def test_unknown_context_at_client_build_is_a_kubeconfig_error(api: FakeApi, tmp
     with pytest.raises(KubeconfigError):
         live.list_page(SERVICE, None)
     assert live.server == ""
+
+
+def test_managed_fields_and_last_applied_are_dropped_on_the_way_in(api: FakeApi, live: LiveApi) -> None:
+    heavy = {"kind": "Service", "apiVersion": "v1",
+             "metadata": {"name": "x", "managedFields": [{"manager": "kubectl", "fieldsV1": {"f:spec": {}}}],
+                          "annotations": {"kubectl.kubernetes.io/last-applied-configuration": "{...}",
+                                          "team": "web"}}}
+    api.routes["/api/v1/services"] = lambda f, h, r: f.json(h, 200, {"metadata": {}, "items": [json.loads(json.dumps(heavy))]})
+    (item,) = live.list_page(SERVICE, None).items
+    assert "managedFields" not in item["metadata"]
+    assert item["metadata"]["annotations"] == {"team": "web"}  # other annotations stay
+    api.routes["/api/v1/services"] = lambda f, h, r: f.chunked(h, [ev("MODIFIED", heavy)])
+    (event,) = list(live.watch(SERVICE, None, resource_version="1", timeout_seconds=5))
+    assert "managedFields" not in event.object["metadata"]
+    assert event.object["metadata"]["annotations"] == {"team": "web"}
