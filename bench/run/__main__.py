@@ -149,6 +149,10 @@ def _print_table(res: dict) -> None:
         tb = res["table"]
         rows.append((f"table {tb['rows']:,} rows", f"filter {tb['filter_median_ms']} ms (median)",
                      f"clear {tb['filter_clear_median_ms']} ms; load {tb['set_rows_painted_s']} s"))
+    if "live" in res:
+        from bench.live import summary_rows
+
+        rows.extend(summary_rows(res["live"]))
     w0 = max((len(r[0]) for r in rows), default=10)
     w1 = max((len(r[1]) for r in rows), default=10)
     for a, b, c in rows:
@@ -168,6 +172,7 @@ def main() -> int:
     ap.add_argument("--latency-seconds", type=float, default=20.0)
     ap.add_argument("--data", type=Path, default=None, help="generated data root (default bench/.data)")
     ap.add_argument("--live", action="store_true", help="also against the cluster harness (see docs/performance.md)")
+    ap.add_argument("--live-scale", default="M", help="scale loaded into the cluster for --live / --only live")
     args = ap.parse_args()
     scales = [s.strip().upper() for s in args.scales.split(",") if s.strip()]
     only = {s.strip() for s in args.only.split(",")}
@@ -203,8 +208,10 @@ def main() -> int:
         res["latency"] = bench_latency(largest, args.data, args.latency_seconds)
     if "table" in only and largest:
         res["table"] = bench_table(largest, args.data, 10_000)
-    if args.live:
-        res["live"] = {"skipped": "not implemented yet: see the TODO in docs/performance.md"}
+    if args.live or "live" in only:
+        from bench.live import bench_live
+
+        res["live"] = bench_live(args.live_scale.upper(), args.data, log=lambda m: print(m, file=sys.stderr, flush=True))
     res["machine"]["loadavg_end"] = load_text()
     res["total_s"] = round(time.perf_counter() - t_all, 1)
     _print_table(res)
