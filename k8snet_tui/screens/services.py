@@ -19,11 +19,19 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from k8snet_tui.domain.datapath.backend import Datapath, cilium_replaces_kube_proxy, parse_node_datapath
+from k8snet_tui.domain.datapath.backend import (
+    Datapath,
+    cilium_replaces_kube_proxy,
+    parse_node_datapath,
+)
 from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.domain.service_cidr import ServiceCIDRs, find_service_cidrs
 from k8snet_tui.domain.services import (
-    ServiceTrace, build_services_view, find_service, trace_service, with_connections,
+    ServiceTrace,
+    build_services_view,
+    find_service,
+    trace_service,
+    with_connections,
 )
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
@@ -31,7 +39,13 @@ from k8snet_tui.views import split_service_ref
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_block, data_text
 from k8snet_tui.widgets.trace_view import (
-    Counters, EndpointKey, TraceLine, TraceView, endpoint_key, message_lines, trace_lines,
+    Counters,
+    EndpointKey,
+    TraceLine,
+    TraceView,
+    endpoint_key,
+    message_lines,
+    trace_lines,
 )
 
 COLUMNS = ("namespace", "name", "type", "cluster IP", "ports", "endpoints", "backend")
