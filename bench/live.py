@@ -40,7 +40,7 @@ import threading
 import time
 from collections import Counter
 from concurrent.futures import ThreadPoolExecutor
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -51,7 +51,7 @@ THREADS = 8
 
 
 def _now_iso() -> str:
-    return datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+    return datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%S.%fZ")
 
 
 def _load_text() -> str:
@@ -127,7 +127,7 @@ def _meta(md: dict) -> dict:
 
 
 def _prepare(api: dict[str, dict]) -> dict[str, list[dict]]:
-    now = datetime.now(timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    now = datetime.now(UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
     out: dict[str, list[dict]] = {}
     out["namespaces"] = [{"apiVersion": "v1", "kind": "Namespace", "metadata": _meta(n["metadata"])}
                          for n in api["namespaces"]["items"]]
@@ -180,7 +180,7 @@ def _renew_leases(loader: Loader, names: list[str], stop: threading.Event) -> No
             try:
                 loader.request("PATCH", f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{n}",
                                {"spec": {"renewTime": _now_iso()}}, "application/merge-patch+json")
-            except Exception:  # noqa: BLE001 - the cluster may be going away
+            except Exception:  # noqa: BLE001, S110 - the cluster may be going away
                 pass
 
 
@@ -257,7 +257,7 @@ def audit_counts(path: Path, t_from: float, t_to: float, username: str = "admin"
                 continue
             ts = ev.get("requestReceivedTimestamp", "")
             try:
-                when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=timezone.utc).timestamp()
+                when = datetime.strptime(ts, "%Y-%m-%dT%H:%M:%S.%fZ").replace(tzinfo=UTC).timestamp()
             except ValueError:
                 continue
             if t_from <= when <= t_to:
@@ -397,12 +397,131 @@ def child_app(a: argparse.Namespace) -> dict:
     return {"t_exec": t_exec, "t_session": t_session, **marks, "peak_rss_kib": _peak_rss_kib()}
 
 
+class _Screen:
+    """Just enough of a terminal for tcell's output: cursor positioning (CSI H), text; other
+    escape sequences are skipped."""
+
+    def __init__(self, rows: int, cols: int) -> None:
+        self.rows, self.cols = rows, cols
+        self.cells = [[" "] * cols for _ in range(rows)]
+        self.r = self.c = 0
+        self.pending = ""
+
+    def feed(self, data: bytes) -> None:
+        import re
+
+        text = self.pending + data.decode("utf-8", "replace")
+        self.pending = ""
+        i = 0
+        while i < len(text):
+            ch = text[i]
+            if ch == "\x1b":
+                m = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\\\)|[()][0-9A-Za-z]|[@-Z\\\\-_])").match(text, i)
+                if not m:
+                    if len(text) - i < 64:  # an escape sequence cut by the read: wait for the rest
+                        self.pending = text[i:]
+                        return
+                    i += 2  # one this parser does not know (ESC =, ESC >, ...): skip ESC and its letter
+                    continue
+                seq = m.group(0)
+                if seq.startswith("\x1b[") and seq[-1] in "Hf":
+                    parts = (seq[2:-1] or "1;1").split(";")
+                    self.r = min(self.rows - 1, max(0, int(parts[0] or 1) - 1))
+                    self.c = min(self.cols - 1, max(0, int(parts[1] or 1) - 1)) if len(parts) > 1 else 0
+                elif seq.startswith("\x1b[") and seq[-1] == "J" and seq[2:-1] in ("2", "3"):
+                    self.cells = [[" "] * self.cols for _ in range(self.rows)]
+                i = m.end()
+            elif ch == "\r":
+                self.c = 0
+                i += 1
+            elif ch == "\n":
+                self.r = min(self.rows - 1, self.r + 1)
+                i += 1
+            elif ch >= " ":
+                if self.c < self.cols:
+                    self.cells[self.r][self.c] = ch
+                self.c += 1
+                i += 1
+            else:
+                i += 1
+
+    def text(self) -> str:
+        return "\n".join("".join(row) for row in self.cells)
+
+
+def k9s_services(k9s: str, kubeconfig: str, expect: int, timeout: float = 120) -> dict:
+    """k9s (a Go binary built from its module) on a pty, 160x50, showing `svc -A`: time from spawn
+    until its title shows `[<expect>]` rows, and its peak RSS (VmHWM) at that moment. Its config
+    turns off the latest-release check (no traffic but to the apiserver)."""
+    import fcntl
+    import pty
+    import select
+    import struct
+    import tempfile
+    import termios
+
+    home = tempfile.mkdtemp(prefix="k8snet-bench-k9s-")
+    cfg = Path(home, "config", "k9s")
+    cfg.mkdir(parents=True)
+    (cfg / "config.yaml").write_text("k9s:\n  skipLatestRevCheck: true\n  ui:\n    logoless: true\n")
+    env = {"PATH": "/usr/bin:/bin", "HOME": home, "TERM": "xterm-256color", "KUBECONFIG": kubeconfig,
+           "XDG_CONFIG_HOME": str(Path(home, "config")), "XDG_DATA_HOME": str(Path(home, "data")),
+           "XDG_STATE_HOME": str(Path(home, "state")), "XDG_CACHE_HOME": str(Path(home, "cache"))}
+    import subprocess
+
+    fd, slave = pty.openpty()
+    fcntl.ioctl(slave, termios.TIOCSWINSZ, struct.pack("HHHH", 50, 160, 0, 0))
+    t0 = time.time()
+    # `setsid --ctty` makes the pty k9s's controlling terminal (tcell opens /dev/tty); no Python
+    # code runs in the forked child (this process has threads).
+    proc = subprocess.Popen(["setsid", "--ctty", k9s, "-c", "svc", "-A", "--kubeconfig", kubeconfig],
+                            stdin=slave, stdout=slave, stderr=slave, env=env, close_fds=True)
+    os.close(slave)
+    pid = proc.pid
+    buf = b""
+    want = f"[{expect:,}]"  # k9s's title: " services(all)[1,000] " (render.AsThousands)
+    screen = _Screen(50, 160)
+    out: dict = {}
+    try:
+        while time.time() - t0 < timeout:
+            r, _, _ = select.select([fd], [], [], 0.05)
+            if r:
+                try:
+                    chunk = os.read(fd, 65536)
+                except OSError:
+                    break
+                if not chunk:
+                    break
+                if "first_output_s" not in out:
+                    out["first_output_s"] = round(time.time() - t0, 3)
+                buf = (buf + chunk)[-2_000:]
+                screen.feed(chunk)
+                if want in screen.text():
+                    out["service_list_s"] = round(time.time() - t0, 3)
+                    break
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    out["peak_rss_mib"] = round(int(line.split()[1]) / 1024, 1)
+        if "service_list_s" not in out:
+            out["error"] = f"no {want} in k9s's title within {timeout:.0f} s; screen: {screen.text()[:800]!r}"
+    finally:
+        proc.terminate()
+        try:
+            proc.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            proc.kill()
+            proc.wait()
+        os.close(fd)
+    return out
+
+
 def _run_child(mode: str, *extra: str, timeout: float = 600) -> dict:
     import subprocess
 
     t_spawn = time.time()
     p = subprocess.run([sys.executable, "-m", "bench.live", mode, *extra], cwd=ROOT, capture_output=True,
-                       text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)})
+                       text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
     for line in p.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             res = json.loads(line.split(" ", 1)[1])
@@ -433,7 +552,14 @@ def bench_live(scale: str = "M", data_root: Path | None = None, steady: float = 
     api = {n: json.loads((d / "api" / f"{n}.json").read_text())
            for n in ("namespaces", "nodes", "pods", "services", "endpointslices")}
     objs = _prepare(api)
-    res: dict = {"scale": scale, "loadavg_start": _load_text(),
+    import subprocess
+
+    head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"], capture_output=True,
+                          text=True, check=False).stdout.strip()
+    dirty = subprocess.run(["git", "-C", str(ROOT), "status", "--porcelain", "k8snet_tui"], capture_output=True,
+                           text=True, check=False).stdout.split("\n")
+    res: dict = {"scale": scale, "commit": head, "k8snet_tui_uncommitted": [x for x in dirty if x],
+                 "when": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()), "loadavg_start": _load_text(),
                  "objects": {k: len(v) for k, v in objs.items()}}
     cluster = LabCluster(bin_dir, scenario=None, log=lambda m: log(m))
     stop = threading.Event()
@@ -477,6 +603,11 @@ def bench_live(scale: str = "M", data_root: Path | None = None, steady: float = 
                      "imports_and_session_s": round(r["t_session"] - r["t_spawn"], 3),
                      "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1)}
             res["app"] = r
+        k9s = os.environ.get("K8SNET_K9S_BIN")
+        if k9s and Path(k9s).is_file():
+            res["k9s"] = k9s_services(k9s, str(cluster.kubeconfig), svc_count)
+        else:
+            res["k9s"] = {"skipped": "no k9s binary (set K8SNET_K9S_BIN)"}
     finally:
         stop.set()
         res["loadavg_end"] = _load_text()
@@ -501,6 +632,9 @@ def summary_rows(res: dict) -> list[tuple[str, str, str]]:
     if a and "error" not in a:
         rows.append(("live app", f"first frame {a['first_frame_s']} s, first rows {a['first_service_rows_s']} s",
                      f"all {a['rows']:,} rows {a['all_service_rows_s']} s; RSS {a['peak_rss_mib']} MiB"))
+    k = res.get("k9s") or {}
+    if "service_list_s" in k:
+        rows.append(("live k9s", f"service list {k['service_list_s']} s", f"RSS {k.get('peak_rss_mib')} MiB"))
     return rows
 
 
