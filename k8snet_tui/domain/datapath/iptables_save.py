@@ -7,13 +7,12 @@ and target names, and indexes built as the rules stream by.
 
 from __future__ import annotations
 
-import gc
 import sys
-from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any, Iterable, Mapping, NamedTuple
 
+from ..model import gc_paused
 from .problems import ParseProblem, snippet
 
 _intern = sys.intern
@@ -336,23 +335,6 @@ class _ChainBuilder:
         self.bytes = byts
         self.rules: list[Rule] = []
         self.line = line
-
-
-@contextmanager
-def gc_paused():
-    """Pause the cyclic collector while building many small acyclic objects.
-
-    A big dump allocates millions of tuples; each allocation burst triggers full collections
-    that walk everything already built, which halves parsing speed. Nothing built here forms
-    reference cycles, so postponing collection loses nothing.
-    """
-    was_enabled = gc.isenabled()
-    gc.disable()
-    try:
-        yield
-    finally:
-        if was_enabled:
-            gc.enable()
 
 
 def parse_iptables_save(text: str | Iterable[str], backend: str = "") -> IptablesDump:
