@@ -311,10 +311,10 @@ class K8snetApp(App[int]):
             txt = self.save_dir / f"{base}.txt"
             txt.write_text(pane.plain_text() + "\n", encoding="utf-8")
         except OSError as exc:
-            self.notify(f"could not save the view in {self.save_dir}: {exc.strerror or exc}",
+            self.notify(data_text(f"could not save the view in {self.save_dir}: {exc.strerror or exc}"),
                         severity="error", title="save")
             return
-        self.notify(f"saved {txt} and {svg}", title="save")
+        self.notify(data_text(f"saved {txt} and {svg}"), title="save")
 
     # -- inputs --------------------------------------------------------------------------------
 
@@ -346,7 +346,7 @@ class K8snetApp(App[int]):
         elif verb == "theme":
             self.theme = THEMES.get(arg, arg) if (THEMES.get(arg, arg) in self.available_themes) else self.theme
         elif verb == "ctx":
-            self.notify("switching context needs a restart: k8snet --context " + (arg or "NAME"), title="ctx")
+            self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
         elif verb in ("trace", "dns", "route") or verb in panes:
             target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
             self._activate(target)
