@@ -294,7 +294,9 @@ class ServicesPane(Pane):
             self._set_note("⏳ " + READING + " (a big dump takes a few seconds; the table fills in meanwhile)")
         elif node.errors and dp.backend == "none":
             self._set_note("⚠ node state: " + "; ".join(node.errors))
-        elif self._note.startswith("⏳"):
+        elif self._note.startswith(("⏳", "⚠")):
+            # A note about an earlier reading (still parsing, or node state that had failed)
+            # is cleared once a good reading arrives.
             self._set_note("")
 
     def _set_note(self, message: str) -> None:

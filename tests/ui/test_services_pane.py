@@ -589,3 +589,40 @@ async def test_colon_svc_returns_from_a_trace_to_the_table(make_lab_app):
         await pilot.press("colon", *"svc", "enter")
         await pilot.pause()
         assert pane._mode == "table"
+
+
+async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monkeypatch):
+    """Live start: the first render has no node state yet (a warning); the first good poll must
+    clear it, not leave it next to a backend that was read."""
+    from k8snet_tui.app import make_app
+    from k8snet_tui.config import Settings
+    from k8snet_tui.domain.model import NodeState, Observed
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    snap = load_snapshot(LAB_PRINTED)
+
+    class Session:
+        mode, banner, label = "live", "", "LIVE fake"
+        version = 0
+        read = False
+
+        def observed(self):
+            nodes = dict(snap.nodes) if self.read else {}
+            return Observed(cluster=snap.cluster, nodes=nodes, local_node=snap.local_node, mode="live")
+
+        def with_namespace(self, namespace):
+            self.version += 1
+
+    session = Session()
+    app = make_app(Settings(offline=True), session, save_dir=str(tmp_path))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await pilot.pause()
+        pane = app.current_pane
+        assert "no node state" in pane._note
+        session.read = True
+        session.version += 1
+        app.refresh_data()
+        await pilot.pause()
+        await pilot.pause()
+        assert pane._note == ""
+        assert "iptables-legacy" in pane._summary.plain
