@@ -470,8 +470,15 @@ class ServicesPane(Pane):
 
     # -- modes, keys, commands -----------------------------------------------------------------
 
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        # `l` means something only on a trace: keep it out of the footer elsewhere.
+        if action == "pod_log":
+            return self._mode == "trace"
+        return True
+
     def _show_mode(self, mode: str, focus: bool = True) -> None:
         self._mode = mode
+        self.refresh_bindings()
         table, trace = self.table, self.trace_view
         log = self.query_one("#svc-log", VerticalScroll)
         status = self.query_one("#svc-trace-status", Static)

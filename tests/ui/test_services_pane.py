@@ -626,3 +626,15 @@ async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monke
         await pilot.pause()
         assert pane._note == ""
         assert "iptables-legacy" in pane._summary.plain
+
+
+async def test_the_pod_log_key_is_offered_only_on_a_trace(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await pilot.pause()
+        pane = app.current_pane
+        assert pane.check_action("pod_log", ()) is False
+        assert "l" not in {key for key, active in app.screen.active_bindings.items() if active.enabled}
+        await pilot.press("colon", *"trace default/website", "enter")
+        await pilot.pause()
+        assert pane.check_action("pod_log", ()) is True
