@@ -96,31 +96,24 @@ class ResourceTable(ScrollView, can_focus=True):
         Binding("right", "scroll_right", "Scroll right", show=False),
     ]
 
-    class RowHighlighted(Message):
+    class _RowMessage(Message):
+        """A message about one row, shaped like DataTable's (data_table, cursor_row, row_key)."""
+
+        def __init__(self, table: ResourceTable, cursor_row: int, row_key: str) -> None:
+            self.data_table = self.table = table
+            self.cursor_row = cursor_row
+            self.row_key = RowKey(row_key)
+            super().__init__()
+
+        @property
+        def control(self) -> ResourceTable:
+            return self.data_table
+
+    class RowHighlighted(_RowMessage):
         """The cursor is on a (new) row. Handler: `on_resource_table_row_highlighted`."""
 
-        def __init__(self, table: ResourceTable, cursor_row: int, row_key: str) -> None:
-            self.data_table = self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = RowKey(row_key)
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.data_table
-
-    class RowSelected(Message):
+    class RowSelected(_RowMessage):
         """`enter` (or a click on the cursor row). Handler: `on_resource_table_row_selected`."""
-
-        def __init__(self, table: ResourceTable, cursor_row: int, row_key: str) -> None:
-            self.data_table = self.table = table
-            self.cursor_row = cursor_row
-            self.row_key = RowKey(row_key)
-            super().__init__()
-
-        @property
-        def control(self) -> ResourceTable:
-            return self.data_table
 
     def __init__(self, columns: Sequence[str], **kwargs) -> None:
         super().__init__(**kwargs)
