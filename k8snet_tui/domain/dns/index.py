@@ -1,8 +1,9 @@
 """The slice of API state CoreDNS's kubernetes plugin serves from, in the shape it uses.
 
 Services keep every ClusterIP and port (a port-less service gets CoreDNS's port -1 sentinel);
-EndpointSlices keep only ready endpoints (ready unset counts as ready), grouped by the
-`kubernetes.io/service-name` label. Malformed objects are skipped and counted.
+EndpointSlices come from the shared Service index (`domain/service_index.py`, which owns the
+label join and the readiness defaults) and keep only ready endpoints. Malformed objects are
+skipped and counted.
 """
 
 from __future__ import annotations
@@ -17,9 +18,8 @@ from ..model import (
     name_of,
     namespace_of,
 )
+from ..service_index import service_index
 from .names import ip_family
-
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
 @dataclass(frozen=True)
@@ -100,15 +100,6 @@ def _ports(items: list, *, slice_ports: bool) -> tuple[Port, ...]:
     return tuple(ports) or NO_PORTS
 
 
-def _str(value: object) -> str:
-    """`dig_str` of one step: strings as they are, numbers as text, anything else ""."""
-    if isinstance(value, str):
-        return value
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
-        return str(value)
-    return ""
-
-
 def build_index(cluster: ClusterState) -> DnsIndex:
     skipped: list[str] = []
     services: dict = {}
@@ -128,30 +119,23 @@ def build_index(cluster: ClusterState) -> DnsIndex:
             dig(obj, "spec", "publishNotReadyAddresses") is True)
 
     slices: dict = {}
-    for obj in cluster.of("EndpointSlice"):
-        svc_name = dig_str(obj, "metadata", "labels", SERVICE_NAME_LABEL).lower()
-        ns = namespace_of(obj).lower()
+    for sl in service_index(cluster).all_slices():
+        svc_name, ns = sl.service.lower(), sl.namespace.lower()
         if not svc_name or not ns:
             continue
-        if dig_str(obj, "addressType") == "FQDN":
-            skipped.append(f"EndpointSlice {ns}/{name_of(obj)}: FQDN addresses are not modelled")
+        if sl.address_type == "FQDN":
+            skipped.append(f"EndpointSlice {ns}/{sl.name}: FQDN addresses are not modelled")
             continue
         addrs = []
-        for ep in dig_list(obj, "endpoints"):
-            if not isinstance(ep, dict):
+        for ep in sl.endpoints:
+            if not ep.ready:  # CoreDNS serves ready endpoints only
                 continue
-            cond = ep.get("conditions")
-            if isinstance(cond, dict) and cond.get("ready") is False:
-                continue
-            hostname = _str(ep.get("hostname"))
-            ref = ep.get("targetRef")
-            target = _str(ref.get("name")) if isinstance(ref, dict) else ""
-            ips = ep.get("addresses")
-            for ip in ips if isinstance(ips, list) else ():
-                if isinstance(ip, str) and ip_family(ip):
-                    addrs.append(Address(ip, hostname, target if len(target) < 64 else ""))
-        slices.setdefault((ns, svc_name), []).append(
-            Slice(name_of(obj), _ports(dig_list(obj, "ports"), slice_ports=True), tuple(addrs)))
+            target = ep.target_name
+            for ip in ep.addresses:
+                if ip_family(ip):
+                    addrs.append(Address(ip, ep.hostname, target if len(target) < 64 else ""))
+        ports = tuple(Port(p.name, -1 if p.port is None else p.port, p.protocol) for p in sl.ports) or NO_PORTS
+        slices.setdefault((ns, svc_name), []).append(Slice(sl.name, ports, tuple(addrs)))
 
     ns_objs = cluster.of("Namespace")
     if ns_objs:

@@ -8,15 +8,13 @@ from ..model import (
     ClusterState,
     Obj,
     dig,
-    dig_dict,
     dig_list,
     dig_str,
     name_of,
     namespace_of,
 )
+from ..service_index import service_index
 from .findings import ERROR, INFO, WARNING, Finding
-
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
 
 
 @dataclass(frozen=True)
@@ -75,11 +73,6 @@ def _service_port(service: Obj, port: int | str | None) -> Obj | None:
     return None
 
 
-def _ready(endpoint: Obj) -> bool:
-    # The API says an absent `ready` means unknown, which consumers should treat as ready.
-    return dig(endpoint, "conditions", "ready", default=True) is not False
-
-
 def resolve(cluster: ClusterState, ref: BackendRef, subject: str) -> Backend:
     """Follow `ref` to its Service and ready endpoints; everything missing on the way is a finding."""
     if ref.external:
@@ -110,26 +103,19 @@ def resolve(cluster: ClusterState, ref: BackendRef, subject: str) -> Backend:
 
 
 def _endpoints(cluster: ClusterState, namespace: str, service: str, port_name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+    """Ready and not-ready `ip:port`s of one Service port, and the pods of the ready ones."""
+    index = service_index(cluster)
     ready: list[str] = []
     not_ready: list[str] = []
-    pods: list[str] = []
-    for eps in cluster.of("EndpointSlice"):
-        if namespace_of(eps) != namespace or dig_str(eps, "metadata", "labels", SERVICE_NAME_LABEL) != service:
-            continue
-        ports = [p for p in dig_list(eps, "ports") if isinstance(p, dict) and dig_str(p, "name") == port_name]
-        numbers = [dig(p, "port") for p in ports if isinstance(dig(p, "port"), int)]
-        for ep in dig_list(eps, "endpoints"):
-            for addr in dig_list(ep, "addresses"):
-                if not isinstance(addr, str):
-                    continue
+    for sl in index.slices(namespace, service):
+        numbers = [p.port for p in sl.ports if p.name == port_name and p.port is not None]
+        for ep in sl.endpoints:
+            for addr in ep.addresses:
                 host = f"[{addr}]" if ":" in addr else addr
                 for number in numbers or [None]:
-                    text = f"{host}:{number}" if number is not None else host
-                    (ready if _ready(ep) else not_ready).append(text)
-            ref = dig_dict(ep, "targetRef")
-            if _ready(ep) and dig_str(ref, "kind") == "Pod":
-                pods.append(f"{dig_str(ref, 'namespace') or namespace}/{dig_str(ref, 'name')}")
-    return tuple(dict.fromkeys(ready)), tuple(dict.fromkeys(not_ready)), tuple(dict.fromkeys(pods))
+                    (ready if ep.ready else not_ready).append(f"{host}:{number}" if number is not None else host)
+    pods = index.ready_pods(namespace, service)
+    return tuple(dict.fromkeys(ready)), tuple(dict.fromkeys(not_ready)), pods
 
 
 def service_label(service: Obj) -> str:
