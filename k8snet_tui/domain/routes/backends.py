@@ -108,7 +108,7 @@ def _endpoints(cluster: ClusterState, namespace: str, service: str, port_name: s
     ready: list[str] = []
     not_ready: list[str] = []
     for sl in index.slices(namespace, service):
-        numbers = [p.port for p in sl.ports if p.name == port_name and p.port is not None]
+        numbers: list[int | None] = [p.port for p in sl.ports if p.name == port_name and p.port is not None]
         for ep in sl.endpoints:
             for addr in ep.addresses:
                 host = f"[{addr}]" if ":" in addr else addr
