@@ -37,12 +37,20 @@ def main(argv: list[str] | None = None) -> int:
     if os.geteuid() != 0:
         sys.stderr.write(NOT_ROOT_MESSAGE)
         return 2
-    from k8snet_tui.probe.collect import CONNTRACK_CAP, COMMAND_TIMEOUT, Probe
+    from k8snet_tui.probe.trust import check_install
+
+    refusal = check_install()
+    if refusal is not None:
+        sys.stderr.write(refusal)
+        return 2
+    from k8snet_tui.probe.collect import COMMAND_TIMEOUT, CONNTRACK_CAP, Probe
 
     timeout = COMMAND_TIMEOUT if args.timeout is None else min(max(args.timeout, 0.5), 300.0)
     cap = CONNTRACK_CAP if args.conntrack_max is None else min(max(args.conntrack_max, 0), 1_000_000)
     doc = Probe(timeout=timeout, conntrack_cap=cap).collect()
-    data = json.dumps(doc, indent=args.indent, ensure_ascii=False).encode("utf-8", errors="replace")
+    # ASCII only: interface names, rule comments and resolv.conf may hold C1 controls or bidi
+    # marks, and this document is often read on a terminal (`sudo k8snet probe | less`).
+    data = json.dumps(doc, indent=args.indent, ensure_ascii=True).encode("ascii")
     out = sys.stdout.buffer
     out.write(data + b"\n")
     out.flush()

@@ -20,13 +20,13 @@ import shutil
 import socket
 import sys
 import time
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 from k8snet_tui.probe import parse
-from k8snet_tui.probe.runner import MiB, CmdResult, run
+from k8snet_tui.probe.runner import CHILD_ENV, SAFE_PATH, CmdResult, MiB, python_module_argv, run
 
 FORMAT = "k8snet.probe/v1"
-SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 OUTPUT_CAP = 64 * MiB
 CONNTRACK_CAP = 50_000
 COMMAND_TIMEOUT = 8.0
@@ -217,9 +217,10 @@ class Probe:
             check["note"] = "iptables-legacy-save failed, so there is nothing to compare against"
             return check
         result = run(
-            [self.python, "-m", "k8snet_tui.probe.iptc_child", "nat"],
+            python_module_argv(self.python, "k8snet_tui.probe.iptc_child", "nat"),
             timeout=self.timeout,
             max_bytes=16 * MiB,
+            env=dict(CHILD_ENV),
         )
         try:
             reply = json.loads(result.text().strip().splitlines()[-1]) if result.stdout else None
@@ -239,7 +240,7 @@ class Probe:
         check["python_iptables"] = {"chains": len(iptc_chains), "rules": sum(iptc_chains.values())}
         check["iptables_legacy_save"] = {"chains": len(save_chains), "rules": sum(save_chains.values())}
         diffs = parse.compare_chain_counts(iptc_chains, save_chains)
-        if any("iptables-legacy-save -c" == t for t in self.truncated):
+        if any(t == "iptables-legacy-save -c" for t in self.truncated):
             diffs.append("iptables-legacy-save output was truncated, so counts may differ for that reason")
         check["agree"] = not diffs
         check["differences"] = diffs

@@ -3,10 +3,14 @@
 No shell ever: `argv` is a fixed list. The child gets its own session so that on a timeout (or
 when the output cap is reached) the whole process group can be stopped, not just its leader.
 Only the standard library is used, so the unprivileged app can share this module with the probe.
+
+Children start in "/" with the environment they are given (`CHILD_ENV` for our own Python
+children): a root process must not pick up code or settings from wherever its caller stood.
 """
 
 from __future__ import annotations
 
+import contextlib
 import os
 import selectors
 import signal
@@ -16,6 +20,19 @@ from dataclasses import dataclass
 
 MiB = 1024 * 1024
 STDERR_KEEP = 16 * 1024  # bytes of stderr kept (the tail: that is where the reason usually is)
+SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
+# Everything a child of ours inherits: no PYTHONPATH, PYTHONSTARTUP, LD_*, HOME or proxies.
+CHILD_ENV = {"PATH": SAFE_PATH, "LANG": "C.UTF-8"}
+
+
+def python_module_argv(python: str, module: str, *args: str) -> list[str]:
+    """How to start one of our modules in a fresh interpreter that imports only the install.
+
+    `-I` (isolated mode) keeps the current directory and the script's directory off sys.path and
+    ignores PYTHON* variables and the user's site-packages: with plain `-m`, a `k8snet_tui/`
+    planted in the caller's working directory would be imported first, as root under sudo.
+    """
+    return [python, "-I", "-m", module, *args]
 
 
 @dataclass(frozen=True)
@@ -69,10 +86,8 @@ def _stop(proc: subprocess.Popen[bytes], grace: float) -> None:
         try:
             os.killpg(proc.pid, sig)
         except (ProcessLookupError, PermissionError):
-            try:
+            with contextlib.suppress(ProcessLookupError, PermissionError):
                 proc.send_signal(sig)
-            except (ProcessLookupError, PermissionError):
-                pass
         try:
             proc.wait(timeout=wait)
             return
@@ -88,11 +103,13 @@ def run(
     max_lines: int | None = None,
     env: dict[str, str] | None = None,
     grace: float = 1.0,
+    cwd: str = "/",
 ) -> CmdResult:
-    """Run `argv`; keep at most `max_bytes` of stdout (and `max_lines` lines when given).
+    """Run `argv` in `cwd`; keep at most `max_bytes` of stdout (and `max_lines` lines when given).
 
     When a cap is reached the command is stopped and `truncated` is set; when the deadline
     passes it is stopped and `timed_out` is set. Never raises for a failing command.
+    `env=None` means `CHILD_ENV`, never this process's environment.
     """
     argv_t = tuple(argv)
     try:
@@ -101,7 +118,8 @@ def run(
             stdin=subprocess.DEVNULL,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
-            env=env,
+            env=dict(CHILD_ENV) if env is None else env,
+            cwd=cwd,
             close_fds=True,
             start_new_session=True,
         )

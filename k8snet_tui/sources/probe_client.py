@@ -21,10 +21,10 @@ from types import MappingProxyType
 from typing import Any
 
 from k8snet_tui.domain.model import NodeState
-from k8snet_tui.probe.runner import MiB, CmdResult, run
+from k8snet_tui.probe.runner import CHILD_ENV, SAFE_PATH, CmdResult, MiB, python_module_argv, run
 
 PROBE_FORMAT = "k8snet.probe/v1"
-PROBE_MODULE_ARGV = ("-m", "k8snet_tui.probe")
+PROBE_MODULE = "k8snet_tui.probe"
 CLIENT_OUTPUT_CAP = 512 * MiB  # two 64 MiB iptables dumps, an nft ruleset, conntrack...
 
 _OBJECT_LISTS = ("links", "addresses", "routes", "rules", "neighbours", "conntrack")
@@ -132,8 +132,12 @@ def node_state_from_probe(doc: dict, source: str, node: str = "") -> NodeState:
 
 
 def default_probe_argv() -> list[str]:
-    """How to start the probe from this process: directly as root, else through `sudo -n`."""
-    argv = [sys.executable, *PROBE_MODULE_ARGV]
+    """How to start the probe from this process: directly as root, else through `sudo -n`.
+
+    Always `PYTHON -I -m k8snet_tui.probe` with this interpreter's absolute path and nothing
+    else, so that a sudoers rule can name exactly this command (docs/security.md).
+    """
+    argv = python_module_argv(sys.executable, PROBE_MODULE)
     if os.geteuid() == 0:
         return argv
     return ["sudo", "-n", *argv]
@@ -200,11 +204,17 @@ def run_probe(
     """Run the probe and read its document. Blocking: call it off the UI thread.
 
     `argv_prefix` is the whole command to run (e.g. `["ip", "netns", "exec", "ns1",
-    sys.executable, "-m", "k8snet_tui.probe"]`); None means `default_probe_argv()`.
+    sys.executable, "-I", "-m", "k8snet_tui.probe"]`); None means `default_probe_argv()`.
+    Either way it runs in "/" with a minimal environment (`CHILD_ENV`).
     Never raises for a failing probe: the returned NodeState's `errors` explain it.
     """
-    argv = list(argv_prefix) if argv_prefix is not None else default_probe_argv()
-    result = run(argv, timeout=timeout, max_bytes=CLIENT_OUTPUT_CAP, grace=2.0)
+    if argv_prefix is None:
+        argv, env = default_probe_argv(), dict(CHILD_ENV)
+    else:
+        # A command the user configured (K8SNET_PROBE_CMD) may name a tool on their PATH;
+        # nothing else of this environment goes along.
+        argv, env = list(argv_prefix), {**CHILD_ENV, "PATH": os.environ.get("PATH") or SAFE_PATH}
+    result = run(argv, timeout=timeout, max_bytes=CLIENT_OUTPUT_CAP, grace=2.0, env=env, cwd="/")
     doc: Any = None
     if result.stdout and not result.truncated:
         try:

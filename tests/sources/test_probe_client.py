@@ -231,9 +231,24 @@ def test_oversized_output_is_cut_and_reported(monkeypatch):
 
 def test_default_argv_uses_sudo_only_when_not_root(monkeypatch):
     monkeypatch.setattr(os, "geteuid", lambda: 0)
-    assert default_probe_argv() == [sys.executable, "-m", "k8snet_tui.probe"]
+    assert default_probe_argv() == [sys.executable, "-I", "-m", "k8snet_tui.probe"]
     monkeypatch.setattr(os, "geteuid", lambda: 1000)
-    assert default_probe_argv() == ["sudo", "-n", sys.executable, "-m", "k8snet_tui.probe"]
+    # exactly the command docs/security.md's sudoers rule names: no cwd or PYTHON* on sys.path
+    assert default_probe_argv() == ["sudo", "-n", sys.executable, "-I", "-m", "k8snet_tui.probe"]
+
+
+def test_probe_runs_in_root_dir_with_a_minimal_environment(monkeypatch, tmp_path):
+    """Whatever directory and environment the app was started from, the probe sees neither."""
+    monkeypatch.chdir(tmp_path)
+    monkeypatch.setenv("PYTHONPATH", str(tmp_path))
+    monkeypatch.setenv("K8SNET_SECRET_THING", "x")
+    code = ("import json, os; print(json.dumps({'format': 'k8snet.probe/v1', "
+            "'hostname': os.getcwd() + '|' + ','.join(sorted(os.environ))}))")
+    state = run_probe(fake(code))
+    assert not state.errors, state.errors
+    cwd, names = state.hostname.split("|")
+    assert cwd == "/"
+    assert set(names.split(",")) <= {"PATH", "LANG", "LC_CTYPE"}, names
 
 
 def test_client_never_imports_iptc():

@@ -1,0 +1,100 @@
+"""Refuse to run as root from code that someone other than root could have changed.
+
+The probe runs as root (often through a sudoers rule), so every file it imports must be out of
+reach of other users: if a user can write the k8snet_tui package, a directory above it, a
+directory on sys.path or the interpreter, that user can run anything as root. The rule, for each
+of those files and directories and for every directory above them: owned by root, not writable
+by "other", and writable by its group only when that group is root.
+
+Only the standard library: this runs before the probe imports anything else.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+from collections.abc import Iterable, Iterator
+
+MAX_SHOWN = 6
+
+REFUSAL = (
+    "k8snet probe: refusing to run as root, because users other than root can change the code it "
+    "would run:\n{problems}\n"
+    "Anyone who can write one of these can run commands as root through the probe. Install k8snet "
+    "where only root can write, e.g.\n"
+    "  sudo python3 -m venv /opt/k8snet && sudo /opt/k8snet/bin/python -m pip install .\n"
+    "and run the probe with that interpreter: sudo /opt/k8snet/bin/python -I -m k8snet_tui.probe "
+    "(docs/security.md gives the sudoers rule).\n"
+)
+
+
+def _shown(path: str) -> str:
+    return "".join(c if c.isprintable() else "?" for c in path)
+
+
+def _why_unsafe(st: os.stat_result) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        return None  # a link cannot be changed, only replaced in its directory (checked too)
+    if st.st_uid != 0:
+        return f"owned by uid {st.st_uid}, not root"
+    if st.st_mode & stat.S_IWOTH:
+        return "writable by every user"
+    if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
+        return f"writable by group {st.st_gid}"
+    return None
+
+
+def _with_parents(path: str) -> Iterator[str]:
+    """`path` and each directory above it, for the path as given and for where its links lead."""
+    for start in dict.fromkeys((os.path.abspath(path), os.path.realpath(path))):
+        current = start
+        while True:
+            yield current
+            parent = os.path.dirname(current)
+            if parent == current:
+                break
+            current = parent
+
+
+def _tree(root: str) -> Iterator[str]:
+    for top, dirs, files in os.walk(root, followlinks=False):
+        for name in dirs + files:
+            yield os.path.join(top, name)
+
+
+def unsafe_paths(package_dir: str, python: str, search_path: Iterable[str]) -> list[str]:
+    """Sentences naming each file or directory of the running install that non-root users can change."""
+    candidates: list[str] = list(_with_parents(package_dir))
+    candidates += _tree(package_dir)
+    candidates += _tree(os.path.realpath(package_dir)) if os.path.realpath(package_dir) != package_dir else []
+    candidates += _with_parents(python)
+    for entry in search_path:
+        # Entries that do not exist (python311.zip) still count: whoever can write the
+        # directory they would be in can create them.
+        if isinstance(entry, str) and os.path.isabs(entry):
+            candidates += _with_parents(entry)
+    problems: list[str] = []
+    for path in dict.fromkeys(candidates):
+        try:
+            st = os.lstat(path)
+        except OSError:
+            continue
+        why = _why_unsafe(st)
+        if why:
+            problems.append(f"  {_shown(path)}: {why}")
+    return problems
+
+
+def check_install() -> str | None:
+    """The refusal message when the running install is not root's alone; None when it is."""
+    import k8snet_tui
+
+    package_dir = os.path.dirname(os.path.abspath(k8snet_tui.__file__))
+    problems = unsafe_paths(package_dir, sys.executable, sys.path)
+    if not problems:
+        return None
+    shown = problems[:MAX_SHOWN]
+    if len(problems) > MAX_SHOWN:
+        shown.append(f"  ... and {len(problems) - MAX_SHOWN} more")
+    return REFUSAL.format(problems="\n".join(shown))
