@@ -139,3 +139,112 @@ def test_contexts_field_of_the_wrong_type_reads_as_none(home: Path, contexts: st
     (home / ".kube").mkdir()
     (home / ".kube" / "config").write_text(f"contexts: {contexts}\n")
     assert read_contexts(resolve_kubeconfig(None, env={}, home=home)) == ([], "")
+
+
+# -- hostile kubeconfigs: bounded before the kubernetes client ever sees them ----------------
+
+def billion_laughs(path: Path) -> Path:
+    lines = ['a0: &a0 ["lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol", "lol"]']
+    for level in range(1, 10):
+        lines.append(f"a{level}: &a{level} [" + ", ".join([f"*a{level - 1}"] * 9) + "]")
+    lines += ["clusters: [{name: c, cluster: {server: 'http://127.0.0.1:1'}}]",
+              "users: [{name: u, user: {token: t}}]",
+              "contexts: [{name: x, context: {cluster: c, user: u, extension: *a9}}]",
+              "current-context: x"]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def test_billion_laughs_is_refused_before_it_expands(home: Path, tmp_path: Path) -> None:
+    bomb = billion_laughs(tmp_path / "bomb.yaml")
+    with pytest.raises(KubeconfigError) as info:
+        read_contexts(resolve_kubeconfig(str(bomb), env={}, home=home))
+    assert "bomb.yaml" in info.value.message and "expands to more than" in info.value.message
+    assert info.value.hint
+
+
+def test_a_few_anchors_are_still_fine(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "anchors.yaml"
+    path.write_text("clusters: [{name: c, cluster: &cl {server: 'https://127.0.0.1:1'}}, {name: d, cluster: *cl}]\n"
+                    "contexts: [{name: x, context: &ctx {cluster: c, user: u}}, {name: y, context: *ctx}]\n"
+                    "current-context: y\n", encoding="utf-8")
+    assert read_contexts(resolve_kubeconfig(str(path), env={}, home=home)) == (["x", "y"], "y")
+
+
+def test_oversized_kubeconfig_is_refused(home: Path, tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "big.yaml", ["a"], "a")
+    with path.open("a", encoding="utf-8") as fh:
+        fh.write(("# padding\n" * 1024) * 420)  # a little over 4 MiB
+    assert path.stat().st_size > kc.MAX_BYTES
+    with pytest.raises(KubeconfigError) as info:
+        check_context(resolve_kubeconfig(str(path), env={}, home=home), None)
+    assert "big.yaml" in info.value.message and "larger than 4 MiB" in info.value.message
+
+
+def test_deeply_nested_kubeconfig_is_an_error_not_a_crash(home: Path, tmp_path: Path) -> None:
+    path = tmp_path / "deep.yaml"
+    path.write_text("contexts: " + "[" * 20000 + "]" * 20000 + "\n", encoding="utf-8")
+    with pytest.raises(KubeconfigError) as info:
+        read_contexts(resolve_kubeconfig(str(path), env={}, home=home))
+    assert "deep.yaml" in info.value.message
+
+
+def test_fifo_kubeconfig_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "fifo.yaml"
+    os.mkfifo(fifo)
+    with pytest.raises(KubeconfigError) as info:
+        kc.load_kubeconfig_file(str(fifo))
+    assert "not a regular file" in info.value.message
+
+
+def hostile_names(path: Path, names: list[str]) -> Path:
+    """A kubeconfig whose context names hold escapes (JSON strings are YAML double-quoted scalars)."""
+    import json
+
+    doc = {"clusters": [{"name": "c", "cluster": {"server": "http://127.0.0.1:1"}}],
+           "users": [{"name": "u", "user": {"token": "t"}}],
+           "contexts": [{"name": n, "context": {"cluster": "c", "user": "u"}} for n in names],
+           "current-context": names[0]}
+    path.write_text(json.dumps(doc), encoding="utf-8")
+    return path
+
+
+def test_raw_control_characters_in_the_file_are_an_error(home: Path, tmp_path: Path) -> None:
+    path = kubeconfig(tmp_path / "raw.yaml", ["prod\x1b]0;owned\x07"], "x")
+    with pytest.raises(KubeconfigError) as info:
+        read_contexts(resolve_kubeconfig(str(path), env={}, home=home))
+    assert "raw.yaml" in info.value.message and "\x1b" not in str(info.value)
+
+
+def test_unknown_context_error_shows_names_cleaned(home: Path, tmp_path: Path) -> None:
+    path = hostile_names(tmp_path / "esc.yaml", ["prod\x1b]0;owned\x07", "dev\u202e"])
+    with pytest.raises(KubeconfigError) as info:
+        check_context(resolve_kubeconfig(str(path), env={}, home=home), "nope\x1b[2J")
+    text = str(info.value)
+    assert "prod\ufffd]0;owned\ufffd" in text and "dev\ufffd" in text
+    assert not any(ch in text for ch in "\x1b\x07\u202e"), repr(text)
+
+
+def test_cli_unknown_context_never_writes_escapes(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    path = hostile_names(tmp_path / "esc.yaml", ["prod\x1b]0;owned\x07"])
+    env = {**os.environ, "K8SNET_OFFLINE": "1", "K8SNET_CONFIG": str(tmp_path / "none.toml")}
+    proc = subprocess.run([sys.executable, "-m", "k8snet_tui", "show", "services", "--kubeconfig", str(path),
+                           "--context", "other"], capture_output=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert b"known contexts: prod" in proc.stderr
+    assert b"\x1b" not in proc.stderr + proc.stdout and b"\x07" not in proc.stderr + proc.stdout
+
+
+def test_cli_billion_laughs_exits_2_with_the_message(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+
+    bomb = billion_laughs(tmp_path / "bomb.yaml")
+    env = {**os.environ, "K8SNET_OFFLINE": "1", "K8SNET_CONFIG": str(tmp_path / "none.toml")}
+    proc = subprocess.run([sys.executable, "-m", "k8snet_tui", "show", "services", "--kubeconfig", str(bomb)],
+                          capture_output=True, text=True, env=env, timeout=120, check=False)
+    assert proc.returncode == 2, proc.stderr
+    assert "expands to more than" in proc.stderr and "Traceback" not in proc.stderr
