@@ -21,7 +21,7 @@ from bench.gen import SCALES, generate, manifest
 
 from .common import PY, load_text, pct, run_child
 
-ALL = ("parse", "iptc", "trace", "views", "models", "start", "latency", "table")
+ALL = ("parse", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table")
 
 
 def _machine() -> dict:
@@ -124,6 +124,9 @@ def _print_table(res: dict) -> None:
             rows.append((f"trace {t['scale']} {mode}", f"median {m['trace_service']['median_ms']} ms, "
                          f"p95 {m['trace_service']['p95_ms']} ms",
                          f"kernel part {m['kernel_only']['median_ms']} ms; index {m['parse_index_s']} s"))
+    for case, f in res.get("trace_fanout", {}).items():
+        rows.append((f"trace fan-out {case}", f"{f['seconds']} s, {f['steps']:,} steps",
+                     f"peak {f['peak_traced_mib']} MiB traced"))
     if "views" in res:
         v = res["views"]
         for pane in ("services", "pods", "host", "dns", "ingress", "trace"):
@@ -194,6 +197,10 @@ def main() -> int:
         from .trace import bench_trace
 
         res["trace"] = [bench_trace(largest, data[largest])]
+    if "trace" in only or "fanout" in only:
+        from .trace import bench_fanout
+
+        res["trace_fanout"] = bench_fanout()
     if "views" in only and largest:
         from .views import bench_views
 

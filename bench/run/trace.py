@@ -48,3 +48,32 @@ def bench_trace(scale: str, data: Path, samples: int = 100) -> dict:
                      "endpoints_seen": endpoints}
         del snap, dp
     return out
+
+
+def bench_fanout(sizes: tuple[int, ...] = (1000, 4000)) -> dict:
+    """The worst case of issue [trust] 5: N service-chain rules into one endpoint chain of N rules.
+
+    Per size and mode: the parse + trace time of `k8snet trace`'s work, the steps it records and
+    the peak traced memory (tracemalloc), so a quadratic walk shows in both numbers.
+    """
+    import tracemalloc
+
+    from bench.gen.fanout import NAME, NAMESPACE, fanout_iptables, fanout_nft, fanout_objects
+    from k8snet_tui.domain.model import ClusterState, NodeState
+
+    cluster = ClusterState.from_objects(fanout_objects())
+    out: dict = {}
+    for n in sizes:
+        for mode in ("iptables", "nftables"):
+            node = (NodeState(node="n", iptables={"legacy": fanout_iptables(n)}) if mode == "iptables"
+                    else NodeState(node="n", nft_ruleset=fanout_nft(n)))
+            tracemalloc.start()
+            t0 = time.perf_counter()
+            tr = trace_service(cluster, node, NAMESPACE, NAME)
+            secs = time.perf_counter() - t0
+            peak = tracemalloc.get_traced_memory()[1]
+            tracemalloc.stop()
+            port = tr.ports[0]
+            out[f"{mode}_n{n}"] = {"seconds": round(secs, 3), "steps": len(port.steps),
+                                   "endpoints": len(port.endpoints), "peak_traced_mib": round(peak / 2**20, 1)}
+    return out

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping
+from typing import Any
 
 CHAIN_ROLES = ("service", "local", "external", "firewall")
+
+# A trace records at most this many steps (rules and map elements) per port. Real ports stay
+# well under it (a 5,000-endpoint port is about 15,000 rules); past it the endpoints and shares
+# are still computed, only the rule list is cut, with a finding saying so.
+MAX_STEPS = 20_000
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,3 +65,27 @@ class KernelPortView:
     found: bool = False  # any rule / element / virtual server for this port was found
     rejects: bool = False  # traffic is rejected or dropped for lack of endpoints
     affinity_seconds: int | None = None
+
+
+class StepLog:
+    """The steps of one port's trace, capped at `limit`; `dropped` counts the ones left out."""
+
+    __slots__ = ("dropped", "limit", "steps")
+
+    def __init__(self, limit: int | None = None):
+        self.steps: list[Step] = []
+        self.limit = MAX_STEPS if limit is None else limit
+        self.dropped = 0
+
+    def add(self, step: Step) -> None:
+        if len(self.steps) < self.limit:
+            self.steps.append(step)
+        else:
+            self.dropped += 1
+
+    def findings(self) -> list[Finding]:
+        if not self.dropped:
+            return []
+        return [Finding("warning", "trace-truncated",
+                        f"the trace stops listing rules after {self.limit:,}; {self.dropped:,} more were "
+                        "followed for the endpoints and shares but are not shown")]

@@ -14,7 +14,7 @@ from typing import Any
 from .chain_names import nft_chain_names
 from .endpoints import ServicePort
 from .nft_json import NftRule, NftRuleset, plain_value
-from .trace_model import Finding, KernelEndpoint, KernelPortView, Step
+from .trace_model import Finding, KernelEndpoint, KernelPortView, Step, StepLog
 
 TABLE = "kube-proxy"
 
@@ -109,54 +109,68 @@ def trace_nft_port(rs: NftRuleset, namespace: str, name: str, port: ServicePort,
     proto = port.protocol.lower()
     names = nft_chain_names(namespace, name, proto, port.name)
     present = {r: (n if rs.chain(family, TABLE, n) is not None else None) for r, n in names.items()}
-    steps: list[Step] = []
+    log = StepLog()
     findings: list[Finding] = []
     rejects = False
     entry_keys = {(ip, proto, port.port) for ip in entry_ips}
     for map_name in ("service-ips", "no-endpoint-services", "firewall-ips"):
         for key, value, comment in rs.elements_with_keys(family, TABLE, map_name, entry_keys):
-            steps.append(_elem_step(map_name, key, value, comment))
+            log.add(_elem_step(map_name, key, value, comment))
             rejects |= map_name == "no-endpoint-services"
     if port.node_port:
         for map_name in ("service-nodeports", "no-endpoint-nodeports"):
             for key, value, comment in rs.elements_with_keys(family, TABLE, map_name, ((proto, port.node_port),)):
-                steps.append(_elem_step(map_name, key, value, comment))
+                log.add(_elem_step(map_name, key, value, comment))
                 rejects |= map_name == "no-endpoint-nodeports"
 
     for role in ("firewall", "external"):
         if present[role]:
             chain = rs.chain(family, TABLE, present[role])
             for rule in chain.rules if chain else ():
-                steps.append(_step(rule, 1, _classify(rule)[0]))
+                log.add(_step(rule, 1, _classify(rule)[0]))
 
+    # Each endpoint chain is walked once however many rules or map elements name it, and a
+    # numgen map that covers every value ends the chain: later rules get nothing.
     lb_chain = present["service"] or present["local"]
     endpoints: list[KernelEndpoint] = []
+    by_target: dict[Any, int] = {}
+    walked: dict[str, tuple[str, int] | None] = {}
     explanation = "no endpoints"
     affinity_seen = False
     for chain_name in (c for c in (present["service"], present["local"]) if c):
         chain = rs.chain(family, TABLE, chain_name)
+        left = 1.0  # the part of new connections no earlier numgen rule took
         for rule in chain.rules if chain else ():
             kind, targets, mod = _classify(rule)
-            steps.append(_step(rule, 2, kind))
+            log.add(_step(rule, 2, kind))
             affinity_seen |= kind == "affinity"
-            if kind not in ("endpoint", "dnat") or chain_name != lb_chain:
+            if kind not in ("endpoint", "dnat"):
                 continue
-            n = mod or 1
-            hits = Counter(t if isinstance(t, str) else t for _, t in targets)
-            seen: set[Any] = set()
             for _, tgt in targets:
-                if tgt in seen:
-                    continue
-                seen.add(tgt)
-                share = hits[tgt] / n
-                if isinstance(tgt, str):  # an endpoint chain: its DNAT tells the address
+                if isinstance(tgt, str) and tgt not in walked:
                     ap = None
                     ep_chain = rs.chain(family, TABLE, tgt)
                     for ep_rule in ep_chain.rules if ep_chain else ():
                         ek, et, _ = _classify(ep_rule)
-                        steps.append(_step(ep_rule, 3, ek))
-                        if ek == "dnat" and et and not isinstance(et[0][1], str):
+                        log.add(_step(ep_rule, 3, ek))
+                        if ap is None and ek == "dnat" and et and not isinstance(et[0][1], str):
                             ap = et[0][1]
+                    walked[tgt] = ap
+            if chain_name != lb_chain or left <= 0.0:
+                continue
+            n = mod or 1
+            hits = Counter(t for i, t in targets if not mod or 0 <= i < n)
+            covered = len({i for i, _ in targets if not mod or 0 <= i < n})
+            for tgt, count in hits.items():
+                share = left * count / n
+                if tgt in by_target:
+                    i = by_target[tgt]
+                    e = endpoints[i]
+                    endpoints[i] = KernelEndpoint(e.address, e.port, e.chain, None, e.share + share)
+                    continue
+                by_target[tgt] = len(endpoints)
+                if isinstance(tgt, str):  # an endpoint chain: its DNAT tells the address
+                    ap = walked.get(tgt)
                     if ap is None:
                         findings.append(Finding("warning", "endpoint-chain-unreadable",
                                                 f"{tgt} has no DNAT rule; its endpoint is unknown"))
@@ -164,14 +178,16 @@ def trace_nft_port(rs: NftRuleset, namespace: str, name: str, port: ServicePort,
                     endpoints.append(KernelEndpoint(ap[0], ap[1], tgt, None, share))
                 else:
                     endpoints.append(KernelEndpoint(tgt[0], tgt[1], None, None, share))
+            left -= left * min(covered, n) / n
             if mod:
                 explanation = f"numgen random mod {mod}: each value picks one endpoint"
                 if len(endpoints) and len({round(e.share, 9) for e in endpoints}) == 1:
                     explanation += f" (1/{len(endpoints)} each)"
             elif endpoints:
                 explanation = "every connection goes to the only endpoint"
-    found = any(present.values()) or bool(steps)
+    found = any(present.values()) or bool(log.steps) or bool(log.dropped)
     if affinity_seen:
         findings.append(Finding("info", "session-affinity",
                                 "clients seen recently go back to the same endpoint before the random pick"))
-    return KernelPortView(present, tuple(endpoints), tuple(steps), tuple(findings), explanation, found, rejects)
+    findings += log.findings()
+    return KernelPortView(present, tuple(endpoints), tuple(log.steps), tuple(findings), explanation, found, rejects)
