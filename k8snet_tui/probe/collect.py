@@ -135,7 +135,9 @@ class Probe:
                 continue
             shown = "ip " + " ".join(args)
             try:
-                value = json.loads(result.text() or "[]")
+                # strict=False: iproute2 writes control characters in names raw (an interface
+                # named with an ESC is legal), which strict JSON refuses; they stay data here.
+                value = json.loads(result.text() or "[]", strict=False)
             except ValueError as exc:
                 self.errors.append(f"`{shown}` did not print JSON: {exc}")
                 continue
@@ -161,7 +163,7 @@ class Probe:
         if result is None:
             return None
         try:
-            items = json.loads(result.text() or "{}").get("nftables", [])
+            items = json.loads(result.text() or "{}", strict=False).get("nftables", [])
         except (ValueError, AttributeError) as exc:
             self.errors.append(f"`nft -j list tables` did not print the expected JSON: {exc}")
             return None
@@ -254,7 +256,7 @@ class Probe:
         if result is None or result.truncated:
             return
         try:
-            value = json.loads(result.text() or "{}")
+            value = json.loads(result.text() or "{}", strict=False)
         except ValueError as exc:
             self.errors.append(f"`nft -j list ruleset` did not print JSON: {exc}")
             return

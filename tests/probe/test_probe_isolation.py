@@ -112,3 +112,15 @@ def test_unsafe_paths_names_owner_and_group_write(tmp_path: Path) -> None:
     assert f"{pkg}:" not in problems  # root-owned, 0755: fine
     os.chown(tmp_path / "inst", 0, 0)  # group root may write
     assert f"{tmp_path / 'inst'}:" not in "\n".join(unsafe_paths(str(pkg), sys.executable, []))
+
+
+def test_probe_json_is_ascii_whatever_the_interface_names(netns: Any) -> None:
+    """A name with a bidi override and an ESC reaches the terminal of `sudo k8snet probe` escaped."""
+    ns = netns()
+    hostile = "x\u202ey\x1b"
+    ns.run("ip", "link", "add", hostile, "type", "veth", "peer", "name", "peer0")
+    proc = subprocess.run(["ip", "netns", "exec", ns.name, sys.executable, "-I", "-m", "k8snet_tui.probe"],
+                          capture_output=True, timeout=120, check=True)
+    assert proc.stdout.isascii(), [b for b in proc.stdout if b > 127][:5]
+    names = [link.get("ifname") for link in json.loads(proc.stdout)["links"]]
+    assert hostile in names, names
