@@ -13,28 +13,33 @@ import os
 import sys
 import threading
 import time
+from collections.abc import Callable, Iterable
 from functools import partial
 from pathlib import Path
-from typing import Any, Callable, Iterable
+from typing import Any
 
-from textual import work
+from rich.text import Text
+from textual import events, work
 from textual.app import App, ComposeResult, SystemCommand
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
-from textual.widgets import ContentSwitcher, Footer, Input, Static
+from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
 from k8snet_tui.collect.session import LiveSession, SnapshotSession
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
-from k8snet_tui.config import Settings
+from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
+from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import K8snetError
+from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
-from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker
+from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.widgets.safe import data_text
-from k8snet_tui.widgets.status_bar import StatusBar
+from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
 
 Session = LiveSession | SnapshotSession
 
@@ -52,45 +57,35 @@ HIGH_CONTRAST = Theme(
     success="#00ff00",
     dark=True,
 )
-THEMES = {"default": "textual-dark", "high-contrast": HIGH_CONTRAST.name, "ansi": "textual-ansi"}
+# Our theme words -> Textual theme names; every word in config.THEME_NAMES must be here.
+THEMES = {"default": "textual-dark", "high-contrast": HIGH_CONTRAST.name, "ansi": "ansi-dark"}
+assert set(THEMES) == set(THEME_NAMES)
 DEFAULT_PANE = "services"
-
-GLOBAL_HELP = [
-    ("1-6", "Internet, Host/VPC, Pod network, Services, DNS, Ingress"),
-    (":", "command line: svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q"),
-    ("/", "filter the current list"),
-    ("enter / esc", "drill in / back"),
-    ("n", "pick a namespace"),
-    ("e", "explain drawer on/off"),
-    ("z", "zoom the pane (for projectors)"),
-    ("ctrl+s", "save the view as text and SVG"),
-    ("ctrl+p", "command palette"),
-    ("?", "this help"),
-    ("q", "quit"),
-]
 
 
 class K8snetApp(App[int]):
     TITLE = "k8snet"
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
+    # Zoomed (`z`), the pane fills the screen but the keys, the input boxes and the toasts stay:
+    # without them `:` typed into an invisible box and every message was hidden.
+    ALLOW_IN_MAXIMIZED_VIEW = "Footer, .bottom-input, ToastRack"
 
+    # The pane keys come from the registry; the tooltip is the line `?` shows for a binding.
     BINDINGS = [
-        Binding("1", "show_pane('internet')", "Internet", id="pane.internet"),
-        Binding("2", "show_pane('host')", "Host", id="pane.host"),
-        Binding("3", "show_pane('pods')", "Pods", id="pane.pods"),
-        Binding("4", "show_pane('services')", "Services", id="pane.services"),
-        Binding("5", "show_pane('dns')", "DNS", id="pane.dns"),
-        Binding("6", "show_pane('ingress')", "Ingress", id="pane.ingress"),
-        Binding("colon", "command_line", "Cmd", id="app.command"),
-        Binding("slash", "filter", "Filter", id="view.filter"),
-        Binding("question_mark", "help", "Help", id="app.help"),
-        Binding("n", "namespace", "Namespace", id="app.namespace", show=False),
-        Binding("e", "explain", "Explain", id="view.explain"),
-        Binding("z", "zoom", "Zoom", id="view.zoom", show=False),
-        Binding("ctrl+s", "save_view", "Save", id="app.save_view", show=False),
-        Binding("escape", "back", "Back", id="view.back", show=False),
-        Binding("q", "quit", "Quit", id="app.quit"),
+        *(Binding(spec.key, f"show_pane('{spec.id}')", spec.title, id=spec.binding_id,
+                  tooltip=f"{spec.title}: {spec.summary}") for spec in PANE_SPECS),
+        Binding("question_mark", "help", "Help", id="app.help", tooltip="this help (and where the data comes from)"),
+        Binding("q", "quit", "Quit", id="app.quit", tooltip="quit"),
+        Binding("colon", "command_line", "Cmd", id="app.command",
+                tooltip="command line: svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q"),
+        Binding("slash", "filter", "Filter", id="view.filter", tooltip="filter the current list"),
+        Binding("e", "explain", "Explain", id="view.explain", tooltip="explain drawer on/off"),
+        Binding("n", "namespace", "Namespace", id="app.namespace", show=False, tooltip="pick a namespace"),
+        Binding("z", "zoom", "Zoom", id="view.zoom", show=False, tooltip="zoom the pane (for projectors)"),
+        Binding("ctrl+s", "save_view", "Save", id="app.save_view", show=False,
+                tooltip="save the view as text and SVG"),
+        Binding("escape", "back", "Back", id="view.back", show=False, tooltip="back (closes a box, leaves zoom)"),
     ]
 
     def __init__(self, settings: Settings, session: Session, *, start_pane: str = DEFAULT_PANE,
@@ -122,7 +117,7 @@ class K8snetApp(App[int]):
                           id="command-input", classes="bottom-input")):
             box.display = False  # hidden inputs must never take the first focus (they would eat keys)
             yield box
-        yield Footer()
+        yield KeyFooter()
 
     def on_mount(self) -> None:
         # What is loaded by now (a snapshot: every object of the cluster) lives as long as the
@@ -134,10 +129,12 @@ class K8snetApp(App[int]):
         # (5 ms by default, many times per frame). 1 ms keeps keys responsive during builds.
         sys.setswitchinterval(0.001)
         self.register_theme(HIGH_CONTRAST)
-        self.theme = THEMES.get(self.settings.theme, self.settings.theme if self.settings.theme in
-                                self.available_themes else "textual-dark")
+        self.set_theme_word(self.settings.theme)
+        self.settings = self.settings.with_keymap_checked(self.binding_ids())
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
+        for problem in self.settings.problems:
+            self.notify(problem, title="config", severity="warning", timeout=20)
         status = self.query_one(StatusBar)
         status.mode_label = self.session.label
         status.live = self.session.mode == "live"
@@ -148,6 +145,21 @@ class K8snetApp(App[int]):
         if isinstance(self.session, LiveSession):
             # After the first frame: importing the kubernetes client and connecting can take a while.
             self.call_after_refresh(self._start_live)
+
+    def binding_ids(self) -> set[str]:
+        """Every binding id a keymap may name: the app's, and those of every widget and screen class."""
+        ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
+        for name, module in list(sys.modules.items()):
+            if not name.startswith("k8snet_tui.") or module is None:
+                continue
+            for obj in vars(module).values():
+                if isinstance(obj, type) and obj.__module__ == name:
+                    ids |= {b.id for b in vars(obj).get("BINDINGS", ()) if isinstance(b, Binding) and b.id}
+        return ids
+
+    def on_resize(self, event: events.Resize) -> None:
+        # At 80 columns every cell of the footer counts: drop the padding between its keys.
+        self.query_one(KeyFooter).compact = event.size.width < 100
 
     # -- data flow -----------------------------------------------------------------------------
 
@@ -175,6 +187,8 @@ class K8snetApp(App[int]):
         switcher.current = f"pane-{pane_id}"
         pane = self._panes[pane_id]
         self.query_one(StatusBar).pane_title = f"{pane.KEY} {pane.TITLE}"
+        if self._zoomed:
+            self._apply_zoom()
         if pane.dirty or pane.observed is not self.observed:
             if self._seen_version != self.session.version:
                 self.refresh_data()
@@ -250,13 +264,16 @@ class K8snetApp(App[int]):
         self.current_pane.toggle_explain()
 
     def action_zoom(self) -> None:
-        screen = self.screen
+        self._zoomed = not self._zoomed
+        self._apply_zoom()
+
+    def _apply_zoom(self) -> None:
+        """Maximize the visible pane while zoomed: a hidden pane left maximized blanks the screen."""
+        screen = self.current_pane.screen
         if self._zoomed:
-            screen.minimize()
-            self._zoomed = False
-        else:
             screen.maximize(self.current_pane, container=False)
-            self._zoomed = True
+        elif screen.maximized is not None:
+            screen.minimize()
 
     def action_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
@@ -285,8 +302,35 @@ class K8snetApp(App[int]):
         self.current_pane.go_back()
 
     def action_help(self) -> None:
+        """Help from the bindings as they are now (after the user's keymap), pane first."""
         pane = self.current_pane
-        self.push_screen(HelpScreen(f"{pane.KEY} {pane.TITLE}", list(pane.HELP), GLOBAL_HELP))
+        pane_rows, global_rows = help_rows(self.screen.active_bindings.values(), pane, self,
+                                           self.get_key_display)
+        about = [self.session.label, self.session.banner] if self.session.banner else [self.session.label]
+        self.push_screen(HelpScreen(f"{pane.KEY} {pane.TITLE}", pane_rows, global_rows, about=about))
+
+    # -- themes and messages -------------------------------------------------------------------
+
+    def set_theme_word(self, word: str) -> bool:
+        """Switch to one of our themes by its word; False (and a message) for an unknown one."""
+        name = THEMES.get(word.strip().lower())
+        if name is None:
+            self.notify(f"unknown theme {word!r}: use one of {', '.join(THEME_NAMES)}",
+                        title="theme", severity="warning")
+            return False
+        self.theme = name
+        return True
+
+    def notify(self, message: str | Text, *, title: str = "", severity: SeverityLevel = "information",
+               timeout: float | None = None, markup: bool = False) -> None:
+        """Every toast goes through here: a cleaned str, never markup (Textual wants a str).
+
+        Messages carry cluster and kernel text (names, errors), which must show as exactly those
+        characters: control characters are stripped and `[...]` is never read as markup.
+        """
+        text = message.plain if isinstance(message, Text) else str(message)
+        super().notify(clean(text, single_line=False), title=clean(title), severity=severity,
+                       timeout=timeout, markup=False)
 
     def action_namespace(self) -> None:
         names = sorted({name_of(ns) for ns in self.observed.cluster.of("Namespace")} |
@@ -344,7 +388,7 @@ class K8snetApp(App[int]):
         elif verb == "ns":
             self._set_namespace(ALL_NAMESPACES if arg in ("", "all", "-A") else arg)
         elif verb == "theme":
-            self.theme = THEMES.get(arg, arg) if (THEMES.get(arg, arg) in self.available_themes) else self.theme
+            self.set_theme_word(arg)
         elif verb == "ctx":
             self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
         elif verb in ("trace", "dns", "route") or verb in panes:
@@ -359,10 +403,18 @@ class K8snetApp(App[int]):
         self._focus_pane(self.current_pane)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
-        yield from super().get_system_commands(screen)
-        for cls in PANE_CLASSES:
-            yield SystemCommand(f"Go to {cls.TITLE}", f"pane {cls.KEY}", partial(self._activate, cls.PANE_ID))
-        yield SystemCommand("High-contrast theme", "for projectors", partial(self.run_command, "theme high-contrast"))
+        # Textual's "Keys" panel and maximize commands are replaced by our help and zoom (its
+        # maximize knows nothing of pane switches; its Keys panel lists the focused widget's keys).
+        replaced = {"Keys", "Maximize", "Minimize"}
+        yield from (c for c in super().get_system_commands(screen) if c.title not in replaced)
+        yield SystemCommand("Keys", "every key of this pane and of the app (?)", self.action_help)
+        yield SystemCommand("Zoom", "the pane on the whole screen, for projectors (z)", self.action_zoom)
+        for spec in PANE_SPECS:
+            yield SystemCommand(f"Go to {spec.title}", f"pane {spec.key}: {spec.summary}",
+                                partial(self._activate, spec.id))
+        for word in THEME_NAMES:
+            yield SystemCommand(f"Theme: {word}", "colours (high-contrast for projectors, ansi for 16 colours)",
+                                partial(self.set_theme_word, word))
         yield SystemCommand("Save view", "text and SVG", self.action_save_view)
 
 
@@ -370,4 +422,4 @@ def make_app(settings: Settings, session: Session, **kwargs: Any) -> K8snetApp:
     return K8snetApp(settings, session, **kwargs)
 
 
-__all__ = ["K8snetApp", "make_app", "__version__"]
+__all__ = ["K8snetApp", "__version__", "make_app"]

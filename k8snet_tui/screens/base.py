@@ -47,7 +47,8 @@ class Pane(Vertical, can_focus=False):
     KEY: ClassVar[str] = ""
     EXPLAIN: ClassVar[str] = ""
     NEEDS: ClassVar[tuple[str, ...]] = ()  # API kinds whose absence (RBAC) the pane must mention
-    HELP: ClassVar[tuple[tuple[str, str], ...]] = ()  # (key, what it does) for this pane
+    # (key, what it does) for `?`; not HELP, which Textual reads as a markdown string
+    PANE_KEYS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
     BINDINGS: ClassVar[list[Binding]] = []
     ALLOW_MAXIMIZE = True  # `z` zooms a pane to the whole screen for projectors

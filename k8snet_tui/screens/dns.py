@@ -97,7 +97,7 @@ class DnsPane(Pane):
     KEY = "5"
     EXPLAIN = explain_text.DNS
     NEEDS = ("Service", "EndpointSlice", "Pod", "ConfigMap")
-    HELP = (
+    PANE_KEYS = (
         ("i", "type a name to look up (enter runs it, esc leaves the box)"),
         ("p", "pick the pod whose resolver asks (or a ClusterFirst pod in the namespace)"),
         ("r", "next resolver: glibc, musl (alpine), busybox (its own nslookup)"),

@@ -52,7 +52,7 @@ class HostPane(SectionedPane):
     EXPLAIN = explain_text.HOST
     NEEDS = ("Node",)
     SECTIONS = (("ifaces", "Interfaces"), ("routes", "Routes"), ("neigh", "Neighbours"), ("nodes", "Nodes"))
-    HELP = (
+    PANE_KEYS = (
         ("[ / ]", "previous / next section: Interfaces, Routes, Neighbours, Nodes"),
         ("↑ ↓ ← →", "move in a table (← → scroll wide tables)"),
         ("p", "on the Nodes section: ping the selected node's host IP from this node (live only)"),

@@ -325,7 +325,7 @@ class IngressPane(Pane):
     KEY = "6"
     EXPLAIN = explain_text.INGRESS
     NEEDS = ("Service", "Ingress", "IngressClass")
-    HELP = (
+    PANE_KEYS = (
         ("t", "type a URL to test; enter runs it (a bare /PATH goes to the first controller's node port)"),
         ("c", "choose the entry: an IngressClass, Listener or Gateway, or auto from the URL"),
         ("r / p / f / v", "show routes / entry points / findings / the last test result"),

@@ -42,7 +42,7 @@ class InternetPane(Pane):
     KEY = "1"
     EXPLAIN = explain_text.INTERNET
     NEEDS = ()
-    HELP = (
+    PANE_KEYS = (
         ("r", "ask the cloud metadata service again (live only)"),
         ("o", "ask an echo service for the outbound (SNAT) address: this tells that third party our address"),
         ("↑ ↓", "scroll"),

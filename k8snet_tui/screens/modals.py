@@ -2,42 +2,94 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable, Iterable, Sequence
+
 from rich.table import Table
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import ActiveBinding, Binding
 from textual.containers import Vertical, VerticalScroll
+from textual.dom import DOMNode
 from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
-from k8snet_tui.widgets.safe import data_text
+from k8snet_tui.widgets.safe import data_block, data_text
 
 ALL_NAMESPACES = "\x00all"
+
+
+KeyRows = list[tuple[str, str]]
+
+
+def help_rows(active: Iterable[ActiveBinding], pane: DOMNode, app: DOMNode,
+              key_display: Callable[[Binding], str]) -> tuple[KeyRows, KeyRows]:
+    """(pane rows, global rows) of `?`, from the bindings as they are now.
+
+    `active` is the screen's active bindings, so a key the user remapped shows as the new key
+    and a key that does nothing now is not listed. A pane's line comes from its `PANE_KEYS`
+    (matched through the binding's id to the key it was written for), else the tooltip, else
+    the short description; `PANE_KEYS` lines no binding claims (`/`, `:dns NAME`, signs) follow.
+    """
+    written = dict(getattr(pane, "PANE_KEYS", ()))
+    default_key = {b.id: b.key for cls in type(pane).__mro__ for b in vars(cls).get("BINDINGS", ())
+                   if isinstance(b, Binding) and b.id}
+    keys: dict[tuple[int, str], list[str]] = {}
+    lines: dict[tuple[int, str], tuple[bool, str]] = {}
+    claimed: set[str] = set()
+    for node, binding, _enabled, tooltip in active:
+        if binding.system:
+            continue
+        if node is app:
+            is_pane = False
+        elif binding.id and (node is pane or pane in node.ancestors):
+            is_pane = True
+        else:
+            continue  # a widget's own keys (table cursor, input editing), the screen's focus keys
+        slot = (id(node), binding.action)
+        shown = key_display(binding)
+        if shown not in keys.setdefault(slot, []):
+            keys[slot].append(shown)
+        if slot not in lines:
+            default = default_key.get(binding.id or "", "")
+            claimed.add(default)
+            text = written.get(default) if is_pane else None
+            lines[slot] = (is_pane, text or binding.tooltip or tooltip or binding.description)
+    pane_rows: KeyRows = []
+    global_rows: KeyRows = []
+    for slot, (is_pane, text) in lines.items():
+        (pane_rows if is_pane else global_rows).append((" ".join(keys[slot]), text))
+    pane_rows += [(key, text) for key, text in written.items() if key not in claimed]
+    return pane_rows, global_rows
 
 
 class HelpScreen(ModalScreen[None]):
     BINDINGS = [Binding("escape,q,question_mark", "dismiss", "close", id="help.close")]
 
-    def __init__(self, title: str, pane_keys: list[tuple[str, str]], global_keys: list[tuple[str, str]]) -> None:
+    def __init__(self, title: str, pane_keys: KeyRows, global_keys: KeyRows, *,
+                 about: Sequence[str] = ()) -> None:
         super().__init__()
         self._title = title
         self._pane_keys = pane_keys
         self._global_keys = global_keys
+        self._about = about
 
     def compose(self) -> ComposeResult:
         table = Table(box=None, show_header=False, padding=(0, 2))
-        table.add_column(style="bold")
+        table.add_column(style="bold", no_wrap=True)
         table.add_column()
         if self._pane_keys:
             table.add_row(Text(f"{self._title}", style="underline"), "")
             for key, what in self._pane_keys:
-                table.add_row(key, what)
+                table.add_row(data_text(key), data_text(what))
             table.add_row("", "")
         table.add_row(Text("Everywhere", style="underline"), "")
         for key, what in self._global_keys:
-            table.add_row(key, what)
+            table.add_row(data_text(key), data_text(what))
         with VerticalScroll(id="help-box", classes="modal-box"):
+            if self._about:
+                # The header's badges and the snapshot banner in full (at 80x24 they are cut short).
+                yield Static(data_block("\n".join(self._about)), id="help-about")
             yield Static(table)
             yield Static(Text("esc closes", style="dim"))
 

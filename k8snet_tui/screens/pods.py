@@ -71,7 +71,7 @@ class PodNetworkPane(SectionedPane):
     EXPLAIN = explain_text.PODS
     NEEDS = ("Pod", "Node")
     SECTIONS = (("list", "Pods"), ("ranges", "Ranges & CNI"), ("path", "Path"))
-    HELP = (
+    PANE_KEYS = (
         ("enter", "pick pod A; enter on a second pod picks B and shows the path between them"),
         ("esc", "drop the picked pod / back to the pod list"),
         ("c", "check the selected pod from this node: one ping and an HTTP GET to its first port (live only)"),

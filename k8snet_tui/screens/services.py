@@ -96,7 +96,7 @@ class ServicesPane(Pane):
     KEY = "4"
     EXPLAIN = explain_text.SERVICES
     NEEDS = ("Service", "EndpointSlice", "Pod")
-    HELP = (
+    PANE_KEYS = (
         ("enter", "trace the selected service through the node's datapath"),
         ("esc", "back: log -> trace -> table (the cursor stays on the service)"),
         ("/", "filter the table by any column"),

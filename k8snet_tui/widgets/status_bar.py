@@ -5,8 +5,11 @@ from __future__ import annotations
 import time
 
 from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Static
+from textual.widgets import Footer, Static
+from textual.widgets._footer import FooterKey  # Textual exports no public name for it (8.2)
 
 from k8snet_tui.widgets.safe import data_text
 
@@ -38,3 +41,41 @@ class StatusBar(Static):
             line.append("  │ ")
             line.append(self.pane_title, style="bold")
         return line
+
+
+class KeyFooter(Footer):
+    """Textual's footer, ordered for 80 columns: `?` and `q` first, the pane's keys next.
+
+    Textual lists the focused widget's bindings first and the app's last, so on a narrow
+    terminal help and quit were the ones cut off. The number keys share one entry ("1-6 Panes").
+    """
+
+    FIRST_ACTIONS = ("help", "quit")
+    PANE_ACTION = "show_pane"
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:  # as Footer.compose: the screen's bindings are not known yet
+            return
+        shown: dict[str, tuple[Binding, bool, str]] = {}
+        for active in self.screen.active_bindings.values():
+            if active.binding.show and active.binding.action not in shown:
+                shown[active.binding.action] = (active.binding, active.enabled, active.tooltip)
+        first = [shown.pop(a) for a in self.FIRST_ACTIONS if a in shown]
+        panes = [shown.pop(a) for a in list(shown) if a.startswith(self.PANE_ACTION)]
+        for binding, enabled, tooltip in first + list(shown.values()):
+            if binding.action == "app.command_palette":
+                continue  # docked on the right below, as Textual's footer does
+            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
+                            binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+        if panes:
+            displays = [self.app.get_key_display(b) for b, _, _ in panes]
+            label = (f"{displays[0]}-{displays[-1]}" if "".join(displays) == "123456"
+                     else "".join(d if len(d) == 1 else f" {d}" for d in displays).strip())
+            binding = panes[0][0]
+            yield FooterKey(binding.key, label, "Panes", binding.action,
+                            tooltip="switch pane").data_bind(compact=Footer.compact)
+        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
+            yield FooterKey(palette.binding.key, self.app.get_key_display(palette.binding),
+                            palette.binding.description, palette.binding.action,
+                            classes="-command-palette", disabled=not palette.enabled)

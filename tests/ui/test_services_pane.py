@@ -203,7 +203,7 @@ async def test_help_lists_the_pane_keys(make_lab_app):
     app = make_lab_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        keys = [k for k, _ in ServicesPane.HELP]
+        keys = [k for k, _ in ServicesPane.PANE_KEYS]
         assert "enter" in keys and "l" in keys and ":trace NS/NAME[:PORT]" in keys
 
 
