@@ -142,6 +142,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except Exception as exc:  # a bug: exit 1, one line here, the traceback in the crash log
+        from k8snet_tui.errors import report_crash
+
+        return report_crash(exc)
 
 
 def _dispatch(args: argparse.Namespace) -> int:

@@ -87,7 +87,7 @@ def node_reader(args: argparse.Namespace):
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from k8snet_tui.app import make_app
+    from k8snet_tui.app import make_app, run_app
 
     settings = Settings.load()
     if getattr(args, "theme", None):
@@ -96,8 +96,7 @@ def run_tui(args: argparse.Namespace) -> int:
         settings = replace(settings, theme=args.theme)
     session = choose_session(args, settings)
     app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services")
-    result = app.run()
-    return int(result or 0)
+    return run_app(app)
 
 
 def observe_once(args: argparse.Namespace) -> Observed:

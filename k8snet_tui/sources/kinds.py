@@ -19,6 +19,9 @@ class Kind:
     namespaced: bool = True
     optional: bool = False  # a CRD or a newer API that may not be served
     panes: tuple[str, ...] = ()
+    # Read only these objects (namespace, name), one by one with a field selector, never the
+    # kind at large: for ConfigMaps, whose other members are none of our business.
+    only: tuple[tuple[str, str], ...] = ()
 
     @property
     def api_version(self) -> str:
@@ -31,13 +34,21 @@ class Kind:
         return f"{root}/{self.plural}"
 
 
+# ConfigMaps that describe the network, all in kube-system where kubeadm, CoreDNS, kube-proxy and
+# Cilium's default install put them (and where the panes look). Live mode and `k8snet capture`
+# read these and no other ConfigMap: others may hold secrets by mistake, and are none of our business.
+NETWORK_CONFIGMAPS = frozenset(
+    {"cilium-config", "coredns", "kube-proxy", "kubelet-config", "kubeadm-config"}
+)
+
 KINDS: tuple[Kind, ...] = (
     Kind("Node", "", "v1", "nodes", namespaced=False, panes=("host", "pods", "services", "ingress")),
     Kind("Namespace", "", "v1", "namespaces", namespaced=False, panes=("dns",)),
     Kind("Pod", "", "v1", "pods", panes=("pods", "services", "dns", "ingress")),
     Kind("Service", "", "v1", "services", panes=("services", "dns", "ingress")),
     Kind("EndpointSlice", "discovery.k8s.io", "v1", "endpointslices", panes=("services", "dns", "ingress")),
-    Kind("ConfigMap", "", "v1", "configmaps", panes=("pods", "services", "dns")),
+    Kind("ConfigMap", "", "v1", "configmaps", panes=("pods", "services", "dns"),
+         only=tuple(("kube-system", name) for name in sorted(NETWORK_CONFIGMAPS))),
     Kind("DaemonSet", "apps", "v1", "daemonsets", panes=("pods",)),
     Kind("StatefulSet", "apps", "v1", "statefulsets", panes=("dns",)),
     Kind("Ingress", "networking.k8s.io", "v1", "ingresses", panes=("ingress",)),
@@ -50,18 +61,31 @@ KINDS: tuple[Kind, ...] = (
     Kind("Listener", "getambassador.io", "v3alpha1", "listeners", optional=True, panes=("ingress",)),
     Kind("Host", "getambassador.io", "v3alpha1", "hosts", optional=True, panes=("ingress",)),
     Kind("CiliumNode", "cilium.io", "v2", "ciliumnodes", namespaced=False, optional=True, panes=("pods",)),
+    Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", panes=("policy",)),
+    # Recognised and listed by the policy pane, not evaluated (a verdict they touch is incomplete).
+    Kind("AdminNetworkPolicy", "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies",
+         namespaced=False, optional=True, panes=("policy",)),
+    Kind("BaselineAdminNetworkPolicy", "policy.networking.k8s.io", "v1alpha1",
+         "baselineadminnetworkpolicies", namespaced=False, optional=True, panes=("policy",)),
+    Kind("CiliumNetworkPolicy", "cilium.io", "v2", "ciliumnetworkpolicies", optional=True, panes=("policy",)),
+    Kind("CiliumClusterwideNetworkPolicy", "cilium.io", "v2", "ciliumclusterwidenetworkpolicies",
+         namespaced=False, optional=True, panes=("policy",)),
 )
 
 BY_NAME = {k.kind: k for k in KINDS}
 
-# ConfigMaps that describe the network; `k8snet capture` keeps only these (others may hold secrets
-# by mistake, and are none of our business).
-NETWORK_CONFIGMAPS = frozenset(
-    {"cilium-config", "coredns", "kube-proxy", "kubelet-config", "kubeadm-config"}
-)
-
 # apiVersion/kind a typed List's items lack (`ServiceList` items carry neither): from the list's kind.
 LIST_KINDS = {f"{k.kind}List": k for k in KINDS}
+
+
+def read_scopes(kind: Kind, namespace: str | None) -> tuple[tuple[str | None, str], ...]:
+    """Where `kind` is listed and watched: (namespace or None for cluster-wide, object name or "").
+
+    `namespace` is the user's -n; kinds limited to named objects are read where those live.
+    """
+    if kind.only:
+        return kind.only
+    return ((namespace if kind.namespaced else None, ""),)
 
 
 def panes_needing(kind: str) -> tuple[str, ...]:

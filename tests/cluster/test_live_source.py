@@ -27,7 +27,9 @@ from k8snet_tui.sources.snapshot import load_snapshot
 pytestmark = pytest.mark.cluster
 
 SERVED_OPTIONAL = {"ServiceCIDR", "Mapping", "Listener", "Host", "CiliumNode"}  # the lab's CRDs + 1.33+ GA
-ABSENT_OPTIONAL = {"Gateway", "HTTPRoute"}  # no Gateway API CRDs in the lab
+ABSENT_OPTIONAL = {"Gateway", "HTTPRoute",  # no Gateway API CRDs in the lab, nor policy ones
+                   "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "CiliumNetworkPolicy",
+                   "CiliumClusterwideNetworkPolicy"}
 
 
 def live_api(kubeconfig) -> LiveApi:

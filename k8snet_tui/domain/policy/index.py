@@ -1,0 +1,209 @@
+"""Everything the evaluator looks up, built once per cluster state.
+
+Pods (labels, IP, node, host network, named ports), namespace labels, node addresses, the
+compiled NetworkPolicies by namespace, and the policy kinds we recognise but do not evaluate
+(AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium's). Which policies select a pod is
+worked out on first use and kept, so repeated checks of the same pods cost a few lookups.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass, field
+from types import MappingProxyType
+from typing import Any
+
+from ..model import ClusterState, dig_dict, dig_list, dig_str
+from .compile import EGRESS, INGRESS, Policy, compile_policy
+from .ipblocks import Address
+from .ports import NamedPorts, named_ports_of
+from .problems import Problem, Tri, and3
+from .selectors import NAME_LABEL, Selector
+
+# Recognised, shown, not evaluated (yet): their presence makes a verdict incomplete.
+NOT_EVALUATED_KINDS = ("AdminNetworkPolicy", "BaselineAdminNetworkPolicy",
+                       "CiliumNetworkPolicy", "CiliumClusterwideNetworkPolicy")
+DNS_LABEL = ("k8s-app", "kube-dns")
+
+
+@dataclass(frozen=True)
+class PodInfo:
+    namespace: str
+    name: str
+    labels: Mapping[str, str]
+    ip: Address | None
+    node: str
+    host_network: bool = False
+    named_ports: NamedPorts = field(default_factory=dict)
+    phase: str = ""
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+
+@dataclass(frozen=True)
+class OtherPolicy:
+    kind: str
+    namespace: str  # "" for cluster-scoped kinds
+    name: str
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}" if self.namespace else self.name
+
+
+@dataclass(frozen=True)
+class NamespaceInfo:
+    name: str
+    labels: Mapping[str, str]
+    known: bool  # False: no Namespace object was read; only the name label is certain
+
+
+@dataclass(frozen=True)
+class Selection:
+    """How one policy relates to one pod: does it select it, for which directions."""
+
+    policy: Policy
+    ingress: Tri
+    egress: Tri
+
+    def applies(self, direction: str) -> Tri:
+        return self.ingress if direction == INGRESS else self.egress
+
+
+class PolicyIndex:
+    def __init__(self, pods: Iterable[PodInfo], namespaces: Iterable[NamespaceInfo],
+                 policies: Iterable[Policy], node_ips: Mapping[str, tuple[Address, ...]],
+                 others: Iterable[OtherPolicy] = ()) -> None:
+        self.pods: dict[str, PodInfo] = {}
+        self.by_ip: dict[Address, list[PodInfo]] = {}
+        for p in pods:
+            self.pods.setdefault(p.key, p)
+        for p in self.pods.values():
+            if p.ip is not None and not p.host_network and p.phase not in ("Succeeded", "Failed"):
+                self.by_ip.setdefault(p.ip, []).append(p)
+        self.namespaces = {n.name: n for n in namespaces}
+        self.policies: dict[str, list[Policy]] = {}
+        for pol in policies:
+            self.policies.setdefault(pol.namespace, []).append(pol)
+        self.node_ips = dict(node_ips)
+        self.node_of_ip: dict[Address, str] = {ip: n for n, ips in self.node_ips.items() for ip in ips}
+        self.others = tuple(others)
+        self._selections: dict[str, tuple[Selection, ...]] = {}
+
+    # --- lookups -------------------------------------------------------------------
+    def pod(self, key: str) -> PodInfo | None:
+        return self.pods.get(key)
+
+    def pods_in(self, namespace: str) -> list[PodInfo]:
+        return [p for p in self.pods.values() if p.namespace == namespace]
+
+    def all_policies(self) -> list[Policy]:
+        return [p for ps in self.policies.values() for p in ps]
+
+    def policy(self, key: str) -> Policy | None:
+        ns, _, name = key.partition("/")
+        return next((p for p in self.policies.get(ns, ()) if p.name == name), None)
+
+    def problems(self) -> list[Problem]:
+        return [pr for p in self.all_policies() for pr in p.problems]
+
+    def namespace(self, name: str) -> NamespaceInfo:
+        ns = self.namespaces.get(name)
+        if ns is None:
+            return NamespaceInfo(name, MappingProxyType({NAME_LABEL: name}), False)
+        return ns
+
+    def namespace_matches(self, selector: Selector, name: str) -> Tri:
+        ns = self.namespace(name)
+        if ns.known or selector.empty or selector.keys <= {NAME_LABEL}:
+            return selector.matches(ns.labels)
+        return None  # its labels were never read
+
+    def not_evaluated_for(self, *namespaces: str) -> tuple[OtherPolicy, ...]:
+        """The unevaluated policies that could change traffic of pods in these namespaces."""
+        return tuple(o for o in self.others if not o.namespace or o.namespace in namespaces)
+
+    def selections(self, pod: PodInfo) -> tuple[Selection, ...]:
+        """The policies of the pod's namespace that select it (or may: None), with directions."""
+        got = self._selections.get(pod.key)
+        if got is not None:
+            return got
+        out = []
+        if not pod.host_network:  # the most common implementation ignores host-network pods
+            for pol in self.policies.get(pod.namespace, ()):
+                sel = pol.pod_selector.matches(pod.labels)
+                if sel is False:
+                    continue
+                ing, eg = and3(sel, pol.ingress_type), and3(sel, pol.egress_type)
+                if ing is False and eg is False:
+                    continue
+                out.append(Selection(pol, ing, eg))
+        got = tuple(out)
+        self._selections[pod.key] = got
+        return got
+
+    def dns_pods(self) -> list[PodInfo]:
+        return [p for p in self.pods.values()
+                if p.namespace == "kube-system" and p.labels.get(DNS_LABEL[0]) == DNS_LABEL[1]]
+
+
+# --- building from API objects ---------------------------------------------------------
+def _labels(obj: Any) -> Mapping[str, str]:
+    raw = dig_dict(obj, "metadata", "labels")
+    return MappingProxyType({k: v for k, v in raw.items() if isinstance(k, str) and isinstance(v, str)})
+
+
+def _address(text: str) -> Address | None:
+    try:
+        return ipaddress.ip_address(text) if text else None
+    except ValueError:
+        return None
+
+
+def pod_info(obj: dict[str, Any]) -> PodInfo:
+    spec = dig_dict(obj, "spec")
+    return PodInfo(
+        namespace=dig_str(obj, "metadata", "namespace"), name=dig_str(obj, "metadata", "name"),
+        labels=_labels(obj), ip=_address(dig_str(obj, "status", "podIP")),
+        node=dig_str(spec, "nodeName"), host_network=spec.get("hostNetwork") is True,
+        named_ports=MappingProxyType(named_ports_of(obj)), phase=dig_str(obj, "status", "phase"))
+
+
+def namespace_info(obj: dict[str, Any]) -> NamespaceInfo:
+    name = dig_str(obj, "metadata", "name")
+    labels = dict(_labels(obj))
+    labels.setdefault(NAME_LABEL, name)  # the control plane always sets it (1.22+)
+    return NamespaceInfo(name, MappingProxyType(labels), True)
+
+
+def node_addresses(obj: dict[str, Any]) -> tuple[Address, ...]:
+    out = []
+    for a in dig_list(obj, "status", "addresses"):
+        if isinstance(a, dict) and a.get("type") in ("InternalIP", "ExternalIP"):
+            ip = _address(dig_str(a, "address"))
+            if ip is not None:
+                out.append(ip)
+    return tuple(out)
+
+
+def build_index(cluster: ClusterState) -> PolicyIndex:
+    others = [OtherPolicy(k, dig_str(o, "metadata", "namespace"), dig_str(o, "metadata", "name"))
+              for k in NOT_EVALUATED_KINDS for o in cluster.of(k)]
+    return PolicyIndex(
+        pods=(pod_info(o) for o in cluster.of("Pod")),
+        namespaces=(namespace_info(o) for o in cluster.of("Namespace")),
+        policies=(compile_policy(o) for o in cluster.of("NetworkPolicy")),
+        node_ips={dig_str(o, "metadata", "name"): node_addresses(o) for o in cluster.of("Node")},
+        others=others)
+
+
+def index_of(cluster: ClusterState) -> PolicyIndex:
+    """The index, built once per cluster state (ClusterState.memo)."""
+    return cluster.memo(build_index)
+
+
+__all__ = ["EGRESS", "INGRESS", "NOT_EVALUATED_KINDS", "NamespaceInfo", "OtherPolicy", "PodInfo",
+           "PolicyIndex", "Selection", "build_index", "index_of", "namespace_info", "pod_info"]
