@@ -23,8 +23,17 @@ from typing import Any
 
 from k8snet_tui import __version__
 from k8snet_tui.errors import K8snetError, UsageError
+from k8snet_tui.registry import PANES as PANE_SPECS
+from k8snet_tui.registry import pane_by_word
 
-PANES = ("internet", "host", "pods", "services", "dns", "ingress")
+PANES = tuple(spec.id for spec in PANE_SPECS)
+PANE_HELP = "; ".join(f"{spec.key} {spec.id} ({', '.join(spec.aliases)})" for spec in PANE_SPECS)
+
+
+def _pane_id(word: str) -> str:
+    """A pane's number, id or alias -> its id (anything else is left for `choices` to reject)."""
+    spec = pane_by_word(word)
+    return spec.id if spec is not None else word
 
 
 SOURCE_HELP = ("These options may come before or after the command: `k8snet --snapshot lab show services` and "
@@ -87,11 +96,13 @@ def build_parser() -> argparse.ArgumentParser:
     _add_source_args(parser, top=True)
     parser.add_argument("--interval", type=float, metavar="SECONDS", help="node poll period in live mode (default 2)")
     parser.add_argument("--theme", choices=("default", "high-contrast", "ansi"), help="colour theme")
-    parser.add_argument("--pane", choices=PANES, default="services", help="pane to open first")
+    parser.add_argument("--pane", type=_pane_id, choices=PANES, default="services", metavar="PANE",
+                        help=f"pane to open first, by number, name or alias: {PANE_HELP}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
     show = sub.add_parser("show", help="print one pane's view")
-    show.add_argument("pane", choices=PANES)
+    show.add_argument("pane", type=_pane_id, choices=PANES, metavar="PANE",
+                      help=f"by number, name or alias: {PANE_HELP}")
     show.add_argument("--json", action="store_true", help="the view model as JSON")
     _add_source_args(show, top=False)
 

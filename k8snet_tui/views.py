@@ -1,61 +1,37 @@
-"""One place that turns an `Observed` into each pane's view model.
+"""The one-shot commands' models: `show` through the pane registry's presenters, and the
+trace, DNS lookup and route test the panes also run.
 
-The panes and the one-shot CLI both call these, so `k8snet show X --json` prints exactly what
-pane X renders. Everything here is composition: the logic lives in `domain/`.
+The panes and the CLI both call these, so `k8snet show X --json` prints exactly what pane X
+renders. Everything here is composition: the logic lives in `domain/` and `present/`.
 """
 
 from __future__ import annotations
 
 from typing import Any
 
-from k8snet_tui.domain.dns import build_dns_view, dns_lookup_view
-from k8snet_tui.domain.layers import (
-    CloudFacts,
-    build_host_view,
-    build_internet_view,
-    build_podnet_view,
-    cloud_facts_from_json,
-)
-from k8snet_tui.domain.model import NodeState, Observed
-from k8snet_tui.domain.routes import build_ingress_view, route_url
+from k8snet_tui.domain.dns import dns_lookup_view
+from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.routes import route_url
 from k8snet_tui.domain.routes.urls import UrlError
-from k8snet_tui.domain.services import build_services_view, find_service, trace_service
+from k8snet_tui.domain.services import find_service, trace_service
 from k8snet_tui.errors import UsageError
-
-
-def node_for(observed: Observed, node: str | None = None) -> NodeState:
-    if node:
-        found = observed.nodes.get(node)
-        if found is None:
-            known = ", ".join(observed.nodes) or "none"
-            raise UsageError(f"no node state for node {node!r}", hint=f"nodes with state: {known}")
-        return found
-    return observed.local
-
-
-def cloud_of(observed: Observed, looked_up: CloudFacts | None = None) -> CloudFacts | None:
-    if looked_up is not None:
-        return looked_up
-    if observed.cloud is not None:
-        return cloud_facts_from_json(dict(observed.cloud))
-    return None
+from k8snet_tui.present.common import node_for
+from k8snet_tui.present.selection import Selection
+from k8snet_tui.registry import PANES, load_presenter, pane_by_word
 
 
 def build(pane: str, observed: Observed, **options: Any) -> Any:
-    node = node_for(observed, options.get("node"))
-    if pane == "internet":
-        return build_internet_view(cloud_of(observed, options.get("cloud")), node, observed.cluster)
-    if pane == "host":
-        return build_host_view(observed.cluster, node)
-    if pane == "pods":
-        return build_podnet_view(observed.cluster, node)
-    if pane == "services":
-        return build_services_view(observed.cluster, node, datapath=options.get("datapath"))
-    if pane == "dns":
-        return build_dns_view(observed.cluster, node)
-    if pane == "ingress":
-        return build_ingress_view(observed.cluster)
-    raise UsageError(f"unknown pane {pane!r}", hint="one of internet, host, pods, services, dns, ingress")
+    """The model of the pane `pane` names (id, number key or alias), for `selection`'s choices.
+
+    Options: namespace (None: the state's own scope), node, datapath, cloud (see `Selection`).
+    """
+    spec = pane_by_word(pane)
+    if spec is None:
+        raise UsageError(f"unknown pane {pane!r}", hint="one of " + ", ".join(p.id for p in PANES))
+    namespace = options.get("namespace", observed.cluster.namespace)
+    selection = Selection(namespace=namespace, node=options.get("node"), datapath=options.get("datapath"),
+                          cloud=options.get("cloud"))
+    return load_presenter(spec)(observed, selection)
 
 
 def split_service_ref(ref: str) -> tuple[str, str | None]:

@@ -13,7 +13,15 @@ import pytest
 
 PKG = Path(__file__).resolve().parents[2] / "k8snet_tui"
 DOMAIN = PKG / "domain"
+PRESENT = PKG / "present"
 FORBIDDEN_IN_DOMAIN = ("textual", "rich", "kubernetes")
+# Data flows one way: sources -> collect -> domain -> present -> screens/widgets/cli text.
+ABOVE_DOMAIN = ("k8snet_tui.present", "k8snet_tui.screens", "k8snet_tui.widgets", "k8snet_tui.app",
+                "k8snet_tui.views", "k8snet_tui.render_text", "k8snet_tui.collect", "k8snet_tui.sources",
+                "k8snet_tui.cli", "k8snet_tui.runtime", "k8snet_tui.registry")
+ABOVE_PRESENT = ("k8snet_tui.screens", "k8snet_tui.widgets", "k8snet_tui.app", "k8snet_tui.views",
+                 "k8snet_tui.render_text", "k8snet_tui.collect", "k8snet_tui.sources", "k8snet_tui.cli",
+                 "k8snet_tui.runtime")
 
 
 def imported_modules(tree: ast.AST) -> list[tuple[str, int]]:
@@ -54,6 +62,32 @@ def test_domain_imports_neither_textual_rich_nor_kubernetes() -> None:
     assert list(DOMAIN.rglob("*.py")), "found no domain modules to check"
     bad = violations(DOMAIN, FORBIDDEN_IN_DOMAIN)
     assert not bad, "the domain layer must stay pure:\n" + "\n".join(bad)
+
+
+def test_presenters_import_neither_textual_rich_nor_kubernetes() -> None:
+    assert list(PRESENT.rglob("*.py")), "found no presenter modules to check"
+    bad = violations(PRESENT, FORBIDDEN_IN_DOMAIN)
+    assert not bad, "presenters must stay pure:\n" + "\n".join(bad)
+
+
+def layer_violations(root: Path, banned_prefixes: tuple[str, ...]) -> list[str]:
+    out = []
+    for path in sorted(root.rglob("*.py")):
+        tree = ast.parse(path.read_text(encoding="utf-8"), filename=str(path))
+        for module, line in imported_modules(tree):
+            if any(module == p or module.startswith(p + ".") for p in banned_prefixes):
+                out.append(f"{path.relative_to(PKG.parent)}:{line} imports {module}")
+    return out
+
+
+def test_the_domain_imports_nothing_above_it() -> None:
+    bad = layer_violations(DOMAIN, ABOVE_DOMAIN)
+    assert not bad, "domain/ must not depend on the layers above it:\n" + "\n".join(bad)
+
+
+def test_presenters_import_nothing_above_them() -> None:
+    bad = layer_violations(PRESENT, ABOVE_PRESENT)
+    assert not bad, "present/ must not depend on screens, widgets, sources or the app:\n" + "\n".join(bad)
 
 
 def test_only_the_probe_imports_iptc() -> None:

@@ -1,0 +1,166 @@
+"""Pane 5: the cluster's DNS address and domain, the Corefile in brief, every name it serves.
+
+The lookup a user asks for (`i`, `p`, `r`, `t`) is the domain's `dns_lookup_view`; this model is
+the pane's standing part: what `k8snet show dns` prints, and the Corefile as lines to draw.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from k8snet_tui.domain.dns.catalog import service_dns_names
+from k8snet_tui.domain.dns.corefile import CfProblem, KubernetesPlugin, ServerBlock, ServerKey, kubernetes_plugin
+from k8snet_tui.domain.dns.corefile import block_summary as _block_summary
+from k8snet_tui.domain.dns.kubelet import ClusterDns
+from k8snet_tui.domain.dns.oracle import build_dns_model
+from k8snet_tui.domain.dns.resolv_conf import Problem, parse_resolv_conf
+from k8snet_tui.domain.model import Observed
+
+from .common import node_for
+from .selection import Selection
+from .serialize import JsonModel, json_field
+
+
+@dataclass(frozen=True, slots=True)
+class Forward:
+    source: str = field(metadata=json_field("from"))  # the zone forwarded ("." = everything else)
+    to: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CorefileBlock:
+    """One server block. JSON: keys, zones, plugins (as written), run_order (as CoreDNS runs
+    them), kubernetes (the plugin's options or null), forward, cache (seconds or null), opaque
+    (plugins that answer before kubernetes, not modelled), unknown_plugins."""
+
+    keys: tuple[str, ...]
+    zones: tuple[ServerKey, ...]
+    plugins: tuple[str, ...]
+    run_order: tuple[str, ...]
+    kubernetes: KubernetesPlugin | None
+    forward: Forward | None
+    cache: int | None
+    opaque: tuple[str, ...]
+    unknown_plugins: tuple[str, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Corefile:
+    source: str
+    blocks: tuple[CorefileBlock, ...]
+    problems: tuple[CfProblem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class NameRow:
+    """One name CoreDNS serves. JSON: fqdn, type, kind (service, headless, external, srv,
+    endpoint, pod-identity), namespace, service, answers, note."""
+
+    fqdn: str
+    qtype: str = field(metadata=json_field("type"))
+    kind: str
+    namespace: str
+    service: str
+    answers: tuple[str, ...]
+    note: str
+
+    def cells(self) -> tuple[str, str, str, str, str]:
+        return (self.fqdn, self.qtype, self.kind, ", ".join(self.answers), self.note)
+
+
+@dataclass(frozen=True, slots=True)
+class NodeResolvConf:
+    nameservers: tuple[str, ...]
+    search: tuple[str, ...]
+    options: Mapping[str, int | str | bool]  # option -> value (true for a bare option), as resolv.conf says
+    problems: tuple[Problem, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """A line of text to draw; `kind` says how: title, heading, body, warning, raw (as written)."""
+
+    text: str
+    kind: str = "body"
+
+
+@dataclass(frozen=True)
+class DnsModel(JsonModel):
+    """`k8snet show dns --json` (`names` narrowed to the selected namespace)."""
+
+    cluster_dns: ClusterDns
+    corefile: Corefile
+    names: tuple[NameRow, ...]
+    node_resolv_conf: NodeResolvConf | None
+    notes: tuple[str, ...]
+    corefile_lines: tuple[Line, ...] = field(default=(), metadata=json_field(None))
+
+
+def _block(block: ServerBlock) -> CorefileBlock:
+    summary = _block_summary(block)  # the domain's reading; typed here
+    fwd = block.plugin("forward")
+    cache = summary.get("cache")
+    return CorefileBlock(
+        tuple(block.keys), tuple(block.zones), tuple(d.name for d in block.directives),
+        tuple(summary.get("run_order") or ()), kubernetes_plugin(block),
+        Forward(fwd.args[0], tuple(fwd.args[1:])) if fwd and fwd.args else None,
+        cache if isinstance(cache, int) else None,
+        tuple(summary.get("opaque") or ()), tuple(summary.get("unknown_plugins") or ()))
+
+
+def _node_resolv_conf(text: str | None) -> NodeResolvConf | None:
+    if text is None:
+        return None
+    rc = parse_resolv_conf(text)
+    options: dict[str, int | str | bool] = {}
+    for name, value in rc.options:
+        options[name] = True if value is None else (int(value) if value.isdigit() else value)
+    return NodeResolvConf(tuple(rc.nameservers), tuple(rc.search), options, tuple(rc.problems))
+
+
+def corefile_lines(corefile: Corefile, raw: str | None) -> tuple[Line, ...]:
+    """The Corefile pane in words: each block's plugins and options, problems, then as written."""
+    out = [Line(f"Corefile from {corefile.source}", "title")]
+    for b in corefile.blocks:
+        out += [Line(""), Line("server block " + " ".join(b.keys), "heading"),
+                Line("  plugins as written: " + " ".join(b.plugins)),
+                Line("  order they run in: " + " ".join(b.run_order))]
+        k = b.kubernetes
+        if k is not None:
+            ft = " ".join(k.fallthrough) if k.fallthrough else ("all zones" if k.fallthrough == () else "no")
+            flags = "".join(f"; {name}" for name, on in (("ignore_empty_service", k.ignore_empty_service),
+                                                         ("noendpoints", k.noendpoints)) if on)
+            out.append(Line(f"  kubernetes: zones {' '.join(k.zones)}; pods {k.pods}; endpoint_pod_names "
+                            f"{'yes' if k.endpoint_pod_names else 'no'}; fallthrough {ft}; ttl {k.ttl}; "
+                            f"namespaces {' '.join(k.namespaces) or 'all'}{flags}"))
+            out += [Line(f"  ⚠ {note}", "warning") for note in k.notes]
+        if b.forward is not None:
+            out.append(Line(f"  forward {b.forward.source} → {' '.join(b.forward.to)}"))
+        if b.cache is not None:
+            out.append(Line(f"  cache {b.cache} s"))
+        if b.opaque:
+            out.append(Line(f"  ⚠ {' '.join(b.opaque)} answer before kubernetes (not modelled)", "warning"))
+        if b.unknown_plugins:
+            out.append(Line(f"  ⚠ {' '.join(b.unknown_plugins)} are plugins this tool does not know", "warning"))
+    out += [Line(f"⚠ line {p.line}: {p.reason}", "warning") for p in corefile.problems]
+    if corefile.problems:
+        out.append(Line("The parser did not understand all of it: expectations assume the defaults where it failed."))
+    out += [Line(""), Line("As written:", "heading")]
+    out += [Line(t, "raw") for t in raw.splitlines()] if raw is not None else [
+        Line("(not readable: the defaults are assumed)")]
+    return tuple(out)
+
+
+def present(observed: Observed, selection: Selection) -> DnsModel:
+    cluster = observed.cluster
+    model = build_dns_model(cluster)
+    node = node_for(observed, selection.node)
+    ns = selection.namespace
+    names = tuple(NameRow(r.fqdn, r.qtype, r.kind, r.namespace, r.service, tuple(r.answers), r.note)
+                  for r in service_dns_names(cluster, model) if not ns or r.namespace == ns)
+    corefile = Corefile(model.corefile_source, tuple(_block(b) for b in model.corefile.blocks),
+                        tuple(model.corefile.problems))
+    raw = cluster.configmap("kube-system", "coredns").get("Corefile")
+    return DnsModel(model.dns, corefile, names, _node_resolv_conf(node.resolv_conf), tuple(model.notes),
+                    corefile_lines(corefile, raw))

@@ -1,0 +1,101 @@
+"""Pane 4's table: every Service with its type, address, ports and ready/total endpoints."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from k8snet_tui.domain.datapath.backend import parse_node_datapath
+from k8snet_tui.domain.datapath.endpoints import service_ports
+from k8snet_tui.domain.model import ClusterState, Obj, Observed, dig_str, name_of, namespace_of
+from k8snet_tui.domain.service_index import service_index
+
+from .common import node_for, objects_in
+from .selection import Selection
+from .serialize import JsonModel, json_field
+
+COLUMNS = ("namespace", "name", "type", "cluster IP", "ports", "endpoints", "backend")
+
+
+@dataclass(frozen=True, slots=True)
+class ServiceRow:
+    """One Service. JSON: namespace, name, type, cluster_ip ("" for none), ports
+    ("80->31100/TCP, 443/TCP"), ready, total (distinct endpoint addresses), endpoints
+    ("ready/total"), backend (the node's service datapath)."""
+
+    namespace: str
+    name: str
+    type: str
+    cluster_ip: str
+    ports: str
+    ready: int
+    total: int
+    endpoints: str
+    backend: str
+    health: str = field(default="", metadata=json_field(None))  # " !" some not ready, " ⚠" none
+
+    @property
+    def key(self) -> str:
+        return f"{self.namespace}/{self.name}"
+
+    def cells(self, reading: bool = False) -> tuple[str, ...]:
+        """The table's cells; `reading`: the node's rules are still being parsed."""
+        return (self.namespace, self.name, self.type, self.cluster_ip or "None", self.ports,
+                self.endpoints + self.health, "…reading" if reading else self.backend)
+
+
+@dataclass(frozen=True)
+class ServicesModel(JsonModel):
+    """`k8snet show services --json`: node, backend, rows."""
+
+    node: str
+    backend: str
+    rows: tuple[ServiceRow, ...]
+    namespace: str | None = field(default=None, metadata=json_field(None))
+
+
+def _ports_text(svc: Obj) -> str:
+    parts = []
+    for p in service_ports(svc):
+        np = f"->{p.node_port}" if p.node_port else ""
+        parts.append(f"{p.port}{np}/{p.protocol}")
+    return ", ".join(parts)
+
+
+def _health(kind: str, ready: int, total: int) -> str:
+    if kind == "ExternalName":
+        return ""
+    if not total:
+        return " ⚠"
+    if ready < total:
+        return " !" if ready else " ⚠"
+    return ""
+
+
+def service_rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
+    """The rows, sorted by namespace and name (kept with the state: the same state, backend and
+    namespace give the same rows, so a node poll that changed no object costs nothing)."""
+    return cluster.memo(_rows, backend, namespace)  # type: ignore[arg-type]  # memo passes *args on
+
+
+def _rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
+    index = service_index(cluster)
+    rows = []
+    for svc in objects_in(cluster, "Service", namespace):
+        ns, name = namespace_of(svc), name_of(svc)
+        count = index.count(ns, name)
+        kind = dig_str(svc, "spec", "type") or "ClusterIP"
+        rows.append(ServiceRow(ns, name, kind, dig_str(svc, "spec", "clusterIP") or "", _ports_text(svc),
+                               count.ready, count.total, f"{count.ready}/{count.total}", backend,
+                               _health(kind, count.ready, count.total)))
+    rows.sort(key=lambda r: (r.namespace, r.name))
+    return tuple(rows)
+
+
+def present(observed: Observed, selection: Selection) -> ServicesModel:
+    node = node_for(observed, selection.node)
+    datapath = selection.datapath
+    if datapath is None:
+        datapath = parse_node_datapath(node, observed.cluster)
+    backend = datapath.backend
+    rows = service_rows(observed.cluster, backend, selection.namespace)
+    return ServicesModel(node.node or datapath.node, backend, rows, selection.namespace)
