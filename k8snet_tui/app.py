@@ -98,6 +98,7 @@ class K8snetApp(App[int]):
         self._seen_version = -1
         self._panes: dict[str, Pane] = {}
         self._zoomed = False
+        self.crash: BaseException | None = None  # the first unexpected exception, for run_app
         self.observed: Observed = session.observed()
 
     # -- layout --------------------------------------------------------------------------------
@@ -145,6 +146,14 @@ class K8snetApp(App[int]):
         if isinstance(self.session, LiveSession):
             # After the first frame: importing the kubernetes client and connecting can take a while.
             self.call_after_refresh(self._start_live)
+
+    def _handle_exception(self, error: Exception) -> None:
+        # Textual would print a full traceback over the user's shell after exiting with code 1;
+        # `run_app` re-raises the first error instead, for the CLI to log it and print one line.
+        if self.crash is None:
+            self.crash = error
+        super()._handle_exception(error)
+        self._exit_renderables.clear()
 
     def binding_ids(self) -> set[str]:
         """Every binding id a keymap may name: the app's, and those of every widget and screen class."""
@@ -422,4 +431,14 @@ def make_app(settings: Settings, session: Session, **kwargs: Any) -> K8snetApp:
     return K8snetApp(settings, session, **kwargs)
 
 
-__all__ = ["K8snetApp", "__version__", "make_app"]
+def run_app(app: K8snetApp, *, headless: bool = False) -> int:
+    """Run the app to its end: its exit code, or the exception that stopped it, raised again."""
+    result = app.run(headless=headless)
+    if app.crash is not None:
+        raise app.crash
+    if app.return_code:
+        return app.return_code
+    return int(result or 0)
+
+
+__all__ = ["K8snetApp", "__version__", "make_app", "run_app"]

@@ -1,0 +1,65 @@
+"""An unexpected exception never looks like success: exit 1, one line on stderr, the traceback logged."""
+
+from __future__ import annotations
+
+import pytest
+
+from k8snet_tui import cli
+from k8snet_tui.app import run_app
+from k8snet_tui.errors import state_dir
+from k8snet_tui.screens.services import ServicesPane
+
+
+class Forced(RuntimeError):
+    pass
+
+
+def _boom(*_args, **_kwargs):
+    raise Forced("forced failure for a test")
+
+
+@pytest.fixture
+def state_home(tmp_path, monkeypatch):
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    return tmp_path / "state" / "k8snet"
+
+
+def test_state_dir_follows_xdg_then_home():
+    assert str(state_dir({"XDG_STATE_HOME": "/x"})) == "/x/k8snet"
+    assert str(state_dir({"HOME": "/home/u"})) == "/home/u/.local/state/k8snet"
+
+
+def test_a_crash_in_the_app_exits_1_with_one_line_and_a_logged_traceback(make_lab_app, state_home, monkeypatch,
+                                                                         capsys):
+    monkeypatch.setattr(ServicesPane, "show_observed", _boom)
+    app = make_lab_app()
+    monkeypatch.setattr(cli, "_dispatch", lambda args: run_app(app, headless=True))
+    code = cli.main([])
+    err = capsys.readouterr().err
+    assert code == 1
+    lines = [line for line in err.splitlines() if line.strip()]
+    assert len(lines) == 1, err
+    assert "unexpected error: Forced: forced failure for a test" in lines[0]
+    assert str(state_home / "crash.log") in lines[0]
+    assert "Traceback" not in err
+    log = (state_home / "crash.log").read_text()
+    assert "Traceback (most recent call last)" in log and "_boom" in log and "Forced" in log
+
+
+def test_a_crash_in_a_one_shot_command_exits_1(state_home, monkeypatch, capsys):
+    monkeypatch.setattr("k8snet_tui.runtime.observe_once", _boom)
+    code = cli.main(["show", "services", "--snapshot", "lab"])
+    err = capsys.readouterr().err
+    assert code == 1
+    assert err.count("\n") == 1 and "unexpected error: Forced" in err
+    assert "forced failure" in (state_home / "crash.log").read_text()
+
+
+def test_an_unwritable_state_dir_still_gives_one_line(tmp_path, monkeypatch, capsys):
+    blocker = tmp_path / "file"
+    blocker.write_text("not a directory")
+    monkeypatch.setenv("XDG_STATE_HOME", str(blocker))
+    monkeypatch.setattr("k8snet_tui.runtime.observe_once", _boom)
+    assert cli.main(["show", "services", "--snapshot", "lab"]) == 1
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "could not be logged" in err
