@@ -34,8 +34,8 @@ def snapshot_banner(snapshot, reason: str) -> str:
     meta = snapshot.meta
     when = meta.get("captured_at") if isinstance(meta.get("captured_at"), str) else "an unknown time"
     where = meta.get("source") if isinstance(meta.get("source"), str) else "an unknown source"
-    # The header already says SNAPSHOT <name>; at 80 columns this should fit in two lines.
-    text = f"{reason[:1].upper()}{reason[1:]}; captured {when} from {where}. Nothing here is live."
+    # One line at 80 columns (cut with an ellipsis, in full on `?`): what matters comes first.
+    text = f"Nothing here is live: {reason}, captured {when} from {where}."
     if snapshot.problems:
         text += f" {len(snapshot.problems)} file problem(s): first: {snapshot.problems[0]}"
     return text
