@@ -304,9 +304,9 @@ def child_session(a: argparse.Namespace) -> dict:
     done = threading.Event()
     original = session.store.replace_kind
 
-    def replace_kind(kind, items):
+    def replace_kind(kind, items, part=""):
         items = list(items)
-        original(kind, items)
+        original(kind, items, part=part)
         if kind not in listed:
             listed[kind] = time.time()
             counts[kind] = len(items)

@@ -15,10 +15,11 @@ from types import MappingProxyType
 
 from k8snet_tui.collect.session import LiveSession, SnapshotSession
 from k8snet_tui.collect.store import Store
+from k8snet_tui.collect.watch import forbidden_reason
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.errors import ClusterUnreachable, KubeconfigError
-from k8snet_tui.sources.kinds import KINDS
+from k8snet_tui.sources.kinds import KINDS, read_scopes
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.ports import ApiFailure
 from k8snet_tui.sources.snapshot import LAB_NAME, load_snapshot
@@ -115,13 +116,13 @@ def observe_once(args: argparse.Namespace) -> Observed:
 def _list_once(session: LiveSession) -> Observed:
     store: Store = session.store
     failures: list[ApiFailure] = []
-    for kind in KINDS:
+    for kind, namespace, name in [(k, ns, n) for k in KINDS for ns, n in read_scopes(k, session.namespace)]:
         items: list[dict] = []
         token = ""
+        only = {"name": name} if name else {}
         try:
             while True:
-                page = session.source.list_page(kind, session.namespace if kind.namespaced else None,
-                                                limit=500, continue_token=token)
+                page = session.source.list_page(kind, namespace, limit=500, continue_token=token, **only)
                 items.extend(page.items)
                 token = page.continue_token
                 if not token:
@@ -136,10 +137,9 @@ def _list_once(session: LiveSession) -> Observed:
                                       hint="log in again (your token or certificate may have expired), "
                                            "then compare with: kubectl auth whoami") from None
             if exc.forbidden:
-                scope = f"in namespace {session.namespace}" if session.namespace and kind.namespaced else "(cluster-wide)"
-                store.mark_forbidden(kind.kind, f"forbidden: list {kind.plural} {scope}")
+                store.mark_forbidden(kind.kind, forbidden_reason(kind, namespace, name), part=name)
             continue
-        store.replace_kind(kind.kind, items)
+        store.replace_kind(kind.kind, items, part=name)
     if failures:
         server = getattr(session.source, "server", "")
         raise ClusterUnreachable(f"cannot reach the cluster at {server or session.context}: {failures[0].message}",

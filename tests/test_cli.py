@@ -10,7 +10,7 @@ import json
 import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from urllib.parse import urlsplit
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -178,7 +178,7 @@ class _Api(BaseHTTPRequestHandler):
     bodies = {
         "/api/v1/services": {"kind": "ServiceList", "metadata": {"resourceVersion": "5"}, "items": [
             {"metadata": {"name": "web", "namespace": "default", "uid": "s1"}, "spec": {"clusterIP": "10.96.0.7"}}]},
-        "/api/v1/configmaps": {"kind": "ConfigMapList", "metadata": {}, "items": [
+        "/api/v1/namespaces/kube-system/configmaps": {"kind": "ConfigMapList", "metadata": {}, "items": [
             {"metadata": {"name": "coredns", "namespace": "kube-system", "uid": "c1"}, "data": {"Corefile": "."}},
             {"metadata": {"name": "app", "namespace": "default", "uid": "c2"}, "data": {"KEY": "s3cret"}}]},
     }
@@ -190,6 +190,9 @@ class _Api(BaseHTTPRequestHandler):
             code, doc = 403, {"kind": "Status", "code": 403, "message": "pods is forbidden"}
         elif path in self.bodies:
             code, doc = 200, self.bodies[path]
+            wanted = parse_qs(urlsplit(self.path).query).get("fieldSelector", [""])[0].removeprefix("metadata.name=")
+            if wanted:  # as the API server does: only the named object
+                doc = {**doc, "items": [o for o in doc["items"] if o["metadata"]["name"] == wanted]}
         elif path.startswith("/api/v1/"):
             code, doc = 200, {"metadata": {}, "items": []}
         else:
@@ -224,6 +227,7 @@ def test_capture_from_a_fake_cluster_loads_back(fake_api: int, tmp_path: Path, c
     assert code == 0, err
     assert "wrote" in out and "forbidden: list pods (cluster-wide)" in out
     assert not any("secrets" in p for p in _Api.paths)
+    assert "/api/v1/configmaps" not in _Api.paths  # only the networking ConfigMaps, by name
     from k8snet_tui.sources.snapshot import load_snapshot
     snap = load_snapshot(out_dir)
     assert snap.problems == ()  # what our own tool writes loads cleanly

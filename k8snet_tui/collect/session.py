@@ -8,16 +8,16 @@ the live one's background work.
 from __future__ import annotations
 
 import socket
+from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
-from typing import Callable
 
 from k8snet_tui.collect.health import ApiHealth
 from k8snet_tui.collect.node_poll import NodePoller
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
 from k8snet_tui.domain.model import NodeState, Observed
-from k8snet_tui.sources.kinds import KINDS
+from k8snet_tui.sources.kinds import KINDS, read_scopes
 from k8snet_tui.sources.ports import ClusterSource
 from k8snet_tui.sources.snapshot import Snapshot
 
@@ -62,7 +62,8 @@ class LiveSession:
 
     def __post_init__(self) -> None:
         self.store = Store(namespace=self.namespace)
-        self.watchers = [KindWatcher(self.source, self.store, kind, self.namespace) for kind in KINDS]
+        self.watchers = [KindWatcher(self.source, self.store, kind, namespace, name=name)
+                         for kind in KINDS for namespace, name in read_scopes(kind, self.namespace)]
         ping = getattr(self.source, "ping", None)
         if callable(ping):  # a silent watch cannot tell a stopped API server from a quiet cluster
             self.watchers.append(ApiHealth(ping, self.store))

@@ -4,14 +4,19 @@ Writers (one thread per kind) apply list results and watch events under a lock; 
 immutable `ClusterState`, rebuilt only when something changed since the last one. Objects are
 keyed by uid (falling back to namespace/name), so a re-list replaces a kind exactly: nothing
 lost, duplicated or left behind as a ghost.
+
+A kind read object by object (the networking ConfigMaps: one watcher per name) is kept in
+`part`s: a part's re-list replaces that part's objects only, and a part can be forbidden or stale
+on its own; readers see the kind as one.
 """
 
 from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Iterable
 from types import MappingProxyType
-from typing import Any, Iterable
+from typing import Any
 
 from k8snet_tui.domain.model import ClusterState, Obj, dig_str
 
@@ -27,8 +32,10 @@ class Store:
     def __init__(self, namespace: str | None = None) -> None:
         self._lock = threading.Lock()
         self._by_kind: dict[str, dict[str, Obj]] = {}
-        self._forbidden: dict[str, str] = {}
-        self._stale: dict[str, float] = {}
+        self._part_keys: dict[tuple[str, str], set[str]] = {}  # (kind, part) -> object keys
+        # Keyed by (kind, part); part "" is the kind as a whole.
+        self._forbidden: dict[tuple[str, str], str] = {}
+        self._stale: dict[tuple[str, str], float] = {}
         self._version = 0
         self._cached: tuple[int, ClusterState] | None = None
         self.namespace = namespace
@@ -40,50 +47,60 @@ class Store:
     def version(self) -> int:
         return self._version
 
-    def replace_kind(self, kind: str, items: Iterable[Obj]) -> None:
+    def replace_kind(self, kind: str, items: Iterable[Obj], part: str = "") -> None:
         fresh = {object_key(o): o for o in items}
         with self._lock:
-            self._by_kind[kind] = fresh
-            self._forbidden.pop(kind, None)
-            self._stale.pop(kind, None)
-            self._version += 1
-
-    def apply(self, kind: str, event_type: str, obj: Obj) -> None:
-        key = object_key(obj)
-        with self._lock:
-            bucket = self._by_kind.setdefault(kind, {})
-            if event_type == "DELETED":
-                bucket.pop(key, None)
+            if part:
+                bucket = self._by_kind.setdefault(kind, {})
+                for key in self._part_keys.get((kind, part), ()):
+                    bucket.pop(key, None)
+                bucket.update(fresh)
+                self._part_keys[(kind, part)] = set(fresh)
             else:
-                bucket[key] = obj
+                self._by_kind[kind] = fresh
+            self._forbidden.pop((kind, part), None)
+            self._stale.pop((kind, part), None)
             self._version += 1
 
-    def apply_many(self, kind: str, events: Iterable[tuple[str, Obj]]) -> None:
+    def apply(self, kind: str, event_type: str, obj: Obj, part: str = "") -> None:
+        self.apply_many(kind, [(event_type, obj)], part)
+
+    def apply_many(self, kind: str, events: Iterable[tuple[str, Obj]], part: str = "") -> None:
         with self._lock:
             bucket = self._by_kind.setdefault(kind, {})
+            keys = self._part_keys.setdefault((kind, part), set()) if part else None
             for event_type, obj in events:
                 key = object_key(obj)
                 if event_type == "DELETED":
                     bucket.pop(key, None)
+                    if keys is not None:
+                        keys.discard(key)
                 else:
                     bucket[key] = obj
+                    if keys is not None:
+                        keys.add(key)
             self._version += 1
 
-    def mark_forbidden(self, kind: str, reason: str) -> None:
+    def mark_forbidden(self, kind: str, reason: str, part: str = "") -> None:
         with self._lock:
-            if self._forbidden.get(kind) != reason:
-                self._forbidden[kind] = reason
+            if self._forbidden.get((kind, part)) != reason:
+                self._forbidden[(kind, part)] = reason
                 self._version += 1
 
-    def mark_stale(self, kind: str, since: float | None = None) -> None:
+    def mark_stale(self, kind: str, since: float | None = None, part: str = "") -> None:
         with self._lock:
-            if kind not in self._stale:
-                self._stale[kind] = since if since is not None else time.time()
+            if (kind, part) not in self._stale:
+                self._stale[(kind, part)] = since if since is not None else time.time()
                 self._version += 1
 
-    def mark_fresh(self, kind: str) -> None:
+    def mark_fresh(self, kind: str, part: str = "") -> None:
+        """A part's watch being accepted also clears a mark made on its kind as a whole
+        (the app marks a watcher's kind stale when its credentials fail)."""
         with self._lock:
-            if self._stale.pop(kind, None) is not None:
+            cleared = self._stale.pop((kind, part), None) is not None
+            if part:
+                cleared = self._stale.pop((kind, ""), None) is not None or cleared
+            if cleared:
                 self._version += 1
 
     def note_recovery(self) -> None:
@@ -98,7 +115,7 @@ class Store:
 
     def stale_kinds(self) -> list[str]:
         with self._lock:
-            return list(self._stale)
+            return list(dict.fromkeys(kind for kind, _part in self._stale))
 
     def count(self, kind: str) -> int:
         with self._lock:
@@ -111,12 +128,19 @@ class Store:
             objects = MappingProxyType({k: tuple(v.values()) for k, v in self._by_kind.items()})
             state = ClusterState(
                 objects=objects,
-                forbidden=MappingProxyType(dict(self._forbidden)),
+                forbidden=MappingProxyType(self._forbidden_by_kind()),
                 stale_since=min(self._stale.values()) if self._stale else None,
                 namespace=self.namespace,
             )
             self._cached = (self._version, state)
             return state
+
+    def _forbidden_by_kind(self) -> dict[str, str]:
+        reasons: dict[str, list[str]] = {}
+        for (kind, _part), reason in sorted(self._forbidden.items()):
+            if reason not in reasons.setdefault(kind, []):
+                reasons[kind].append(reason)
+        return {kind: "; ".join(texts) for kind, texts in reasons.items()}
 
     def dump(self) -> dict[str, Any]:
         """Every object by kind, for tests that compare the store with the API object by object."""

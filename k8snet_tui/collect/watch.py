@@ -5,6 +5,8 @@ The loop is the informer pattern, reduced to what an explorer needs:
 - a watch that ends (server timeout) resumes from the last version seen;
 - 410 Gone (the version was compacted away) re-lists, which replaces the kind exactly;
 - 403 marks the kind forbidden (panes say "forbidden: list pods") and is re-checked every 5 min;
+- a watcher given a `name` reads that one object (a field selector on metadata.name), and keeps
+  it as its own part of the kind in the store;
 - 404 means the kind is not served (an absent CRD): quietly checked again every 5 min;
 - anything else (unreachable, 5xx) marks the kind stale and retries with exponential backoff,
   1 s doubling to 60 s, with full jitter so many watchers do not stampede a recovering apiserver.
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import random
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
-from typing import Callable
 
 from k8snet_tui.collect.store import Store
 from k8snet_tui.sources.kinds import Kind
@@ -51,11 +53,15 @@ class Backoff:
 class KindWatcher:
     def __init__(self, source: ClusterSource, store: Store, kind: Kind, namespace: str | None,
                  *, sleep: Callable[[float, Callable[[], bool]], None] | None = None,
-                 on_change: Callable[[], None] | None = None, watch_seconds: int = WATCH_SECONDS) -> None:
+                 on_change: Callable[[], None] | None = None, watch_seconds: int = WATCH_SECONDS,
+                 name: str = "") -> None:
         self.source = source
         self.store = store
         self.kind = kind
         self.namespace = namespace if kind.namespaced else None
+        self.name = name
+        # Only named watchers pass `name=`: a source that reads kinds whole need not know it.
+        self._only = {"name": name} if name else {}
         self.backoff = Backoff()
         self._sleep = sleep or interruptible_sleep
         self._on_change = on_change or (lambda: None)
@@ -79,14 +85,14 @@ class KindWatcher:
                     version = ""  # re-list at once: nothing is lost, the list replaces the kind
                     continue
                 if exc.forbidden:
-                    scope = f"in namespace {self.namespace}" if self.namespace else "(cluster-wide)"
-                    self.store.mark_forbidden(self.kind.kind, f"forbidden: list {self.kind.plural} {scope}")
+                    self.store.mark_forbidden(self.kind.kind, forbidden_reason(self.kind, self.namespace, self.name),
+                                              part=self.name)
                     self._on_change()
                     version = ""
                     self._sleep(RECHECK_FORBIDDEN, cancelled)
                     continue
                 if exc.not_served and self.kind.optional:
-                    self.store.replace_kind(self.kind.kind, [])
+                    self.store.replace_kind(self.kind.kind, [], part=self.name)
                     version = ""
                     self._sleep(RECHECK_FORBIDDEN, cancelled)
                     continue
@@ -95,32 +101,37 @@ class KindWatcher:
                     if reset:
                         reset()  # an expired exec-plugin token: reload credentials next time
                 # Keep the version: resuming from it either works or answers 410, which re-lists.
-                self.store.mark_stale(self.kind.kind)
+                self.store.mark_stale(self.kind.kind, part=self.name)
                 self._on_change()
-                seen = self.store.recoveries
-                self._sleep(self.backoff.next_delay(), lambda: cancelled() or self.store.recoveries != seen)
+                self._sleep(self.backoff.next_delay(), self._woken_by_recovery(cancelled))
+
+    def _woken_by_recovery(self, cancelled: Callable[[], bool]) -> Callable[[], bool]:
+        """Ends a backoff early when the API server is seen answering again."""
+        seen = self.store.recoveries
+        return lambda: cancelled() or self.store.recoveries != seen
 
     def _list_all(self, cancelled: Callable[[], bool]) -> str:
         items: list[dict] = []
         token = ""
         version = ""
         while True:
-            page = self.source.list_page(self.kind, self.namespace, limit=PAGE_LIMIT, continue_token=token)
+            page = self.source.list_page(self.kind, self.namespace, limit=PAGE_LIMIT, continue_token=token,
+                                         **self._only)
             items.extend(page.items)
             version = page.resource_version or version
             token = page.continue_token
             if not token or cancelled():
                 break
-        self.store.replace_kind(self.kind.kind, items)
+        self.store.replace_kind(self.kind.kind, items, part=self.name)
         self.relists += 1
         self._on_change()
         return version
 
     def _watch(self, version: str, cancelled: Callable[[], bool]) -> str:
         events = self.source.watch(self.kind, self.namespace, resource_version=version,
-                                   timeout_seconds=self.watch_seconds)
+                                   timeout_seconds=self.watch_seconds, **self._only)
         # The watch request was accepted: the API is back, whatever it has to say next.
-        self.store.mark_fresh(self.kind.kind)
+        self.store.mark_fresh(self.kind.kind, part=self.name)
         self._on_change()
         for event in events:
             if cancelled():
@@ -135,11 +146,19 @@ class KindWatcher:
             if isinstance(rv, str) and rv:
                 version = rv
             if event.type in ("ADDED", "MODIFIED", "DELETED"):
-                self.store.apply(self.kind.kind, event.type, event.object)
-                self.store.mark_fresh(self.kind.kind)
+                self.store.apply(self.kind.kind, event.type, event.object, part=self.name)
+                self.store.mark_fresh(self.kind.kind, part=self.name)
                 self._on_change()
-        self.store.mark_fresh(self.kind.kind)
+        self.store.mark_fresh(self.kind.kind, part=self.name)
         return version
+
+
+def forbidden_reason(kind: Kind, namespace: str | None, name: str = "") -> str:
+    """What a pane says when the API refused to list `kind` in this scope."""
+    if name:
+        return f"forbidden: list {kind.plural} {namespace}/{name}"
+    scope = f"in namespace {namespace}" if namespace and kind.namespaced else "(cluster-wide)"
+    return f"forbidden: list {kind.plural} {scope}"
 
 
 def interruptible_sleep(seconds: float, cancelled: Callable[[], bool]) -> None:

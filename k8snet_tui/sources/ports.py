@@ -7,8 +7,9 @@ a snapshot or a fake without touching the network.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from dataclasses import dataclass
-from typing import Any, Iterator, Protocol
+from typing import Any, Protocol
 
 from k8snet_tui.domain.model import NodeState
 from k8snet_tui.sources.kinds import Kind
@@ -54,13 +55,18 @@ class WatchEvent:
 
 
 class ClusterSource(Protocol):
-    """Raw list and watch of one kind, as the API gives them."""
+    """Raw list and watch of one kind, as the API gives them.
 
-    def list_page(self, kind: Kind, namespace: str | None, *, limit: int, continue_token: str = "") -> ListPage:
+    `name` (passed only by watchers of kinds read object by object, `Kind.only`) limits both
+    to the object of that name in `namespace`.
+    """
+
+    def list_page(self, kind: Kind, namespace: str | None, *, limit: int, continue_token: str = "",
+                  name: str = "") -> ListPage:
         ...
 
     def watch(self, kind: Kind, namespace: str | None, *, resource_version: str,
-              timeout_seconds: int) -> Iterator[WatchEvent]:
+              timeout_seconds: int, name: str = "") -> Iterator[WatchEvent]:
         ...
 
 

@@ -5,6 +5,8 @@
   get/list/watch requests (SelfSubjectAccessReview creates are allowed); pods/log is read only
   after `l` was pressed on an endpoint line. The app's requests are told apart from the
   harness's by their User-Agent (the kubernetes client's) and by the audit log's offset.
+- ConfigMaps are read only by name (a field selector on metadata.name), only the networking
+  ones, only in kube-system: never listed or watched cluster-wide or in a namespace at large.
 - A capture of a cluster holding a Secret, a ConfigMap with a password and pods with env values,
   envFrom and secretKeyRef contains none of those values, no user's token and nothing of the
   kubeconfig's credentials.
@@ -20,6 +22,7 @@ import secrets
 import sys
 import time
 from pathlib import Path
+from urllib.parse import parse_qs, urlsplit
 
 import pytest
 
@@ -28,6 +31,7 @@ from k8snet_tui.app import make_app
 from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.config import Settings
 from k8snet_tui.runtime import choose_session
+from k8snet_tui.sources.kinds import NETWORK_CONFIGMAPS
 from k8snet_tui.widgets.resource_table import ResourceTable
 
 from .test_hardening_helpers import APP_USER_AGENT, AuditLog, describe, wait_for
@@ -65,6 +69,25 @@ def assert_read_only(records: list[dict]) -> None:
     assert not bad, "requests that are not reads:\n" + "\n".join(describe(r) for r in bad)
 
 
+def assert_only_networking_configmaps(records: list[dict]) -> None:
+    """Every ConfigMap request names one networking ConfigMap in kube-system, and each was read."""
+    reads = [r for r in records if (r.get("objectRef") or {}).get("resource") == "configmaps"]
+    bad, names = [], set()
+    for r in reads:
+        ref = r["objectRef"]
+        selector = parse_qs(urlsplit(r.get("requestURI", "")).query).get("fieldSelector", [""])[0]
+        if r.get("verb") in ("list", "watch"):
+            name = selector.removeprefix("metadata.name=") if selector.startswith("metadata.name=") else ""
+        else:
+            name = ref.get("name", "")
+        names.add(name)
+        if ref.get("namespace") != "kube-system" or name not in NETWORK_CONFIGMAPS or "," in selector:
+            bad.append(r)
+    assert not bad, "ConfigMap reads beyond the networking ones by name:\n" + "\n".join(
+        f"{describe(r)} {r.get('requestURI')}" for r in bad)
+    assert names == NETWORK_CONFIGMAPS, f"networking ConfigMaps never read: {sorted(NETWORK_CONFIGMAPS - names)}"
+
+
 def is_pod_log(rec: dict) -> bool:
     ref = rec.get("objectRef") or {}
     return ref.get("resource") == "pods" and ref.get("subresource") == "log"
@@ -82,6 +105,7 @@ def test_one_shot_commands_only_read(lab_cluster, admin_env, capsys, tmp_path):
     records = app_records(lab_cluster, audit)
     assert len(records) >= len(ONE_SHOT) * 10, f"only {len(records)} requests seen: is the filter right?"
     assert_read_only(records)
+    assert_only_networking_configmaps(records)
     assert not [r for r in records if is_pod_log(r)], "a one-shot command read a pod's log"
     print(f"{len(records)} requests, verbs {sorted({r['verb'] for r in records})}")
 
@@ -127,6 +151,10 @@ async def test_walk_every_pane_only_reads_and_logs_only_on_l(lab_cluster, admin_
     walk = app_records(lab_cluster, before_l)
     assert len(walk) >= 17, f"only {len(walk)} requests: is the filter right?"
     assert_read_only(walk)
+    assert_only_networking_configmaps(walk)
+    watched = {parse_qs(urlsplit(r["requestURI"]).query)["fieldSelector"][0] for r in walk
+               if r.get("verb") == "watch" and (r.get("objectRef") or {}).get("resource") == "configmaps"}
+    assert watched == {f"metadata.name={n}" for n in NETWORK_CONFIGMAPS}, watched
     logs_before = [r for r in walk if is_pod_log(r) and r["auditID"] not in
                    {x["auditID"] for x in after_l.records(user="admin", user_agent=APP_USER_AGENT)}]
     assert not logs_before, "pods/log was read before `l` was pressed: " + ", ".join(map(describe, logs_before))

@@ -18,7 +18,7 @@ from k8snet_tui.collect import watch
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
-from k8snet_tui.sources.kinds import BY_NAME, KINDS
+from k8snet_tui.sources.kinds import BY_NAME, KINDS, NETWORK_CONFIGMAPS
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.live_api import LiveApi
 from k8snet_tui.sources.ports import ApiFailure
@@ -201,7 +201,9 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
     forbidden = dict(observed.cluster.forbidden)
     assert forbidden["Node"] == "forbidden: list nodes (cluster-wide)"
     assert forbidden["Namespace"] == "forbidden: list namespaces (cluster-wide)"
-    assert forbidden["ConfigMap"] == "forbidden: list configmaps in namespace default"
+    # the networking ConfigMaps are read by name in kube-system, whatever -n says
+    assert forbidden["ConfigMap"] == "; ".join(f"forbidden: list configmaps kube-system/{n}"
+                                               for n in sorted(NETWORK_CONFIGMAPS))
     assert not {"Pod", "Service", "EndpointSlice"} & set(forbidden)
     assert observed.cluster.get("Service", "default", "website") is not None
 

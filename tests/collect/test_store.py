@@ -136,3 +136,36 @@ def test_concurrent_writers_lose_nothing() -> None:
     for t in threads:
         t.join()
     assert s.count("Pod") == 1200 and len(s.snapshot().of("Pod")) == 1200
+
+
+def cm(name: str, ns: str = "kube-system", rv: str = "1") -> dict:
+    return {"kind": "ConfigMap", "metadata": {"name": name, "namespace": ns, "uid": f"cm-{name}", "resourceVersion": rv}}
+
+
+def test_parts_of_a_kind_are_replaced_on_their_own() -> None:
+    s = Store()
+    s.replace_kind("ConfigMap", [cm("coredns")], part="coredns")
+    s.replace_kind("ConfigMap", [cm("kube-proxy")], part="kube-proxy")
+    s.replace_kind("ConfigMap", [cm("coredns", rv="2")], part="coredns")  # a re-list of one part
+    names = sorted((o["metadata"]["name"], o["metadata"]["resourceVersion"]) for o in s.snapshot().of("ConfigMap"))
+    assert names == [("coredns", "2"), ("kube-proxy", "1")]
+    s.apply("ConfigMap", "DELETED", cm("kube-proxy"), part="kube-proxy")
+    s.apply("ConfigMap", "ADDED", cm("kube-proxy", rv="5"), part="kube-proxy")
+    s.replace_kind("ConfigMap", [], part="coredns")
+    assert [o["metadata"]["name"] for o in s.snapshot().of("ConfigMap")] == ["kube-proxy"]
+    assert s.count("ConfigMap") == 1
+
+
+def test_forbidden_and_stale_parts_show_as_their_kind() -> None:
+    s = Store()
+    s.mark_forbidden("ConfigMap", "forbidden: list configmaps kube-system/coredns", part="coredns")
+    s.mark_forbidden("ConfigMap", "forbidden: list configmaps kube-system/kube-proxy", part="kube-proxy")
+    assert s.snapshot().forbidden["ConfigMap"] == ("forbidden: list configmaps kube-system/coredns; "
+                                                    "forbidden: list configmaps kube-system/kube-proxy")
+    s.replace_kind("ConfigMap", [cm("coredns")], part="coredns")
+    assert s.snapshot().forbidden["ConfigMap"] == "forbidden: list configmaps kube-system/kube-proxy"
+    s.mark_stale("ConfigMap", since=10.0)  # the kind as a whole (the app does so when credentials fail)
+    s.mark_stale("ConfigMap", since=20.0, part="coredns")
+    assert s.stale_kinds() == ["ConfigMap"] and s.snapshot().stale_since == 10.0
+    s.mark_fresh("ConfigMap", part="coredns")  # the part's watch was accepted again
+    assert s.stale_kinds() == [] and s.snapshot().stale_since is None

@@ -357,3 +357,47 @@ def test_health_notes_a_recovery_only_after_an_outage():
     ApiHealth(ping, store, sleep=lambda _s, _c: None).run(stop_after_five)
     assert store.recoveries == 1  # one outage (False, False), one return to ready
     assert store.stale_kinds() == []
+
+
+class NamedSource(ScriptedSource):
+    """A source that also takes `name=`, as LiveApi does."""
+
+    def list_page(self, kind: Kind, namespace: str | None, *, limit: int, continue_token: str = "",
+                  name: str = "") -> ListPage:
+        self.list_calls.append({"name": name})
+        return super().list_page(kind, namespace, limit=limit, continue_token=continue_token)
+
+    def watch(self, kind: Kind, namespace: str | None, *, resource_version: str, timeout_seconds: int,
+              name: str = "") -> Iterator[WatchEvent]:
+        self.watch_calls.append({"name": name})
+        return super().watch(kind, namespace, resource_version=resource_version, timeout_seconds=timeout_seconds)
+
+
+def test_a_named_watcher_reads_one_object_and_keeps_its_part() -> None:
+    cm_kind = BY_NAME["ConfigMap"]
+    other = {"kind": "ConfigMap", "metadata": {"name": "kube-proxy", "namespace": "kube-system", "uid": "kp"}}
+    store = Store()
+    store.replace_kind("ConfigMap", [other], part="kube-proxy")
+    core = {"kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "kube-system", "uid": "cd",
+                                              "resourceVersion": "7"}}
+    source = NamedSource([ListPage([core], "7", ""), ApiFailure(403, "Forbidden")],
+                         [[WatchEvent("DELETED", core)], ApiFailure(410, "Gone")])
+    watcher = KindWatcher(source, store, cm_kind, "kube-system", name="coredns", sleep=Sleeper(source, 1))
+    watcher.run(lambda: source.stop)
+    assert {c["name"] for c in source.list_calls if "name" in c} == {"coredns"}
+    assert {c["name"] for c in source.watch_calls if "name" in c} == {"coredns"}
+    snap = store.snapshot()
+    assert [o["metadata"]["name"] for o in snap.of("ConfigMap")] == ["kube-proxy"]  # the other part is kept
+    assert snap.forbidden["ConfigMap"] == "forbidden: list configmaps kube-system/coredns"
+
+
+def test_live_session_watches_each_networking_configmap_by_name_whatever_the_namespace() -> None:
+    from k8snet_tui.collect.session import LiveSession
+    from k8snet_tui.sources.kinds import NETWORK_CONFIGMAPS
+
+    for namespace in (None, "default"):
+        session = LiveSession(ScriptedSource([], []), "ctx", namespace=namespace)
+        cms = [(w.namespace, w.name) for w in session.watchers if w.kind.kind == "ConfigMap"]
+        assert sorted(cms) == sorted(("kube-system", n) for n in NETWORK_CONFIGMAPS)
+        pods = [(w.namespace, getattr(w, "name", "")) for w in session.watchers if w.kind.kind == "Pod"]
+        assert pods == [(namespace, "")]

@@ -406,3 +406,16 @@ def test_managed_fields_and_last_applied_are_dropped_on_the_way_in(api: FakeApi,
     (event,) = list(live.watch(SERVICE, None, resource_version="1", timeout_seconds=5))
     assert "managedFields" not in event.object["metadata"]
     assert event.object["metadata"]["annotations"] == {"team": "web"}
+
+
+def test_named_list_and_watch_send_a_field_selector(api: FakeApi, live: LiveApi) -> None:
+    """Kinds read object by object (the networking ConfigMaps) never ask for the kind at large."""
+    path = "/api/v1/namespaces/kube-system/configmaps"
+    api.routes[path] = lambda f, h, r: f.json(h, 200, {"metadata": {"resourceVersion": "3"}, "items": [
+        {"metadata": {"name": "coredns", "namespace": "kube-system"}, "data": {"Corefile": "."}}]})
+    cm = BY_NAME["ConfigMap"]
+    assert [o["metadata"]["name"] for o in live.list_page(cm, "kube-system", name="coredns").items] == ["coredns"]
+    list(live.watch(cm, "kube-system", resource_version="3", timeout_seconds=1, name="coredns"))
+    assert [(r.path, r.query.get("fieldSelector")) for r in api.requests] == [
+        (path, "metadata.name=coredns"), (path, "metadata.name=coredns")]
+    assert api.requests[1].query.get("watch") == "true"
