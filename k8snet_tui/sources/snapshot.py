@@ -2,56 +2,36 @@
 
 The format is documented in docs/snapshot-format.md. Loading is forgiving by design: a file
 that cannot be read becomes a `Problem` naming the file and the line or field, and everything
-else still opens. Only a path that is not a snapshot at all raises `SnapshotError`.
+else still opens. Only a path that is not a snapshot at all raises `SnapshotError`. The bytes
+come from `snapshot_read`, which reads tarballs without extracting them and directories
+without following anything inside them; this module only makes sense of them.
 """
 
 from __future__ import annotations
 
 import json
-import tarfile
-import tempfile
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from pathlib import Path
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.errors import SnapshotError
 from k8snet_tui.sources.kinds import BY_NAME, LIST_KINDS
+from k8snet_tui.sources.snapshot_read import (
+    IP_JSON_FILES,
+    IPTABLES_FILES,
+    MAX_FILE_BYTES,
+    Problem,
+    Reading,
+    read_directory,
+    read_tarball,
+)
 
 FORMAT = "k8snet.snapshot/v1"
 LAB_NAME = "lab"
-
-# Files a node directory may hold, and the NodeState field each one fills.
-IP_JSON_FILES = {
-    "ip-link.json": "links",
-    "ip-addr.json": "addresses",
-    "ip-route.json": "routes",
-    "ip-rule.json": "rules",
-    "ip-neigh.json": "neighbours",
-}
-IPTABLES_FILES = {
-    "iptables-save.txt": ("iptables", None),
-    "iptables-legacy-save.txt": ("iptables", "legacy"),
-    "iptables-nft-save.txt": ("iptables", "nft"),
-    "ip6tables-save.txt": ("ip6tables", None),
-    "ip6tables-legacy-save.txt": ("ip6tables", "legacy"),
-    "ip6tables-nft-save.txt": ("ip6tables", "nft"),
-}
-MAX_FILE_BYTES = 512 * 1024 * 1024
-
-
-@dataclass(frozen=True)
-class Problem:
-    """One thing in a snapshot that could not be read; the rest of the snapshot still opens."""
-
-    path: str
-    where: str
-    message: str
-
-    def __str__(self) -> str:
-        loc = f"{self.path}:{self.where}" if self.where else self.path
-        return f"{loc}: {self.message}"
+TARBALL_SUFFIXES = (".tar.gz", ".tgz", ".tar")
 
 
 @dataclass(frozen=True)
@@ -76,57 +56,44 @@ def bundled_lab_path() -> Path:
 
 
 def load_snapshot(path: str | Path) -> Snapshot:
-    """Open a snapshot directory, a .tar.gz of one, or `lab` (the bundled lab snapshot)."""
+    """Open a snapshot directory, a .tar.gz (.tgz, .tar) of one, or `lab` (the bundled lab snapshot)."""
     bundled = str(path) == LAB_NAME
     root = bundled_lab_path() if bundled else Path(path).expanduser()
-    if root.is_file() and root.name.endswith((".tar.gz", ".tgz")):
-        return _load_tarball(root)
+    if root.is_file() and root.name.endswith(TARBALL_SUFFIXES):
+        return _Loader(read_tarball(root), bundled=False, display=str(root)).load()
     if not root.exists():
         raise SnapshotError(f"no snapshot at {root}",
                             hint="give a snapshot directory, a .tar.gz of one, or 'lab' for the bundled one")
     if not root.is_dir():
         raise SnapshotError(f"{root} is neither a snapshot directory nor a .tar.gz",
-                            hint="a snapshot is a directory with meta.json, api/ and nodes/ (docs/snapshot-format.md)")
-    return _Loader(root, bundled=bundled).load()
-
-
-def _load_tarball(archive: Path) -> Snapshot:
-    with tempfile.TemporaryDirectory(prefix="k8snet-snapshot-") as tmpdir:
-        tmp = Path(tmpdir)
-        try:
-            with tarfile.open(archive, "r:gz") as tar:
-                # The "data" filter refuses absolute paths, `..`, links out of the tree and devices.
-                tar.extractall(tmp, filter="data")
-        except (tarfile.TarError, OSError, EOFError) as exc:
-            raise SnapshotError(f"cannot unpack {archive}: {exc}",
-                                hint="check that the file is a complete .tar.gz of a snapshot directory") from None
-        entries = list(tmp.iterdir())
-        root = entries[0] if len(entries) == 1 and entries[0].is_dir() else tmp
-        # Everything is read into memory here, so the temporary tree can go.
-        return _Loader(root, bundled=False, display=str(archive)).load()
+                            hint="a snapshot is a directory with meta.json, api/ and nodes/ (docs/snapshot-format.md)"
+                                 ", or a .tar.gz / .tar of one")
+    return _Loader(read_directory(root), bundled=bundled, display=str(root)).load()
 
 
 class _Loader:
-    def __init__(self, root: Path, *, bundled: bool, display: str | None = None) -> None:
-        self.root = root
-        self.bundled = bundled
-        self.display = display or str(root)
-        self.problems: list[Problem] = []
+    """Makes sense of the files a reader gathered; every file it cannot use is a problem."""
 
-    def problem(self, path: Path | str, where: str, message: str) -> None:
-        rel = str(path.relative_to(self.root)) if isinstance(path, Path) else path
-        self.problems.append(Problem(rel, where, message))
+    def __init__(self, reading: Reading, *, bundled: bool, display: str) -> None:
+        self.reading = reading
+        self.files = reading.files
+        self.bundled = bundled
+        self.display = display
+
+    def problem(self, path: str, where: str, message: str) -> None:
+        self.reading.problem(path, where, message)
 
     def load(self) -> Snapshot:
         meta = self._meta()
         objects = self._api_objects()
         nodes = self._nodes()
-        local = meta.get("local_node") if isinstance(meta.get("local_node"), str) else ""
+        local_node = meta.get("local_node")
+        local = local_node if isinstance(local_node, str) else ""
         if not local and len(nodes) == 1:
             local = next(iter(nodes))
         if local and local not in nodes:
             self.problem("meta.json", "local_node", f"names node {local!r}, which has no nodes/ directory")
-        cloud = self._json_file(self.root / "cloud.json", expect=dict) if (self.root / "cloud.json").exists() else None
+        cloud = self._json_file("cloud.json", expect=dict) if "cloud.json" in self.files else None
         name = "lab" if self.bundled else Path(self.display).name
         return Snapshot(
             name=name,
@@ -136,64 +103,61 @@ class _Loader:
             nodes=MappingProxyType(nodes),
             local_node=local,
             cloud=MappingProxyType(cloud) if isinstance(cloud, dict) else None,
-            problems=tuple(self.problems),
+            problems=self.reading.all_problems(),
             bundled=self.bundled,
         )
 
     # -- files ---------------------------------------------------------------------------------
 
-    def _read_text(self, path: Path) -> str | None:
-        try:
-            if path.stat().st_size > MAX_FILE_BYTES:
-                self.problem(path, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; skipped")
-                return None
-            return path.read_text(encoding="utf-8", errors="replace")
-        except OSError as exc:
-            self.problem(path, "", f"cannot be read: {exc.strerror or exc}")
+    def _read_text(self, rel: str) -> str | None:
+        # Each file's bytes are dropped once decoded: a snapshot is not held twice in memory.
+        data = self.files.pop(rel, None)
+        if data is None:
             return None
+        if len(data) > MAX_FILE_BYTES:  # the readers already refuse these; kept as a backstop
+            self.problem(rel, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; skipped")
+            return None
+        return data.decode("utf-8", errors="replace")
 
-    def _json_file(self, path: Path, expect: type | tuple[type, ...]) -> Any:
-        text = self._read_text(path)
+    def _json_file(self, rel: str, expect: type | tuple[type, ...]) -> Any:
+        text = self._read_text(rel)
         if text is None:
             return None
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
-            self.problem(path, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")
+            self.problem(rel, f"line {exc.lineno} column {exc.colno}", f"not valid JSON: {exc.msg}")
             return None
         except RecursionError:
             # json.loads recurses per nesting level: a hostile `[[[[...` file must not crash the loader.
-            self.problem(path, "", "JSON nested too deeply to read; skipped")
+            self.problem(rel, "", "JSON nested too deeply to read; skipped")
             return None
         if not isinstance(doc, expect):
             names = expect.__name__ if isinstance(expect, type) else " or ".join(t.__name__ for t in expect)
-            self.problem(path, "", f"expected a JSON {_json_type(names)}, found {_json_type(type(doc).__name__)}")
+            self.problem(rel, "", f"expected a JSON {_json_type(names)}, found {_json_type(type(doc).__name__)}")
             return None
         return doc
 
     def _meta(self) -> dict[str, Any]:
-        path = self.root / "meta.json"
-        if not path.exists():
-            self.problem("meta.json", "", "missing; treating the directory as a snapshot without metadata")
+        if "meta.json" not in self.files:
+            if not any(p.path == "meta.json" for p in self.reading.problems):
+                self.problem("meta.json", "", "missing; treating the directory as a snapshot without metadata")
             return {}
-        meta = self._json_file(path, expect=dict) or {}
+        meta = self._json_file("meta.json", expect=dict) or {}
         fmt = meta.get("format")
         if fmt is not None and fmt != FORMAT:
-            self.problem(path, "format", f"is {fmt!r}; this version reads {FORMAT!r} and will try anyway")
+            self.problem("meta.json", "format", f"is {fmt!r}; this version reads {FORMAT!r} and will try anyway")
         return meta
 
     def _api_objects(self) -> list[dict[str, Any]]:
-        api = self.root / "api"
         out: list[dict[str, Any]] = []
-        if not api.is_dir():
-            return out
-        for path in sorted(api.glob("*.json")):
-            doc = self._json_file(path, expect=dict)
+        for rel in sorted(r for r in self.files if r.startswith("api/")):
+            doc = self._json_file(rel, expect=dict)
             if doc is not None:
-                out.extend(self._objects_in(path, doc))
+                out.extend(self._objects_in(rel, doc))
         return out
 
-    def _objects_in(self, path: Path, doc: dict[str, Any]) -> list[dict[str, Any]]:
+    def _objects_in(self, path: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
         kind = doc.get("kind")
         if "items" not in doc:
             if not isinstance(kind, str) or not kind:
@@ -221,73 +185,48 @@ class _Loader:
         return found
 
     def _nodes(self) -> dict[str, NodeState]:
-        nodes_dir = self.root / "nodes"
-        out: dict[str, NodeState] = {}
-        if not nodes_dir.is_dir():
-            return out
-        for node_dir in sorted(p for p in nodes_dir.iterdir() if p.is_dir()):
-            out[node_dir.name] = self._node(node_dir)
-        return out
+        return {name: self._node(name) for name in sorted(self.reading.nodes)}
 
-    def _node(self, node_dir: Path) -> NodeState:
-        name = node_dir.name
+    def _node(self, name: str) -> NodeState:
         source = f"snapshot:{self.display}"
-        probe_file = node_dir / "probe.json"
+        d = f"nodes/{name}/"
         base = NodeState(node=name, source=source)
-        if probe_file.exists():
-            doc = self._json_file(probe_file, expect=dict)
+        if d + "probe.json" in self.files:
+            doc = self._json_file(d + "probe.json", expect=dict)
             if doc is not None:
                 from k8snet_tui.sources.probe_client import node_state_from_probe
 
                 base = node_state_from_probe(doc, source=source, node=name)
         fields: dict[str, Any] = {}
         for filename, attr in IP_JSON_FILES.items():
-            path = node_dir / filename
-            if path.exists():
-                doc = self._json_file(path, expect=list)
-                if doc is not None:
-                    fields[attr] = tuple(self._only_objects(path, doc))
+            doc = self._json_file(d + filename, expect=list)
+            if doc is not None:
+                fields[attr] = tuple(self._only_objects(d + filename, doc))
         tables: dict[str, dict[str, str]] = {"iptables": dict(base.iptables), "ip6tables": dict(base.ip6tables)}
         for filename, (attr, backend) in IPTABLES_FILES.items():
-            path = node_dir / filename
-            if path.exists():
-                text = self._read_text(path)
-                if text is not None:
-                    tables[attr][backend or _save_backend(text)] = text
+            text = self._read_text(d + filename)
+            if text is not None:
+                tables[attr][backend or _save_backend(text)] = text
         fields["iptables"] = MappingProxyType(tables["iptables"])
         fields["ip6tables"] = MappingProxyType(tables["ip6tables"])
-        nft = node_dir / "nft-ruleset.json"
-        if nft.exists():
-            doc = self._json_file(nft, expect=dict)
-            if doc is not None:
-                if not isinstance(doc.get("nftables"), list):
-                    self.problem(nft, "nftables", "missing or not a list (expected `nft -j list ruleset` output)")
-                else:
-                    fields["nft_ruleset"] = doc
+        doc = self._json_file(d + "nft-ruleset.json", expect=dict)
+        if doc is not None:
+            if not isinstance(doc.get("nftables"), list):
+                self.problem(d + "nft-ruleset.json", "nftables",
+                             "missing or not a list (expected `nft -j list ruleset` output)")
+            else:
+                fields["nft_ruleset"] = doc
         for filename, attr in (("ipvsadm.txt", "ipvsadm"), ("resolv.conf", "resolv_conf")):
-            path = node_dir / filename
-            if path.exists():
-                text = self._read_text(path)
-                if text is not None:
-                    fields[attr] = text
-        cilium = node_dir / "cilium-services.json"
-        if cilium.exists():
-            doc = self._json_file(cilium, expect=list)
+            text = self._read_text(d + filename)
+            if text is not None:
+                fields[attr] = text
+        for filename, attr in (("cilium-services.json", "cilium_services"), ("conntrack.json", "conntrack")):
+            doc = self._json_file(d + filename, expect=list)
             if doc is not None:
-                fields["cilium_services"] = tuple(self._only_objects(cilium, doc))
-        conntrack = node_dir / "conntrack.json"
-        if conntrack.exists():
-            doc = self._json_file(conntrack, expect=list)
-            if doc is not None:
-                fields["conntrack"] = tuple(self._only_objects(conntrack, doc))
-        known = {"probe.json", "nft-ruleset.json", "ipvsadm.txt", "resolv.conf", "cilium-services.json",
-                 "conntrack.json", *IP_JSON_FILES, *IPTABLES_FILES}
-        for path in node_dir.iterdir():
-            if path.is_file() and path.name not in known and not path.name.startswith("."):
-                self.problem(path, "", "not a file this version knows; ignored")
+                fields[attr] = tuple(self._only_objects(d + filename, doc))
         return replace(base, **fields)
 
-    def _only_objects(self, path: Path, doc: list[Any]) -> list[dict[str, Any]]:
+    def _only_objects(self, path: str, doc: list[Any]) -> list[dict[str, Any]]:
         good = []
         for i, item in enumerate(doc):
             if isinstance(item, dict):
@@ -314,4 +253,4 @@ def known_kinds() -> frozenset[str]:
     return frozenset(BY_NAME)
 
 
-__all__ = ["Problem", "Snapshot", "load_snapshot", "bundled_lab_path", "FORMAT", "known_kinds"]
+__all__ = ["FORMAT", "Problem", "Snapshot", "bundled_lab_path", "known_kinds", "load_snapshot"]
