@@ -1,14 +1,14 @@
 """`k8snet capture`: a live cluster and this node, written as a snapshot directory.
 
-What is kept is what the panes need and nothing that could be a credential: Secrets are never
-read; container env values, `last-applied-configuration` annotations (which can embed whole
-manifests) and ConfigMaps other than the networking ones are left out.
+What is kept of each object is what the panes read and nothing else (the allow-list in
+`sources/allowlist.py`): Secrets and ConfigMaps other than the networking ones are never
+written; of the rest, container commands, environment, probes, volumes, annotations other than
+the networking ones, and header values routes add are all dropped.
 """
 
 from __future__ import annotations
 
 import argparse
-import copy
 import json
 import shutil
 import tarfile
@@ -17,44 +17,18 @@ import time
 from pathlib import Path
 from typing import Any
 
-from k8snet_tui.domain.model import NodeState, Observed, dig_dict, dig_list, name_of, namespace_of
+from k8snet_tui.domain.model import NodeState, Observed, name_of, namespace_of
 from k8snet_tui.errors import UsageError
-from k8snet_tui.sources.kinds import KINDS, NETWORK_CONFIGMAPS
+from k8snet_tui.sources.allowlist import slim
+from k8snet_tui.sources.kinds import KINDS
 from k8snet_tui.sources.snapshot import FORMAT
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
 
 
-def _scrub_pod_spec(spec: dict[str, Any]) -> None:
-    for key in ("containers", "initContainers", "ephemeralContainers"):
-        for container in dig_list(spec, key):
-            if not isinstance(container, dict):
-                continue
-            env = container.get("env")
-            if isinstance(env, list):
-                container["env"] = [{"name": e.get("name")} for e in env if isinstance(e, dict)]
-            container.pop("envFrom", None)
-
-
 def scrub(obj: dict[str, Any]) -> dict[str, Any] | None:
-    """A copy of `obj` safe to share, or None when the object must not be captured at all."""
-    kind = obj.get("kind")
-    if kind == "Secret":
-        return None
-    if kind == "ConfigMap" and name_of(obj) not in NETWORK_CONFIGMAPS:
-        return None
-    out = copy.deepcopy(obj)
-    meta = out.get("metadata")
-    if isinstance(meta, dict):
-        meta.pop("managedFields", None)
-        annotations = meta.get("annotations")
-        if isinstance(annotations, dict):
-            annotations.pop(LAST_APPLIED, None)
-    if kind == "Pod":
-        _scrub_pod_spec(dig_dict(out, "spec"))
-    elif kind in ("DaemonSet", "StatefulSet", "Deployment", "ReplicaSet"):
-        _scrub_pod_spec(dig_dict(out, "spec", "template", "spec"))
-    return out
+    """A copy of `obj` safe to share (its allow-listed fields), or None when it is not captured at all."""
+    return slim(obj)
 
 
 def node_files(node: NodeState) -> dict[str, str]:
@@ -147,7 +121,7 @@ def capture_from_args(args: argparse.Namespace) -> int:
     written = write_snapshot(out, observed, source=f"context {session.context or 'in-cluster'}", notes=args.notes)
     counts = ", ".join(f"{n} {plural}" for plural, n in written.items() if n)
     print(f"wrote {out}: {counts or 'no objects'}")
-    for kind, reason in forbidden.items():
+    for reason in forbidden.values():
         print(f"  {reason} (not in the snapshot)")
     for node in observed.nodes.values():
         for err in node.errors:
@@ -155,4 +129,4 @@ def capture_from_args(args: argparse.Namespace) -> int:
     return 0
 
 
-__all__ = ["scrub", "write_snapshot", "capture_from_args", "node_files"]
+__all__ = ["capture_from_args", "node_files", "scrub", "write_snapshot"]

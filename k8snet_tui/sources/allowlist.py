@@ -1,0 +1,454 @@
+"""What is kept of each API object: an allow-list per kind, everything else dropped.
+
+A snapshot is sent to other people, so `k8snet capture` writes only the fields the panes read
+(names, labels, selectors, ports, IPs, conditions, owner references, the networking annotations
+each controller defines) and nothing it merely happened to receive: container commands,
+environment, probes, volumes, arbitrary annotations, header values a route adds. A field not
+named here is dropped, so a new field in a new Kubernetes release is dropped too until someone
+decides it is needed. Kinds with no entry are not kept at all; Secrets have none.
+
+The table is plain data, read by `slim()`, so the live store can slim objects the same way at
+ingest. Spec forms:
+
+- `KEEP`: a JSON scalar, or a list of scalars (anything deeper becomes None);
+- a dict `{key: spec}`: only those keys, each by its spec;
+- a one-element list `[spec]`: a list, every item by `spec`;
+- `Map(spec, keys)`: a string-keyed map (labels, annotations), only `keys` when given;
+- `Flags(names)`: command-line words; only `--name=value` / `--name value` of those flags.
+
+A value of the wrong shape becomes None where it stood (a list keeps its length, so positions
+such as `rules[2]` in findings stay the same), which every reader already treats as absent.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+Spec = Any  # KEEP | dict | list | Map | Flags (a recursive union mypy cannot spell here)
+
+
+class _Keep:
+    def __repr__(self) -> str:
+        return "KEEP"
+
+
+KEEP = _Keep()
+
+
+@dataclass(frozen=True)
+class Map:
+    """A map with any string keys (or only `keys`), every value by `value`."""
+
+    value: Spec = KEEP
+    keys: frozenset[str] | None = None
+
+
+@dataclass(frozen=True)
+class Flags:
+    """Container `command`/`args` words: only the listed `--flag` options and their values."""
+
+    names: frozenset[str]
+
+
+# -- shared pieces ----------------------------------------------------------------------------------
+
+SELECTOR = {"matchLabels": Map(), "matchExpressions": [{"key": KEEP, "operator": KEEP, "values": KEEP}]}
+CONDITIONS = [{"type": KEEP, "status": KEEP, "reason": KEEP, "message": KEEP}]
+OWNER_REFERENCES = [{"apiVersion": KEEP, "kind": KEEP, "name": KEEP, "uid": KEEP, "controller": KEEP}]
+LB_STATUS = {"ingress": [{"ip": KEEP, "hostname": KEEP, "ipMode": KEEP,
+                          "ports": [{"port": KEEP, "protocol": KEEP}]}]}
+
+# Annotations each controller defines that change where traffic goes. Values are short settings,
+# never credentials; any other annotation (free text, whole embedded configs such as
+# `getambassador.io/config` or kubectl's last-applied-configuration) is dropped.
+POD_ANNOTATIONS = frozenset({
+    "sidecar.istio.io/inject",  # Istio: inject the proxy into this pod
+    "linkerd.io/inject",  # Linkerd: enabled | disabled | ingress
+    "config.linkerd.io/skip-inbound-ports", "config.linkerd.io/skip-outbound-ports",
+    "traffic.sidecar.istio.io/includeInboundPorts", "traffic.sidecar.istio.io/excludeInboundPorts",
+    "traffic.sidecar.istio.io/excludeOutboundPorts", "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+    "kubernetes.io/ingress-bandwidth", "kubernetes.io/egress-bandwidth",  # the bandwidth CNI plugin
+    "k8s.v1.cni.cncf.io/networks", "k8s.v1.cni.cncf.io/network-status",  # Multus: extra interfaces
+    "cni.projectcalico.org/podIP", "cni.projectcalico.org/podIPs", "cni.projectcalico.org/ipv4pools",
+    "v1.multus-cni.io/default-network",
+})
+NAMESPACE_ANNOTATIONS = frozenset({
+    "linkerd.io/inject",
+    "scheduler.alpha.kubernetes.io/node-selector",
+})
+SERVICE_ANNOTATIONS = frozenset({
+    "service.kubernetes.io/topology-mode",  # topology aware routing (Auto)
+    "service.kubernetes.io/topology-aware-hints",  # its pre-1.27 name
+    "service.alpha.kubernetes.io/tolerate-unready-endpoints",
+    "service.beta.kubernetes.io/aws-load-balancer-type", "service.beta.kubernetes.io/aws-load-balancer-scheme",
+    "service.beta.kubernetes.io/aws-load-balancer-internal",
+    "service.beta.kubernetes.io/aws-load-balancer-nlb-target-type",
+    "service.beta.kubernetes.io/azure-load-balancer-internal",
+    "networking.gke.io/load-balancer-type", "cloud.google.com/load-balancer-type",
+    "cloud.google.com/neg",
+    "metallb.universe.tf/address-pool", "metallb.universe.tf/loadBalancerIPs",
+    "metallb.universe.tf/allow-shared-ip",
+    "io.cilium/global-service", "service.cilium.io/global",
+})
+INGRESS_ANNOTATIONS = frozenset({
+    "kubernetes.io/ingress.class",  # the class before spec.ingressClassName
+    "nginx.ingress.kubernetes.io/rewrite-target", "nginx.ingress.kubernetes.io/use-regex",
+    "nginx.ingress.kubernetes.io/app-root", "nginx.ingress.kubernetes.io/ssl-redirect",
+    "nginx.ingress.kubernetes.io/force-ssl-redirect", "nginx.ingress.kubernetes.io/backend-protocol",
+    "nginx.ingress.kubernetes.io/canary", "nginx.ingress.kubernetes.io/canary-weight",
+    "traefik.ingress.kubernetes.io/router.entrypoints", "traefik.ingress.kubernetes.io/router.tls",
+    "traefik.ingress.kubernetes.io/router.priority",
+    "alb.ingress.kubernetes.io/scheme", "alb.ingress.kubernetes.io/target-type",
+    "alb.ingress.kubernetes.io/group.name",
+    "getambassador.io/ambassador-id",
+})
+INGRESS_CLASS_ANNOTATIONS = frozenset({"ingressclass.kubernetes.io/is-default-class"})
+NODE_ANNOTATIONS = frozenset({
+    "flannel.alpha.coreos.com/public-ip", "flannel.alpha.coreos.com/backend-type",
+    "projectcalico.org/IPv4Address", "projectcalico.org/IPv4IPIPTunnelAddr",
+    "projectcalico.org/IPv4VXLANTunnelAddr", "projectcalico.org/IPv6Address",
+    "io.cilium.network.ipv4-cilium-host", "io.cilium.network.ipv4-pod-cidr",
+    "alpha.kubernetes.io/provided-node-ip",
+})
+
+
+def metadata(annotations: frozenset[str] = frozenset()) -> dict[str, Spec]:
+    spec: dict[str, Spec] = {
+        "name": KEEP, "namespace": KEEP, "uid": KEEP, "generateName": KEEP,
+        "resourceVersion": KEEP,  # watches resume from it
+        "creationTimestamp": KEEP,  # route precedence ties are broken by age
+        "labels": Map(),  # selectors may name any label
+        "ownerReferences": OWNER_REFERENCES,
+    }
+    if annotations:
+        spec["annotations"] = Map(KEEP, annotations)
+    return spec
+
+
+# The flags the panes read from control-plane pods (kube-apiserver, kube-controller-manager).
+NETWORK_FLAGS = Flags(frozenset({
+    "service-cluster-ip-range", "cluster-cidr", "allocate-node-cidrs",
+    "node-cidr-mask-size", "node-cidr-mask-size-ipv4", "node-cidr-mask-size-ipv6",
+}))
+
+CONTAINER = {
+    "name": KEEP,
+    "image": KEEP,  # how a CNI or an ingress controller is recognised
+    "ports": [{"name": KEEP, "containerPort": KEEP, "protocol": KEEP, "hostPort": KEEP, "hostIP": KEEP}],
+    "command": NETWORK_FLAGS, "args": NETWORK_FLAGS,
+}
+POD_SPEC = {
+    "nodeName": KEEP, "hostNetwork": KEEP, "hostname": KEEP, "subdomain": KEEP,
+    "dnsPolicy": KEEP,
+    "dnsConfig": {"nameservers": KEEP, "searches": KEEP, "options": [{"name": KEEP, "value": KEEP}]},
+    "setHostnameAsFQDN": KEEP,
+    "containers": [CONTAINER], "initContainers": [CONTAINER],
+}
+POD_TEMPLATE = {"metadata": {"labels": Map(), "annotations": Map(KEEP, POD_ANNOTATIONS)}, "spec": POD_SPEC}
+
+BACKEND = {
+    "service": {"name": KEEP, "port": {"name": KEEP, "number": KEEP}},
+    "resource": {"apiGroup": KEEP, "kind": KEEP, "name": KEEP},
+    "serviceName": KEEP, "servicePort": KEEP,  # networking.k8s.io/v1beta1
+}
+PARENT_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "sectionName": KEEP, "port": KEEP}
+HTTP_PATH = {"type": KEEP, "replaceFullPath": KEEP, "replacePrefixMatch": KEEP}
+BACKEND_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "port": KEEP, "weight": KEEP}
+POLICY_PEER = {"podSelector": SELECTOR, "namespaceSelector": SELECTOR, "ipBlock": {"cidr": KEEP, "except": KEEP}}
+POLICY_PORT = {"protocol": KEEP, "port": KEEP, "endPort": KEEP}
+
+# -- the table -----------------------------------------------------------------------------------------
+
+ALLOWED: Mapping[str, dict[str, Spec]] = {
+    "Node": {
+        "metadata": metadata(NODE_ANNOTATIONS),
+        "spec": {"podCIDR": KEEP, "podCIDRs": KEEP, "providerID": KEEP, "unschedulable": KEEP},
+        "status": {"addresses": [{"type": KEEP, "address": KEEP}], "conditions": CONDITIONS},
+    },
+    "Namespace": {"metadata": metadata(NAMESPACE_ANNOTATIONS), "status": {"phase": KEEP}},
+    "Pod": {
+        "metadata": metadata(POD_ANNOTATIONS),
+        "spec": POD_SPEC,
+        "status": {"phase": KEEP, "podIP": KEEP, "podIPs": [{"ip": KEEP}], "hostIP": KEEP,
+                   "hostIPs": [{"ip": KEEP}], "conditions": CONDITIONS},
+    },
+    "Service": {
+        "metadata": metadata(SERVICE_ANNOTATIONS),
+        "spec": {
+            "type": KEEP, "selector": Map(), "clusterIP": KEEP, "clusterIPs": KEEP,
+            "ports": [{"name": KEEP, "protocol": KEEP, "appProtocol": KEEP, "port": KEEP,
+                       "targetPort": KEEP, "nodePort": KEEP}],
+            "externalIPs": KEEP, "externalName": KEEP, "loadBalancerIP": KEEP, "loadBalancerClass": KEEP,
+            "loadBalancerSourceRanges": KEEP, "externalTrafficPolicy": KEEP, "internalTrafficPolicy": KEEP,
+            "healthCheckNodePort": KEEP, "publishNotReadyAddresses": KEEP, "sessionAffinity": KEEP,
+            "sessionAffinityConfig": {"clientIP": {"timeoutSeconds": KEEP}},
+            "ipFamilies": KEEP, "ipFamilyPolicy": KEEP, "allocateLoadBalancerNodePorts": KEEP,
+            "trafficDistribution": KEEP,
+        },
+        "status": {"loadBalancer": LB_STATUS, "conditions": CONDITIONS},
+    },
+    "EndpointSlice": {
+        "metadata": metadata(),
+        "addressType": KEEP,
+        "endpoints": [{
+            "addresses": KEEP, "hostname": KEEP, "nodeName": KEEP, "zone": KEEP,
+            "conditions": {"ready": KEEP, "serving": KEEP, "terminating": KEEP},
+            "targetRef": {"kind": KEEP, "namespace": KEEP, "name": KEEP, "uid": KEEP},
+            "hints": {"forZones": [{"name": KEEP}], "forNodes": [{"name": KEEP}]},
+        }],
+        "ports": [{"name": KEEP, "protocol": KEEP, "port": KEEP, "appProtocol": KEEP}],
+    },
+    "ConfigMap": {"metadata": metadata()},  # data: by NETWORK_CONFIGMAPS, below
+    "DaemonSet": {"metadata": metadata(), "spec": {"selector": SELECTOR, "template": POD_TEMPLATE}},
+    "StatefulSet": {
+        "metadata": metadata(),
+        "spec": {"serviceName": KEEP, "replicas": KEEP, "selector": SELECTOR, "template": POD_TEMPLATE},
+    },
+    "Ingress": {
+        "metadata": metadata(INGRESS_ANNOTATIONS),
+        "spec": {
+            "ingressClassName": KEEP, "defaultBackend": BACKEND, "backend": BACKEND,
+            "tls": [{"hosts": KEEP, "secretName": KEEP}],
+            "rules": [{"host": KEEP, "http": {"paths": [{"path": KEEP, "pathType": KEEP, "backend": BACKEND}]}}],
+        },
+        "status": {"loadBalancer": LB_STATUS},
+    },
+    "IngressClass": {
+        "metadata": metadata(INGRESS_CLASS_ANNOTATIONS),
+        "spec": {"controller": KEEP,
+                 "parameters": {"apiGroup": KEEP, "kind": KEEP, "name": KEEP, "namespace": KEEP, "scope": KEEP}},
+    },
+    "ServiceCIDR": {"metadata": metadata(), "spec": {"cidrs": KEEP}, "status": {"conditions": CONDITIONS}},
+    "Gateway": {
+        "metadata": metadata(),
+        "spec": {
+            "gatewayClassName": KEEP,
+            "listeners": [{
+                "name": KEEP, "hostname": KEEP, "port": KEEP, "protocol": KEEP,
+                "allowedRoutes": {"namespaces": {"from": KEEP, "selector": SELECTOR},
+                                  "kinds": [{"group": KEEP, "kind": KEEP}]},
+                "tls": {"mode": KEEP},
+            }],
+            "addresses": [{"type": KEEP, "value": KEEP}],
+        },
+        "status": {"addresses": [{"type": KEEP, "value": KEEP}], "conditions": CONDITIONS,
+                   "listeners": [{"name": KEEP, "attachedRoutes": KEEP, "conditions": CONDITIONS}]},
+    },
+    "HTTPRoute": {
+        "metadata": metadata(),
+        "spec": {
+            "parentRefs": [PARENT_REF],
+            "hostnames": KEEP,
+            "rules": [{
+                # Header and query *matches* decide where a request goes, so they stay; the values
+                # filters *add or set* (RequestHeaderModifier, ...) are dropped: only a filter's type is kept.
+                "matches": [{"path": {"type": KEEP, "value": KEEP},
+                             "headers": [{"type": KEEP, "name": KEEP, "value": KEEP}],
+                             "queryParams": [{"type": KEEP, "name": KEEP, "value": KEEP}],
+                             "method": KEEP}],
+                "filters": [{"type": KEEP,
+                             "urlRewrite": {"hostname": KEEP, "path": HTTP_PATH},
+                             "requestRedirect": {"scheme": KEEP, "hostname": KEEP, "port": KEEP,
+                                                 "statusCode": KEEP, "path": HTTP_PATH}}],
+                "backendRefs": [BACKEND_REF],
+            }],
+        },
+        "status": {"parents": [{"parentRef": PARENT_REF, "controllerName": KEEP, "conditions": CONDITIONS}]},
+    },
+    "Mapping": {
+        "metadata": metadata(),
+        # Matches (headers, query parameters) stay; add_request_headers, add_response_headers,
+        # auth and everything else a Mapping can carry is dropped.
+        "spec": {
+            "prefix": KEEP, "prefix_regex": KEEP, "prefix_exact": KEEP, "hostname": KEEP, "host": KEEP,
+            "host_regex": KEEP, "rewrite": KEEP, "regex_rewrite": {"pattern": KEEP, "substitution": KEEP},
+            "service": KEEP, "weight": KEEP, "precedence": KEEP, "method": KEEP,
+            "headers": Map(), "regex_headers": Map(),
+            "query_parameters": Map(), "regex_query_parameters": Map(),
+            "ambassador_id": KEEP,
+        },
+    },
+    "Listener": {
+        "metadata": metadata(),
+        "spec": {"port": KEEP, "protocol": KEEP, "protocolStack": KEEP, "securityModel": KEEP, "l7Depth": KEEP,
+                 "hostBinding": {"namespace": {"from": KEEP}, "selector": SELECTOR}, "ambassador_id": KEEP},
+    },
+    "Host": {
+        "metadata": metadata(),
+        "spec": {"hostname": KEEP, "ambassador_id": KEEP,
+                 "requestPolicy": {"insecure": {"action": KEEP, "additionalPort": KEEP}},
+                 "tlsSecret": {"name": KEEP},
+                 "tls": Map()},  # TLS settings (versions, ALPN, file paths); the pane asks only whether any exist
+    },
+    # Listed by the policy pane, not evaluated: their rules (Cilium's may hold L7 header values) stay out.
+    "AdminNetworkPolicy": {"metadata": metadata(), "spec": {"priority": KEEP}},
+    "BaselineAdminNetworkPolicy": {"metadata": metadata()},
+    "CiliumNetworkPolicy": {"metadata": metadata()},
+    "CiliumClusterwideNetworkPolicy": {"metadata": metadata()},
+    "CiliumNode": {
+        "metadata": metadata(),
+        "spec": {"addresses": [{"type": KEEP, "ip": KEEP}], "ipam": {"podCIDRs": KEEP}},
+    },
+    "NetworkPolicy": {
+        "metadata": metadata(),
+        "spec": {"podSelector": SELECTOR, "policyTypes": KEEP,
+                 "ingress": [{"from": [POLICY_PEER], "ports": [POLICY_PORT]}],
+                 "egress": [{"to": [POLICY_PEER], "ports": [POLICY_PORT]}]},
+    },
+}
+ALWAYS = ("apiVersion", "kind")
+
+
+@dataclass(frozen=True)
+class NetworkConfigMap:
+    """A ConfigMap that describes the network: where it lives, and the data keys the panes read."""
+
+    name: str
+    namespaces: tuple[str, ...]
+    keys: tuple[str, ...]
+    name_pattern: str = ""  # a regex for versioned names (kubelet-config-1.29)
+
+    def matches(self, namespace: str, name: str) -> bool:
+        named = name == self.name or bool(self.name_pattern and re.fullmatch(self.name_pattern, name))
+        return named and namespace in self.namespaces
+
+
+NETWORK_CONFIGMAPS: tuple[NetworkConfigMap, ...] = (
+    NetworkConfigMap("coredns", ("kube-system",), ("Corefile",)),
+    NetworkConfigMap("kube-proxy", ("kube-system",), ("config.conf",)),
+    NetworkConfigMap("kubeadm-config", ("kube-system",), ("ClusterConfiguration",)),
+    NetworkConfigMap("kubelet-config", ("kube-system",), ("kubelet", "config.yaml", "kubelet.yaml"),
+                     name_pattern=r"kubelet-config-1\.[0-9]{1,3}"),
+    NetworkConfigMap("cilium-config", ("kube-system",), (
+        "ipam", "routing-mode", "tunnel-protocol", "tunnel", "kube-proxy-replacement",
+        "cluster-pool-ipv4-cidr", "cluster-pool-ipv4-mask-size", "cluster-pool-ipv6-cidr",
+        "cluster-pool-ipv6-mask-size", "enable-ipv4", "enable-ipv6", "ipv4-native-routing-cidr",
+        "ipv6-native-routing-cidr", "auto-direct-node-routes", "enable-bpf-masquerade")),
+)
+
+# CoreDNS directives whose arguments are credentials (route53, tsig, azure, etcd): the Corefile
+# is kept, these arguments are not.
+COREFILE_SECRET_DIRECTIVES = frozenset({"aws_access_key", "secret", "credentials", "password"})
+REDACTED = "<dropped by k8snet capture>"
+
+
+def network_configmap(namespace: str, name: str) -> NetworkConfigMap | None:
+    return next((c for c in NETWORK_CONFIGMAPS if c.matches(namespace, name)), None)
+
+
+# -- applying it ---------------------------------------------------------------------------------------
+
+_SCALARS = (str, int, float, bool, type(None))
+
+
+def prune(value: Any, spec: Spec) -> Any:
+    """`value` reduced to what `spec` allows (a new object; `value` is never changed)."""
+    if spec is KEEP:
+        if isinstance(value, _SCALARS):
+            return value
+        if isinstance(value, list):
+            return [v if isinstance(v, _SCALARS) else None for v in value]
+        return None
+    if isinstance(spec, dict):
+        if not isinstance(value, dict):
+            return None
+        out = {k: prune(value[k], sub) for k, sub in spec.items() if k in value}
+        flags = spec.get("command")
+        joint = isinstance(value.get("command"), list) and isinstance(value.get("args"), list)
+        if spec.get("args") is flags and isinstance(flags, Flags) and joint:
+            _command_and_args(value, out, flags)
+        return out
+    if isinstance(spec, list):
+        if not isinstance(value, list):
+            return None
+        return [prune(v, spec[0]) for v in value]
+    if isinstance(spec, Map):
+        if not isinstance(value, dict):
+            return None
+        return {k: prune(v, spec.value) for k, v in value.items()
+                if isinstance(k, str) and (spec.keys is None or k in spec.keys)}
+    if isinstance(spec, Flags):
+        return _flags(value, spec.names) if isinstance(value, list) else None
+    raise TypeError(f"not an allow-list spec: {spec!r}")
+
+
+def _kept_flag_words(words: list[Any], names: frozenset[str]) -> list[int]:
+    """Indexes of the words to keep: each listed `--flag[=value]`, and the value after a bare one."""
+    kept: list[int] = []
+    i = 0
+    while i < len(words):
+        word = words[i]
+        i += 1
+        if not isinstance(word, str) or not word.startswith("--"):
+            continue
+        name, sep, _ = word[2:].partition("=")
+        if name not in names:
+            continue
+        kept.append(i - 1)
+        if not sep and i < len(words) and isinstance(words[i], str) and not words[i].startswith("-"):
+            kept.append(i)
+            i += 1
+    return kept
+
+
+def _flags(words: list[Any], names: frozenset[str]) -> list[str]:
+    return [words[i] for i in _kept_flag_words(words, names)]
+
+
+def _command_and_args(value: dict[str, Any], out: dict[str, Any], flags: Flags) -> None:
+    """`command` then `args` are one command line: a flag at the end of one has its value in the other."""
+    command, args = value["command"], value["args"]
+    kept = _kept_flag_words(command + args, flags.names)
+    out["command"] = [command[i] for i in kept if i < len(command)]
+    out["args"] = [args[i - len(command)] for i in kept if i >= len(command)]
+
+
+def redact_corefile(text: str) -> str:
+    lines = []
+    for line in text.split("\n"):
+        words = line.split()
+        if words and words[0] in COREFILE_SECRET_DIRECTIVES:
+            indent = line[:len(line) - len(line.lstrip())]
+            braces = [w for w in words[1:] if w in ("{", "}")]
+            line = " ".join([indent + words[0], REDACTED, *braces])
+        lines.append(line)
+    return "\n".join(lines)
+
+
+def _configmap_data(obj: dict[str, Any], meta: Any) -> dict[str, str] | None:
+    ns = meta.get("namespace") if isinstance(meta, dict) else None
+    name = meta.get("name") if isinstance(meta, dict) else None
+    wanted = network_configmap(ns, name) if isinstance(ns, str) and isinstance(name, str) else None
+    if wanted is None:
+        return None
+    data = obj.get("data")
+    out: dict[str, str] = {}
+    if isinstance(data, dict):
+        for key in wanted.keys:
+            if isinstance(data.get(key), str):
+                out[key] = redact_corefile(data[key]) if key == "Corefile" else data[key]
+    return out
+
+
+def slim(obj: Any) -> dict[str, Any] | None:
+    """The allowed part of one API object, or None when the object is not kept at all."""
+    if not isinstance(obj, dict):
+        return None
+    kind = obj.get("kind")
+    spec = ALLOWED.get(kind) if isinstance(kind, str) else None
+    if spec is None:
+        return None
+    out = {k: obj[k] for k in ALWAYS if isinstance(obj.get(k), str)}
+    out.update(prune(obj, spec))
+    if kind == "ConfigMap":
+        data = _configmap_data(obj, obj.get("metadata"))
+        if data is None:
+            return None
+        out["data"] = data
+    return out
+
+
+__all__ = ["ALLOWED", "KEEP", "NETWORK_CONFIGMAPS", "Flags", "Map", "network_configmap", "prune", "slim"]
