@@ -8,6 +8,11 @@ updates, filters and re-orders.
 
 Cells are `rich.text.Text` built by the panes with `data_text` (inert: rendering never parses
 markup); other values are turned into inert Text here.
+
+Narrow terminals: each column has a priority (0: it answers the pane's question and never
+leaves the screen; higher numbers go first). When the row is wider than the table, the least
+important columns shrink to a floor, then hide, and the header ends in `…+N cols`; `ctrl+s`
+and `plain_text` still carry every column.
 """
 
 from __future__ import annotations
@@ -36,6 +41,75 @@ CELL_PAD = 1  # blank cells on each side of a cell, as DataTable draws them
 MAX_COLUMN_WIDTH = 80  # wider cells end in … (scroll right for the rest of the row)
 WIDTH_SAMPLE = 1000  # rows measured for the column widths (all of them below this)
 STRIP_CACHE = 512  # rendered rows kept (a few screens)
+MIN_COLUMN_WIDTH = 6  # a shrunk column keeps at least this much (or its header, if shorter)
+
+# Column priorities of the app's tables by widget id (a `priorities=` argument wins): 0 for the
+# columns that answer the pane's question at 80 columns, higher numbers hide first.
+COLUMN_PRIORITIES: dict[str, dict[str, int]] = {
+    "svc-table": {"namespace": 2, "name": 0, "type": 3, "cluster IP": 1, "ports": 1, "endpoints": 0,
+                  "backend": 2},
+    "pods-table": {"namespace": 2, "name": 0, "IPs": 0, "node": 1, "hostNet": 3, "phase": 2, "ready": 2,
+                   "host end": 3},
+    "dns-plan-table": {"#": 0, "live": 1, "query": 0, "type": 1, "expected": 0, "actual": 0, "TTL": 3,
+                       "ms": 3, "why": 2},
+    "dns-names-table": {"name": 0, "type": 1, "kind": 2, "answers": 0, "note": 3},
+    "ing-view-routes": {"kind": 2, "name": 1, "host": 0, "match": 0, "rewrite": 3, "backend": 0, "ready": 1,
+                        "health": 2, "via": 3, "where": 3},
+    "ing-view-entries": {"kind": 1, "name": 0, "port": 0, "addresses": 0, "target": 1, "details": 2},
+    "host-ifaces": {"name": 0, "kind": 2, "state": 1, "MTU": 3, "MAC": 3, "addresses (class)": 0},
+    "host-neigh": {"IP": 0, "device": 1, "MAC": 0, "state": 0, "is": 2},
+    "host-nodes": {"node": 0, "InternalIP": 0, "shares subnet": 2, "ExternalIP": 1, "Hostname": 3,
+                   "pod CIDRs": 1},
+}
+
+
+class ColumnLayout(NamedTuple):
+    """Which columns are drawn, how wide, for one table width."""
+
+    columns: tuple[tuple[int, int], ...]  # (column index, drawn width), left to right
+    hidden: int  # columns left out (named by the header's marker)
+    short: bool = False  # the marker without "cols", when even that much does not fit
+
+    @property
+    def marker(self) -> str:
+        if not self.hidden:
+            return ""
+        return f"…+{self.hidden}" if self.short else f"…+{self.hidden} col{'s' if self.hidden > 1 else ''}"
+
+    @property
+    def width(self) -> int:
+        cells = sum(w + 2 * CELL_PAD for _, w in self.columns)
+        return cells + (len(self.marker) + 2 * CELL_PAD if self.hidden else 0)
+
+
+def fit_columns(natural: Sequence[int], headers: Sequence[int], priorities: Sequence[int],
+                available: int) -> ColumnLayout:
+    """The columns that fit in `available` cells: shrink the least important first, then hide them.
+
+    Priority 0 columns are never shrunk nor hidden (when they alone are too wide, the table
+    scrolls sideways).
+    """
+    count = len(natural)
+    order = sorted(range(count), key=lambda i: (-priorities[i], -i))  # least important first
+    hidden: set[int] = set()
+    while True:
+        widths = list(natural)
+        layout = ColumnLayout(tuple((i, widths[i]) for i in range(count) if i not in hidden), len(hidden))
+        for i in order:
+            excess = layout.width - available
+            if excess <= 0:
+                break
+            if i in hidden or priorities[i] == 0:
+                continue
+            floor = min(natural[i], max(MIN_COLUMN_WIDTH, min(headers[i], 12)))
+            widths[i] -= min(excess, max(0, widths[i] - floor))
+            layout = ColumnLayout(tuple((j, widths[j]) for j in range(count) if j not in hidden), len(hidden))
+        if layout.width <= available:
+            return layout
+        candidates = [i for i in order if i not in hidden and priorities[i] > 0]
+        if not candidates:
+            return layout._replace(short=True) if layout.hidden else layout
+        hidden.add(candidates[0])
 
 
 def _cell(value: Cell) -> Text:
@@ -115,9 +189,14 @@ class ResourceTable(ScrollView, can_focus=True):
     class RowSelected(_RowMessage):
         """`enter` (or a click on the cursor row). Handler: `on_resource_table_row_selected`."""
 
-    def __init__(self, columns: Sequence[str], **kwargs) -> None:
+    def __init__(self, columns: Sequence[str], *, priorities: Sequence[int] | None = None, **kwargs) -> None:
         super().__init__(**kwargs)
         self._column_names = list(columns)
+        by_name = COLUMN_PRIORITIES.get(kwargs.get("id") or "", {})
+        self._priorities = (list(priorities) if priorities is not None
+                            else [by_name.get(name, 0 if i == 0 else 1) for i, name in enumerate(columns)])
+        self._layout: ColumnLayout | None = None
+        self._layout_for: tuple[int, tuple[int, ...]] = (-1, ())
         self._header = tuple(Text(name) for name in self._column_names)
         self._all: dict[str, tuple[Cell, ...]] = {}  # every row as given, in the model's order
         self._keys: list[str] = []  # the rows shown (filtered), in order
@@ -214,7 +293,27 @@ class ResourceTable(ScrollView, can_focus=True):
             self._strips.clear()
 
     def _total_width(self) -> int:
-        return sum(w + 2 * CELL_PAD for w in self._widths)
+        return self._fit(self.scrollable_content_region.width).width
+
+    def _fit(self, available: int) -> ColumnLayout:
+        """The column layout for `available` cells (cached; a new one drops the cached rows)."""
+        if available <= 0:
+            available = sum(w + 2 * CELL_PAD for w in self._widths)
+        wanted = (available, tuple(self._widths))
+        if self._layout is None or wanted != self._layout_for:
+            headers = [h.cell_len for h in self._header]
+            layout = fit_columns(self._widths, headers, self._priorities, available)
+            if layout != self._layout:
+                self._strips.clear()
+            self._layout, self._layout_for = layout, wanted
+        return self._layout
+
+    @property
+    def hidden_columns(self) -> list[str]:
+        """The columns left out at the current width (named in the header's `…+N cols`)."""
+        layout = self._fit(self.scrollable_content_region.width)
+        drawn = {i for i, _ in layout.columns}
+        return [name for i, name in enumerate(self._column_names) if i not in drawn]
 
     # -- DataTable-compatible reading -------------------------------------------------------------
 
@@ -340,6 +439,7 @@ class ResourceTable(ScrollView, can_focus=True):
             self.move_cursor(row=row)
 
     def on_resize(self, event: events.Resize) -> None:
+        self.virtual_size = Size(self._total_width(), len(self._keys) + 1)
         self._scroll_to_cursor()
 
     def on_focus(self) -> None:
@@ -350,12 +450,16 @@ class ResourceTable(ScrollView, can_focus=True):
 
     # -- drawing ---------------------------------------------------------------------------------
 
-    def _segments(self, cells: Sequence[Text]) -> list[Segment]:
+    def _segments(self, cells: Sequence[Text], *, header: bool = False) -> list[Segment]:
         console = self.app.console
         pad = Segment(" " * CELL_PAD)
         out: list[Segment] = []
-        for width, cell in zip(self._widths, cells):
-            text = cell
+        layout = self._fit(self.scrollable_content_region.width)
+        for index, width in layout.columns:
+            if index >= len(cells):
+                out.append(Segment(" " * (width + 2 * CELL_PAD)))
+                continue
+            text = cells[index]
             if "\n" in text.plain:  # one line per row, whatever the cell holds
                 text = Text(" ").join(text.split("\n", allow_blank=True))
             if text.cell_len != width:
@@ -364,8 +468,9 @@ class ResourceTable(ScrollView, can_focus=True):
             out.append(pad)
             out.extend(text.render(console))
             out.append(pad)
-        for width in self._widths[len(cells):]:
-            out.append(Segment(" " * (width + 2 * CELL_PAD)))
+        if layout.hidden:
+            marker = layout.marker if header else " " * len(layout.marker)
+            out.extend((pad, Segment(marker, Style(dim=True) if header else None), pad))
         return out
 
     def _texts(self, key: str) -> tuple[Text, ...]:
@@ -409,7 +514,7 @@ class ResourceTable(ScrollView, can_focus=True):
         scroll_x, scroll_y = self.scroll_offset
         base, header, cursor = self._styles()
         if y == 0:
-            strip = Strip(Segment.apply_style(self._segments(self._header), header))
+            strip = Strip(Segment.apply_style(self._segments(self._header, header=True), header))
             return strip.crop_extend(scroll_x, scroll_x + width, base + header).apply_style(base)
         row = scroll_y + y - 1
         if row >= len(self._keys):

@@ -16,13 +16,14 @@ def rows(n: int, prefix: str = "svc") -> list[tuple[str, tuple[str, str, str]]]:
 
 
 class TableApp(App):
-    def __init__(self) -> None:
+    def __init__(self, columns=COLUMNS, priorities=None) -> None:
         super().__init__()
         self.selected: list[str] = []
         self.highlighted: list[str] = []
+        self.columns, self.priorities = columns, priorities
 
     def compose(self) -> ComposeResult:
-        yield ResourceTable(COLUMNS, id="t")
+        yield ResourceTable(self.columns, id="t", priorities=self.priorities)
 
     def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
         self.selected.append(event.row_key.value)
@@ -147,7 +148,7 @@ async def test_plain_text_and_dataTable_compatible_reads():
 
 
 async def test_long_cells_are_cut_with_an_ellipsis_and_scroll_sideways():
-    app = TableApp()
+    app = TableApp(priorities=(0, 0, 0))  # nothing may shrink or hide: the table scrolls
     async with app.run_test(size=(60, 10)) as pilot:
         t = app.query_one(ResourceTable)
         long = "x" * 200 + "END"
@@ -182,3 +183,42 @@ async def test_hostile_cells_render_inert():
                 assert segment.style is None or segment.style.link is None
         svg = app.export_screenshot()
         assert "<a " not in svg and "\x1b" not in svg
+
+
+WIDE = ("namespace", "name", "type", "cluster IP", "ports", "endpoints")
+
+
+def wide_rows(n: int = 3) -> list[tuple[str, tuple[str, ...]]]:
+    return [(f"k{i}", ("kube-system", f"service-{i}", "LoadBalancer", f"10.96.0.{i}",
+                       "80->31211/TCP, 443->31212/TCP", f"10.0.0.{i}:8080, 10.0.1.{i}:8080, 10.0.2.{i}:8080, 10.0.3.{i}:8080")) for i in range(n)]
+
+
+async def test_at_80_columns_low_priority_columns_shrink_then_hide_with_a_marker():
+    app = TableApp(WIDE, priorities=(2, 0, 3, 1, 1, 0))
+    async with app.run_test(size=(80, 10)) as pilot:
+        t = app.query_one(ResourceTable)
+        t.set_rows(wide_rows())
+        await pilot.pause()
+        lines = screen_lines(t)
+        header, first = lines[0], lines[1]
+        # the columns that answer the question are whole on screen
+        assert "endpoints" in header and "10.0.0.0:8080, 10.0.1.0:8080, 10.0.2.0:8080, 10.0.3.0:8080" in first
+        assert "service-0" in first
+        # something had to give: it is named in the header, and what is drawn fits the screen
+        assert t.hidden_columns, lines
+        assert f"…+{len(t.hidden_columns)}" in header
+        assert t.virtual_size.width <= t.scrollable_content_region.width
+        assert "type" in t.hidden_columns  # the least important goes first
+        # the saved text keeps every column
+        assert "LoadBalancer" in t.plain_text()
+
+
+async def test_wide_enough_nothing_hides():
+    app = TableApp(WIDE, priorities=(2, 0, 3, 1, 1, 0))
+    async with app.run_test(size=(160, 10)) as pilot:
+        t = app.query_one(ResourceTable)
+        t.set_rows(wide_rows())
+        await pilot.pause()
+        header = screen_lines(t)[0]
+        assert t.hidden_columns == [] and "…+" not in header
+        assert all(name in header for name in WIDE)
