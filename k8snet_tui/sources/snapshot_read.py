@@ -75,10 +75,14 @@ def _hidden(parts: tuple[str, ...]) -> bool:
     return any(p.startswith(".") for p in parts)
 
 
-def _shown(name: str, limit: int = 160) -> str:
-    """A hostile name as it may appear in a problem: inert and of bounded length."""
+def _shown(name: str, limit: int = 120) -> str:
+    """A hostile name as it may appear in a problem: inert, of bounded length, its end kept
+    (in a deep path the end is what tells it apart)."""
     text = clean(name)
-    return text if len(text) <= limit else text[: limit - 1] + "\u2026"
+    if len(text) <= limit:
+        return text
+    head = limit // 2
+    return text[:head] + "\u2026" + text[len(text) - (limit - head - 1):]
 
 
 def _name_fault(name: str) -> str | None:
