@@ -8,19 +8,33 @@ recomputing kube-proxy's hashed names, so dumps without comments trace just as w
 from __future__ import annotations
 
 import difflib
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .datapath.backend import Datapath, parse_node_datapath
 from .datapath.endpoints import (
-    SERVICE_NAME_LABEL, ApiEndpoint, ServicePort, cluster_ips, endpoints_for_port, external_ips,
-    lb_ingress_ips, pod_ready, service_ports, shared_pod_index, slices_for,
+    SERVICE_NAME_LABEL,
+    ApiEndpoint,
+    Selection,
+    ServicePort,
+    cluster_ips,
+    endpoints_for_port,
+    external_ips,
+    externally_reachable,
+    lb_ingress_ips,
+    pod_ready,
+    select_endpoints,
+    service_ports,
+    shared_pod_index,
+    slices_for,
+    traffic_policies,
 )
 from .datapath.trace_iptables import trace_iptables_port
 from .datapath.trace_lb import trace_cilium_port, trace_ipvs_port
-from .datapath.trace_model import CHAIN_ROLES, Finding, KernelPortView, Step
+from .datapath.trace_model import CHAIN_ROLES, Finding, KernelEndpoint, KernelPortView, Step
 from .datapath.trace_nft import trace_nft_port
-from .model import ClusterState, NodeState, Obj, dig_list, dig_str, key_of, name_of, namespace_of
+from .model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, key_of, name_of, namespace_of
 
 
 @dataclass(frozen=True)
@@ -60,6 +74,44 @@ class EntryPoint:
 
 
 @dataclass(frozen=True)
+class PathEndpoint:
+    address: str
+    port: int
+    chain: str | None
+    share: float
+    pod: str | None
+    node: str | None
+    local: bool | None  # on the traced node (None when the API does not say)
+    condition: str | None  # ready, serving-terminating, not-serving (None: not in the API)
+
+    def to_json(self) -> dict[str, Any]:
+        return {"address": self.address, "port": self.port, "chain": self.chain, "share": round(self.share, 7),
+                "pod": self.pod, "node": self.node, "local": self.local, "condition": self.condition}
+
+
+@dataclass(frozen=True)
+class PathTrace:
+    """One entry point's new connections on the traced node (see KernelPath)."""
+
+    path: str  # cluster | external
+    entry: EntryPoint
+    chain: str | None
+    endpoints: tuple[PathEndpoint, ...]
+    dropped: float
+    rejected: float
+    unhandled: float
+    masquerade: bool
+    source_ranges: tuple[str, ...] = ()
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "entry": self.entry.to_json(), "chain": self.chain,
+                "endpoints": [e.to_json() for e in self.endpoints],
+                "dropped": round(self.dropped, 7), "rejected": round(self.rejected, 7),
+                "unhandled": round(self.unhandled, 7), "masquerade": self.masquerade,
+                "source_ranges": list(self.source_ranges)}
+
+
+@dataclass(frozen=True)
 class PortTrace:
     name: str
     protocol: str
@@ -74,6 +126,9 @@ class PortTrace:
     steps: tuple[Step, ...]
     explanation: str
     affinity_seconds: int | None = None
+    paths: tuple[PathTrace, ...] = ()
+    traffic_policy: tuple[str, str] = ("Cluster", "Cluster")  # (external, internal)
+    health_check_node_port: int | None = None
 
     def to_json(self, detail: bool = False) -> dict[str, Any]:
         out: dict[str, Any] = {
@@ -81,6 +136,9 @@ class PortTrace:
             "node_port": self.node_port, "cluster_ip": self.cluster_ip,
             "chains": {role: self.chains.get(role) for role in CHAIN_ROLES},
             "endpoints": [e.to_json() for e in self.endpoints],
+            "paths": [p.to_json() for p in self.paths],
+            "traffic_policy": {"external": self.traffic_policy[0], "internal": self.traffic_policy[1]},
+            "health_check_node_port": self.health_check_node_port,
             "findings": [f.to_json() for f in self.findings],
         }
         if detail:
@@ -89,7 +147,7 @@ class PortTrace:
             out["steps"] = [s.to_json() for s in self.steps]
             out["explanation"] = self.explanation
             out["affinity_seconds"] = self.affinity_seconds
-            for ej, e in zip(out["endpoints"], self.endpoints):
+            for ej, e in zip(out["endpoints"], self.endpoints, strict=True):
                 ej.update(in_kernel=e.in_kernel, in_api=e.in_api, connections=e.connections)
         return out
 
@@ -186,12 +244,19 @@ def _entry_points(svc: Obj, port: ServicePort) -> tuple[EntryPoint, ...]:
 def _kernel_view(dp: Datapath, svc: Obj, port: ServicePort) -> KernelPortView | None:
     ns, name = namespace_of(svc), name_of(svc)
     ips = cluster_ips(svc) + external_ips(svc) + lb_ingress_ips(svc)
+    entries = tuple(
+        [("cluster-ip", ip) for ip in cluster_ips(svc)] + [("external-ip", ip) for ip in external_ips(svc)]
+        + [("load-balancer", ip) for ip in lb_ingress_ips(svc)])
     if dp.backend in ("iptables-legacy", "iptables-nft"):
         dump = dp.iptables_dump
-        return trace_iptables_port(dump, ns, name, port) if dump else None
+        if dump is None:
+            return None
+        v6 = bool(ips) and ":" in ips[0]
+        return trace_iptables_port(dump, ns, name, port, tuple(e for e in entries if (":" in e[1]) == v6))
     if dp.backend == "nftables" and dp.nft is not None:
         v6 = bool(ips) and ":" in ips[0]
-        return trace_nft_port(dp.nft, ns, name, port, ips, ipv6=v6)
+        return trace_nft_port(dp.nft, ns, name, port, ips, ipv6=v6,
+                              entries=tuple(e for e in entries if (":" in e[1]) == v6))
     if dp.backend == "ipvs" and dp.ipvs is not None:
         return trace_ipvs_port(dp.ipvs, port, ips)
     if dp.backend == "cilium" and dp.cilium is not None:
@@ -240,6 +305,73 @@ def trace_service(cluster: ClusterState, node: NodeState, namespace: str, name: 
     return ServiceTrace(f"{namespace}/{name}", node_name, dp.backend, traces, dig_str(svc, "spec", "type") or "ClusterIP")
 
 
+_RULE_BACKENDS = ("iptables-legacy", "iptables-nft", "nftables")
+
+
+def _condition_word(ae: ApiEndpoint | None) -> str | None:
+    if ae is None:
+        return None
+    if ae.ready:
+        return "ready"
+    return "serving-terminating" if ae.serving and ae.terminating else "not-serving"
+
+
+def _node_zone(cluster: ClusterState, node: str) -> str:
+    obj = cluster.get("Node", "", node) if node else None
+    return dig_str(obj, "metadata", "labels", "topology.kubernetes.io/zone") if obj else ""
+
+
+def _paths(view: KernelPortView | None, api_by_addr: Mapping[tuple[str, int], ApiEndpoint],
+           pods_by_ip: Mapping[str, Obj], node_name: str) -> tuple[PathTrace, ...]:
+    out = []
+    for kp in view.paths if view else ():
+        eps = []
+        for ke in kp.endpoints:
+            ae = api_by_addr.get((ke.address, ke.port))
+            pod_obj = pods_by_ip.get(ke.address) if ae is None or not ae.pod else None
+            pod = ae.pod if ae and ae.pod else (key_of(pod_obj) if pod_obj else None)
+            where = (ae.node if ae and ae.node else None) or (dig_str(pod_obj, "spec", "nodeName") if pod_obj else None)
+            eps.append(PathEndpoint(ke.address, ke.port, ke.chain, ke.share, pod, where or None,
+                                    (where == node_name) if where and node_name else None, _condition_word(ae)))
+        out.append(PathTrace(kp.path, EntryPoint(kp.entry, kp.address, kp.port), kp.chain, tuple(eps),
+                             kp.dropped, kp.rejected, kp.unhandled, kp.masquerade, kp.source_ranges))
+    return tuple(out)
+
+
+def _policy_findings(svc: Obj, port: ServicePort, spn: str, sel: Selection, paths: tuple[PathTrace, ...],
+                     node_name: str, zone: str) -> list[Finding]:
+    """What kube-proxy's endpoint rules mean here: fallbacks, local-only drops, topology hints."""
+    out: list[Finding] = []
+    etp, itp = traffic_policies(svc)
+    ext_paths = [p for p in paths if p.path == "external"]
+    if sel.cluster_fallback:
+        out.append(Finding("info", "terminating-fallback",
+                           f"{spn} has no ready endpoints, so kube-proxy sends cluster traffic to its "
+                           f"{len(sel.cluster)} serving-but-terminating endpoint(s)"))
+    if sel.local_fallback:
+        out.append(Finding("info", "terminating-fallback",
+                           f"no ready endpoint of {spn} runs on {node_name or 'this node'}, so local traffic goes "
+                           f"to its {len(sel.local)} serving-but-terminating local endpoint(s)"))
+    if etp == "Local" and externally_reachable(svc) and not sel.local:
+        dropped = [p for p in ext_paths if p.dropped + p.rejected > 0.5]
+        how = (" and the node drops it (" + ", ".join(f"{p.entry.kind} {p.entry.address or ''}:{p.entry.port}".replace(" :", " :")
+                                                     for p in dropped) + ")") if dropped else ""
+        out.append(Finding("warning", "local-only-drop",
+                           f"externalTrafficPolicy Local and no local endpoint on {node_name or 'this node'}: "
+                           f"external traffic to this node gets no endpoint{how}"))
+    if itp == "Local" and not sel.local:
+        out.append(Finding("warning", "local-only-drop",
+                           f"internalTrafficPolicy Local and no local endpoint on {node_name or 'this node'}: "
+                           "cluster traffic from this node is dropped"))
+    if sel.topology:
+        out.append(Finding("info", "topology-hints-used",
+                           f"topology hints are used ({sel.topology}{' ' + zone if sel.topology == 'PreferSameZone' else ''}): "
+                           f"this node sends cluster traffic to {len(sel.cluster)} endpoint(s)"))
+    elif sel.hints_note:
+        out.append(Finding("info", "topology-hints-ignored", f"topology hints are ignored: {sel.hints_note}"))
+    return out
+
+
 def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort, slices: tuple[Obj, ...],
                 pods_by_key: Mapping[str, Obj], pods_by_ip: Mapping[str, Obj]) -> PortTrace:
     api = endpoints_for_port(slices, port, pods_by_key)
@@ -249,10 +381,22 @@ def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort
     spn = f"{key_of(svc)}:{port.name}" if port.name else key_of(svc)
     headless = not cluster_ips(svc)
     stype = dig_str(svc, "spec", "type") or "ClusterIP"
+    node_name = dp.node or ""
+    zone = _node_zone(cluster, node_name)
+    sel = select_endpoints(api, svc, node_name, zone)
+    programmed = {(e.address, e.port) for e in sel.cluster + sel.local}
+    paths = _paths(view, api_by_addr, pods_by_ip, node_name)
 
     endpoints: list[EndpointTrace] = []
     kernel_addrs = set()
-    for ke in view.endpoints if view else ():
+    kernel_eps = list(view.endpoints if view else ())
+    listed = {(k.address, k.port) for k in kernel_eps}
+    for path in paths:  # endpoints only another path reaches (the local set of ETP Local) come after
+        for pe in path.endpoints:
+            if (pe.address, pe.port) not in listed:
+                listed.add((pe.address, pe.port))
+                kernel_eps.append(KernelEndpoint(pe.address, pe.port, pe.chain, None, 0.0))
+    for ke in kernel_eps:
         kernel_addrs.add((ke.address, ke.port))
         ae = api_by_addr.get((ke.address, ke.port))
         pod_obj = pods_by_key.get(ae.pod) if ae and ae.pod else pods_by_ip.get(ke.address)
@@ -270,18 +414,26 @@ def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort
             continue
         endpoints.append(EndpointTrace(ae.address, ae.port, None, None, 0.0 if have_view else None,
                                        ae.pod or None, ae.node or None, ae.ready, None, None, False, True))
-        if not ae.ready:
+        if not ae.ready and not (ae.serving and ae.terminating and (ae.address, ae.port) in programmed):
             findings.append(Finding("info", "endpoint-not-ready",
                                     f"{ae.address}:{ae.port} ({ae.pod or 'no pod'}) is not ready, so it gets no new connections"))
-        elif have_view and not headless and stype != "ExternalName":
+        elif have_view and not headless and stype != "ExternalName" and (
+                (ae.address, ae.port) in programmed if dp.backend in _RULE_BACKENDS else ae.ready):
+            # kube-proxy's rules hold the endpoints it selects for this node (local ones only
+            # for a Local policy); IPVS and Cilium list every ready one.
             findings.append(Finding("warning", "endpoint-not-in-kernel",
-                                    f"{ae.address}:{ae.port} is ready in the API but not in the node's rules (kube-proxy behind?)"))
+                                    f"{ae.address}:{ae.port} is ready in the API but not in the node's rules "
+                                    "(kube-proxy behind?)"))
     for e in endpoints:
         if e.in_kernel and e.ready is False:
+            ae = api_by_addr.get((e.address, e.port))
+            if ae is not None and ae.serving and ae.terminating:
+                continue  # the fallback to serving-terminating endpoints: said once below
             findings.append(Finding("warning", "endpoint-to-not-ready-pod",
                                     f"{e.address}:{e.port} receives traffic but its pod is not ready"))
 
-    if not any(e.ready for e in endpoints if e.in_api) and stype != "ExternalName":
+    usable = any(e.ready for e in endpoints if e.in_api) or bool(sel.cluster or sel.local)
+    if not usable and stype != "ExternalName":
         reject = " and the node rejects connections to it" if view and view.rejects else ""
         findings.insert(0, Finding("warning", "no-endpoints", f"{spn} has no ready endpoints{reject}"))
     if view is None or not view.found:
@@ -295,15 +447,23 @@ def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort
         else:
             findings.append(Finding("warning", "no-kube-proxy-rules",
                                     f"the {dp.backend} datapath has no rules for {spn}"))
+    elif not headless and stype != "ExternalName":
+        findings += _policy_findings(svc, port, spn, sel, paths, node_name, zone)
+    if view is not None and view.affinity_seconds and dp.backend in ("iptables-legacy", "iptables-nft"):
+        findings.append(Finding("info", "session-affinity",
+                                f"a client seen in the last {view.affinity_seconds} s goes back to its endpoint "
+                                "before the random pick (-m recent)"))
     for other in _nodeport_collisions(cluster, svc, port):
         findings.append(Finding("error", "nodeport-collision",
                                 f"NodePort {port.node_port}/{port.protocol} is also used by {other}"))
     chains = dict(view.chains) if view else {}
     ips = cluster_ips(svc)
+    hc = dig(svc, "spec", "healthCheckNodePort")
     return PortTrace(
         port.name, port.protocol, port.port, port.node_port, ips[0] if ips else None, port.target_port,
         _entry_points(svc, port), {r: chains.get(r) for r in CHAIN_ROLES}, tuple(endpoints), tuple(findings),
         view.steps if view else (), view.explanation if view else "", view.affinity_seconds if view else None,
+        paths, traffic_policies(svc), hc if isinstance(hc, int) and not isinstance(hc, bool) and hc > 0 else None,
     )
 
 

@@ -48,7 +48,19 @@ def test_lab_trace_matches_the_contract():
     j = t.to_json()
     assert j["service"] == "default/website" and j["node"] == NODE and j["backend"] == "iptables-legacy"
     (p,) = j["ports"]
-    assert set(p) == {"name", "protocol", "port", "node_port", "cluster_ip", "chains", "endpoints", "findings"}
+    assert set(p) == {"name", "protocol", "port", "node_port", "cluster_ip", "chains", "endpoints", "paths",
+                      "traffic_policy", "health_check_node_port", "findings"}
+    assert p["traffic_policy"] == {"external": "Cluster", "internal": "Cluster"} and p["health_check_node_port"] is None
+    cluster, nodeport = p["paths"]
+    assert (cluster["path"], cluster["entry"], cluster["chain"], cluster["masquerade"]) == (
+        "cluster", {"kind": "cluster-ip", "address": "10.111.148.30", "port": 80}, "KUBE-SVC-RYQJBQ5TR32XWAUN", False)
+    assert (nodeport["path"], nodeport["entry"], nodeport["chain"], nodeport["masquerade"]) == (
+        "external", {"kind": "node-port", "address": "", "port": 31100}, "KUBE-EXT-RYQJBQ5TR32XWAUN", True)
+    for path in (cluster, nodeport):
+        assert [(e["address"], e["local"], e["condition"]) for e in path["endpoints"]] == [
+            ("10.0.0.177", True, "ready"), ("10.0.0.1", True, "ready"), ("10.0.0.202", True, "ready")]
+        assert abs(sum(e["share"] for e in path["endpoints"]) - 1) < 1e-6
+        assert path["dropped"] == path["rejected"] == path["unhandled"] == 0
     assert (p["name"], p["protocol"], p["port"], p["node_port"], p["cluster_ip"]) == ("http", "TCP", 80, 31100, "10.111.148.30")
     assert p["chains"] == {"service": "KUBE-SVC-RYQJBQ5TR32XWAUN", "local": None,
                            "external": "KUBE-EXT-RYQJBQ5TR32XWAUN", "firewall": None}

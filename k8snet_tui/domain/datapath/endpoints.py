@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
 
@@ -29,6 +30,8 @@ class ApiEndpoint:
     node: str
     pod: str  # "ns/name" when targetRef is a Pod, else ""
     zone: str = ""
+    zone_hints: tuple[str, ...] = ()  # hints.forZones[].name
+    node_hints: tuple[str, ...] = ()  # hints.forNodes[].name (PreferSameNode)
 
 
 def _int(value: Any) -> int | None:
@@ -49,7 +52,7 @@ def service_ports(svc: Obj) -> tuple[ServicePort, ...]:
                 (dig_str(p, "protocol") or "TCP").upper(),
                 port,
                 dig_str(p, "targetPort") or str(port),
-                _int(dig(p, "nodePort")),
+                _int(dig(p, "nodePort")) or None,  # old API output writes 0 for "none"
             )
         )
     return tuple(out)
@@ -91,7 +94,8 @@ def _condition(ep: Obj, key: str, default: bool) -> bool:
     return value if isinstance(value, bool) else default
 
 
-def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: Mapping[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
+def endpoints_for_port(slices: Iterable[Obj], port: ServicePort,
+                       pods: Mapping[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
     """Endpoints of one service port: slice ports matched by name and protocol, deduplicated."""
     seen: set[tuple[str, int]] = set()
     out: list[ApiEndpoint] = []
@@ -113,6 +117,8 @@ def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: Mapping[s
                 if not node and pods and pod_key in pods:
                     node = dig_str(pods[pod_key], "spec", "nodeName")
                 ready = _condition(ep, "ready", True)
+                zones = tuple(dig_str(h, "name") for h in dig_list(ep, "hints", "forZones") if dig_str(h, "name"))
+                nodes = tuple(dig_str(h, "name") for h in dig_list(ep, "hints", "forNodes") if dig_str(h, "name"))
                 for addr in dig_list(ep, "addresses"):
                     if not isinstance(addr, str) or (addr, number) in seen:
                         continue
@@ -121,6 +127,7 @@ def endpoints_for_port(slices: Iterable[Obj], port: ServicePort, pods: Mapping[s
                         ApiEndpoint(
                             addr, number, ready, _condition(ep, "serving", ready),
                             _condition(ep, "terminating", False), node, pod_key, dig_str(ep, "zone"),
+                            zones, nodes,
                         )
                     )
     return tuple(out)
@@ -166,3 +173,81 @@ def pod_ready(pod: Obj | None) -> bool | None:
         if dig_str(cond, "type") == "Ready":
             return dig_str(cond, "status") == "True"
     return None
+
+
+@dataclass(frozen=True)
+class Selection:
+    """Which endpoints kube-proxy on one node programs for one service port, and why.
+
+    The same rules as kube-proxy's CategorizeEndpoints: the cluster set is the ready endpoints
+    (narrowed by topology hints when every ready endpoint has one for this zone or node), else
+    the serving-terminating ones; the local set is this node's ready endpoints, else its
+    serving-terminating ones.
+    """
+
+    cluster: tuple[ApiEndpoint, ...]
+    local: tuple[ApiEndpoint, ...]
+    uses_cluster: bool
+    uses_local: bool
+    cluster_fallback: bool  # the cluster set is serving-terminating endpoints
+    local_fallback: bool
+    topology: str  # "", "PreferSameZone" or "PreferSameNode": the hints in use
+    hints_note: str  # why hints are ignored, "" when none are present or they are used
+
+
+def traffic_policies(svc: Obj) -> tuple[str, str]:
+    """(externalTrafficPolicy, internalTrafficPolicy), with the API's defaults."""
+    etp = dig_str(svc, "spec", "externalTrafficPolicy") or "Cluster"
+    itp = dig_str(svc, "spec", "internalTrafficPolicy") or "Cluster"
+    return ("Local" if etp == "Local" else "Cluster"), ("Local" if itp == "Local" else "Cluster")
+
+
+def externally_reachable(svc: Obj) -> bool:
+    stype = dig_str(svc, "spec", "type") or "ClusterIP"
+    return stype in ("NodePort", "LoadBalancer") or bool(external_ips(svc)) or bool(lb_ingress_ips(svc))
+
+
+def _topology(eps: tuple[ApiEndpoint, ...], node: str, zone: str) -> tuple[str, str]:
+    ready = [e for e in eps if e.ready]
+    if not ready or not any(e.zone_hints or e.node_hints for e in ready):
+        return "", ""
+    if all(e.node_hints for e in ready) and any(node in e.node_hints for e in ready):
+        return "PreferSameNode", ""
+    if all(e.zone_hints for e in ready):
+        if any(zone in e.zone_hints for e in ready) and zone:
+            return "PreferSameZone", ""
+        if not zone:
+            return "", "the node has no topology.kubernetes.io/zone label"
+        return "", f"no endpoint has a hint for zone {zone}"
+    return "", "some ready endpoints have no zone hint"
+
+
+def select_endpoints(eps: tuple[ApiEndpoint, ...], svc: Obj, node: str, zone: str = "") -> Selection:
+    etp, itp = traffic_policies(svc)
+    external = externally_reachable(svc)
+    uses_cluster = itp == "Cluster" or (external and etp == "Cluster")
+    uses_local = itp == "Local" or (external and etp == "Local")
+    mode, note = _topology(eps, node, zone)
+
+    def in_topology(e: ApiEndpoint) -> bool:
+        if mode == "PreferSameNode":
+            return node in e.node_hints
+        if mode == "PreferSameZone":
+            return zone in e.zone_hints
+        return True
+
+    cluster: tuple[ApiEndpoint, ...] = ()
+    cluster_fallback = False
+    if uses_cluster:
+        cluster = tuple(e for e in eps if e.ready and in_topology(e))
+        if not cluster:
+            cluster = tuple(e for e in eps if e.serving and e.terminating)
+            cluster_fallback = bool(cluster)
+    local: tuple[ApiEndpoint, ...] = ()
+    local_fallback = False
+    if uses_local:
+        local = tuple(e for e in eps if e.ready and e.node == node)
+        if not local:
+            local = tuple(e for e in eps if e.serving and e.terminating and e.node == node)
+            local_fallback = bool(local)
+    return Selection(cluster, local, uses_cluster, uses_local, cluster_fallback, local_fallback, mode, note)

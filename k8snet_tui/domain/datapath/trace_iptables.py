@@ -1,15 +1,41 @@
-"""Follow one service port through kube-proxy's iptables rules (iptables-legacy or -nft)."""
+"""Follow one service port through kube-proxy's iptables rules (iptables-legacy or -nft).
+
+Every entry point of the port (ClusterIP, NodePort, external IPs, load-balancer IPs) is found
+by the rules that match its destination and port in KUBE-SERVICES / KUBE-NODEPORTS, so old
+layouts (KUBE-XLB before 1.24, the `ns/name:` port-name form, dumps without comments) trace the
+same as new ones. From there the chains are walked as the kernel would for one client:
+a pod on another node for the ClusterIP (the "cluster" path), a client outside the cluster for
+the others (the "external" path). Each chain is walked once per port and its outcome reused,
+so the work is linear in the rules, however many rules jump to one chain.
+"""
 
 from __future__ import annotations
 
-from .balance import explain, shares
+from typing import Any
+
+from .balance import explain
 from .chain_names import iptables_chain_names, iptables_endpoint_chain, service_port_name
 from .endpoints import ServicePort
 from .iptables_save import IptablesDump, Rule
 from .ipvsadm import split_host_port
-from .trace_model import Finding, KernelEndpoint, KernelPortView, Step, StepLog
+from .trace_model import (
+    CHAIN_ROLES,
+    MAX_DEPTH,
+    Finding,
+    KernelEndpoint,
+    KernelPath,
+    KernelPortView,
+    Outcome,
+    Step,
+    StepLog,
+)
 
 _MASQ = "KUBE-MARK-MASQ"
+_DROP_MARK = "KUBE-MARK-DROP"
+_ROLE_PREFIX = {"KUBE-SVC-": "service", "KUBE-SVL-": "local", "KUBE-EXT-": "external",
+                "KUBE-XLB-": "external", "KUBE-FW-": "firewall"}
+_PORT_CHAINS = tuple(_ROLE_PREFIX)
+_FILTER_CHAINS = ("KUBE-PROXY-FIREWALL", "KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-NODEPORTS")
 
 
 def _step(rule: Rule, depth: int, kind: str) -> Step:
@@ -24,113 +50,330 @@ def _kind(rule: Rule) -> str:
         return "dnat"
     if t == "REJECT":
         return "reject"
-    if t == "DROP":
+    if t in ("DROP", _DROP_MARK):
         return "drop"
     if t.startswith("KUBE-SEP-"):
         return "affinity" if rule.has_module("recent") else "endpoint"
-    if t.startswith(("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-")):
+    if t.startswith(_PORT_CHAINS):
         return "jump"
     return "other"
 
 
-def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: ServicePort) -> KernelPortView:
-    spn = service_port_name(namespace, name, port.name)
-    proto = port.protocol.lower()
-    names = iptables_chain_names(spn, proto)
-    present = {role: (n if dump.chain("nat", n) is not None else None) for role, n in names.items()}
-    log = StepLog()
-    findings: list[Finding] = []
+def _bare(addr: str | None) -> str:
+    if not addr:
+        return ""
+    return addr[:-3] if addr.endswith("/32") else addr[:-4] if addr.endswith("/128") else addr
 
-    # Entry points: rules anywhere in nat that jump to this port's chains.
-    for role in ("service", "local", "external", "firewall"):
-        for rule in dump.jumps_to("nat", names[role]):
-            if not rule.chain.startswith(("KUBE-SVC-", "KUBE-SVL-", "KUBE-EXT-", "KUBE-FW-")):
-                log.add(_step(rule, 0, "entry"))
 
-    for role in ("firewall", "external"):
-        chain = present[role]
-        if chain:
-            for rule in dump.rules("nat", chain):
-                log.add(_step(rule, 1, _kind(rule)))
+# ---- an index of the entry rules, built once per dump ---------------------------------------
 
-    # The chain ClusterIP traffic takes holds the endpoints kube-proxy balances over. Each
-    # endpoint chain is walked once, however many rules jump to it (a dump where N rules jump
-    # to one chain of N rules must stay linear); rules into a chain already seen add their
-    # share to that endpoint.
-    lb_chain = present["service"] or present["local"]
-    endpoints: list[KernelEndpoint] = []
-    by_chain: dict[str, int] = {}
-    probabilities: list[str | None] = []
-    rule_endpoint: list[int] = []  # per balancing rule, its index in `endpoints`
-    walked: dict[str, Rule | None] = {}  # endpoint chain -> its DNAT rule
-    affinity_seconds = None
-    comment_missing = 0
-    for chain in (c for c in (present["service"], present["local"]) if c):
-        collect = chain == lb_chain
+def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
+    """(table, chain, destination or "", dport) -> rules, for the chains entry points live in."""
+    cached = dump.__dict__.get("_k8snet_entries")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    out: dict[tuple[str, str, str, str], list[Rule]] = {}
+    for table, chains in (("nat", ("KUBE-SERVICES", "KUBE-NODEPORTS")), ("filter", _FILTER_CHAINS)):
+        for chain in chains:
+            for rule in dump.rules(table, chain):
+                dport = rule.dport
+                if dport is None:
+                    continue
+                out.setdefault((table, chain, _bare(rule.destination), dport), []).append(rule)
+    return dump.__dict__.setdefault("_k8snet_entries", out)  # type: ignore[no-any-return]
+
+
+def _comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
+    """The first word of nat rule comments (`ns/name:port`) -> rules jumping to a port chain."""
+    cached = dump.__dict__.get("_k8snet_comments")
+    if cached is not None:
+        return cached  # type: ignore[no-any-return]
+    out: dict[str, list[Rule]] = {}
+    for chain in ("KUBE-SERVICES", "KUBE-NODEPORTS"):
         for rule in dump.rules("nat", chain):
-            kind = _kind(rule)
-            log.add(_step(rule, 2, kind))
-            if kind == "affinity":
+            c = rule.comment
+            if c and rule.target.startswith(_PORT_CHAINS):
+                out.setdefault(c.split(" ", 1)[0], []).append(rule)
+    return dump.__dict__.setdefault("_k8snet_comments", out)  # type: ignore[no-any-return]
+
+
+# ---- one client's walk -------------------------------------------------------------------
+
+class _Client:
+    """Who sends the connection: decides which rule conditions hold for it."""
+
+    __slots__ = ("address", "external", "port", "protocol")
+
+    def __init__(self, external: bool, address: str, port: int, protocol: str):
+        self.external = external
+        self.address = address  # the destination dialled ("" = a node address, for NodePorts)
+        self.port = port
+        self.protocol = protocol
+
+    def matches(self, rule: Rule, in_firewall: bool) -> bool:
+        for m in rule.matches:
+            opt = m.option
+            if opt == "-s":
+                # Source-specific rules (hairpin, pod CIDR short-cuts) are not for this client,
+                # except in a firewall chain: there the client is one the source ranges admit.
+                # `! -s <pod CIDR>` holds for an outside client, not for a pod.
+                if m.negated:
+                    if not self.external:
+                        return False
+                elif not in_firewall:
+                    return False
+            elif opt == "--src-type":
+                if (m.value == "LOCAL") != m.negated:
+                    return False  # traffic from the node itself
+            elif opt == "--rcheck":
+                return False  # affinity: a new client is in no recent list
+            elif opt == "-d":
+                dest = _bare(m.value)
+                same = dest == self.address if self.address else not dest.startswith("127.")
+                if same == m.negated:
+                    return False
+            elif opt in ("--dport", "-p"):
+                want = str(self.port) if opt == "--dport" else self.protocol
+                if (m.value.lower() == want) == m.negated:
+                    return False
+        return True
+
+
+class _Walk:
+    def __init__(self, dump: IptablesDump, log: StepLog, findings: list[Finding]):
+        self.dump = dump
+        self.log = log
+        self.findings = findings
+        self.memo: dict[tuple[str, bool, str, int], Outcome] = {}
+        self.logged: set[str] = set()
+        self.active: set[str] = set()
+        self.entry_logged: set[int] = set()
+        self.seen_chains: list[str] = []
+        self.affinity: int | None = None
+
+    def chain(self, name: str, client: _Client, depth: int) -> Outcome:
+        key = (name, client.external, client.address, client.port)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        if name in self.active or depth > MAX_DEPTH:
+            self.findings.append(Finding("warning", "chain-loop",
+                                         f"{name} is reached again inside itself (or nests past {MAX_DEPTH}); not followed"))
+            return Outcome(fall=1.0)
+        self.active.add(name)
+        first = name not in self.logged
+        self.logged.add(name)
+        if first:
+            self.seen_chains.append(name)
+        out = self.rules(self.dump.rules("nat", name), client, depth, log=first,
+                         in_firewall=name.startswith("KUBE-FW-"))
+        self.active.discard(name)
+        self.memo[key] = out
+        return out
+
+    def rules(self, rules: Any, client: _Client, depth: int, log: bool, in_firewall: bool = False,
+              entry: bool = False) -> Outcome:
+        out = Outcome()
+        left = 1.0
+        for rule in rules:
+            kind = "entry" if entry and rule.target.startswith(_PORT_CHAINS) else _kind(rule)
+            if log and not (entry and id(rule) in self.entry_logged):
+                self.log.add(_step(rule, depth, kind))
+                if entry:
+                    self.entry_logged.add(id(rule))
+            target = rule.target
+            if rule.has_module("recent") and rule.option("--rcheck", "recent") is not None:
                 secs = rule.option("--seconds", "recent")
                 if secs and secs.isascii() and secs.isdigit():
-                    affinity_seconds = int(secs)
-            if kind != "endpoint":
+                    self.affinity = int(secs)
+            applies = client.matches(rule, in_firewall)
+            sub_target = target and self.dump.chain("nat", target) is not None and target not in (_MASQ, _DROP_MARK)
+            if not applies:
+                if sub_target and log and target.startswith(_PORT_CHAINS + ("KUBE-SEP-",)):
+                    self.chain(target, client, depth + 1)  # list it once, though this client skips it
                 continue
+            if left <= 0.0:
+                continue
+            p = 1.0
+            prob = rule.probability
+            if prob is not None:
+                try:
+                    p = min(max(float(prob), 0.0), 1.0)
+                except ValueError:
+                    p = 0.0
+            part = left * p
+            if in_firewall and target != _MASQ:
+                for m in rule.matches:
+                    if m.option == "-s" and not m.negated and m.value not in out.source_ranges:
+                        out.source_ranges.append(m.value)
+            if target == _MASQ:
+                out.masquerade += part
+                continue  # marks and comes back
+            if target == "DNAT":
+                dest = rule.dnat_destination or "?"
+                out.dnat[(dest, rule.chain)] = out.dnat.get((dest, rule.chain), 0.0) + part
+            elif target in ("DROP", _DROP_MARK):
+                out.dropped += part
+            elif target == "REJECT":
+                out.rejected += part
+            elif target == "RETURN":
+                out.fall += part
+            elif target == "ACCEPT":
+                out.fall += part  # nat ACCEPT: leaves the nat table without a DNAT
+            elif sub_target:
+                back = out.add(self.chain(target, client, depth + 1), part)
+                left = left - part + back
+                continue
+            else:
+                continue  # MARK, counters, CONNMARK: no verdict here
+            left -= part
+        out.fall += left
+        return out
+
+
+def _filter_verdict(dump: IptablesDump, client: _Client, node_port: bool) -> tuple[str, Rule] | None:
+    """The REJECT/DROP kube-proxy's filter rules give this entry point, if any."""
+    idx = _entry_index(dump)
+    addr = "" if node_port else client.address
+    for chain in _FILTER_CHAINS:
+        for rule in idx.get(("filter", chain, addr, str(client.port)), ()):
+            if rule.target in ("REJECT", "DROP") and client.matches(rule, in_firewall=False):
+                return rule.target, rule
+    return None
+
+
+def _entry_rules(dump: IptablesDump, chain: str, client: _Client, proto: str) -> list[Rule]:
+    idx = _entry_index(dump)
+    rules = idx.get(("nat", chain, client.address, str(client.port)), [])
+    return [r for r in rules if (r.protocol or proto) == proto]
+
+
+def _path(walk: _Walk, dump: IptablesDump, name: str, entry: str, client: _Client,
+          proto: str) -> KernelPath | None:
+    chain = "KUBE-NODEPORTS" if entry == "node-port" else "KUBE-SERVICES"
+    rules = _entry_rules(dump, chain, client, proto)
+    out = walk.rules(rules, client, 0, log=True, entry=True) if rules else Outcome(fall=1.0)
+    verdict = _filter_verdict(dump, client, entry == "node-port") if out.fall > 1e-12 else None
+    if verdict is not None:
+        walk.log.add(_step(verdict[1], 0, _kind(verdict[1])))
+    if not rules and verdict is None:
+        return None
+    dropped, rejected, unhandled = out.dropped, out.rejected, out.fall
+    if verdict is not None:
+        if verdict[0] == "REJECT":
+            rejected += unhandled
+        else:
+            dropped += unhandled
+        unhandled = 0.0
+    first = next((r.target for r in rules if r.target.startswith(_PORT_CHAINS) and client.matches(r, False)), None)
+    endpoints = []
+    for (dest, sep), share in out.dnat.items():
+        hp = split_host_port(dest) or ("?", 0)
+        endpoints.append(KernelEndpoint(hp[0], hp[1], sep if sep.startswith("KUBE-SEP-") else None, None, share))
+    return KernelPath(name, entry, client.address, client.port, first, tuple(endpoints), dropped, rejected,
+                      unhandled, out.masquerade > 1e-9, tuple(out.source_ranges))
+
+
+def _candidate_names(namespace: str, name: str, port_name: str) -> list[str]:
+    spn = service_port_name(namespace, name, port_name)
+    # Before 1.20 an unnamed port was written `ns/name:` (a trailing colon) in names and comments.
+    return [spn] if port_name else [spn, spn + ":"]
+
+
+def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: ServicePort,
+                        entries: tuple[tuple[str, str], ...] = ()) -> KernelPortView:
+    """Trace one port. `entries` are (kind, address) pairs: cluster-ip, external-ip, load-balancer.
+
+    Without `entries` the chains found by name are walked from the rules that jump to them.
+    """
+    spns = _candidate_names(namespace, name, port.name)
+    spn = spns[0]
+    proto = port.protocol.lower()
+    log = StepLog()
+    findings: list[Finding] = []
+    walk = _Walk(dump, log, findings)
+
+    paths: list[KernelPath] = []
+    points = list(entries)
+    if not points:  # no addresses given: every destination the named chains are entered by
+        for s in spns:
+            for role, chain in iptables_chain_names(s, proto).items():
+                for rule in dump.jumps_to("nat", chain):
+                    if rule.chain == "KUBE-SERVICES" and rule.destination:
+                        kind = "cluster-ip" if role == "service" else "external-ip"
+                        if (kind, _bare(rule.destination)) not in points:
+                            points.append((kind, _bare(rule.destination)))
+    for kind, addr in points:
+        client = _Client(kind != "cluster-ip", addr, port.port, proto)
+        p = _path(walk, dump, "cluster" if kind == "cluster-ip" else "external", kind, client, proto)
+        if p is not None:
+            paths.append(p)
+    if port.node_port:
+        client = _Client(True, "", port.node_port, proto)
+        p = _path(walk, dump, "external", "node-port", client, proto)
+        if p is not None:
+            paths.append(p)
+
+    # Chain roles: by the hashed names (current and old port-name forms), then by what the walk
+    # met, then by the comments kube-proxy writes on entry rules.
+    present: dict[str, str | None] = dict.fromkeys(CHAIN_ROLES)
+    for s in spns:
+        for role, chain in iptables_chain_names(s, proto).items():
+            if present[role] is None and dump.chain("nat", chain) is not None:
+                present[role] = chain
+    for chain in walk.seen_chains:
+        for prefix, role in _ROLE_PREFIX.items():
+            if chain.startswith(prefix) and present[role] is None:
+                present[role] = chain
+    comments = _comment_index(dump)
+    for s in spns:
+        for rule in comments.get(s, ()):
+            for prefix, role in _ROLE_PREFIX.items():
+                if rule.target.startswith(prefix) and present[role] is None:
+                    present[role] = rule.target
+    for role in ("service", "local", "external", "firewall"):
+        chain_name = present[role]
+        if chain_name and chain_name not in walk.logged:  # a chain no entry reached: list it
+            walk.chain(chain_name, _Client(role != "service", "", 0, proto), 1)
+
+    # The flat endpoint list: the cluster path's (or, without one, the first path's), each endpoint
+    # with the probability string of the rule that picks it, and its DNAT rule's counters.
+    main = next((p for p in paths if p.path == "cluster"), paths[0] if paths else None)
+    endpoints: list[KernelEndpoint] = []
+    probabilities: list[str | None] = []
+    lb_chain = present["service"] or present["local"]
+    comment_missing = 0
+    picks: dict[str, Rule] = {}
+    for rule in dump.rules("nat", lb_chain) if lb_chain else ():
+        if rule.target.startswith("KUBE-SEP-") and not rule.has_module("recent"):
+            probabilities.append(rule.probability)
+            picks.setdefault(rule.target, rule)
             if rule.comment is None:
                 comment_missing += 1
-            if rule.target not in walked:
-                dnat_rule = None
-                for sep_rule in dump.rules("nat", rule.target):
-                    sk = _kind(sep_rule)
-                    log.add(_step(sep_rule, 3, sk))
-                    if sk == "dnat" and dnat_rule is None:
-                        dnat_rule = sep_rule
-                walked[rule.target] = dnat_rule
-            if not collect:
-                continue
-            probabilities.append(rule.probability)
-            if rule.target in by_chain:
-                rule_endpoint.append(by_chain[rule.target])
-                continue
-            dnat_rule = walked[rule.target]
-            dest = dnat_rule.dnat_destination if dnat_rule else None
-            hp = split_host_port(dest) if dest else None
-            if hp is None and rule.comment and " -> " in rule.comment:
-                hp = split_host_port(rule.comment.rsplit(" -> ", 1)[1])
-            if hp is None:
-                findings.append(Finding("warning", "endpoint-chain-unreadable",
-                                        f"{rule.target} has no DNAT rule; its endpoint is unknown"))
-                hp = ("?", 0)
-            elif iptables_endpoint_chain(spn, proto, hp[0], hp[1]) != rule.target:
-                findings.append(Finding("info", "endpoint-chain-name-mismatch",
-                                        f"{rule.target} does not hash from {spn} {proto} {hp[0]}:{hp[1]}"))
-            counters = dnat_rule or rule
-            by_chain[rule.target] = len(endpoints)
-            rule_endpoint.append(len(endpoints))
-            endpoints.append(KernelEndpoint(hp[0], hp[1], rule.target, rule.probability, 0.0,
-                                            counters.packets, counters.bytes))
-    split = [0.0] * len(endpoints)
-    for i, s in zip(rule_endpoint, shares(probabilities), strict=True):
-        split[i] += s
-    endpoints = [
-        KernelEndpoint(e.address, e.port, e.chain, e.probability, s, e.packets, e.bytes)
-        for e, s in zip(endpoints, split, strict=True)
-    ]
+    for e in main.endpoints if main else ():
+        dnat = next((r for r in dump.rules("nat", e.chain) if r.target == "DNAT"), None) if e.chain else None
+        pick = picks.get(e.chain or "")
+        if e.chain and iptables_endpoint_chain(spn, proto, e.address, e.port) != e.chain and not any(
+                iptables_endpoint_chain(s, proto, e.address, e.port) == e.chain for s in spns):
+            findings.append(Finding("info", "endpoint-chain-name-mismatch",
+                                    f"{e.chain} does not hash from {spn} {proto} {e.address}:{e.port}"))
+        if e.address == "?":
+            findings.append(Finding("warning", "endpoint-chain-unreadable",
+                                    f"{e.chain} has no readable DNAT rule; its endpoint is unknown"))
+        endpoints.append(KernelEndpoint(e.address, e.port, e.chain, pick.probability if pick else None, e.share,
+                                        dnat.packets if dnat else None, dnat.bytes if dnat else None))
 
-    # No endpoints: kube-proxy rejects in the filter table, commented "<spn> has no endpoints".
-    rejects = False
-    for chain in ("KUBE-SERVICES", "KUBE-EXTERNAL-SERVICES", "KUBE-NODEPORTS"):
-        for rule in dump.rules("filter", chain):
-            c = rule.comment or ""
-            if c.startswith(spn + " has no") and rule.target in ("REJECT", "DROP"):
-                log.add(_step(rule, 0, _kind(rule)))
-                rejects = True
-
+    rejects = any(p.dropped + p.rejected > 1e-9 and not p.endpoints for p in paths)
     if comment_missing and endpoints:
         findings.append(Finding("info", "comments-dropped",
                                 "endpoint rules carry no comments (kube-proxy drops them above 1000 "
                                 "endpoints); chains were matched by their hash"))
-    found = any(present.values()) or rejects
+    if port.name == "" and any(c and c.startswith("KUBE-") for c in present.values()) and not any(
+            dump.chain("nat", c) is not None for c in iptables_chain_names(spn, proto).values()):
+        findings.append(Finding("info", "old-port-name-form",
+                                f"the chains hash from {spn}: (an unnamed port with a trailing colon), "
+                                "the form kube-proxy used before 1.20"))
+    found = any(present.values()) or bool(paths)
     return KernelPortView(
         chains=present,
         endpoints=tuple(endpoints),
@@ -139,5 +382,6 @@ def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: Ser
         explanation=explain(probabilities),
         found=found,
         rejects=rejects,
-        affinity_seconds=affinity_seconds,
+        affinity_seconds=walk.affinity,
+        paths=tuple(paths),
     )

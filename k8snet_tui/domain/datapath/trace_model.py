@@ -12,6 +12,8 @@ CHAIN_ROLES = ("service", "local", "external", "firewall")
 # well under it (a 5,000-endpoint port is about 15,000 rules); past it the endpoints and shares
 # are still computed, only the rule list is cut, with a finding saying so.
 MAX_STEPS = 20_000
+# Chains a walk may nest (kube-proxy nests 4: FW -> EXT -> SVL -> SEP); deeper is a loop or junk.
+MAX_DEPTH = 16
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,37 @@ class KernelEndpoint:
 
 
 @dataclass(frozen=True)
+class KernelPath:
+    """Where one entry point's new connections go, for the client the path is about.
+
+    `path` is "cluster" (a pod on another node dialling the ClusterIP) or "external" (a client
+    outside the cluster dialling a NodePort, external IP or load-balancer IP). The shares of
+    endpoints, `dropped`, `rejected` and `unhandled` (nothing DNATs or drops it) sum to 1.
+    """
+
+    path: str
+    entry: str  # cluster-ip, node-port, external-ip, load-balancer
+    address: str  # "" for a NodePort (any node address)
+    port: int
+    chain: str | None  # the first kube-proxy chain the entry jumps to
+    endpoints: tuple[KernelEndpoint, ...] = ()
+    dropped: float = 0.0
+    rejected: float = 0.0
+    unhandled: float = 0.0
+    masquerade: bool = False  # the client's source address is rewritten to the node's
+    source_ranges: tuple[str, ...] = ()  # loadBalancerSourceRanges the firewall chain admits
+
+    def to_json(self) -> dict[str, Any]:
+        return {"path": self.path, "entry": self.entry, "address": self.address, "port": self.port,
+                "chain": self.chain,
+                "endpoints": [{"address": e.address, "port": e.port, "chain": e.chain,
+                               "share": round(e.share, 7)} for e in self.endpoints],
+                "dropped": round(self.dropped, 7), "rejected": round(self.rejected, 7),
+                "unhandled": round(self.unhandled, 7), "masquerade": self.masquerade,
+                "source_ranges": list(self.source_ranges)}
+
+
+@dataclass(frozen=True)
 class KernelPortView:
     """What one node's datapath does with one service port."""
 
@@ -65,6 +98,7 @@ class KernelPortView:
     found: bool = False  # any rule / element / virtual server for this port was found
     rejects: bool = False  # traffic is rejected or dropped for lack of endpoints
     affinity_seconds: int | None = None
+    paths: tuple[KernelPath, ...] = ()
 
 
 class StepLog:
@@ -89,3 +123,27 @@ class StepLog:
         return [Finding("warning", "trace-truncated",
                         f"the trace stops listing rules after {self.limit:,}; {self.dropped:,} more were "
                         "followed for the endpoints and shares but are not shown")]
+
+
+@dataclass
+class Outcome:
+    """What a chain does with the connections that enter it, as fractions (memoised per chain)."""
+
+    dnat: dict[tuple[str, str], float] = field(default_factory=dict)  # (destination, chain) -> share
+    dropped: float = 0.0
+    rejected: float = 0.0
+    fall: float = 0.0  # leaves the chain without a verdict (back to the caller)
+    masquerade: float = 0.0  # the part marked for masquerade on the way
+    source_ranges: list[str] = field(default_factory=list)
+
+    def add(self, other: Outcome, weight: float) -> float:
+        """Fold `other` (entered with `weight`) in; returns the part that falls back to us."""
+        for k, v in other.dnat.items():
+            self.dnat[k] = self.dnat.get(k, 0.0) + v * weight
+        self.dropped += other.dropped * weight
+        self.rejected += other.rejected * weight
+        self.masquerade += other.masquerade * weight
+        for r in other.source_ranges:
+            if r not in self.source_ranges:
+                self.source_ranges.append(r)
+        return other.fall * weight
