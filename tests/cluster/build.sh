@@ -12,14 +12,37 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_VERSION=v1.36.3
 cache_root=${K8SNET_CLUSTER_CACHE:-$HOME/.cache/k8snet/cluster}
+GLOBIGNORE="$here/gobuild/kube-router/*"  # kube-router has a key of its own (below)
 key=$(cat "$here"/go.mod "$here"/go.sum "$here"/gobuild/*/go.mod "$here"/gobuild/*/go.sum \
       "$here"/gobuild/etcd/main.go | sha256sum | cut -c1-12)
+unset GLOBIGNORE
 bin="$cache_root/$KUBE_VERSION-$key/bin"
 stamp="$bin/.complete"
 
 log() { printf '[cluster-build %(%H:%M:%S)T] %s\n' -1 "$*" >&2; }
 
+# kube-router: the NetworkPolicy enforcer of the policy tests (tests/cluster/test_policy_real.py),
+# built into a directory keyed by its own pins and linked into $bin. Only ever run inside the
+# harness's network namespaces (docs/test-cluster.md says why).
+kr_dir="$cache_root/kube-router-$(cat "$here"/gobuild/kube-router/go.mod "$here"/gobuild/kube-router/go.sum \
+  | sha256sum | cut -c1-12)"
+build_kube_router() {
+  if [[ ! -x $kr_dir/kube-router ]]; then
+    command -v go >/dev/null || { log "Go is not installed: kube-router needs Go >= 1.26 to build"; exit 3; }
+    mkdir -p "$kr_dir"
+    log "building kube-router from github.com/cloudnativelabs/kube-router/v2/cmd/kube-router"
+    local t0=$SECONDS
+    (cd "$here/gobuild/kube-router" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" \
+      -o "$kr_dir/kube-router.tmp" github.com/cloudnativelabs/kube-router/v2/cmd/kube-router)
+    mv "$kr_dir/kube-router.tmp" "$kr_dir/kube-router"
+    log "built kube-router in $((SECONDS - t0)) s"
+  fi
+  mkdir -p "$bin"
+  ln -sfn "$kr_dir/kube-router" "$bin/kube-router"
+}
+
 if [[ -f $stamp ]]; then
+  build_kube_router
   log "cached: $bin"
   echo "$bin"
   exit 0
@@ -56,6 +79,7 @@ build "$here" kube-proxy              k8s.io/kubernetes/cmd/kube-proxy
 build "$here/gobuild/etcd"    etcd    .
 build "$here/gobuild/kwok"    kwok    sigs.k8s.io/kwok/cmd/kwok
 build "$here/gobuild/coredns" coredns github.com/coredns/coredns
+build_kube_router
 touch "$stamp"
 log "all binaries ready in $((SECONDS - t_all)) s: $bin"
 echo "$bin"
