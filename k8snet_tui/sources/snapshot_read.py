@@ -122,8 +122,10 @@ class Reading:
         self.scanned = 0  # bytes read to get them (for a tarball: decompressed, headers and skipped members too)
 
     def problem(self, path: str, where: str, message: str) -> None:
+        # Paths are names from the snapshot (any of them may be hostile): inert and short here,
+        # whoever prints them. Messages may quote values from its files.
         if len(self.problems) < MAX_PROBLEMS:
-            self.problems.append(Problem(path, where, message))
+            self.problems.append(Problem(_shown(path), _shown(where), _shown(message, 400)))
         else:
             self.unlisted += 1
 

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import io
 import json
 import shutil
+import tarfile
 import tempfile
 from pathlib import Path
 
@@ -11,6 +13,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from k8snet_tui.domain.model import ClusterState
+from k8snet_tui.errors import SnapshotError
 from k8snet_tui.sources.snapshot import load_snapshot
 
 FILES = [
@@ -58,3 +61,45 @@ def test_random_file_contents_never_raise(files: dict[str, bytes]) -> None:
     # Whatever was read is plain data: every object kept has a string kind.
     for kind, objs in snap.cluster.objects.items():
         assert all(isinstance(o, dict) and o.get("kind") == kind for o in objs)
+
+
+# -- tarballs: any member names, types and bytes ------------------------------------------------------
+
+_TYPES = [tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.DIRTYPE, tarfile.SYMTYPE, tarfile.LNKTYPE, tarfile.CHRTYPE,
+          tarfile.BLKTYPE, tarfile.FIFOTYPE, tarfile.CONTTYPE, b"Z"]
+_NAME_PARTS = st.sampled_from(["snap", "api", "nodes", "n1", "meta.json", "resolv.conf", "..", ".", "", "/",
+                               ".hidden", "x\x1b", "\u202e", "a" * 300]) | st.text(max_size=6)
+member_names = st.lists(_NAME_PARTS, min_size=1, max_size=6).map("/".join) | st.sampled_from(FILES)
+members = st.lists(st.tuples(member_names, st.sampled_from(_TYPES), contents, member_names), max_size=8)
+
+
+def _tarball(spec: list[tuple[str, bytes, bytes, str]], gz: bool) -> bytes:
+    buf = io.BytesIO()
+    with tarfile.open(fileobj=buf, mode="w:gz" if gz else "w", format=tarfile.PAX_FORMAT) as tar:
+        for name, kind, data, link in spec:
+            info = tarfile.TarInfo(name)
+            info.type = kind
+            info.linkname = link if kind in (tarfile.SYMTYPE, tarfile.LNKTYPE) else ""
+            regular = kind in (tarfile.REGTYPE, tarfile.AREGTYPE, tarfile.CONTTYPE, b"Z")
+            info.size = len(data) if regular else 0
+            tar.addfile(info, io.BytesIO(data) if regular else None)
+    return buf.getvalue()
+
+
+@settings(max_examples=150, deadline=None, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+@given(members, st.booleans(), st.integers(min_value=0, max_value=64))
+def test_random_tarballs_open_or_raise_snapshot_error(tmp_path_factory, spec, gz: bool, cut: int) -> None:
+    """Whatever the members, a tarball opens with problems or is a SnapshotError; nothing is written."""
+    work = tmp_path_factory.mktemp("tarfuzz")
+    data = _tarball(spec, gz)
+    archive = work / ("x.tar.gz" if gz else "x.tar")
+    archive.write_bytes(data[: len(data) - cut] if cut else data)  # sometimes truncated
+    try:
+        snap = load_snapshot(archive)
+    except SnapshotError as exc:
+        assert str(archive) in exc.message
+    else:
+        for problem in snap.problems:
+            assert problem.path and str(problem)
+            assert "\x1b" not in str(problem) and "\u202e" not in str(problem)
+    assert [p.name for p in work.iterdir()] == [archive.name]
