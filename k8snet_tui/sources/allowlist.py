@@ -11,6 +11,8 @@ The table is plain data, read by `slim()`, so the live store can slim objects th
 ingest. Spec forms:
 
 - `KEEP`: a JSON scalar, or a list of scalars (anything deeper becomes None);
+- `WHOLE`: the subtree as it is, for an object every field of which is networking and read,
+  unknown fields included (a NetworkPolicy spec: the policy pane reports what it does not know);
 - a dict `{key: spec}`: only those keys, each by its spec;
 - a one-element list `[spec]`: a list, every item by `spec`;
 - `Map(spec, keys)`: a string-keyed map (labels, annotations), only `keys` when given;
@@ -36,6 +38,14 @@ class _Keep:
 
 
 KEEP = _Keep()
+
+
+class _Whole:
+    def __repr__(self) -> str:
+        return "WHOLE"
+
+
+WHOLE = _Whole()
 
 
 @dataclass(frozen=True)
@@ -157,8 +167,6 @@ BACKEND = {
 PARENT_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "sectionName": KEEP, "port": KEEP}
 HTTP_PATH = {"type": KEEP, "replaceFullPath": KEEP, "replacePrefixMatch": KEEP}
 BACKEND_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "port": KEEP, "weight": KEEP}
-POLICY_PEER = {"podSelector": SELECTOR, "namespaceSelector": SELECTOR, "ipBlock": {"cidr": KEEP, "except": KEEP}}
-POLICY_PORT = {"protocol": KEEP, "port": KEEP, "endPort": KEEP}
 
 # -- the table -----------------------------------------------------------------------------------------
 
@@ -292,12 +300,9 @@ ALLOWED: Mapping[str, dict[str, Spec]] = {
         "metadata": metadata(),
         "spec": {"addresses": [{"type": KEEP, "ip": KEEP}], "ipam": {"podCIDRs": KEEP}},
     },
-    "NetworkPolicy": {
-        "metadata": metadata(),
-        "spec": {"podSelector": SELECTOR, "policyTypes": KEEP,
-                 "ingress": [{"from": [POLICY_PEER], "ports": [POLICY_PORT]}],
-                 "egress": [{"to": [POLICY_PEER], "ports": [POLICY_PORT]}]},
-    },
+    # Selectors, peers, CIDRs and ports only; a malformed or unknown field is itself a finding of
+    # the policy pane (and "no `from`" means "from everywhere"), so the spec is kept as it is.
+    "NetworkPolicy": {"metadata": metadata(), "spec": WHOLE},
 }
 ALWAYS = ("apiVersion", "kind")
 
@@ -352,6 +357,8 @@ def prune(value: Any, spec: Spec) -> Any:
         if isinstance(value, list):
             return [v if isinstance(v, _SCALARS) else None for v in value]
         return None
+    if spec is WHOLE:
+        return _json_copy(value)
     if isinstance(spec, dict):
         if not isinstance(value, dict):
             return None
@@ -373,6 +380,14 @@ def prune(value: Any, spec: Spec) -> Any:
     if isinstance(spec, Flags):
         return _flags(value, spec.names) if isinstance(value, list) else None
     raise TypeError(f"not an allow-list spec: {spec!r}")
+
+
+def _json_copy(value: Any) -> Any:
+    if isinstance(value, dict):
+        return {k: _json_copy(v) for k, v in value.items() if isinstance(k, str)}
+    if isinstance(value, list):
+        return [_json_copy(v) for v in value]
+    return value if isinstance(value, _SCALARS) else None
 
 
 def _kept_flag_words(words: list[Any], names: frozenset[str]) -> list[int]:
@@ -451,4 +466,4 @@ def slim(obj: Any) -> dict[str, Any] | None:
     return out
 
 
-__all__ = ["ALLOWED", "KEEP", "NETWORK_CONFIGMAPS", "Flags", "Map", "network_configmap", "prune", "slim"]
+__all__ = ["ALLOWED", "KEEP", "NETWORK_CONFIGMAPS", "WHOLE", "Flags", "Map", "network_configmap", "prune", "slim"]

@@ -223,4 +223,62 @@ def test_capture_holds_no_secret_token_or_env_value(lab_cluster, admin_env, caps
     assert not found, found
     pods = (out / "api" / "pods.json").read_text()
     assert "k8snet-henv" in pods, "the env pod was not captured at all (the scan proves nothing)"
-    assert "LITERAL" in pods  # env names are kept: they explain the pod without its values
+    assert "LITERAL" not in pods  # env is not on the capture's allow-list, not even its names
+
+
+def test_capture_keeps_only_the_allow_list(lab_cluster, admin_env, capsys, tmp_path):
+    """A marker in every field a real apiserver stores that the panes never read reaches no file."""
+    marker = f"k8snet-planted-{secrets.token_hex(6)}"
+    container = {
+        "name": "app", "image": "k8snet.test/idle", "ports": [{"name": "http", "containerPort": 8080}],
+        "command": ["/app", f"--token={marker}"], "args": ["--password", marker, f"--api-key={marker}"],
+        "livenessProbe": {"httpGet": {"path": "/healthz", "port": 8080,
+                                      "httpHeaders": [{"name": "Authorization", "value": marker}]}},
+        "lifecycle": {"postStart": {"exec": {"command": ["sh", "-c", f"login {marker}"]}}},
+        "volumeMounts": [{"name": "store", "mountPath": "/mnt/store"}],
+    }
+    objs = [
+        {"apiVersion": "v1", "kind": "Pod",
+         "metadata": {"name": "k8snet-hplant", "namespace": "default", "labels": {"app": "k8snet-hplant"},
+                      "annotations": {"example.com/credentials": marker, "sidecar.istio.io/inject": "false"}},
+         "spec": {"terminationGracePeriodSeconds": 0, "containers": [container],
+                  "volumes": [{"name": "store", "csi": {"driver": "secrets-store.csi.k8s.io",
+                                                        "volumeAttributes": {"secretProviderClass": marker}}}]}},
+        {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "coredns", "namespace": "default"},
+         "data": {"Corefile": f"# {marker}"}},
+        {"apiVersion": "v1", "kind": "Service",
+         "metadata": {"name": "k8snet-hplant", "namespace": "default",
+                      "annotations": {"getambassador.io/config": f"add_request_headers: {{x: {marker}}}"}},
+         "spec": {"selector": {"app": "k8snet-hplant"}, "ports": [{"port": 80, "targetPort": 8080}]}},
+        {"apiVersion": "getambassador.io/v3alpha1", "kind": "Mapping",
+         "metadata": {"name": "k8snet-hplant", "namespace": "default"},
+         "spec": {"hostname": "*", "prefix": "/hplant/", "service": "k8snet-hplant",
+                  "headers": {"x-canary": "yes"}, "add_request_headers": {"Authorization": marker}}},
+    ]
+    try:
+        lab_cluster.apply(objs)
+        out = tmp_path / "cap"
+        rc = cli.main(["capture", "-o", str(out), "--node", "node-1"])
+        printed, err = capsys.readouterr()
+        assert rc == 0, err
+    finally:
+        for kind, name, version in (("Pod", "k8snet-hplant", "v1"), ("ConfigMap", "coredns", "v1"),
+                                    ("Service", "k8snet-hplant", "v1"),
+                                    ("Mapping", "k8snet-hplant", "getambassador.io/v3alpha1")):
+            with contextlib.suppress(Exception):  # already gone
+                lab_cluster.delete(kind, name, "default", version)
+    files = [p for p in out.rglob("*") if p.is_file()]
+    leaked = [str(p.relative_to(out)) for p in files if marker.encode() in p.read_bytes()]
+    assert not leaked, leaked
+    assert marker not in printed + err
+    # ...and the planted objects are there, with what the panes read (the scan proves something).
+    pods = json.loads((out / "api" / "pods.json").read_text())["items"]
+    pod = next(p for p in pods if p["metadata"]["name"] == "k8snet-hplant")
+    assert pod["spec"]["containers"][0]["ports"][0]["containerPort"] == 8080
+    assert pod["metadata"]["annotations"] == {"sidecar.istio.io/inject": "false"}
+    mapping = next(m for m in json.loads((out / "api" / "mappings.json").read_text())["items"]
+                   if m["metadata"]["name"] == "k8snet-hplant")
+    assert mapping["spec"]["headers"] == {"x-canary": "yes"} and "add_request_headers" not in mapping["spec"]
+    configmaps = json.loads((out / "api" / "configmaps.json").read_text())["items"]
+    assert {(c["metadata"]["namespace"], c["metadata"]["name"]) for c in configmaps} <= {
+        ("kube-system", n) for n in NETWORK_CONFIGMAPS}

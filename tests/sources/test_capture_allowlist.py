@@ -28,6 +28,7 @@ from k8snet_tui.sources.allowlist import (
     NETWORK_CONFIGMAPS,
     NETWORK_FLAGS,
     REDACTED,
+    WHOLE,
     Flags,
     Map,
     slim,
@@ -266,6 +267,8 @@ def planted(spec, depth: int = 0):
     an unlisted key in every mapping, an unlisted annotation, a non-network flag."""
     if spec is KEEP:
         return "allowed-value"
+    if spec is WHOLE:  # kept as it is by design: nothing here may be secret
+        return {"allowed": ["allowed-value"]}
     if isinstance(spec, dict):
         out = {k: planted(v, depth + 1) for k, v in spec.items()}
         out[f"planted{depth}"] = MARKER
@@ -288,6 +291,8 @@ def misshapen(spec):
     """Every allowed scalar replaced by a subtree hiding MARKER (a KEEP leaf must never keep a tree)."""
     if spec is KEEP:
         return {"hidden": MARKER}
+    if spec is WHOLE:
+        return {"allowed": "allowed-value"}
     if isinstance(spec, dict):
         return {k: misshapen(v) for k, v in spec.items()}
     if isinstance(spec, list):
