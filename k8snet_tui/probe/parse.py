@@ -9,16 +9,17 @@ from __future__ import annotations
 import re
 from typing import Any
 
+from ..domain.numbers import parse_decimal
+
 # Keys that appear once for the original tuple and once again for the reply tuple.
 _TUPLE_KEYS = ("src", "dst", "sport", "dport", "type", "code", "id")
 _INT_KEYS = {"sport", "dport", "type", "code", "id", "mark", "zone", "use", "packets", "bytes"}
 
 
 def _num(value: str) -> int | str:
-    try:
-        return int(value, 10)
-    except ValueError:
-        return value
+    # int() would also read "٣", "1_0" and " 7": conntrack prints ASCII digits, anything else stays text.
+    number = parse_decimal(value)
+    return value if number is None else number
 
 
 def parse_conntrack_line(line: str) -> dict[str, Any] | None:
@@ -34,14 +35,16 @@ def parse_conntrack_line(line: str) -> dict[str, Any] | None:
         return None
     entry: dict[str, Any] = {}
     i = 0
-    if tokens[0] in ("ipv4", "ipv6") and tokens[1].isdigit():
+    if tokens[0] in ("ipv4", "ipv6") and parse_decimal(tokens[1]) is not None:
         entry["family"] = tokens[0]
         i = 2
-    if len(tokens) < i + 3 or not tokens[i + 1].isdigit() or not tokens[i + 2].isdigit():
+    proto_num = parse_decimal(tokens[i + 1]) if len(tokens) >= i + 3 else None
+    timeout = parse_decimal(tokens[i + 2]) if len(tokens) >= i + 3 else None
+    if proto_num is None or timeout is None:
         return None
     entry["proto"] = tokens[i]
-    entry["proto_num"] = int(tokens[i + 1])
-    entry["timeout"] = int(tokens[i + 2])
+    entry["proto_num"] = proto_num
+    entry["timeout"] = timeout
     flags: list[str] = []
     seen: dict[str, int] = {}
     for tok in tokens[i + 3 :]:
@@ -70,18 +73,25 @@ def parse_conntrack_line(line: str) -> dict[str, Any] | None:
     return entry
 
 
-_TABLE = re.compile(r"^\*(\S+)\s*$")
-_CHAIN = re.compile(r"^:(\S+)\s")
-_RULE = re.compile(r"^(?:\[\d+:\d+\]\s+)?-A\s+(\S+)")
-_KUBELET_HINT = re.compile(r"^:(KUBE-IPTABLES-HINT|KUBE-KUBELET-CANARY)\s")
+# ASCII classes on purpose: in a str pattern \d, \s and \S are Unicode-wide, and iptables words
+# are separated by blanks and tabs only (a comment may hold U+2028; it is not a separator).
+_TABLE = re.compile(r"^\*([^ \t]+)[ \t]*$")
+_CHAIN = re.compile(r"^:([^ \t]+)[ \t]")
+_RULE = re.compile(r"^(?:\[[0-9]+:[0-9]+\][ \t]+)?-A[ \t]+([^ \t]+)")
+_KUBELET_HINT = re.compile(r"^:(KUBE-IPTABLES-HINT|KUBE-KUBELET-CANARY)[ \t]")
+
+
+def _lines(text: str) -> list[str]:
+    """iptables-save lines: cut at "\n" only ("\r", U+0085, U+2028 inside a rule are data)."""
+    return text.split("\n")
 
 
 def save_tables(text: str) -> dict[str, dict[str, int]]:
     """Table -> chain -> rule count, read from iptables-save text (with or without -c)."""
     tables: dict[str, dict[str, int]] = {}
     chains: dict[str, int] | None = None
-    for raw in text.splitlines():
-        line = raw.rstrip()
+    for raw in _lines(text):
+        line = raw.rstrip(" \t\r")
         if m := _TABLE.match(line):
             chains = tables.setdefault(m.group(1), {})
         elif chains is None:
@@ -98,9 +108,9 @@ def save_tables(text: str) -> dict[str, dict[str, int]]:
 def has_kubelet_hint(text: str) -> bool:
     """Whether the mangle table of this dump holds kubelet's KUBE-IPTABLES-HINT/CANARY chain."""
     current = None
-    for line in text.splitlines():
+    for line in _lines(text):
         if line.startswith("*"):
-            current = line[1:].strip()
+            current = line[1:].strip(" \t\r")
         elif current == "mangle" and _KUBELET_HINT.match(line):
             return True
     return False

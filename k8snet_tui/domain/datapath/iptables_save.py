@@ -8,11 +8,13 @@ and target names, and indexes built as the rules stream by.
 from __future__ import annotations
 
 import sys
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping, NamedTuple
+from typing import Any, NamedTuple
 
 from ..model import gc_paused
+from ..numbers import is_port_range, parse_decimal, parse_decimal_pair, parse_fraction, parse_port
 from .problems import ParseProblem, snippet
 
 _intern = sys.intern
@@ -200,14 +202,35 @@ class IptablesDump:
         return not any(self.tables.values())
 
 
-def tokenize(text: str) -> list[str] | None:
+# iptables-restore separates words with blanks and tabs only; any other character, line
+# separators such as U+2028 or U+0085 included, is part of a word. str.split() with no argument
+# (the fast way) also cuts at those, so it is used only on text known to hold none of them.
+_BLANKS = " \t"
+_LINE_END = " \t\r\n"  # stripped off each line: a CRLF dump still reads
+# What str.split() cuts ASCII text at, besides " " (and "\n", where lines already end).
+_ASCII_SPLIT_AT = "\t\x0b\x0c\r\x1c\x1d\x1e\x1f"
+
+
+def splits_at_spaces_only(text: str) -> bool:
+    """Whether str.split() cuts each line of `text` at " " and nowhere else (a few scans of the
+    text, cheap enough to ask once of a whole dump)."""
+    return text.isascii() and not any(c in text for c in _ASCII_SPLIT_AT)
+
+
+def _words(text: str) -> list[str]:
+    return [w for w in text.replace("\t", " ").split(" ") if w]
+
+
+def tokenize(text: str, plain: bool | None = None) -> list[str] | None:
     """Split a rule line like iptables-save quotes it; None if a quote is left open.
 
     iptables-save wraps values containing spaces in double quotes and escapes `"` and `\\`
-    inside them with a backslash.
+    inside them with a backslash. `plain`: the caller already knows splits_at_spaces_only(text).
     """
+    if plain is None:
+        plain = splits_at_spaces_only(text)
     if '"' not in text:
-        return text.split()
+        return text.split() if plain else _words(text)
     if "\\" not in text:
         # No escapes: odd pieces between quotes are quoted values, even pieces plain tokens.
         pieces = text.split('"')
@@ -218,7 +241,7 @@ def tokenize(text: str) -> list[str] | None:
             if k & 1:
                 out.append(piece)
             else:
-                out.extend(piece.split())
+                out.extend(piece.split() if plain else _words(piece))
         return out
     return _tokenize_escaped(text)
 
@@ -228,7 +251,7 @@ def _tokenize_escaped(text: str) -> list[str] | None:
     i, n = 0, len(text)
     while i < n:
         ch = text[i]
-        if ch == " " or ch == "\t":
+        if ch in _BLANKS:
             i += 1
             continue
         if ch == '"':
@@ -263,14 +286,73 @@ def _counters(tok: str) -> tuple[int, int] | None:
     # "[123:4567]"
     if len(tok) < 5 or tok[0] != "[" or tok[-1] != "]":
         return None
-    pkts, sep, byts = tok[1:-1].partition(":")
-    if not sep or not pkts.isdigit() or not byts.isdigit():
-        return None
-    return int(pkts), int(byts)
+    return parse_decimal_pair(tok[1:-1], ":")
+
+
+_DIGITS = "0123456789"
 
 
 def _is_option(tok: str) -> bool:
-    return len(tok) > 1 and tok[0] == "-" and not tok[1].isdigit()
+    return len(tok) > 1 and tok[0] == "-" and tok[1] not in _DIGITS
+
+
+def _port_list(value: str) -> bool:  # multiport: "80,443,8000:8080"
+    return all(is_port_range(p) for p in value.split(","))
+
+
+def _destination(value: str) -> bool:
+    """DNAT --to-destination: `ip`, `ip:port`, `ip:port-port`, `[ipv6]:port`, `ip-ip:port`."""
+    if value.startswith("["):
+        _, sep, port = value.partition("]:")
+        return not sep or is_port_range(port, "-")
+    if value.count(":") != 1:
+        return True  # no port (an IPv6 address is all colons)
+    return is_port_range(value.partition(":")[2], "-")
+
+
+def _count(value: str) -> bool:
+    return parse_decimal(value) is not None
+
+
+def _probability(value: str) -> bool:
+    return parse_fraction(value) is not None
+
+
+def _port(value: str) -> bool:
+    return parse_port(value) is not None
+
+
+def _port_span(value: str) -> bool:  # REDIRECT/MASQUERADE --to-ports 8080 or 8080-8090
+    return is_port_range(value, "-")
+
+
+# The numbers a trace reads or shows, per option: each must be what iptables prints (ASCII digits).
+_NUMERIC_MATCHES: dict[str, Callable[[str], bool]] = {
+    "--probability": _probability,
+    "--dport": is_port_range, "--sport": is_port_range, "--destination-port": is_port_range,
+    "--source-port": is_port_range, "--dports": _port_list, "--sports": _port_list, "--ports": _port_list,
+    "--seconds": _count, "--hitcount": _count, "--every": _count, "--packet": _count,
+}
+_NUMERIC_TARGET_ARGS: dict[str, Callable[[str], bool]] = {
+    "--to-destination": _destination, "--to-ports": _port_span, "--to-port": _port,
+}
+
+
+def _bad_match(matches: tuple[Match, ...]) -> tuple[str, str] | None:
+    """(option, message) for the first numeric match value that is not a plain decimal, else None."""
+    for m in matches:
+        check = _NUMERIC_MATCHES.get(m.option)
+        if check is not None and not check(m.value):
+            return m.option, f"{m.option} {m.value!r} is not a number as iptables writes it (ASCII digits)"
+    return None
+
+
+def _bad_target_arg(targs: tuple[str, ...]) -> tuple[str, str] | None:
+    for k in range(len(targs) - 1):
+        check = _NUMERIC_TARGET_ARGS.get(targs[k])
+        if check is not None and not check(targs[k + 1]):
+            return targs[k], f"{targs[k]} {targs[k + 1]!r} is not an address and port as iptables writes them"
+    return None
 
 
 def _parse_rule_tokens(toks: list[str], start: int = 0) -> tuple[tuple[Match, ...], str, bool, tuple[str, ...]] | str:
@@ -309,13 +391,13 @@ def _parse_rule_tokens(toks: list[str], start: int = 0) -> tuple[tuple[Match, ..
             negate = False
             i += 2
             continue
-        if not (len(tok) > 1 and tok[0] == "-" and not tok[1].isdigit()):  # _is_option, inlined
+        if not (len(tok) > 1 and tok[0] == "-" and tok[1] not in _DIGITS):  # _is_option, inlined
             return f"unexpected token {tok!r}"
         # A module option: its value is every token up to the next option or "!".
         j = i + 1
         while j < n:
             t = toks[j]
-            if t == "!" or (len(t) > 1 and t[0] == "-" and not t[1].isdigit()):
+            if t == "!" or (len(t) > 1 and t[0] == "-" and t[1] not in _DIGITS):
                 break
             j += 1
         value = toks[i + 1] if j == i + 2 else " ".join(toks[i + 1 : j])
@@ -326,7 +408,7 @@ def _parse_rule_tokens(toks: list[str], start: int = 0) -> tuple[tuple[Match, ..
 
 
 class _ChainBuilder:
-    __slots__ = ("name", "policy", "packets", "bytes", "rules", "line")
+    __slots__ = ("bytes", "line", "name", "packets", "policy", "rules")
 
     def __init__(self, name: str, policy: str, packets: int | None, byts: int | None, line: int):
         self.name = name
@@ -345,9 +427,15 @@ def parse_iptables_save(text: str | Iterable[str], backend: str = "") -> Iptable
 
 def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     source = f"iptables-save:{backend}" if backend else "iptables-save"
-    lines: Iterable[str] = text.splitlines() if isinstance(text, str) else text
+    # Lines end at "\n" only, as every iptables tool reads them: "\r", U+0085, U+2028 and the
+    # other characters str.splitlines() also cuts at are data inside a rule (a comment may hold them).
+    lines: Iterable[str] = text
+    if isinstance(text, str):
+        split = text.split("\n")
+        if split[-1] == "":  # the newline ending the last line does not start another
+            split.pop()
+        lines = split
     src = text if isinstance(text, str) else None  # rules point into it instead of copying their text
-    src_len = len(src) if src is not None else 0
     pos = 0  # where the next line starts in src
     start = 0
     tables: dict[str, dict[str, _ChainBuilder]] = {}
@@ -360,8 +448,11 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     lineno = 0
     rule_count = 0
     shared_matches: dict[Match, Match] = {}
-    shared_lists: dict[tuple[Match, ...], tuple[Match, ...]] = {}
-    shared_args: dict[tuple[str, ...], tuple[str, ...]] = {}
+    # Each distinct match list / target argument tuple, shared, with what is wrong with its numbers.
+    shared_lists: dict[tuple[Match, ...], tuple[tuple[Match, ...], tuple[str, str] | None]] = {}
+    shared_args: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, str] | None]] = {}
+    # One scan of the whole dump says whether the fast str.split() may cut its rules into words.
+    plain = splits_at_spaces_only(text) if isinstance(text, str) else None
     has_counters = False
 
     def problem(fld: str, msg: str, raw: str) -> None:
@@ -370,15 +461,12 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     for raw in lines:
         lineno += 1
         if src is not None:
-            # splitlines() cuts at one line-break character, or at "\r\n".
             start = pos
-            pos = start + len(raw)
-            if pos < src_len:
-                pos += 2 if src[pos] == "\r" and src.startswith("\n", pos + 1) else 1
+            pos = start + len(raw) + 1
         if not isinstance(raw, str):
             problem("line", "not text", repr(raw))
             continue
-        line = raw.strip()
+        line = raw.strip() if plain else raw.strip(_LINE_END)
         if not line:
             continue
         first = line[0]
@@ -387,7 +475,7 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
                 warnings.append(line.lstrip("# ").strip())
             continue
         if first == "*":
-            table = _intern(line[1:].strip())
+            table = _intern(line[1:].strip(_BLANKS))
             if not table:
                 problem("table", "empty table name", line)
                 chains = None
@@ -398,7 +486,7 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             table, chains = "", None
             continue
         if first == ":":
-            parts = line[1:].split()
+            parts = _words(line[1:])
             if chains is None:
                 problem("chain", "chain declared outside a table", line)
                 continue
@@ -411,7 +499,7 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             if len(parts) > 2:
                 cnt = _counters(parts[2])
                 if cnt is None:
-                    problem("counters", "bad chain counters", line)
+                    problem("counters", "bad chain counters (two decimal numbers, as [packets:bytes])", line)
                 else:
                     pk, by = cnt
             if name not in chains:
@@ -424,18 +512,18 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             head, _, body = line.partition(" ")
             cnt = _counters(head)
             if cnt is None:
-                problem("counters", "bad rule counters", line)
+                problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
                 continue
             pk, by = cnt
             has_counters = True
-            body = body.lstrip()
+            body = body.lstrip(_BLANKS)
         if not body.startswith("-A ") and not body.startswith("--append "):
             problem("rule", "not a rule, chain, table or COMMIT line", line)
             continue
         if chains is None:
             problem("rule", "rule outside a table", line)
             continue
-        toks = tokenize(body)
+        toks = tokenize(body, plain)
         if toks is None or len(toks) < 2:
             problem("rule", "unterminated quote" if toks is None else "rule without a chain", line)
             continue
@@ -451,15 +539,22 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         matches, target, goto, targs = parsed
         # Equal matches (and whole match lists, target arguments) are one object per dump:
         # kube-proxy repeats `-p tcp`, `--probability 0.1000...`, `-m tcp -p tcp` on most rules.
+        # Their numbers are checked once per distinct list, not once per rule.
+        bad = None
         if matches:
             same = shared_lists.get(matches)
             if same is None:
                 matches = tuple([shared_matches.setdefault(m, m) for m in matches])
-                shared_lists[matches] = matches
-            else:
-                matches = same
+                same = shared_lists[matches] = (matches, _bad_match(matches))
+            matches, bad = same
         if targs:
-            targs = shared_args.setdefault(targs, targs)
+            shared = shared_args.get(targs)
+            if shared is None:
+                shared = shared_args[targs] = (targs, _bad_target_arg(targs))
+            targs = shared[0]
+            bad = bad or shared[1]
+        if bad is not None:  # the rule stays (its place in the chain matters); the value is flagged
+            problem(bad[0], bad[1], line)
         if src is not None and len(body) < (1 << _SPAN_BITS):
             # body is the tail of the stripped line (strip() hands back raw itself when it had no blanks)
             end = start + (len(raw) if raw is line else raw.find(line[0]) + len(line))
