@@ -4,15 +4,12 @@ from __future__ import annotations
 
 from fractions import Fraction
 
+from ..numbers import parse_fraction
+
 
 def parse_probability(text: str | None) -> float | None:
-    if text is None:
-        return None
-    try:
-        value = float(text)
-    except ValueError:
-        return None
-    return value if 0.0 <= value <= 1.0 else None
+    """iptables' `--probability 0.50000000000`; None for anything else (float() would take `٠.٥` or `nan`)."""
+    return parse_fraction(text)
 
 
 def shares(probabilities: list[str | None]) -> list[float]:

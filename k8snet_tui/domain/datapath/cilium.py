@@ -6,6 +6,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from ..model import dig, dig_dict, dig_list, dig_str
+from ..numbers import parse_json_int
 from .problems import ParseProblem, snippet
 
 _SRC = "cilium service list"
@@ -40,14 +41,12 @@ class CiliumServices:
     problems: tuple[ParseProblem, ...] = ()
 
 
-def _int(value: Any) -> int | None:
-    if isinstance(value, bool):
-        return None
-    if isinstance(value, int):
-        return value
-    if isinstance(value, str) and value.isdigit():
-        return int(value)
-    return None
+def _port(value: Any) -> int | None:
+    return parse_json_int(value, lo=0, hi=65535)
+
+
+def _count(value: Any) -> int | None:  # ids and weights: JSON integers, or decimal text
+    return parse_json_int(value, lo=0)
 
 
 def parse_cilium_services(items: Any) -> CiliumServices:
@@ -61,22 +60,30 @@ def parse_cilium_services(items: Any) -> CiliumServices:
         spec = dig_dict(item, "spec")
         fe = dig_dict(spec, "frontend-address")
         ip = dig_str(fe, "ip")
-        port = _int(dig(fe, "port"))
+        port = _port(dig(fe, "port"))
         if not ip or port is None:
-            problems.append(ParseProblem(_SRC, i, "frontend-address", "frontend without ip or port", snippet(item)))
+            problems.append(ParseProblem(_SRC, i, "frontend-address", "frontend without ip or port (0-65535)",
+                                         snippet(item)))
             continue
+        sid = _count(dig(spec, "id"))
+        if sid is None and dig(spec, "id") is not None:
+            problems.append(ParseProblem(_SRC, i, "id", "service id is not a whole number", snippet(dig(spec, "id"))))
         flags = dig_dict(spec, "flags")
         backends = []
         for b in dig_list(spec, "backend-addresses"):
             bip = dig_str(b, "ip")
-            bport = _int(dig(b, "port"))
+            bport = _port(dig(b, "port"))
             if not bip or bport is None:
-                problems.append(ParseProblem(_SRC, i, "backend-addresses", "backend without ip or port", snippet(b)))
+                problems.append(ParseProblem(_SRC, i, "backend-addresses", "backend without ip or port (0-65535)",
+                                             snippet(b)))
                 continue
-            backends.append(CiliumBackend(bip, bport, dig_str(b, "state"), dig_str(b, "nodeName"), _int(dig(b, "weight"))))
+            weight = _count(dig(b, "weight"))
+            if weight is None and dig(b, "weight") is not None:
+                problems.append(ParseProblem(_SRC, i, "weight", "backend weight is not a whole number", snippet(b)))
+            backends.append(CiliumBackend(bip, bport, dig_str(b, "state"), dig_str(b, "nodeName"), weight))
         out.append(
             CiliumService(
-                _int(dig(spec, "id")), ip, port, dig_str(fe, "protocol").upper(), dig_str(flags, "type"),
+                sid, ip, port, dig_str(fe, "protocol").upper(), dig_str(flags, "type"),
                 dig_str(flags, "namespace"), dig_str(flags, "name"), dig_str(flags, "extTrafficPolicy"),
                 tuple(backends), i,
             )

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from ..numbers import parse_decimal, parse_port
 from .problems import ParseProblem, snippet
 
 _SRC = "ipvsadm -Ln"
@@ -66,9 +67,15 @@ def split_host_port(text: str) -> tuple[str, int] | None:
         host, sep, port_s = text.rpartition(":")
         if not sep or ":" in host:
             return None
-    if not host or not port_s.isdigit():
+    port = parse_port(port_s)
+    if not host or port is None:
         return None
-    return host, int(port_s)
+    return host, port
+
+
+def _fields(line: str) -> list[str]:
+    # ipvsadm separates columns with blanks; other characters (U+2028 included) are data.
+    return [w for w in line.replace("\t", " ").split(" ") if w]
 
 
 def parse_ipvsadm(text: str) -> IpvsTable:
@@ -81,21 +88,26 @@ def parse_ipvsadm(text: str) -> IpvsTable:
         if current is not None:
             services.append(VirtualService(real_servers=tuple(reals), **current))
 
-    for lineno, raw in enumerate(text.splitlines() if isinstance(text, str) else (), 1):
-        line = raw.strip()
+    # Lines end at "\n" only: "\r", U+0085 or U+2028 inside a line are data, not a new line.
+    for lineno, raw in enumerate(text.split("\n") if isinstance(text, str) else (), 1):
+        line = raw.strip(" \t\r")
         if not line or line.startswith(("IP Virtual Server", "Prot LocalAddress", "-> RemoteAddress")):
             continue
-        parts = line.split()
+        parts = _fields(line)
         if parts[0] == "->":
             if current is None:
                 problems.append(ParseProblem(_SRC, lineno, "real server", "real server before any virtual service", snippet(line)))
                 continue
             hp = split_host_port(parts[1]) if len(parts) > 1 else None
-            nums = parts[3:6]
-            if hp is None or len(parts) < 6 or not all(n.isdigit() for n in nums):
-                problems.append(ParseProblem(_SRC, lineno, "real server", "expected '-> IP:port Forward Weight Active Inactive'", snippet(line)))
+            nums = [parse_decimal(n) for n in parts[3:6]]
+            if hp is None or len(parts) < 6 or None in nums:
+                problems.append(ParseProblem(_SRC, lineno, "real server",
+                                             "expected '-> IP:port Forward Weight Active Inactive' (decimal numbers)",
+                                             snippet(line)))
                 continue
-            reals.append(RealServer(hp[0], hp[1], parts[2], int(nums[0]), int(nums[1]), int(nums[2]), lineno))
+            weight, active, inactive = nums
+            assert weight is not None and active is not None and inactive is not None  # for mypy: checked above
+            reals.append(RealServer(hp[0], hp[1], parts[2], weight, active, inactive, lineno))
             continue
         if parts[0] in _PROTOCOLS:
             flush()
@@ -105,7 +117,7 @@ def parse_ipvsadm(text: str) -> IpvsTable:
                 problems.append(ParseProblem(_SRC, lineno, "virtual service", "expected 'PROTO IP:port scheduler'", snippet(line)))
                 continue
             if parts[0] == "FWM":
-                if not parts[1].isdigit():
+                if parse_decimal(parts[1]) is None:
                     problems.append(ParseProblem(_SRC, lineno, "virtual service", "firewall mark is not a number", snippet(line)))
                     continue
                 addr, port = parts[1], 0
@@ -121,11 +133,13 @@ def parse_ipvsadm(text: str) -> IpvsTable:
             k = 0
             while k < len(rest):
                 if rest[k] == "persistent":
-                    if k + 1 < len(rest) and rest[k + 1].isdigit():
-                        persistent = int(rest[k + 1])
+                    seconds = parse_decimal(rest[k + 1]) if k + 1 < len(rest) else None
+                    if seconds is not None:
+                        persistent = seconds
                         k += 2
                         continue
-                    problems.append(ParseProblem(_SRC, lineno, "persistent", "persistent without seconds", snippet(line)))
+                    problems.append(ParseProblem(_SRC, lineno, "persistent", "persistent without seconds (a decimal number)",
+                                                 snippet(line)))
                 else:
                     flags.append(rest[k])
                 k += 1

@@ -116,49 +116,62 @@ def _s(value: Any) -> str:
     return value if isinstance(value, str) else ""
 
 
+# Real rulesets nest expressions a handful of levels (a concatenation inside a set inside a map);
+# past this depth a walker stops descending and says so, instead of recursing until Python gives up.
+MAX_DEPTH = 32
+TOO_DEEP = "<nested too deeply>"
+
+
 def render_expr(e: Any) -> str:
     """Best-effort nft-like text for one expression (display only; unknown shapes as JSON-ish)."""
+    return _render(e, 0)
+
+
+def _render(e: Any, depth: int) -> str:
     if isinstance(e, (str, int, float)) and not isinstance(e, bool):
-        return str(e)
+        return snippet(e, 80) if isinstance(e, int) else str(e)  # str() of a 5000-digit int raises
+    if depth >= MAX_DEPTH:
+        return TOO_DEEP
+    d = depth + 1
     if isinstance(e, list):
-        return "{ " + ", ".join(render_expr(x) for x in e) + " }"
+        return "{ " + ", ".join(_render(x, d) for x in e) + " }"
     if not isinstance(e, dict) or len(e) != 1:
         return snippet(e, 80)
     (k, v), = e.items()
     if k == "match" and isinstance(v, dict):
         op = _s(v.get("op")) or "=="
         op = "" if op in ("==", "in") else op + " "
-        return f"{render_expr(v.get('left'))} {op}{render_expr(v.get('right'))}"
+        return f"{_render(v.get('left'), d)} {op}{_render(v.get('right'), d)}"
     if k == "payload" and isinstance(v, dict):
         return f"{_s(v.get('protocol'))} {_s(v.get('field'))}".strip()
     if k == "meta" and isinstance(v, dict):
         return f"meta {_s(v.get('key'))}"
     if k == "concat" and isinstance(v, list):
-        return " . ".join(render_expr(x) for x in v)
+        return " . ".join(_render(x, d) for x in v)
     if k == "prefix" and isinstance(v, dict):
-        return f"{render_expr(v.get('addr'))}/{render_expr(v.get('len'))}"
+        return f"{_render(v.get('addr'), d)}/{_render(v.get('len'), d)}"
     if k == "range" and isinstance(v, list) and len(v) == 2:
-        return f"{render_expr(v[0])}-{render_expr(v[1])}"
+        return f"{_render(v[0], d)}-{_render(v[1], d)}"
     if k == "set":
         if isinstance(v, list):
-            return "{ " + ", ".join(_render_pair(x) for x in v) + " }"
-        return render_expr(v)
+            return "{ " + ", ".join(_render_pair(x, d) for x in v) + " }"
+        return _render(v, d)
     if k in ("jump", "goto") and isinstance(v, dict):
         return f"{k} {_s(v.get('target'))}"
     if k == "vmap" and isinstance(v, dict):
-        return f"{render_expr(v.get('key'))} vmap {render_expr(v.get('data'))}"
+        return f"{_render(v.get('key'), d)} vmap {_render(v.get('data'), d)}"
     if k == "map" and isinstance(v, dict):
-        return f"{render_expr(v.get('key'))} map {render_expr(v.get('data'))}"
+        return f"{_render(v.get('key'), d)} map {_render(v.get('data'), d)}"
     if k == "numgen" and isinstance(v, dict):
-        return f"numgen {_s(v.get('mode'))} mod {render_expr(v.get('mod'))}"
+        return f"numgen {_s(v.get('mode'))} mod {_render(v.get('mod'), d)}"
     if k in ("dnat", "snat") and isinstance(v, dict):
-        addr = render_expr(v.get("addr")) if "addr" in v else ""
-        port = f":{render_expr(v.get('port'))}" if "port" in v else ""
+        addr = _render(v.get("addr"), d) if "addr" in v else ""
+        port = f":{_render(v.get('port'), d)}" if "port" in v else ""
         return f"{k} to {addr}{port}"
     if k == "mangle" and isinstance(v, dict):
-        return f"{render_expr(v.get('key'))} set {render_expr(v.get('value'))}"
+        return f"{_render(v.get('key'), d)} set {_render(v.get('value'), d)}"
     if k == "|" and isinstance(v, list):
-        return " | ".join(render_expr(x) for x in v)
+        return " | ".join(_render(x, d) for x in v)
     if k == "fib" and isinstance(v, dict):
         flags = v.get("flags")
         flags_s = " ".join(f for f in flags if isinstance(f, str)) if isinstance(flags, list) else ""
@@ -168,14 +181,14 @@ def render_expr(e: Any) -> str:
     if k in ("accept", "drop", "return", "continue", "masquerade", "reject"):
         return k
     if k == "elem" and isinstance(v, dict):
-        return render_expr(v.get("val"))
+        return _render(v.get("val"), d)
     return f"{k} {snippet(v, 60)}"
 
 
-def _render_pair(x: Any) -> str:
+def _render_pair(x: Any, d: int) -> str:
     if isinstance(x, list) and len(x) == 2:
-        return f"{render_expr(x[0])} : {render_expr(x[1])}"
-    return render_expr(x)
+        return f"{_render(x[0], d)} : {_render(x[1], d)}"
+    return _render(x, d)
 
 
 def elem_key(raw: Any) -> tuple[Any, str]:
@@ -187,13 +200,16 @@ def elem_key(raw: Any) -> tuple[Any, str]:
     return plain_value(raw), comment
 
 
-def plain_value(raw: Any) -> Any:
+def plain_value(raw: Any, _depth: int = 0) -> Any:
+    if _depth >= MAX_DEPTH:
+        return TOO_DEEP
+    d = _depth + 1
     if isinstance(raw, dict):
         if isinstance(raw.get("concat"), list):
-            return tuple(plain_value(x) for x in raw["concat"])
+            return tuple(plain_value(x, d) for x in raw["concat"])
         if isinstance(raw.get("prefix"), dict):
             p = raw["prefix"]
-            return f"{plain_value(p.get('addr'))}/{plain_value(p.get('len'))}"
+            return f"{plain_value(p.get('addr'), d)}/{plain_value(p.get('len'), d)}"
         for kind in ("goto", "jump"):
             if isinstance(raw.get(kind), dict):
                 return (kind, _s(raw[kind].get("target")))
@@ -202,8 +218,20 @@ def plain_value(raw: Any) -> Any:
                 return (verdict, "")
         return snippet(raw, 120)
     if isinstance(raw, list):
-        return tuple(plain_value(x) for x in raw)
+        return tuple(plain_value(x, d) for x in raw)
     return raw
+
+
+def _cut_short(value: Any) -> bool:
+    """Whether plain_value() stopped descending somewhere in `value` (its output is at most MAX_DEPTH deep)."""
+    stack = [value]
+    while stack:
+        v = stack.pop()
+        if isinstance(v, str) and TOO_DEEP in v:  # TOO_DEEP itself, or inside a prefix's text
+            return True
+        if isinstance(v, tuple):
+            stack.extend(v)
+    return False
 
 
 def parse_nft_json(doc: Any) -> NftRuleset:
@@ -255,10 +283,10 @@ def parse_nft_json(doc: Any) -> NftRuleset:
             key = (family, table, chain)
             lst = rules.setdefault(key, [])
             handle = body.get("handle")
-            try:
-                text = " ".join(render_expr(e) for e in expr)
-            except RecursionError:
-                text = "<too deeply nested>"
+            text = " ".join(render_expr(e) for e in expr)
+            if TOO_DEEP in text:
+                problems.append(ParseProblem(_SRC, i, "rule", f"expression nested more than {MAX_DEPTH} levels: "
+                                             "the deeper part is not read", snippet(text)))
             lst.append(
                 NftRule(
                     family, table, chain,
@@ -283,18 +311,20 @@ def _parse_set(body: dict[str, Any], is_map: bool, i: int, problems: list[ParseP
         problems.append(ParseProblem(_SRC, i, "elem", "elements are not a list", snippet(raw_elems)))
         raw_elems = []
     for raw in raw_elems:
-        try:
-            if is_map:
-                if not isinstance(raw, list) or len(raw) != 2:
-                    problems.append(ParseProblem(_SRC, i, "elem", "map element is not a [key, value] pair", snippet(raw)))
-                    continue
-                key, comment = elem_key(raw[0])
-                elements.append((key, plain_value(raw[1]), comment))
-            else:
-                key, comment = elem_key(raw)
-                elements.append((key, None, comment))
-        except RecursionError:
-            problems.append(ParseProblem(_SRC, i, "elem", "element nested too deeply", ""))
+        if is_map:
+            if not isinstance(raw, list) or len(raw) != 2:
+                problems.append(ParseProblem(_SRC, i, "elem", "map element is not a [key, value] pair", snippet(raw)))
+                continue
+            key, comment = elem_key(raw[0])
+            value = plain_value(raw[1])
+            elements.append((key, value, comment))
+        else:
+            key, comment = elem_key(raw)
+            value = None
+            elements.append((key, None, comment))
+        if _cut_short(key) or _cut_short(value):
+            problems.append(ParseProblem(_SRC, i, "elem", f"element nested more than {MAX_DEPTH} levels: "
+                                         "the deeper part is not read", snippet(raw)))
     return NftSet(
         _s(body.get("family")), _s(body.get("table")), _s(body.get("name")), is_map, key_type,
         _s(body.get("map")), tuple(elements), _s(body.get("comment")),
