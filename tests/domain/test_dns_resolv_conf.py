@@ -88,9 +88,14 @@ def test_never_raises_on_garbage(text):
 
 @settings(max_examples=100, deadline=None)
 @given(st.lists(st.sampled_from(["nameserver", "search", "domain", "options", "ndots:", "#", ";", "\n",
-                                 " ", "\t", "1.2.3.4", "a.b", ":", "ndots:999", "timeout:"]), max_size=40))
+                                 " ", "\t", "1.2.3.4", "a.b", ":", "ndots:999", "timeout:",
+                                 # digits int() or isdigit() take and the libraries do not
+                                 "²", "٣", "１", "ndots:²", "attempts:٣", "timeout:1１", "\u2028", "\x85", "\r"]),
+                max_size=40))
 def test_never_raises_on_keyword_soup(parts):
     rc = parse_resolv_conf("".join(parts))
     for p in rc.problems:
         assert p.line >= 1
-    glibc_settings(rc), musl_settings(rc)
+    rc.to_json()
+    for s in (glibc_settings(rc), musl_settings(rc)):
+        assert all(isinstance(n, int) for n in (s.ndots, s.timeout, s.attempts))

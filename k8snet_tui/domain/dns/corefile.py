@@ -10,7 +10,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..numbers import parse_decimal, parse_port
 from .names import fqdn, is_subdomain
+
+MAX_NESTING = 8  # block levels read; deeper blocks are skipped whole, with one problem
 
 # The order CoreDNS 1.15 runs plugins in a server block (plugin.cfg), whatever the Corefile order.
 PLUGIN_ORDER = (
@@ -97,13 +100,17 @@ def parse_key(key: str) -> ServerKey | None:
     host = text
     if text.startswith("["):
         host, _, rest = text[1:].partition("]")
-        if rest.startswith(":") and rest[1:].isdigit():
-            port = int(rest[1:])
+        if rest:
+            bracketed = parse_port(rest[1:]) if rest.startswith(":") else None
+            if bracketed is None:
+                return None
+            port = bracketed
     elif text.count(":") == 1:
         host, _, p = text.partition(":")
-        if not p.isdigit():
+        given = parse_port(p)
+        if given is None:
             return None
-        port = int(p)
+        port = given
     if not host:
         host = "."
     return ServerKey(fqdn(host) if host != "." else ".", port, scheme)
@@ -204,6 +211,20 @@ def parse_corefile(text: object) -> Corefile:
     snippets: list[str] = []
     pos = 0
 
+    def skip_block(pos: int) -> tuple[int, bool]:
+        """Past the '}' that closes the block opened just before `pos` (iteratively); closed or not."""
+        level = 1
+        while pos < len(rows):
+            row = rows[pos]
+            pos += 1
+            if _is(row[0], "}"):
+                level -= 1
+                if level == 0:
+                    return pos, True
+            elif _is(row[-1], "{"):
+                level += 1
+        return pos, False
+
     def parse_body(pos: int, depth: int) -> tuple[list[Directive], int, bool]:
         items: list[Directive] = []
         while pos < len(rows):
@@ -223,9 +244,14 @@ def parse_corefile(text: object) -> Corefile:
             pos += 1
             sub: list[Directive] = []
             if opens:
-                if depth >= 8:
-                    problems.append(CfProblem(row[0][1], "blocks nested too deep"))
-                sub, pos, closed = parse_body(pos, depth + 1)
+                if depth >= MAX_NESTING:
+                    # Stop descending: the block is skipped whole, so neither this parse nor any
+                    # walker over the result (to_json, ...) goes deeper than MAX_NESTING.
+                    problems.append(CfProblem(row[0][1], f"blocks nested more than {MAX_NESTING} deep: "
+                                                         "the inner blocks are skipped"))
+                    pos, closed = skip_block(pos)
+                else:
+                    sub, pos, closed = parse_body(pos, depth + 1)
                 if not closed:
                     problems.append(CfProblem(row[0][1], f"block of '{name}' is never closed"))
                     if name:
@@ -267,9 +293,26 @@ def parse_corefile(text: object) -> Corefile:
                                                   "expectations assume it adds nothing"))
         for key in keys:
             if parse_key(key) is None:
-                problems.append(CfProblem(start_line, f"server key '{key}' not understood"))
+                problems.append(CfProblem(start_line, f"server key '{key}' not understood (a port is 0-65535 in ASCII digits)"))
+        problems.extend(_number_problems(body))
         blocks.append(ServerBlock(keys, start_line, tuple(body)))
     return Corefile(tuple(blocks), tuple(snippets), tuple(problems))
+
+
+def _number_problems(body: list[Directive]) -> list[CfProblem]:
+    """Numbers CoreDNS will not read as numbers (Go's strconv.Atoi takes ASCII digits only)."""
+    out = []
+    for d in body:
+        first = d.args[0] if d.args else ""
+        if d.name == "cache" and first.isdigit() and parse_decimal(first) is None:
+            # `cache [TTL] [ZONES...]`: a first argument that is no number is a zone.
+            out.append(CfProblem(d.line, f"cache '{first}' looks like a TTL but CoreDNS reads it as a zone "
+                                         "(a TTL is ASCII digits); the TTL stays 3600"))
+        for sub in d.block:
+            if sub.name == "ttl" and sub.args and parse_decimal(sub.args[0], signed=True) is None:
+                out.append(CfProblem(sub.line, f"{d.name} ttl '{sub.args[0]}' is not a number of seconds "
+                                               "(ASCII digits): CoreDNS refuses to start"))
+    return out
 
 
 def default_corefile(domain: str) -> Corefile:
@@ -342,8 +385,9 @@ def kubernetes_plugin(block: ServerBlock) -> KubernetesPlugin | None:
         elif opt.name == "fallthrough":
             kw["fallthrough"] = tuple(fqdn(z) for z in a)
         elif opt.name == "ttl":
-            if a and a[0].isdigit() and int(a[0]) <= 3600:
-                kw["ttl"] = int(a[0])
+            ttl = parse_decimal(a[0], hi=3600) if a else None
+            if ttl is not None:
+                kw["ttl"] = ttl
             else:
                 notes.append(f"line {opt.line}: ttl must be 0..3600; assuming the default 5")
         elif opt.name == "namespaces":
@@ -400,6 +444,14 @@ def hosts_plugin(block: ServerBlock) -> HostsEntries | None:
     return HostsEntries({k: tuple(v) for k, v in names.items()}, True, fall, zones)
 
 
+def _cache_ttl(cache: Directive | None) -> int | None:
+    """The cache plugin's maximum TTL: its first argument when that is a number (else it is a zone), or 3600."""
+    if cache is None:
+        return None
+    ttl = parse_decimal(cache.args[0]) if cache.args else None
+    return 3600 if ttl is None else ttl
+
+
 def block_summary(block: ServerBlock) -> dict:
     plugins = [d.name for d in block.directives]
     ordered = sorted(set(plugins), key=lambda p: PLUGIN_ORDER.index(p) if p in PLUGIN_ORDER else len(PLUGIN_ORDER))
@@ -414,8 +466,7 @@ def block_summary(block: ServerBlock) -> dict:
         "run_order": ordered,
         "kubernetes": k8s.to_json() if k8s else None,
         "forward": {"from": fwd.args[0], "to": list(fwd.args[1:])} if fwd and fwd.args else None,
-        "cache": (int(cache.args[0]) if cache and cache.args and cache.args[0].isdigit()
-                  else (3600 if cache else None)),
+        "cache": _cache_ttl(cache),
         "opaque": [p for p in ordered if p in _OPAQUE_BEFORE_K8S],
         "unknown_plugins": unknown,
     }

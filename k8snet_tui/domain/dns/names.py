@@ -10,6 +10,8 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
+from ..numbers import is_decimal
+
 MAX_NAME = 253  # presentation form without the trailing dot (255 octets on the wire)
 MAX_LABEL = 63
 
@@ -110,7 +112,7 @@ def address_from_reverse(name: str) -> str | None:
     n = fqdn(name)
     if n.endswith(".in-addr.arpa."):
         parts = n[: -len(".in-addr.arpa.")].split(".")
-        if len(parts) != 4 or not all(p.isdigit() and len(p) <= 3 for p in parts):
+        if len(parts) != 4 or not all(is_decimal(p) and len(p) <= 3 for p in parts):
             return None
         try:
             return str(ipaddress.IPv4Address(".".join(reversed(parts))))

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from ..numbers import decimal_prefix, parse_decimal
 from .names import ip_family
 
 # name -> (glibc cap, musl cap); None: not numeric
@@ -21,6 +22,14 @@ FLAG_OPTIONS = frozenset({
 KEYWORDS = ("nameserver", "search", "domain", "options", "sortlist")
 GLIBC_MAXNS = 3
 MUSL_LINE_MAX = 254  # musl reads lines into a 256-byte buffer and skips longer ones
+# Both libraries read a line up to "\n" and a word up to an ASCII blank: "\r", U+0085 or U+2028
+# inside a line are part of a word (as they are to the resolver), never a line or word break.
+_BLANKS = " \t\r\v\f"
+_TO_SPACE = str.maketrans({c: " " for c in _BLANKS})
+
+
+def _words(line: str) -> list[str]:
+    return [w for w in line.translate(_TO_SPACE).split(" ") if w]
 
 
 @dataclass(frozen=True)
@@ -114,8 +123,8 @@ class ResolvConf:
         for name, value in self.options:
             if value is None:
                 opts[name] = True
-            elif value.isdigit():
-                opts[name] = int(value)
+            elif (number := parse_decimal(value)) is not None:
+                opts[name] = number
             else:
                 opts[name] = value
         return {"nameservers": list(self.nameservers), "search": list(self.search), "options": opts}
@@ -130,14 +139,14 @@ def parse_resolv_conf(text: object) -> ResolvConf:
     entries: list[Entry] = []
     problems: list[Problem] = []
     comments = 0
-    for number, raw in enumerate(text.splitlines(), start=1):
-        stripped = raw.strip()
+    for number, raw in enumerate(text.split("\n"), start=1):
+        stripped = raw.strip(_BLANKS)
         if not stripped:
             continue
         if stripped[0] in "#;":
             comments += 1
             continue
-        fields = stripped.split()
+        fields = _words(stripped)
         keyword, args = fields[0], tuple(fields[1:])
         if keyword not in KEYWORDS:
             problems.append(Problem(number, raw, f"unknown keyword '{keyword}': resolvers ignore this line"))
@@ -166,10 +175,11 @@ def parse_resolv_conf(text: object) -> ResolvConf:
 def _option_problem(opt: str) -> str | None:
     name, sep, value = opt.partition(":")
     if name in NUMERIC_OPTIONS:
-        if not sep or not value.isdigit():
-            return f"option '{opt}' needs a whole number, as {name}:N"
+        number = parse_decimal(value)
+        if not sep or number is None:
+            return f"option '{opt}' needs a whole number (ASCII digits), as {name}:N"
         glibc_cap, musl_cap = NUMERIC_OPTIONS[name]
-        if int(value) > glibc_cap:
+        if number > glibc_cap:
             return f"option '{opt}' is above the cap ({glibc_cap} in glibc, {musl_cap} in musl)"
         return None
     if name in FLAG_OPTIONS:
@@ -192,11 +202,8 @@ class ResolverSettings:
 
 
 def _number(value: str | None, default: int, cap: int) -> int:
-    digits = ""
-    for c in value or "":
-        if not c.isdigit():
-            break
-        digits += c
+    # The libraries read the leading ASCII digits (atoi/strtoul): `5x` is 5, `²` is no number.
+    digits = decimal_prefix(value)
     return min(int(digits), cap) if digits else default
 
 
@@ -233,11 +240,11 @@ def musl_settings(rc: ResolvConf) -> ResolverSettings:
         elif e.keyword == "options":
             for opt in e.args:
                 name, _, value = opt.partition(":")
-                if name == "ndots" and value[:1].isdigit():
+                if name == "ndots":
                     ndots = _number(value, ndots, 15)
-                elif name == "timeout" and value[:1].isdigit():
+                elif name == "timeout":
                     timeout = _number(value, timeout, 60)
-                elif name == "attempts" and value[:1].isdigit():
+                elif name == "attempts":
                     attempts = _number(value, attempts, 10)
     if not servers:
         servers = ["127.0.0.1"]

@@ -12,6 +12,7 @@ import re
 from dataclasses import dataclass
 
 from ..model import ClusterState, Obj, dig_dict, dig_list, dig_str, key_of, name_of, namespace_of
+from ..numbers import parse_decimal
 from ..sanitize import clean
 from . import cidr
 from .nodes import node_pod_cidrs
@@ -56,9 +57,17 @@ def _split(value: str) -> list[str]:
     return [clean(p) for p in re.split(r"[\s,]+", value.strip()) if p]
 
 
-def _int_text(value: str) -> int | None:
-    value = value.strip().strip("'\"")
-    return int(value) if value.isdigit() and len(value) < 4 else None
+def _mask_size(value: str, where: str) -> tuple[int | None, str]:
+    """A per-node mask size (prefix length) and, when it is written but unreadable, a note saying so."""
+    text = value.strip(" \t").strip("'\"")
+    if not text:
+        return None, ""
+    size = parse_decimal(text, hi=128)
+    return size, "" if size is not None else f"{where} {clean(text)!r} is not a whole number from 0 to 128: ignored"
+
+
+def _notes(*notes: str) -> str:
+    return "; ".join(n for n in notes if n)
 
 
 def yaml_block_value(text: object, block: str, key: str) -> str | None:
@@ -72,8 +81,8 @@ def yaml_block_value(text: object, block: str, key: str) -> str | None:
         return None
     in_block = False
     child_indent: int | None = None
-    for raw in text.splitlines():
-        line = raw.rstrip()
+    for raw in text.split("\n"):  # YAML breaks lines at \n (and \r\n), never at U+2028 or U+0085
+        line = raw.rstrip(" \t\r")
         stripped = line.lstrip(" ")
         if not stripped or stripped.startswith("#"):
             continue
@@ -151,21 +160,25 @@ def cluster_pod_cidrs(cluster: ClusterState | None) -> tuple[CidrFact, ...]:
     for where, data in cilium_configs(cluster):
         for fam in ("ipv4", "ipv6"):
             pool = data.get(f"cluster-pool-{fam}-cidr", "")
-            mask = _int_text(data.get(f"cluster-pool-{fam}-mask-size", ""))
+            mask, bad = _mask_size(data.get(f"cluster-pool-{fam}-mask-size", ""), f"cluster-pool-{fam}-mask-size")
             for value in _split(pool):
                 out.append(CidrFact(value, f"ConfigMap {where} cluster-pool-{fam}-cidr", per_node_mask=mask,
-                                    note="used when Cilium's ipam is cluster-pool"))
+                                    note=_notes("used when Cilium's ipam is cluster-pool", bad)))
     kubeadm = cluster.configmap("kube-system", "kubeadm-config").get("ClusterConfiguration")
     subnet = yaml_block_value(kubeadm, "networking", "podSubnet")
     for value in _split(subnet or ""):
         out.append(CidrFact(value, "ConfigMap kube-system/kubeadm-config ClusterConfiguration networking.podSubnet"))
     for pod in _controller_managers(cluster):
         flags = _flags(pod)
-        mask = _int_text(flags.get("node-cidr-mask-size", "")) or _int_text(flags.get("node-cidr-mask-size-ipv4", ""))
+        mask, bad = _mask_size(flags.get("node-cidr-mask-size", ""), "--node-cidr-mask-size")
+        if mask is None:
+            mask, bad4 = _mask_size(flags.get("node-cidr-mask-size-ipv4", ""), "--node-cidr-mask-size-ipv4")
+            bad = _notes(bad, bad4)
         allocate = flags.get("allocate-node-cidrs", "")
         note = "" if allocate.lower() in ("true", "") else f"--allocate-node-cidrs={clean(allocate)}: nodes get no podCIDR"
         for value in _split(flags.get("cluster-cidr", "")):
-            out.append(CidrFact(value, f"Pod {clean(key_of(pod))} --cluster-cidr", per_node_mask=mask, note=note))
+            out.append(CidrFact(value, f"Pod {clean(key_of(pod))} --cluster-cidr", per_node_mask=mask,
+                                note=_notes(note, bad)))
     return tuple(out)
 
 

@@ -20,6 +20,7 @@ from ..model import (
     key_of,
     namespace_of,
 )
+from ..numbers import parse_port
 from .backends import BackendRef, resolve
 from .controllers import EMISSARY
 from .findings import ERROR, INFO, Finding
@@ -43,9 +44,10 @@ def parse_service(text: str, namespace: str) -> BackendRef:
         return BackendRef(namespace, "", external=raw)
     if ":" in rest:
         host, _, port_text = rest.rpartition(":")
-        if not port_text.isdigit():
+        given = parse_port(port_text)
+        if given is None:
             return BackendRef(namespace, "", external=raw)
-        port = int(port_text)
+        port = given
     try:
         ipaddress.ip_address(host)
         return BackendRef(namespace, "", external=raw)

@@ -14,6 +14,7 @@ from ..model import (
     key_of,
     namespace_of,
 )
+from ..numbers import parse_port
 from .backends import BackendRef, resolve
 from .classes import class_of
 from .findings import WARNING, Finding
@@ -32,7 +33,10 @@ def _backend_ref(namespace: str, backend: object) -> BackendRef | None:
         return BackendRef(namespace, dig_str(svc, "name"), port)
     if dig_str(backend, "serviceName"):  # v1beta1 shape
         raw = dig(backend, "servicePort")
-        port = raw if isinstance(raw, int) and not isinstance(raw, bool) else (int(raw) if isinstance(raw, str) and raw.isdigit() else (raw if isinstance(raw, str) else None))
+        if isinstance(raw, int) and not isinstance(raw, bool):
+            port = raw
+        else:  # a decimal string is the number; any other string names the port
+            port = (raw if parse_port(raw) is None else parse_port(raw)) if isinstance(raw, str) else None
         return BackendRef(namespace, dig_str(backend, "serviceName"), port)
     resource = dig_dict(backend, "resource")
     if resource:

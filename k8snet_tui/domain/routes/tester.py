@@ -13,6 +13,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from ..model import ClusterState, dig, dig_list, dig_str
+from ..numbers import parse_port
 from . import paths
 from .backends import Backend, BackendRef, resolve
 from .emissary import as_emissary, insecure_action
@@ -388,7 +389,7 @@ def _emissary_notes(cluster: ClusterState, scope: Scope, url: ParsedUrl) -> list
         ports = {p for p in (dig(li, "spec", "port") for li in listeners) if isinstance(p, int)}
         name, _, number = scope.label.rpartition(":")
         svc = cluster.get("Service", *name.split("/", 1))
-        reached = {int(number)} if number.isdigit() else set()
+        reached = {n for n in (parse_port(number),) if n is not None}
         reached |= {t for p in dig_list(svc, "spec", "ports") if str(dig(p, "port")) == number for t in [dig(p, "targetPort")] if isinstance(t, int)}
         if reached and not reached & ports:
             out.append(Finding(WARNING, "listener-unreached", scope.label, f"no Listener on port {number} (Listeners: {sorted(ports)})"))

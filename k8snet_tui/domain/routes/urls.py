@@ -11,6 +11,8 @@ import re
 from dataclasses import dataclass
 from urllib.parse import unquote
 
+from ..numbers import parse_port
+
 _DEFAULT_PORTS = {"http": 80, "https": 443}
 _HOST_LABELS = re.compile(r"^[A-Za-z0-9_]([A-Za-z0-9_-]*[A-Za-z0-9_])?$")
 _PATH_BAD = re.compile(r"[\x00-\x20\x7f]")
@@ -70,9 +72,10 @@ def parse_url(text: object) -> ParsedUrl:
     host, port_text = _split_authority(authority)
     port = _DEFAULT_PORTS[scheme]
     if port_text is not None:
-        if not port_text.isdigit() or not 0 < int(port_text) < 65536:
+        given = parse_port(port_text, lo=1)
+        if given is None:
             raise UrlError("port", f"{port_text!r} is not a port number (1-65535)")
-        port = int(port_text)
+        port = given
     path, _, query_text = tail.partition("?")
     path = path or "/"
     if _PATH_BAD.search(path):
