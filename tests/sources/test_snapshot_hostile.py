@@ -281,6 +281,19 @@ def test_layout_files_past_the_total_cap_are_not_read(tmp_path: Path, monkeypatc
     assert s.meta["source"] == "attacker"
 
 
+def test_the_member_cap_shows_after_a_flood_of_other_problems(tmp_path: Path) -> None:
+    archive = tmp_path / "flood.tar.gz"
+    with tarfile.open(archive, "w:gz") as tar:
+        add_good(tar)
+        for _ in range(MAX_ENTRIES):
+            add_special(tar, "snap/api/pods.json", tarfile.SYMTYPE, "/etc/shadow")
+    s = load_snapshot(archive)
+    assert len(s.problems) == 102  # the first 100, where the walk stopped, and the count of the rest
+    assert str(s.problems[-2]) == f"archive: more than {MAX_ENTRIES:,} members; the rest is not read"
+    assert s.problems[-1].path == "snapshot" and "more problems not listed" in s.problems[-1].message
+    assert_good_parts_open(s)
+
+
 def test_members_past_the_member_cap_are_not_read(tmp_path: Path) -> None:
     archive = tmp_path / "many.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
