@@ -242,16 +242,24 @@ def _filter_verdict(dump: IptablesDump, client: _Client, node_port: bool) -> tup
     return None
 
 
-def _entry_rules(dump: IptablesDump, chain: str, client: _Client, proto: str) -> list[Rule]:
+def _entry_rules(dump: IptablesDump, chain: str, client: _Client, proto: str,
+                 own: tuple[set[str], list[str]]) -> list[Rule]:
+    """The rules that take this entry point's packets: the port's own when it has any.
+
+    Two services can claim one address and port (or NodePort); the kernel takes the first
+    rule, but each port's trace follows its own rules, known by chain name or comment.
+    """
     idx = _entry_index(dump)
-    rules = idx.get(("nat", chain, client.address, str(client.port)), [])
-    return [r for r in rules if (r.protocol or proto) == proto]
+    rules = [r for r in idx.get(("nat", chain, client.address, str(client.port)), []) if (r.protocol or proto) == proto]
+    chains, spns = own
+    mine = [r for r in rules if r.target in chains or (r.comment or "").split(" ", 1)[0] in spns]
+    return mine or rules
 
 
 def _path(walk: _Walk, dump: IptablesDump, name: str, entry: str, client: _Client,
-          proto: str) -> KernelPath | None:
+          proto: str, own: tuple[set[str], list[str]]) -> KernelPath | None:
     chain = "KUBE-NODEPORTS" if entry == "node-port" else "KUBE-SERVICES"
-    rules = _entry_rules(dump, chain, client, proto)
+    rules = _entry_rules(dump, chain, client, proto, own)
     out = walk.rules(rules, client, 0, log=True, entry=True) if rules else Outcome(fall=1.0)
     verdict = _filter_verdict(dump, client, entry == "node-port") if out.fall > 1e-12 else None
     if verdict is not None:
@@ -276,7 +284,7 @@ def _path(walk: _Walk, dump: IptablesDump, name: str, entry: str, client: _Clien
 
 def _candidate_names(namespace: str, name: str, port_name: str) -> list[str]:
     spn = service_port_name(namespace, name, port_name)
-    # Before 1.20 an unnamed port was written `ns/name:` (a trailing colon) in names and comments.
+    # Before 1.19 an unnamed port was written `ns/name:` (a trailing colon) in names and comments.
     return [spn] if port_name else [spn, spn + ":"]
 
 
@@ -294,6 +302,7 @@ def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: Ser
     walk = _Walk(dump, log, findings)
 
     paths: list[KernelPath] = []
+    own = ({c for s in spns for c in iptables_chain_names(s, proto).values()}, spns)
     points = list(entries)
     if not points:  # no addresses given: every destination the named chains are entered by
         for s in spns:
@@ -305,12 +314,12 @@ def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: Ser
                             points.append((kind, _bare(rule.destination)))
     for kind, addr in points:
         client = _Client(kind != "cluster-ip", addr, port.port, proto)
-        p = _path(walk, dump, "cluster" if kind == "cluster-ip" else "external", kind, client, proto)
+        p = _path(walk, dump, "cluster" if kind == "cluster-ip" else "external", kind, client, proto, own)
         if p is not None:
             paths.append(p)
     if port.node_port:
         client = _Client(True, "", port.node_port, proto)
-        p = _path(walk, dump, "external", "node-port", client, proto)
+        p = _path(walk, dump, "external", "node-port", client, proto, own)
         if p is not None:
             paths.append(p)
 
@@ -372,7 +381,7 @@ def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: Ser
             dump.chain("nat", c) is not None for c in iptables_chain_names(spn, proto).values()):
         findings.append(Finding("info", "old-port-name-form",
                                 f"the chains hash from {spn}: (an unnamed port with a trailing colon), "
-                                "the form kube-proxy used before 1.20"))
+                                "the form kube-proxy used before 1.19"))
     found = any(present.values()) or bool(paths)
     return KernelPortView(
         chains=present,

@@ -309,10 +309,20 @@ def _nft_path(walk: _Walk, rs: NftRuleset, family: str, name: str, entry: str, c
     found = False
     first_chain = None
     if not node_port:
+        # 1.31 on: a firewall-ips map to a per-service chain (`ip saddr != {ranges} drop`);
+        # 1.29-1.30: a `firewall` set of destinations and a `firewall-allow` set of
+        # destination . source-range pairs. Either way the client is one the ranges admit.
         for k, value, comment in rs.elements_with_keys(family, TABLE, "firewall-ips", (key,)):
             found = True
             walk.log.add(_elem_step("firewall-ips", k, value, comment))
             left = walk._verdict(out, value, left, client, 0)
+        if rs.elements_with_keys(family, TABLE, "firewall", (key,)):
+            allow = rs.set(family, TABLE, "firewall-allow")
+            for k, value, comment in allow.elements if allow else ():
+                if isinstance(k, tuple) and len(k) == 4 and k[:3] == key and isinstance(k[3], str):
+                    walk.log.add(_elem_step("firewall-allow", k, value, comment))
+                    if k[3] not in out.source_ranges:
+                        out.source_ranges.append(k[3])
     for k, value, comment in rs.elements_with_keys(family, TABLE, nat_map, (key,)):
         found = True
         walk.log.add(_elem_step(nat_map, k, value, comment))
