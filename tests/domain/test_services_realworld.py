@@ -106,7 +106,7 @@ FLOWS = [(fid, f) for fid in FIXTURES for f in _meta(fid)["flows"]]
 @pytest.mark.parametrize("fid, flow", FLOWS, ids=[f"{f}-{fl['name']}" for f, fl in FLOWS])
 def test_trace_agrees_with_kube_proxys_packet_flow_tests(fid, flow):
     """kube-proxy's tests run packets through its rules; the trace must reach the same endpoints."""
-    meta, traces = _trace(fid)
+    _, traces = _trace(fid)
     paths = [p for t in traces.values() for port in t.ports for p in port.paths
              if p.entry.address == flow["dest"] and p.entry.port == flow["port"]]
     if flow["source"] == POD_SOURCE:
