@@ -172,6 +172,10 @@ class ServiceTrace:
         from the kernel; null when the node has no datapath state); pod ("ns/name"), node, ready:
         from the EndpointSlice and Pod (null when unknown); packets/bytes: the DNAT rule's
         counters (null without `iptables-save -c`, and for nftables/IPVS/Cilium).
+      paths[]: per entry point (cluster-ip, node-port, external-ip, load-balancer), where a new
+        connection of the path's client goes: endpoints with shares, dropped, rejected, unhandled,
+        masquerade, source_ranges (docs/json.md has every field).
+      traffic_policy {external, internal}; health_check_node_port (null when none).
       findings[]: severity (error|warning|info), code, message.
     `to_json(detail=True)` adds per port: target_port, entry_points, steps (the rule lines of the
     trace tree), explanation, affinity_seconds; and per endpoint in_kernel, in_api, connections.
