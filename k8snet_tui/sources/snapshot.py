@@ -19,15 +19,9 @@ from typing import Any
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.errors import SnapshotError
 from k8snet_tui.sources.kinds import BY_NAME, LIST_KINDS
-from k8snet_tui.sources.snapshot_read import (
-    IP_JSON_FILES,
-    IPTABLES_FILES,
-    MAX_FILE_BYTES,
-    Problem,
-    Reading,
-    read_directory,
-    read_tarball,
-)
+from k8snet_tui.sources.snapshot_dir import read_directory
+from k8snet_tui.sources.snapshot_read import IP_JSON_FILES, IPTABLES_FILES, MAX_FILE_BYTES, Problem, Reading
+from k8snet_tui.sources.snapshot_tar import read_tarball
 
 FORMAT = "k8snet.snapshot/v1"
 LAB_NAME = "lab"

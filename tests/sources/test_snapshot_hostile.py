@@ -25,13 +25,9 @@ from k8snet_tui.cli import main
 from k8snet_tui.errors import SnapshotError
 from k8snet_tui.sources import snapshot_read
 from k8snet_tui.sources.snapshot import FORMAT, Snapshot, load_snapshot
-from k8snet_tui.sources.snapshot_read import (
-    MAX_ENTRIES,
-    MAX_FILE_BYTES,
-    MAX_TOTAL_BYTES,
-    read_capped,
-    read_tarball,
-)
+from k8snet_tui.sources.snapshot_dir import read_capped
+from k8snet_tui.sources.snapshot_read import MAX_ENTRIES, MAX_FILE_BYTES, MAX_TOTAL_BYTES
+from k8snet_tui.sources.snapshot_tar import read_tarball
 
 META = json.dumps({"format": FORMAT, "local_node": "n1", "source": "attacker"}).encode()
 SERVICES = json.dumps({"kind": "ServiceList", "apiVersion": "v1", "items": [
