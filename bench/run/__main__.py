@@ -21,7 +21,7 @@ from bench.gen import SCALES, generate, manifest
 
 from .common import PY, load_text, pct, run_child
 
-ALL = ("parse", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table")
+ALL = ("parse", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy")
 
 
 def _machine() -> dict:
@@ -215,6 +215,10 @@ def main() -> int:
         res["latency"] = bench_latency(largest, args.data, args.latency_seconds)
     if "table" in only and largest:
         res["table"] = bench_table(largest, args.data, 10_000)
+    if "policy" in only:
+        from .policy import bench_policy
+
+        res["policy"] = bench_policy()  # its own L cluster plus 2,000 NetworkPolicies
     if args.live or "live" in only:
         from bench.live import bench_live
 

@@ -265,6 +265,13 @@ def _rule_problem_text(pol: Policy, rule: Rule) -> str:
 # --- DNS -------------------------------------------------------------------------------
 def dns_findings(index: PolicyIndex, pod: PodInfo) -> tuple[str, ...]:
     """For an egress-isolated pod: does any egress rule let it reach the cluster DNS?"""
+    cached = index.dns_findings.get(pod.key)
+    if cached is None:
+        cached = index.dns_findings.setdefault(pod.key, _dns_findings(index, pod))
+    return cached
+
+
+def _dns_findings(index: PolicyIndex, pod: PodInfo) -> tuple[str, ...]:
     targets = index.dns_pods() or [PodInfo("kube-system", "(cluster DNS)", {"k8s-app": "kube-dns"},
                                            None, "", named_ports={("dns", "UDP"): (53,),
                                                                   ("dns-tcp", "TCP"): (53,)})]

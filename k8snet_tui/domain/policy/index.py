@@ -9,6 +9,7 @@ worked out on first use and kept, so repeated checks of the same pods cost a few
 from __future__ import annotations
 
 import ipaddress
+import socket
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
@@ -92,13 +93,19 @@ class PolicyIndex:
         self.node_of_ip: dict[Address, str] = {ip: n for n, ips in self.node_ips.items() for ip in ips}
         self.others = tuple(others)
         self._selections: dict[str, tuple[Selection, ...]] = {}
+        self._by_namespace: dict[str, list[PodInfo]] = {}
+        for p in self.pods.values():
+            self._by_namespace.setdefault(p.namespace, []).append(p)
+        self.dns = tuple(p for p in self._by_namespace.get("kube-system", ())
+                         if p.labels.get(DNS_LABEL[0]) == DNS_LABEL[1])
+        self.dns_findings: dict[str, tuple[str, ...]] = {}  # pod key -> findings (evaluator's cache)
 
     # --- lookups -------------------------------------------------------------------
     def pod(self, key: str) -> PodInfo | None:
         return self.pods.get(key)
 
     def pods_in(self, namespace: str) -> list[PodInfo]:
-        return [p for p in self.pods.values() if p.namespace == namespace]
+        return list(self._by_namespace.get(namespace, ()))
 
     def all_policies(self) -> list[Policy]:
         return [p for ps in self.policies.values() for p in ps]
@@ -146,8 +153,7 @@ class PolicyIndex:
         return got
 
     def dns_pods(self) -> list[PodInfo]:
-        return [p for p in self.pods.values()
-                if p.namespace == "kube-system" and p.labels.get(DNS_LABEL[0]) == DNS_LABEL[1]]
+        return list(self.dns)
 
 
 # --- building from API objects ---------------------------------------------------------
@@ -157,8 +163,16 @@ def _labels(obj: Any) -> Mapping[str, str]:
 
 
 def _address(text: str) -> Address | None:
+    if not text:
+        return None
     try:
-        return ipaddress.ip_address(text) if text else None
+        # inet_pton + the bytes constructor: ~10x faster than parsing the string in ipaddress,
+        # which matters for 30,000 pods; the same strictness (four decimal octets).
+        return ipaddress.IPv4Address(socket.inet_pton(socket.AF_INET, text))
+    except OSError:
+        pass
+    try:
+        return ipaddress.ip_address(text)
     except ValueError:
         return None
 
