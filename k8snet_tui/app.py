@@ -170,6 +170,12 @@ class K8snetApp(App[int]):
         # At 80 columns every cell of the footer counts: drop the padding between its keys.
         self.query_one(KeyFooter).compact = event.size.width < 100
 
+    def on_unmount(self) -> None:
+        # A credential plugin still running (a login waiting on a browser) must not outlive us.
+        from k8snet_tui.sources.exec_plugin import end_plugins
+
+        end_plugins()
+
     # -- data flow -----------------------------------------------------------------------------
 
     @property

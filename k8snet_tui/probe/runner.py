@@ -16,10 +16,12 @@ import selectors
 import signal
 import subprocess
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 
 MiB = 1024 * 1024
 STDERR_KEEP = 16 * 1024  # bytes of stderr kept (the tail: that is where the reason usually is)
+LEFTOVER_GRACE = 0.5  # seconds to drain the pipes after the command itself exited
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Everything a child of ours inherits: no PYTHONPATH, PYTHONSTARTUP, LD_*, HOME or proxies.
 CHILD_ENV = {"PATH": SAFE_PATH, "LANG": "C.UTF-8"}
@@ -104,12 +106,15 @@ def run(
     env: dict[str, str] | None = None,
     grace: float = 1.0,
     cwd: str = "/",
+    on_start: Callable[[int], None] | None = None,
 ) -> CmdResult:
     """Run `argv` in `cwd`; keep at most `max_bytes` of stdout (and `max_lines` lines when given).
 
     When a cap is reached the command is stopped and `truncated` is set; when the deadline
     passes it is stopped and `timed_out` is set. Never raises for a failing command.
-    `env=None` means `CHILD_ENV`, never this process's environment.
+    `env=None` means `CHILD_ENV`, never this process's environment. `on_start` gets the
+    child's pid (also its process group id) as soon as it runs, so that another thread can
+    end it early (the app does so at quit).
     """
     argv_t = tuple(argv)
     try:
@@ -125,6 +130,8 @@ def run(
         )
     except OSError as exc:
         return CmdResult(argv_t, None, start_error=exc.strerror or str(exc))
+    if on_start is not None:
+        on_start(proc.pid)
 
     deadline = time.monotonic() + timeout
     out: list[bytes] = []
@@ -136,13 +143,23 @@ def run(
     sel = selectors.DefaultSelector()
     sel.register(proc.stdout, selectors.EVENT_READ, "out")
     sel.register(proc.stderr, selectors.EVENT_READ, "err")
+    leader_done_at: float | None = None
+    leftovers = False
     try:
         while sel.get_map():
             remaining = deadline - time.monotonic()
             if remaining <= 0:
                 timed_out = True
                 break
-            for key, _ in sel.select(timeout=min(remaining, 0.5)):
+            # The command exited but something it started still holds our pipes (a daemon, a
+            # cache agent): what the command said is in; do not wait for its offspring.
+            if leader_done_at is None:
+                if proc.poll() is not None:
+                    leader_done_at = time.monotonic()
+            elif time.monotonic() - leader_done_at > LEFTOVER_GRACE:
+                leftovers = True
+                break
+            for key, _ in sel.select(timeout=min(remaining, 0.1 if leader_done_at else 0.5)):
                 chunk = os.read(key.fd, 256 * 1024)
                 if not chunk:
                     sel.unregister(key.fileobj)
@@ -175,6 +192,9 @@ def run(
     finally:
         sel.close()
 
+    if leftovers:
+        with contextlib.suppress(ProcessLookupError, PermissionError):
+            os.killpg(proc.pid, signal.SIGKILL)  # the group outlives its leader while members live
     if timed_out or truncated:
         _stop(proc, grace)
     else:

@@ -11,9 +11,11 @@ from __future__ import annotations
 import json
 import logging
 import threading
+import time
 from collections.abc import Iterator
 from typing import Any
 
+from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import KubeconfigError
 from k8snet_tui.sources.kinds import Kind
 from k8snet_tui.sources.kubeconfig import KubeconfigChoice
@@ -25,6 +27,7 @@ LIST_READ_TIMEOUT = 30.0
 # so a silently dead connection (a cut network, a stopped apiserver) is noticed, never waited on forever.
 WATCH_GRACE = 15.0
 PING_TIMEOUT = 3.0
+RETRY_LOAD = 30.0  # seconds a failed credential load answers for itself before it is tried again
 
 
 class LiveApi:
@@ -37,52 +40,64 @@ class LiveApi:
         self._api: Any = None
         self.requests = 0  # counted for benchmarks and the hardening tests
         self.plugin_error = ""  # the last credential plugin failure at a token renewal
+        self._loader: Any = None
+        self._failed: tuple[float, KubeconfigError] | None = None
 
     # -- client --------------------------------------------------------------------------------
 
     def _client(self) -> Any:
         with self._lock:
             if self._api is None:
-                self._api = self._build_client()
+                # A failed load (a plugin that hung for its whole deadline) is not retried by
+                # every watcher in turn: for a while each gets the same error at once.
+                if self._failed is not None and time.monotonic() - self._failed[0] < RETRY_LOAD:
+                    raise self._failed[1]
+                try:
+                    self._api = self._build_client()
+                except KubeconfigError as exc:
+                    self._failed = (time.monotonic(), exc)
+                    raise
+                self._failed = None
             return self._api
 
     def reset(self) -> None:
         """Drop the client so the next request reloads credentials (e.g. after a 401)."""
         with self._lock:
             self._api = None
+            self._loader = None
+            self._failed = None
 
     def _build_client(self) -> Any:
-        import os
-
         from kubernetes import client, config
         from kubernetes.config.config_exception import ConfigException
 
+        from k8snet_tui.sources.kube_loader import load_into
+
         cfg = client.Configuration()
         hint = "check the context's credentials; run the same kubectl command to compare"
-        # The client catches a failing exec credential plugin itself and only `logging.error`s
-        # its message (with the plugin's stderr) on the root logger, then carries on without
-        # credentials. Catch those records (which would otherwise be printed over the screen by
-        # logging's last-resort handler) and make them the error they are.
+        # Other parts of the client (OIDC, cloud auth providers) only `logging.error` what goes
+        # wrong, on the root logger: catch those records (logging's last-resort handler would
+        # print them over the screen) and make them the error they are.
         plugin_errors = _CapturedErrors(threading.get_ident())
         root_logger = logging.getLogger()
         root_logger.addHandler(plugin_errors)
         try:
             if self.choice.in_cluster:
                 config.load_incluster_config(client_configuration=cfg)
+                loader = None
             else:
-                config.load_kube_config(
-                    config_file=os.pathsep.join(self.choice.paths),
-                    context=self.context or None,
-                    client_configuration=cfg,
-                    persist_config=False,
-                )
+                loader = load_into(cfg, self.choice.paths, self.context)
         except ConfigException as exc:
-            raise KubeconfigError(f"cannot use {self.choice.why}: {exc}", hint=hint) from None
+            raise KubeconfigError(f"cannot use {clean(self.choice.why)}: {clean(exc)}", hint=hint) from None
         finally:
             root_logger.removeHandler(plugin_errors)
+        if loader is not None and loader.plugin_failure is not None:
+            raise KubeconfigError(f"cannot use {clean(self.choice.why)}: {loader.plugin_failure.message}",
+                                  hint=loader.plugin_failure.hint)
         if plugin_errors.messages:
-            raise KubeconfigError(f"cannot use {self.choice.why}: credential plugin failed: "
-                                  + "; ".join(plugin_errors.messages), hint=hint)
+            raise KubeconfigError(f"cannot use {clean(self.choice.why)}: credential plugin failed: "
+                                  + clean("; ".join(plugin_errors.messages)), hint=hint)
+        self._loader = loader
         # Retries are ours (backoff with jitter in the watchers), not urllib3's silent ones.
         cfg.retries = 0
         # One long-lived watch per kind (17 of them) plus lists and log reads share this pool;
@@ -101,10 +116,10 @@ class LiveApi:
 
     def _get(self, path: str, query: list[tuple[str, str]], timeout: tuple[float, float]) -> Any:
         api = self._client()
-        # Building the headers may renew an exec-plugin token (the client's refresh hook); a
-        # failing plugin is only `logging.error`ed there, which would print over the screen.
-        # Keep the message instead: the old token is still sent, and if the server rejects it
-        # the watchers' reset() reloads the credentials, which raises with the same message.
+        # Building the headers may renew an exec-plugin token (the client's refresh hook). A
+        # plugin failing there is kept on the loader: the old token is still sent, and if the
+        # server rejects it the watchers' reset() reloads the credentials, which raises with
+        # the same message.
         plugin_errors = _CapturedErrors(threading.get_ident())
         root_logger = logging.getLogger()
         root_logger.addHandler(plugin_errors)
@@ -116,8 +131,11 @@ class LiveApi:
                 )
             finally:
                 root_logger.removeHandler(plugin_errors)
-                if plugin_errors.messages:
-                    self.plugin_error = "; ".join(plugin_errors.messages)
+                loader = self._loader
+                if loader is not None and loader.plugin_failure is not None:
+                    self.plugin_error = loader.plugin_failure.message
+                elif plugin_errors.messages:
+                    self.plugin_error = clean("; ".join(plugin_errors.messages))
             self.requests += 1
             return api.call_api(method, url, header_params=headers, _request_timeout=timeout)
         except KubeconfigError:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+import time
 
 from k8snet_tui.probe.runner import STDERR_KEEP, run
 
@@ -58,3 +59,27 @@ def test_only_the_tail_of_stderr_is_kept():
     r = run([PY, "-c", f"import sys; sys.stderr.write('a' * {STDERR_KEEP * 3} + 'END')"], timeout=30, max_bytes=10)
     assert len(r.stderr) == STDERR_KEEP and r.stderr.endswith(b"END")
     assert len(r.stderr_tail()) < 700
+
+
+def test_a_command_that_exits_leaving_a_child_on_its_pipes_is_not_waited_for(tmp_path):
+    """A credential plugin or tool that starts a daemon holding stdout: its own answer counts,
+    and the left-over child is ended with the group."""
+    pidfile = tmp_path / "child"
+    code = ("import subprocess, sys; "
+            "c = subprocess.Popen([sys.executable, '-c', 'import time; time.sleep(600)']); "
+            f"open({str(pidfile)!r}, 'w').write(str(c.pid)); print('answer'); sys.exit(3)")
+    result = run([sys.executable, "-c", code], timeout=60, max_bytes=1000)
+    assert result.returncode == 3 and result.text() == "answer\n" and not result.timed_out
+    pid = int(pidfile.read_text())
+    deadline = time.monotonic() + 5
+    while alive(pid):
+        assert time.monotonic() < deadline, "the left-over child is still running"
+        time.sleep(0.05)
+
+
+def alive(pid: int) -> bool:
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            return fh.read().rsplit(")", 1)[1].split()[0] != "Z"  # a zombie is gone too
+    except FileNotFoundError:
+        return False
