@@ -53,13 +53,16 @@ def _lab_text(pattern: str) -> str:
 IPTABLES_LINES = _lab_text("nodes/*/iptables*-save.txt").splitlines()[:400] or [
     "*nat", ":KUBE-SERVICES - [0:0]", "-A KUBE-SERVICES -d 10.96.0.1/32 -p tcp -j KUBE-SVC-X", "COMMIT"]
 RESOLV_WORDS = ["nameserver", "search", "domain", "options", "ndots:5", "timeout:1", "attempts:9", "rotate",
-                "10.96.0.10", "::1", "svc.cluster.local", "#", ";", "edns0", "single-request", "\t", " "]
+                "10.96.0.10", "::1", "svc.cluster.local", "#", ";", "edns0", "single-request", "\t", " ",
+                "ndots:²", "timeout:٣", "attempts:１", "ndots:1²"]
 COREFILE_WORDS = [".:53", "{", "}", "errors", "health", "lameduck", "5s", "kubernetes", "cluster.local",
                   "in-addr.arpa", "ip6.arpa", "pods", "insecure", "fallthrough", "ttl", "30", "forward", ".",
                   "/etc/resolv.conf", "cache", "import", "(snip)", "loop", "reload", "#", "\n", " ", "\"", ",",
-                  "example.org:5353", "dns://.:53", "rewrite", "name", "hosts", "template"]
+                  "example.org:5353", "dns://.:53", "rewrite", "name", "hosts", "template",
+                  ".:²", "[::1]:٣", "²", "٣0", "１", "{\n{\n{\n{\n{\n{\n{\n{\n{\n"]
 IPVS_WORDS = ["TCP", "UDP", "SCTP", "FWM", "10.96.0.1:443", "->", "rr", "wlc", "Masq", "Route", "1", "0",
-              "[::1]:53", "persistent", "360", "IP", "Virtual", "Server", "version", "\n", " "]
+              "[::1]:53", "persistent", "360", "IP", "Virtual", "Server", "version", "\n", " ",
+              "10.96.0.1:²", "10.0.0.2:٣", "²", "１"]
 JSON_KEYS = ["nftables", "rule", "chain", "map", "set", "table", "family", "name", "expr", "elem", "vmap",
              "dnat", "numgen", "mod", "key", "data", "addr", "port", "goto", "jump", "match", "left",
              "right", "meta", "payload", "concat", "prefix", "spec", "frontend-address", "ip", "status",
@@ -80,6 +83,11 @@ SNAPSHOT_FILES = ["meta.json", "cloud.json", "api/services.json", "api/pods.json
                   "nodes/n1/conntrack.json"]
 HOSTILE = ["[bold]x[/]", "[", "\x1b[31m", "\u202e", "\u200b", "\r", "\x00", "\ud800", "💥", "-1", "1e309",
            "10.0.0.1", "::", "0.0.0.0/0", "999.1.1.1", "/", "", " "]
+# Digits str.isdigit() accepts and int() refuses (²), or int() reads although no tool prints them
+# (Arabic-Indic, fullwidth, underscores), and the line breaks str.splitlines() cuts at besides \n.
+UNICODE_DIGITS = ["²", "٣", "１", "٠.٥", "1_0", "9" * 30, "[²:3]", "[٣:1]", ":²", "10.0.0.1:²", "[::1]:٣"]
+LINE_BREAKS = ["\u2028", "\u2029", "\x85", "\x0b", "\x0c", "\x1c", "\r"]
+HOSTILE += UNICODE_DIGITS + LINE_BREAKS
 
 
 # -- targets ----------------------------------------------------------------------------------
@@ -176,7 +184,7 @@ def _json_value(rng: random.Random, keys: list[str], depth: int = 0) -> Any:
     r = rng.random()
     if depth > 4 or r < 0.35:
         return rng.choice([None, True, False, 0, -1, 2**70, 1.5, float("1e308"), "", "x",
-                           rng.choice(HOSTILE), rng.choice(keys), "10.96.0.1", 80])
+                           rng.choice(HOSTILE), rng.choice(keys), "10.96.0.1", 80, rng.choice(UNICODE_DIGITS)])
     if r < 0.65:
         return [_json_value(rng, keys, depth + 1) for _ in range(rng.randint(0, 4))]
     return {rng.choice(keys): _json_value(rng, keys, depth + 1) for _ in range(rng.randint(0, 5))}
@@ -223,14 +231,16 @@ def _st():
 def _h_json(keys: list[str]):
     st = _st()
     leaves = (st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True)
-              | st.text(max_size=12) | st.sampled_from(HOSTILE + keys))
+              | st.text(max_size=12) | st.sampled_from(HOSTILE + keys)
+              | st.text(alphabet="0123456789" + "".join(UNICODE_DIGITS), min_size=1, max_size=6))
     return st.recursive(leaves, lambda c: st.lists(c, max_size=4) | st.dictionaries(
         st.sampled_from(keys) | st.text(max_size=4), c, max_size=5), max_leaves=30)
 
 
 def _h_soup(words: list[str]):
     st = _st()
-    return st.lists(st.sampled_from(words + HOSTILE) | st.text(max_size=8), max_size=40).map(
+    digits = st.text(alphabet="0123456789²٣١１:._", min_size=1, max_size=6)
+    return st.lists(st.sampled_from(words + HOSTILE) | st.text(max_size=8) | digits, max_size=40).map(
         lambda parts: " ".join(parts)) | st.text(max_size=400)
 
 
@@ -251,7 +261,10 @@ def _h_files():
 
 def _h_iptables():
     st = _st()
-    return st.lists(st.sampled_from(IPTABLES_LINES) | st.text(max_size=60), max_size=30).map("\n".join)
+    # real lines with one number or separator swapped for a hostile one reach the numeric checks
+    swapped = st.tuples(st.sampled_from(IPTABLES_LINES), st.sampled_from(["0", "1", "8", " ", "\""]),
+                        st.sampled_from(UNICODE_DIGITS + LINE_BREAKS)).map(lambda t: t[0].replace(t[1], t[2], 1))
+    return st.lists(st.sampled_from(IPTABLES_LINES) | swapped | st.text(max_size=60), max_size=30).map("\n".join)
 
 
 TARGETS = {t.name: t for t in [
