@@ -505,3 +505,11 @@ def test_the_pair_reader_follows_the_same_rule(first, second):
 
     one, two = parse_decimal(first), parse_decimal(second)
     assert parse_decimal_pair(f"{first}:{second}", ":") == (None if one is None or two is None else (one, two))
+
+
+def test_kubelet_config_lines_end_at_newlines_only():
+    from k8snet_tui.domain.dns.kubelet import parse_kubelet_config
+
+    ips, domain = parse_kubelet_config("kind: KubeletConfiguration\r\nclusterDomain: a\u2028clusterDNS: [9.9.9.9]\r\n"
+                                       "clusterDNS:\n- 10.96.0.10\n")
+    assert domain == "a\u2028clusterDNS: [9.9.9.9]" and ips == ("10.96.0.10",)

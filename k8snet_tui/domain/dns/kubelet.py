@@ -73,7 +73,8 @@ def parse_kubelet_config(text: str) -> tuple[tuple[str, ...] | None, str | None]
         pass
     ips: list[str] | None = None
     domain: str | None = None
-    lines = text.splitlines()
+    # YAML ends lines at \n (or \r\n); U+2028 or U+0085 inside a value is data, not a new key.
+    lines = [line.removesuffix("\r") for line in text.split("\n")]
     for i, line in enumerate(lines):
         if line.startswith("clusterDomain:"):
             domain = _scalar(line.split(":", 1)[1])
