@@ -68,7 +68,7 @@ class _DirWalk:
                 self.entries += 1
                 if self.entries > rules.MAX_ENTRIES:
                     self.full = True
-                    self.r.problem(rel or ".", "", f"the snapshot holds more than {rules.MAX_ENTRIES:,} entries;"
+                    self.r.problem(rel.rstrip("/") or ".", "", f"the snapshot holds more than {rules.MAX_ENTRIES:,} entries;"
                                                    " the rest is not read", always=True)
                     break
                 name = entry.name
@@ -153,6 +153,15 @@ class _DirWalk:
             target = ""
         return f"is a symbolic link{target}; links inside a snapshot are never followed"
 
+    def other(self, parent: int, name: str, st: os.stat_result, rel: str) -> None:
+        """An entry outside the layout: never opened; named if it is a link or a special file,
+        or if it sits in a node directory."""
+        if stat.S_ISREG(st.st_mode) or stat.S_ISDIR(st.st_mode):
+            if rules.unknown_is_named(tuple(rel.split("/"))):
+                self.r.problem(rel, "", rules.UNKNOWN)
+        else:
+            self.r.problem(rel, "", self._refusal(parent, name, st, "not read"))
+
     def walk(self, root: int) -> None:
         for name, st in self.listing(root, ""):
             if name in rules.TOP_FILES:
@@ -162,7 +171,7 @@ class _DirWalk:
             elif name == "nodes":
                 self.nodes(root, st)
             else:
-                self.r.problem(name, "", rules.UNKNOWN)
+                self.other(root, name, st, name)
 
     def api(self, root: int, st: os.stat_result) -> None:
         fd = self.subdir(root, "api", st, "api")
@@ -173,7 +182,7 @@ class _DirWalk:
                 if name.endswith(".json"):
                     self.file(fd, name, est, ("api", name))
                 else:
-                    self.r.problem(f"api/{name}", "", rules.UNKNOWN)
+                    self.other(fd, name, est, f"api/{name}")
         finally:
             os.close(fd)
 
@@ -183,6 +192,8 @@ class _DirWalk:
             return
         try:
             for node, nst in self.listing(fd, "nodes/"):
+                if stat.S_ISREG(nst.st_mode):
+                    continue  # a README beside the node directories
                 node_fd = self.subdir(fd, node, nst, f"nodes/{node}")
                 if node_fd is None:
                     continue
@@ -192,7 +203,7 @@ class _DirWalk:
                         if name in rules.NODE_FILES:
                             self.file(node_fd, name, est, ("nodes", node, name))
                         else:  # a file, a link, or a subdirectory tree of any depth: never walked
-                            self.r.problem(f"nodes/{node}/{name}", "", rules.UNKNOWN)
+                            self.other(node_fd, name, est, f"nodes/{node}/{name}")
                 finally:
                     os.close(node_fd)
         finally:

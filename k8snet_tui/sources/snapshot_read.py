@@ -60,6 +60,14 @@ def is_layout_file(parts: tuple[str, ...]) -> bool:
     return len(parts) == 3 and parts[0] == "nodes" and parts[2] in NODE_FILES
 
 
+def unknown_is_named(parts: tuple[str, ...]) -> bool:
+    """Is a regular file (or directory) outside the layout worth a problem? Inside a node
+    directory it is most likely a dump under the wrong name; elsewhere (a README beside
+    meta.json, notes in api/) it is left alone, as it always was. Links and special files are
+    named wherever they are."""
+    return len(parts) >= 3 and parts[0] == "nodes"
+
+
 def hidden(parts: tuple[str, ...]) -> bool:
     # Dot files (editor backups, macOS `._x` companions) are skipped quietly, as before.
     return any(p.startswith(".") for p in parts)
@@ -139,4 +147,5 @@ def size_text(n: int) -> str:
 
 __all__ = ["IPTABLES_FILES", "IP_JSON_FILES", "MAX_DEPTH", "MAX_ENTRIES", "MAX_FILE_BYTES", "MAX_HEADER_BYTES",
            "MAX_HEADER_CHAIN", "MAX_NAME_CHARS", "MAX_PROBLEMS", "MAX_TOTAL_BYTES", "NODE_FILES", "TOP_FILES",
-           "UNKNOWN", "Problem", "Reading", "hidden", "is_layout_file", "name_fault", "shown", "size_text"]
+           "UNKNOWN", "Problem", "Reading", "hidden", "is_layout_file", "name_fault", "shown", "size_text",
+           "unknown_is_named"]

@@ -203,7 +203,8 @@ class _TarWalk:
                     self.r.nodes.add(rel[1])
             elif kind == "file":
                 if not rules.is_layout_file(rel):
-                    self.r.problem("/".join(rel), "", rules.UNKNOWN)
+                    if rules.unknown_is_named(rel):
+                        self.r.problem("/".join(rel), "", rules.UNKNOWN)
                 elif parts in self.read:
                     self.r.keep(rel, self.read.pop(parts))
                 # else: the walk stopped in it, a problem already says why

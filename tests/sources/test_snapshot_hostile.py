@@ -130,8 +130,7 @@ def test_path_max_symlink_chain_loads_with_problems_and_writes_nothing(tmp_path:
     found = problems(s)
     assert "symbolic link" in found["escape"] and "never followed" in found["escape"]
     assert "symbolic link" in found["a"]
-    # escape/sentinel is a plain file in the archive, but no layout name: named, not read.
-    assert found["escape/sentinel"] == "not a file this version knows; ignored"
+    assert "escape/sentinel" not in found  # a plain file outside the layout: not read, as a README is not
 
 
 @pytest.mark.parametrize(("name", "why"), [
@@ -197,17 +196,41 @@ def test_duplicate_members_keep_the_first_and_are_named(tmp_path: Path) -> None:
     assert_good_parts_open(s)
 
 
-def test_unknown_files_are_named_and_hidden_ones_skipped(tmp_path: Path) -> None:
+def test_unknown_files_in_node_dirs_are_named_others_left_alone(tmp_path: Path) -> None:
     archive = tmp_path / "extra.tgz"
     with tarfile.open(archive, "w:gz") as tar:
         add_good(tar)
         add_file(tar, "snap/README", b"hi")
         add_file(tar, "snap/api/notes.txt", b"hi")
+        add_file(tar, "snap/nodes/README", b"hi")
+        add_file(tar, "snap/docs/x/y.json", b"hi")
         add_file(tar, "snap/nodes/n1/run.sh", b"#!/bin/sh")
+        add_file(tar, "snap/nodes/n1/old/resolv.conf", b"nameserver 6.6.6.6")
         add_file(tar, "snap/._meta.json", b"\x00\x05\x16\x07")  # macOS tar's companion file
     s = load_snapshot(archive)
-    assert sorted(problems(s)) == ["README", "api/notes.txt", "nodes/n1/run.sh"]
-    assert all(m == "not a file this version knows; ignored" for m in problems(s).values())
+    assert problems(s) == {"nodes/n1/run.sh": "not a file this version knows; ignored",
+                           "nodes/n1/old/resolv.conf": "not a file this version knows; ignored"}
+    assert_good_parts_open(s)
+
+
+def test_unknown_entries_in_a_directory(snapdir: Path) -> None:
+    (snapdir / "README").write_text("hi")
+    (snapdir / "api" / "notes.txt").write_text("hi")
+    (snapdir / "nodes" / "README").write_text("hi")
+    (snapdir / "docs").mkdir()
+    (snapdir / "nodes" / "n1" / "run.sh").write_text("#!/bin/sh")
+    (snapdir / "nodes" / "n1" / "old").mkdir()
+    (snapdir / "evil").symlink_to("/")
+    (snapdir / "api" / "evil").symlink_to("/etc")
+    os.mkfifo(snapdir / "nodes" / "fifo")
+    s = load_snapshot(snapdir)
+    assert problems(s) == {
+        "nodes/n1/run.sh": "not a file this version knows; ignored",
+        "nodes/n1/old": "not a file this version knows; ignored",
+        "evil": "is a symbolic link (to /); links inside a snapshot are never followed",
+        "api/evil": "is a symbolic link (to /etc); links inside a snapshot are never followed",
+        "nodes/fifo": "is a FIFO; not a directory; not read",
+    }
     assert_good_parts_open(s)
 
 
@@ -536,18 +559,18 @@ def test_a_1900_deep_tree_is_a_problem_not_a_traceback(snapdir: Path) -> None:
     finally:
         remove_deep_tree(snapdir / "nodes" / "n1", "deep")
         remove_deep_tree(snapdir, "deeper")
-    assert problems(s) == {"nodes/n1/deep": "not a file this version knows; ignored",
-                           "deeper": "not a file this version knows; ignored"}
+    assert problems(s) == {"nodes/n1/deep": "not a file this version knows; ignored"}  # "deeper": left alone
     assert_good_parts_open(s)
 
 
 def test_entries_past_the_cap_are_not_listed(snapdir: Path) -> None:
-    junk = snapdir / "api"
+    junk = snapdir / "nodes" / "n1"
     for i in range(MAX_ENTRIES + 5):
         (junk / f"x{i}.txt").touch()
     s = load_snapshot(snapdir)
-    assert any(f"more than {MAX_ENTRIES:,} entries" in p.message for p in s.problems)
-    assert len(s.problems) <= 101  # listed up to the problem cap, then counted
+    assert (s.problems[0].path, s.problems[0].message) == (
+        "nodes/n1", f"the snapshot holds more than {MAX_ENTRIES:,} entries; the rest is not read")
+    assert len(s.problems) == 101  # listed up to the problem cap, then counted
     assert s.problems[-1].path == "snapshot" and "more problems not listed" in s.problems[-1].message
     assert s.meta["source"] == "attacker"
 
