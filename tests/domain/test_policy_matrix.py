@@ -92,3 +92,22 @@ def test_findings_and_json():
     assert {c["verdict"] for c in doc["cells"]} == {ALLOW, DENY}
     w.add({"kind": "AdminNetworkPolicy", "metadata": {"name": "cluster-guard"}, "spec": {}})
     assert matrix(w.index(), "shop", [(80, "TCP")]).not_evaluated == ("AdminNetworkPolicy cluster-guard: not evaluated",)
+
+
+def test_each_policy_in_words():
+    from k8snet_tui.domain.policy import summaries
+
+    w = shop()
+    w.policy("shop", "broken", {"podSelector": {"matchExpressions": [{"key": "app", "operator": "Is"}]}})
+    w.add({"kind": "BaselineAdminNetworkPolicy", "metadata": {"name": "default"}, "spec": {}})
+    by_key = {s.key: s for s in summaries(w.index(), "shop")}
+    assert by_key["shop/deny"].text == "isolates ingress of 9 pods in shop, allowing nothing"
+    assert len(by_key["shop/deny"].selected) == 9  # the finished pod is left out
+    web = by_key["shop/web-from-all"]
+    assert web.text == "isolates ingress of 4 pods in shop" and web.rules == ("ingress[0]: from every peer; TCP http",)
+    job = by_key["shop/job-egress"]
+    assert job.directions == ("egress",) and job.rules == ("egress[0]: to pods app in (db) in namespace shop; every port",)
+    broken = by_key["shop/broken"]
+    assert broken.text.startswith("may isolate ingress of 9 pods") and broken.problems[0].code == "bad-selector-operator"
+    assert by_key["default"].evaluated is False and "not evaluated" in by_key["default"].text
+    assert by_key["shop/deny"].as_dict()["selected"][0] == "shop/api-0"
