@@ -173,7 +173,7 @@ BACKEND_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "po
 ALLOWED: Mapping[str, dict[str, Spec]] = {
     "Node": {
         "metadata": metadata(NODE_ANNOTATIONS),
-        "spec": {"podCIDR": KEEP, "podCIDRs": KEEP, "providerID": KEEP, "unschedulable": KEEP},
+        "spec": {"podCIDR": KEEP, "podCIDRs": KEEP},
         "status": {"addresses": [{"type": KEEP, "address": KEEP}], "conditions": CONDITIONS},
     },
     "Namespace": {"metadata": metadata(NAMESPACE_ANNOTATIONS), "status": {"phase": KEEP}},
