@@ -34,10 +34,10 @@ def parse_decimal_pair(text: object, sep: str) -> tuple[int, int] | None:
     if not isinstance(text, str) or not text.isascii():  # ASCII: isdigit() is exactly 0-9 below
         return None
     first, found, second = text.partition(sep)
-    if (not found or not first.isdigit() or not second.isdigit()
-            or len(first) > MAX_DIGITS or len(second) > MAX_DIGITS):
-        return None
-    return int(first), int(second)
+    if found and first.isdigit() and second.isdigit() and (
+            len(text) <= MAX_DIGITS or (len(first) <= MAX_DIGITS and len(second) <= MAX_DIGITS)):
+        return int(first), int(second)
+    return None
 
 
 def is_decimal(text: object) -> bool:

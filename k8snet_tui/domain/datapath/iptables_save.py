@@ -510,7 +510,8 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         body = line
         if first == "[":
             head, _, body = line.partition(" ")
-            cnt = _counters(head)
+            # _counters(head), inlined: this runs for every rule of a `-c` dump
+            cnt = parse_decimal_pair(head[1:-1], ":") if len(head) >= 5 and head[-1] == "]" else None
             if cnt is None:
                 problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
                 continue
