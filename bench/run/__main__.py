@@ -125,7 +125,7 @@ def _print_table(res: dict) -> None:
                          f"p95 {m['trace_service']['p95_ms']} ms",
                          f"kernel part {m['kernel_only']['median_ms']} ms; index {m['parse_index_s']} s"))
     for case, f in res.get("trace_fanout", {}).items():
-        rows.append((f"trace fan-out {case}", f"{f['seconds']} s, {f['steps']:,} steps",
+        rows.append((f"trace fan-out {case}", f"parse {f['parse_s']} s + trace {f['trace_s']} s, {f['steps']:,} steps",
                      f"peak {f['peak_traced_mib']} MiB traced"))
     if "views" in res:
         v = res["views"]

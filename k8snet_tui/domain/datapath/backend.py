@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from ..model import ClusterState, NodeState
 from .cilium import CiliumServices, parse_cilium_services
@@ -123,6 +124,10 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
         detected.append(f"iptables-{name}")
         reasons.append(f"nat KUBE-SERVICES has rules in the iptables-{name} backend")
     backend = detected[0] if detected else "none"
+    if backend in ("iptables-legacy", "iptables-nft"):
+        from .trace_iptables import prepare  # the entry-rule indexes, built with the parse
+
+        prepare(dumps[backend.removeprefix("iptables-")])
     if not detected:
         reasons.append("no kube-proxy or cilium service state found on this node")
     elif len(detected) > 1:

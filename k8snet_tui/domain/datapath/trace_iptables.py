@@ -67,6 +67,12 @@ def _bare(addr: str | None) -> str:
 
 # ---- an index of the entry rules, built once per dump ---------------------------------------
 
+def prepare(dump: IptablesDump) -> None:
+    """Build the per-dump indexes a trace uses, so the first trace costs what the others do."""
+    _entry_index(dump)
+    _comment_index(dump)
+
+
 def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
     """(table, chain, destination or "", dport) -> rules, for the chains entry points live in."""
     cached = dump.__dict__.get("_k8snet_entries")
@@ -76,10 +82,20 @@ def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rul
     for table, chains in (("nat", ("KUBE-SERVICES", "KUBE-NODEPORTS")), ("filter", _FILTER_CHAINS)):
         for chain in chains:
             for rule in dump.rules(table, chain):
-                dport = rule.dport
-                if dport is None:
-                    continue
-                out.setdefault((table, chain, _bare(rule.destination), dport), []).append(rule)
+                dport = dest = None
+                for m in rule.matches:  # one pass: this runs over every service rule once
+                    opt = m.option
+                    if opt == "--dport":
+                        dport = m.value
+                    elif opt == "-d" and dest is None:
+                        dest = m.value
+                if dport is not None:
+                    key = (table, chain, _bare(dest), dport)
+                    lst = out.get(key)
+                    if lst is None:
+                        out[key] = [rule]
+                    else:
+                        lst.append(rule)
     return dump.__dict__.setdefault("_k8snet_entries", out)  # type: ignore[no-any-return]
 
 
