@@ -69,7 +69,7 @@ class _DirWalk:
                 if self.entries > rules.MAX_ENTRIES:
                     self.full = True
                     self.r.problem(rel.rstrip("/") or ".", "", f"the snapshot holds more than {rules.MAX_ENTRIES:,} entries;"
-                                                   " the rest is not read", always=True)
+                                                   " the rest is not read", stop=True)
                     break
                 name = entry.name
                 path = f"{rel}{name}"

@@ -116,24 +116,27 @@ class Reading:
         self.files: dict[str, bytes] = {}
         self.nodes: set[str] = set()
         self.problems: list[Problem] = []
+        self.stops: list[Problem] = []  # where a walk stopped early: listed first, never dropped
         self.unlisted = 0
         self.total = 0  # bytes of the files kept
         self.scanned = 0  # bytes read to get them (for a tarball: decompressed, headers and skipped members too)
 
-    def problem(self, path: str, where: str, message: str, *, always: bool = False) -> None:
-        """Record a problem; past MAX_PROBLEMS only count it, unless it is `always` listed
-        (where a walk stopped: that must show however many problems came before)."""
+    def problem(self, path: str, where: str, message: str, *, stop: bool = False) -> None:
+        """Record a problem; past MAX_PROBLEMS only count it. A `stop` (where a walk ended
+        early) comes first and is always kept: it says why the rest is missing."""
         # Paths are names from the snapshot (any of them may be hostile): inert and short here,
         # whoever prints them. Messages may quote values from its files.
-        if len(self.problems) < MAX_PROBLEMS or always:
-            self.problems.append(Problem(shown(path), shown(where), shown(message, 400)))
+        problem = Problem(shown(path), shown(where), shown(message, 400))
+        if stop:
+            self.stops.append(problem)
+        elif len(self.problems) < MAX_PROBLEMS:
+            self.problems.append(problem)
         else:
             self.unlisted += 1
 
     def all_problems(self) -> tuple[Problem, ...]:
-        if not self.unlisted:
-            return tuple(self.problems)
-        return (*self.problems, Problem("snapshot", "", f"{self.unlisted} more problems not listed"))
+        more = (Problem("snapshot", "", f"{self.unlisted} more problems not listed"),) if self.unlisted else ()
+        return (*self.stops, *self.problems, *more)
 
     def keep(self, parts: tuple[str, ...], data: bytes) -> None:
         self.files["/".join(parts)] = data

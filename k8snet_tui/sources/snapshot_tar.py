@@ -138,9 +138,9 @@ class _TarWalk:
                     self.member(tar, member)
                     where = f"after member {rules.shown(member.name, 80)}"
         except _Stop as stop:
-            self.r.problem(stop.where, "", stop.message, always=True)
+            self.r.problem(stop.where, "", stop.message, stop=True)
         except (tarfile.TarError, OSError, EOFError, zlib.error, RecursionError) as exc:
-            self.r.problem("archive", "", f"damaged {where} ({_tar_error(exc)}); the rest is not read", always=True)
+            self.r.problem("archive", "", f"damaged {where} ({_tar_error(exc)}); the rest is not read", stop=True)
         self.r.scanned = self.stream.count
         self.settle()
 
@@ -155,6 +155,9 @@ class _TarWalk:
             return
         if not parts:
             return  # "." or "./": the archive's own top
+        if rules.hidden(parts[1:]):  # hidden with or without a top directory: skipped quietly
+            self.names.append((parts, "other"))
+            return
         if member.isdir():
             self.names.append((parts, "dir"))
             return
