@@ -14,6 +14,7 @@ security flaws (docs/test-cluster.md).
 from __future__ import annotations
 
 import json
+import re
 import shlex
 import subprocess
 import sys
@@ -24,6 +25,7 @@ from .cluster import SERVICE_CIDR, ClusterError, LabCluster
 
 CHAIN_PREFIXES = ("KUBE-ROUTER-", "KUBE-POD-FW-", "KUBE-NWPLCY-")
 IPSET_PREFIXES = ("KUBE-SRC-", "KUBE-DST-")
+COUNTERS = re.compile(r"\[\d+:\d+\]")
 NETCHECK = Path(__file__).resolve().parent / "netcheck.py"
 
 
@@ -68,8 +70,10 @@ class KubeRouter:
         last, since = None, time.monotonic()
         while True:
             self.cluster._check_alive(*names)
-            rules = {n: "\n".join(ln for ln in self.filter_rules(n).splitlines() if not ln.startswith("#"))
-                     for n in self.cluster.nodes}  # iptables-save's own comments carry the time
+            # without iptables-save's own comments (the time) and the chains' packet counters
+            rules = {n: "\n".join(COUNTERS.sub("", ln) for ln in self.filter_rules(n).splitlines()
+                                  if not ln.startswith("#"))
+                     for n in self.cluster.nodes}
             chains = min(sum(1 for ln in text.splitlines()
                              if ln.startswith(":KUBE-NWPLCY-") and not ln.startswith(":KUBE-NWPLCY-DEFAULT"))
                          for text in rules.values())
