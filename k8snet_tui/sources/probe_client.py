@@ -171,6 +171,8 @@ def _explain(result: CmdResult, argv: list[str], timeout: float) -> str:
     elif uses_sudo and any(s in low for s in _SUDO_DENIED):
         return ("the node probe needs root and sudo refuses this user: ask an admin for a sudoers "
                 "rule for `k8snet probe`, or run `sudo k8snet probe > node.json` as someone allowed")
+    elif result.returncode == 2 and REFUSED_MARK in result.stderr:
+        return _refusal(result)
     elif result.returncode == 2 and "sudo k8snet probe" in tail:
         return f"the node probe is not running as root: {tail}"
     elif result.returncode is not None and result.returncode < 0:
@@ -181,6 +183,19 @@ def _explain(result: CmdResult, argv: list[str], timeout: float) -> str:
         head = result.stdout[:120].decode("utf-8", errors="replace")
         msg = f"the node probe (`{shown}`) printed no probe JSON (output began {head!r})"
     return f"{msg}; stderr: {tail}" if tail else msg
+
+
+REFUSED_MARK = b"refusing to run as root"
+
+
+def _refusal(result: CmdResult) -> str:
+    """The probe's own refusal (its install is writable by others), shortened to what to do."""
+    lines = result.stderr.decode("utf-8", errors="replace").splitlines()
+    first = next((ln.strip() for ln in lines if ln.startswith("  /")), "")
+    where = f" ({first}{', ...' if sum(ln.startswith('  /') for ln in lines) > 1 else ''})" if first else ""
+    return ("the node probe refused to run as root: users other than root can change its install"
+            f"{where}; install k8snet where only root can write, e.g. a root-owned venv in /opt/k8snet "
+            "(see docs/security.md), and start k8snet from it")
 
 
 def _signal_name(number: int) -> str:

@@ -258,3 +258,12 @@ def test_client_never_imports_iptc():
             "print('iptc' in sys.modules)")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     assert out.stdout.strip() == "False"
+
+
+def test_probe_refusing_root_from_a_writable_install_says_what_to_do():
+    from k8snet_tui.probe.trust import REFUSAL
+
+    text = REFUSAL.format(problems="  /home/u/venv: owned by uid 1000, not root\n  /home/u: owned by uid 1000, not root")
+    (err,) = run_probe(fake(f"import sys; sys.stderr.write({text!r}); sys.exit(2)")).errors
+    assert "refused to run as root" in err and "/home/u/venv: owned by uid 1000, not root, ..." in err
+    assert "/opt/k8snet" in err and "docs/security.md" in err
