@@ -68,7 +68,8 @@ def unsafe_paths(package_dir: str, python: str, search_path: Iterable[str]) -> l
     candidates: list[str] = list(_with_parents(package_dir))
     candidates += _tree(package_dir)
     candidates += _tree(os.path.realpath(package_dir)) if os.path.realpath(package_dir) != package_dir else []
-    candidates += _with_parents(python)
+    if python:
+        candidates += _with_parents(python)
     for entry in search_path:
         # Entries that do not exist (python311.zip) still count: whoever can write the
         # directory they would be in can create them.
@@ -91,7 +92,8 @@ def check_install() -> str | None:
     import k8snet_tui
 
     package_dir = os.path.dirname(os.path.abspath(k8snet_tui.__file__))
-    problems = unsafe_paths(package_dir, sys.executable, sys.path)
+    # pyvenv.cfg decides which standard library and site-packages a venv's interpreter uses.
+    problems = unsafe_paths(package_dir, sys.executable, [*sys.path, os.path.join(sys.prefix, "pyvenv.cfg")])
     if not problems:
         return None
     shown = problems[:MAX_SHOWN]
