@@ -10,10 +10,9 @@ import json
 import socket
 import sys
 import threading
-import time
+from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Callable
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
@@ -51,7 +50,7 @@ class FakeApi:
         class H(BaseHTTPRequestHandler):
             protocol_version = "HTTP/1.1"
 
-            def do_GET(self) -> None:  # noqa: N802
+            def do_GET(self) -> None:
                 parts = urlsplit(self.path)
                 req = Request(parts.path, parse_qs(parts.query), {k.lower(): v for k, v in self.headers.items()})
                 fake.requests.append(req)
@@ -419,3 +418,25 @@ def test_named_list_and_watch_send_a_field_selector(api: FakeApi, live: LiveApi)
     assert [(r.path, r.query.get("fieldSelector")) for r in api.requests] == [
         (path, "metadata.name=coredns"), (path, "metadata.name=coredns")]
     assert api.requests[1].query.get("watch") == "true"
+
+
+def test_kubeconfig_files_merge_as_kubectl_does_and_relative_paths_resolve_beside_each(tmp_path: Path) -> None:
+    """The client gets our bounded parse, merged: the first file's entry of each name wins,
+    and a relative certificate path is read next to the file that names it."""
+    (tmp_path / "a").mkdir()
+    (tmp_path / "b").mkdir()
+    a = tmp_path / "a" / "config"
+    a.write_text("clusters: [{name: c, cluster: {server: 'https://127.0.0.1:1', certificate-authority: ca.crt}}]\n"
+                 "users: [{name: u, user: {token: from-a}}]\n"
+                 "contexts: [{name: x, context: {cluster: c, user: u}}]\n", encoding="utf-8")
+    b = tmp_path / "b" / "config"
+    b.write_text("clusters: [{name: c, cluster: {server: 'https://127.0.0.2:2'}}]\n"
+                 "users: [{name: u, user: {token: from-b}}]\n"
+                 "contexts: [{name: y, context: {cluster: c, user: u}}]\n"
+                 "current-context: y\n", encoding="utf-8")
+    (tmp_path / "a" / "ca.crt").write_text("not really a certificate\n")
+    live = LiveApi(KubeconfigChoice((str(a), str(b)), False, "two files"), "y")
+    cfg = live._client().configuration
+    assert cfg.host == "https://127.0.0.1:1"  # cluster c from the first file
+    assert cfg.api_key["BearerToken"] == "Bearer from-a"
+    assert cfg.ssl_ca_cert == str(tmp_path / "a" / "ca.crt")
