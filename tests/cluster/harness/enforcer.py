@@ -19,6 +19,7 @@ import shlex
 import subprocess
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 from .cluster import SERVICE_CIDR, ClusterError, LabCluster
@@ -61,10 +62,12 @@ class KubeRouter:
     def filter_rules(self, node: str) -> str:
         return self.cluster.iptables_save(node, self.backend, "filter")
 
-    def wait_settled(self, policies: int, timeout: float = 60, quiet: float = 2.0) -> None:
-        """Until every node's filter table has a KUBE-NWPLCY- chain for each of `policies`
-        policies and then stays the same for `quiet` seconds (kube-router applies a change in
-        one full sync; a policy without rules has no comment to look for, but has its chain)."""
+    def wait_settled(self, policies: int | Callable[[], int], timeout: float = 60, quiet: float = 2.0) -> None:
+        """Until every node's filter table has one KUBE-NWPLCY- chain for each of the cluster's
+        `policies` NetworkPolicies (no more, no fewer: deleted ones are gone) and then stays the
+        same for `quiet` seconds. kube-router applies a change in one full sync; a policy without
+        rules has no comment to look for, but it has its chain. `policies` may be a function (the
+        count is asked again each round: deleting a namespace deletes its policies later)."""
         names = tuple(f"kube-router-{n}" for n in self.cluster.nodes)
         deadline = time.monotonic() + timeout
         last, since = None, time.monotonic()
@@ -80,7 +83,7 @@ class KubeRouter:
             snapshot = json.dumps(rules, sort_keys=True)
             if snapshot != last:
                 last, since = snapshot, time.monotonic()
-            elif chains >= policies and time.monotonic() - since >= quiet:
+            elif chains == (policies() if callable(policies) else policies) and time.monotonic() - since >= quiet:
                 return
             if time.monotonic() > deadline:
                 raise ClusterError(f"kube-router did not settle on {policies} policies within {timeout:.0f} s "
