@@ -1,17 +1,17 @@
 """`k8snet`: the explorer, and its one-shot subcommands.
 
     k8snet [--snapshot PATH|lab] [--kubeconfig F] [--context C] [-n NS | -A]
-    k8snet show internet|host|pods|services|dns|ingress [--json]
-    k8snet trace NS/NAME[:PORT] [--node NODE] [--json]
-    k8snet dns NAME [--pod NS/POD | --namespace NS] [--resolver glibc|musl] [--type A] [--json]
-    k8snet route URL [--class NAME] [--json]
+    k8snet show PANE [-o json|yaml|wide] [--no-headers]     PANE: number, id or alias
+    k8snet trace NS/NAME[:PORT] | IP[:PORT] | NODEPORT [--node NODE]
+    k8snet dns NAME [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
+    k8snet route URL | /PATH [--class NAME]
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
     k8snet probe                  (root: this node's network state as JSON)
+    k8snet completion bash|zsh|fish
 
---snapshot, --kubeconfig, --context, -n/-A and --node may come before or after the command;
-given at both places, the rightmost wins.
-
-Exit codes: 0 ok, 2 usage or unreadable input, 3 cluster unreachable.
+The words of show, trace, dns and route are parsed by `grammar`, the parser of the TUI's `:`
+line, so both take the same forms. --snapshot, --kubeconfig, --context, -n/-A, --node and
+--strict may come before or after the command; given at both places, the rightmost wins.
 """
 
 from __future__ import annotations
@@ -28,6 +28,15 @@ from k8snet_tui.registry import pane_by_word
 
 PANES = tuple(spec.id for spec in PANE_SPECS)
 PANE_HELP = "; ".join(f"{spec.key} {spec.id} ({', '.join(spec.aliases)})" for spec in PANE_SPECS)
+OUTPUTS = ("text", "wide", "json", "yaml")
+
+EXIT_CODES = """exit codes:
+  0    ok
+  1    a bug in k8snet (one line here, the traceback in the crash log)
+  2    usage error; unreadable input (kubeconfig, snapshot, an empty snapshot); an explicit
+       --context or --kubeconfig that cannot be used; with --strict, any snapshot problem
+  3    the cluster could not be reached
+  130  interrupted"""
 
 
 def _pane_id(word: str) -> str:
@@ -77,21 +86,33 @@ def _add_source_args(p: argparse.ArgumentParser, *, top: bool) -> None:
     g.add_argument("--snapshot", metavar="PATH", default=default(None),
                    help="explore a snapshot directory or .tar.gz ('lab' = the bundled one)")
     g.add_argument("--kubeconfig", metavar="FILE", default=default(None),
-                   help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config)")
+                   help="kubeconfig file (default: $KUBECONFIG, then ~/.kube/config); given, it must work")
     g.add_argument("--context", metavar="NAME", default=default(None),
-                   help="kubeconfig context (default: the current one)")
+                   help="kubeconfig context (default: the current one); given, it must exist")
     g.add_argument("-n", "--namespace", metavar="NS", action=_Namespace, default=default(None),
                    help="only this namespace")
     g.add_argument("-A", "--all-namespaces", action=_AllNamespaces, default=default(False),
                    help="every namespace (the default)")
     g.add_argument("--node", metavar="NODE", default=default(None),
                    help="the node whose datapath to read (default: the local one)")
+    g.add_argument("--strict", action="store_true", default=default(False),
+                   help="exit 2 when the snapshot has any problem (each is a warning on stderr anyway)")
 
 
-def build_parser() -> argparse.ArgumentParser:
+def _add_output_args(p: argparse.ArgumentParser) -> None:
+    g = p.add_argument_group("output")
+    g.add_argument("-o", "--output", choices=OUTPUTS, default=None,
+                   help="text (default: fitted to the terminal, COLUMNS honoured, unlimited when piped), "
+                        "wide (every column in full), json, yaml; each JSON/YAML document says its source")
+    g.add_argument("--json", dest="output", action="store_const", const="json", help="the same as -o json")
+    g.add_argument("--no-headers", action="store_true", help="tables without their header line")
+
+
+def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
-        prog="k8snet", description="A keyboard-driven terminal explorer of Kubernetes networking.",
-        epilog="With no cluster configured, k8snet opens the bundled lab snapshot.")
+        prog=prog, description="A keyboard-driven terminal explorer of Kubernetes networking.",
+        epilog="With no cluster configured, k8snet opens the bundled lab snapshot (and says so on stderr).\n\n"
+               + EXIT_CODES, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--version", action="version", version=f"k8snet {__version__}")
     _add_source_args(parser, top=True)
     parser.add_argument("--interval", type=float, metavar="SECONDS", help="node poll period in live mode (default 2)")
@@ -100,48 +121,89 @@ def build_parser() -> argparse.ArgumentParser:
                         help=f"pane to open first, by number, name or alias: {PANE_HELP}")
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
 
-    show = sub.add_parser("show", help="print one pane's view")
-    show.add_argument("pane", type=_pane_id, choices=PANES, metavar="PANE",
-                      help=f"by number, name or alias: {PANE_HELP}")
-    show.add_argument("--json", action="store_true", help="the view model as JSON")
+    def command(name: str, help_text: str) -> argparse.ArgumentParser:
+        return sub.add_parser(name, help=help_text, epilog=EXIT_CODES,
+                              formatter_class=argparse.RawDescriptionHelpFormatter)
+
+    show = command("show", "print one pane's view")
+    show.add_argument("pane", metavar="PANE", help=f"by number, name or alias: {PANE_HELP}")
+    _add_output_args(show)
     _add_source_args(show, top=False)
 
-    trace = sub.add_parser("trace", help="trace a Service through the node's datapath")
-    trace.add_argument("service", metavar="NS/NAME[:PORT]")
-    trace.add_argument("--json", action="store_true")
+    trace = command("trace", "trace a Service through the node's datapath")
+    trace.add_argument("service", metavar="NS/NAME[:PORT]|IP[:PORT]|NODEPORT",
+                       help="a Service (name alone: the current namespace), one of its addresses, or a NodePort")
+    _add_output_args(trace)
     _add_source_args(trace, top=False)
 
-    dns = sub.add_parser("dns", help="the queries a lookup makes, and the answers expected")
+    dns = command("dns", "the queries a lookup makes, and the answers expected")
     dns.add_argument("name")
+    dns.add_argument("words", nargs="*", metavar="TYPE|RESOLVER", help="short forms: `dns web AAAA musl`")
     dns.add_argument("--pod", metavar="NS/POD", help="resolve as this pod would")
-    dns.add_argument("--resolver", choices=("glibc", "musl"), default="glibc")
-    dns.add_argument("--type", default="A", metavar="TYPE", help="A, AAAA, SRV, PTR, CNAME, TXT")
-    dns.add_argument("--json", action="store_true")
+    dns.add_argument("--resolver", metavar="glibc|musl|busybox", help="whose search walk (default glibc)")
+    dns.add_argument("--type", metavar="TYPE", help="A (default), AAAA, A+AAAA, SRV, PTR, CNAME, TXT")
+    _add_output_args(dns)
     _add_source_args(dns, top=False)
 
-    route = sub.add_parser("route", help="where does this URL go?")
-    route.add_argument("url")
+    route = command("route", "where does this URL go?")
+    route.add_argument("url", metavar="URL|/PATH", help="a bare /PATH goes to the first ingress controller's NodePort")
     route.add_argument("--class", dest="ingress_class", metavar="NAME", help="entry: IngressClass, Listener or Gateway")
-    route.add_argument("--json", action="store_true")
+    _add_output_args(route)
     _add_source_args(route, top=False)
 
-    cap = sub.add_parser("capture", help="write a snapshot of the live cluster and this node")
+    cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
     cap.add_argument("--no-probe", action="store_true", help="do not read this node's kernel state")
     _add_source_args(cap, top=False)
 
+    comp = command("completion", "print a shell completion script: eval \"$(k8snet completion bash)\"")
+    comp.add_argument("shell", choices=("bash", "zsh", "fish"))
+
     sub.add_parser("probe", help="(root) print this node's network state as JSON", add_help=False)
     return parser
 
 
-def main(argv: Sequence[str] | None = None) -> int:
+def command_words(args: argparse.Namespace) -> list[str]:
+    """The words of show/trace/dns/route as the grammar reads them (the `:` line's words)."""
+    if args.command == "show":
+        return ["show", args.pane]
+    if args.command == "trace":
+        return ["trace", args.service]
+    if args.command == "dns":
+        words = ["dns", args.name, *args.words]
+        for option in ("pod", "resolver", "type"):
+            if getattr(args, option, None) is not None:
+                words += [f"--{option}", getattr(args, option)]
+        return words
+    if args.command == "route":
+        return ["route", args.url] + (["--class", args.ingress_class] if args.ingress_class else [])
+    raise UsageError(f"{args.command} has no command words")
+
+
+def parse_command(argv: Sequence[str]) -> Any:
+    """argv -> the grammar's Command (what the `:` line gives for the same words)."""
+    from k8snet_tui import grammar
+
+    args = build_parser().parse_args(list(argv))
+    return grammar.parse(command_words(args))
+
+
+def main(argv: Sequence[str] | None = None, *, prog: str = "k8snet") -> int:
     args_list = list(sys.argv[1:] if argv is None else argv)
     if args_list[:1] == ["probe"]:
         from k8snet_tui.probe import main as probe_main
 
         return probe_main(args_list[1:])
-    parser = build_parser()
+    if args_list[:1] == ["agent"]:  # `k8snet agent manifest`: parsed by k8snet_tui/agent.py
+        from k8snet_tui.agent import main as agent_main
+
+        return agent_main(args_list[1:])
+    if args_list[:1] == ["__complete"]:  # the shell completion scripts' helper (not in --help)
+        from k8snet_tui.completion import complete_main
+
+        return complete_main(args_list[1:])
+    parser = build_parser(prog)
     try:
         args = parser.parse_args(args_list)
     except SystemExit as exc:  # argparse exits 2 on usage errors, 0 on --help/--version
@@ -153,10 +215,23 @@ def main(argv: Sequence[str] | None = None) -> int:
         return exc.exit_code
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # `k8snet show pods | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 0
     except Exception as exc:  # a bug: exit 1, one line here, the traceback in the crash log
         from k8snet_tui.errors import report_crash
 
         return report_crash(exc)
+
+
+def _quiet_stdout() -> None:
+    import os
+
+    try:  # Python flushes stdout at exit again: point it at /dev/null so that flush cannot fail
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+    except (OSError, ValueError, AttributeError):
+        pass
 
 
 def _dispatch(args: argparse.Namespace) -> int:
@@ -166,37 +241,69 @@ def _dispatch(args: argparse.Namespace) -> int:
         return runtime.run_tui(args)
     if args.command == "probe":  # main() runs a leading `probe` itself: here options came first
         raise UsageError("the probe takes no options before it", hint="run: k8snet probe")
+    if args.command == "completion":
+        from k8snet_tui.completion import script
+
+        sys.stdout.write(script(args.shell))
+        return 0
     if args.command == "capture":
         from k8snet_tui.sources.capture import capture_from_args
 
         return capture_from_args(args)
-    observed = runtime.observe_once(args)
+    from k8snet_tui import grammar
+    from k8snet_tui.observe import observe
+
+    command = grammar.parse(command_words(args))  # words are checked before any source is opened
+    observed, source = observe(args)
     from k8snet_tui import views
 
-    if args.command == "show":
-        model = views.build(args.pane, observed)
-        return _emit(model, args.json)
-    if args.command == "trace":
-        return _emit(views.trace(observed, args.service, node=args.node), args.json)
-    if args.command == "dns":
-        return _emit(views.dns_lookup(observed, args.name, pod=args.pod, namespace=args.namespace,
-                                              resolver=args.resolver, qtype=args.type), args.json)
-    if args.command == "route":
-        return _emit(views.route(observed, args.url, entry=args.ingress_class), args.json)
+    if command.verb == "show":
+        return _emit(command.pane, views.build(command.pane, observed), args, source)
+    if command.verb == "trace":
+        assert command.target is not None
+        ref = grammar.resolve_trace(observed.cluster, command.target)
+        return _emit("trace", views.trace(observed, ref, node=args.node), args, source)
+    if command.verb == "dns":
+        view = views.dns_lookup(observed, command.name, pod=command.pod,
+                                namespace=None if command.pod else args.namespace,
+                                resolver=command.resolver, qtype=command.qtype)
+        return _emit("dns-lookup", view, args, source)
+    if command.verb == "route":
+        url = command.url
+        if url.startswith("/"):  # as the TUI's tester: the default entry point
+            base = grammar.route_base(views.build("ingress", observed).entry_points)
+            if base is None:
+                raise UsageError(f"route {url}: no ingress controller NodePort to send a bare path to",
+                                 hint="give the whole URL: http://HOST[:PORT]/PATH")
+            url = base + url
+        return _emit("route", views.route(observed, url, entry=command.entry), args, source)
     raise UsageError(f"unknown command {args.command}")
 
 
-def _emit(model: Any, as_json: bool) -> int:
-    from k8snet_tui.render_text import print_json, print_model
+def _emit(view: str, model: Any, args: argparse.Namespace, source: dict[str, Any]) -> int:
+    from k8snet_tui.render_text import print_document, print_text
 
-    doc = model.to_json() if hasattr(model, "to_json") else model
-    if as_json:
-        print_json(doc)
+    output = args.output or "text"
+    if output in ("json", "yaml"):
+        doc = model.to_json() if hasattr(model, "to_json") else model
+        print_document({**doc, "source": source} if isinstance(doc, dict) else {"value": doc, "source": source},
+                       output)
     else:
-        print_model(doc)
+        print_text(view, model, wide=output == "wide", headers=not args.no_headers)
     return 0
+
+
+def plugin_main(argv: Sequence[str] | None = None) -> int:
+    """`kubectl k8snet ...`: kubectl runs `kubectl-k8snet` with the words after the plugin's name."""
+    from k8snet_tui.plugin import translate
+
+    try:
+        words = translate(list(sys.argv[1:] if argv is None else argv))
+    except K8snetError as exc:
+        print(f"kubectl k8snet: {exc}", file=sys.stderr)
+        return exc.exit_code
+    return main(words, prog="kubectl k8snet")
 
 
 if __name__ == "__main__":  # pragma: no cover
     raise SystemExit(main())
-
