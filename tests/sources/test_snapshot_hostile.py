@@ -156,6 +156,27 @@ def test_bad_member_names_are_refused_by_name(tmp_path: Path, name: str, why: st
     assert sorted(p.name for p in tmp_path.iterdir()) == ["names.tar.gz"]
 
 
+def test_a_1900_deep_tarball_tree_loads_and_leaves_nothing_behind(tmp_path: Path) -> None:
+    """The old loader extracted this, then its temporary directory's cleanup recursed per level:
+    a RecursionError traceback and a k8snet-snapshot-* directory left in /tmp."""
+    archive = tmp_path / "deep.tar.gz"
+    with tarfile.open(archive, "w:gz", format=tarfile.PAX_FORMAT) as tar:
+        add_good(tar)
+        name = "snap/nodes/n1"
+        for _ in range(1900):
+            name += "/a"
+            add_special(tar, name, tarfile.DIRTYPE)
+        add_file(tar, name + "/resolv.conf", b"nameserver 6.6.6.6\n")
+    before = snapshot_temp_dirs()
+    s = load_snapshot(archive)
+    assert snapshot_temp_dirs() <= before
+    assert_good_parts_open(s)
+    assert s.problems[0].message == "refused: its name is nested deeper than 8 levels"
+    # every member below snap/nodes/n1/a/a/a/a/a (1,895 directories and the file) is refused
+    assert len(s.problems) == 101 and str(s.problems[-1]) == "snapshot: 1796 more problems not listed"
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["deep.tar.gz"]
+
+
 def test_links_devices_and_fifos_are_refused_by_name(tmp_path: Path) -> None:
     archive = tmp_path / "special.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
