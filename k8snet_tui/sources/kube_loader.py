@@ -17,6 +17,7 @@ import datetime
 import json
 import os
 import threading
+import time
 from typing import Any
 
 from kubernetes.config.config_exception import ConfigException
@@ -29,6 +30,7 @@ from k8snet_tui.sources.kubeconfig import load_kubeconfig_file
 
 EXEC_INFO_EXTENSION = "client.authentication.k8s.io/exec"
 RENEW_BEFORE = datetime.timedelta(minutes=5)  # as the client does: renew 5 minutes ahead
+RETRY_FAILED = 30.0  # seconds before a failed renewal runs the plugin again
 
 
 class ContainedExecProvider(ExecProvider):
@@ -72,6 +74,7 @@ class ContainedKubeConfigLoader(KubeConfigLoader):
     plugin run gave no credential (None after a run that did)."""
 
     plugin_failure: PluginFailure | None = None
+    _failed_at = 0.0
     _plugin_lock = threading.Lock()
 
     def _fresh(self) -> bool:
@@ -88,15 +91,20 @@ class ContainedKubeConfigLoader(KubeConfigLoader):
         with self._plugin_lock:
             if self._fresh():
                 return True
+            # A renewal that just failed (a plugin hanging for its whole deadline) is not tried
+            # again by each request in turn: the old token goes out, the error stays known.
+            if self.plugin_failure is not None and time.monotonic() - self._failed_at < RETRY_FAILED:
+                return None
             base_path = self._get_base_path(cluster.path)
             try:
                 status = ContainedExecProvider(user["exec"], base_path, cluster).run()
             except PluginFailure as exc:
-                self.plugin_failure = exc
+                self.plugin_failure, self._failed_at = exc, time.monotonic()
                 return None
             except ConfigException as exc:  # a malformed exec section
                 self.plugin_failure = PluginFailure(f"credential plugin failed: {exc}",
                                                     "fix the user's exec section in the kubeconfig")
+                self._failed_at = time.monotonic()
                 return None
             return self._use_status(status, base_path)
 

@@ -440,3 +440,33 @@ def test_kubeconfig_files_merge_as_kubectl_does_and_relative_paths_resolve_besid
     assert cfg.host == "https://127.0.0.1:1"  # cluster c from the first file
     assert cfg.api_key["BearerToken"] == "Bearer from-a"
     assert cfg.ssl_ca_cert == str(tmp_path / "a" / "ca.crt")
+
+
+def test_failing_renewal_runs_the_plugin_once_not_once_per_request(api: FakeApi, tmp_path: Path) -> None:
+    """Its token always counts as expiring (1 s ahead): every request asks for a renewal. Once
+    the plugin starts failing, one failed run answers for the next requests; the old token goes out."""
+    state = tmp_path / "state"
+    state.mkdir()
+    plugin = tmp_path / "plugin.py"
+    plugin.write_text(
+        "import datetime, json, os, sys\n"
+        f"state = {str(state)!r}\n"
+        "open(os.path.join(state, 'runs'), 'a').write('run\\n')\n"
+        "if os.path.exists(os.path.join(state, 'fail')):\n"
+        "    sys.stderr.write('sso expired\\n'); sys.exit(1)\n"
+        "when = datetime.datetime.now(datetime.timezone.utc) + datetime.timedelta(seconds=1)\n"
+        "print(json.dumps({'apiVersion': 'client.authentication.k8s.io/v1beta1', 'kind': 'ExecCredential',"
+        " 'status': {'token': 'first', 'expirationTimestamp': when.strftime('%Y-%m-%dT%H:%M:%SZ')}}))\n")
+    user = (f"    exec:\n      apiVersion: client.authentication.k8s.io/v1beta1\n"
+            f"      command: {sys.executable}\n      args: ['{plugin}']")
+    cfg = write_kubeconfig(tmp_path / "config", f"http://127.0.0.1:{api.port}", user=user)
+    api.routes["/api/v1/services"] = paged_services(1)
+    live = LiveApi(KubeconfigChoice((str(cfg),), False, str(cfg)), "fake-ctx")
+    live.list_page(SERVICE, None)
+    (state / "fail").write_text("")
+    for _ in range(3):
+        live.list_page(SERVICE, None)
+    # loading, the first request's renewal, the failing renewal; then nothing for the next two
+    assert (state / "runs").read_text().count("run") == 3, "the plugin ran again after a renewal had just failed"
+    assert "sso expired" in live.plugin_error
+    assert {r.headers.get("authorization") for r in api.requests} == {"Bearer first"}
