@@ -254,11 +254,14 @@ def _dispatch(args: argparse.Namespace) -> int:
     from k8snet_tui.observe import observe
 
     command = grammar.parse(command_words(args))  # words are checked before any source is opened
+    if command is None or command.pane is None:  # cannot happen: the command words are never empty
+        raise UsageError(f"{args.command}: nothing to do")
     observed, source = observe(args)
     from k8snet_tui import views
 
     if command.verb == "show":
-        return _emit(command.pane, views.build(command.pane, observed), args, source)
+        pane = command.pane
+        return _emit(pane, views.build(pane, observed), args, source)
     if command.verb == "trace":
         assert command.target is not None
         ref = grammar.resolve_trace(observed.cluster, command.target)

@@ -1,8 +1,9 @@
-"""Print a view model for people (text) or programs (JSON), with every data string made inert.
+"""Print a one-shot command's answer: text for people (`k8snet_tui.text`), JSON or YAML for programs.
 
-The text form is generic on purpose: the CLI prints the very model the pane renders, laid out
-as headed sections (mappings as `key: value` lines, lists of mappings as tables), so there is
-no second formatter to drift from the first.
+Every data string is made inert: text cells are cleaned, JSON escapes everything outside ASCII
+(ESC, bidi overrides and zero-width characters become \\uXXXX), YAML does the same in
+double-quoted scalars. A consumer of JSON or YAML gets the exact data; a terminal gets nothing
+it would interpret.
 """
 
 from __future__ import annotations
@@ -11,88 +12,33 @@ import json
 import sys
 from typing import Any, TextIO
 
-from rich.console import Console
-from rich.table import Table
-from rich.text import Text
-
-from k8snet_tui.domain.sanitize import clean
+from k8snet_tui.text import TextOptions, render, terminal_width
 
 
 def print_json(doc: Any, out: TextIO | None = None) -> None:
-    # ensure_ascii escapes ESC, bidi overrides and zero-width characters as \\uXXXX: a JSON
-    # consumer gets the exact data, a terminal gets nothing it would interpret.
     (out or sys.stdout).write(json.dumps(doc, indent=2, ensure_ascii=True, sort_keys=False) + "\n")
 
 
-def _scalar(value: Any) -> Text:
-    if value is None:
-        return Text("—", style="dim")
-    if isinstance(value, bool):
-        return Text("yes" if value else "no")
-    if isinstance(value, float):
-        return Text(f"{value:.4g}")
-    if isinstance(value, (list, tuple)) and all(not isinstance(v, (dict, list)) for v in value):
-        return Text(", ".join(clean(v) for v in value) if value else "—")
-    if isinstance(value, (dict, list)):
-        return Text(clean(json.dumps(value, ensure_ascii=True)))
-    return Text(clean(value))
+def print_yaml(doc: Any, out: TextIO | None = None) -> None:
+    import yaml
+
+    (out or sys.stdout).write(yaml.safe_dump(doc, sort_keys=False, allow_unicode=False, default_flow_style=False,
+                                             width=100))
 
 
-def _title(key: str) -> str:
-    return key.replace("_", " ").strip().capitalize()
+def print_document(doc: Any, output: str, out: TextIO | None = None) -> None:
+    if output == "yaml":
+        print_yaml(doc, out)
+    else:
+        print_json(doc, out)
 
 
-def _table(rows: list[dict[str, Any]]) -> Table:
-    columns: list[str] = []
-    for row in rows:
-        for key, value in row.items():
-            if key not in columns and not isinstance(value, (dict,)) and not (
-                    isinstance(value, list) and any(isinstance(v, dict) for v in value)):
-                columns.append(key)
-    table = Table(box=None, show_edge=False, pad_edge=False, header_style="bold")
-    for col in columns:
-        table.add_column(_title(col), overflow="fold")
-    for row in rows:
-        table.add_row(*[_scalar(row.get(col)) for col in columns])
-    return table
+def text_options(stream: TextIO, *, wide: bool = False, headers: bool = True,
+                 env: dict[str, str] | None = None) -> TextOptions:
+    """The width from COLUMNS or the terminal (no limit when piped, nor with `-o wide`)."""
+    return TextOptions(width=None if wide else terminal_width(stream, env), wide=wide, headers=headers)
 
 
-def render(doc: Any, console: Console, depth: int = 0) -> None:
-    if not isinstance(doc, dict):
-        console.print(_scalar(doc))
-        return
-    simple = {k: v for k, v in doc.items() if not _is_nested(v)}
-    for key, value in simple.items():
-        line = Text("  " * depth)
-        line.append(f"{_title(key)}: ", style="bold")
-        line.append_text(_scalar(value))
-        console.print(line)
-    for key, value in doc.items():
-        if key in simple:
-            continue
-        console.print(Text("  " * depth + _title(key), style="bold underline"))
-        if isinstance(value, dict):
-            render(value, console, depth + 1)
-        elif value and all(isinstance(v, dict) for v in value):
-            console.print(_table(value))
-            for i, row in enumerate(value):
-                nested = {k: v for k, v in row.items() if _is_nested(v)}
-                if nested:
-                    label = row.get("name") or row.get("key") or row.get("service") or i
-                    console.print(Text("  " * (depth + 1) + f"{clean(label)}:", style="italic"))
-                    render(nested, console, depth + 2)
-        else:
-            for item in value:
-                render(item, console, depth + 1)
-        console.print()
-
-
-def _is_nested(value: Any) -> bool:
-    return isinstance(value, dict) or (isinstance(value, list) and any(isinstance(v, dict) for v in value))
-
-
-def print_model(doc: Any, out: TextIO | None = None) -> None:
+def print_text(view: str, model: Any, out: TextIO | None = None, *, wide: bool = False, headers: bool = True) -> None:
     stream = out or sys.stdout
-    console = Console(file=stream, soft_wrap=False, width=None if stream.isatty() else 160,
-                      highlight=False, emoji=False, markup=False)
-    render(doc, console)
+    render(view, model, stream, text_options(stream, wide=wide, headers=headers))

@@ -53,7 +53,7 @@ def test_version(capsys) -> None:
 
 def test_unknown_pane_is_a_usage_error(capsys) -> None:
     code, _, err = run(["show", "everything"], capsys)
-    assert code == 2 and "invalid choice" in err
+    assert code == 2 and "invalid choice" in err and "'everything'" in err
 
 
 # -- show, with views.py ---------------------------------------------------------------------------
@@ -70,8 +70,11 @@ def test_no_kubeconfig_shows_the_bundled_lab_as_json(views, capsys) -> None:
     from k8snet_tui.collect.session import SnapshotSession
     from k8snet_tui.sources.snapshot import load_snapshot
     expected = views.build("services", SnapshotSession(load_snapshot("lab")).observed())
+    source = doc.pop("source")
     assert doc == json.loads(json.dumps(expected.to_json() if hasattr(expected, "to_json") else expected))
     assert "kubernetes" in out
+    assert source["kind"] == "snapshot" and source["name"] == "lab" and source["why"] == "no kubeconfig found"
+    assert "bundled lab" in err and "no kubeconfig found" in err  # the fallback is said, on stderr
 
 
 def test_show_as_text(views, capsys) -> None:
@@ -94,9 +97,11 @@ def test_show_reads_the_given_snapshot(views, tmp_path: Path, capsys) -> None:
 def test_broken_file_in_a_snapshot_still_shows(views, tmp_path: Path, capsys) -> None:
     snap = tmp_path / "snap"
     (snap / "api").mkdir(parents=True)
+    (snap / "meta.json").write_text(json.dumps({"format": "k8snet.snapshot/v1"}))
     (snap / "api" / "bad.json").write_text("{nope")
     code, _, err = run(["show", "services", "--json", "--snapshot", str(snap)], capsys)
     assert code == 0, err
+    assert "warning" in err and "bad.json" in err
 
 
 # -- exit codes ------------------------------------------------------------------------------------
@@ -147,7 +152,7 @@ def test_capture_of_a_snapshot_is_refused(tmp_path: Path, capsys) -> None:
 
 def test_capture_unreachable_exits_3(tmp_path: Path, capsys) -> None:
     cfg = kubeconfig(tmp_path / "kc", "http://127.0.0.1:1")
-    code, _, err = run(["capture", "-o", str(tmp_path / "c"), "--no-probe", "--kubeconfig", str(cfg)], capsys)
+    code, _, _ = run(["capture", "-o", str(tmp_path / "c"), "--no-probe", "--kubeconfig", str(cfg)], capsys)
     assert code == 3 and not (tmp_path / "c").exists()
 
 
@@ -183,7 +188,7 @@ class _Api(BaseHTTPRequestHandler):
             {"metadata": {"name": "app", "namespace": "default", "uid": "c2"}, "data": {"KEY": "s3cret"}}]},
     }
 
-    def do_GET(self) -> None:  # noqa: N802
+    def do_GET(self) -> None:
         path = urlsplit(self.path).path
         type(self).paths.append(path)
         if path == "/api/v1/pods":

@@ -93,7 +93,9 @@ def test_show_json_is_what_the_cli_prints(observed, capsys):
     from k8snet_tui.cli import main
 
     assert main(["show", "ingress", "--json", "--snapshot", "lab"]) == 0
-    assert json.loads(capsys.readouterr().out) == json.loads(json.dumps(to_jsonable(views.build("ingress", observed))))
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("source")["kind"] == "snapshot"  # provenance: the CLI adds it to every document
+    assert printed == json.loads(json.dumps(to_jsonable(views.build("ingress", observed))))
 
 
 def _example_keys(heading: str) -> set[str]:

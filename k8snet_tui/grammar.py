@@ -1,0 +1,333 @@
+"""The command words, parsed once for both the CLI and the TUI's `:` line.
+
+    show PANE [FILTER]                 PANE: its number, id or an alias (`4`, `services`, `svc`)
+    PANE [FILTER]                      (`:` only: `:svc web`)
+    trace NS/NAME[:PORT] | NAME[:PORT] | IP[:PORT] | NODEPORT
+    dns NAME [TYPE] [RESOLVER] [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
+    route URL | /PATH [--class ENTRY]  (a bare path goes to the default entry point)
+    ns NAME | all     theme NAME       ctx NAME        q | quit
+
+`parse` turns words into a `Command` and says in words what is wrong with bad ones. Nothing here
+reads the cluster; `resolve_trace` and `route_base` turn an address or a bare path into what the
+trace and the route tester take, from an already observed state.
+"""
+
+from __future__ import annotations
+
+import ipaddress
+import shlex
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+
+from k8snet_tui.domain.sanitize import clean
+from k8snet_tui.errors import UsageError
+from k8snet_tui.registry import PANES, pane_by_word
+
+RESOLVERS = ("glibc", "musl", "busybox")
+QTYPES = ("A", "AAAA", "A+AAAA", "SRV", "PTR", "TXT", "CNAME")
+QUIT_WORDS = ("q", "quit", "q!", "exit")
+# The verbs and the pane each opens in the TUI.
+VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress"}
+VERBS = ("show", "trace", "dns", "route", "ns", "theme", "ctx", "quit")
+VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
+MAX_LINE = 4096  # a command line longer than this is not a command
+
+
+class GrammarError(UsageError):
+    """Words that are not a command; the message says which word and what was expected."""
+
+
+@dataclass(frozen=True)
+class TraceTarget:
+    """What `trace` was given: a Service (`service`), an address or a NodePort."""
+
+    kind: str  # service | ip | nodeport
+    service: str = ""  # "ns/name" or "name" (kind service)
+    ip: str = ""  # kind ip
+    port: str | None = None  # a port name or number; the NodePort for kind nodeport
+
+    def text(self) -> str:
+        if self.kind == "service":
+            return self.service + (f":{self.port}" if self.port else "")
+        if self.kind == "nodeport":
+            return str(self.port)
+        host = f"[{self.ip}]" if ":" in self.ip and self.port else self.ip
+        return host + (f":{self.port}" if self.port else "")
+
+
+@dataclass(frozen=True)
+class Command:
+    """One parsed command. `word` is the verb as typed (`svc`, `4`); `verb` the canonical one."""
+
+    verb: str
+    word: str = ""
+    pane: str | None = None  # the pane it opens in the TUI
+    arg: str = ""  # show: a filter; ns/theme/ctx: the name
+    target: TraceTarget | None = None  # trace
+    name: str = ""  # dns
+    pod: str | None = None
+    resolver: str = "glibc"
+    qtype: str = "A"
+    url: str = ""  # route
+    entry: str | None = None
+
+    @property
+    def has_argument(self) -> bool:
+        return bool(self.target or self.name or self.url)
+
+    def canonical(self) -> str:
+        """The command spelled the one way both surfaces print it (used by tests and help)."""
+        if self.verb == "show":
+            return f"show {self.pane}" + (f" {self.arg}" if self.arg else "")
+        if self.verb == "trace":
+            return "trace" + (f" {self.target.text()}" if self.target else "")
+        if self.verb == "dns":
+            pod = f" --pod {self.pod}" if self.pod else ""
+            return f"dns {self.name}{pod} --resolver {self.resolver} --type {self.qtype}"
+        if self.verb == "route":
+            return f"route {self.url}" + (f" --class {self.entry}" if self.entry else "")
+        return f"{self.verb} {self.arg}".rstrip()
+
+    def pane_argument(self) -> str:
+        """The argument the pane's `handle_command` takes for this command (its older word form)."""
+        if self.verb == "trace":
+            return self.target.text() if self.target else ""
+        if self.verb == "dns":
+            words = [self.name, self.qtype, self.resolver]
+            return " ".join(words + (["--pod", self.pod] if self.pod else []))
+        if self.verb == "route":
+            return self.url
+        return self.arg
+
+
+def split_line(line: str) -> list[str]:
+    """Words as a shell splits them (quotes group), or plain whitespace splits when quotes are unbalanced."""
+    if len(line) > MAX_LINE:
+        raise GrammarError(f"the command is {len(line):,} characters long; at most {MAX_LINE:,} are read")
+    try:
+        return shlex.split(line)
+    except ValueError:
+        return line.split()
+
+
+def parse(line: str | Sequence[str]) -> Command | None:
+    """Parse a `:` line (or CLI words); None for an empty line."""
+    words = split_line(line) if isinstance(line, str) else list(line)
+    if words and words[0].startswith(":"):
+        words[0] = words[0][1:]
+        if not words[0]:
+            words = words[1:]
+    if not words:
+        return None
+    word, rest = words[0], words[1:]
+    verb = VERB_ALIASES.get(word.lower(), word.lower())
+    if verb == "show":
+        if not rest:
+            raise GrammarError("show: which pane?", hint=_pane_hint())
+        return _show(rest[0], rest[1:], word)
+    if verb == "trace":
+        return _trace(rest, word)
+    if verb == "dns":
+        return _dns(rest, word)
+    if verb == "route":
+        return _route(rest, word)
+    if verb in ("ns", "theme", "ctx"):
+        if len(rest) > 1:
+            raise GrammarError(f"{word}: one name expected, got {len(rest)} words")
+        arg = rest[0] if rest else ""
+        if verb == "ns" and arg in ("all", "-A", "--all-namespaces"):
+            arg = ""
+        return Command(verb, word, arg=arg)
+    if verb == "quit":
+        return Command("quit", word)
+    spec = pane_by_word(word)
+    if spec is not None:
+        return Command("show", word, pane=spec.id, arg=" ".join(rest))
+    raise GrammarError(f"unknown command {clean(word)!r}",
+                       hint="one of: " + ", ".join(VERBS[:4]) + ", a pane (" + _pane_hint() + "), ns, theme, q")
+
+
+def _pane_hint() -> str:
+    return "; ".join(f"{s.key} {s.id} ({', '.join(s.aliases)})" for s in PANES)
+
+
+def _show(pane_word: str, rest: Sequence[str], word: str) -> Command:
+    spec = pane_by_word(pane_word)
+    if spec is None:
+        raise GrammarError(f"show: invalid choice: {clean(pane_word)!r}", hint="a pane by number, id or alias: "
+                           + _pane_hint())
+    return Command("show", word, pane=spec.id, arg=" ".join(rest))
+
+
+def _options(rest: Sequence[str], known: Iterable[str], verb: str) -> tuple[list[str], dict[str, str]]:
+    """Positional words and `--opt VALUE` / `--opt=VALUE` options (the last given wins)."""
+    known = tuple(known)
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    words = list(rest)
+    i = 0
+    while i < len(words):
+        w = words[i]
+        if w.startswith("--") and len(w) > 2:
+            name, eq, value = w[2:].partition("=")
+            if name not in known:
+                raise GrammarError(f"{verb}: unknown option --{clean(name)}",
+                                   hint="options: " + (", ".join(f"--{k}" for k in known) or "none"))
+            if not eq:
+                if i + 1 >= len(words):
+                    raise GrammarError(f"{verb}: --{name} needs a value")
+                i += 1
+                value = words[i]
+            options[name] = value
+        else:
+            positional.append(w)
+        i += 1
+    return positional, options
+
+
+def parse_trace_target(text: str) -> TraceTarget:
+    """`ns/name[:port]`, `name[:port]`, `IP[:PORT]` (`[v6]:PORT`) or a bare NodePort number."""
+    t = text.strip()
+    if not t:
+        raise GrammarError("trace: a Service, address or NodePort is needed")
+    if t.isascii() and t.isdigit():
+        number = int(t)
+        if not 1 <= number <= 65535:
+            raise GrammarError(f"trace: {t} is not a port (1-65535)")
+        return TraceTarget("nodeport", port=str(number))
+    ip, port = _address(t)
+    if ip is not None:
+        return TraceTarget("ip", ip=ip, port=port)
+    base, sep, port_word = t.rpartition(":")
+    service, port_s = (base, port_word) if sep and port_word and "/" not in port_word else (t, None)
+    ns, slash, name = service.rpartition("/")
+    if not name or (slash and not ns) or "/" in ns or any(c.isspace() for c in service):
+        raise GrammarError(f"trace: {clean(t)!r} is not NS/NAME[:PORT], IP[:PORT] or a NodePort")
+    if port_s is not None and port_s.isascii() and port_s.isdigit() and not 1 <= int(port_s) <= 65535:
+        raise GrammarError(f"trace: {port_s} is not a port (1-65535)")
+    return TraceTarget("service", service=service, port=port_s)
+
+
+def _address(text: str) -> tuple[str | None, str | None]:
+    """(ip, port) when `text` is an address with an optional port, else (None, None)."""
+    host, port = text, None
+    if text.startswith("["):
+        host, _, after = text[1:].partition("]")
+        port = after[1:] if after.startswith(":") else None
+    elif text.count(":") == 1:
+        host, _, port = text.partition(":")
+    try:
+        ip = ipaddress.ip_address(host)
+    except ValueError:
+        return None, None
+    if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
+        raise GrammarError(f"trace: {clean(port)!r} is not a port (1-65535)")
+    return str(ip), port
+
+
+def _trace(rest: Sequence[str], word: str) -> Command:
+    positional, _ = _options(rest, (), "trace")
+    if not positional:
+        return Command("trace", word, pane="services")
+    if len(positional) > 1:
+        raise GrammarError(f"trace: one target expected, got {len(positional)} words",
+                           hint="trace NS/NAME[:PORT] | IP[:PORT] | NODEPORT")
+    return Command("trace", word, pane="services", target=parse_trace_target(positional[0]))
+
+
+def _dns(rest: Sequence[str], word: str) -> Command:
+    positional, options = _options(rest, ("pod", "resolver", "type"), "dns")
+    if not positional:
+        if options:
+            raise GrammarError("dns: which name?", hint="dns NAME [--pod NS/POD] [--resolver R] [--type T]")
+        return Command("dns", word, pane="dns")
+    name, extra = positional[0], positional[1:]
+    resolver, qtype = "glibc", "A"
+    for w in extra:  # the short forms the DNS pane always took: `dns web AAAA musl`
+        if w.upper() in QTYPES:
+            qtype = w.upper()
+        elif w.lower() in RESOLVERS:
+            resolver = w.lower()
+        else:
+            raise GrammarError(f"dns: {clean(w)!r} is neither a query type nor a resolver",
+                               hint=f"types: {', '.join(QTYPES)}; resolvers: {', '.join(RESOLVERS)}")
+    if "resolver" in options:
+        resolver = options["resolver"].lower()
+        if resolver not in RESOLVERS:
+            raise GrammarError(f"dns: --resolver: invalid choice: {clean(options['resolver'])!r}",
+                               hint=f"one of {', '.join(RESOLVERS)}")
+    if "type" in options:
+        qtype = options["type"].upper()
+        if qtype not in QTYPES:
+            raise GrammarError(f"dns: --type: invalid choice: {clean(options['type'])!r}",
+                               hint=f"one of {', '.join(QTYPES)}")
+    pod = options.get("pod")
+    if pod is not None and (pod.count("/") != 1 or not all(pod.split("/"))):
+        raise GrammarError(f"dns: --pod {clean(pod)!r} is not NS/POD")
+    if not name.strip() or any(c.isspace() for c in name):
+        raise GrammarError(f"dns: {clean(name)!r} is not a name")
+    return Command("dns", word, pane="dns", name=name, pod=pod, resolver=resolver, qtype=qtype)
+
+
+def _route(rest: Sequence[str], word: str) -> Command:
+    positional, options = _options(rest, ("class",), "route")
+    if not positional:
+        return Command("route", word, pane="ingress")
+    if len(positional) > 1:
+        raise GrammarError(f"route: one URL expected, got {len(positional)} words",
+                           hint="route URL | /PATH (quote a URL with spaces)")
+    return Command("route", word, pane="ingress", url=positional[0], entry=options.get("class"))
+
+
+# -- from words to what the trace and the tester take, against an observed state ------------------
+
+
+def resolve_trace(cluster: object, target: TraceTarget) -> str:
+    """`ns/name[:port]` for `target`: a Service as given, or the one an address or NodePort belongs to."""
+    if target.kind == "service":
+        return target.text()
+    from k8snet_tui.domain.datapath.endpoints import cluster_ips, external_ips, lb_ingress_ips, service_ports
+    from k8snet_tui.domain.model import key_of
+
+    found: list[str] = []
+    for svc in cluster.of("Service"):  # type: ignore[attr-defined]
+        for p in service_ports(svc):
+            if target.kind == "nodeport":
+                hit = p.node_port is not None and str(p.node_port) == target.port
+            else:
+                addresses = {_norm_ip(a) for a in (*cluster_ips(svc), *external_ips(svc), *lb_ingress_ips(svc))}
+                hit = target.ip in addresses and (target.port is None or str(p.port) == target.port)
+            if hit:
+                ref = f"{key_of(svc)}:{p.name or p.port}"
+                if target.port is None:  # an address alone: every port of its Service
+                    ref = key_of(svc)
+                if ref not in found:
+                    found.append(ref)
+    if not found:
+        what = f"NodePort {target.port}" if target.kind == "nodeport" else f"address {target.text()}"
+        raise GrammarError(f"trace: no Service has {what}", hint="list them with: k8snet show services")
+    return found[0]
+
+
+def _norm_ip(text: str) -> str:
+    try:
+        return str(ipaddress.ip_address(text))
+    except ValueError:
+        return text
+
+
+def route_base(entry_points: Iterable[object]) -> str | None:
+    """For a bare /PATH: the first ingress controller's HTTP NodePort on its first node address
+    (the TUI's tester does the same)."""
+    from k8snet_tui.domain.routes.urls import UrlError, parse_url
+
+    entries = list(entry_points)
+    controllers = [e.target for e in entries if e.kind == "IngressController" and e.target]  # type: ignore[attr-defined]
+    node_ports = [e for e in entries if e.kind == "NodePort" and e.name in controllers and e.addresses]  # type: ignore[attr-defined]
+    node_ports.sort(key=lambda e: (controllers.index(e.name), not e.port.startswith("80:")))  # type: ignore[attr-defined]
+    for e in node_ports:
+        try:
+            return parse_url(f"http://{e.addresses[0]}").text().rstrip("/")  # type: ignore[attr-defined]
+        except UrlError:
+            continue
+    return None

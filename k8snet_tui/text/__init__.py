@@ -1,0 +1,18 @@
+"""Text for people: each view laid out by hand from its model (see `table` for the rules)."""
+
+from __future__ import annotations
+
+from typing import Any, TextIO
+
+from . import flows, panes
+from .table import Column, TextOptions, Writer, terminal_width
+
+VIEWS = {**panes.SHOW, "trace": flows.trace, "dns-lookup": flows.dns, "route": flows.route}
+
+
+def render(view: str, model: Any, out: TextIO, options: TextOptions) -> None:
+    """Write `model` (of the pane or command `view` names) to `out` as text."""
+    VIEWS[view](model, Writer(out, options))
+
+
+__all__ = ["VIEWS", "Column", "TextOptions", "Writer", "render", "terminal_width"]
