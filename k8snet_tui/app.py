@@ -28,7 +28,7 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
-from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.collect.session import LiveSession, Session
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
@@ -37,11 +37,11 @@ from k8snet_tui.errors import K8snetError
 from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.context import LocalNetwork, PaneContext
 from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker, help_rows
+from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
-
-Session = LiveSession | SnapshotSession
 
 HIGH_CONTRAST = Theme(
     name="k8snet-high-contrast",
@@ -100,6 +100,10 @@ class K8snetApp(App[int]):
         self._zoomed = False
         self.crash: BaseException | None = None  # the first unexpected exception, for run_app
         self.observed: Observed = session.observed()
+        # Panes get what they may use through this, never by reaching into the app.
+        self.navigator = Navigator(self._activate, lambda: self.current_pane)
+        self.pane_context = PaneContext(session=session, settings=settings, navigator=self.navigator,
+                                        notify=self.notify, network=LocalNetwork())
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -110,7 +114,7 @@ class K8snetApp(App[int]):
         yield banner
         with ContentSwitcher(id="panes", initial=f"pane-{self.start_pane}"):
             for cls in PANE_CLASSES:
-                pane = cls()
+                pane = cls(self.pane_context)
                 self._panes[cls.PANE_ID] = pane
                 yield pane
         for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
@@ -197,7 +201,7 @@ class K8snetApp(App[int]):
         status.namespace = self.observed.cluster.namespace or "all namespaces"
         self.current_pane.show_observed(self.observed)
 
-    def _activate(self, pane_id: str) -> None:
+    def _activate(self, pane_id: str) -> Pane:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"pane-{pane_id}"
         pane = self._panes[pane_id]
@@ -210,6 +214,7 @@ class K8snetApp(App[int]):
             else:
                 pane.show_observed(self.observed)
         self.call_after_refresh(self._focus_pane, pane)
+        return pane
 
     def _focus_pane(self, pane: Pane) -> None:
         focusable = [w for w in pane.query("*") if w.focusable and w.display]
@@ -273,7 +278,7 @@ class K8snetApp(App[int]):
 
     def action_show_pane(self, pane_id: str) -> None:
         if pane_id in self._panes:
-            self._activate(pane_id)
+            self.navigator.open_pane(pane_id)
 
     def action_explain(self) -> None:
         self.current_pane.toggle_explain()
@@ -293,13 +298,18 @@ class K8snetApp(App[int]):
     def action_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
         box.display = True
-        box.focus()
+        self._focus_now(box)
 
     def action_command_line(self) -> None:
         box = self.query_one("#command-input", Input)
         box.value = ""
         box.display = True
-        box.focus()
+        self._focus_now(box)
+
+    def _focus_now(self, box: Input) -> None:
+        # Widget.focus() takes effect after the keys already queued: typed (or pasted) fast,
+        # `:theme ansi` became the pane keys t, h, e... and an empty box. Focus before them.
+        box.screen.set_focus(box)
 
     def action_back(self) -> None:
         for box_id in ("#command-input", "#filter-input"):
@@ -314,7 +324,7 @@ class K8snetApp(App[int]):
         if self._zoomed:
             self.action_zoom()
             return
-        self.current_pane.go_back()
+        self.navigator.back()
 
     def action_help(self) -> None:
         """Help from the bindings as they are now (after the user's keymap), pane first."""
@@ -389,32 +399,34 @@ class K8snetApp(App[int]):
             self.run_command(event.value)
 
     def run_command(self, line: str) -> None:
-        """`:` commands, as k9s users type them."""
-        words = line.strip().lstrip(":").split(None, 1)
-        if not words:
-            self._focus_pane(self.current_pane)
+        """`:` commands, parsed by the grammar the CLI uses (k8snet_tui/grammar.py)."""
+        from k8snet_tui import grammar
+
+        try:
+            cmd = grammar.parse(line)
+            if cmd is not None and cmd.verb == "trace" and cmd.target is not None and cmd.target.kind != "service":
+                cmd = grammar.Command("trace", cmd.word, pane="services",  # an address or NodePort: its Service
+                                      target=grammar.parse_trace_target(grammar.resolve_trace(self.observed.cluster,
+                                                                                              cmd.target)))
+        except K8snetError as exc:
+            self.notify(data_text(exc.message), severity="warning", title="command")
             return
-        verb, arg = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
-        panes = {"internet": "internet", "host": "host", "vpc": "host", "pods": "pods", "po": "pods",
-                 "pod": "pods", "svc": "services", "services": "services", "service": "services",
-                 "dns": "dns", "ing": "ingress", "ingress": "ingress", "routes": "ingress"}
-        if verb in ("q", "quit", "q!"):
+        if cmd is None:
+            pass
+        elif cmd.verb == "quit":
             self.exit(0)
-        elif verb == "ns":
-            self._set_namespace(ALL_NAMESPACES if arg in ("", "all", "-A") else arg)
-        elif verb == "theme":
-            self.set_theme_word(arg)
-        elif verb == "ctx":
-            self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
-        elif verb in ("trace", "dns", "route") or verb in panes:
-            target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
-            self._activate(target)
-            handler = getattr(self._panes[target], "handle_command", None)
-            if handler is not None:
-                handler(verb, arg)  # an empty arg means "the pane's home view" (`:svc` leaves a trace)
-        else:
-            self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
-            return
+        elif cmd.verb == "ns":
+            self._set_namespace(cmd.arg or ALL_NAMESPACES)
+        elif cmd.verb == "theme":
+            self.set_theme_word(cmd.arg)
+        elif cmd.verb == "ctx":
+            self.notify(data_text("switching context needs a restart: k8snet --context " + (cmd.arg or "NAME")), title="ctx")
+        elif cmd.verb in grammar.VERB_PANE and cmd.has_argument:
+            # Opened from wherever the user is: esc comes back there.
+            self.navigator.open(grammar.VERB_PANE[cmd.verb], cmd.verb, cmd.pane_argument())
+        elif cmd.pane is not None:
+            # A pane word is a new place (no way back); an empty arg means the pane's home view.
+            self.navigator.open_pane(cmd.pane).handle_command(cmd.pane if cmd.word == "show" else cmd.word, cmd.arg)
         self._focus_pane(self.current_pane)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

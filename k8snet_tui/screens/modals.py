@@ -75,9 +75,9 @@ class HelpScreen(ModalScreen[None]):
         self._about = about
 
     def compose(self) -> ComposeResult:
-        table = Table(box=None, show_header=False, padding=(0, 2))
-        table.add_column(style="bold", no_wrap=True)
-        table.add_column()
+        table = Table(box=None, show_header=False, padding=(0, 1), expand=True)
+        table.add_column(style="bold", max_width=18, overflow="fold")
+        table.add_column(ratio=1)
         if self._pane_keys:
             table.add_row(Text(f"{self._title}", style="underline"), "")
             for key, what in self._pane_keys:
@@ -86,12 +86,17 @@ class HelpScreen(ModalScreen[None]):
         table.add_row(Text("Everywhere", style="underline"), "")
         for key, what in self._global_keys:
             table.add_row(data_text(key), data_text(what))
-        with VerticalScroll(id="help-box", classes="modal-box"):
+        box = VerticalScroll(id="help-box", classes="modal-box")
+        box.border_title = "Keys"
+        box.border_subtitle = "esc closes · ↑↓ scroll"
+        with box:
             if self._about:
                 # The header's badges and the snapshot banner in full (at 80x24 they are cut short).
                 yield Static(data_block("\n".join(self._about)), id="help-about")
             yield Static(table)
-            yield Static(Text("esc closes", style="dim"))
+
+    def on_mount(self) -> None:
+        self.query_one("#help-box").focus()  # up/down/pgup/pgdn scroll it
 
 
 class NamespacePicker(ModalScreen[str | None]):

@@ -1,10 +1,19 @@
-"""Fixtures for driving the real app with Textual's Pilot, on snapshots, never on a live cluster."""
+"""Fixtures for driving the real app with Textual's Pilot, on snapshots, never on a live cluster.
+
+Every app a UI test runs shows its notifications (Textual's `run_test` hides them by default,
+which let a toast that crashed the app pass every test), and `screen_text` reads what a user
+would see: the whole screen as plain text, toasts and modals included.
+"""
 
 from __future__ import annotations
 
-import pytest
+import io
 
-from k8snet_tui.app import make_app
+import pytest
+from rich.console import Console
+from textual.app import App
+
+from k8snet_tui.app import K8snetApp, make_app
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.runtime import snapshot_banner
@@ -13,11 +22,49 @@ from k8snet_tui.sources.snapshot import load_snapshot
 from tests.support.paths import LAB_PRINTED  # the facts the UI tests check come from the lab text
 
 
+def screen_text(app: App) -> str:
+    """The screen as a user sees it, as plain text (one line per terminal row).
+
+    Rendered the way `App.export_screenshot` renders its SVG (Textual has no public plain-text
+    export): the compositor's full frame, modal screens over the ones below, printed to a
+    recording console.
+    """
+    width, height = app.size
+    console = Console(width=width, height=height, file=io.StringIO(), force_terminal=True, color_system=None,
+                      record=True, legacy_windows=False, safe_box=False)
+    console.print(app.screen._compositor.render_update(full=True, screen_stack=app._background_screens))
+    return console.export_text()
+
+
+def screen_lines(app: App) -> list[str]:
+    return screen_text(app).splitlines()
+
+
+async def settle(pilot) -> None:
+    """Until the keys are handled, the workers are done and the screen is drawn."""
+    await pilot.pause()
+    await pilot.app.workers.wait_for_complete()
+    await pilot.pause()
+
+
+@pytest.fixture(autouse=True)
+def notifications_on(monkeypatch):
+    """`app.run_test()` with toasts on, for every test of this directory."""
+    original = K8snetApp.run_test
+
+    def run_test(self, **kwargs):
+        kwargs.setdefault("notifications", True)
+        return original(self, **kwargs)
+
+    monkeypatch.setattr(K8snetApp, "run_test", run_test)
+
+
 @pytest.fixture
 def make_lab_app(tmp_path, monkeypatch):
     """Build the app on a snapshot (the lab's printed output by default); the user's own config never leaks in."""
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
     monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
 
     def build(settings: Settings | None = None, snapshot: str = str(LAB_PRINTED), **kwargs):
         snap = load_snapshot(snapshot)
