@@ -28,7 +28,7 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
-from k8snet_tui.collect.session import LiveSession, Session
+from k8snet_tui.collect.session import LiveSession, SnapshotSession
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
@@ -37,11 +37,11 @@ from k8snet_tui.errors import K8snetError
 from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
-from k8snet_tui.screens.context import LocalNetwork, PaneContext
 from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker, help_rows
-from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
+
+Session = LiveSession | SnapshotSession
 
 HIGH_CONTRAST = Theme(
     name="k8snet-high-contrast",
@@ -100,10 +100,6 @@ class K8snetApp(App[int]):
         self._zoomed = False
         self.crash: BaseException | None = None  # the first unexpected exception, for run_app
         self.observed: Observed = session.observed()
-        # Panes get what they may use through this, never by reaching into the app.
-        self.navigator = Navigator(self._activate, lambda: self.current_pane)
-        self.pane_context = PaneContext(session=session, settings=settings, navigator=self.navigator,
-                                        notify=self.notify, network=LocalNetwork())
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -114,7 +110,7 @@ class K8snetApp(App[int]):
         yield banner
         with ContentSwitcher(id="panes", initial=f"pane-{self.start_pane}"):
             for cls in PANE_CLASSES:
-                pane = cls(self.pane_context)
+                pane = cls()
                 self._panes[cls.PANE_ID] = pane
                 yield pane
         for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
@@ -201,7 +197,7 @@ class K8snetApp(App[int]):
         status.namespace = self.observed.cluster.namespace or "all namespaces"
         self.current_pane.show_observed(self.observed)
 
-    def _activate(self, pane_id: str) -> Pane:
+    def _activate(self, pane_id: str) -> None:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"pane-{pane_id}"
         pane = self._panes[pane_id]
@@ -214,7 +210,6 @@ class K8snetApp(App[int]):
             else:
                 pane.show_observed(self.observed)
         self.call_after_refresh(self._focus_pane, pane)
-        return pane
 
     def _focus_pane(self, pane: Pane) -> None:
         focusable = [w for w in pane.query("*") if w.focusable and w.display]
@@ -278,7 +273,7 @@ class K8snetApp(App[int]):
 
     def action_show_pane(self, pane_id: str) -> None:
         if pane_id in self._panes:
-            self.navigator.open_pane(pane_id)
+            self._activate(pane_id)
 
     def action_explain(self) -> None:
         self.current_pane.toggle_explain()
@@ -324,7 +319,7 @@ class K8snetApp(App[int]):
         if self._zoomed:
             self.action_zoom()
             return
-        self.navigator.back()
+        self.current_pane.go_back()
 
     def action_help(self) -> None:
         """Help from the bindings as they are now (after the user's keymap), pane first."""
@@ -399,34 +394,32 @@ class K8snetApp(App[int]):
             self.run_command(event.value)
 
     def run_command(self, line: str) -> None:
-        """`:` commands, parsed by the grammar the CLI uses (k8snet_tui/grammar.py)."""
-        from k8snet_tui import grammar
-
-        try:
-            cmd = grammar.parse(line)
-            if cmd is not None and cmd.verb == "trace" and cmd.target is not None and cmd.target.kind != "service":
-                cmd = grammar.Command("trace", cmd.word, pane="services",  # an address or NodePort: its Service
-                                      target=grammar.parse_trace_target(grammar.resolve_trace(self.observed.cluster,
-                                                                                              cmd.target)))
-        except K8snetError as exc:
-            self.notify(data_text(exc.message), severity="warning", title="command")
+        """`:` commands, as k9s users type them."""
+        words = line.strip().lstrip(":").split(None, 1)
+        if not words:
+            self._focus_pane(self.current_pane)
             return
-        if cmd is None:
-            pass
-        elif cmd.verb == "quit":
+        verb, arg = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
+        panes = {"internet": "internet", "host": "host", "vpc": "host", "pods": "pods", "po": "pods",
+                 "pod": "pods", "svc": "services", "services": "services", "service": "services",
+                 "dns": "dns", "ing": "ingress", "ingress": "ingress", "routes": "ingress"}
+        if verb in ("q", "quit", "q!"):
             self.exit(0)
-        elif cmd.verb == "ns":
-            self._set_namespace(cmd.arg or ALL_NAMESPACES)
-        elif cmd.verb == "theme":
-            self.set_theme_word(cmd.arg)
-        elif cmd.verb == "ctx":
-            self.notify(data_text("switching context needs a restart: k8snet --context " + (cmd.arg or "NAME")), title="ctx")
-        elif cmd.verb in grammar.VERB_PANE and cmd.has_argument:
-            # Opened from wherever the user is: esc comes back there.
-            self.navigator.open(grammar.VERB_PANE[cmd.verb], cmd.verb, cmd.pane_argument())
-        elif cmd.pane is not None:
-            # A pane word is a new place (no way back); an empty arg means the pane's home view.
-            self.navigator.open_pane(cmd.pane).handle_command(cmd.pane if cmd.word == "show" else cmd.word, cmd.arg)
+        elif verb == "ns":
+            self._set_namespace(ALL_NAMESPACES if arg in ("", "all", "-A") else arg)
+        elif verb == "theme":
+            self.set_theme_word(arg)
+        elif verb == "ctx":
+            self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
+        elif verb in ("trace", "dns", "route") or verb in panes:
+            target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
+            self._activate(target)
+            handler = getattr(self._panes[target], "handle_command", None)
+            if handler is not None:
+                handler(verb, arg)  # an empty arg means "the pane's home view" (`:svc` leaves a trace)
+        else:
+            self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
+            return
         self._focus_pane(self.current_pane)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
