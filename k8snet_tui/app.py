@@ -28,20 +28,21 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
-from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.collect.session import LiveSession, Session
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import K8snetError
 from k8snet_tui.registry import PANES as PANE_SPECS
+from k8snet_tui.registry import pane_by_word
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.context import LocalNetwork, PaneContext
 from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker, help_rows
+from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
-
-Session = LiveSession | SnapshotSession
 
 HIGH_CONTRAST = Theme(
     name="k8snet-high-contrast",
@@ -100,6 +101,10 @@ class K8snetApp(App[int]):
         self._zoomed = False
         self.crash: BaseException | None = None  # the first unexpected exception, for run_app
         self.observed: Observed = session.observed()
+        # Panes get what they may use through this, never by reaching into the app.
+        self.navigator = Navigator(self._activate, lambda: self.current_pane)
+        self.pane_context = PaneContext(session=session, settings=settings, navigator=self.navigator,
+                                        notify=self.notify, network=LocalNetwork())
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -110,7 +115,7 @@ class K8snetApp(App[int]):
         yield banner
         with ContentSwitcher(id="panes", initial=f"pane-{self.start_pane}"):
             for cls in PANE_CLASSES:
-                pane = cls()
+                pane = cls(self.pane_context)
                 self._panes[cls.PANE_ID] = pane
                 yield pane
         for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
@@ -197,7 +202,7 @@ class K8snetApp(App[int]):
         status.namespace = self.observed.cluster.namespace or "all namespaces"
         self.current_pane.show_observed(self.observed)
 
-    def _activate(self, pane_id: str) -> None:
+    def _activate(self, pane_id: str) -> Pane:
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"pane-{pane_id}"
         pane = self._panes[pane_id]
@@ -210,6 +215,7 @@ class K8snetApp(App[int]):
             else:
                 pane.show_observed(self.observed)
         self.call_after_refresh(self._focus_pane, pane)
+        return pane
 
     def _focus_pane(self, pane: Pane) -> None:
         focusable = [w for w in pane.query("*") if w.focusable and w.display]
@@ -273,7 +279,7 @@ class K8snetApp(App[int]):
 
     def action_show_pane(self, pane_id: str) -> None:
         if pane_id in self._panes:
-            self._activate(pane_id)
+            self.navigator.open_pane(pane_id)
 
     def action_explain(self) -> None:
         self.current_pane.toggle_explain()
@@ -319,7 +325,7 @@ class K8snetApp(App[int]):
         if self._zoomed:
             self.action_zoom()
             return
-        self.current_pane.go_back()
+        self.navigator.back()
 
     def action_help(self) -> None:
         """Help from the bindings as they are now (after the user's keymap), pane first."""
@@ -400,9 +406,7 @@ class K8snetApp(App[int]):
             self._focus_pane(self.current_pane)
             return
         verb, arg = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
-        panes = {"internet": "internet", "host": "host", "vpc": "host", "pods": "pods", "po": "pods",
-                 "pod": "pods", "svc": "services", "services": "services", "service": "services",
-                 "dns": "dns", "ing": "ingress", "ingress": "ingress", "routes": "ingress"}
+        spec = pane_by_word(verb)
         if verb in ("q", "quit", "q!"):
             self.exit(0)
         elif verb == "ns":
@@ -411,12 +415,13 @@ class K8snetApp(App[int]):
             self.set_theme_word(arg)
         elif verb == "ctx":
             self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
-        elif verb in ("trace", "dns", "route") or verb in panes:
-            target = {"trace": "services", "dns": "dns", "route": "ingress"}.get(verb, panes.get(verb, ""))
-            self._activate(target)
-            handler = getattr(self._panes[target], "handle_command", None)
-            if handler is not None:
-                handler(verb, arg)  # an empty arg means "the pane's home view" (`:svc` leaves a trace)
+        elif verb in ("trace", "dns", "route") and arg:
+            # Opened from wherever the user is: esc comes back there.
+            self.navigator.open({"trace": "services", "dns": "dns", "route": "ingress"}[verb], verb, arg)
+        elif spec is not None or verb in ("trace", "route"):
+            target = spec.id if spec is not None else {"trace": "services", "route": "ingress"}[verb]
+            # A pane word is a new place (no way back); an empty arg means the pane's home view.
+            self.navigator.open_pane(target).handle_command(verb, arg)
         else:
             self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
             return

@@ -11,6 +11,7 @@ import socket
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
+from typing import Protocol, runtime_checkable
 
 from k8snet_tui.collect.health import ApiHealth
 from k8snet_tui.collect.node_poll import NodePoller
@@ -20,6 +21,37 @@ from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.sources.kinds import KINDS, read_scopes
 from k8snet_tui.sources.ports import ClusterSource
 from k8snet_tui.sources.snapshot import Snapshot
+
+
+@runtime_checkable
+class PodLogs(Protocol):
+    """Reading a pod's log (live sessions only: snapshots carry no logs)."""
+
+    def pod_log(self, namespace: str, name: str, *, tail_lines: int = 50) -> str: ...
+
+
+class Session(Protocol):
+    """What the app and the panes hold: a snapshot or a live cluster, asked the same way.
+
+    Capabilities a session may lack are attributes that are None (`pod_logs`), never found by
+    `hasattr` or `isinstance` above this layer.
+    """
+
+    @property
+    def label(self) -> str: ...  # "SNAPSHOT lab", "LIVE prod"
+
+    mode: str  # "live" or "snapshot"
+    banner: str  # a line the app shows under the header ("" for none)
+
+    @property
+    def version(self) -> int: ...  # changes whenever observed() would answer differently
+
+    def observed(self) -> Observed: ...
+
+    def with_namespace(self, namespace: str | None) -> None: ...
+
+    @property
+    def pod_logs(self) -> PodLogs | None: ...
 
 
 @dataclass
@@ -40,6 +72,10 @@ class SnapshotSession:
     def observed(self) -> Observed:
         return Observed(cluster=self.snapshot.cluster, nodes=self.snapshot.nodes,
                         local_node=self.snapshot.local_node, cloud=self.snapshot.cloud, mode="snapshot")
+
+    @property
+    def pod_logs(self) -> PodLogs | None:
+        return None  # a snapshot has no logs
 
     def with_namespace(self, namespace: str | None) -> None:
         self.snapshot = replace(self.snapshot, cluster=replace(self.snapshot.cluster, namespace=namespace))
@@ -87,6 +123,11 @@ class LiveSession:
             previous[self.poller.previous.node or self.local_node] = self.poller.previous
         return Observed(cluster=self.store.snapshot(), nodes=MappingProxyType(nodes),
                         local_node=self.local_node, mode="live", previous=MappingProxyType(previous))
+
+    @property
+    def pod_logs(self) -> PodLogs | None:
+        # The source is the API client; the one we ship reads pods/log, a test fake may not.
+        return self.source if isinstance(self.source, PodLogs) else None
 
     def with_namespace(self, namespace: str | None) -> None:
         # The watchers keep the scope they started with (`-n NS` watches only NS, for users whose

@@ -24,6 +24,12 @@ class Selection:
     datapath: Datapath | None = None  # services: a parsed dump to reuse (parsing can take seconds)
     cloud: CloudFacts | None = None  # internet: facts looked up now (else the snapshot's)
 
+    def same(self, other: Selection) -> bool:
+        """The same choices, the parsed datapath and cloud facts by identity (a parsed dump is
+        large: comparing it field by field would cost more than building the model again)."""
+        return (self.namespace, self.node, self.selected) == (other.namespace, other.node, other.selected) \
+            and self.datapath is other.datapath and self.cloud is other.cloud
+
 
 def in_namespace(key: str, namespace: str | None) -> bool:
     """`ns/name` is in `namespace`; a key without `ns/` is cluster-scoped and always in."""

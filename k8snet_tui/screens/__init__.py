@@ -1,12 +1,7 @@
-"""One pane per lab topic, plus the modal screens (help, namespace picker)."""
+"""One pane per lab topic (which ones, in which order: `k8snet_tui.registry`), plus the modals."""
 
-from k8snet_tui.screens.dns import DnsPane
-from k8snet_tui.screens.host import HostPane
-from k8snet_tui.screens.ingress import IngressPane
-from k8snet_tui.screens.internet import InternetPane
-from k8snet_tui.screens.pods import PodNetworkPane
-from k8snet_tui.screens.services import ServicesPane
+from k8snet_tui.registry import PANES, load_pane_class
 
-PANE_CLASSES = (InternetPane, HostPane, PodNetworkPane, ServicesPane, DnsPane, IngressPane)
+PANE_CLASSES = tuple(load_pane_class(spec) for spec in PANES)
 
 __all__ = ["PANE_CLASSES"]

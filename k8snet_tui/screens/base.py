@@ -1,16 +1,18 @@
 """The pane contract every lab topic implements.
 
-A pane receives an `Observed` (what the API and the node said) and renders the view model a
-pure domain function builds from it; `k8snet show <pane> --json` prints the same model. Panes
-are only refreshed while visible; a hidden pane remembers that it is out of date.
+A pane is built with a `PaneContext` (the session's capabilities, the settings, `notify`, the
+navigator) and draws a model:
 
-Building a model can take seconds on a big cluster, so it is split in two:
-`build_model(observed)` (pure, any thread: calls `views.build`, turns rows into cells) and
-`render_model(observed, model)` (UI thread: hands the result to the widgets). `show_observed`
-builds inline when the last build was cheap (or the cluster is small), else in a thread worker,
-one at a time per pane: an `Observed` that arrives meanwhile replaces any older waiting one and
-is built when the running build is done, so a stream of updates never piles builds up and
-every finished build is shown. Panes that do not split override `render_view` instead.
+- `build_model(observed)`: pure, any thread. By default the pane's registered presenter,
+  `present(observed, selection(observed))`; the same model `k8snet show <pane>` prints.
+- `render_model(observed, model)`: on the UI thread, hands the model to the widgets.
+
+`show_observed` builds inline when the last build was cheap (or the cluster is small), else as a
+job of the pane's `JobRunner`, one at a time: an `Observed` that arrives meanwhile replaces any
+older waiting one and is built when the running build is done, so a stream of updates never
+piles builds up and every finished build is shown. Panes are only refreshed while visible; a
+hidden pane remembers that it is out of date. Models are kept per (state, selection), so
+switching back to a pane whose data did not change draws without building.
 """
 
 from __future__ import annotations
@@ -26,12 +28,13 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
-from textual.worker import get_current_worker
 
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.present import Selection, present_pane
+from k8snet_tui.screens.context import PaneContext
+from k8snet_tui.screens.jobs import JobRunner
 from k8snet_tui.sources.kinds import BY_NAME
 from k8snet_tui.widgets.explain import ExplainDrawer
-from k8snet_tui.widgets.safe import data_text
 
 # A build that took at most this long last time is done inline (no thread hand-off, no frame
 # without data); a first build is inline when the cluster has at most INLINE_OBJECTS objects.
@@ -53,8 +56,10 @@ class Pane(Vertical, can_focus=False):
     BINDINGS: ClassVar[list[Binding]] = []
     ALLOW_MAXIMIZE = True  # `z` zooms a pane to the whole screen for projectors
 
-    def __init__(self) -> None:
+    def __init__(self, context: PaneContext) -> None:
         super().__init__(id=f"pane-{self.PANE_ID}", classes="pane")
+        self.context = context
+        self.jobs = JobRunner(self, self._job_failed)
         self.observed: Observed | None = None
         self.dirty = True
         self.build_cost: float | None = None  # seconds the last build_model took
@@ -63,6 +68,7 @@ class Pane(Vertical, can_focus=False):
         self._build_error: str | None = None
         self._idle = asyncio.Event()
         self._idle.set()
+        self._model_for: tuple[Observed, Selection, Any] | None = None  # the last model built
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-row"):
@@ -81,35 +87,49 @@ class Pane(Vertical, can_focus=False):
         self.observed = observed
         self.dirty = False
         self._update_notice(observed)
-        if type(self).build_model is Pane.build_model:  # a pane that renders in one step
-            self.render_view(observed)
-            return
         if self._building:
             self._waiting = observed
+            return
+        kept = self._model_for
+        if kept is not None and kept[0] is observed and kept[1].same(self.selection(observed)):
+            self.render_model(observed, kept[2])  # a pane switch with no new data: nothing to build
             return
         if self._build_inline(observed):
             t0 = time.perf_counter()
             model = self.build_model(observed)
             self.build_cost = time.perf_counter() - t0
+            self._keep(observed, model)
             self.render_model(observed, model)
             return
         self._building = True
         self._idle.clear()
-        self.run_worker(partial(self._build_in_thread, observed), thread=True, exclusive=True,
-                        group=f"pane-build-{self.PANE_ID}", name=f"{self.PANE_ID} view",
-                        # Without a description Textual repr()s the arguments: a whole cluster.
-                        description=f"{self.PANE_ID} view", exit_on_error=False)
+        t0 = time.perf_counter()
+        self.jobs.start("build", partial(self.build_model, observed),
+                        lambda model: self._built(observed, model, None, time.perf_counter() - t0),
+                        failed=lambda exc: self._built(observed, None, self._error_words(exc),
+                                                       time.perf_counter() - t0),
+                        description=f"{self.PANE_ID} view")
+
+    def selection(self, observed: Observed) -> Selection:
+        """What the user chose that the model depends on; the namespace applies to every pane."""
+        return Selection(namespace=observed.cluster.namespace)
 
     def build_model(self, observed: Observed) -> Any:
-        """The pane's model for `observed` (runs in a thread worker: pure, touches no widget)."""
-        return None
+        """The pane's model for `observed` (may run in a thread: pure, touches no widget)."""
+        return present_pane(self.PANE_ID, observed, self.selection(observed))
 
     def render_model(self, observed: Observed, model: Any) -> None:
         """Hand `model` (built from `observed`) to the widgets, on the UI thread."""
 
-    def render_view(self, observed: Observed) -> None:
-        """Build and render now, on the UI thread (panes without a `build_model` override this)."""
-        self.render_model(observed, self.build_model(observed))
+    def _keep(self, observed: Observed, model: Any) -> None:
+        self._model_for = (observed, self.selection(observed), model)
+
+    def _error_words(self, exc: Exception) -> str:
+        return f"could not build the {self.TITLE} view: {type(exc).__name__}: {exc}"
+
+    def _job_failed(self, name: str, exc: Exception) -> None:
+        self.context.notify(f"{self.TITLE}: {name} failed: {type(exc).__name__}: {exc}", title=self.TITLE,
+                            severity="error", timeout=15)
 
     def _build_inline(self, observed: Observed) -> bool:
         if self.build_cost is not None:
@@ -117,34 +137,17 @@ class Pane(Vertical, can_focus=False):
         objects = observed.cluster.objects
         return sum(len(v) for v in objects.values()) <= INLINE_OBJECTS
 
-    def _build_in_thread(self, observed: Observed) -> None:
-        worker = get_current_worker()
-        t0 = time.perf_counter()
-        try:
-            model, error = self.build_model(observed), None
-        except Exception as exc:  # noqa: BLE001 - one bad object must cost a message, not the app
-            model, error = None, f"could not build the {self.TITLE} view: {type(exc).__name__}: {exc}"
-        cost = time.perf_counter() - t0
-        if worker.is_cancelled:
-            return
-        try:
-            self.app.call_from_thread(self._built, observed, model, error, cost)
-        except RuntimeError:
-            pass  # the app is closing
-
     def _built(self, observed: Observed, model: Any, error: str | None, cost: float) -> None:
         self._building = False
         self.build_cost = cost
         waiting, self._waiting = self._waiting, None
-        if not self.is_mounted:
-            self._idle.set()
-            return
         if error is not None:
             if error != self._build_error:
-                self.app.notify(data_text(error), title=self.TITLE, severity="error", timeout=15)
+                self.context.notify(error, title=self.TITLE, severity="error", timeout=15)
         else:
             # Shown even when a newer Observed is waiting: it is at most one build old, and a
             # cluster that changes faster than a build would otherwise never show anything.
+            self._keep(observed, model)
             self.render_model(observed, model)
             if cost > FREEZE_AFTER_S:
                 # A big model (and the indexes behind it) outlives many collections: out of the
@@ -169,6 +172,9 @@ class Pane(Vertical, can_focus=False):
         if not self._building:
             self._idle.set()
 
+    def on_unmount(self) -> None:
+        self._idle.set()  # a build dropped with the pane must not keep wait_built() waiting
+
     @property
     def building(self) -> bool:
         """A model is being built in a worker (its rows are not on screen yet)."""
@@ -177,10 +183,6 @@ class Pane(Vertical, can_focus=False):
     async def wait_built(self, timeout: float = 30.0) -> None:
         """For tests and benchmarks: until no build is running or waiting."""
         await asyncio.wait_for(self._idle.wait(), timeout)
-
-    def view_model(self, observed: Observed) -> Any:
-        """The pane's domain view model (what `k8snet show <pane> --json` prints)."""
-        return None
 
     def _update_notice(self, observed: Observed) -> None:
         notice = self.query_one(f"#notice-{self.PANE_ID}", Static)
@@ -208,6 +210,13 @@ class Pane(Vertical, can_focus=False):
     def go_back(self) -> bool:
         """`esc`: come back up one level; True when something happened."""
         return False
+
+    def depth(self) -> int:
+        """How deep inside itself the pane is: 0 at its home view (see `Navigator`)."""
+        return 0
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        """A `:` command (or a drill from another pane) for this pane; an empty `arg` means home."""
 
     def plain_text(self) -> str:
         """The pane's content as plain text, for `ctrl+s`."""

@@ -11,11 +11,9 @@ debugging; `dns_server` on the pane overrides both). The UI never waits on DNS: 
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Callable
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
@@ -26,15 +24,16 @@ from textual.widgets.option_list import Option
 from k8snet_tui import views
 from k8snet_tui.domain.dns import Actual
 from k8snet_tui.domain.model import Observed, dig, dig_str, name_of, namespace_of
+from k8snet_tui.present.dns import DnsModel
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.sources.dns_query import (
     DEFAULT_TIMEOUT,
     MAX_IN_FLIGHT,
     SERVER_ENV,
     ServerError,
     parse_server,
-    query_plan,
     server_override,
     show_server,
 )
@@ -134,20 +133,18 @@ class DnsPane(Pane):
     #dns-name { height: 3; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
         self.name_text = ""
         self.pod: str | None = None
         self.resolver = "glibc"
         self.qtype = "A"
         self.view_id = "plan"
         self.lookup: Any = None
-        self.dns_view: Any = None
+        self.dns_view: DnsModel | None = None
         # Where real answers come from: this, else $K8SNET_DNS_SERVER, else the pod's nameserver.
         self.dns_server: str | None = None
         self.dns_timeout = DEFAULT_TIMEOUT
-        self.query_fn: Callable[..., list[Actual]] = query_plan
-        self._ask_generation = 0
         self._asking: str | None = None
         self._asked: str | None = None
         self._ask_error: str | None = None
@@ -175,11 +172,8 @@ class DnsPane(Pane):
 
     # -- data ----------------------------------------------------------------------------------
 
-    def view_model(self, observed: Observed) -> Any:
-        return views.build("dns", observed)
-
     def build_model(self, observed: Observed) -> Any:
-        dns_view = views.build("dns", observed)
+        dns_view: DnsModel = super().build_model(observed)  # names narrowed to the chosen namespace
         return dns_view, self._name_rows(dns_view)
 
     def render_model(self, observed: Observed, model: Any) -> None:
@@ -213,7 +207,7 @@ class DnsPane(Pane):
                                        resolver=self.resolver, qtype=self.qtype)
         self._asked_note = asked_as
         if ask:
-            self._ask_generation += 1  # answers still on their way are for an older question
+            self.jobs.cancel("answers")  # answers still on their way are for an older question
             self._asking = None
             self._asked = None
             self._ask_error = None
@@ -258,23 +252,19 @@ class DnsPane(Pane):
         where = show_server(ip, port)
         self._asking = f"{where} ({source})"
         pairs = [(q.fqdn, q.type) for q in lookup.queries]
-        self._run_queries(self._ask_generation, where, pairs)
+        network, timeout = self.context.network, self.dns_timeout
+        # A new question starts a new "answers" job: answers still on their way are dropped.
+        self.jobs.start("answers",
+                        lambda: network.query_dns(where, pairs, timeout=timeout, max_in_flight=MAX_IN_FLIGHT),
+                        lambda actuals: self._attach_answers(where, pairs, list(actuals)),
+                        failed=lambda exc: self._attach_answers(
+                            where, pairs, [Actual(error=f"asking {where} failed: {exc}")] * len(pairs)),
+                        description="DNS answers")
 
-    @work(thread=True, exclusive=True, group="dns-answers", exit_on_error=False)
-    def _run_queries(self, generation: int, where: str, pairs: list[tuple[str, str]]) -> None:
-        try:
-            actuals = list(self.query_fn(where, pairs, timeout=self.dns_timeout, max_in_flight=MAX_IN_FLIGHT))
-        except Exception as exc:  # noqa: BLE001 - whatever happened, say it in words
-            actuals = [Actual(error=f"asking {where} failed: {exc}")] * len(pairs)
-        try:
-            self.app.call_from_thread(self._attach_answers, generation, where, pairs, actuals)
-        except RuntimeError:
-            pass  # the app has gone away while we waited on DNS
-
-    def _attach_answers(self, generation: int, where: str, pairs: list[tuple[str, str]], actuals: list[Actual]) -> None:
-        if generation != self._ask_generation or self.lookup is None:
+    def _attach_answers(self, where: str, pairs: list[tuple[str, str]], actuals: list[Actual]) -> None:
+        if self.lookup is None:
             return
-        got = dict(zip(pairs, actuals))
+        got = dict(zip(pairs, actuals, strict=False))
         self.lookup = self.lookup.with_actuals([got.get((q.fqdn, q.type)) for q in self.lookup.queries])
         self._asked = self._asking or where
         self._asking = None
@@ -360,7 +350,7 @@ class DnsPane(Pane):
             return line
         return Text("live: g asks the DNS server", style="dim")
 
-    def _plan_rows(self) -> list[tuple[str, list]]:
+    def _plan_rows(self) -> list[tuple[str, list[Any]]]:
         lk = self.lookup
         if lk is None or not self.name_text.strip() or not lk.valid:
             return []
@@ -427,18 +417,18 @@ class DnsPane(Pane):
         if view is not None:
             cd = view.cluster_dns
             out.append("\nCluster DNS: ", style="underline")
-            out.append_text(data_text(", ".join(cd.get("ips") or []) or "unknown"))
+            out.append_text(data_text(", ".join(cd.ips) or "unknown"))
             out.append(" from ")
-            out.append_text(data_text(cd.get("source")))
+            out.append_text(data_text(cd.source))
             out.append(", domain ")
-            out.append_text(data_text(cd.get("domain")))
+            out.append_text(data_text(cd.domain))
             node_rc = view.node_resolv_conf
             if node_rc:
                 out.append("\nThe node's resolv.conf: ", style="underline")
                 out.append("nameservers ")
-                out.append_text(data_text(" ".join(node_rc.get("nameservers") or []) or "none"))
+                out.append_text(data_text(" ".join(node_rc.nameservers) or "none"))
                 out.append("; search ")
-                out.append_text(data_text(" ".join(node_rc.get("search") or []) or "none"))
+                out.append_text(data_text(" ".join(node_rc.search) or "none"))
         notes = list(lk.notes)
         if notes:
             out.append("\n\nNotes:\n", style="underline")
@@ -458,75 +448,25 @@ class DnsPane(Pane):
         self.query_one("#dns-resolv-text", Static).update(self._resolv_text())
 
     def _corefile_text(self) -> Text:
-        out = Text()
+        """The presenter's Corefile lines, drawn: its words, our styles, the data inert."""
         view = self.dns_view
         if view is None:
             return Text("(no data yet)")
-        out.append("Corefile", style="bold")
-        out.append(" from ")
-        out.append_text(data_text(view.corefile_source))
-        for block in view.corefile_blocks:
-            out.append("\n\nserver block ", style="underline")
-            out.append_text(data_text(" ".join(block.get("keys") or [])))
-            out.append("\n  plugins as written: ")
-            out.append_text(data_text(" ".join(block.get("plugins") or [])))
-            out.append("\n  order they run in: ")
-            out.append_text(data_text(" ".join(block.get("run_order") or [])))
-            k8s = block.get("kubernetes")
-            if k8s:
-                out.append("\n  kubernetes: zones ")
-                out.append_text(data_text(" ".join(k8s.get("zones") or [])))
-                out.append("; pods ")
-                out.append_text(data_text(k8s.get("pods")))
-                out.append(f"; endpoint_pod_names {'yes' if k8s.get('endpoint_pod_names') else 'no'}")
-                out.append("; fallthrough ")
-                ft = k8s.get("fallthrough")
-                out.append_text(data_text(" ".join(ft) if ft else ("all zones" if ft == [] else "no")))
-                out.append("; ttl ")
-                out.append_text(data_text(k8s.get("ttl")))
-                out.append("; namespaces ")
-                out.append_text(data_text(" ".join(k8s.get("namespaces") or []) or "all"))
-                for flag in ("ignore_empty_service", "noendpoints"):
-                    if k8s.get(flag):
-                        out.append(f"; {flag}")
-                for note in k8s.get("notes") or []:
-                    out.append("\n  ⚠ ")
-                    out.append_text(data_text(note))
-            fwd = block.get("forward")
-            if fwd:
-                out.append("\n  forward ")
-                out.append_text(data_text(fwd.get("from")))
-                out.append(" → ")
-                out.append_text(data_text(" ".join(fwd.get("to") or [])))
-            if block.get("cache") is not None:
-                out.append("\n  cache ")
-                out.append_text(data_text(block.get("cache")))
-                out.append(" s")
-            for key, words in (("opaque", "answer before kubernetes (not modelled)"),
-                               ("unknown_plugins", "are plugins this tool does not know")):
-                if block.get(key):
-                    out.append("\n  ⚠ ")
-                    out.append_text(data_text(" ".join(block[key])))
-                    out.append(f" {words}")
-        for problem in view.corefile_problems:
-            out.append("\n⚠ line ")
-            out.append_text(data_text(problem.get("line")))
-            out.append(": ")
-            out.append_text(data_text(problem.get("reason")))
-        if view.corefile_problems:
-            out.append("\nThe parser did not understand all of it: expectations assume the defaults "
-                       "where it failed.")
-        raw = (self.observed.cluster.configmap("kube-system", "coredns").get("Corefile")
-               if self.observed is not None else None)
-        out.append("\n\nAs written:\n", style="underline")
-        out.append_text(data_block(raw) if raw is not None else Text("(not readable: the defaults are assumed)"))
+        styles = {"title": "bold", "heading": "underline", "warning": "", "body": "", "raw": ""}
+        out = Text()
+        for i, ln in enumerate(view.corefile_lines):
+            if i:
+                out.append("\n")
+            # Raw lines (the Corefile as written) and blank ones keep their exact text.
+            out.append_text(data_block(ln.text, styles.get(ln.kind, "")) if ln.kind == "raw" or not ln.text
+                            else data_text(ln.text, styles.get(ln.kind, "")))
         return out
 
     def _render_corefile(self) -> None:
         self.query_one("#dns-corefile-text", Static).update(self._corefile_text())
 
     @staticmethod
-    def _name_rows(dns_view: Any) -> list[tuple[str, tuple]]:
+    def _name_rows(dns_view: DnsModel | None) -> list[tuple[str, tuple[str | None, ...]]]:
         return [(f"{i}:{r.fqdn}:{r.qtype}", (r.fqdn, r.qtype, r.kind, ", ".join(r.answers) or None, r.note or None))
                 for i, r in enumerate(dns_view.names if dns_view is not None else ())]
 

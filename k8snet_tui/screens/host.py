@@ -13,24 +13,22 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from k8snet_tui import views
 from k8snet_tui.domain.layers import cidr
-from k8snet_tui.domain.layers.host import HostView
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.present.host import HostModel
 from k8snet_tui.screens import explain_text
+from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.screens.sectioned import (
     SectionedPane,
     check_words,
     heading,
     line,
     lines,
-    session_is_live,
 )
 from k8snet_tui.sources.reachability import Check
 from k8snet_tui.widgets.resource_table import ResourceTable
@@ -66,9 +64,9 @@ class HostPane(SectionedPane):
     HostPane #host-summary { max-height: 6; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.view: HostView | None = None
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
+        self.view: HostModel | None = None
         self._ping_words = Text("")
         self._pinging = False
 
@@ -87,16 +85,11 @@ class HostPane(SectionedPane):
 
     # -- rendering ---------------------------------------------------------------------------------
 
-    def view_model(self, observed: Observed) -> Any:
-        return views.build("host", observed)
-
     def build_model(self, observed: Observed) -> Any:
-        view = self.view_model(observed)
-        ifaces = [(f"{i.ifindex}:{i.name}", (i.name, i.kind, i.state, i.mtu, i.mac, _addresses_cell(i)))
+        view: HostModel = super().build_model(observed)
+        ifaces = [(i.key, (i.name, i.kind, i.state, i.mtu, i.mac, _addresses_cell(i)))
                   for i in view.interfaces]
-        neigh = [(f"{n.neighbour.ip}@{n.neighbour.dev}",
-                  (n.neighbour.ip, n.neighbour.dev, n.neighbour.mac, n.neighbour.state, n.who))
-                 for n in view.neighbours]
+        neigh = [(n.key, (n.ip, n.dev, n.mac, n.state, n.who)) for n in view.neighbours]
         nodes = [(n.name, (n.name + (" (this node)" if n.local else ""), ", ".join(n.internal_ips),
                            ", ".join(n.shares_subnet_with) or "no: reached through a gateway",
                            ", ".join(n.external_ips), ", ".join(n.hostnames), ", ".join(n.pod_cidrs)))
@@ -112,7 +105,7 @@ class HostPane(SectionedPane):
         self.query_one("#host-nodes", ResourceTable).set_rows(nodes)
         self.say("host-ping", self._ping_line())
 
-    def _summary(self, view: HostView) -> Text:
+    def _summary(self, view: HostModel) -> Text:
         parts = [Text.assemble(("node ", "bold"), data_text(view.node or "unknown"))]
         if not view.has_kernel_state:
             parts.append(Text.assemble(("⚠ ", "bold"), data_text(view.more)))
@@ -120,7 +113,7 @@ class HostPane(SectionedPane):
             parts.append(Text.assemble(("⚠ ", "bold"), data_text(error)))
         return lines(parts)
 
-    def _routes_text(self, view: HostView) -> Text:
+    def _routes_text(self, view: HostModel) -> Text:
         out: list[Text] = []
         if not view.has_kernel_state:
             out += [Text.assemble(("⚠ ", "bold"), data_text(view.more)), Text("")]
@@ -167,7 +160,7 @@ class HostPane(SectionedPane):
     def _ping_line(self) -> Text:
         if self._pinging or self._ping_words.plain:
             return self._ping_words
-        if session_is_live(self):
+        if self.context.live:
             return Text("p: ping the selected node's host IP from this node", style="dim")
         return Text("p (ping a node) needs a live session: this is a snapshot", style="dim")
 
@@ -185,7 +178,7 @@ class HostPane(SectionedPane):
         node = next((n for n in self.view.nodes if n.name == key), None)
         if node is None:
             self._ping_words = Text("no node selected")
-        elif not session_is_live(self):
+        elif not self.context.live:
             self._ping_words = Text("not pinged: this is a snapshot, and this machine is not the node it shows "
                                     "(run k8snet on a node of a live cluster to ping)")
         elif self._pinging:
@@ -200,24 +193,17 @@ class HostPane(SectionedPane):
                 self._ping(node.name, target)
         self.say("host-ping", self._ping_words)
 
-    @work(thread=True, exit_on_error=False, group="host-ping", exclusive=True)
     def _ping(self, name: str, ip: str) -> None:
-        from k8snet_tui.sources.reachability import _ping  # the ping half of check_pod
-
-        try:
-            result = _ping(ip, 1.0, None)
-        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
-            result = Check(None, f"could not ping: {type(exc).__name__}: {exc}")
-        try:
-            self.app.call_from_thread(self._pinged, name, ip, result)
-        except RuntimeError:
-            pass  # the app is closing
+        network = self.context.network
+        self.jobs.start("ping", lambda: network.ping(ip, 1.0), lambda result: self._pinged(name, ip, result),
+                        failed=lambda exc: self._pinged(name, ip, Check(None, f"could not ping: {type(exc).__name__}: {exc}")),
+                        description="ping")
 
     def _pinged(self, name: str, ip: str, result: Check) -> None:
         self._pinging = False
         self._ping_words = data_text(f"ping {name} ({ip}) from this node: {check_words(result)}")
         self.say("host-ping", self._ping_words)
-        self.notify(self._ping_words, title="ping")
+        self.context.notify(self._ping_words.plain, title="ping")
 
     # -- user actions the app forwards -------------------------------------------------------------
 

@@ -1,20 +1,20 @@
 """Pane 6: Ingress: every way into the cluster, the route table, and "where does this URL go?".
 
-The view model (`views.build("ingress", ...)`) and the tester (`route_url`) are pure domain
-functions; both run in a thread worker so a large cluster never stalls the event loop, and
-their results come back with `call_from_thread`. Everything cluster-derived is shown through
-`data_text`, never as markup.
+The model (`present.ingress`: entry points, the route table's rows in words, findings) is built
+by the pane contract; the tester (`route_url`) runs as a job. Both are pure domain work, off
+the UI thread on a large cluster. `enter` asks the navigator for the Service's trace, so `esc`
+there comes back here. Everything cluster-derived is shown through `data_text`, never markup.
 
 Layout (usable at 80x24): the tester row (URL box + entry choice) docked at the top, one line
 of view tabs, then one of four views: routes, entry points, findings, the last test result.
 The tester row comes last in the DOM so that activating the pane focuses the current view,
-not the URL box (which would swallow the app's 1-6 keys).
+not the URL box (which would swallow the app's 1-6 keys); after a test the focus leaves the
+box for the result, for the same reason.
 """
 
 from __future__ import annotations
 
-from functools import partial
-from typing import Any, ClassVar
+from typing import ClassVar
 
 from rich.text import Text
 from textual import on
@@ -22,36 +22,26 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ContentSwitcher, Input, Select, Static
-from textual.worker import get_current_worker
 
-from k8snet_tui import views
 from k8snet_tui.domain.model import Observed
-from k8snet_tui.domain.routes import (
-    EntryPoint,
-    Finding,
-    IngressView,
-    RouteResult,
-    RouteRule,
-    UrlError,
-    parse_url,
-    route_url,
-)
-from k8snet_tui.domain.routes.backends import Backend
-from k8snet_tui.domain.routes.rules import (
-    ANY,
-    ELEMENT_PREFIX,
-    EXACT,
-    REGEX,
-    STRING_PREFIX,
-)
+from k8snet_tui.domain.routes import Finding, RouteResult, UrlError, parse_url, route_url
 from k8snet_tui.domain.routes.tester import NO_ENDPOINTS, NO_ROUTE, ROUTED
+from k8snet_tui.present.ingress import (
+    ENTRY_COLUMNS,
+    ROUTE_COLUMNS,
+    SEVERITY_SIGN,
+    IngressModel,
+    TableRow,
+    backend_label,
+    severity_word,
+    sorted_findings,
+    trace_target,
+)
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.widgets.resource_table import ResourceTable
-from k8snet_tui.widgets.safe import data_block, data_text
-
-ROUTE_COLUMNS = ("kind", "name", "host", "match", "rewrite", "backend", "ready", "health", "via", "where")
-ENTRY_COLUMNS = ("kind", "name", "port", "addresses", "target", "details")
+from k8snet_tui.widgets.safe import data_text
 
 VIEWS = (  # (view id, key, label)
     ("routes", "r", "Routes"),
@@ -59,9 +49,7 @@ VIEWS = (  # (view id, key, label)
     ("findings", "f", "Findings"),
     ("result", "v", "Test result"),
 )
-
-SEVERITY_ORDER = {"error": 0, "warning": 1, "info": 2}
-SEVERITY_SIGN = {"error": "✗", "warning": "!", "info": "i"}
+SEVERITY_STYLE = {"error": "bold", "warning": "", "info": "dim"}
 
 STATUS_WORDS = {
     ROUTED: ("✓ routed", "the request reaches a ready endpoint of the Service"),
@@ -69,19 +57,9 @@ STATUS_WORDS = {
     NO_ENDPOINTS: ("✗ 503 no endpoints", "a rule matches but its Service has no ready endpoint: the proxy answers 503"),
 }
 
-MATCH_WORDS = {
-    EXACT: "exact", ELEMENT_PREFIX: "prefix, whole path elements", STRING_PREFIX: "string prefix",
-    REGEX: "regex, whole path", ANY: "any path",
-}
-
-
-def _severity_word(severity: str) -> str:
-    return severity.upper() if severity in SEVERITY_ORDER else "NOTE"
-
-
 def _finding_line(f: Finding) -> Text:
     line = Text()
-    line.append(f"{SEVERITY_SIGN.get(f.severity, '·')} {_severity_word(f.severity):<7} ", style="bold")
+    line.append(f"{SEVERITY_SIGN.get(f.severity, '·')} {severity_word(f.severity):<7} ", style="bold")
     line.append_text(data_text(f.subject))
     line.append(": ")
     line.append_text(data_text(f.message))
@@ -90,127 +68,11 @@ def _finding_line(f: Finding) -> Text:
     return line
 
 
-def _sorted_findings(findings: tuple[Finding, ...] | list[Finding]) -> list[Finding]:
-    return sorted(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
-
-
-def rule_findings(rule: RouteRule) -> list[Finding]:
-    return list(rule.findings) + [f for b in rule.backends for f in b.findings]
-
-
-def health_cell(findings: list[Finding]) -> Text:
-    """Health in words with a sign in front: never colour alone."""
-    if not findings:
-        return Text("✓ ok")
-    worst = min(findings, key=lambda f: SEVERITY_ORDER.get(f.severity, 3))
-    words = ", ".join(dict.fromkeys(f.code.replace("-", " ") for f in _sorted_findings(findings)))
-    style = {"error": "bold", "warning": "", "info": "dim"}.get(worst.severity, "")
-    return data_text(f"{SEVERITY_SIGN.get(worst.severity, '·')} {words}", style=style)
-
-
-def match_cell(rule: RouteRule) -> Text:
-    if rule.match == ANY:
-        return Text("any path (default backend)")
-    if not rule.path:
-        return Text("—", style="dim")
-    kind = rule.path_type or MATCH_WORDS.get(rule.match, rule.match)
-    return data_text(f"{rule.path} {kind}")
-
-
-def rewrite_cell(rule: RouteRule) -> Text:
-    if rule.kind == "Ingress" and rule.implementation == "emissary":
-        return Text("/ (Emissary default)")
-    if rule.regex_rewrite:
-        return data_text(f"s/{rule.regex_rewrite[0]}/{rule.regex_rewrite[1]}/")
-    if rule.rewrite is None:
-        return Text("— (unchanged)", style="dim")
-    if rule.rewrite_mode:
-        return data_text(f"{rule.rewrite_mode} {rule.rewrite}")
-    return data_text(rule.rewrite)
-
-
-def backend_label(b: Backend) -> str:
-    weight = f" (weight {b.ref.weight})" if b.ref.weight is not None else ""
-    return f"{b.ref.label}{weight}"
-
-
-def ready_cell(backends: tuple[Backend, ...]) -> Text:
-    if not backends:
-        return Text("—", style="dim")
-    if all(b.ref.external for b in backends):
-        return Text("external")
-    if not any(b.service_found for b in backends):
-        return Text("✗ no service")
-    ready = sum(len(b.endpoints) for b in backends)
-    waiting = sum(len(b.not_ready) for b in backends)
-    text = f"{ready} ready" + (f", {waiting} not" if waiting else "")
-    return Text(text if ready else f"✗ {text}")
-
-
-def via_cell(rule: RouteRule) -> Text:
-    if rule.kind == "HTTPRoute":
-        return data_text(", ".join(rule.parents) or "no parent Gateway")
-    parts = []
-    if rule.ingress_class:
-        parts.append(f"class {rule.ingress_class}")
-    parts.append({"emissary": "Emissary", "spec": rule.controller or "controller",
-                  "gateway": "Gateway"}.get(rule.implementation, "no controller"))
-    if rule.tls:
-        parts.append("TLS")
-    return data_text(", ".join(parts))
-
-
-def route_row(rule: RouteRule) -> tuple[Text, ...]:
-    backend = ", ".join(backend_label(b) for b in rule.backends)
-    return (
-        data_text(rule.kind), data_text(rule.name), data_text(rule.host or "*"), match_cell(rule), rewrite_cell(rule),
-        data_text(backend or None), ready_cell(rule.backends), health_cell(rule_findings(rule)), via_cell(rule),
-        data_text(rule.where),
-    )
-
-
-def entry_row(e: EntryPoint) -> tuple[Text, ...]:
-    details = "; ".join(e.details)
-    if e.findings:
-        details = "; ".join([details] if details else []) + ("; " if details else "") + "; ".join(
-            f"{_severity_word(f.severity)}: {f.message}" for f in e.findings)
-    return (data_text(e.kind), data_text(e.name), data_text(e.port or None), data_text(", ".join(e.addresses) or None),
-            data_text(e.target), data_text(details or None))
-
-
-def in_namespace(name: str, namespace: str | None) -> bool:
-    """Lists narrow to the chosen namespace; cluster-scoped rows (no `ns/`) always show."""
-    return not namespace or "/" not in name or name.split("/", 1)[0] == namespace
-
-
-def _unique(key: str, seen: set[str]) -> str:
-    out, n = key, 1
-    while out in seen:
-        n += 1
-        out = f"{key}#{n}"
-    seen.add(out)
-    return out
-
-
-def service_of_target(target: str | None) -> str | None:
-    """`ns/name[:port]` (an entry point's target) -> `ns/name`."""
-    if not target or "/" not in target:
-        return None
-    ns, _, rest = target.partition("/")
-    name = rest.split(":", 1)[0]
-    return f"{ns}/{name}" if ns and name and "/" not in name else None
-
-
-def trace_target(backends: tuple[Backend, ...]) -> tuple[str | None, str]:
-    """The Service to trace for these backends, or why there is none (in words)."""
-    if not backends:
-        return None, "this rule has no backend to trace"
-    b = backends[0]
-    if b.ref.external:
-        return None, f"backend {b.ref.external} is not a Service in this cluster"
-    if not b.service_found:
-        return None, f"Service {b.ref.namespace}/{b.ref.name} does not exist: nothing to trace"
-    return f"{b.ref.namespace}/{b.ref.name}", ""
+def _cells(row: TableRow, health_column: int | None = None) -> tuple[Text, ...]:
+    """A presenter row as inert cells; the health cell styled by its worst severity."""
+    return tuple(data_text(c if c not in ("", "—") else None,
+                           style=SEVERITY_STYLE.get(row.severity, "") if i == health_column else "")
+                 for i, c in enumerate(row.cells))
 
 
 def render_result(result: RouteResult, typed: str) -> Text:
@@ -250,7 +112,8 @@ def render_result(result: RouteResult, typed: str) -> Text:
             if i == 0:
                 service.append("   (enter: trace it in Services)", style="dim")
             row("Service" if i == 0 else "", service)
-            row("Endpoints", data_text(", ".join(b.endpoints) or ("none ready" + (f" ({len(b.not_ready)} not ready)" if b.not_ready else ""))))
+            waiting = f" ({len(b.not_ready)} not ready)" if b.not_ready else ""
+            row("Endpoints", data_text(", ".join(b.endpoints) or f"none ready{waiting}"))
             row("Pods", data_text(", ".join(b.pods) or None))
     out.append("\n")
     out.append(f"Candidates ({len(result.candidates)})\n", style="bold underline")
@@ -266,7 +129,7 @@ def render_result(result: RouteResult, typed: str) -> Text:
     out.append(f"Findings ({len(result.findings)})\n", style="bold underline")
     if not result.findings:
         out.append("  none\n")
-    for f in _sorted_findings(result.findings):
+    for f in sorted_findings(result.findings):
         out.append("  ")
         out.append_text(_finding_line(f))
         out.append("\n")
@@ -289,7 +152,7 @@ def render_url_error(typed: str, part: str, message: str) -> Text:
     return out
 
 
-def default_base(view: IngressView | None) -> str | None:
+def default_base(view: IngressModel | None) -> str | None:
     """For a bare /PATH: the first ingress controller's HTTP node port on the first node address."""
     if view is None:
         return None
@@ -355,20 +218,18 @@ class IngressPane(Pane):
     IngressPane .ing-text { padding: 0 1; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.view: IngressView | None = None
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
+        self.view: IngressModel | None = None
         self.result: RouteResult | None = None
         self.result_text: Text = intro_text(None)
         self.view_error: str | None = None
-        self._rules: dict[str, RouteRule] = {}
-        self._entries: dict[str, EntryPoint] = {}
+        self._rules: dict[str, TableRow] = {}
+        self._entries: dict[str, TableRow] = {}
         self._entry_options: list[tuple[str, str]] = []
         self._pending: tuple[str, str | None] | None = None
         self._last_test: tuple[str, str | None] | None = None
         self._namespace: str | None = None
-        self._view_gen = 0
-        self._route_gen = 0
         self._current = "routes"
 
     # -- layout --------------------------------------------------------------------------------
@@ -403,7 +264,7 @@ class IngressPane(Pane):
         return self.query_one("#ing-url", Input)
 
     @property
-    def entry_select(self) -> Select:
+    def entry_select(self) -> Select[str]:
         return self.query_one("#ing-entry", Select)
 
     @property
@@ -443,66 +304,30 @@ class IngressPane(Pane):
 
     # -- data ----------------------------------------------------------------------------------
 
-    def view_model(self, observed: Observed) -> Any:
-        return views.build("ingress", observed)
-
-    def render_view(self, observed: Observed) -> None:
-        self._view_gen += 1
-        self.run_worker(partial(self._build_in_thread, observed, self._view_gen), thread=True, exclusive=True,
-                        group="ingress-view", name="ingress view", description="ingress view", exit_on_error=False)
-        if self._last_test is not None:  # new data: the last answer may have changed; keep the user's place
-            typed, entry = self._last_test
-            self._route_gen += 1
-            self.run_worker(partial(self._route_in_thread, observed, None, typed, entry, True, self._route_gen), thread=True,
-                            exclusive=True, group="ingress-route", name="route tester", description="route tester",
-                            exit_on_error=False)
-
-    def _build_in_thread(self, observed: Observed, gen: int) -> None:
-        worker = get_current_worker()
-        try:
-            view, error = views.build("ingress", observed), None
-        except Exception as exc:  # noqa: BLE001 - one bad object must cost a message, not the pane
-            view, error = None, f"could not build the ingress view: {type(exc).__name__}: {exc}"
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply_view, view, error, observed.cluster.namespace, gen)
-
-    def _apply_view(self, view: IngressView | None, error: str | None, namespace: str | None, gen: int) -> None:
-        if gen != self._view_gen:  # an older build finishing late: a newer one is on its way
-            return
-        self.view_error = error
-        self._namespace = namespace
-        if view is None:
-            self.query_one("#ing-findings", Static).update(data_block(error or "no view"))
-            self._render_tabs()
-            return
-        self.view = view
-        seen: set[str] = set()
-        self._rules = {}
-        for rule in view.rules:
-            if not in_namespace(rule.name, namespace):
-                continue
-            self._rules[_unique(f"{rule.kind}|{rule.name}|{rule.where}", seen)] = rule
-        self.routes_table.set_rows((k, route_row(r)) for k, r in self._rules.items())
-        seen = set()
-        self._entries = {}
-        for e in view.entry_points:
-            if not in_namespace(e.name, namespace):
-                continue
-            self._entries[_unique(f"{e.kind}|{e.name}|{e.port}", seen)] = e
-        self.entries_table.set_rows((k, entry_row(e)) for k, e in self._entries.items())
-        self.query_one("#ing-findings", Static).update(self._findings_text(view))
-        self._update_entry_choices(view)
+    def render_model(self, observed: Observed, model: IngressModel) -> None:
+        self.view_error = None
+        self._namespace = model.namespace
+        self.view = model
+        self._rules = {r.key: r for r in model.route_rows}
+        self.routes_table.set_rows((r.key, _cells(r, health_column=7)) for r in model.route_rows)
+        self._entries = {r.key: r for r in model.entry_rows}
+        self.entries_table.set_rows((r.key, _cells(r)) for r in model.entry_rows)
+        self.query_one("#ing-findings", Static).update(self._findings_text(model))
+        self._update_entry_choices(model)
         if self.result is None and not self.url_input.value:
-            self.result_text = intro_text(default_base(view))
+            self.result_text = intro_text(default_base(model))
             self.query_one("#ing-result", Static).update(self.result_text)
         self._render_tabs()
+        if self._last_test is not None:  # new data: the last answer may have changed; keep the user's place
+            typed, entry = self._last_test
+            self._start_test(observed, typed, entry, quiet=True)
 
-    def _findings_text(self, view: IngressView) -> Text:
+    def _findings_text(self, view: IngressModel) -> Text:
         if not view.findings:
             text = Text("✓ no findings: every rule points at a Service with ready endpoints.")
         else:
             text = Text()
-            for i, f in enumerate(_sorted_findings(view.findings)):
+            for i, f in enumerate(sorted_findings(view.findings)):
                 if i:
                     text.append("\n")
                 text.append_text(_finding_line(f))
@@ -510,7 +335,7 @@ class IngressPane(Pane):
             text.append("\n\nNo Ingress, Mapping or HTTPRoute objects were read: the route table is empty.")
         return text
 
-    def _update_entry_choices(self, view: IngressView) -> None:
+    def _update_entry_choices(self, view: IngressModel) -> None:
         options: list[tuple[str, str]] = []
         for e in view.entry_points:
             if e.kind == "IngressController":
@@ -538,7 +363,7 @@ class IngressPane(Pane):
         if not typed.strip():
             self.result, self.result_text = None, render_url_error(typed, "url", "empty: type a URL first")
             self._last_test = None
-            self._route_gen += 1  # a test still running must not overwrite this answer
+            self.jobs.cancel("route")  # a test still running must not overwrite this answer
             self._show_result()
             return
         observed = self.observed
@@ -548,33 +373,30 @@ class IngressPane(Pane):
         self._last_test = (typed, self._entry())
         self.query_one("#ing-result", Static).update(data_text(f"testing {typed.strip()} …"))
         self.show_view("result", focus=False)
-        self._route_gen += 1
-        self.run_worker(partial(self._route_in_thread, observed, self.view, typed, self._entry(), False,
-                                self._route_gen), thread=True,
-                        exclusive=True, group="ingress-route", name="route tester", description="route tester",
-                            exit_on_error=False)
+        self._start_test(observed, typed, self._entry(), quiet=False)
 
-    def _route_in_thread(self, observed: Observed, view: IngressView | None, typed: str, entry: str | None,
-                         quiet: bool, gen: int) -> None:
-        worker = get_current_worker()
-        result: RouteResult | None = None
-        url = typed.strip()
-        try:
-            if url.startswith("/"):
-                base = default_base(view if view is not None else views.build("ingress", observed))
-                url = (base or "") + url  # without a base the parser says the host is missing
-            result = route_url(observed.cluster, url, entry)
-            text = render_result(result, typed)
-        except UrlError as exc:
-            text = render_url_error(typed, exc.part, str(exc).split(": ", 1)[-1])
-        except Exception as exc:  # noqa: BLE001 - a domain bug must show in words, not kill the pane
-            text = render_url_error(typed, "url", f"the tester failed: {type(exc).__name__}: {exc}")
-        if not worker.is_cancelled:
-            self.app.call_from_thread(self._apply_result, result, text, quiet, gen)
+    def _start_test(self, observed: Observed, typed: str, entry: str | None, *, quiet: bool) -> None:
+        view = self.view
 
-    def _apply_result(self, result: RouteResult | None, text: Text, quiet: bool, gen: int) -> None:
-        if gen != self._route_gen:
-            return
+        def test() -> tuple[RouteResult | None, Text]:
+            url = typed.strip()
+            try:
+                if url.startswith("/"):
+                    base = default_base(view if view is not None else self.build_model(observed))
+                    url = (base or "") + url  # without a base the parser says the host is missing
+                result = route_url(observed.cluster, url, entry)
+                return result, render_result(result, typed)
+            except UrlError as exc:
+                return None, render_url_error(typed, exc.part, str(exc).split(": ", 1)[-1])
+
+        def failed(exc: Exception) -> None:  # a domain bug shows in words, never kills the pane
+            self._apply_result(None, render_url_error(typed, "url", f"the tester failed: {type(exc).__name__}: {exc}"),
+                               quiet)
+
+        self.jobs.start("route", test, lambda answer: self._apply_result(*answer, quiet), failed=failed,
+                        description="route tester")
+
+    def _apply_result(self, result: RouteResult | None, text: Text, quiet: bool) -> None:
         self.result, self.result_text = result, text
         if quiet:  # a refresh of the last test after new data: no jump, no scroll
             self.query_one("#ing-result", Static).update(self.result_text)
@@ -585,7 +407,9 @@ class IngressPane(Pane):
     def _show_result(self) -> None:
         self.query_one("#ing-result", Static).update(self.result_text)
         self.query_one("#ing-view-result", _ScrollView).scroll_home(animate=False)
-        self.show_view("result", focus=not (self.url_input.has_focus or self.entry_select.has_focus))
+        # The focus goes to the result, out of the URL box: there the app's keys (`4`, `q`) would be
+        # typed into the box. `t` goes back to it.
+        self.show_view("result", focus=not self.entry_select.has_focus)
 
     @on(Input.Submitted, "#ing-url")
     def _url_submitted(self, event: Input.Submitted) -> None:
@@ -639,28 +463,23 @@ class IngressPane(Pane):
 
     def _trace(self, service: str | None, why_not: str) -> bool:
         if service is None:
-            self.app.notify(data_text(why_not), title="trace", severity="warning")
+            self.context.notify(why_not, title="trace", severity="warning")
             return False
-        self.app.run_command(f"trace {service}")
+        self.context.navigator.open_trace(service)  # esc in the trace comes back here
         return True
 
     def drill_in(self) -> bool:
-        if self._current == "routes":
-            key = self.routes_table.selected_key()
-            rule = self._rules.get(key) if key else None
-            if rule is None:
+        if self._current in ("routes", "entries"):
+            table, rows = ((self.routes_table, self._rules) if self._current == "routes"
+                           else (self.entries_table, self._entries))
+            key = table.selected_key()
+            row = rows.get(key) if key else None
+            if row is None:
                 return False
-            return self._trace(*trace_target(rule.backends))
-        if self._current == "entries":
-            key = self.entries_table.selected_key()
-            entry = self._entries.get(key) if key else None
-            if entry is None:
-                return False
-            service = service_of_target(entry.target)
-            return self._trace(service, f"{entry.kind} {entry.name} leads to no Service we know")
+            return self._trace(row.trace, row.why_not)
         if self._current == "result":
             if self.result is None or self.result.matched is None:
-                self.app.notify("no rule matched: there is no backend to trace", title="trace", severity="warning")
+                self.context.notify("no rule matched: there is no backend to trace", title="trace", severity="warning")
                 return False
             return self._trace(*trace_target(self.result.matched.backends))
         return False

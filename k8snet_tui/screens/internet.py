@@ -11,29 +11,28 @@ import os
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
-from k8snet_tui import views
 from k8snet_tui.domain.layers import CloudFacts, Outbound
 from k8snet_tui.domain.layers.internet import NO_ANSWER, OFFLINE, InternetView
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.present import Selection
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
-from k8snet_tui.screens.sectioned import heading, line, lines, session_is_live
+from k8snet_tui.screens.context import PaneContext
+from k8snet_tui.screens.sectioned import heading, line, lines
 from k8snet_tui.sources.cloud_metadata import (
     DEFAULT_ECHO_URLS,
     DEFAULT_METADATA_URL,
     is_offline,
-    lookup_cloud,
-    lookup_outbound,
 )
 from k8snet_tui.widgets.safe import data_text
 
 ASKING = "asking the cloud metadata service..."
+NOTHING_ASKED = CloudFacts()  # one object: a model built before any answer is kept across switches
 
 
 class InternetPane(Pane):
@@ -57,14 +56,14 @@ class InternetPane(Pane):
     InternetPane #internet-facts { height: auto; padding: 0 1; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
         self.view: InternetView | None = None
         self.cloud: CloudFacts | None = None  # what a live lookup answered
         self.outbound: Outbound | None = None  # what a live echo lookup answered
         self.cloud_state = "idle"  # idle | asking | done
         self.outbound_state = "idle"
-        self._generation = 0  # answers from an older `r` are dropped
+        self._facts: CloudFacts | None = None  # cloud + outbound answers, as presented
         self._message = Text("")
 
     def compose_body(self) -> ComposeResult:
@@ -73,52 +72,50 @@ class InternetPane(Pane):
 
     # -- settings ----------------------------------------------------------------------------------
 
-    def _settings(self) -> Any:
-        return getattr(self.app, "settings", None)
-
     def _offline(self) -> bool:
-        settings = self._settings()
-        return bool(getattr(settings, "offline", False)) or is_offline()
+        return self.context.settings.offline or is_offline()
 
     def _metadata_url(self) -> str:
-        settings = self._settings()
-        return getattr(settings, "metadata_url", None) or os.environ.get("K8SNET_METADATA_URL") or DEFAULT_METADATA_URL
+        return self.context.settings.metadata_url or os.environ.get("K8SNET_METADATA_URL") or DEFAULT_METADATA_URL
 
     def _echo_urls(self) -> tuple[str, ...]:
-        settings = self._settings()
-        configured = tuple(getattr(settings, "echo_urls", ()) or ())
+        configured = tuple(self.context.settings.echo_urls or ())
         env = tuple(u.strip() for u in os.environ.get("K8SNET_ECHO_URLS", "").split(",") if u.strip())
         return configured or env or DEFAULT_ECHO_URLS
 
     # -- rendering ---------------------------------------------------------------------------------
 
-    def build_model(self, observed: Observed) -> Any:
-        return self.view_model(observed)
+    def selection(self, observed: Observed) -> Selection:
+        """Live, the facts looked up now (none yet: nothing asked); a snapshot uses its cloud.json."""
+        if not self.context.live:
+            return Selection(namespace=observed.cluster.namespace)
+        return Selection(namespace=observed.cluster.namespace, cloud=self._facts or NOTHING_ASKED)
 
     def render_model(self, observed: Observed, model: Any) -> None:
         # Asked the first time the pane is shown (it is rendered only while visible), never before.
-        if session_is_live(self) and self.cloud_state == "idle" and self.display:
+        if self.context.live and self.cloud_state == "idle" and self.display:
             self.action_ask_cloud()
             return  # action_ask_cloud redraws
         self.view = model
         self.query_one("#internet-facts", Static).update(self._text(model))
 
-    def view_model(self, observed: Observed) -> Any:
-        if not session_is_live(self):
-            return views.build("internet", observed)  # the snapshot's cloud.json, nothing asked
-        facts = self.cloud or CloudFacts()
+    def _remember_facts(self) -> None:
+        """The facts to present: what the lookups answered, combined once (kept by identity, so
+        a pane switch with no new answer reuses the model)."""
+        facts = self.cloud
         if self.outbound is not None:
-            facts = facts.with_outbound(self.outbound)
-        return views.build("internet", observed, cloud=facts)
+            facts = (facts or CloudFacts()).with_outbound(self.outbound)
+        self._facts = facts
 
     def _redraw(self) -> None:
         if self.observed is None:
             return
-        self.view = self.view_model(self.observed)
+        self._remember_facts()
+        self.view = self.build_model(self.observed)
         self.query_one("#internet-facts", Static).update(self._text(self.view))
 
     def _text(self, view: InternetView) -> Text:
-        live = session_is_live(self)
+        live = self.context.live
         out: list[Text] = [heading("Public address (cloud metadata service)")]
         if live and self.cloud_state == "asking":
             status = Text(f"{ASKING} ({self._metadata_url()}, up to 1.5 s)")
@@ -171,55 +168,39 @@ class InternetPane(Pane):
     # -- `r`: the cloud metadata service -----------------------------------------------------------
 
     def action_ask_cloud(self) -> None:
-        if not session_is_live(self):
+        if not self.context.live:
             self._message = Text("snapshot: the facts come from its cloud.json; nothing is asked")
         elif self._offline():
             self.cloud, self.cloud_state = CloudFacts(status=OFFLINE, detail="K8SNET_OFFLINE=1"), "done"
         else:
-            self._generation += 1
             self.cloud_state = "asking"
-            self._lookup_cloud(self._generation, self._metadata_url())
+            network, url = self.context.network, self._metadata_url()
+            # A newer `r` starts a new job of the same name: an older answer is dropped.
+            self.jobs.start("cloud", lambda: network.lookup_cloud(url), self._got_cloud,
+                            failed=lambda exc: self._got_cloud(CloudFacts(
+                                status=NO_ANSWER, detail=f"the lookup failed: {type(exc).__name__}: {exc}")),
+                            description="cloud metadata")
         self._redraw()
 
-    @work(thread=True, exit_on_error=False, group="internet-cloud")
-    def _lookup_cloud(self, generation: int, url: str) -> None:
-        try:
-            facts = lookup_cloud(url)
-        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
-            facts = CloudFacts(status=NO_ANSWER, detail=f"the lookup failed: {type(exc).__name__}: {exc}")
-        try:
-            self.app.call_from_thread(self._got_cloud, generation, facts)
-        except RuntimeError:
-            pass  # the app is closing
-
-    def _got_cloud(self, generation: int, facts: CloudFacts) -> None:
-        if generation != self._generation:
-            return
+    def _got_cloud(self, facts: CloudFacts) -> None:
         self.cloud, self.cloud_state = facts, "done"
         self._redraw()
 
     # -- `o`: the outbound address -----------------------------------------------------------------
 
     def action_ask_outbound(self) -> None:
-        if not session_is_live(self):
+        if not self.context.live:
             self._message = Text("snapshot: the outbound address shown is the one captured; nothing is asked")
         elif self._offline():
             self.outbound, self.outbound_state = Outbound(status=OFFLINE, detail="K8SNET_OFFLINE=1"), "done"
         elif self.outbound_state != "asking":
             self.outbound_state = "asking"
-            self._lookup_outbound(self._echo_urls())
+            network, urls = self.context.network, self._echo_urls()
+            self.jobs.start("outbound", lambda: network.lookup_outbound(urls), self._got_outbound,
+                            failed=lambda exc: self._got_outbound(Outbound(
+                                status=NO_ANSWER, detail=f"the lookup failed: {type(exc).__name__}: {exc}")),
+                            description="outbound address")
         self._redraw()
-
-    @work(thread=True, exit_on_error=False, group="internet-outbound")
-    def _lookup_outbound(self, urls: tuple[str, ...]) -> None:
-        try:
-            answer = lookup_outbound(urls)
-        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
-            answer = Outbound(status=NO_ANSWER, detail=f"the lookup failed: {type(exc).__name__}: {exc}")
-        try:
-            self.app.call_from_thread(self._got_outbound, answer)
-        except RuntimeError:
-            pass
 
     def _got_outbound(self, answer: Outbound) -> None:
         self.outbound, self.outbound_state = answer, "done"
@@ -230,7 +211,7 @@ class InternetPane(Pane):
     def handle_command(self, verb: str, arg: str) -> None:
         if not arg:
             return
-        self.notify(data_text(f"the Internet pane takes no argument (got {arg!r})"), title="internet")
+        self.context.notify(f"the Internet pane takes no argument (got {arg!r})", title="internet")
 
     def plain_text(self) -> str:
         if self.view is None:

@@ -10,27 +10,26 @@ from __future__ import annotations
 from typing import Any, ClassVar
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
-from k8snet_tui import views
 from k8snet_tui.domain.layers import PodPath, binary_breakdown, pod_path
-from k8snet_tui.domain.layers.podnet import PodNetView, PodRow
+from k8snet_tui.domain.layers.podnet import PodRow
 from k8snet_tui.domain.model import Obj, Observed, dig, dig_list, name_of, namespace_of
 from k8snet_tui.domain.sanitize import clean
+from k8snet_tui.present.pods import PodsModel
 from k8snet_tui.screens import explain_text
+from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.screens.sectioned import (
     SectionedPane,
     check_words,
     heading,
     line,
     lines,
-    session_is_live,
 )
-from k8snet_tui.sources.reachability import Check, Reachability, check_pod
+from k8snet_tui.sources.reachability import Check, Reachability
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_text
 
@@ -83,9 +82,9 @@ class PodNetworkPane(SectionedPane):
         Binding("c", "check_pod", "Check pod", id="pods.check"),
     ]
 
-    def __init__(self) -> None:
-        super().__init__()
-        self.view: PodNetView | None = None
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
+        self.view: PodsModel | None = None
         self.path: PodPath | None = None
         self.picked: str | None = None  # pod A's key while waiting for B
         self._objects: dict[str, Obj] = {}
@@ -104,11 +103,8 @@ class PodNetworkPane(SectionedPane):
 
     # -- rendering ---------------------------------------------------------------------------------
 
-    def view_model(self, observed: Observed) -> Any:
-        return views.build("pods", observed)
-
     def build_model(self, observed: Observed) -> Any:
-        view = self.view_model(observed)
+        view: PodsModel = super().build_model(observed)  # pods narrowed to the chosen namespace
         # Keys as the view shows them (cleaned); the raw objects stay behind them for lookups.
         objects = {f"{clean(namespace_of(p))}/{clean(name_of(p))}": p
                    for p in observed.cluster.of("Pod") if isinstance(p, dict)}
@@ -156,7 +152,7 @@ class PodNetworkPane(SectionedPane):
         if event.data_table.id == "pods-table":
             self._draw_detail()
 
-    def _ranges_text(self, view: PodNetView) -> Text:
+    def _ranges_text(self, view: PodsModel) -> Text:
         out: list[Text] = [heading("Cluster pod CIDR")]
         for fact in view.cluster_cidrs:
             entry = Text("  ")
@@ -164,7 +160,7 @@ class PodNetworkPane(SectionedPane):
             entry.append("  from ")
             entry.append(data_text(fact.source))
             if fact.per_node_mask is not None:
-                fits = fact.to_json()["nodes_fit"]
+                fits = fact.nodes_fit
                 entry.append(data_text(f"; each node gets a /{fact.per_node_mask} ({fits} of them fit)"))
             if fact.note:
                 entry.append("\n    ")
@@ -292,7 +288,7 @@ class PodNetworkPane(SectionedPane):
         row = self._row(self._selected())
         if row is None:
             self._check_words = Text("no pod selected")
-        elif not session_is_live(self):
+        elif not self.context.live:
             self._check_words = Text("not checked: this is a snapshot, and this machine is not in its pod "
                                      "network (run k8snet on a node of a live cluster to check)")
         elif self._checking:
@@ -307,24 +303,21 @@ class PodNetworkPane(SectionedPane):
             self._check(row.key, row.ips[0], port or 80, note)
         self._draw_detail()
 
-    @work(thread=True, exit_on_error=False, group="pods-check", exclusive=True)
     def _check(self, key: str, ip: str, port: int, note: str) -> None:
-        try:
-            result = check_pod(ip, port, timeout=1.0)
-        except Exception as exc:  # noqa: BLE001 - a bug here must still end in words on screen
-            failed = Check(None, f"could not check: {type(exc).__name__}: {exc}")
-            result = Reachability(ip, port, "", failed, failed)
-        try:
-            self.app.call_from_thread(self._checked, key, result, note)
-        except RuntimeError:
-            pass  # the app is closing
+        def failed(exc: Exception) -> None:
+            words = Check(None, f"could not check: {type(exc).__name__}: {exc}")
+            self._checked(key, Reachability(ip, port, "", words, words), note)
+
+        network = self.context.network
+        self.jobs.start("check", lambda: network.check_pod(ip, port, 1.0),
+                        lambda result: self._checked(key, result, note), failed=failed, description="pod check")
 
     def _checked(self, key: str, result: Reachability, note: str) -> None:
         self._checking = False
         self._check_words = data_text(f"{key} ({result.ip}) from this node: ping {check_words(result.icmp)}; "
                                       f"HTTP GET :{result.port}{note} {check_words(result.http)}")
         self._draw_detail()
-        self.notify(self._check_words, title="reachability")
+        self.context.notify(self._check_words.plain, title="reachability")
 
     # -- user actions the app forwards -------------------------------------------------------------
 

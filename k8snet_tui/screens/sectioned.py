@@ -12,7 +12,6 @@ from typing import Any, ClassVar
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Static
 
 from k8snet_tui.screens.base import Pane
@@ -40,10 +39,6 @@ def check_words(check: Check) -> str:
     """A check's outcome with a sign, so the meaning never rides on colour alone."""
     sign = {True: "✓ ok", False: "✗ failed", None: "? not tried"}[check.ok]
     return f"{sign}: {check.words}"
-
-
-def session_is_live(widget: Widget) -> bool:
-    return getattr(getattr(widget.app, "session", None), "mode", "") == "live"
 
 
 class SectionedPane(Pane):

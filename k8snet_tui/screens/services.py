@@ -9,11 +9,10 @@ pane keeps the packet deltas of the last polls per endpoint ("which pod did you 
 
 from __future__ import annotations
 
-from collections import deque
+from contextlib import suppress
 from typing import Any, NamedTuple
 
 from rich.text import Text
-from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
@@ -25,30 +24,25 @@ from k8snet_tui.domain.datapath.backend import (
     parse_node_datapath,
 )
 from k8snet_tui.domain.model import NodeState, Observed
+from k8snet_tui.domain.packet_deltas import EndpointKey, extend_history, packet_deltas
 from k8snet_tui.domain.service_cidr import ServiceCIDRs, find_service_cidrs
 from k8snet_tui.domain.services import (
     ServiceTrace,
-    build_services_view,
     find_service,
     trace_service,
     with_connections,
 )
+from k8snet_tui.present import Selection
+from k8snet_tui.present.services import COLUMNS, ServiceRow, service_rows
+from k8snet_tui.present.trace import TraceModel, present_trace
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.views import split_service_ref
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_block, data_text
-from k8snet_tui.widgets.trace_view import (
-    Counters,
-    EndpointKey,
-    TraceLine,
-    TraceView,
-    endpoint_key,
-    message_lines,
-    trace_lines,
-)
+from k8snet_tui.widgets.trace_view import TraceLine, TraceView, message_lines, trace_lines
 
-COLUMNS = ("namespace", "name", "type", "cluster IP", "ports", "endpoints", "backend")
 HISTORY = 10  # polls of packet deltas kept per endpoint
 # Node states smaller than this are parsed at once; bigger ones in a thread worker.
 SYNC_PARSE_CHARS = 256_000
@@ -65,19 +59,9 @@ def _node_size(node: NodeState) -> int:
     return size
 
 
-def _cells(rows: tuple[Any, ...], dp: Datapath | None) -> list[tuple[str, tuple[str, ...]]]:
-    """The table's (key, cells) for the services view's rows."""
-    backend = "…reading" if dp is None else None
-    out = []
-    for r in rows:
-        eps = f"{r.ready}/{r.total}"
-        if r.type != "ExternalName" and r.total and r.ready < r.total:
-            eps += " !" if r.ready else " ⚠"
-        elif r.type != "ExternalName" and not r.total:
-            eps += " ⚠"
-        out.append((r.key, (r.namespace, r.name, r.type, r.cluster_ip or "None", r.ports, eps,
-                            backend or r.backend)))
-    return out
+def _cells(rows: tuple[ServiceRow, ...], dp: Datapath | None) -> list[tuple[str, tuple[str, ...]]]:
+    """The table's (key, cells); rows built before the node's rules were read say "…reading"."""
+    return [(r.key, r.cells(reading=dp is None)) for r in rows]
 
 
 class _Model(NamedTuple):
@@ -85,8 +69,8 @@ class _Model(NamedTuple):
     dp: Datapath | None  # None: not read yet (a worker reads a big dump)
     parsed: Datapath | None  # parsed by this build (to cache)
     cidrs_for: tuple[Any, ServiceCIDRs]
-    rows_for: tuple[Any, str | None]
-    rows: tuple[Any, ...] | None  # None: the rows shown are for the same state and backend
+    rows_for: tuple[Any, str | None, str | None]
+    rows: tuple[ServiceRow, ...] | None  # None: the rows shown are for the same state and backend
     cells: list[tuple[str, tuple[str, ...]]] | None  # None: the same rows as shown
 
 
@@ -118,18 +102,18 @@ class ServicesPane(Pane):
     ServicesPane #svc-log-text { padding: 0 1; }
     """
 
-    def __init__(self) -> None:
-        super().__init__()
+    def __init__(self, context: PaneContext) -> None:
+        super().__init__(context)
         self._dp_cache: dict[int, tuple[NodeState, Any, Datapath]] = {}
         self._parsing: set[int] = set()
         self._rows_shown: tuple[Any, ...] | None = None
-        self._rows_for: tuple[Any, str | None] | None = None  # (ClusterState, backend) shown
+        self._rows_for: tuple[Any, str | None, str | None] | None = None  # (state, backend, namespace) shown
         self._cidrs_for: tuple[Any, ServiceCIDRs] | None = None
         self._mode = "table"  # table | trace | log
         self._trace_ref: tuple[str, str, str | None] | None = None  # ns, name, port
         self._trace_message: list[TraceLine] | None = None
         self._trace: ServiceTrace | None = None
-        self._history: dict[EndpointKey, deque[int | None]] = {}
+        self._history: dict[EndpointKey, tuple[int | None, ...]] = {}
         self._history_key: tuple[str, str | None] | None = None
         self._history_node: int | None = None
         self._log_for: str | None = None
@@ -185,22 +169,17 @@ class ServicesPane(Pane):
             return dp
         if id(node) not in self._parsing:
             self._parsing.add(id(node))
-            self._parse_in_thread(node, observed.cluster, kpr)
+            cluster = observed.cluster
+            self.jobs.start(f"datapath-{id(node)}", lambda: parse_node_datapath(node, cluster),
+                            lambda dp: self._datapath_ready(node, kpr, dp),
+                            failed=lambda exc: self._datapath_failed(node, f"could not read the node's rules: {exc}"),
+                            description="reading the node's rules")
         return None
 
     def _remember(self, node: NodeState, kpr: Any, dp: Datapath) -> None:
         self._dp_cache[id(node)] = (node, kpr, dp)
         while len(self._dp_cache) > 4:  # the current and previous polls, and a little slack
             self._dp_cache.pop(next(iter(self._dp_cache)))
-
-    @work(thread=True, exit_on_error=False, group="services-datapath", description="reading the node's rules")
-    def _parse_in_thread(self, node: NodeState, cluster: Any, kpr: Any) -> None:
-        try:
-            dp = parse_node_datapath(node, cluster)
-        except Exception as exc:  # a parser bug must not take the app down; say it in words
-            self.app.call_from_thread(self._datapath_failed, node, f"could not read the node's rules: {exc}")
-            return
-        self.app.call_from_thread(self._datapath_ready, node, kpr, dp)
 
     def _datapath_ready(self, node: NodeState, kpr: Any, dp: Datapath) -> None:
         self._parsing.discard(id(node))
@@ -224,24 +203,30 @@ class ServicesPane(Pane):
 
     # -- rendering -----------------------------------------------------------------------------
 
+    def selection(self, observed: Observed) -> Selection:
+        node = observed.local
+        dp = self._cached_datapath(node, cilium_replaces_kube_proxy(observed.cluster))
+        return Selection(namespace=observed.cluster.namespace, datapath=dp)
+
     def build_model(self, observed: Observed) -> _Model:
         """Off the UI thread: the datapath (when small), Service CIDRs and the table's cells."""
         node = observed.local
         kpr = cilium_replaces_kube_proxy(observed.cluster)
-        dp = self._cached_datapath(node, kpr)
+        selection = self.selection(observed)
+        dp = selection.datapath
         parsed = None
         if dp is None and node is not None and _node_size(node) <= SYNC_PARSE_CHARS:
             dp = parsed = parse_node_datapath(node, observed.cluster)
         cidrs_for = self._cidrs_for
         if cidrs_for is None or cidrs_for[0] is not observed.cluster:
             cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
-        rows_for = (observed.cluster, dp.backend if dp else None)
+        rows_for = (observed.cluster, dp.backend if dp else None, selection.namespace)
         shown_for = self._rows_for
         rows = None
-        if not (shown_for is not None and shown_for[0] is rows_for[0] and shown_for[1] == rows_for[1]):
+        if not (shown_for is not None and shown_for[0] is rows_for[0] and shown_for[1:] == rows_for[1:]):
             # A node poll that changed no API object (the store hands out the same
             # ClusterState) and no backend needs no new rows: at 10k services that saves a pass.
-            rows = build_services_view(observed.cluster, None, datapath=dp).rows
+            rows = service_rows(observed.cluster, dp.backend if dp else "unknown", selection.namespace)
         cells = _cells(rows, dp) if rows is not None and rows != self._rows_shown else None
         return _Model(kpr, dp, parsed, cidrs_for, rows_for, rows, cells)
 
@@ -358,43 +343,29 @@ class ServicesPane(Pane):
         if node.conntrack:
             trace = with_connections(trace, node.conntrack)
         self._trace = trace
-        counters = self._counters(observed, node, trace, ns, name, port)
-        lines = trace_lines(trace, datapath=dp, cidrs=cidrs, counters=counters, has_conntrack=bool(node.conntrack))
+        lines = trace_lines(self._trace_model(observed, node, trace, dp, cidrs, ns, name, port))
         view.show_lines(lines, keep_cursor=not fresh)
         self._update_trace_status()
 
-    def _counters(self, observed: Observed, node: NodeState, trace: ServiceTrace, ns: str, name: str,
-                  port: str | None) -> Counters:
+    def _trace_model(self, observed: Observed, node: NodeState, trace: ServiceTrace, dp: Datapath,
+                     cidrs: ServiceCIDRs, ns: str, name: str, port: str | None) -> TraceModel:
+        has_conntrack = bool(node.conntrack)
         if observed.mode != "live":
-            return Counters(live=False)
-        deltas: dict[EndpointKey, int | None] = {}
+            return present_trace(trace, dp, cidrs=cidrs, has_conntrack=has_conntrack)
         prev_node = self._previous_node(observed, node)
         prev_dp = self._datapath(prev_node, observed) if prev_node is not None else None
-        before: dict[EndpointKey, int | None] = {}
-        if prev_node is not None and prev_dp is not None:
-            old = trace_service(observed.cluster, prev_node, ns, name, port, datapath=prev_dp)
-            for p in old.ports:
-                for e in p.endpoints:
-                    before[endpoint_key(p, e)] = e.packets
-        for p in trace.ports:
-            for e in p.endpoints:
-                k = endpoint_key(p, e)
-                was = before.get(k)
-                if e.packets is None or was is None or e.packets < was:
-                    deltas[k] = None  # no earlier poll, no counters, or the counter was reset
-                else:
-                    deltas[k] = e.packets - was
+        before = (trace_service(observed.cluster, prev_node, ns, name, port, datapath=prev_dp)
+                  if prev_node is not None and prev_dp is not None else None)
+        deltas = packet_deltas(before, trace)
         # One history entry per node poll, for the service being watched.
         watch = (f"{ns}/{name}", port)
         if self._history_key != watch:
-            self._history_key = watch
-            self._history = {}
-            self._history_node = None
+            self._history_key, self._history, self._history_node = watch, {}, None
         if self._history_node != id(node):
             self._history_node = id(node)
-            for k, d in deltas.items():
-                self._history.setdefault(k, deque(maxlen=HISTORY)).append(d)
-        return Counters(live=True, deltas=deltas, history={k: tuple(v) for k, v in self._history.items()})
+            self._history = extend_history(self._history, deltas, HISTORY)
+        return present_trace(trace, dp, cidrs=cidrs, live=True, deltas=deltas, history=self._history,
+                             has_conntrack=has_conntrack)
 
     def _update_trace_status(self) -> None:
         status = self.query_one("#svc-trace-status", Static)
@@ -424,35 +395,26 @@ class ServicesPane(Pane):
             return
         line = self.trace_view.current_line()
         if line is None or line.endpoint is None:
-            self.app.notify("move the cursor to an endpoint line (⇒) first", title="pod log", severity="warning")
+            self.context.notify("move the cursor to an endpoint line (⇒) first", title="pod log", severity="warning")
             return
         pod = line.endpoint.pod
         if not pod:
             self._show_log(f"no pod is known for {line.endpoint.address}:{line.endpoint.port}", "")
             return
-        mode = self.observed.mode if self.observed is not None else "snapshot"
-        source = getattr(self.app.session, "source", None)
-        if mode != "live" or source is None or not hasattr(source, "pod_log"):
+        logs = self.context.pod_logs
+        if logs is None:
             self._show_log(pod, "logs are not in snapshots: open a live cluster to read pod logs "
                                 "(kubectl logs works too)")
             return
         self._show_log(pod, "reading the log...")
         ns, _, name = pod.partition("/")
-        self._read_log(source, ns, name, pod)
 
-    @work(thread=True, exit_on_error=False, group="services-log", exclusive=True)
-    def _read_log(self, source: Any, ns: str, name: str, pod: str) -> None:
-        try:
-            text = source.pod_log(ns, name, tail_lines=50)
-            body = text if text.strip() else "(the log is empty)"
-        except Exception as exc:
-            if getattr(exc, "status", None) == 403:
-                body = "forbidden: get pods/log — your RBAC role may not read pod logs in this namespace"
-            elif getattr(exc, "status", None) == 404:
-                body = "not found: the pod is gone (or has no such container)"
-            else:
-                body = f"could not read the log: {exc}"
-        self.app.call_from_thread(self._log_ready, pod, body)
+        def read() -> str:
+            text = logs.pod_log(ns, name, tail_lines=50)
+            return text if text.strip() else "(the log is empty)"
+
+        self.jobs.start("log", read, lambda body: self._log_ready(pod, body),
+                        failed=lambda exc: self._log_ready(pod, _log_error_words(exc)), description="pod log")
 
     def _log_ready(self, pod: str, body: str) -> None:
         if self._mode == "log" and self._log_for == pod:
@@ -509,6 +471,9 @@ class ServicesPane(Pane):
             return True
         return False
 
+    def depth(self) -> int:
+        return {"table": 0, "trace": 1, "log": 2}.get(self._mode, 0)
+
     def go_back(self, focus: bool = True) -> bool:
         if self._mode == "log":
             self._show_mode("trace", focus)
@@ -527,10 +492,8 @@ class ServicesPane(Pane):
         if not key:
             return
         table = self.table
-        try:
+        with suppress(Exception):  # filtered out or gone: leave the cursor where it is
             table.move_cursor(row=table.get_row_index(key))
-        except Exception:  # filtered out or gone: leave the cursor where it is
-            pass
 
     def handle_command(self, verb: str, arg: str) -> None:
         if verb == "trace" and arg.strip():
@@ -558,3 +521,12 @@ class ServicesPane(Pane):
                 body += "\n\n" + self._log_text.plain
             return f"{self.TITLE}\n{head}\n\n{body}"
         return f"{self.TITLE}\n{head}\n\n{self.table.plain_text()}"
+
+
+def _log_error_words(exc: Exception) -> str:
+    status = getattr(exc, "status", None)  # an ApiFailure carries the HTTP status
+    if status == 403:
+        return "forbidden: get pods/log — your RBAC role may not read pod logs in this namespace"
+    if status == 404:
+        return "not found: the pod is gone (or has no such container)"
+    return f"could not read the log: {exc}"

@@ -1,30 +1,31 @@
 """The datapath trace of one Service, as a scrollable list of lines the cursor can walk.
 
-`trace_lines` turns a `ServiceTrace` (any backend) into lines of inert `rich.text.Text`: the
-entry points, the rules as an indented path with their counters, each endpoint with its pod,
-share, counters (or packet deltas and a short history in live mode), the findings and the
-Service CIDR worked out in binary. `TraceView` shows them in an OptionList so the cursor can
-rest on an endpoint (for `l`) and a live update keeps the cursor on the same line.
+`trace_lines` lays a `TraceModel` (present/trace.py: the `ServiceTrace` of any backend, each
+step's rule already in words, live packet deltas and their history) out as lines of inert
+`rich.text.Text`: the entry points, the rules as an indented path with their counters, each
+endpoint with its pod, share, counters (or deltas and history in live mode), the findings and
+the Service CIDR worked out in binary. It reads nothing else: no dump, no cluster. `TraceView`
+shows them in an OptionList so the cursor can rest on an endpoint (for `l`) and a live update
+keeps the cursor on the same line.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import Iterable, Mapping, Sequence
+from typing import Any
 
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
-from k8snet_tui.domain.datapath.backend import Datapath
 from k8snet_tui.domain.datapath.balance import nice_fraction
-from k8snet_tui.domain.datapath.iptables_save import Rule
 from k8snet_tui.domain.datapath.trace_model import Step
+from k8snet_tui.domain.packet_deltas import endpoint_key
 from k8snet_tui.domain.service_cidr import ServiceCIDRs, binary_breakdown
 from k8snet_tui.domain.services import EndpointTrace, PortTrace, ServiceTrace
+from k8snet_tui.present.trace import RuleWords, TraceModel
 from k8snet_tui.widgets.safe import data_text
-
-EndpointKey = tuple[str, str, int]  # (port name or number, address, port)
 
 SEVERITY_WORDS = {"error": "✖ ERROR", "warning": "⚠ WARNING", "info": "ℹ INFO"}
 KIND_WORDS = {
@@ -43,19 +44,6 @@ class TraceLine:
     endpoint: EndpointTrace | None = None
 
 
-@dataclass(frozen=True)
-class Counters:
-    """What the pane knows about packet counters beyond the trace itself."""
-
-    live: bool = False
-    deltas: Mapping[EndpointKey, int | None] | None = None  # since the previous poll (live only)
-    history: Mapping[EndpointKey, Sequence[int | None]] | None = None  # oldest first
-
-
-def endpoint_key(port: PortTrace, ep: EndpointTrace) -> EndpointKey:
-    return (port.name or str(port.port), ep.address, ep.port)
-
-
 def _piece(out: Text, value: object, style: str = "") -> None:
     if value is not None and value != "":
         out.append_text(data_text(value, style))
@@ -67,64 +55,28 @@ def _counter_words(packets: int | None, nbytes: int | None) -> str:
     return f"[{packets} pkt{'' if packets == 1 else 's'}, {nbytes if nbytes is not None else '?'} B]"
 
 
-def _rule_for(dp: Datapath | None, step: Step) -> Rule | None:
-    if dp is None or step.index is None or step.table not in ("nat", "filter"):
-        return None
-    dump = dp.iptables_dump
-    if dump is None:
-        return None
-    rules = dump.rules(step.table, step.chain)
-    if 0 < step.index <= len(rules) and rules[step.index - 1].text == step.text:
-        return rules[step.index - 1]
-    return None
-
-
-def _rule_summary(rule: Rule) -> list[str]:
-    """The rule's matches as `iptables -L` words: `-d 10.1.2.3/32 tcp dpt:80 probability 0.5`."""
-    words: list[str] = []
-    for m in rule.matches:
-        if m.module == "comment":
-            continue
-        neg = "! " if m.negated else ""
-        if m.option == "-p":
-            words.append(f"{neg}{m.value}")
-        elif m.option == "--dport":
-            words.append(f"{neg}dpt:{m.value}")
-        elif m.option == "--mode" and m.module == "statistic":
-            continue
-        elif m.option == "--probability":
-            words.append(f"probability {m.value}")
-        elif m.module in ("tcp", "udp", "sctp") and m.option == "-m":
-            continue
-        else:
-            words.append(m.render())
-    return words
-
-
-def _step_line(step: Step, dp: Datapath | None) -> Text:
+def _step_line(step: Step, rule: RuleWords | None) -> Text:
     out = Text("  " * step.depth)
-    rule = _rule_for(dp, step)
     label = step.chain if step.index is None else f"{step.chain} #{step.index}"
     _piece(out, label, "bold")
     out.append(f"  {KIND_WORDS.get(step.kind, step.kind)}: ")
     if rule is not None:
-        summary = " ".join(_rule_summary(rule))
-        if summary:
-            _piece(out, summary)
+        if rule.summary:
+            _piece(out, rule.summary)
             out.append(" ")
         if rule.comment:
             out.append("/* ")
             _piece(out, rule.comment, "italic")
             out.append(" */ ")
-        if rule.target == "DNAT" and rule.dnat_destination:
+        if rule.dnat_to:
             out.append("→ DNAT to ")
-            _piece(out, rule.dnat_destination, "bold")
+            _piece(out, rule.dnat_to, "bold")
         elif rule.target:
             out.append("→ ")
             _piece(out, rule.target, "bold")
-            if rule.target_args and rule.target not in ("DNAT",):
+            if rule.target_args and rule.target != "DNAT":
                 out.append(" ")
-                _piece(out, " ".join(rule.target_args))
+                _piece(out, rule.target_args)
     else:
         _piece(out, step.text)
     words = _counter_words(step.packets, step.bytes)
@@ -145,12 +97,12 @@ def _history_words(values: Sequence[int | None]) -> str:
     return " ".join("?" if v is None else str(v) for v in values)
 
 
-def _endpoint_line(port: PortTrace, ep: EndpointTrace, indent: int, counters: Counters,
+def _endpoint_line(port: PortTrace, ep: EndpointTrace, indent: int, counters: TraceModel,
                    lb_counters: bool) -> Text:
     pad = "  " * indent
     out = Text(pad)
     key = endpoint_key(port, ep)
-    delta = counters.deltas.get(key) if counters.live and counters.deltas is not None else None
+    delta = counters.deltas.get(key) if counters.live else None
     if counters.live and delta:
         out.append(f"{HIT_SIGN} +{delta} ", style="bold reverse")
     out.append("⇒ endpoint ")
@@ -180,7 +132,7 @@ def _endpoint_line(port: PortTrace, ep: EndpointTrace, indent: int, counters: Co
         if counters.live:
             shown = "?" if delta is None else f"+{delta}"
             out.append(f"  packets {shown} since last poll (total {ep.packets})")
-            hist = (counters.history or {}).get(key)
+            hist = counters.history.get(key)
             if hist:
                 out.append(f"  last polls: {_history_words(hist)}")
         else:
@@ -207,8 +159,9 @@ def _counters_note(backend: str, port: PortTrace, has_conntrack: bool) -> str | 
     return f"{why}, and this node state has no conntrack entries to count connections from"
 
 
-def _port_lines(pi: int, port: PortTrace, trace: ServiceTrace, dp: Datapath | None,
-                counters: Counters, has_conntrack: bool) -> list[TraceLine]:
+def _port_lines(pi: int, port: PortTrace, model: TraceModel) -> list[TraceLine]:
+    trace, counters, has_conntrack = model.trace, model, model.has_conntrack
+    rules = model.rules[pi] if pi < len(model.rules) else ()
     lines: list[TraceLine] = []
     p = f"p{pi}"
     head = Text("── port ", style="bold")
@@ -268,7 +221,7 @@ def _port_lines(pi: int, port: PortTrace, trace: ServiceTrace, dp: Datapath | No
         sid = f"{p}s{step.table}:{step.chain}#{step.index}@{step.depth}"
         n = seen_ids.get(sid, 0)
         seen_ids[sid] = n + 1
-        lines.append(TraceLine(f"{sid}~{n}" if n else sid, _step_line(step, dp)))
+        lines.append(TraceLine(f"{sid}~{n}" if n else sid, _step_line(step, rules[si] if si < len(rules) else None)))
         ep = by_chain.get(step.chain)
         if ep is None or id(ep) in placed:
             continue
@@ -282,8 +235,9 @@ def _port_lines(pi: int, port: PortTrace, trace: ServiceTrace, dp: Datapath | No
     rest = [e for e in port.endpoints if id(e) not in placed]
     if rest:
         lines.append(TraceLine(f"{p}eps", Text("Endpoints:", style="underline")))
-        for e in rest:
-            lines.append(TraceLine(f"ep:{p}:{e.address}:{e.port}", _endpoint_line(port, e, 1, counters, lb_counters), e))
+        for rest_ep in rest:
+            lines.append(TraceLine(f"ep:{p}:{rest_ep.address}:{rest_ep.port}",
+                                   _endpoint_line(port, rest_ep, 1, counters, lb_counters), rest_ep))
     if not port.endpoints:
         lines.append(TraceLine(f"{p}noeps", Text("Endpoints: none")))
 
@@ -316,7 +270,7 @@ def _cidr_lines(trace: ServiceTrace, cidrs: ServiceCIDRs | None) -> list[TraceLi
     ips = list(dict.fromkeys(p.cluster_ip for p in trace.ports if p.cluster_ip))
     if not ips:
         lines.append(TraceLine("cidr-noip", Text("This service has no ClusterIP to place in the range.")))
-    targets = ips or [None]
+    targets: list[str | None] = [*ips] if ips else [None]
     for ip in targets:
         prefix = cidrs.cidrs[0]
         for c in cidrs.cidrs:
@@ -363,9 +317,8 @@ def _mark(bits: str, prefix_bits: int) -> str:
     return marked
 
 
-def trace_lines(trace: ServiceTrace, *, datapath: Datapath | None = None, cidrs: ServiceCIDRs | None = None,
-                counters: Counters | None = None, has_conntrack: bool = False) -> list[TraceLine]:
-    counters = counters or Counters()
+def trace_lines(model: TraceModel) -> list[TraceLine]:
+    trace = model.trace
     head = Text("Trace ")
     _piece(head, trace.service, "bold")
     head.append("  ")
@@ -375,13 +328,13 @@ def trace_lines(trace: ServiceTrace, *, datapath: Datapath | None = None, cidrs:
     head.append("  backend ")
     _piece(head, trace.backend, "bold")
     lines = [TraceLine("head", head)]
-    if counters.live:
+    if model.live:
         lines.append(TraceLine("mode", Text("LIVE: packets since the previous poll; ◀ hit marks the pod that got them")))
     else:
         lines.append(TraceLine("mode", Text("SNAPSHOT: counters are totals as captured")))
     for pi, port in enumerate(trace.ports):
-        lines.extend(_port_lines(pi, port, trace, datapath, counters, has_conntrack))
-    lines.extend(_cidr_lines(trace, cidrs))
+        lines.extend(_port_lines(pi, port, model))
+    lines.extend(_cidr_lines(trace, model.cidrs))
     return lines
 
 
@@ -398,7 +351,7 @@ class TraceView(OptionList):
     TraceView { height: 1fr; border: none; }
     """
 
-    def __init__(self, **kwargs) -> None:
+    def __init__(self, **kwargs: Any) -> None:
         super().__init__(**kwargs)
         self._trace_lines: list[TraceLine] = []
 
@@ -411,7 +364,7 @@ class TraceView(OptionList):
         new_ids = [ln.id for ln in lines]
         current = self.highlighted_option.id if keep_cursor and self.highlighted_option else None
         if old_ids == new_ids:
-            for old, new in zip(self._trace_lines, lines):
+            for old, new in zip(self._trace_lines, lines, strict=True):  # same ids: same length
                 if old.text != new.text:
                     self.replace_option_prompt(new.id, new.text)
             self._trace_lines = list(lines)

@@ -315,6 +315,7 @@ class FakeLiveSession:
     banner: str = ""
     mode: str = "live"
     version: int = 0
+    pod_logs: None = None  # no pod logs here (a Session capability)
 
     def observed(self) -> Observed:
         return self.observed_value

@@ -327,36 +327,54 @@ async def test_namespace_narrows_the_lists_not_the_tester(ingress_app):
         assert "Rule      Mapping default/website" in text  # routing is cluster-wide
 
 
-async def test_enter_on_the_ingress_rule_opens_the_services_trace(ingress_app):
+def _services_text(app) -> str:
+    return app.query_one("#pane-services").plain_text()
+
+
+async def test_enter_on_the_ingress_rule_opens_the_services_trace_and_esc_comes_back(ingress_app):
     app = ingress_app()
-    calls: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_pane(app, pilot)
-        original = app.run_command
-        app.run_command = lambda line: (calls.append(line), original(line))[1]
         assert pane.routes_table.has_focus
-        keys = list(pane._rules)
-        await pilot.press(*["down"] * keys.index(next(k for k in keys if k.startswith("Ingress|"))), "enter")
-        await pilot.pause()
+        rows = pane.routes_table.plain_text().splitlines()[1:]  # under the header
+        ingress_row = next(i for i, r in enumerate(rows) if r.startswith("Ingress"))
+        await pilot.press(*["down"] * ingress_row, "enter")
+        await settle(app, pilot)
         assert current(app) == "services"
-        assert calls == ["trace default/engine"]
+        assert "Trace default/engine" in _services_text(app)
+        await pilot.press("escape")  # the trace was opened from Ingress: back there, not to the table
+        await settle(app, pilot)
+        assert current(app) == "ingress"
+        await pilot.press("4")  # and the Services pane is at its table again
+        await settle(app, pilot)
+        assert "Trace default/engine" not in _services_text(app)
 
 
 async def test_enter_on_the_test_result_opens_the_matched_service(ingress_app):
     app = ingress_app()
-    calls: list[str] = []
     async with app.run_test(size=(120, 40)) as pilot:
         pane = await open_pane(app, pilot)
         await run_url(app, pilot, f"http://{NODE_IP}:31211/web/")
-        original = app.run_command
-        app.run_command = lambda line: (calls.append(line), original(line))[1]
-        await pilot.press("escape")  # out of the URL box, onto the result
-        await pilot.pause()
+        # After the test the keyboard has left the URL box: the result has it.
         assert pane.current_view == "result" and app.focused is app.query_one("#ing-view-result")
         await pilot.press("enter")
-        await pilot.pause()
-        assert calls == ["trace default/website"]
+        await settle(app, pilot)
         assert current(app) == "services"
+        assert "Trace default/website" in _services_text(app)
+        await pilot.press("escape")
+        await settle(app, pilot)
+        assert current(app) == "ingress" and pane.current_view == "result"
+
+
+async def test_after_a_route_test_the_number_keys_switch_panes(ingress_app):
+    app = ingress_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await open_pane(app, pilot)
+        await run_url(app, pilot, f"http://{NODE_IP}:31211/web/")
+        await pilot.press("4")
+        await settle(app, pilot)
+        assert current(app) == "services"
+        assert app.query_one("#ing-url", Input).value == f"http://{NODE_IP}:31211/web/"  # nothing typed into it
 
 
 async def test_usable_at_80x24(ingress_app):
@@ -374,7 +392,7 @@ async def test_usable_at_80x24(ingress_app):
         result = app.query_one("#ing-view-result")
         assert screen.contains_region(result.region) and result.region.height >= 8
         assert result.max_scroll_y > 0  # more than fits: it scrolls
-        await pilot.press("escape", "end")
+        await pilot.press("end")  # the result has the keyboard after a test
         await pilot.pause()
         assert result.scroll_y > 0
         await pilot.press("r")

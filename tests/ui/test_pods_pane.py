@@ -124,7 +124,7 @@ async def test_two_pods_on_two_nodes_go_through_the_vxlan_overlay(make_lab_app, 
 
 async def test_c_in_a_snapshot_checks_nothing(make_lab_app, monkeypatch):
     calls = []
-    monkeypatch.setattr("k8snet_tui.screens.pods.check_pod", lambda *a, **k: calls.append(a))
+    monkeypatch.setattr("k8snet_tui.sources.reachability.check_pod", lambda *a, **k: calls.append(a))
     app = make_lab_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()

@@ -255,6 +255,10 @@ class FakeLiveSession:
         return Observed(cluster=self.cluster, nodes={NODE: self.polls[self.poll]}, local_node=NODE,
                         mode="live", previous=prev)
 
+    @property
+    def pod_logs(self):
+        return self.source  # the fake log source, or None: no logs (a Session capability)
+
     def with_namespace(self, namespace: str | None) -> None:
         self.namespace = namespace
 

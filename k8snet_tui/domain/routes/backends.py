@@ -76,7 +76,8 @@ def _service_port(service: Obj, port: int | str | None) -> Obj | None:
 def resolve(cluster: ClusterState, ref: BackendRef, subject: str) -> Backend:
     """Follow `ref` to its Service and ready endpoints; everything missing on the way is a finding."""
     if ref.external:
-        return Backend(ref, findings=(Finding(INFO, "external-backend", subject, f"backend {ref.external} is not a Service in this cluster"),))
+        msg = f"backend {ref.external} is not a Service in this cluster"
+        return Backend(ref, findings=(Finding(INFO, "external-backend", subject, msg),))
     service = cluster.get("Service", ref.namespace, ref.name)
     if service is None:
         msg = f"Service {ref.namespace}/{ref.name} does not exist: the controller answers 503"
@@ -102,7 +103,8 @@ def resolve(cluster: ClusterState, ref: BackendRef, subject: str) -> Backend:
     return Backend(ref, True, True, ready, not_ready, pods, findings)
 
 
-def _endpoints(cluster: ClusterState, namespace: str, service: str, port_name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
+def _endpoints(cluster: ClusterState, namespace: str, service: str,
+               port_name: str) -> tuple[tuple[str, ...], tuple[str, ...], tuple[str, ...]]:
     """Ready and not-ready `ip:port`s of one Service port, and the pods of the ready ones."""
     index = service_index(cluster)
     ready: list[str] = []

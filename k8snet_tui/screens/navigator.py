@@ -1,0 +1,78 @@
+"""Moving between panes, with a real back stack.
+
+Number keys and `:svc` open a pane where the user asked (and forget the way back: the user
+chose a new place). Drilling across panes (`enter` on an Ingress rule opens its Service's trace)
+remembers where it came from, so `esc` walks back the way the user came: from the trace to the
+Services table (the pane's own level), and then on to the Ingress pane it was opened from.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Protocol
+
+
+class Destination(Protocol):
+    """What the navigator needs of a pane."""
+
+    PANE_ID: str
+
+    def depth(self) -> int:
+        """How deep inside itself the pane is (0: its home view; a trace: 1; a log under it: 2)."""
+        ...
+
+    def go_back(self) -> bool:
+        """Up one level inside the pane; False when already at its home view."""
+        ...
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        """Open what a `:` command or a drill from another pane asks for (`trace NS/NAME`)."""
+        ...
+
+
+@dataclass(frozen=True)
+class Return:
+    origin: str  # the pane to go back to
+    target: str  # the pane that was opened from it
+    depth: int  # how deep the target was right after opening: back above it means "leave"
+
+
+class Navigator:
+    def __init__(self, show: Callable[[str], Destination], current: Callable[[], Destination]) -> None:
+        self._show = show
+        self._current = current
+        self._stack: list[Return] = []
+
+    @property
+    def stack(self) -> tuple[Return, ...]:
+        return tuple(self._stack)
+
+    def open_pane(self, pane_id: str) -> Destination:
+        """Go to `pane_id` as the user asked (a number key, `:svc`): no way back is kept."""
+        self._stack.clear()
+        return self._show(pane_id)
+
+    def open(self, pane_id: str, verb: str, arg: str) -> Destination:
+        """Open `verb arg` in `pane_id` from the current pane, remembering the way back."""
+        origin = self._current().PANE_ID
+        pane = self._show(pane_id)
+        pane.handle_command(verb, arg)
+        if origin != pane_id:
+            self._stack.append(Return(origin, pane_id, pane.depth()))
+        return pane
+
+    def open_trace(self, service: str) -> Destination:
+        """The trace of `ns/name[:port]` in the Services pane."""
+        return self.open("services", "trace", service)
+
+    def back(self) -> bool:
+        """`esc`: up one level in the pane; past the level another pane opened it at, back there."""
+        pane = self._current()
+        handled = pane.go_back()
+        top = self._stack[-1] if self._stack else None
+        if top is not None and top.target == pane.PANE_ID and (not handled or pane.depth() < top.depth):
+            self._stack.pop()
+            self._show(top.origin)
+            return True
+        return handled
