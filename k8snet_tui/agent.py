@@ -24,8 +24,6 @@ import argparse
 import sys
 from typing import Any
 
-import yaml
-
 from k8snet_tui import __version__
 
 AGENT_NAMESPACE = "k8snet-agent"
@@ -105,6 +103,8 @@ def reader_role(namespace: str = AGENT_NAMESPACE) -> dict[str, Any]:
 
 
 def manifest_text(image: str = DEFAULT_IMAGE, *, with_role: bool = False) -> str:
+    import yaml
+
     objs = agent_objects(image)
     if with_role:
         objs.append(reader_role())
