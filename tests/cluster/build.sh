@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_VERSION=v1.36.3
 cache_root=${K8SNET_CLUSTER_CACHE:-$HOME/.cache/k8snet/cluster}
-GLOBIGNORE="$here/gobuild/kube-router/*"  # kube-router has a key of its own (below)
+GLOBIGNORE="$here/gobuild/kube-router/*:$here/gobuild/kube-proxy-v*/*"  # these have keys of their own (below)
 key=$(cat "$here"/go.mod "$here"/go.sum "$here"/gobuild/*/go.mod "$here"/gobuild/*/go.sum \
       "$here"/gobuild/etcd/main.go | sha256sum | cut -c1-12)
 unset GLOBIGNORE
@@ -41,8 +41,41 @@ build_kube_router() {
   ln -sfn "$kr_dir/kube-router" "$bin/kube-router"
 }
 
+# Older kube-proxy releases, one module each under gobuild/kube-proxy-<release> (v1.23: the
+# KUBE-XLB layout before 1.24; v1.30), each built into a directory keyed by its own pins with
+# its own version stamp and linked into $bin as kube-proxy-<release>; the harness runs them
+# against the same API server (docs/test-cluster.md).
+build_old_kube_proxies() {
+  local dir rel version flags p out t0
+  for dir in "$here"/gobuild/kube-proxy-v*/; do
+    [[ -f $dir/go.mod ]] || continue
+    dir=${dir%/}
+    rel=${dir##*/kube-proxy-}
+    out="$cache_root/kube-proxy-$rel-$(cat "$dir/go.mod" "$dir/go.sum" | sha256sum | cut -c1-12)"
+    if [[ ! -x $out/kube-proxy ]]; then
+      command -v go >/dev/null || { log "Go is not installed: kube-proxy $rel needs Go >= 1.26 to build"; exit 3; }
+      version=$(awk '$1 == "require" && $2 == "k8s.io/kubernetes" {print $3}' "$dir/go.mod")
+      flags="-s -w"
+      for p in k8s.io/component-base/version k8s.io/client-go/pkg/version; do
+        flags+=" -X $p.gitVersion=$version -X $p.gitMajor=1 -X $p.gitMinor=${rel#v1.}"
+        flags+=" -X $p.gitTreeState=clean -X $p.buildDate=1970-01-01T00:00:00Z"
+      done
+      mkdir -p "$out"
+      log "building kube-proxy $version from $dir"
+      t0=$SECONDS
+      (cd "$dir" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="$flags" \
+        -o "$out/kube-proxy.tmp" k8s.io/kubernetes/cmd/kube-proxy)
+      mv "$out/kube-proxy.tmp" "$out/kube-proxy"
+      log "built kube-proxy $version in $((SECONDS - t0)) s"
+    fi
+    mkdir -p "$bin"
+    ln -sfn "$out/kube-proxy" "$bin/kube-proxy-$rel"
+  done
+}
+
 if [[ -f $stamp ]]; then
   build_kube_router
+  build_old_kube_proxies
   log "cached: $bin"
   echo "$bin"
   exit 0
@@ -80,6 +113,7 @@ build "$here/gobuild/etcd"    etcd    .
 build "$here/gobuild/kwok"    kwok    sigs.k8s.io/kwok/cmd/kwok
 build "$here/gobuild/coredns" coredns github.com/coredns/coredns
 build_kube_router
+build_old_kube_proxies
 touch "$stamp"
 log "all binaries ready in $((SECONDS - t_all)) s: $bin"
 echo "$bin"

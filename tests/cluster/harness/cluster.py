@@ -41,6 +41,9 @@ RUN_LOCK = STATE_DIR / "run.lock"
 _lock_held_here = threading.Event()  # set while a cluster of this process holds RUN_LOCK
 
 MODES = ("iptables-legacy", "iptables-nft", "nftables")
+# Older kube-proxy releases build.sh also builds (tests/cluster/gobuild/kube-proxy-<release>),
+# as bin/kube-proxy-<release>; set_kube_proxy_release() runs one of them instead of the current.
+OLD_KUBE_PROXIES = ("v1.23", "v1.30")
 COMPONENTS = ("etcd", "kube-apiserver", "kube-controller-manager", "kube-scheduler", "kube-proxy",
               "kwok", "coredns")
 SERVICE_CIDR = str(net.SERVICE_CIDR)
@@ -157,6 +160,7 @@ class LabCluster:
         self.server = f"https://{self.nodes['node-1'].host_ip}:6443"
         self.audit_log = self.run_dir / "audit" / "audit.log"
         self.kube_proxy_mode: str | None = None
+        self.kube_proxy_release: str | None = None  # None: the current release (bin/kube-proxy)
         self.pod_cidrs: dict[str, str] = {}
         self.timings: dict[str, float] = {}
         self.users: dict[str, User] = {}
@@ -557,7 +561,18 @@ class LabCluster:
         self.apply(SCENARIOS / "base")
 
     # ------------------------------------------------------------------ kube-proxy
+    def _kube_proxy_bin(self) -> Path:
+        release = self.kube_proxy_release
+        return self.bin / (f"kube-proxy-{release}" if release else "kube-proxy")
+
     def _kube_proxy_argv(self, node: str, mode: str) -> list[str]:
+        if self.kube_proxy_release:
+            # Old releases know neither --nodeport-addresses=primary (1.29 on) nor
+            # --oom-score-adj=0 quirks; they listen on every node address, as they did.
+            return [str(self._kube_proxy_bin()), f"--kubeconfig={self.users['kube-proxy'].kubeconfig}",
+                    f"--hostname-override={node}", f"--cluster-cidr={CLUSTER_CIDR}", "--proxy-mode=iptables",
+                    "--conntrack-max-per-core=0", "--conntrack-min=0",
+                    "--conntrack-tcp-timeout-established=0", "--oom-score-adj=0", "--v=1"]
         return [
             str(self.bin / "kube-proxy"),
             f"--kubeconfig={self.users['kube-proxy'].kubeconfig}",
@@ -589,7 +604,7 @@ class LabCluster:
         if old is not None:
             for node in self.nodes:
                 proc = subprocess.run(
-                    ["ip", "netns", "exec", self.nodes[node].netns, str(self.bin / "kube-proxy"),
+                    ["ip", "netns", "exec", self.nodes[node].netns, str(self._kube_proxy_bin()),
                      "--cleanup", "--proxy-mode=" + ("nftables" if old == "nftables" else "iptables")],
                     env={**os.environ, **self._mode_env(old)}, capture_output=True, text=True,
                     timeout=60, check=False)
@@ -604,6 +619,37 @@ class LabCluster:
             self.wait_for_service_rules("default", "website", "http", timeout=timeout)
         self.log(f"[k8snet-cluster] kube-proxy in {mode} mode"
                  + (f" (was {old})" if old else "") + f" in {time.monotonic() - t:.1f} s")
+
+    def kube_proxy_releases(self) -> list[str]:
+        """The older kube-proxy releases built into the bin directory."""
+        return [r for r in OLD_KUBE_PROXIES if (self.bin / f"kube-proxy-{r}").is_file()]
+
+    def set_kube_proxy_release(self, release: str | None, mode: str = "iptables-nft", *,
+                               timeout: float = 90) -> None:
+        """Run kube-proxy `release` (one of kube_proxy_releases(), or None for the current one)
+        on every node in iptables `mode`, after the running one cleaned up its rules."""
+        if release is not None and release not in self.kube_proxy_releases():
+            raise ValueError(f"kube-proxy {release} is not built; built: {self.kube_proxy_releases()}")
+        if mode == "nftables" and release is not None:
+            raise ValueError("the older kube-proxies here run in iptables modes only")
+        if release == self.kube_proxy_release and mode == self.kube_proxy_mode:
+            return
+        if self.kube_proxy_mode != mode:
+            self.set_kube_proxy_mode(mode, wait_for_website=False)
+        if self.kube_proxy_mode is not None:  # the running binary cleans up after itself
+            for node in self.nodes:
+                self._kill(f"kube-proxy-{node}")
+                subprocess.run(["ip", "netns", "exec", self.nodes[node].netns, str(self._kube_proxy_bin()),
+                                "--cleanup", "--proxy-mode=iptables"], env={**os.environ, **self._mode_env(mode)},
+                               capture_output=True, text=True, timeout=60, check=False)
+        self.kube_proxy_release = release
+        for node in self.nodes:
+            self._kill(f"kube-proxy-{node}")
+            self._spawn(f"kube-proxy-{node}", self._kube_proxy_argv(node, mode), node=node,
+                        env=self._mode_env(mode))
+        self.kube_proxy_mode = mode
+        self.wait_for_service_rules("default", "website", "http", timeout=timeout)
+        self.log(f"[k8snet-cluster] kube-proxy {release or 'current'} in {mode} mode")
 
     def _record_kube_proxy_mode(self, mode: str) -> None:
         """Keep the kubeadm-style kube-proxy ConfigMap telling the truth about the mode."""
