@@ -15,6 +15,7 @@ import re
 import pytest
 
 from k8snet_tui.domain.services import trace_service
+
 from tests.cluster.harness.cluster import OLD_KUBE_PROXIES
 from tests.cluster.live_reads import api_state, read_node
 
