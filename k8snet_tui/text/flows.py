@@ -13,9 +13,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from .table import NONE, Column, Writer, cell
-
-CANDIDATES = (Column("kind", 1), Column("name", 0), Column("matched", 0), Column("reason", 0))
+from .table import NONE, Writer, cell
 
 
 def _counters(packets: int | None, nbytes: int | None) -> str:
@@ -62,18 +60,18 @@ def _port(port: Any, w: Writer) -> None:
         w.line(f"{path.path}: {entry.kind} {address}", indent=2)
         step = _entry_step(port, path.chain)
         head = f"{step.chain} -> " if step is not None else ""
-        extra = " (masquerade: the client's address becomes the node's)" if path.masquerade else ""
         tail = f"  {_counters(step.packets, step.bytes)}" if step is not None and step.packets is not None else ""
-        w.line(f"{head}{path.chain or 'no chain'}{extra}{tail}", indent=4)
+        w.line(f"{head}{path.chain or 'no chain'}{tail}", indent=4)
+        if path.masquerade:
+            w.line("masquerade: the pod sees the node's address, not the client's", indent=6)
         if path.source_ranges:
             w.line(f"admits only {', '.join(path.source_ranges)}", indent=6)
         for ep in path.endpoints:
             c = counters.get((ep.address, ep.port), (None, None))
             chain = f"{ep.chain} " if ep.chain else ""
             w.line(f"{_share(ep.share)}  {chain}{_counters(*c)}".rstrip(), indent=6)
-            pod = ep.pod or "no pod known"
-            on = f" on {ep.node}" + (" (this node)" if ep.local else "") if ep.node else ""
-            w.line(f"DNAT {ep.address}:{ep.port} -> pod {pod}{on}, {ep.condition or 'not in the API'}", indent=8)
+            facts = [ep.node or "node unknown", *(["this node"] if ep.local else []), ep.condition or "not in the API"]
+            w.line(f"DNAT {ep.address}:{ep.port} -> {ep.pod or 'no pod known'} ({', '.join(facts)})", indent=8)
         for word, value in (("dropped", path.dropped), ("rejected", path.rejected), ("unhandled", path.unhandled)):
             if value > 0:
                 w.line(f"{_share(value)}  {word}", indent=6)
@@ -101,9 +99,10 @@ def dns(view: Any, w: Writer) -> None:
         w.line("(none: the name is not valid)", indent=2)
     for i, q in enumerate(view.queries, start=1):
         exp = q.expected
-        expected = f"{exp.rcode or 'unknown (forwarded)'}" + (f" {', '.join(exp.answers)}" if exp.answers else "")
-        mark = "  <- answers" if view.answered_by is not None and view.answered_by == i - 1 else ""
-        w.line(f"{i:>2}. {q.fqdn} {q.type}: expect {expected}{mark}", indent=2)
+        expected = f"{exp.rcode or 'unknown (forwarded)'}" + (f" {', '.join(exp.answers)}" if exp.answers else
+                                                               " (no such record)" if exp.rcode == "NOERROR" else "")
+        mark = "  <- the answer" if view.answered_by is not None and view.answered_by == i - 1 else ""
+        w.line(f"{i:>2}. {q.fqdn} {q.type} => {expected}{mark}", indent=2, hanging=4)
         if q.actual is not None:
             a = q.actual
             got = a.error or f"{a.rcode} {', '.join(a.answers)}".rstrip()
@@ -149,8 +148,10 @@ def route(result: Any, w: Writer) -> None:
             w.line(f"{b.ref.label}{weight}: ready {cell(list(b.endpoints))}"
                    + (f"; not ready {', '.join(b.not_ready)}" if b.not_ready else ""), indent=2)
     w.section("Candidates")
-    w.table(CANDIDATES, lambda: ((c.kind, c.name, c.matched, c.reason) for c in result.candidates),
-            empty="(no rule was considered)", indent=2)
+    for c in result.candidates:
+        w.line(f"{'matched' if c.matched else 'skipped'}  {c.kind} {c.name}: {c.reason}", indent=2, hanging=9)
+    if not result.candidates:
+        w.line("(no rule was considered)", indent=2)
     if result.findings:
         w.section("Findings")
         for f in result.findings:

@@ -31,7 +31,6 @@ ING_ENTRIES = (Column("kind", 1), Column("name", 0), Column("port", 0), Column("
                Column("details", 2))
 CIDRS = (Column("cidr", 0), Column("node", 0), Column("size", 2), Column("per node", 1), Column("source", 1),
          Column("note", 3))
-FINDINGS = (Column("severity", 0), Column("subject", 1), Column("message", 0))
 
 
 def services(model: Any, w: Writer) -> None:
@@ -47,7 +46,7 @@ def pods(model: Any, w: Writer) -> None:
         c = model.cilium
         w.section("Cilium")
         w.fields([("IPAM", c.ipam), ("Pool", c.pool_ipv4), ("Mask", c.mask_size_ipv4),
-                  ("Routing", f"{c.routing_mode} ({c.routing_from})"),
+                  ("Routing", c.routing_mode), ("Set by", c.routing_from),
                   ("Tunnel", f"{c.tunnel_protocol}" + (f", UDP {c.overlay_port}" if c.overlay_port else "")),
                   ("kube-proxy", c.kube_proxy_replacement)], indent=2)
         for note in c.notes:
@@ -60,11 +59,19 @@ def pods(model: Any, w: Writer) -> None:
             empty="(no pod CIDR known)")
     w.section("Pods")
     w.table(PODS, lambda: ((p.namespace, p.name, p.ips, p.node, p.host_network, p.phase, p.ready,
-                            getattr(p, "host_end", None) or "") for p in model.pods), empty="(no pods)")
+                            _host_end(p.host_end)) for p in model.pods), empty="(no pods)")
     w.section("How pods talk")
     for text in (model.same_node, model.cross_node):
         w.line(text, indent=2)
     _notes(w, model.notes, model.errors, getattr(model, "more", ""))
+
+
+def _host_end(end: Any) -> str:
+    """The host side of a pod's cable: its device (`kv4`, `lxc12ab@if7`)."""
+    if end is None:
+        return ""
+    peer = f"@if{end.peer_ifindex}" if end.peer_ifindex is not None else ""
+    return f"{end.interface}{peer}"
 
 
 def host(model: Any, w: Writer) -> None:
@@ -97,10 +104,10 @@ def host(model: Any, w: Writer) -> None:
 def internet(model: Any, w: Writer) -> None:
     w.fields([("Status", model.status_words), ("Provider", model.provider_name or model.provider),
               ("Region", model.region), ("Zone", model.zone), ("Public IPv4", model.public_ipv4),
-              ("Private IPv4", model.private_ipv4), ("Outbound", model.outbound_ipv4 or model.outbound_status),
+              ("Private IPv4", model.private_ipv4), ("Outbound", model.outbound_ipv4 or model.outbound_status.replace("-", " ")),
               ("Node ExternalIPs", model.node_external_ips), ("Host addresses", model.host_addresses),
-              ("Public on a NIC", model.public_on_interface), ("NAT", model.nat)])
-    w.section("NAT")
+              ("Public on a NIC", model.public_on_interface)])
+    w.section(f"NAT ({model.nat})")
     w.line(model.nat_words, indent=2)
     if model.detail:
         w.line(model.detail, indent=2)
@@ -111,10 +118,11 @@ def dns(model: Any, w: Writer) -> None:
     w.fields([("Cluster DNS", d.ips), ("Domain", d.domain), ("From", d.source)])
     cf = model.corefile
     w.section("Corefile")
-    w.fields([("From", cf.source)], indent=2)
+    if not cf.blocks:
+        w.fields([("From", cf.source)], indent=2)
     for b in cf.blocks:
         k = b.kubernetes
-        w.fields([("Block", b.keys), ("Runs", " ".join(b.run_order)),
+        w.fields([("From", cf.source), ("Block", b.keys), ("Runs", " ".join(b.run_order)),
                   ("kubernetes", f"zones {' '.join(k.zones)}, pods {k.pods}, ttl {k.ttl}" if k else "none"),
                   ("Forward", f"{b.forward.source} -> {', '.join(b.forward.to)}" if b.forward else ""),
                   ("Cache", f"{b.cache} s" if b.cache is not None else "")], indent=2)
@@ -141,7 +149,8 @@ def ingress(model: Any, w: Writer) -> None:
     w.table(ING_ROUTES, lambda: (r.cells for r in model.route_rows), empty="(no routes)")
     if model.findings:
         w.section("Findings")
-        w.table(FINDINGS, lambda: ((f.severity, f.subject, f.message) for f in model.findings))
+        for f in model.findings:
+            w.line(f"! {f.severity}: {f.subject}: {f.message}", indent=2, hanging=4)
 
 
 def _notes(w: Writer, notes: Any, errors: Any, more: str) -> None:

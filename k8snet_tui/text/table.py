@@ -22,7 +22,7 @@ from rich.cells import cell_len
 from k8snet_tui.domain.sanitize import clean
 
 GAP = "   "  # between columns, as kubectl prints them
-MIN_COLUMN_WIDTH = 6  # a shrunk column keeps at least this much (or its header, if shorter)
+SHORT_COLUMN = 10  # a column this narrow is never cut (a wider one keeps at least this much)
 NONE = "<none>"  # an empty cell, kubectl's word for it
 
 
@@ -64,6 +64,8 @@ def cell(value: object) -> str:
         return ", ".join(cell(v) for v in value) or NONE
     if isinstance(value, float):
         return f"{value:.4g}"
+    if not isinstance(value, (str, int)):  # a model object: its view must say which field to show
+        raise TypeError(f"no cell form for {type(value).__name__}")
     return clean(value)
 
 
@@ -102,7 +104,11 @@ def fit(natural: Sequence[int], headers: Sequence[int], priorities: Sequence[int
         return sum(shown) + len(GAP) * max(0, len(shown) - 1) + marker
 
     def floor(i: int) -> int:
-        return min(natural[i], max(MIN_COLUMN_WIDTH, min(headers[i], 12)))
+        # A column gives up at most a third of its width (short ones nothing): past that, hiding a
+        # less important column reads better than a row of stumps.
+        if natural[i] <= SHORT_COLUMN:
+            return natural[i]
+        return max(SHORT_COLUMN, headers[i], -(-natural[i] * 2 // 3))
 
     while True:
         widths = list(natural)
@@ -120,7 +126,7 @@ def fit(natural: Sequence[int], headers: Sequence[int], priorities: Sequence[int
                 excess = total(widths) - width
                 if excess <= 0:
                     break
-                widths[i] -= min(excess, max(0, widths[i] - floor(i)))
+                widths[i] -= min(excess, max(0, widths[i] - min(natural[i], max(SHORT_COLUMN, headers[i]))))
             break
         hidden.add(candidates[0])
     return [(i, widths[i]) for i in range(count) if i not in hidden], len(hidden)

@@ -1,0 +1,109 @@
+"""The text of every `show` view and of trace, dns and route on the bundled lab, pinned at 80 and
+120 columns (COLUMNS), byte for byte.
+
+The files under golden/ were read by eye once; a change to the text shows as a diff here.
+`K8SNET_UPDATE_GOLDEN=1` rewrites them (read the diff before committing it).
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import pytest
+
+from k8snet_tui.cli import main
+
+GOLDEN = Path(__file__).resolve().parent / "golden"
+CASES = {
+    "show-internet": ["show", "internet"],
+    "show-host": ["show", "host"],
+    "show-pods": ["show", "pods"],
+    "show-services": ["show", "services"],
+    "show-dns": ["show", "dns"],
+    "show-ingress": ["show", "ingress"],
+    "trace-website": ["trace", "default/website"],
+    "trace-nodeport": ["trace", "31211"],
+    "dns-website-musl": ["dns", "website", "--pod", "default/client", "--resolver", "musl", "--type", "AAAA"],
+    "dns-busybox": ["dns", "kubernetes", "--resolver", "busybox"],
+    "route-engine": ["route", "http://172.31.24.84:31211/engine"],
+    "route-bare-path": ["route", "/web/"],
+}
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    for var in ("KUBECONFIG", "K8SNET_CONFIG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+def printed(argv: list[str], width: int | None, capsys, monkeypatch) -> str:
+    if width is None:
+        monkeypatch.delenv("COLUMNS", raising=False)
+    else:
+        monkeypatch.setenv("COLUMNS", str(width))
+    code = main([*argv, "--snapshot", "lab"])
+    out, err = capsys.readouterr()
+    assert code == 0, err
+    assert "Traceback" not in out + err
+    return out
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_text_matches_the_golden_file(case: str, width: int, capsys, monkeypatch) -> None:
+    out = printed(CASES[case], width, capsys, monkeypatch)
+    path = GOLDEN / f"{case}-{width}.txt"
+    if os.environ.get("K8SNET_UPDATE_GOLDEN") == "1":
+        path.write_text(out, encoding="utf-8")
+    assert path.is_file(), f"no golden file {path.name}: run with K8SNET_UPDATE_GOLDEN=1 and read it"
+    assert out == path.read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", [80, 120])
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_no_line_is_wider_than_the_terminal(case: str, width: int, capsys, monkeypatch) -> None:
+    from rich.cells import cell_len
+
+    out = printed(CASES[case], width, capsys, monkeypatch)
+    wide = [line for line in out.splitlines() if cell_len(line) > width]
+    assert wide == []
+
+
+def test_piped_output_has_no_width_limit(capsys, monkeypatch) -> None:
+    out = printed(["show", "ingress"], None, capsys, monkeypatch)  # capsys is not a terminal
+    assert "…" not in out and "cols" not in out
+    assert max(len(line) for line in out.splitlines()) > 200  # the long details cell, whole
+
+
+def test_narrow_terminal_hides_low_priority_columns_with_a_marker(capsys, monkeypatch) -> None:
+    out = printed(["show", "services"], 80, capsys, monkeypatch)
+    header = next(line for line in out.splitlines() if line.startswith("NAME"))
+    assert "TYPE" not in header and "BACKEND" not in header and header.endswith("…+3 cols")
+    assert header.split()[0] == "NAME" and "ENDPOINTS" in header  # priority 0: never hidden
+
+
+def test_wide_shows_every_column_whatever_the_width(capsys, monkeypatch) -> None:
+    out = printed(["show", "services", "-o", "wide"], 80, capsys, monkeypatch)
+    header = next(line for line in out.splitlines() if line.startswith("NAMESPACE"))
+    assert header.split() == ["NAMESPACE", "NAME", "TYPE", "CLUSTER", "IP", "PORTS", "ENDPOINTS", "BACKEND"]
+    assert "…" not in out
+
+
+def test_no_headers_leaves_only_rows(capsys, monkeypatch) -> None:
+    out = printed(["show", "services", "--no-headers"], None, capsys, monkeypatch)
+    table = out.split("Services:\n", 1)[1].splitlines()
+    assert not any(line.startswith("NAMESPACE") for line in table)
+    assert len(table) == 7 and table[0].split()[:2] == ["default", "engine"]
+
+
+def test_yaml_is_the_json_document(capsys, monkeypatch) -> None:
+    import json
+
+    import yaml
+
+    as_yaml = yaml.safe_load(printed(["show", "services", "-o", "yaml"], None, capsys, monkeypatch))
+    as_json = json.loads(printed(["show", "services", "--json"], None, capsys, monkeypatch))
+    assert as_yaml == as_json and as_yaml["source"]["kind"] == "snapshot"
