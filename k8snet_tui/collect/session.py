@@ -8,6 +8,7 @@ the live one's background work.
 from __future__ import annotations
 
 import socket
+import time
 from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
@@ -19,6 +20,7 @@ from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
 from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.sources.kinds import KINDS, read_scopes
+from k8snet_tui.sources.node_exec import NodeStateCache, NodeStateResult
 from k8snet_tui.sources.ports import ClusterSource
 from k8snet_tui.sources.snapshot import Snapshot
 
@@ -53,6 +55,13 @@ class Session(Protocol):
     @property
     def pod_logs(self) -> PodLogs | None: ...
 
+    # Any node's datapath state, for a pane's node picker. `node_state` may block (a live
+    # session reads the node through its agent pod): call it off the UI thread.
+    # `cached_node_state` never blocks. Both carry the age and the error of that node only.
+    def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult: ...
+
+    def cached_node_state(self, name: str) -> NodeStateResult | None: ...
+
 
 @dataclass
 class SnapshotSession:
@@ -80,6 +89,17 @@ class SnapshotSession:
     def with_namespace(self, namespace: str | None) -> None:
         self.snapshot = replace(self.snapshot, cluster=replace(self.snapshot.cluster, namespace=namespace))
         self._version += 1
+
+    def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult:
+        state = self.snapshot.nodes.get(name)
+        if state is None:
+            held = ", ".join(sorted(self.snapshot.nodes)) or "none"
+            return NodeStateResult(name, error=f"the snapshot holds no state of node {name} (nodes in it: {held}); "
+                                               "capture with the node agent applied to have every node's")
+        return NodeStateResult(name, state=state, fetched_at=state.captured_at or 0.0, source="snapshot")
+
+    def cached_node_state(self, name: str) -> NodeStateResult | None:
+        return self.node_state(name)
 
 
 @dataclass
@@ -133,3 +153,34 @@ class LiveSession:
         # The watchers keep the scope they started with (`-n NS` watches only NS, for users whose
         # RBAC stops there); picking a namespace later only narrows what the panes show.
         self.store.set_namespace(namespace)
+
+    def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult:
+        """`name`'s state through its agent pod (pods/exec), cached per node with its age."""
+        return self._node_states().get(name, refresh=refresh)
+
+    def cached_node_state(self, name: str) -> NodeStateResult | None:
+        cache = self.__dict__.get("_node_cache")
+        return cache.cached(name) if cache is not None else None
+
+    def _node_states(self) -> NodeStateCache:
+        cache = self.__dict__.get("_node_cache")
+        if cache is None:
+            cache = self.__dict__.setdefault("_node_cache", NodeStateCache(self._read_node_state))
+        return cache  # type: ignore[no-any-return]
+
+    def _read_node_state(self, name: str) -> NodeStateResult:
+        from k8snet_tui.sources.live_api import LiveApi
+        from k8snet_tui.sources.node_exec import AgentReader
+
+        if isinstance(self.source, LiveApi):
+            reader = self.__dict__.setdefault("_agent_reader", AgentReader(self.source))
+            result: NodeStateResult = reader.read(name)
+        else:
+            result = NodeStateResult(name, error=f"node {name}'s state needs the API server's pods/exec; "
+                                                 "this session has no API connection")
+        local = self.poller.current if self.poller else None
+        if not result.ok and local is not None and name in (self.local_node, local.node):
+            # This node is the one k8snet runs on: its own probe answers where no agent does.
+            return NodeStateResult(name, state=local, fetched_at=local.captured_at or time.time(),
+                                   source="local probe", notes=(f"read by the local probe ({result.error})",))
+        return result

@@ -378,3 +378,45 @@ def test_the_fake_closes_cleanly():  # the frame helper itself
     assert b.recv(10) == b"\x82\x03\x01hi"
     a.close()
     b.close()
+
+
+def test_a_live_session_reads_a_node_on_demand_and_keeps_it_with_its_age(server, live):
+    from k8snet_tui.collect.session import LiveSession
+
+    server.pods = [pod("agent-ok", "node-2")]
+    session = LiveSession(source=live, context="fake-ctx", local_node="laptop")
+    assert session.cached_node_state("node-2") is None
+    first = session.node_state("node-2")
+    assert first.ok and first.state is not None and first.state.iptables["nft"] == NAT
+    execs = len([r for r in server.requests if "/exec" in r[1]])
+    again = session.node_state("node-2")
+    assert again is first and session.cached_node_state("node-2") is first
+    assert len([r for r in server.requests if "/exec" in r[1]]) == execs  # cached, not re-read
+    fresh = session.node_state("node-2", refresh=True)
+    assert fresh is not first and fresh.ok
+    missing = session.node_state("node-9")
+    assert not missing.ok and "node-9" in missing.error
+
+
+def test_without_an_agent_the_local_node_falls_back_to_the_local_probe(server, live):
+    from k8snet_tui.collect.session import LiveSession
+    from k8snet_tui.domain.model import NodeState
+
+    local = NodeState(node="laptop", iptables={"nft": NAT}, source="probe", captured_at=time.time())
+    session = LiveSession(source=live, context="fake-ctx", local_node="laptop", read_node=lambda: local)
+    assert session.poller is not None
+    session.poller.current = local  # as after its first poll
+    result = session.node_state("laptop")
+    assert result.state is local and result.source == "local probe"
+    assert result.notes and "k8snet agent manifest" in result.notes[0]
+    assert not session.node_state("node-2").ok  # other nodes have no such fallback
+
+
+def test_a_snapshot_session_answers_from_the_snapshot():
+    from k8snet_tui.collect.session import SnapshotSession
+    from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
+
+    session = SnapshotSession(load_snapshot(bundled_lab_path()))
+    name = next(iter(session.snapshot.nodes))
+    assert session.node_state(name).state is session.snapshot.nodes[name]
+    assert "no state of node nowhere" in session.node_state("nowhere").error
