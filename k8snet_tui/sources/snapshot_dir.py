@@ -10,6 +10,7 @@ most, so no tree depth can exhaust anything.
 
 from __future__ import annotations
 
+import errno
 import os
 import stat
 from pathlib import Path
@@ -35,6 +36,12 @@ def _kind(mode: int) -> str:
     if stat.S_ISCHR(mode) or stat.S_ISBLK(mode):
         return "a device"
     return "a regular file" if stat.S_ISREG(mode) else "a special file"
+
+
+def _open_failed(exc: OSError) -> str:
+    if exc.errno in (errno.ELOOP, errno.ENOTDIR):  # O_NOFOLLOW met a link put there since the check
+        return "changed while being read (now a link or not a directory); not followed"
+    return f"cannot be read: {exc.strerror or exc}"
 
 
 def read_capped(fd: int, limit: int) -> bytes | None:
@@ -92,7 +99,7 @@ class _DirWalk:
         try:
             fd = os.open(name, _DIR_FLAGS, dir_fd=parent)
         except OSError as exc:
-            self.r.problem(rel, "", f"cannot be read: {exc.strerror or exc}")
+            self.r.problem(rel, "", _open_failed(exc))
             return None
         if not self._same(fd, st, stat.S_ISDIR):
             os.close(fd)
@@ -113,7 +120,7 @@ class _DirWalk:
         try:
             fd = os.open(name, _FILE_FLAGS, dir_fd=parent)
         except OSError as exc:
-            self.r.problem(rel, "", f"cannot be read: {exc.strerror or exc}")
+            self.r.problem(rel, "", _open_failed(exc))
             return
         try:
             if not self._same(fd, st, stat.S_ISREG):

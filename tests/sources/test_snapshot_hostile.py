@@ -495,6 +495,36 @@ def test_a_socket_and_a_device_are_named(snapdir: Path, monkeypatch) -> None:
     assert_good_parts_open(s)
 
 
+@pytest.mark.timeout(60)
+@pytest.mark.parametrize("swap", ["fifo", "symlink"])
+def test_a_file_swapped_after_its_check_is_not_read(snapdir: Path, tmp_path: Path, monkeypatch, swap: str) -> None:
+    """A writer racing the loader: lstat saw a regular file, then a FIFO or a link took its place.
+    O_NOFOLLOW refuses the link; O_NONBLOCK opens the FIFO without a writer, and fstat shows it."""
+    target = snapdir / "nodes" / "n1" / "resolv.conf"
+    target.unlink()
+    if swap == "fifo":
+        os.mkfifo(target)
+    else:
+        (tmp_path / "secret").write_text("search s3cr3t\n")
+        target.symlink_to(tmp_path / "secret")
+    decoy = os.stat(snapdir / "meta.json")  # what the check saw: a regular file
+    real_stat = os.stat
+
+    def racing_stat(path, *args, **kwargs):
+        return decoy if path == "resolv.conf" and kwargs.get("dir_fd") is not None else real_stat(path, *args, **kwargs)
+
+    monkeypatch.setattr(os, "stat", racing_stat)
+    s = load_snapshot(snapdir)
+    monkeypatch.undo()
+    found = problems(s)
+    if swap == "fifo":
+        assert found == {"nodes/n1/resolv.conf": "changed while being read; not read"}
+    else:
+        assert found == {"nodes/n1/resolv.conf": "changed while being read (now a link or not a directory); not followed"}
+        assert "s3cr3t" not in everything_in(s)
+    assert s.nodes["n1"].resolv_conf in ("", None)
+
+
 def test_a_sparse_file_over_the_cap_is_not_read(snapdir: Path) -> None:
     big = snapdir / "nodes" / "n1" / "iptables-save.txt"
     with open(big, "wb") as f:
