@@ -14,6 +14,7 @@ import shutil
 import tarfile
 import tempfile
 import time
+from collections.abc import Iterable
 from pathlib import Path
 from typing import Any
 
@@ -60,8 +61,12 @@ def node_files(node: NodeState) -> dict[str, str]:
     return files
 
 
-def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "") -> dict[str, int]:
+def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "",
+                   more_nodes: Iterable[tuple[str, NodeState]] = ()) -> dict[str, int]:
     """Write `observed` as a snapshot directory (or .tar.gz when `out` ends so).
+
+    `more_nodes` are other nodes' states, written one by one as the iterable yields them (so
+    a capture of many nodes holds only the few being read); a node without data gets no directory.
 
     Returns how many objects of each kind were written (after scrubbing), by plural name.
     """
@@ -87,6 +92,13 @@ def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "
         node_dir.mkdir(parents=True, exist_ok=True)
         for filename, text in node_files(node).items():
             (node_dir / filename).write_text(text, encoding="utf-8")
+    for name, node in more_nodes:
+        files = node_files(node)
+        if name in observed.nodes or not files:
+            continue
+        (target / "nodes" / name).mkdir(parents=True, exist_ok=True)
+        for filename, text in files.items():
+            (target / "nodes" / name / filename).write_text(text, encoding="utf-8")
     if observed.cloud:
         (target / "cloud.json").write_text(json.dumps(dict(observed.cloud), indent=2) + "\n", encoding="utf-8")
     if tarball:
@@ -118,7 +130,12 @@ def capture_from_args(args: argparse.Namespace) -> int:
         observed = Observed(cluster=observed.cluster, nodes={}, local_node="", mode="live")
     forbidden = dict(observed.cluster.forbidden)
     out = Path(args.output)
-    written = write_snapshot(out, observed, source=f"context {session.context or 'in-cluster'}", notes=args.notes)
+    from k8snet_tui.sources.node_capture import agent_node_states
+
+    # Every other node's state, through the node agents when they are applied (--no-probe: none).
+    more_nodes, node_lines = agent_node_states(session, observed) if not args.no_probe else (iter(()), [])
+    written = write_snapshot(out, observed, source=f"context {session.context or 'in-cluster'}", notes=args.notes,
+                             more_nodes=more_nodes)
     counts = ", ".join(f"{n} {plural}" for plural, n in written.items() if n)
     print(f"wrote {out}: {counts or 'no objects'}")
     for reason in forbidden.values():
@@ -126,6 +143,8 @@ def capture_from_args(args: argparse.Namespace) -> int:
     for node in observed.nodes.values():
         for err in node.errors:
             print(f"  node {node.node}: {err}")
+    for line in node_lines:
+        print(line)
     return 0
 
 

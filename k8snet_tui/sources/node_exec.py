@@ -168,7 +168,7 @@ class AgentReader:
         try:
             agents = self.agents()
         except ApiFailure as exc:
-            return NodeStateResult(node, error=self._list_error(exc), fetched_at=started)
+            return NodeStateResult(node, error=self.list_error(exc), fetched_at=started)
         agent = agents.get(node)
         if agent is None:
             if not agents:
@@ -226,7 +226,7 @@ class AgentReader:
             state = replace(state, errors=(*notes, *state.errors))
         return NodeStateResult(node, state=state, fetched_at=started, source=source, notes=tuple(notes))
 
-    def _list_error(self, exc: ApiFailure) -> str:
+    def list_error(self, exc: ApiFailure) -> str:
         if exc.forbidden:
             return (f"you may not list pods in namespace {self.namespace}, so no node's agent can be "
                     f"found: {ROLE_HINT}")

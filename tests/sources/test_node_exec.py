@@ -28,6 +28,7 @@ from k8snet_tui.sources.kubeconfig import KubeconfigChoice
 from k8snet_tui.sources.live_api import LiveApi
 from k8snet_tui.sources.node_exec import AgentReader, NodeStateCache, NodeStateResult
 from k8snet_tui.sources.probe_client import PROBE_FORMAT
+from k8snet_tui.sources.snapshot import bundled_lab_path
 
 TOKEN = "exec-test-token"
 GUID = "258EAFA5-E914-47DA-95CA-C5AB0DC85B11"
@@ -420,3 +421,51 @@ def test_a_snapshot_session_answers_from_the_snapshot():
     name = next(iter(session.snapshot.nodes))
     assert session.node_state(name).state is session.snapshot.nodes[name]
     assert "no state of node nowhere" in session.node_state("nowhere").error
+
+
+def test_node_states_are_read_in_parallel_and_never_more_than_the_bound_at_once():
+    from k8snet_tui.domain.model import NodeState
+    from k8snet_tui.sources.node_capture import iter_node_states
+
+    lock = threading.Lock()
+    running = [0]
+    peak = [0]
+
+    def read(node: str) -> NodeStateResult:
+        with lock:
+            running[0] += 1
+            peak[0] = max(peak[0], running[0])
+        time.sleep(0.02)
+        with lock:
+            running[0] -= 1
+        if node == "n7":
+            raise RuntimeError("a bug in one read")
+        return NodeStateResult(node, state=NodeState(node=node), fetched_at=time.time())
+
+    names = [f"n{i}" for i in range(40)]
+    lines: list[str] = []
+    results = {r.node: r for r in iter_node_states(read, names, concurrency=4, progress=lines.append)}
+    assert set(results) == set(names)
+    assert 1 < peak[0] <= 4
+    assert "a bug in one read" in results["n7"].error and results["n8"].ok
+    assert len(lines) == 40 and lines[-1].startswith("node state 40/40")
+
+
+def test_capture_writes_the_other_nodes_as_they_come(tmp_path):
+    from k8snet_tui.domain.model import NodeState, Observed
+    from k8snet_tui.sources.capture import write_snapshot
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    observed = Observed(cluster=load_snapshot(bundled_lab_path()).cluster, nodes={}, local_node="", mode="live")
+    seen: list[str] = []
+
+    def more():
+        for name in ("node-1", "node-2", "empty"):
+            seen.append(name)
+            yield name, NodeState(node=name, iptables={"nft": NAT} if name != "empty" else {})
+
+    write_snapshot(tmp_path / "snap", observed, source="test", more_nodes=more())
+    assert seen == ["node-1", "node-2", "empty"]
+    assert sorted(p.name for p in (tmp_path / "snap" / "nodes").iterdir()) == ["node-1", "node-2"]
+    back = load_snapshot(tmp_path / "snap")
+    assert back.nodes["node-2"].iptables["nft"] == NAT
