@@ -189,15 +189,17 @@ class _TarWalk:
 
     def settle(self) -> None:
         """Strip the one optional top directory, then keep the layout files and name the rest."""
-        tops = {parts[0] for parts, _ in self.names}
+        tops = {parts[0] for parts, _ in self.names if not rules.hidden(parts[:1])}  # not macOS's ./._snap
         top = next(iter(tops)) if len(tops) == 1 else None
         if top is not None:
-            nested = all(len(parts) > 1 or kind == "dir" for parts, kind in self.names)
+            nested = all(len(parts) > 1 or kind == "dir" for parts, kind in self.names if parts[0] == top)
             looks_flat = top in ("api", "nodes") and (top, "meta.json") not in self.read
             if not nested or looks_flat:
                 top = None
         cut = 1 if top is not None else 0
         for parts, kind in self.names:
+            if top is not None and parts[0] != top:
+                continue  # a dot name beside the top directory: it must not stand in for one inside
             rel = parts[cut:]
             if not rel or rules.hidden(rel):
                 continue

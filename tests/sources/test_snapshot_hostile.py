@@ -227,7 +227,9 @@ def test_unknown_files_in_node_dirs_are_named_others_left_alone(tmp_path: Path) 
         add_file(tar, "snap/docs/x/y.json", b"hi")
         add_file(tar, "snap/nodes/n1/run.sh", b"#!/bin/sh")
         add_file(tar, "snap/nodes/n1/old/resolv.conf", b"nameserver 6.6.6.6")
-        add_file(tar, "snap/._meta.json", b"\x00\x05\x16\x07")  # macOS tar's companion file
+        add_file(tar, "snap/._meta.json", b"\x00\x05\x16\x07")  # macOS tar's companion files
+        add_file(tar, "._snap", b"\x00\x05\x16\x07")
+        add_file(tar, ".x/meta.json", b'{"source": "not this one"}')  # beside the top: never a stand-in
     s = load_snapshot(archive)
     assert problems(s) == {"nodes/n1/run.sh": "not a file this version knows; ignored",
                            "nodes/n1/old/resolv.conf": "not a file this version knows; ignored"}
