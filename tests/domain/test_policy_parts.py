@@ -93,3 +93,12 @@ def test_random_junk_never_raises():
             assert evaluate(idx, src, dst, port).verdict in ("allow", "deny", "unknown")
     assert all(p.code for p in idx.problems())
     assert compile_policy({"metadata": "x", "spec": None}).key == "/"
+
+
+def test_oversized_selectors_and_rule_lists_are_problems_not_work():
+    huge = {"matchExpressions": [{"key": f"k{i}", "operator": "Exists"} for i in range(5000)]}
+    s = parse_selector(huge, "ns/p", "spec.podSelector")
+    assert s.matches({}) is None and "5000 terms" in s.problems[0].message
+    pol = compile_policy({"metadata": {"namespace": "ns", "name": "p"},
+                          "spec": {"podSelector": {}, "ingress": [{}] * 1500}})
+    assert pol.ingress_unknown and len(pol.ingress) == 1000

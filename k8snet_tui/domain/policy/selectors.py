@@ -14,6 +14,7 @@ from typing import Any
 from .problems import Problem, Tri
 
 OPERATORS = ("In", "NotIn", "Exists", "DoesNotExist")
+MAX_TERMS = 1000  # labels + expressions of one selector; more is hostile input, not a selector
 NAME_LABEL = "kubernetes.io/metadata.name"
 
 
@@ -77,7 +78,11 @@ def parse_selector(raw: Any, policy: str, path: str) -> Selector:
         return Selector(problems=(Problem(policy, path, "wrong-type", f"{path} is not an object"),))
     reqs: list[Requirement] = []
     problems: list[Problem] = []
-    labels = raw.get("matchLabels")
+    labels, exprs = raw.get("matchLabels"), raw.get("matchExpressions")
+    terms = (len(labels) if isinstance(labels, dict) else 0) + (len(exprs) if isinstance(exprs, list) else 0)
+    if terms > MAX_TERMS:
+        return Selector(problems=(Problem(policy, path, "wrong-type",
+                                          f"{path} has {terms} terms (more than {MAX_TERMS})"),))
     if isinstance(labels, dict):
         for k, v in labels.items():
             if not isinstance(k, str) or not k:
@@ -90,7 +95,6 @@ def parse_selector(raw: Any, policy: str, path: str) -> Selector:
                 reqs.append(Requirement(k, "In", frozenset((v,))))
     elif labels is not None:
         problems.append(Problem(policy, f"{path}.matchLabels", "wrong-type", "matchLabels is not an object"))
-    exprs = raw.get("matchExpressions")
     if isinstance(exprs, list):
         for i, e in enumerate(exprs):
             reqs_or_problem = _expression(e, policy, f"{path}.matchExpressions[{i}]")
