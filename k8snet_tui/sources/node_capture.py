@@ -86,12 +86,6 @@ def agent_node_states(session: Any, observed: Observed, *, concurrency: int = CO
     if not isinstance(source, LiveApi):
         return iter(()), lines
     reader = AgentReader(source, timeout=timeout)
-    names = sorted({name_of(n) for n in observed.cluster.of("Node")} - set(observed.nodes))
-    for bad in [n for n in names if not _NODE_NAME.match(n)]:
-        lines.append(f"  node {clean(bad)!r}: not a valid node name; its state is not captured")
-    names = [n for n in names if _NODE_NAME.match(n)]
-    if not names:
-        return iter(()), lines
     try:
         agents = reader.agents()
     except ApiFailure as exc:
@@ -101,6 +95,11 @@ def agent_node_states(session: Any, observed: Observed, *, concurrency: int = CO
         lines.append(f"  only this node's state is in the snapshot: no node agent runs; {APPLY_HINT} "
                      "to capture every node's")
         return iter(()), lines
+    # The cluster's nodes, and those the agents run on (a user who may not list Nodes has these).
+    names = sorted(({name_of(n) for n in observed.cluster.of("Node")} | set(agents)) - set(observed.nodes))
+    for bad in [n for n in names if not _NODE_NAME.match(n)]:
+        lines.append(f"  node {clean(bad)!r}: not a valid node name; its state is not captured")
+    names = [n for n in names if _NODE_NAME.match(n)]
 
     def states() -> Iterator[tuple[str, NodeState]]:
         for result in iter_node_states(reader.read, names, concurrency=concurrency, progress=progress):

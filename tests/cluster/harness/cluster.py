@@ -260,7 +260,7 @@ class LabCluster:
                 return
             self._stopped = True
         t = time.monotonic()
-        for name in [n for n in self.procs if n.startswith("kube-proxy")]:
+        for name in [n for n in self.procs if n.startswith(("kube-proxy", "kwok-exec"))]:
             self._kill(name)
         if self.agent is not None:
             try:
@@ -443,6 +443,8 @@ class LabCluster:
             f"--audit-policy-file={audit_policy}", f"--audit-log-path={self.audit_log}",
             "--audit-log-maxbackup=1", "--audit-log-maxsize=200",
             "--allow-privileged=true", "--profiling=false",
+            # Exec and logs dial the node's kubelet: by its InternalIP (the node names resolve nowhere).
+            "--kubelet-preferred-address-types=InternalIP",
             f"--cert-dir={self.run_dir / 'apiserver-certs'}",
             "--enable-priority-and-fairness=false",
             # No watch cache: lists and watches read etcd, so compact_etcd() makes old
