@@ -205,7 +205,7 @@ class AgentReader:
         if out.stdout:
             try:
                 doc = json.loads(out.stdout)
-            except ValueError:
+            except (ValueError, RecursionError):  # garbage, or nesting deeper than the parser goes
                 doc = None
         where = f"`{' '.join(self.command)}` in {agent.pod} on node {node}"
         tail = _tail(out.stderr)

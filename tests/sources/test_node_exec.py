@@ -61,6 +61,8 @@ def frames_for(pod: str) -> tuple[int, list[bytes], float]:
         return 101, [b"\x01" + b"\x00\xffthis is not json{", b"\x03" + SUCCESS], 0
     if pod.endswith("huge"):
         return 101, [b"\x01" + b"[" * 65536] * 400, 0  # 25 MiB, more than the test's cap
+    if pod.endswith("deep"):  # under the cap, nested deeper than json can parse
+        return 101, [b"\x01" + b"[" * 200_000, b"\x03" + SUCCESS], 0
     if pod.endswith("hang"):
         return 101, [], 30
     if pod.endswith("forbidden"):
@@ -246,6 +248,12 @@ def test_garbage_is_a_message_on_that_node(server, live):
     assert result.state is None
     assert "node node-2" in result.error and "printed no probe JSON" in result.error
     assert "\x00" not in result.error
+
+
+def test_a_document_nested_too_deep_is_a_message_not_a_crash(server, live):
+    server.pods = [pod("agent-deep", "node-2")]
+    result = reader(live).read("node-2")
+    assert result.state is None and "printed no probe JSON" in result.error
 
 
 def test_a_flood_stops_at_the_cap(server, live):
