@@ -1,0 +1,42 @@
+"""`:ns NAME` narrows every pane's namespaced lists, as the header says, not only Services."""
+
+from __future__ import annotations
+
+from tests.ui.conftest import screen_text, settle
+
+
+async def _ns(app, pilot, name: str) -> None:
+    await pilot.press("colon")
+    await pilot.press(*f"ns {name}", "enter")
+    await settle(pilot)
+
+
+async def test_the_pod_network_shows_only_the_chosen_namespace(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        assert "website-5746f499f" in screen_text(app)
+        await _ns(app, pilot, "kube-system")
+        await pilot.press("3")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "ns: kube-system" in text
+        assert "coredns-6d4b75cb6d-fzsbw" in text and "website-5746f499f" not in text
+
+
+async def test_the_dns_names_show_only_the_chosen_namespace(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(120, 40)) as pilot:
+        await settle(pilot)
+        await _ns(app, pilot, "kube-system")
+        await pilot.press("5", "l")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "kube-dns.kube-system.svc.cluster.local." in text
+        assert ".default.svc.cluster.local." not in text
+        await _ns(app, pilot, "all")
+        await pilot.press("5", "l")
+        await settle(pilot)
+        assert ".default.svc.cluster.local." in screen_text(app)
