@@ -18,6 +18,7 @@ from typing import Any
 
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.errors import SnapshotError
+from k8snet_tui.sources import snapshot_read as rules
 from k8snet_tui.sources.kinds import BY_NAME, LIST_KINDS
 from k8snet_tui.sources.snapshot_dir import read_directory
 from k8snet_tui.sources.snapshot_read import IP_JSON_FILES, IPTABLES_FILES, MAX_FILE_BYTES, Problem, Reading
@@ -73,6 +74,7 @@ class _Loader:
         self.files = reading.files
         self.bundled = bundled
         self.display = display
+        self.json_values = 0
 
     def problem(self, path: str, where: str, message: str) -> None:
         self.reading.problem(path, where, message)
@@ -117,6 +119,12 @@ class _Loader:
         text = self._read_text(rel)
         if text is None:
             return None
+        values = text.count(",") + text.count("{") + text.count("[")  # an upper bound, at C speed
+        if self.json_values + values > rules.MAX_JSON_VALUES:
+            self.problem(rel, "", f"holds up to {values:,} JSON values, past the {rules.MAX_JSON_VALUES:,}"
+                                  " a snapshot may hold in all; skipped")
+            return None
+        self.json_values += values
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:

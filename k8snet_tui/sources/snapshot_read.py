@@ -26,6 +26,10 @@ MAX_DEPTH = 8  # components in a tar member name; the layout needs at most four
 MAX_HEADER_BYTES = 64 << 10  # one tar extended header (a PAX record set, a GNU long name)
 MAX_HEADER_CHAIN = 8  # extended headers in a row before one member (tarfile recurses per header)
 MAX_PROBLEMS = 100  # past this the rest are counted, not listed
+# JSON values in all files together (commas and brackets counted before parsing): `[{},{},...]`
+# would turn 1 GiB of text into ~23 GB of dicts. Ordinary kubectl JSON has one per ~20 bytes,
+# so this is ~500 MB of it, 20 times the bench's L pods.json.
+MAX_JSON_VALUES = 25_000_000
 
 # -- the layout ------------------------------------------------------------------------------------
 
@@ -149,6 +153,6 @@ def size_text(n: int) -> str:
 
 
 __all__ = ["IPTABLES_FILES", "IP_JSON_FILES", "MAX_DEPTH", "MAX_ENTRIES", "MAX_FILE_BYTES", "MAX_HEADER_BYTES",
-           "MAX_HEADER_CHAIN", "MAX_NAME_CHARS", "MAX_PROBLEMS", "MAX_TOTAL_BYTES", "NODE_FILES", "TOP_FILES",
+           "MAX_HEADER_CHAIN", "MAX_JSON_VALUES", "MAX_NAME_CHARS", "MAX_PROBLEMS", "MAX_TOTAL_BYTES", "NODE_FILES", "TOP_FILES",
            "UNKNOWN", "Problem", "Reading", "hidden", "is_layout_file", "name_fault", "shown", "size_text",
            "unknown_is_named"]

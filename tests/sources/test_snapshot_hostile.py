@@ -336,6 +336,16 @@ def test_the_member_cap_shows_after_a_flood_of_other_problems(tmp_path: Path) ->
     assert_good_parts_open(s)
 
 
+def test_json_that_would_expand_past_the_value_cap_is_not_parsed(snapdir: Path, monkeypatch) -> None:
+    """`[{},{},...]`: 3 bytes of text, 64 of dict each. The cap counts before json.loads runs."""
+    monkeypatch.setattr(snapshot_read, "MAX_JSON_VALUES", 1000)
+    (snapdir / "api" / "pods.json").write_text('{"kind": "List", "items": [' + "{}," * 1000 + "{}]}")
+    s = load_snapshot(snapdir)
+    assert problems(s) == {"api/pods.json": "holds up to 2,004 JSON values, past the 1,000 a snapshot may hold"
+                                            " in all; skipped"}
+    assert_good_parts_open(s)
+
+
 def test_members_past_the_member_cap_are_not_read(tmp_path: Path) -> None:
     archive = tmp_path / "many.tar.gz"
     with tarfile.open(archive, "w:gz") as tar:
