@@ -1,0 +1,239 @@
+"""A seeded monkey: random keys, palette entries and `:` commands through every pane.
+
+Each run drives the app on the bundled lab at 80x24 and 120x40 with thousands of keys: every
+binding of the app and of each pane (after Textual's own cursor and editing keys), every entry of
+the command palette, and `:` commands good and bad. After each step the app must still run; every
+few steps (and at the end of each sequence) the screen must show something that is not blank nor
+the hatching Textual draws behind a hidden maximized widget. It runs up to 1,500 steps per size
+or 25 s, whichever comes first (at least one sequence per pane). A failure names the seed:
+`K8SNET_MONKEY_SEED=<seed> pytest tests/ui/test_monkey.py` replays it.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import os
+import random
+import socket
+import time
+import unicodedata
+
+import pytest
+from textual import events
+from textual.binding import Binding
+from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
+from textual.widgets import Input
+
+from k8snet_tui.app import K8snetApp, make_app
+from k8snet_tui.collect.session import SnapshotSession
+from k8snet_tui.config import THEME_NAMES, Settings
+from k8snet_tui.registry import PANES, load_pane_class
+from k8snet_tui.sources.snapshot import load_snapshot
+
+from tests.ui.conftest import screen_text
+
+SIZES = [(80, 24), (120, 40)]
+STEPS_PER_SIZE = 1500  # the target; on a slow or busy machine the time budget ends it earlier
+SECONDS_PER_SIZE = 25.0  # the whole test stays under a minute (K8SNET_MONKEY_SECONDS overrides)
+STEPS_PER_SEQUENCE = 40
+CHECK_EVERY = 8  # steps between two screen checks (rendering the whole screen is the slow part)
+QUIT_KEYS = {"q", "ctrl+q", "ctrl+c"}  # pressed once, on purpose, at the very end
+
+GOOD_COMMANDS = ["svc", "trace default/website", "trace default/website:http", "dns website", "dns website SRV",
+                 "dns website AAAA musl", "route http://127.0.0.1:31211/engine", "route /", "ns default",
+                 "ns kube-system", "ns all", "ns", "ingress", "pods", "host", "internet", "po", "ing",
+                 *(f"theme {t}" for t in THEME_NAMES), "ctx other"]
+BAD_COMMANDS = ["foo", "theme nope", "theme", "trace", "trace nope/nothing", "trace ::::", "dns", "dns " + "a" * 300,
+                "route", "route ht!tp://[", "ns does-not-exist", "svc extra words here", "[bold]x[/]",
+                "\x1b[31mred", "ns [link=x]y"]
+EXTRA_KEYS = ["up", "down", "pageup", "pagedown", "home", "end", "left", "right", "enter", "escape", "tab",
+              "shift+tab", "backspace", "space", "w", "e", "b", "x", "1", "slash", "question_mark"]
+
+
+def _keys_of(bindings) -> list[str]:
+    keys: list[str] = []
+    for b in bindings:
+        key = b.key if isinstance(b, Binding) else b[0]
+        keys += [k.strip() for k in key.split(",") if k.strip()]
+    return keys
+
+
+def vocabulary() -> list[str]:
+    """Every key the app and its panes bind, and the keys a user moves and types with."""
+    keys = _keys_of(K8snetApp.BINDINGS) + ["ctrl+p", "ctrl+s"]
+    for spec in PANES:
+        for cls in load_pane_class(spec).__mro__:
+            keys += _keys_of(vars(cls).get("BINDINGS", ()))
+    keys += EXTRA_KEYS
+    return sorted({k for k in keys if k not in QUIT_KEYS})
+
+
+def looks_blank(text: str) -> str | None:
+    """Why this screen is not something a user can read, or None."""
+    chars = [c for c in text if not c.isspace()]
+    if len(chars) < 40:
+        return f"only {len(chars)} visible characters"
+    hatch = sum(1 for c in chars if c in "╱╲")
+    if hatch > len(chars) // 2:
+        return f"{hatch} of {len(chars)} characters are hatching"
+    return None
+
+
+@pytest.fixture
+def loopback_only(monkeypatch):
+    """Nothing the monkey presses may reach past this machine."""
+    original = socket.socket.connect
+
+    def connect(self, address):
+        host = address[0] if isinstance(address, tuple) else address
+        if isinstance(host, str) and not (host.startswith("127.") or host in ("::1", "localhost")) \
+                and self.family in (socket.AF_INET, socket.AF_INET6):
+            raise OSError(f"the monkey test refuses a connection to {host}")
+        return original(self, address)
+
+    monkeypatch.setattr(socket.socket, "connect", connect)
+
+
+async def press(pilot, *keys: str) -> None:
+    """Keys as the terminal driver sends them, each handled before the next (a settled app).
+
+    `Pilot.press` also waits for the process to look idle after every key (a few frames of
+    sleep each): thousands of keys would take many minutes. Here a key is sent, and the next
+    goes only when the app and every widget of the screen have handled their messages.
+    """
+    app = pilot.app
+    for key in keys:
+        if len(key) == 1 and not key.isalnum():
+            key = _character_to_key(key)
+        original = REPLACED_KEYS.get(key, key)
+        try:
+            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+        except KeyError:
+            char = key if len(key) == 1 else None
+        event = events.Key(key, char)
+        event.set_sender(app)
+        app._driver.send_message(event)
+        await settle(pilot)
+
+
+async def settle(pilot) -> None:
+    """Until the app, the screen and the focused widget's chain have handled their messages.
+
+    (The whole screen's 200-odd widgets each time would cost more than the keys themselves;
+    `full_settle` does that before every look at the screen.)
+    """
+    app = pilot.app
+    focused = app.screen.focused
+    nodes = dict.fromkeys([app, app.screen, *(focused.ancestors_with_self if focused is not None else ())])
+    waiting = [0]
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        waiting[0] -= 1
+        if waiting[0] == 0:
+            done.set()
+
+    for node in nodes:
+        if node.call_later(one_done):  # runs after the messages already in that node's queue
+            waiting[0] += 1
+    if waiting[0]:
+        await asyncio.wait_for(done.wait(), 30)
+
+
+async def full_settle(pilot) -> None:
+    await pilot._wait_for_screen()
+    await asyncio.sleep(0)
+    await pilot._wait_for_screen()
+
+
+async def _step(pilot, rng: random.Random, keys: list[str], palette: list[str], log: list[str]) -> None:
+    roll = rng.random()
+    if roll < 0.07:
+        line = rng.choice(GOOD_COMMANDS if rng.random() < 0.6 else BAD_COMMANDS)
+        log.append(f":{line!r}")
+        await press(pilot, "colon")
+        await settle(pilot)
+        box = pilot.app.focused
+        if isinstance(box, Input):
+            box.insert_text_at_cursor(line)  # as pasted: faster than a key per character
+        await press(pilot, "enter")
+    elif roll < 0.10 and palette:
+        title = rng.choice(palette)
+        log.append(f"palette {title!r}")
+        await press(pilot, "ctrl+p")
+        await settle(pilot)
+        await press(pilot, *title)
+        await asyncio.sleep(0.05)
+        await settle(pilot)
+        await press(pilot, "enter")
+    elif roll < 0.12:
+        spec = rng.choice(PANES)
+        log.append(f"z {spec.key}")
+        await press(pilot, "z", spec.key)
+    else:
+        key = rng.choice(keys)
+        log.append(key)
+        await press(pilot, key)
+    await settle(pilot)
+
+
+@pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
+async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
+    seed = int(os.environ.get("K8SNET_MONKEY_SEED") or time.time_ns() % 1_000_000_007)
+    rng = random.Random(seed)
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
+    monkeypatch.chdir(tmp_path)  # Textual's own "Screenshot" palette entry writes here
+    keys = vocabulary()
+    app = make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (monkey)"),
+                   save_dir=str(tmp_path / "saved"))
+    log: list[str] = []
+
+    def where() -> str:
+        return f"seed {seed} (K8SNET_MONKEY_SEED={seed} replays it), size {size}, last steps: {log[-25:]}"
+
+    try:
+        pressed = await _run(app, size, rng, keys, log, where)
+    except AssertionError:
+        raise
+    except Exception as exc:  # the app's own exception, raised again by run_test
+        raise AssertionError(f"{type(exc).__name__}: {exc}: {where()}") from exc
+    assert app.crash is None, f"{app.crash!r}: {where()}"
+    assert app.return_code == 0, where()
+    # every pane had its sequence at least; the count (and the seed) go in the test report
+    print(f"monkey {size}: {pressed} steps, seed {seed}")
+    assert pressed >= len(PANES) * STEPS_PER_SEQUENCE
+
+
+async def _run(app, size, rng, keys, log, where) -> int:
+    """The monkey on one app; how many steps it took."""
+    pressed = 0
+    deadline = time.monotonic() + float(os.environ.get("K8SNET_MONKEY_SECONDS") or SECONDS_PER_SIZE)
+    async with app.run_test(size=size, notifications=True) as pilot:
+        await settle(pilot)
+        palette = [c.title for c in app.get_system_commands(app.screen) if c.title not in ("Quit",)]
+        sequence = 0
+        while pressed < STEPS_PER_SIZE and (time.monotonic() < deadline or sequence < len(PANES)):
+            spec = PANES[sequence % len(PANES)]
+            log.append(f"-- sequence {sequence}: pane {spec.key}")
+            await press(pilot, "escape", "escape", spec.key)
+            for step in range(STEPS_PER_SEQUENCE):
+                await _step(pilot, rng, keys, palette, log)
+                pressed += 1
+                assert app.is_running and app.return_code is None, f"the app stopped: {where()}"
+                if step % CHECK_EVERY == CHECK_EVERY - 1:
+                    await full_settle(pilot)
+                    why = looks_blank(screen_text(app))
+                    assert why is None, f"blank screen ({why}): {where()}\n{screen_text(app)}"
+            await pilot.app.workers.wait_for_complete()
+            await full_settle(pilot)
+            why = looks_blank(screen_text(app))
+            assert why is None, f"blank screen ({why}): {where()}\n{screen_text(app)}"
+            sequence += 1
+        # and the way out still works, with the code a user expects
+        for _ in range(4):
+            await press(pilot, "escape")
+        await press(pilot, "q")
+        await settle(pilot)
+    return pressed
