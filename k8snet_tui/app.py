@@ -35,7 +35,6 @@ from k8snet_tui.domain.model import Observed, name_of
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import K8snetError
 from k8snet_tui.registry import PANES as PANE_SPECS
-from k8snet_tui.registry import pane_by_word
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import LocalNetwork, PaneContext
@@ -400,31 +399,34 @@ class K8snetApp(App[int]):
             self.run_command(event.value)
 
     def run_command(self, line: str) -> None:
-        """`:` commands, as k9s users type them."""
-        words = line.strip().lstrip(":").split(None, 1)
-        if not words:
-            self._focus_pane(self.current_pane)
+        """`:` commands, parsed by the grammar the CLI uses (k8snet_tui/grammar.py)."""
+        from k8snet_tui import grammar
+
+        try:
+            cmd = grammar.parse(line)
+            if cmd is not None and cmd.verb == "trace" and cmd.target is not None and cmd.target.kind != "service":
+                cmd = grammar.Command("trace", cmd.word, pane="services",  # an address or NodePort: its Service
+                                      target=grammar.parse_trace_target(grammar.resolve_trace(self.observed.cluster,
+                                                                                              cmd.target)))
+        except K8snetError as exc:
+            self.notify(data_text(exc.message), severity="warning", title="command")
             return
-        verb, arg = words[0].lower(), (words[1].strip() if len(words) > 1 else "")
-        spec = pane_by_word(verb)
-        if verb in ("q", "quit", "q!"):
+        if cmd is None:
+            pass
+        elif cmd.verb == "quit":
             self.exit(0)
-        elif verb == "ns":
-            self._set_namespace(ALL_NAMESPACES if arg in ("", "all", "-A") else arg)
-        elif verb == "theme":
-            self.set_theme_word(arg)
-        elif verb == "ctx":
-            self.notify(data_text("switching context needs a restart: k8snet --context " + (arg or "NAME")), title="ctx")
-        elif verb in ("trace", "dns", "route") and arg:
+        elif cmd.verb == "ns":
+            self._set_namespace(cmd.arg or ALL_NAMESPACES)
+        elif cmd.verb == "theme":
+            self.set_theme_word(cmd.arg)
+        elif cmd.verb == "ctx":
+            self.notify(data_text("switching context needs a restart: k8snet --context " + (cmd.arg or "NAME")), title="ctx")
+        elif cmd.verb in grammar.VERB_PANE and cmd.has_argument:
             # Opened from wherever the user is: esc comes back there.
-            self.navigator.open({"trace": "services", "dns": "dns", "route": "ingress"}[verb], verb, arg)
-        elif spec is not None or verb in ("trace", "route"):
-            target = spec.id if spec is not None else {"trace": "services", "route": "ingress"}[verb]
+            self.navigator.open(grammar.VERB_PANE[cmd.verb], cmd.verb, cmd.pane_argument())
+        elif cmd.pane is not None:
             # A pane word is a new place (no way back); an empty arg means the pane's home view.
-            self.navigator.open_pane(target).handle_command(verb, arg)
-        else:
-            self.notify(data_text(f"unknown command: {verb}"), severity="warning", title="command")
-            return
+            self.navigator.open_pane(cmd.pane).handle_command(cmd.pane if cmd.word == "show" else cmd.word, cmd.arg)
         self._focus_pane(self.current_pane)
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
