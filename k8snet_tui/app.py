@@ -28,7 +28,7 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
-from k8snet_tui.collect.session import LiveSession, Session
+from k8snet_tui.collect.session import Session
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
@@ -147,8 +147,9 @@ class K8snetApp(App[int]):
             self.query_one("#banner", Static).update(data_text(self.session.banner, style="bold"))
         self._activate(self.start_pane)
         self.set_interval(1.0, self._tick)
-        if isinstance(self.session, LiveSession):
-            # After the first frame: importing the kubernetes client and connecting can take a while.
+        if self.session.watchers or self.session.poller is not None:
+            # A live session's background work, after the first frame: importing the kubernetes
+            # client and connecting can take a while.
             self.call_after_refresh(self._start_live)
 
     def _handle_exception(self, error: Exception) -> None:
@@ -225,7 +226,6 @@ class K8snetApp(App[int]):
 
     def _start_live(self) -> None:
         session = self.session
-        assert isinstance(session, LiveSession)
         # Each watcher sits in a long HTTP read for as long as the app runs, so it gets a daemon
         # thread of its own. As Textual thread workers they took threads of the event loop's
         # default executor (min(32, cpus + 4): 6 on 2 cores), so most kinds were never listed
@@ -260,19 +260,19 @@ class K8snetApp(App[int]):
 
     @work(thread=True, exit_on_error=False, group="node", exclusive=True)
     def _poll_node(self) -> None:
-        session = self.session
-        assert isinstance(session, LiveSession) and session.poller is not None
+        poller = self.session.poller
+        assert poller is not None  # scheduled only for a session that has one
         try:
-            session.poller.poll()
+            poller.poll()
         finally:
             # Never overlap polls: the next one is scheduled only after this one is done.
             self.call_from_thread(self._after_poll)
 
     def _after_poll(self) -> None:
         self.refresh_data()
-        session = self.session
-        if isinstance(session, LiveSession) and session.poller is not None:
-            self.set_timer(session.poller.interval, self._poll_node)
+        poller = self.session.poller
+        if poller is not None:
+            self.set_timer(poller.interval, self._poll_node)
 
     # -- actions -------------------------------------------------------------------------------
 

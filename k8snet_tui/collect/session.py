@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field, replace
 from types import MappingProxyType
 from typing import Protocol, runtime_checkable
@@ -62,6 +62,12 @@ class Session(Protocol):
 
     def cached_node_state(self, name: str) -> NodeStateResult | None: ...
 
+    @property
+    def watchers(self) -> Sequence[KindWatcher | ApiHealth]: ...  # background reads (live), else ()
+
+    @property
+    def poller(self) -> NodePoller | None: ...  # the node poller (live, with a node), else None
+
 
 @dataclass
 class SnapshotSession:
@@ -85,6 +91,14 @@ class SnapshotSession:
     @property
     def pod_logs(self) -> PodLogs | None:
         return None  # a snapshot has no logs
+
+    @property
+    def watchers(self) -> tuple[()]:
+        return ()  # a snapshot never changes: nothing to watch
+
+    @property
+    def poller(self) -> None:
+        return None
 
     def with_namespace(self, namespace: str | None) -> None:
         self.snapshot = replace(self.snapshot, cluster=replace(self.snapshot.cluster, namespace=namespace))

@@ -316,6 +316,8 @@ class FakeLiveSession:
     mode: str = "live"
     version: int = 0
     pod_logs: None = None  # no pod logs here (a Session capability)
+    watchers: tuple[()] = ()  # no background work
+    poller: None = None
 
     def observed(self) -> Observed:
         return self.observed_value

@@ -259,6 +259,9 @@ class FakeLiveSession:
     def pod_logs(self):
         return self.source  # the fake log source, or None: no logs (a Session capability)
 
+    watchers = ()  # the test drives the polls itself (advance): no background work
+    poller = None
+
     def with_namespace(self, namespace: str | None) -> None:
         self.namespace = namespace
 
