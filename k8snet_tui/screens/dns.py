@@ -1,9 +1,10 @@
 """Pane 5: DNS. What a pod's resolver asks for a name, what CoreDNS should say, what it says.
 
 The plan (queries in order, expected answers) comes from the pure domain
-(`views.dns_lookup`); this pane only renders it. In live mode the plan's queries are then
-asked for real on a thread worker (`sources.dns_query.query_plan`) against the pod's first
-nameserver, or against the server in `K8SNET_DNS_SERVER` (`IP` or `IP:PORT`, for tests and
+(`views.dns_lookup`), the names and the Corefile lines from the presenter (`present.dns`,
+narrowed to the chosen namespace); this pane only renders them. In live mode the plan's
+queries are then asked for real, as a job, through the context's network
+(`context.network.query_dns`) against the pod's first nameserver, or against the server in `K8SNET_DNS_SERVER` (`IP` or `IP:PORT`, for tests and
 debugging; `dns_server` on the pane overrides both). The UI never waits on DNS: it says
 "asking ..." and attaches the answers when they arrive. In snapshot mode nothing is asked.
 """
@@ -493,6 +494,8 @@ class DnsPane(Pane):
                 qtype = word.upper()
             elif word.lower() in RESOLVERS:
                 self.resolver = word.lower()
+        if "--pod" in words[1:-1]:  # `:dns NAME --pod NS/POD`, as the CLI takes it (grammar.py)
+            self.pod = words[words.index("--pod") + 1]
         self.run_lookup(words[0], qtype)
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
