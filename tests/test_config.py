@@ -99,3 +99,55 @@ def test_config_path_resolution(tmp_path: Path) -> None:
 
 def test_load_uses_k8snet_config_from_env(cfg: Path) -> None:
     assert Settings.load(env={"K8SNET_CONFIG": str(cfg)}).theme == "high-contrast"
+
+
+# -- bad values: one message naming the key and what it accepts, and the default kept -----------
+
+def _load(tmp_path: Path, text: str, env: dict[str, str] | None = None) -> Settings:
+    path = tmp_path / "config.toml"
+    path.write_text(text, encoding="utf-8")
+    return Settings.load(env=env or {}, path=path)
+
+
+@pytest.mark.parametrize("text, key, allowed", [
+    ('theme = "nope"', "theme", "default, high-contrast, ansi"),
+    ('theme = 3', "theme", "default, high-contrast, ansi"),
+    ('interval = "fast"', "interval", "a number of seconds"),
+    ('interval = -1', "interval", "a number of seconds"),
+    ('interval = true', "interval", "a number of seconds"),
+    ('offline = "yes"', "offline", "true or false"),
+    ('echo_urls = "http://127.0.0.1/"', "echo_urls", "a list of URLs"),
+    ('keymap = "q"', "keymap", "a table"),
+])
+def test_a_bad_value_is_named_with_what_is_allowed_and_the_default_kept(tmp_path, text, key, allowed):
+    s = _load(tmp_path, text)
+    assert len(s.problems) == 1, s.problems
+    problem = s.problems[0]
+    assert f"{key} = " in problem and allowed in problem and "using the default" in problem
+    assert str(tmp_path / "config.toml") in problem
+    defaults = Settings()
+    assert (s.theme, s.interval, s.offline, s.echo_urls, dict(s.keymap)) == \
+        (defaults.theme, defaults.interval, defaults.offline, defaults.echo_urls, dict(defaults.keymap))
+
+
+def test_good_values_next_to_a_bad_one_still_apply(tmp_path):
+    s = _load(tmp_path, 'theme = "ansi"\ninterval = "fast"\n')
+    assert s.theme == "ansi" and s.interval == 2.0 and len(s.problems) == 1
+
+
+def test_an_unknown_setting_is_named_with_the_known_ones(tmp_path):
+    s = _load(tmp_path, 'colour = "red"\n')
+    assert len(s.problems) == 1 and "'colour'" in s.problems[0] and "theme, interval" in s.problems[0]
+
+
+def test_a_bad_theme_in_the_environment_is_reported_too(tmp_path):
+    s = Settings.load(env={"K8SNET_THEME": "neon"}, path=tmp_path / "absent.toml")
+    assert s.theme == "default" and len(s.problems) == 1 and "K8SNET_THEME='neon'" in s.problems[0]
+
+
+def test_unknown_keymap_ids_are_dropped_and_named(tmp_path):
+    s = _load(tmp_path, '[keymap]\n"app.quit" = "q,ctrl+q"\n"app.nope" = "x"\n')
+    checked = s.with_keymap_checked({"app.quit", "app.help"})
+    assert dict(checked.keymap) == {"app.quit": "q,ctrl+q"}
+    assert len(checked.problems) == 1 and "'app.nope'" in checked.problems[0] and "app.help" in checked.problems[0]
+    assert s.with_keymap_checked({"app.quit", "app.nope"}) is s
