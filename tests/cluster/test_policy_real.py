@@ -161,6 +161,10 @@ def enforced(lab_cluster):
         listeners.stop()
         for ns in NAMESPACES:
             c.delete("Namespace", ns, None, "v1", grace_seconds=0)
+        # gone before the next module looks at the cluster (this one's and the corpus cases')
+        c._wait("the policy tests' namespaces to be deleted", lambda: not [
+            n for n in c.api.get("/api/v1/namespaces")["items"]
+            if n["metadata"]["name"] in NAMESPACES or n["metadata"]["name"].startswith("rc")], 120)
 
 
 def test_kube_router_enforces_and_every_connection_matches_the_verdict(enforced):
