@@ -477,3 +477,10 @@ def test_an_address_that_is_a_pod_ip_is_that_pod():
     client_ip = str(idx.pod("default/client").ip)
     v = evaluate(idx, f"ip:{client_ip}", "default/web", 80)
     assert v.src == "default/client" and v.verdict == ALLOW
+
+
+def test_a_service_cluster_ip_is_an_address_with_a_note_to_ask_for_its_pods():
+    w = two_namespaces().add({"kind": "Service", "metadata": {"namespace": "default", "name": "web"},
+                              "spec": {"clusterIP": "10.96.0.20", "clusterIPs": ["10.96.0.20"]}})
+    v = w.check("default/client", "ip:10.96.0.20")
+    assert v.dst == "10.96.0.20" and any("ClusterIP of Service default/web" in n for n in v.notes)

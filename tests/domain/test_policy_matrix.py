@@ -111,3 +111,10 @@ def test_each_policy_in_words():
     assert broken.text.startswith("may isolate ingress of 9 pods") and broken.problems[0].code == "bad-selector-operator"
     assert by_key["default"].evaluated is False and "not evaluated" in by_key["default"].text
     assert by_key["shop/deny"].as_dict()["selected"][0] == "shop/api-0"
+
+
+def test_ports_of_interest_come_from_the_policies_then_the_pods():
+    from k8snet_tui.domain.policy import ports_of_interest
+
+    assert ports_of_interest(shop().index(), "shop") == ((8080, "TCP"), (5432, "TCP"))
+    assert ports_of_interest(World().ns("empty").index(), "empty") == ((80, "TCP"),)

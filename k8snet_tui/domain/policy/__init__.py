@@ -13,7 +13,7 @@ not evaluated: a verdict they could change says so (`not_evaluated`, `incomplete
 from .compile import EGRESS, INGRESS, Peer, Policy, Rule, compile_policy
 from .evaluator import Endpoint, PolicyInputError, dns_findings, evaluate, resolve
 from .index import NOT_EVALUATED_KINDS, OtherPolicy, PodInfo, PolicyIndex, build_index, index_of
-from .matrix import Cell, Group, Matrix, matrix
+from .matrix import Cell, Group, Matrix, matrix, ports_of_interest
 from .problems import Problem
 from .summary import PolicySummary, summaries, summarize
 from .verdict import ALLOW, DENY, UNKNOWN, RuleRef, Side, Verdict
@@ -21,5 +21,5 @@ from .verdict import ALLOW, DENY, UNKNOWN, RuleRef, Side, Verdict
 __all__ = ["ALLOW", "DENY", "EGRESS", "INGRESS", "NOT_EVALUATED_KINDS", "UNKNOWN", "Cell", "Endpoint",
            "Group", "Matrix", "OtherPolicy", "Peer", "PodInfo", "Policy", "PolicyIndex", "PolicyInputError",
            "PolicySummary", "Problem", "Rule", "RuleRef", "Side", "Verdict", "build_index",
-           "compile_policy", "dns_findings", "evaluate", "index_of", "matrix", "resolve", "summaries",
-           "summarize"]
+           "compile_policy", "dns_findings", "evaluate", "index_of", "matrix", "ports_of_interest", "resolve",
+           "summaries", "summarize"]

@@ -94,6 +94,11 @@ def evaluate(index: PolicyIndex, src: str | PodInfo | Endpoint, dst: str | PodIn
     number = _port_number(d, port, protocol)
     notes: list[str] = []
     for e in (s, d):
+        svc = index.service_ips.get(e.ip) if e.pod is None and e.ip is not None else None
+        if svc:
+            notes.append(f"{e.text} is the ClusterIP of Service {svc}: NetworkPolicies see the pod a "
+                         "connection is translated to, so ask for one of its pods")
+    for e in (s, d):
         if e.pod is not None and e.pod.ip is None and not e.host_network:
             notes.append(f"{e.text} has no IP yet: nothing can reach it or leave it until it gets "
                          "one; the verdict is what its policies say for when it does")

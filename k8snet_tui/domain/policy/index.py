@@ -77,7 +77,7 @@ class Selection:
 class PolicyIndex:
     def __init__(self, pods: Iterable[PodInfo], namespaces: Iterable[NamespaceInfo],
                  policies: Iterable[Policy], node_ips: Mapping[str, tuple[Address, ...]],
-                 others: Iterable[OtherPolicy] = ()) -> None:
+                 others: Iterable[OtherPolicy] = (), service_ips: Mapping[Address, str] | None = None) -> None:
         self.pods: dict[str, PodInfo] = {}
         self.by_ip: dict[Address, list[PodInfo]] = {}
         for p in pods:
@@ -92,6 +92,7 @@ class PolicyIndex:
         self.node_ips = dict(node_ips)
         self.node_of_ip: dict[Address, str] = {ip: n for n, ips in self.node_ips.items() for ip in ips}
         self.others = tuple(others)
+        self.service_ips = dict(service_ips or {})  # ClusterIP -> "ns/name"
         self._selections: dict[str, tuple[Selection, ...]] = {}
         self._by_namespace: dict[str, list[PodInfo]] = {}
         for p in self.pods.values():
@@ -211,7 +212,17 @@ def build_index(cluster: ClusterState) -> PolicyIndex:
         namespaces=(namespace_info(o) for o in cluster.of("Namespace")),
         policies=(compile_policy(o) for o in cluster.of("NetworkPolicy")),
         node_ips={dig_str(o, "metadata", "name"): node_addresses(o) for o in cluster.of("Node")},
-        others=others)
+        others=others, service_ips=_service_ips(cluster))
+
+
+def _service_ips(cluster: ClusterState) -> dict[Address, str]:
+    out: dict[Address, str] = {}
+    for svc in cluster.of("Service"):
+        for text in dig_list(svc, "spec", "clusterIPs") or [dig_str(svc, "spec", "clusterIP")]:
+            ip = _address(text) if isinstance(text, str) else None
+            if ip is not None:
+                out.setdefault(ip, f"{dig_str(svc, 'metadata', 'namespace')}/{dig_str(svc, 'metadata', 'name')}")
+    return out
 
 
 def index_of(cluster: ClusterState) -> PolicyIndex:

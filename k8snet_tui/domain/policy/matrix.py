@@ -105,6 +105,30 @@ def _label(members: Sequence[PodInfo]) -> tuple[str, tuple[tuple[str, str], ...]
     return (first if len(members) == 1 else f"{first} +{len(members) - 1}"), items
 
 
+def ports_of_interest(index: PolicyIndex, namespace: str, limit: int = 6) -> tuple[tuple[int, str], ...]:
+    """The ports a matrix of the namespace should show: those its policies name (named ports
+    resolved on its pods, a range by its first port), then its pods' container ports."""
+    counted: dict[tuple[int, str], int] = {}
+    pods = index.pods_in(namespace)
+    for pol in index.policies.get(namespace, ()):
+        for rule in (*pol.ingress, *pol.egress):
+            for spec in rule.ports:
+                if spec.problem is not None:
+                    continue
+                if spec.port is not None:
+                    counted[(spec.port, spec.protocol)] = counted.get((spec.port, spec.protocol), 0) + 10
+                elif spec.name is not None:
+                    for p in pods:
+                        for n in p.named_ports.get((spec.name, spec.protocol), ()):
+                            counted[(n, spec.protocol)] = counted.get((n, spec.protocol), 0) + 10
+    for p in pods:
+        for (_, proto), numbers in p.named_ports.items():
+            for n in numbers:
+                counted[(n, proto)] = counted.get((n, proto), 0) + 1
+    ranked = sorted(counted, key=lambda k: (-counted[k], k))
+    return tuple(ranked[:limit]) or ((80, "TCP"),)
+
+
 def matrix(index: PolicyIndex, namespace: str, ports: Sequence[tuple[int, str]] = ((80, "TCP"),),
            pods: Iterable[PodInfo] | None = None) -> Matrix:
     """The namespace's pods (running or pending; not finished ones) in groups, and one cell per
