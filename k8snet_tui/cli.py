@@ -269,7 +269,7 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command.verb == "dns":
         view = views.dns_lookup(observed, command.name, pod=command.pod,
                                 namespace=None if command.pod else args.namespace,
-                                resolver=command.resolver, qtype=command.qtype)
+                                resolver=command.resolver or "glibc", qtype=command.qtype or "A")
         return _emit("dns-lookup", view, args, source)
     if command.verb == "route":
         url = command.url

@@ -66,8 +66,8 @@ class Command:
     target: TraceTarget | None = None  # trace
     name: str = ""  # dns
     pod: str | None = None
-    resolver: str = "glibc"
-    qtype: str = "A"
+    resolver: str | None = None  # None: not given (glibc for the CLI; the pane keeps its choice)
+    qtype: str | None = None  # None: not given (A for the CLI; the pane keeps its choice)
     url: str = ""  # route
     entry: str | None = None
 
@@ -83,7 +83,7 @@ class Command:
             return "trace" + (f" {self.target.text()}" if self.target else "")
         if self.verb == "dns":
             pod = f" --pod {self.pod}" if self.pod else ""
-            return f"dns {self.name}{pod} --resolver {self.resolver} --type {self.qtype}"
+            return f"dns {self.name}{pod} --resolver {self.resolver or 'glibc'} --type {self.qtype or 'A'}"
         if self.verb == "route":
             return f"route {self.url}" + (f" --class {self.entry}" if self.entry else "")
         return f"{self.verb} {self.arg}".rstrip()
@@ -93,7 +93,7 @@ class Command:
         if self.verb == "trace":
             return self.target.text() if self.target else ""
         if self.verb == "dns":
-            words = [self.name, self.qtype, self.resolver]
+            words = [self.name, *(w for w in (self.qtype, self.resolver) if w)]
             return " ".join(words + (["--pod", self.pod] if self.pod else []))
         if self.verb == "route":
             return self.url
@@ -242,7 +242,8 @@ def _dns(rest: Sequence[str], word: str) -> Command:
             raise GrammarError("dns: which name?", hint="dns NAME [--pod NS/POD] [--resolver R] [--type T]")
         return Command("dns", word, pane="dns")
     name, extra = positional[0], positional[1:]
-    resolver, qtype = "glibc", "A"
+    resolver: str | None = None
+    qtype: str | None = None
     for w in extra:  # the short forms the DNS pane always took: `dns web AAAA musl`
         if w.upper() in QTYPES:
             qtype = w.upper()

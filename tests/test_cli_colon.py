@@ -59,3 +59,11 @@ async def test_an_address_no_service_has_is_said_not_crashed(lab_app) -> None:
         assert "no Service has address 10.1.2.3" in text
         text = await _type(pilot, "dns website --resolver nope")
         assert "invalid choice" in text and "nope" in text
+
+
+async def test_dns_with_a_pod_and_a_resolver_resolves_as_that_pod(lab_app) -> None:
+    async with lab_app.run_test(size=(140, 45), notifications=True) as pilot:
+        await settle(pilot)
+        text = await _type(pilot, "dns website --pod default/client --resolver busybox")
+        assert lab_app.current_pane.PANE_ID == "dns"
+        assert "default/client" in text and "busybox" in text
