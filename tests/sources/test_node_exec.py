@@ -95,6 +95,7 @@ class FakeApiServer:
         self.requests: list[tuple[str, str]] = []
         self.offered: list[str] = []
         self.choose = "v5.channel.k8s.io"
+        self.script = frames_for  # what each pod's exec answers (bench/run/nodes.py sets its own)
         fake = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -134,7 +135,7 @@ class FakeApiServer:
                 assert query["command"] == ["k8snet", "probe"], query
                 assert query["container"] == ["agent"] and query["stdout"] == ["true"]
                 fake.offered = [p.strip() for p in self.headers.get("Sec-WebSocket-Protocol", "").split(",")]
-                status, frames, hold = frames_for(pod_name)
+                status, frames, hold = fake.script(pod_name)
                 if status != 101:
                     self._json(status, {"kind": "Status", "status": "Failure", "reason": "Forbidden",
                                         "message": f'pods "{pod_name}" is forbidden: User "restricted" cannot '
