@@ -128,6 +128,10 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
         from .trace_iptables import prepare  # the entry-rule indexes, built with the parse
 
         prepare(dumps[backend.removeprefix("iptables-")])
+    elif backend == "nftables" and nft is not None:
+        from .trace_nft import prepare as prepare_nft  # the map indexes, built with the parse
+
+        prepare_nft(nft)
     if not detected:
         reasons.append("no kube-proxy or cilium service state found on this node")
     elif len(detected) > 1:

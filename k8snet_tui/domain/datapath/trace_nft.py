@@ -344,6 +344,15 @@ def _nft_path(walk: _Walk, rs: NftRuleset, family: str, name: str, entry: str, c
                       out.dropped, out.rejected, left, out.masquerade > 1e-9, tuple(out.source_ranges))
 
 
+def prepare(rs: NftRuleset) -> None:
+    """Index kube-proxy's maps by key now, so the first trace costs what the others do."""
+    for family, table in rs.tables:
+        if table == TABLE:
+            for name in ("service-ips", "service-nodeports", "no-endpoint-services", "no-endpoint-nodeports",
+                         "firewall-ips", "firewall"):
+                rs.elements_with_keys(family, table, name, ())
+
+
 def trace_nft_port(rs: NftRuleset, namespace: str, name: str, port: ServicePort,
                    entry_ips: tuple[str, ...], ipv6: bool = False,
                    entries: tuple[tuple[str, str], ...] = ()) -> KernelPortView:
