@@ -311,7 +311,7 @@ class K8snetApp(App[int]):
         # `:theme ansi` became the pane keys t, h, e... and an empty box. Focus before them.
         box.screen.set_focus(box)
 
-    def action_back(self) -> None:
+    def action_back(self) -> None:  # type: ignore[override]  # Textual's is a coroutine; a sync action is fine
         for box_id in ("#command-input", "#filter-input"):
             box = self.query_one(box_id, Input)
             if box.display and box.has_focus:

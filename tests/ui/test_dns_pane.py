@@ -22,6 +22,7 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.dns import DnsPane, PodPicker
 from k8snet_tui.screens.modals import HelpScreen
 from k8snet_tui.sources.snapshot import load_snapshot
+
 from tests.support.paths import LAB_PRINTED
 
 # The lab's printed facts (website at 10.111.148.30, three website pods); the app fixture opens the same.

@@ -14,6 +14,7 @@ from k8snet_tui.sources import reachability
 from k8snet_tui.sources.reachability import Check
 from k8snet_tui.sources.snapshot import load_snapshot
 from k8snet_tui.widgets.resource_table import ResourceTable
+
 from tests.support.fakes import LiveLikeSession
 from tests.support.paths import LAB_PRINTED
 

@@ -9,6 +9,7 @@ from k8snet_tui.app import make_app
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.sources.snapshot import load_snapshot
+
 from tests.support.hostile import hostile_lab
 
 

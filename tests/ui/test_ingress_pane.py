@@ -14,6 +14,7 @@ from textual.widgets import ContentSwitcher, Input, Static
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.screens.ingress import IngressPane
 from k8snet_tui.sources.snapshot import load_snapshot
+
 from tests.support.paths import LAB_PRINTED
 
 NODE_IP = "172.31.24.84"
@@ -309,7 +310,8 @@ async def test_new_data_refreshes_the_last_test_in_place(ingress_app, tmp_path):
         app.refresh_data()
         await settle(app, pilot)
         assert pane.current_view == "routes"  # the refresh did not pull the user away
-        assert [r.split("\t")[0] for r in pane.routes_table.plain_text().splitlines()[1:]] == ["Ingress"], pane.routes_table.plain_text()
+        routes = pane.routes_table.plain_text()
+        assert [r.split("\t")[0] for r in routes.splitlines()[1:]] == ["Ingress"], routes
         assert pane.result is not None and pane.result.status == "no-route-404"
         assert "Status    ✗ 404 no route" in pane.result_text.plain
 

@@ -19,6 +19,7 @@ from k8snet_tui.app import make_app
 from k8snet_tui.config import Settings
 from k8snet_tui.screens.internet import ASKING, InternetPane
 from k8snet_tui.sources.snapshot import load_snapshot
+
 from tests.support.fakes import LiveLikeSession
 from tests.support.paths import LAB_PRINTED
 

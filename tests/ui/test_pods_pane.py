@@ -17,6 +17,7 @@ from k8snet_tui.screens.internet import InternetPane
 from k8snet_tui.screens.pods import PodNetworkPane
 from k8snet_tui.sources.snapshot import load_snapshot
 from k8snet_tui.widgets.resource_table import ResourceTable
+
 from tests.support.fakes import LiveLikeSession
 from tests.support.paths import LAB_PRINTED
 
@@ -160,7 +161,7 @@ async def test_c_in_a_live_session_pings_and_gets_the_first_port(tmp_path, monke
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
     snap = lab_copy(tmp_path)
     pods = json.loads((snap / "api/pods.json").read_text())
-    for item, ip in zip(pods["items"][:2], ("127.0.0.1", "127.0.0.2")):
+    for item, ip in zip(pods["items"][:2], ("127.0.0.1", "127.0.0.2"), strict=True):
         item["status"]["podIP"] = ip
         item["status"]["podIPs"] = [{"ip": ip}]
     pods["items"][0]["spec"]["containers"][0]["ports"] = [{"containerPort": web_server, "protocol": "TCP"}]

@@ -16,9 +16,10 @@ from k8snet_tui.screens import services as services_mod
 from k8snet_tui.screens.services import ServicesPane
 from k8snet_tui.sources.ports import ApiFailure
 from k8snet_tui.sources.snapshot import load_snapshot
-from tests.support.paths import LAB_PRINTED
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.trace_view import TraceView
+
+from tests.support.paths import LAB_PRINTED
 
 NODE = "ip-172-31-24-84"
 WEBSITE_SVC = "KUBE-SVC-RYQJBQ5TR32XWAUN"
@@ -603,7 +604,7 @@ async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monke
     clear it, not leave it next to a backend that was read."""
     from k8snet_tui.app import make_app
     from k8snet_tui.config import Settings
-    from k8snet_tui.domain.model import NodeState, Observed
+    from k8snet_tui.domain.model import Observed
 
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
     snap = load_snapshot(LAB_PRINTED)
