@@ -105,7 +105,8 @@ def _add_output_args(p: argparse.ArgumentParser) -> None:
                    help="text (default: fitted to the terminal, COLUMNS honoured, unlimited when piped), "
                         "wide (every column in full), json, yaml; each JSON/YAML document says its source")
     g.add_argument("--json", dest="output", action="store_const", const="json", help="the same as -o json")
-    g.add_argument("--no-headers", action="store_true", help="tables without their header line")
+    g.add_argument("--no-headers", action="store_true",
+                   help="text without table headers, section labels and summary fields: rows for scripts")
 
 
 def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:

@@ -169,13 +169,14 @@ class Writer:
 
     def section(self, label: str) -> None:
         self.blank()
-        self._write(f"{label}:")
+        if self.options.headers:  # --no-headers: rows for scripts, no labels around them
+            self._write(f"{label}:")
 
     def fields(self, pairs: Iterable[tuple[str, object]], indent: int = 0) -> None:
         """`Label:  value` lines, values aligned; long values wrap under their start."""
         items = [(label, cell(value) if not isinstance(value, str) else (clean(value) or NONE))
                  for label, value in pairs]
-        if not items:
+        if not items or not self.options.headers:
             return
         label_width = max(len(label) for label, _ in items) + 2
         for label, value in items:
