@@ -180,7 +180,7 @@ class LiveSession:
         cache = self.__dict__.get("_node_cache")
         if cache is None:
             cache = self.__dict__.setdefault("_node_cache", NodeStateCache(self._read_node_state))
-        return cache  # type: ignore[no-any-return]
+        return cache
 
     def _read_node_state(self, name: str) -> NodeStateResult:
         from k8snet_tui.sources.live_api import LiveApi

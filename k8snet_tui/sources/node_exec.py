@@ -34,6 +34,7 @@ from k8snet_tui.sources.ports import ApiFailure
 
 PROTOCOLS = ("v5.channel.k8s.io", "v4.channel.k8s.io")
 STDOUT, STDERR, ERROR = 1, 2, 3
+NOT_RUN = -1  # ExecOutput.exit_code when the exec failed before the command ran (kubelet unreachable)
 EXEC_TIMEOUT = 20.0  # the whole exec: connect, probe run, transfer (the probe's own commands stop at 8 s)
 OUTPUT_CAP = 128 * MiB  # a probe document: iptables dumps, nft ruleset, conntrack (capped at 50k entries)
 STATUS_CAP = 64 * 1024  # the exec status object is a few hundred bytes
@@ -210,6 +211,12 @@ class AgentReader:
         where = f"`{' '.join(self.command)}` in {agent.pod} on node {node}"
         tail = _tail(out.stderr)
         if not isinstance(doc, dict) or "format" not in doc:
+            if out.exit_code == NOT_RUN:
+                return NodeStateResult(
+                    node, source=source, fetched_at=started, notes=tuple(notes),
+                    error=(f"the API server could not run `{' '.join(self.command)}` in {agent.pod} on node "
+                           f"{node}: {out.status_message or 'no reason given'}; is the node's kubelet "
+                           "reachable from the API server (port 10250)?"))
             if out.exit_code not in (0, None):
                 why = f"{where} exited with status {out.exit_code}"
             elif out.stdout:
@@ -371,7 +378,7 @@ def _exit_status(raw: bytes) -> tuple[int | None, str]:
                 return int(str(cause.get("message"))), message
             except ValueError:
                 break
-    return -1, message  # a failure without an exit code: the command did not start
+    return NOT_RUN, message  # a failure without an exit code: the command never ran
 
 
 def _handshake_message(exc: Any) -> str:

@@ -63,6 +63,10 @@ def frames_for(pod: str) -> tuple[int, list[bytes], float]:
         return 101, [b"\x01" + b"[" * 65536] * 400, 0  # 25 MiB, more than the test's cap
     if pod.endswith("deep"):  # under the cap, nested deeper than json can parse
         return 101, [b"\x01" + b"[" * 200_000, b"\x03" + SUCCESS], 0
+    if pod.endswith("unreachable"):  # what kube-apiserver sends when it cannot dial the kubelet
+        status = json.dumps({"metadata": {}, "status": "Failure", "message": "error dialing backend: dial tcp "
+                             "172.31.24.122:10250: connect: connection refused"}).encode()
+        return 101, [b"\x03" + status], 0
     if pod.endswith("hang"):
         return 101, [], 30
     if pod.endswith("forbidden"):
@@ -255,6 +259,13 @@ def test_a_document_nested_too_deep_is_a_message_not_a_crash(server, live):
     server.pods = [pod("agent-deep", "node-2")]
     result = reader(live).read("node-2")
     assert result.state is None and "printed no probe JSON" in result.error
+
+
+def test_an_unreachable_kubelet_is_not_called_an_exit_status(server, live):
+    server.pods = [pod("agent-unreachable", "node-2")]
+    result = reader(live).read("node-2")
+    assert result.state is None and "could not run" in result.error and "connection refused" in result.error
+    assert "exited" not in result.error and "10250" in result.error
 
 
 def test_a_flood_stops_at_the_cap(server, live):
