@@ -7,6 +7,7 @@ import json
 import pytest
 
 from k8snet_tui.cli import main
+
 from tests.support.hostile import CORPUS, FORBIDDEN_BYTES, hostile_lab
 
 COMMANDS = [
@@ -20,18 +21,23 @@ def snapshot(tmp_path_factory):
     return hostile_lab(tmp_path_factory.mktemp("hostile"))
 
 
-@pytest.mark.parametrize("as_json", [False, True], ids=["text", "json"])
+@pytest.mark.parametrize("output", ["text", "wide", "json", "yaml"])
 @pytest.mark.parametrize("argv", COMMANDS, ids=lambda a: "-".join(a))
-def test_cli_output_has_no_control_bytes(argv, as_json, snapshot, capsys, monkeypatch):
+def test_cli_output_has_no_control_bytes(argv, output, snapshot, capsys, monkeypatch):
     monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    code = main([*argv, "--snapshot", str(snapshot), *(["--json"] if as_json else [])])
+    monkeypatch.setenv("COLUMNS", "100")
+    code = main([*argv, "--snapshot", str(snapshot), "-o", output])
     out, err = capsys.readouterr()
     assert code == 0, err
     for bad in FORBIDDEN_BYTES:
         assert bad not in out, f"{bad!r} reached stdout"
         assert bad not in err
-    if as_json:
+    if output == "json":
         json.loads(out)  # still valid JSON: the data is escaped, not dropped
+    if output == "yaml":
+        import yaml
+
+        assert yaml.safe_load(out)["source"]["kind"] == "snapshot"  # escaped in double quotes, not dropped
 
 
 def test_hostile_names_survive_in_json_exactly(snapshot, capsys, monkeypatch):
@@ -50,3 +56,22 @@ def test_text_output_shows_markup_literally(snapshot, capsys, monkeypatch):
     out = capsys.readouterr().out
     assert CORPUS["markup"] in out  # shown as typed, not turned into bold red
     assert CORPUS["lone_bracket"] in out
+
+
+def test_hostile_names_survive_in_yaml_exactly(snapshot, capsys, monkeypatch):
+    import yaml
+
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    assert main(["show", "services", "-o", "yaml", "--snapshot", str(snapshot)]) == 0
+    names = {row["name"] for row in yaml.safe_load(capsys.readouterr().out)["rows"]}
+    for key, text in CORPUS.items():
+        assert f"evil-{key}-{text}" in names
+
+
+def test_hostile_names_are_inert_in_completion(snapshot, capsys, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    assert main(["__complete", "--snapshot", str(snapshot), "trace", ""]) == 0
+    out = capsys.readouterr().out
+    assert out and "evil" not in out  # names with control or markup characters are not offered at all
+    for bad in FORBIDDEN_BYTES:
+        assert bad not in out
