@@ -85,7 +85,7 @@ def test_agents_run_on_both_nodes_from_the_printed_manifest(lab_cluster, agents)
     assert spec["containers"][0]["securityContext"]["capabilities"]["add"] == ["NET_ADMIN", "NET_RAW"]
 
 
-def test_node2_traced_from_outside_through_pods_exec_equals_its_local_probe(lab_cluster, agents):
+def test_node2_traced_from_outside_through_pods_exec_equals_its_local_probe(lab_cluster, agents, kube_proxy_mode):
     session = reader_session(lab_cluster)
     audit = AuditLog(lab_cluster.audit_log)
     audit.mark()
@@ -102,7 +102,7 @@ def test_node2_traced_from_outside_through_pods_exec_equals_its_local_probe(lab_
     ips = {a.get("local") for link in remote.addresses for a in link.get("addr_info", [])}
     assert lab_cluster.nodes["node-2"].host_ip in ips
     assert lab_cluster.nodes["node-1"].host_ip not in ips
-    mode = lab_cluster.kube_proxy_mode
+    mode = kube_proxy_mode
     if mode == "nftables":
         assert remote.nft_ruleset is not None and "kube-proxy" in json.dumps(dict(remote.nft_ruleset))
     else:
