@@ -457,6 +457,12 @@ def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort
         findings.append(Finding("info", "session-affinity",
                                 f"a client seen in the last {view.affinity_seconds} s goes back to its endpoint "
                                 "before the random pick (-m recent)"))
+    if port.node_port is None and any(
+            dig(p, "nodePort") == 0 and dig(p, "port") == port.port and dig_str(p, "name") == port.name
+            for p in dig_list(svc, "spec", "ports")):
+        findings.append(Finding("info", "node-port-zero",
+                                f"{spn} has nodePort 0 in the API (older API servers write 0 for none): "
+                                "no node port"))
     for other in _nodeport_collisions(cluster, svc, port):
         findings.append(Finding("error", "nodeport-collision",
                                 f"NodePort {port.node_port}/{port.protocol} is also used by {other}"))
