@@ -130,3 +130,48 @@ def test_the_scripts_never_evaluate_candidates() -> None:
         code = "\n".join(line for line in script(shell).splitlines() if not line.lstrip().startswith("#"))
         assert "compgen -W" not in code and "eval" not in code
     assert os.path.basename(script("bash").split("complete -o nosort -F _k8snet_complete ")[1].split()[0]) == "k8snet"
+
+
+def test_names_come_from_the_live_cluster_of_the_kubeconfig(tmp_path: Path, monkeypatch) -> None:
+    """One list of the kind from the API server of the current context (a fake one on 127.0.0.1)."""
+    import threading
+    from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+
+    from k8snet_tui.sources import kubeconfig as kc
+
+    asked: list[str] = []
+
+    class Api(BaseHTTPRequestHandler):
+        protocol_version = "HTTP/1.1"
+
+        def do_GET(self) -> None:
+            asked.append(self.path)
+            items = [{"metadata": {"name": n, "namespace": "live"}} for n in ("alpha", "beta", "$(bad)")]
+            body = json.dumps({"metadata": {}, "items": items}).encode()
+            self.send_response(200)
+            self.send_header("Content-Type", "application/json")
+            self.send_header("Content-Length", str(len(body)))
+            self.end_headers()
+            self.wfile.write(body)
+
+        def log_message(self, *args) -> None:
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Api)
+    threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True).start()
+    try:
+        cfg = tmp_path / "kc"
+        cfg.write_text("apiVersion: v1\nkind: Config\nclusters:\n- name: c\n  cluster:\n"
+                       f"    server: http://127.0.0.1:{server.server_address[1]}\n"
+                       "users:\n- name: u\n  user:\n    token: t\ncontexts:\n- name: a\n  context: {cluster: c, user: u}\n"
+                       "current-context: a\n")
+        monkeypatch.setenv("HOME", str(tmp_path))
+        monkeypatch.setenv("KUBECONFIG", str(cfg))
+        monkeypatch.setenv("K8SNET_OFFLINE", "1")
+        monkeypatch.setattr(kc, "IN_CLUSTER_TOKEN", tmp_path / "no-sa-token")
+        assert candidates(["trace", "live/"]) == ["live/alpha", "live/beta"]
+        assert candidates(["--context", ""]) == ["a"]
+        assert any(p.startswith("/api/v1/services") for p in asked)
+    finally:
+        server.shutdown()
+        server.server_close()
