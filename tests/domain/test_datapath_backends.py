@@ -3,7 +3,10 @@
 import json
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from test_services_trace import LAB_IPS, NODE, lab_cluster, slice_, website
 
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.cilium import parse_cilium_services
@@ -11,8 +14,6 @@ from k8snet_tui.domain.datapath.ipvsadm import parse_ipvsadm
 from k8snet_tui.domain.datapath.nft_json import parse_nft_json
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.services import trace_service
-
-from test_services_trace import LAB_IPS, NODE, lab_cluster, pod, slice_, website
 
 FIX = Path(__file__).parent / "fixtures" / "datapath"
 SVC_CHAIN = "service-" + __import__("k8snet_tui.domain.datapath.chain_names", fromlist=["x"]).nft_chain_base(
@@ -93,6 +94,11 @@ def test_ipvs_parse_and_trace():
     assert sorted(e.address for e in p.endpoints) == sorted(LAB_IPS.values())
     assert abs(sum(e.share for e in p.endpoints) - 1) < 1e-9
     assert p.chains == {"service": None, "local": None, "external": None, "firewall": None}
+    paths = {(x.entry.kind, x.entry.address, x.entry.port): x for x in p.paths}
+    assert set(paths) == {("cluster-ip", "10.111.148.30", 80), ("node-port", "", 31100)}
+    for path in paths.values():
+        assert sorted(e.address for e in path.endpoints) == sorted(LAB_IPS.values())
+        assert sum(e.share for e in path.endpoints) == pytest.approx(1.0) and path.dropped == 0
 
 
 def test_ipvs_bad_lines():
@@ -113,6 +119,25 @@ def test_cilium_parse_and_trace():
     active = [e for e in p.endpoints if e.in_kernel]
     assert [e.address for e in active] == ["10.0.0.177", "10.0.0.1"]  # the terminating backend gets nothing
     assert [e.share for e in active] == [0.5, 0.5]
+    paths = {(x.entry.kind, x.entry.port): x for x in p.paths}
+    assert set(paths) == {("cluster-ip", 80), ("node-port", 31100)}
+    for path in paths.values():  # the terminating backend is in neither path
+        assert [(e.address, e.share) for e in path.endpoints] == [("10.0.0.177", 0.5), ("10.0.0.1", 0.5)]
+    assert paths[("cluster-ip", 80)].path == "cluster" and paths[("node-port", 31100)].path == "external"
+
+
+def test_cilium_local_policy_without_local_backends_drops():
+    items = json.loads((FIX / "cilium-service-list.json").read_text())
+    for x in items:
+        if x["spec"]["flags"].get("type") == "NodePort" and x["spec"]["flags"].get("name") == "website":
+            x["spec"]["flags"]["extTrafficPolicy"] = "Local"
+            x["spec"]["backend-addresses"] = []
+    cluster = lab_cluster([{"kind": "ConfigMap", "metadata": {"name": "cilium-config", "namespace": "kube-system"},
+                            "data": {"kube-proxy-replacement": "true"}}])
+    p = trace_service(cluster, NodeState(node=NODE, cilium_services=tuple(items)), "default", "website").ports[0]
+    (np,) = [x for x in p.paths if x.entry.kind == "node-port"]
+    assert np.dropped == 1.0 and np.endpoints == ()
+    assert "local-only-drop" in {f.code for f in p.findings}
 
 
 def test_backend_detection():
