@@ -199,7 +199,8 @@ def test_trace_never_raises_on_garbage_rulesets(doc):
                                                           {"map": {"family": "ip", "table": "kube-proxy", "name": "service-ips",
                                                                    "map": "verdict", "elem": [[doc, doc]]}},
                                                           {"rule": {"family": "ip", "table": "kube-proxy",
-                                                                    "chain": SVC_CHAIN, "expr": [doc, {"vmap": doc}, {"dnat": doc}]}}]},
+                                                                    "chain": SVC_CHAIN,
+                                                                    "expr": [doc, {"vmap": doc}, {"dnat": doc}]}}]},
                      cilium_services=(doc,))
     trace_service(lab_cluster(), node, "default", "website")
 
