@@ -175,3 +175,23 @@ def test_names_come_from_the_live_cluster_of_the_kubeconfig(tmp_path: Path, monk
     finally:
         server.shutdown()
         server.server_close()
+
+
+def test_fish_completes_from_the_same_helper(env) -> None:
+    if shutil.which("fish") is None:
+        pytest.skip("no fish here")
+    program = 'k8snet completion fish | source; complete -C "k8snet trace default/w"'
+    done = subprocess.run(["fish", "--no-config", "-c", program], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["default/website", "default/webstate"]
+
+
+def test_zsh_completes_from_the_same_helper(env) -> None:
+    """The zsh function with compadd and compdef stubbed (they need an interactive compinit)."""
+    if shutil.which("zsh") is None:
+        pytest.skip("no zsh here")
+    program = ('compdef() { :; }; compadd() { shift 2; print -l -- "$@"; }\n'
+               'eval "$(k8snet completion zsh)"\nwords=(k8snet show s); CURRENT=3; _k8snet_complete')
+    done = subprocess.run(["zsh", "-f", "-c", program], env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.split() == ["services", "svc", "service"]
