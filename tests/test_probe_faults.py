@@ -69,6 +69,16 @@ def test_garbage_is_reported_and_nothing_is_made_up():
     assert not state.has_kernel_state and state.links == () and state.iptables == {}
 
 
+DEEP = fake("import sys; sys.stdout.write('[' * 200000)")
+
+
+def test_json_nested_past_the_parsers_depth_is_garbage_not_a_crash():
+    state = run_probe(DEEP, timeout=10)
+    (err,) = state.errors
+    assert "printed no probe JSON" in err
+    assert not state.has_kernel_state
+
+
 def test_wrong_shape_json_names_every_bad_field():
     state = run_probe(WRONG_SHAPE, timeout=10)
     text = "\n".join(state.errors)

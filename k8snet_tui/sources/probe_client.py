@@ -234,7 +234,7 @@ def run_probe(
     if result.stdout and not result.truncated:
         try:
             doc = json.loads(result.stdout)
-        except ValueError:
+        except (ValueError, RecursionError):  # nesting past the parser's depth raises the latter
             doc = None
     if not isinstance(doc, dict) or "format" not in doc:
         return NodeState(node=node, source=source, errors=(_explain(result, argv, timeout),))
