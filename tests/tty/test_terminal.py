@@ -22,7 +22,8 @@ from k8snet_tui.registry import PANES
 
 pytestmark = pytest.mark.tty
 
-K8SNET = Path(sys.executable).parent / "k8snet"
+# The console script pip installed next to this Python (K8SNET_TTY_BIN runs another build).
+K8SNET = Path(os.environ.get("K8SNET_TTY_BIN") or Path(sys.executable).parent / "k8snet")
 WAIT_S = 20.0  # the longest a screen may take to show what we wait for (a slow, shared machine)
 
 if shutil.which("tmux") is None:

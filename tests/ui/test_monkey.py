@@ -137,7 +137,13 @@ async def settle(pilot) -> None:
         if node.call_later(one_done):  # runs after the messages already in that node's queue
             waiting[0] += 1
     if waiting[0]:
-        await asyncio.wait_for(done.wait(), 30)
+        # An app that died never runs the callbacks: stop waiting on its exception too.
+        waits = [asyncio.ensure_future(done.wait()), asyncio.ensure_future(app._exception_event.wait())]
+        _, pending = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if not app.is_running or app._exception is not None:
+            raise AssertionError(f"the app stopped: {app._exception!r}")
 
 
 async def full_settle(pilot) -> None:
@@ -195,8 +201,8 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
 
     try:
         pressed = await _run(app, size, rng, keys, log, where)
-    except AssertionError:
-        raise
+    except AssertionError as exc:
+        raise AssertionError(f"{exc}: {where()}") from exc
     except Exception as exc:  # the app's own exception, raised again by run_test
         raise AssertionError(f"{type(exc).__name__}: {exc}: {where()}") from exc
     assert app.crash is None, f"{app.crash!r}: {where()}"
