@@ -25,7 +25,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
 from textual.widgets import Static
 
@@ -53,7 +53,7 @@ class Pane(Vertical, can_focus=False):
     # (key, what it does) for `?`; not HELP, which Textual reads as a markdown string
     PANE_KEYS: ClassVar[tuple[tuple[str, str], ...]] = ()
 
-    BINDINGS: ClassVar[list[Binding]] = []
+    BINDINGS: ClassVar[list[BindingType]] = []
     ALLOW_MAXIMIZE = True  # `z` zooms a pane to the whole screen for projectors
 
     def __init__(self, context: PaneContext) -> None:

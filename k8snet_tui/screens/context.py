@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
-from typing import TYPE_CHECKING, Protocol
+from typing import TYPE_CHECKING, Literal, Protocol
 
 from k8snet_tui.collect.session import PodLogs, Session
 from k8snet_tui.config import Settings
@@ -24,8 +24,11 @@ if TYPE_CHECKING:
     from k8snet_tui.sources.reachability import Check, Reachability
 
 
+Severity = Literal["information", "warning", "error"]
+
+
 class Notify(Protocol):
-    def __call__(self, message: str, *, title: str = ..., severity: str = ...,
+    def __call__(self, message: str, *, title: str = ..., severity: Severity = ...,
                  timeout: float | None = ...) -> None: ...
 
 

@@ -4,9 +4,10 @@ The plan (queries in order, expected answers) comes from the pure domain
 (`views.dns_lookup`), the names and the Corefile lines from the presenter (`present.dns`,
 narrowed to the chosen namespace); this pane only renders them. In live mode the plan's
 queries are then asked for real, as a job, through the context's network
-(`context.network.query_dns`) against the pod's first nameserver, or against the server in `K8SNET_DNS_SERVER` (`IP` or `IP:PORT`, for tests and
-debugging; `dns_server` on the pane overrides both). The UI never waits on DNS: it says
-"asking ..." and attaches the answers when they arrive. In snapshot mode nothing is asked.
+(`context.network.query_dns`) against the pod's first nameserver, or against the server in
+`K8SNET_DNS_SERVER` (`IP` or `IP:PORT`, for tests and debugging; `dns_server` on the pane
+overrides both). The UI never waits on DNS: it says "asking ..." and attaches the answers when
+they arrive. In snapshot mode nothing is asked.
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import ContentSwitcher, Input, OptionList, Static
@@ -62,7 +63,7 @@ def _result(rcode: str | None, answers: tuple[str, ...]) -> str:
 class PodPicker(ModalScreen[str | None]):
     """Pick the pod whose resolver does the lookup; the first entry is a generic ClusterFirst pod."""
 
-    BINDINGS: ClassVar[list[Binding]] = [Binding("escape", "cancel", "cancel", id="dns.pod.cancel")]
+    BINDINGS: ClassVar[list[BindingType]] = [Binding("escape", "cancel", "cancel", id="dns.pod.cancel")]
 
     def __init__(self, namespace: str, pods: list[tuple[str, Text]], current: str | None) -> None:
         super().__init__()
@@ -112,7 +113,7 @@ class DnsPane(Pane):
         ("esc", "leave the name box, or back to the plan"),
         ("✓ / ✗", "real answer matches / differs from the expected one; ◀ marks the answering query"),
     )
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("i", "edit_name", "Name", id="dns.name"),
         Binding("p", "pick_pod", "Pod", id="dns.pod"),
         Binding("r", "next_resolver", "Resolver", id="dns.resolver"),

@@ -14,7 +14,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -57,7 +57,7 @@ class HostPane(SectionedPane):
         ("/", "filter the interfaces, neighbours and nodes"),
         ("e", "what the host network is, and what to look for"),
     )
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "ping_node", "Ping node", id="host.ping"),
     ]
     DEFAULT_CSS = """

@@ -19,7 +19,7 @@ from typing import ClassVar
 from rich.text import Text
 from textual import on
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ContentSwitcher, Input, Select, Static
 
@@ -198,7 +198,7 @@ class IngressPane(Pane):
         (":route URL", "fill in the tester and run it"),
     )
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("t", "focus_tester", "Test URL", id="ingress.tester"),
         Binding("c", "choose_entry", "Entry", id="ingress.entry", show=False),
         Binding("r", "show_view('routes')", "Routes", id="ingress.routes", show=False),

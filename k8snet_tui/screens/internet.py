@@ -12,7 +12,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
@@ -47,7 +47,7 @@ class InternetPane(Pane):
         ("↑ ↓", "scroll"),
         ("e", "what 1:1 NAT and SNAT mean"),
     )
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("r", "ask_cloud", "Re-ask cloud", id="internet.refresh"),
         Binding("o", "ask_outbound", "Outbound IP", id="internet.outbound"),
     ]

@@ -16,7 +16,8 @@ from typing import Protocol
 class Destination(Protocol):
     """What the navigator needs of a pane."""
 
-    PANE_ID: str
+    @property
+    def PANE_ID(self) -> str: ...  # the panes say it as a class constant
 
     def depth(self) -> int:
         """How deep inside itself the pane is (0: its home view; a trace: 1; a log under it: 2)."""

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.containers import Vertical, VerticalScroll
 from textual.widgets import Static
 
@@ -78,7 +78,7 @@ class PodNetworkPane(SectionedPane):
         ("[ / ]", "previous / next section: Pods, Ranges & CNI, Path"),
         ("e", "how pods get addresses and how they talk"),
     )
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check_pod", "Check pod", id="pods.check"),
     ]
 

@@ -11,7 +11,7 @@ from typing import Any, ClassVar
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
+from textual.binding import Binding, BindingType
 from textual.widgets import ContentSwitcher, Static
 
 from k8snet_tui.screens.base import Pane
@@ -46,7 +46,7 @@ class SectionedPane(Pane):
 
     SECTIONS: ClassVar[tuple[tuple[str, str], ...]] = ()  # (id suffix, title), the main one first
 
-    BINDINGS: ClassVar[list[Binding]] = [
+    BINDINGS: ClassVar[list[BindingType]] = [
         Binding("right_square_bracket", "section(1)", "Next section", id="view.next_section"),
         Binding("left_square_bracket", "section(-1)", "Prev section", id="view.prev_section"),
     ]

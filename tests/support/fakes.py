@@ -13,6 +13,9 @@ class LiveLikeSession:
     mode = "live"
     banner = ""
     label = "LIVE fake"
+    pod_logs = None  # no capability to read pod logs
+    watchers = ()  # and no background work: the test says when data changes
+    poller = None
 
     def __init__(self, snapshot: Snapshot) -> None:
         self.snapshot = snapshot

@@ -613,6 +613,7 @@ async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monke
         mode, banner, label = "live", "", "LIVE fake"
         version = 0
         read = False
+        pod_logs, watchers, poller = None, (), None  # no logs, no background work
 
         def observed(self):
             nodes = dict(snap.nodes) if self.read else {}
