@@ -24,21 +24,32 @@ class StatusBar(Static):
     live: reactive[bool] = reactive(False)
 
     def render(self) -> Text:
+        full = self._line(compact=False)
+        width = self.size.width
+        if width and full.cell_len > width:
+            # 80 columns: shorter words, same facts; `?` shows the source in full.
+            return self._line(compact=True)
+        return full
+
+    def _line(self, *, compact: bool) -> Text:
         badge_style = "bold reverse green" if self.live else "bold reverse cyan"
+        gap = " " if compact else "  "
         line = Text()
-        line.append(" k8snet ", style="bold")
-        line.append(" ")
+        if not compact:
+            line.append(" k8snet ", style="bold")
+            line.append(" ")
         line.append_text(data_text(f" {self.mode_label} ", style=badge_style))
-        line.append("  ns: ")
-        line.append_text(data_text(self.namespace, style="bold"))
-        line.append("  ")
-        line.append(" READ-ONLY ", style="reverse")
+        line.append(f"{gap}ns: ")
+        namespace = "all" if compact and self.namespace == "all namespaces" else self.namespace
+        line.append_text(data_text(namespace, style="bold"))
+        line.append(gap)
+        line.append(" RO " if compact else " READ-ONLY ", style="reverse")
         if self.stale_since is not None:
             stamp = time.strftime("%H:%M:%S", time.localtime(self.stale_since))
-            line.append("  ")
-            line.append(f" STALE since {stamp} ", style="bold reverse red")
+            line.append(gap)
+            line.append(f" STALE {stamp} " if compact else f" STALE since {stamp} ", style="bold reverse red")
         if self.pane_title:
-            line.append("  │ ")
+            line.append(f"{gap}│ ")
             line.append(self.pane_title, style="bold")
         return line
 
