@@ -53,6 +53,9 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("ingress", "6", "Ingress", ("ing", "routes", "gateway"),
              "NodePorts, ingress controllers, Mappings, Gateway API; where a URL goes",
              "k8snet_tui.screens.ingress:IngressPane", "k8snet_tui.present.ingress:present"),
+    PaneSpec("policy", "7", "Policy", ("netpol", "networkpolicy", "np"),
+             "NetworkPolicies in words, who may talk to whom in a namespace, and which rule says so",
+             "k8snet_tui.screens.policy:PolicyPane", "k8snet_tui.present.policy:present"),
 )
 
 _BY_WORD: dict[str, PaneSpec] = {word.lower(): spec for spec in PANES for word in spec.words}

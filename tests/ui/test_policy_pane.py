@@ -1,0 +1,101 @@
+"""Pane 7 on the rendered screen: the matrix at 80x24, enter explains a cell, `t` tests a pair,
+`:policy check` runs from the command line, and cluster text (a policy named with markup and
+escape sequences) stays inert."""
+
+from __future__ import annotations
+
+from tests.support.policy_lab import LAB, policy_lab
+from tests.ui.conftest import screen_text, settle
+
+
+async def _open(app, pilot) -> None:
+    await settle(pilot)
+    await pilot.press("7")
+    await settle(pilot)
+
+
+async def test_lab_without_policies_says_so_and_draws_an_all_allow_matrix(make_lab_app):
+    app = make_lab_app(snapshot=str(LAB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        text = screen_text(app)
+        assert "no NetworkPolicy in this namespace: every pod may reach every pod" in text
+        assert "from \\ to" in text and "G1" in text
+        assert "[✓]" in text and "✗" not in text
+
+
+async def test_matrix_fits_80x24_and_enter_explains_the_cell(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(policy_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        text = screen_text(app)
+        assert "5 NetworkPolicies in default" in text
+        assert "port 80/TCP" in text
+        for name in ("G1", "G2", "G3", "G4"):
+            assert name in text
+        # G1 (client) to G3 (website) on 80: allowed by website-from-client.
+        await pilot.press("right", "right", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "G1 → G3" in text
+        assert "allow: default/client may reach default/website" in text
+        assert "website-from-client" in text
+        # G1 to G4 (webstate): no rule allows it.
+        await pilot.press("right", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "deny: default/client may not reach default/webstate" in text
+        assert "deny-ingress" in text
+
+
+async def test_the_test_box_gives_the_verdict(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(policy_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        await pilot.press("t")
+        await settle(pilot)
+        src = app.query_one("#policy-src")
+        dst = app.query_one("#policy-dst")
+        port = app.query_one("#policy-port")
+        for widget, value in ((src, "default/website-67cdc95f5f-fhmzn"), (dst, "default/engine-75fdb4c546-pwch5"),
+                              (port, "8080")):
+            widget.value = ""
+            widget.focus()
+            await pilot.press(*value)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "allow: default/website-67cdc95f5f-fhmzn may reach" in text
+        assert "engine-from-website" in text
+        port.value = ""
+        port.focus()
+        await pilot.press(*"80", "enter")
+        await settle(pilot)
+        assert "deny: default/website-67cdc95f5f-fhmzn may not reach" in screen_text(app)
+
+
+async def test_colon_policy_check_runs_in_the_pane(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(policy_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"policy check default/client default/nope --port 80", "enter")
+        await settle(pilot)
+        assert "no pod default/nope" in screen_text(app)
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("colon", *"np check default/client ip:10.0.0.2 --port 80", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "allow: default/client may reach" in text
+
+
+async def test_a_hostile_policy_name_is_inert(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(policy_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        await pilot.press("right_square_bracket")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "[bold red]evil[/]" in text  # shown as typed, not as markup
+        assert "\x1b" not in text
+        assert app.is_running
