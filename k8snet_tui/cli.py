@@ -5,6 +5,7 @@
     k8snet trace NS/NAME[:PORT] | IP[:PORT] | NODEPORT [--node NODE]
     k8snet dns NAME [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
     k8snet route URL | /PATH [--class NAME]
+    k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
     k8snet probe                  (root: this node's network state as JSON)
     k8snet completion bash|zsh|fish
@@ -152,6 +153,15 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     _add_output_args(route)
     _add_source_args(route, top=False)
 
+    policy = command("policy", "NetworkPolicy: may SRC reach DST on this port?")
+    policy.add_argument("action", choices=("check",), help="check: the verdict and the rule that decides it")
+    policy.add_argument("src", metavar="SRC", help="the source: NS/POD or ip:ADDRESS")
+    policy.add_argument("dst", metavar="DST", help="the destination: NS/POD or ip:ADDRESS")
+    policy.add_argument("--port", metavar="N", help="the destination port: a number or the pod's port name")
+    policy.add_argument("--protocol", metavar="TCP|UDP|SCTP", help="default TCP")
+    _add_output_args(policy)
+    _add_source_args(policy, top=False)
+
     cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
@@ -179,6 +189,9 @@ def command_words(args: argparse.Namespace) -> list[str]:
         return words
     if args.command == "route":
         return ["route", args.url] + (["--class", args.ingress_class] if args.ingress_class else [])
+    if args.command == "policy":
+        return ["policy", args.action, args.src, args.dst, *(["--port", args.port] if args.port else []),
+                *(["--protocol", args.protocol] if args.protocol else [])]
     raise UsageError(f"{args.command} has no command words")
 
 
@@ -281,6 +294,9 @@ def _dispatch(args: argparse.Namespace) -> int:
                                  hint="give the whole URL: http://HOST[:PORT]/PATH")
             url = base + url
         return _emit("route", views.route(observed, url, entry=command.entry), args, source)
+    if command.verb == "policy":
+        view = views.policy_check(observed, command.src, command.dst, command.port, command.protocol or "TCP")
+        return _emit("policy-check", view, args, source)
     raise UsageError(f"unknown command {args.command}")
 
 

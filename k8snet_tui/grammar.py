@@ -5,6 +5,7 @@
     trace NS/NAME[:PORT] | NAME[:PORT] | IP[:PORT] | NODEPORT
     dns NAME [TYPE] [RESOLVER] [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
     route URL | /PATH [--class ENTRY]  (a bare path goes to the default entry point)
+    policy check SRC DST [--port N] [--protocol TCP|UDP|SCTP]   SRC/DST: NS/POD or ip:ADDRESS
     ns NAME | all     theme NAME       ctx NAME        q | quit
 
 `parse` turns words into a `Command` and says in words what is wrong with bad ones. Nothing here
@@ -27,8 +28,9 @@ RESOLVERS = ("glibc", "musl", "busybox")
 QTYPES = ("A", "AAAA", "A+AAAA", "SRV", "PTR", "TXT", "CNAME")
 QUIT_WORDS = ("q", "quit", "q!", "exit")
 # The verbs and the pane each opens in the TUI.
-VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress"}
-VERBS = ("show", "trace", "dns", "route", "ns", "theme", "ctx", "quit")
+VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy"}
+VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit")
+PROTOCOLS = ("TCP", "UDP", "SCTP")
 VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
 MAX_LINE = 4096  # a command line longer than this is not a command
 
@@ -70,10 +72,14 @@ class Command:
     qtype: str | None = None  # None: not given (A for the CLI; the pane keeps its choice)
     url: str = ""  # route
     entry: str | None = None
+    src: str = ""  # policy check: NS/POD or ip:ADDRESS
+    dst: str = ""
+    port: str | None = None  # a number, or a port name of the destination pod
+    protocol: str | None = None  # None: not given (TCP)
 
     @property
     def has_argument(self) -> bool:
-        return bool(self.target or self.name or self.url)
+        return bool(self.target or self.name or self.url or self.src)
 
     def canonical(self) -> str:
         """The command spelled the one way both surfaces print it (used by tests and help)."""
@@ -86,6 +92,8 @@ class Command:
             return f"dns {self.name}{pod} --resolver {self.resolver or 'glibc'} --type {self.qtype or 'A'}"
         if self.verb == "route":
             return f"route {self.url}" + (f" --class {self.entry}" if self.entry else "")
+        if self.verb == "policy":
+            return "policy " + self.pane_argument()
         return f"{self.verb} {self.arg}".rstrip()
 
     def pane_argument(self) -> str:
@@ -97,6 +105,10 @@ class Command:
             return " ".join(words + (["--pod", self.pod] if self.pod else []))
         if self.verb == "route":
             return self.url
+        if self.verb == "policy":
+            words = ["check", self.src, self.dst, *(["--port", self.port] if self.port else []),
+                     *(["--protocol", self.protocol] if self.protocol else [])]
+            return shlex.join(words)
         return self.arg
 
 
@@ -141,6 +153,8 @@ def parse(line: str | Sequence[str]) -> Command | None:
     if verb == "quit":
         return Command("quit", word)
     spec = pane_by_word(word)
+    if spec is not None and spec.id == "policy" and rest[:1] and rest[0].lower() == "check":
+        return _policy_check(rest[1:], word)
     if spec is not None:
         return Command("show", word, pane=spec.id, arg=" ".join(rest))
     raise GrammarError(f"unknown command {clean(word)!r}",
@@ -278,6 +292,37 @@ def _route(rest: Sequence[str], word: str) -> Command:
         raise GrammarError(f"route: one URL expected, got {len(positional)} words",
                            hint="route URL | /PATH (quote a URL with spaces)")
     return Command("route", word, pane="ingress", url=positional[0], entry=options.get("class"))
+
+
+def _policy_check(rest: Sequence[str], word: str) -> Command:
+    usage = "policy check NS/POD|ip:ADDRESS NS/POD|ip:ADDRESS [--port N] [--protocol TCP|UDP|SCTP]"
+    positional, options = _options(rest, ("port", "protocol"), "policy check")
+    if len(positional) != 2:
+        raise GrammarError(f"policy check: a source and a destination expected, got {len(positional)} words",
+                           hint=usage)
+    for end in positional:
+        if end.startswith("ip:"):
+            try:
+                ipaddress.ip_address(end[3:])
+            except ValueError:
+                raise GrammarError(f"policy check: {clean(end)!r} is not ip:ADDRESS", hint=usage) from None
+        elif end.count("/") != 1 or not all(end.split("/")) or any(c.isspace() for c in end):
+            raise GrammarError(f"policy check: {clean(end)!r} is not NS/POD or ip:ADDRESS", hint=usage)
+    port = options.get("port")
+    if port is not None:
+        if port.isascii() and port.isdigit():
+            if not 1 <= int(port) <= 65535:
+                raise GrammarError(f"policy check: --port {clean(port)} is not a port (1-65535)")
+        elif not port or len(port) > 15 or any(c.isspace() for c in port):
+            raise GrammarError(f"policy check: --port {clean(port)!r} is neither a number nor a port name")
+    protocol = options.get("protocol")
+    if protocol is not None:
+        protocol = protocol.upper()
+        if protocol not in PROTOCOLS:
+            raise GrammarError(f"policy check: --protocol: invalid choice: {clean(options['protocol'])!r}",
+                               hint="one of " + ", ".join(PROTOCOLS))
+    return Command("policy", word, pane="policy", src=positional[0], dst=positional[1], port=port,
+                   protocol=protocol)
 
 
 # -- from words to what the trace and the tester take, against an observed state ------------------

@@ -62,6 +62,12 @@ def dns_lookup(observed: Observed, name: str, *, pod: str | None = None, namespa
                            resolver=resolver, qtype=qtype.upper())
 
 
+def policy_check(observed: Observed, src: str, dst: str, port: str | None = None, protocol: str = "TCP") -> Any:
+    from k8snet_tui.present.policy import check
+
+    return check(observed, src, dst, int(port) if port and port.isdigit() else port, protocol)
+
+
 def route(observed: Observed, url: str, entry: str | None = None) -> Any:
     try:
         return route_url(observed.cluster, url, entry)
