@@ -76,8 +76,10 @@ def _port(port: Any, w: Writer) -> None:
             if value > 0:
                 w.line(f"{_share(value)}  {word}", indent=6)
     missing = [e for e in port.endpoints if not e.in_kernel]
+    # A headless Service has no proxy rules: its endpoints are reached directly, by DNS.
+    label = "endpoint, reached directly" if not port.cluster_ip else "not in the kernel"
     for e in missing:
-        w.line(f"not in the kernel: {e.address}:{e.port} (pod {e.pod or NONE})", indent=2)
+        w.line(f"{label}: {e.address}:{e.port} (pod {e.pod or NONE})", indent=2)
     _findings(port.findings, w, indent=2)
 
 
