@@ -80,7 +80,10 @@ class KeyFooter(Footer):
                             binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
         if panes:
             displays = [self.app.get_key_display(b) for b, _, _ in panes]
-            label = (f"{displays[0]}-{displays[-1]}" if "".join(displays) == "123456"
+            joined = "".join(displays)
+            consecutive = joined.isdigit() and len(joined) == len(displays) > 2 and \
+                joined == "".join(str(int(displays[0]) + i) for i in range(len(displays)))
+            label = (f"{displays[0]}-{displays[-1]}" if consecutive
                      else "".join(d if len(d) == 1 else f" {d}" for d in displays).strip())
             binding = panes[0][0]
             yield FooterKey(binding.key, label, "Panes", binding.action,

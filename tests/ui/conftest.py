@@ -40,6 +40,12 @@ def screen_lines(app: App) -> list[str]:
     return screen_text(app).splitlines()
 
 
+def screen_words(app: App) -> str:
+    """The screen's words in reading order, one space apart, box edges left out: a toast or a
+    line that wraps reads as one sentence."""
+    return " ".join(w for w in screen_text(app).split() if w.strip("▌▎▊▍│┃║"))
+
+
 async def settle(pilot) -> None:
     """Until the keys are handled, the workers are done and the screen is drawn."""
     await pilot.pause()

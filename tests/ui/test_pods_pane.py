@@ -233,7 +233,8 @@ async def test_hostile_strings_show_inert_on_panes_1_to_3(make_lab_app, tmp_path
             await pilot.pause()
             shots.append(app.export_screenshot())
         # Pod name and label: in the table and in the detail line of the (first, selected) pod.
-        cells = [row for row in table(app)._rows.values() if SHOWN in row[1].plain]
+        shown = table(app)
+        cells = [row for row in (shown.get_row(k) for k in shown.keys) if SHOWN in row[1].plain]
         assert len(cells) == 1
         assert all("link" not in str(span.style) for cell in cells[0] for span in cell.spans)
         detail = app.query_one("#pods-detail").render()

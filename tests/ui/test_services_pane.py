@@ -20,6 +20,7 @@ from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.trace_view import TraceView
 
 from tests.support.paths import LAB_PRINTED
+from tests.ui.conftest import screen_text
 
 NODE = "ip-172-31-24-84"
 WEBSITE_SVC = "KUBE-SVC-RYQJBQ5TR32XWAUN"
@@ -593,10 +594,13 @@ async def test_colon_svc_returns_from_a_trace_to_the_table(make_lab_app):
         await pilot.press("colon", *"trace default/website", "enter")
         await pilot.pause()
         pane = app.current_pane
-        assert pane.PANE_ID == "services" and pane._mode == "trace"
+        assert pane.PANE_ID == "services"
+        text = screen_text(app)
+        assert "KUBE-SVC-" in text and "esc: back to the table" in text  # the trace, not the table
         await pilot.press("colon", *"svc", "enter")
         await pilot.pause()
-        assert pane._mode == "table"
+        text = screen_text(app)
+        assert "KUBE-SVC-" not in text and "cluster IP" in text and "endpoints" in text  # the table
 
 
 async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monkeypatch):
@@ -626,15 +630,15 @@ async def test_a_node_state_warning_clears_once_the_node_is_read(tmp_path, monke
     app = make_app(Settings(offline=True), session, save_dir=str(tmp_path))
     async with app.run_test(size=(100, 30)) as pilot:
         await pilot.pause()
-        pane = app.current_pane
-        assert "no node state" in pane._note
+        assert "no node state" in screen_text(app)
         session.read = True
         session.version += 1
         app.refresh_data()
         await pilot.pause()
         await pilot.pause()
-        assert pane._note == ""
-        assert "iptables-legacy" in pane._summary.plain
+        text = screen_text(app)
+        assert "no node state" not in text
+        assert "iptables-legacy" in text
 
 
 async def test_the_pod_log_key_is_offered_only_on_a_trace(make_lab_app):
