@@ -108,3 +108,18 @@ def test_yaml_is_the_json_document(capsys, monkeypatch) -> None:
     as_yaml = yaml.safe_load(printed(["show", "services", "-o", "yaml"], None, capsys, monkeypatch))
     as_json = json.loads(printed(["show", "services", "--json"], None, capsys, monkeypatch))
     assert as_yaml == as_json and as_yaml["source"]["kind"] == "snapshot"
+
+
+@pytest.mark.parametrize("case", sorted(CASES))
+def test_the_faults_the_issue_found_are_gone(case: str, capsys, monkeypatch) -> None:
+    """No escaped line break, no repeated label, no header cut mid-word, no raw JSON."""
+    out = printed(CASES[case], 80, capsys, monkeypatch)
+    assert "\\n" not in out
+    assert "Same node: Same node" not in out and "Across nodes: Across nodes" not in out
+    assert '{"' not in out and "[{" not in out
+    import re
+
+    for line in out.splitlines():
+        header = re.sub(r"\s+…\+\d+ cols?$", "", line)
+        if header.strip() and header == header.upper() and any(c.isalpha() for c in header):
+            assert "…" not in header, line  # a header is shown whole or its column is hidden
