@@ -8,10 +8,11 @@ from collections import Counter
 
 import pytest
 
-from bench.gen.fanout import NAME, NAMESPACE, POD_IP, fanout_iptables, fanout_nft, fanout_objects
 from k8snet_tui.domain.datapath import trace_model
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.services import trace_service
+
+from bench.gen.fanout import NAME, NAMESPACE, POD_IP, fanout_iptables, fanout_nft, fanout_objects
 
 N = 4000
 

@@ -100,7 +100,7 @@ def test_comment_less_dump_traces_the_same():
 
 
 def _drop_comment(toks):
-    out, skip = [], 0
+    out = []
     i = 0
     while i < len(toks):
         if toks[i] == "-m" and i + 1 < len(toks) and toks[i + 1] == "comment":
@@ -118,7 +118,7 @@ def test_not_ready_pod_and_api_only_endpoint():
     extra_ips = dict(LAB_IPS, **{"website-new": "10.0.0.12"})
     objs = [website(), slice_(extra_ips)] + [pod(n, ip) for n, ip in extra_ips.items()]
     port = trace_service(ClusterState.from_objects(objs), lab_node(), "default", "website").ports[0]
-    missing = [e for e in port.endpoints if e.address == "10.0.0.12"][0]
+    missing = next(e for e in port.endpoints if e.address == "10.0.0.12")
     assert not missing.in_kernel and missing.share == 0.0 and missing.chain is None
     assert "endpoint-not-in-kernel" in {f.code for f in port.findings}
 
@@ -130,7 +130,7 @@ def test_kernel_endpoint_missing_from_api_and_not_ready():
     port = trace_service(ClusterState.from_objects(objs), lab_node(), "default", "website").ports[0]
     codes = {f.code for f in port.findings}
     assert "kernel-endpoint-not-in-api" in codes and "endpoint-to-not-ready-pod" in codes
-    stale = [e for e in port.endpoints if e.address == "10.0.0.202"][0]
+    stale = next(e for e in port.endpoints if e.address == "10.0.0.202")
     assert stale.pod == "default/website-5746f499f-v9shz"  # joined by pod IP instead
 
 
@@ -140,7 +140,8 @@ def test_no_endpoints_and_reject_rule():
         '-A KUBE-SERVICES -d 10.111.148.30/32 -p tcp -m comment --comment "default/website:http has no endpoints" '
         "-m tcp --dport 80 -j REJECT --reject-with icmp-port-unreachable\nCOMMIT\n"
         "*nat\n:KUBE-SERVICES - [0:0]\n"
-        '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL -j KUBE-NODEPORTS\nCOMMIT\n'
+        '-A KUBE-SERVICES -m comment --comment "kubernetes service nodeports" -m addrtype --dst-type LOCAL '
+        "-j KUBE-NODEPORTS\nCOMMIT\n"
     )
     cluster = ClusterState.from_objects([website(node_port=None)])
     port = trace_service(cluster, NodeState(node="n", iptables={"nft": text}), "default", "website").ports[0]
@@ -201,3 +202,35 @@ def test_conntrack_join():
     assert count_connections(ct, t.ports[0]) == {("10.0.0.1", 80): 2, ("10.0.0.202", 80): 1}
     t2 = with_connections(t, ct)
     assert [e.connections for e in t2.ports[0].endpoints] == [0, 2, 1]
+
+
+def test_a_dump_without_an_attribute_dict_still_traces():
+    """The per-dump indexes are kept beside a dump that has no __dict__ (slotted, lazy ones)."""
+    from k8snet_tui.domain.datapath.endpoints import service_ports
+    from k8snet_tui.domain.datapath.iptables_save import parse_iptables_save
+    from k8snet_tui.domain.datapath.trace_iptables import trace_iptables_port
+
+    real = parse_iptables_save((FIX / "lab-1.24-iptables-save.txt").read_text())
+
+    class Slotted:
+        __slots__ = ("__weakref__", "_dump")
+
+        def __init__(self, dump):
+            self._dump = dump
+
+        def rules(self, table, chain):
+            return self._dump.rules(table, chain)
+
+        def chain(self, table, name):
+            return self._dump.chain(table, name)
+
+        def jumps_to(self, table, target):
+            return self._dump.jumps_to(table, target)
+
+    (port,) = service_ports(website())
+    entries = (("cluster-ip", "10.111.148.30"),)
+    want = trace_iptables_port(real, "default", "website", port, entries)
+    slotted = Slotted(real)
+    for _ in range(2):  # built, then reused
+        got = trace_iptables_port(slotted, "default", "website", port, entries)  # type: ignore[arg-type]
+        assert got.paths == want.paths and got.endpoints == want.endpoints and got.chains == want.chains

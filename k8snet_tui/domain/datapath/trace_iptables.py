@@ -11,6 +11,7 @@ so the work is linear in the rules, however many rules jump to one chain.
 
 from __future__ import annotations
 
+import weakref
 from typing import Any
 
 from .balance import explain
@@ -73,11 +74,37 @@ def prepare(dump: IptablesDump) -> None:
     _comment_index(dump)
 
 
+_CACHE: dict[tuple[int, str], tuple[Any, Any]] = {}  # for dumps without a __dict__
+
+
+def _cached(dump: IptablesDump, name: str, build: Any) -> Any:
+    """`build(dump)`, made once per dump (kept on the dump, or here while the dump lives)."""
+    attrs = getattr(dump, "__dict__", None)
+    if attrs is not None:
+        hit = attrs.get(name)
+        return hit if hit is not None else attrs.setdefault(name, build(dump))
+    key = (id(dump), name)
+    entry = _CACHE.get(key)
+    if entry is not None and entry[0]() is dump:
+        return entry[1]
+    value = build(dump)
+    def forget(_ref: Any, key: tuple[int, str] = key) -> None:
+        _CACHE.pop(key, None)
+
+    try:
+        ref = weakref.ref(dump, forget)
+    except TypeError:  # neither a __dict__ nor weak references: build each time
+        return value
+    _CACHE[key] = (ref, value)
+    return value
+
+
 def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
     """(table, chain, destination or "", dport) -> rules, for the chains entry points live in."""
-    cached = dump.__dict__.get("_k8snet_entries")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    return _cached(dump, "_k8snet_entries", _build_entry_index)  # type: ignore[no-any-return]
+
+
+def _build_entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
     out: dict[tuple[str, str, str, str], list[Rule]] = {}
     for table, chains in (("nat", ("KUBE-SERVICES", "KUBE-NODEPORTS")), ("filter", _FILTER_CHAINS)):
         for chain in chains:
@@ -96,21 +123,22 @@ def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rul
                         out[key] = [rule]
                     else:
                         lst.append(rule)
-    return dump.__dict__.setdefault("_k8snet_entries", out)  # type: ignore[no-any-return]
+    return out
 
 
 def _comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
     """The first word of nat rule comments (`ns/name:port`) -> rules jumping to a port chain."""
-    cached = dump.__dict__.get("_k8snet_comments")
-    if cached is not None:
-        return cached  # type: ignore[no-any-return]
+    return _cached(dump, "_k8snet_comments", _build_comment_index)  # type: ignore[no-any-return]
+
+
+def _build_comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
     out: dict[str, list[Rule]] = {}
     for chain in ("KUBE-SERVICES", "KUBE-NODEPORTS"):
         for rule in dump.rules("nat", chain):
             c = rule.comment
             if c and rule.target.startswith(_PORT_CHAINS):
                 out.setdefault(c.split(" ", 1)[0], []).append(rule)
-    return dump.__dict__.setdefault("_k8snet_comments", out)  # type: ignore[no-any-return]
+    return out
 
 
 # ---- one client's walk -------------------------------------------------------------------
