@@ -28,6 +28,9 @@ CASES = {
     "dns-busybox": ["dns", "kubernetes", "--resolver", "busybox"],
     "route-engine": ["route", "http://172.31.24.84:31211/engine"],
     "route-bare-path": ["route", "/web/"],
+    "show-policy": ["show", "policy"],
+    "policy-check-client-website": ["policy", "check", "default/client", "default/website-67cdc95f5f-fhmzn",
+                                    "--port", "80"],
 }
 
 
