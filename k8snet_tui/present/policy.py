@@ -183,7 +183,7 @@ def _side_model(side: Side) -> SideModel:
 
 
 def _port_words(v: Verdict) -> str:
-    return f"{v.protocol} port {v.port}" if v.port is not None else f"any {v.protocol} port"
+    return f"{v.protocol} port {v.port}" if v.port is not None else f"every {v.protocol} port (no --port given)"
 
 
 def _headline(v: Verdict) -> str:
