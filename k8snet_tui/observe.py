@@ -50,7 +50,8 @@ def observe(args: argparse.Namespace) -> tuple[Observed, dict[str, Any]]:
         if fallback_why:
             print(f"k8snet: note: {fallback_why}: showing the bundled lab snapshot "
                   f"(captured {_captured(snap) or 'at an unknown time'}), not a live cluster; "
-                  "--snapshot lab says so on purpose, --kubeconfig or $KUBECONFIG picks a cluster", file=sys.stderr)
+                  "--snapshot lab asks for it (and drops this note), --kubeconfig or $KUBECONFIG picks a cluster",
+                  file=sys.stderr)
         return observed, {"kind": "snapshot", "path": str(snap.path), "name": snap.name,
                           "captured_at": _captured(snap), "why": why}
     observed = runtime._list_once(session)  # one list of each kind, as runtime.observe_once does
