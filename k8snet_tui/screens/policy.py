@@ -121,6 +121,9 @@ class PolicyMatrix(Static, can_focus=True):
         self.redraw()
         self.post_message(self.Moved(self.current()))
 
+    def on_resize(self) -> None:
+        self.redraw()  # the columns that fit depend on the width
+
     def action_pick(self) -> None:
         self.post_message(self.Picked(self.current()))
 

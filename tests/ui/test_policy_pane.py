@@ -99,3 +99,20 @@ async def test_a_hostile_policy_name_is_inert(make_lab_app, tmp_path):
         assert "[bold red]evil[/]" in text  # shown as typed, not as markup
         assert "\x1b" not in text
         assert app.is_running
+
+
+async def test_the_explain_drawer_and_esc_back_to_the_matrix(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(policy_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        await pilot.press("e")
+        await settle(pilot)
+        assert "A connection needs both sides" in " ".join(screen_text(app).split())
+        await pilot.press("e", "t")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "▶Test◀" in text and "from \\ to" not in text
+        await pilot.press("escape")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "▶Matrix◀" in text and "from \\ to" in text
