@@ -56,6 +56,10 @@ def agents(lab_cluster):
     finally:
         lab_cluster.delete([reader_role(), BINDING])
         lab_cluster.delete(text)
+        # pytest runs this module once per kube-proxy mode, between other modules: the next
+        # set-up must not apply into a namespace that is still terminating.
+        lab_cluster._wait(f"namespace {AGENT_NAMESPACE} to be deleted", lambda: AGENT_NAMESPACE not in {
+            n["metadata"]["name"] for n in lab_cluster.api.get("/api/v1/namespaces")["items"]}, 120)
 
 
 def reader_session(cluster, user: str = READER) -> LiveSession:
