@@ -40,6 +40,7 @@ COMMANDS = {
     "dns": ["dns", "website"],
     "route": ["route", "http://192.0.2.1/"],
     "capture": ["capture", "-o", "out"],
+    "policy": ["policy", "check", "default/client", "default/website"],
 }
 
 
