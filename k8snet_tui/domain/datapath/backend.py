@@ -9,7 +9,8 @@ from typing import Any
 
 from ..model import ClusterState, NodeState
 from .cilium import CiliumServices, parse_cilium_services
-from .iptables_save import IptablesDump, parse_iptables_save
+from .iptables_lazy import index_iptables_save
+from .iptables_save import IptablesDump
 from .ipvsadm import IpvsTable, parse_ipvsadm
 from .nft_json import NftRuleset, parse_nft_json
 from .problems import ParseProblem
@@ -29,7 +30,12 @@ class Datapath:
     nft: NftRuleset | None = None
     ipvs: IpvsTable | None = None
     cilium: CiliumServices | None = None
-    problems: tuple[ParseProblem, ...] = ()
+    other_problems: tuple[ParseProblem, ...] = ()  # nft, ipvs, cilium (the dumps' are theirs)
+
+    @property
+    def problems(self) -> tuple[ParseProblem, ...]:
+        """Every parse problem: the iptables dumps' (which parses them in full), then the others'."""
+        return tuple(p for d in self.iptables.values() for p in d.problems) + self.other_problems
 
     @property
     def iptables_dump(self) -> IptablesDump | None:
@@ -87,9 +93,8 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
     dumps: dict[str, IptablesDump] = {}
     for name, text in (node.iptables or {}).items():
         if isinstance(text, str):
-            dump = parse_iptables_save(text, str(name))
-            dumps[str(name)] = dump
-            problems.extend(dump.problems)
+            # Indexed now, each chain parsed when a trace first reads it (iptables_lazy).
+            dumps[str(name)] = index_iptables_save(text, str(name))
     nft = parse_nft_json(node.nft_ruleset) if node.nft_ruleset is not None else None
     if nft is not None:
         problems.extend(nft.problems)
@@ -119,7 +124,8 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
     # mangle (iptables-wrappers' test) and holding more rules is the live one.
     live = [n for n in ("legacy", "nft")
             if n in dumps and _has_kube_proxy_rules(dumps[n]) and not _is_ipvs_mode(dumps[n])]
-    live.sort(key=lambda n: (_has_hint(dumps[n]), dumps[n].rule_count), reverse=True)
+    if len(live) > 1:  # rule_count parses a lazy dump in full: only asked when it decides something
+        live.sort(key=lambda n: (_has_hint(dumps[n]), dumps[n].rule_count), reverse=True)
     for name in live:
         detected.append(f"iptables-{name}")
         reasons.append(f"nat KUBE-SERVICES has rules in the iptables-{name} backend")
@@ -145,5 +151,5 @@ def parse_node_datapath(node: NodeState, cluster: ClusterState | None = None) ->
         nft=nft,
         ipvs=ipvs,
         cilium=cil,
-        problems=tuple(problems),
+        other_problems=tuple(problems),
     )

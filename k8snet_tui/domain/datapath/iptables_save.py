@@ -419,27 +419,98 @@ class _ChainBuilder:
         self.line = line
 
 
+class _RuleReader:
+    """Makes `Rule`s of rule lines, sharing equal matches and target arguments within one dump.
+
+    Used by the full parse (every line in order) and by the lazy index (one chain's lines when
+    the chain is first read): both give the same rules and the same problems for a line.
+    """
+
+    __slots__ = ("plain", "problems", "shared_args", "shared_lists", "shared_matches", "source", "src")
+
+    def __init__(self, source: str, src: str | None, plain: bool | None) -> None:
+        self.source = source
+        self.src = src  # rules point into it instead of copying their text
+        self.plain = plain
+        self.problems: list[ParseProblem] = []
+        self.shared_matches: dict[Match, Match] = {}
+        # Each distinct match list / target argument tuple, shared, with what is wrong with its numbers.
+        self.shared_lists: dict[tuple[Match, ...], tuple[tuple[Match, ...], tuple[str, str] | None]] = {}
+        self.shared_args: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, str] | None]] = {}
+
+    def problem(self, lineno: int, fld: str, msg: str, raw: str) -> None:
+        self.problems.append(ParseProblem(self.source, lineno, fld, msg, snippet(raw)))
+
+    def read(self, raw: str, line: str, body: str, lineno: int, start: int, table: str,
+             pk: int | None, by: int | None, chains: dict[str, _ChainBuilder]) -> Rule | None:
+        """The rule of one `-A` line (`body`: the line after its counters), appended to its chain."""
+        toks = tokenize(body, self.plain)
+        if toks is None or len(toks) < 2:
+            self.problem(lineno, "rule", "unterminated quote" if toks is None else "rule without a chain", line)
+            return None
+        chain_name = _intern(toks[1])
+        parsed = _parse_rule_tokens(toks, 2)
+        if isinstance(parsed, str):
+            self.problem(lineno, "rule", parsed, line)
+            return None
+        cb = chains.get(chain_name)
+        if cb is None:
+            self.problem(lineno, "chain", f"rule for undeclared chain {chain_name}", line)
+            cb = chains[chain_name] = _ChainBuilder(chain_name, "-", None, None, lineno)
+        matches, target, goto, targs = parsed
+        # Equal matches (and whole match lists, target arguments) are one object per dump:
+        # kube-proxy repeats `-p tcp`, `--probability 0.1000...`, `-m tcp -p tcp` on most rules.
+        # Their numbers are checked once per distinct list, not once per rule.
+        bad = None
+        if matches:
+            same = self.shared_lists.get(matches)
+            if same is None:
+                shared_matches = self.shared_matches
+                matches = tuple([shared_matches.setdefault(m, m) for m in matches])
+                same = self.shared_lists[matches] = (matches, _bad_match(matches))
+            matches, bad = same
+        if targs:
+            shared = self.shared_args.get(targs)
+            if shared is None:
+                shared = self.shared_args[targs] = (targs, _bad_target_arg(targs))
+            targs = shared[0]
+            bad = bad or shared[1]
+        if bad is not None:  # the rule stays (its place in the chain matters); the value is flagged
+            self.problem(lineno, bad[0], bad[1], line)
+        src = self.src
+        if src is not None and len(body) < (1 << _SPAN_BITS):
+            # body is the tail of the stripped line (strip() hands back raw itself when it had no blanks)
+            end = start + (len(raw) if raw is line else raw.find(line[0]) + len(line))
+            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
+                        src, ((end - len(body)) << _SPAN_BITS) | len(body))
+        else:
+            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs, body)
+        cb.rules.append(rule)
+        return rule
+
+
 def parse_iptables_save(text: str | Iterable[str], backend: str = "") -> IptablesDump:
     """Parse iptables-save output (with or without `-c`); never raises on bad input."""
     with gc_paused():
         return _parse(text, backend)
 
 
-def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
-    source = f"iptables-save:{backend}" if backend else "iptables-save"
+def _split_lines(text: str) -> list[str]:
     # Lines end at "\n" only, as every iptables tool reads them: "\r", U+0085, U+2028 and the
     # other characters str.splitlines() also cuts at are data inside a rule (a comment may hold them).
-    lines: Iterable[str] = text
-    if isinstance(text, str):
-        split = text.split("\n")
-        if split[-1] == "":  # the newline ending the last line does not start another
-            split.pop()
-        lines = split
-    src = text if isinstance(text, str) else None  # rules point into it instead of copying their text
+    split = text.split("\n")
+    if split[-1] == "":  # the newline ending the last line does not start another
+        split.pop()
+    return split
+
+
+def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
+    source = f"iptables-save:{backend}" if backend else "iptables-save"
+    lines: Iterable[str] = _split_lines(text) if isinstance(text, str) else text
+    src = text if isinstance(text, str) else None
     pos = 0  # where the next line starts in src
     start = 0
     tables: dict[str, dict[str, _ChainBuilder]] = {}
-    problems: list[ParseProblem] = []
     warnings: list[str] = []
     jumps: dict[tuple[str, str], list[Rule]] = {}
     dnat: dict[str, list[Rule]] = {}
@@ -447,12 +518,11 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     chains: dict[str, _ChainBuilder] | None = None
     lineno = 0
     rule_count = 0
-    shared_matches: dict[Match, Match] = {}
-    # Each distinct match list / target argument tuple, shared, with what is wrong with its numbers.
-    shared_lists: dict[tuple[Match, ...], tuple[tuple[Match, ...], tuple[str, str] | None]] = {}
-    shared_args: dict[tuple[str, ...], tuple[tuple[str, ...], tuple[str, str] | None]] = {}
     # One scan of the whole dump says whether the fast str.split() may cut its rules into words.
     plain = splits_at_spaces_only(text) if isinstance(text, str) else None
+    reader = _RuleReader(source, src, plain)
+    problems = reader.problems
+    read = reader.read
     has_counters = False
 
     def problem(fld: str, msg: str, raw: str) -> None:
@@ -486,22 +556,16 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             table, chains = "", None
             continue
         if first == ":":
-            parts = _words(line[1:])
+            decl = _declaration(line)
             if chains is None:
                 problem("chain", "chain declared outside a table", line)
                 continue
-            if not parts:
+            if decl is None:
                 problem("chain", "empty chain declaration", line)
                 continue
-            name = _intern(parts[0])
-            policy = parts[1] if len(parts) > 1 else "-"
-            pk = by = None
-            if len(parts) > 2:
-                cnt = _counters(parts[2])
-                if cnt is None:
-                    problem("counters", "bad chain counters (two decimal numbers, as [packets:bytes])", line)
-                else:
-                    pk, by = cnt
+            name, policy, pk, by, bad = decl
+            if bad:
+                problem("counters", "bad chain counters (two decimal numbers, as [packets:bytes])", line)
             if name not in chains:
                 chains[name] = _ChainBuilder(name, policy, pk, by, lineno)
             continue
@@ -524,47 +588,11 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         if chains is None:
             problem("rule", "rule outside a table", line)
             continue
-        toks = tokenize(body, plain)
-        if toks is None or len(toks) < 2:
-            problem("rule", "unterminated quote" if toks is None else "rule without a chain", line)
+        rule = read(raw, line, body, lineno, start, table, pk, by, chains)
+        if rule is None:
             continue
-        chain_name = _intern(toks[1])
-        parsed = _parse_rule_tokens(toks, 2)
-        if isinstance(parsed, str):
-            problem("rule", parsed, line)
-            continue
-        cb = chains.get(chain_name)
-        if cb is None:
-            problem("chain", f"rule for undeclared chain {chain_name}", line)
-            cb = chains[chain_name] = _ChainBuilder(chain_name, "-", None, None, lineno)
-        matches, target, goto, targs = parsed
-        # Equal matches (and whole match lists, target arguments) are one object per dump:
-        # kube-proxy repeats `-p tcp`, `--probability 0.1000...`, `-m tcp -p tcp` on most rules.
-        # Their numbers are checked once per distinct list, not once per rule.
-        bad = None
-        if matches:
-            same = shared_lists.get(matches)
-            if same is None:
-                matches = tuple([shared_matches.setdefault(m, m) for m in matches])
-                same = shared_lists[matches] = (matches, _bad_match(matches))
-            matches, bad = same
-        if targs:
-            shared = shared_args.get(targs)
-            if shared is None:
-                shared = shared_args[targs] = (targs, _bad_target_arg(targs))
-            targs = shared[0]
-            bad = bad or shared[1]
-        if bad is not None:  # the rule stays (its place in the chain matters); the value is flagged
-            problem(bad[0], bad[1], line)
-        if src is not None and len(body) < (1 << _SPAN_BITS):
-            # body is the tail of the stripped line (strip() hands back raw itself when it had no blanks)
-            end = start + (len(raw) if raw is line else raw.find(line[0]) + len(line))
-            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
-                        src, ((end - len(body)) << _SPAN_BITS) | len(body))
-        else:
-            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs, body)
-        cb.rules.append(rule)
         rule_count += 1
+        target = rule.target
         if target:
             key = (table, target)
             lst = jumps.get(key)
@@ -577,6 +605,28 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
                 if dest:
                     dnat.setdefault(dest, []).append(rule)
 
+    return _frozen(backend, tables, warnings, problems, lineno, rule_count, has_counters, jumps, dnat)
+
+
+def _declaration(line: str) -> tuple[str, str, int | None, int | None, bool] | None:
+    """`:NAME POLICY [p:b]` -> (name, policy, packets, bytes, counters unreadable); None when empty."""
+    parts = _words(line[1:])
+    if not parts:
+        return None
+    pk = by = None
+    bad = False
+    if len(parts) > 2:
+        cnt = _counters(parts[2])
+        if cnt is None:
+            bad = True
+        else:
+            pk, by = cnt
+    return _intern(parts[0]), parts[1] if len(parts) > 1 else "-", pk, by, bad
+
+
+def _frozen(backend: str, tables: Mapping[str, Mapping[str, _ChainBuilder]], warnings: list[str],
+            problems: list[ParseProblem], line_count: int, rule_count: int, has_counters: bool,
+            jumps: Mapping[tuple[str, str], list[Rule]], dnat: Mapping[str, list[Rule]]) -> IptablesDump:
     frozen_tables = {
         t: MappingProxyType(
             {n: Chain(t, n, cb.policy, cb.packets, cb.bytes, tuple(cb.rules), cb.line) for n, cb in cs.items()}
@@ -588,7 +638,7 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         tables=MappingProxyType(frozen_tables),
         warnings=tuple(warnings),
         problems=tuple(problems),
-        line_count=lineno,
+        line_count=line_count,
         rule_count=rule_count,
         has_counters=has_counters,
         _jumps=MappingProxyType({k: tuple(v) for k, v in jumps.items()}),

@@ -1,0 +1,391 @@
+"""`iptables-save` text indexed in one pass, each chain's rules parsed the first time it is read.
+
+A one-shot trace reads a few dozen of the hundreds of thousands of rules a big cluster's dump
+holds, so paying for every rule up front is most of its cost. `index_iptables_save` walks the
+lines once to note, per (table, chain), where its rule lines lie (runs of consecutive lines)
+and the chain's declaration, and gives a `LazyIptablesDump` with the interface of
+`IptablesDump`: `chain()` and `rules()` parse that chain's lines on first use and keep them.
+
+Everything a single chain cannot answer (`tables`, `jumps_to`, `dnat_to`, `problems`,
+`rule_count`) parses the rest first, so every answer is the full parse's, rule for rule and
+problem for problem (tests/domain/test_datapath_lazy.py compares them on every bench scale and
+on hostile input). Rule lines are parsed by the same `_RuleReader` as the full parse.
+"""
+
+from __future__ import annotations
+
+import sys
+import threading
+from collections.abc import Iterable, Mapping
+from types import MappingProxyType
+from typing import Any
+
+from ..model import gc_paused
+from ..numbers import parse_decimal_pair
+from .iptables_save import (
+    _BLANKS,
+    _LINE_END,
+    Chain,
+    IptablesDump,
+    Rule,
+    _ChainBuilder,
+    _declaration,
+    _RuleReader,
+    _split_lines,
+    parse_iptables_save,
+    splits_at_spaces_only,
+    tokenize,
+)
+from .problems import ParseProblem, snippet
+
+_intern = sys.intern
+# A declaration: (its line, policy, packets, bytes); only the first one of a chain counts.
+_Decl = tuple[int, str, "int | None", "int | None"]
+
+
+def index_iptables_save(text: str | Iterable[str], backend: str = "") -> IptablesDump:
+    """A lazily parsed dump of `text`; lines given as an iterable are parsed at once, in full."""
+    if not isinstance(text, str):
+        return parse_iptables_save(text, backend)
+    with gc_paused():
+        return LazyIptablesDump(text, backend)
+
+
+class LazyIptablesDump(IptablesDump):
+    """An `IptablesDump` whose chains are parsed when first read (so every caller takes it as one).
+
+    Safe to share between threads: parsing takes a lock, and what it produces never changes.
+    Equality is identity: comparing two dumps field by field would parse both in full.
+    """
+
+    def __init__(self, text: str, backend: str) -> None:  # not the dataclass's: its fields are computed
+        _set(self, "backend", backend)
+        source = f"iptables-save:{backend}" if backend else "iptables-save"
+        self._reader = _RuleReader(source, text, splits_at_spaces_only(text))
+        self._lock = threading.RLock()
+        # (table, chain) -> [[first line number, its offset in text, line count], ...]
+        self._runs: dict[tuple[str, str], list[list[int]]] = {}
+        self._decls: dict[tuple[str, str], _Decl] = {}
+        self._order: dict[str, None] = {}  # tables, in the order they first appear
+        self._line_problems: list[ParseProblem] = []  # found by the index pass itself
+        self._parsed: dict[tuple[str, str], Chain | None] = {}
+        self._full: IptablesDump | None = None
+        self._index(text)
+
+    # -- the one pass ------------------------------------------------------------------------
+
+    def _index(self, text: str) -> None:
+        reader = self._reader
+        plain = reader.plain
+        runs, decls, order = self._runs, self._decls, self._order
+        problems = self._line_problems
+        source = reader.source
+        warnings: list[str] = []
+        table = ""
+        in_table = False
+        lineno = 0
+        pos = 0
+        has_counters = False
+        last_name = ""  # the chain of the run being extended (a table change ends it)
+        last_run: list[int] = [0, 0, 0]
+
+        def problem(fld: str, msg: str, raw: str) -> None:
+            problems.append(ParseProblem(source, lineno, fld, msg, snippet(raw)))
+
+        for raw in _split_lines(text):
+            lineno += 1
+            start = pos
+            pos = start + len(raw) + 1
+            if plain and in_table:
+                # The common line, a rule as iptables-save writes it, read with one split. Its
+                # counters are checked when its chain is parsed (a bad one is that line's problem).
+                parts = raw.split(None, 3)
+                if len(parts) > 2:
+                    p0 = parts[0]
+                    if p0[0] == "[" and (parts[1] == "-A" or parts[1] == "--append"):
+                        name = parts[2]
+                    elif p0 == "-A" or p0 == "--append":
+                        name = parts[1]
+                    else:
+                        name = ""
+                    if name and '"' not in name:
+                        if name == last_name:
+                            if last_run[0] + last_run[2] == lineno:
+                                last_run[2] += 1
+                                continue
+                        else:
+                            last_name = name = _intern(name)
+                        key = (table, name)
+                        lst = runs.get(key)
+                        last_run = [lineno, start, 1]
+                        if lst is None:
+                            runs[key] = [last_run]
+                        else:
+                            lst.append(last_run)
+                        if p0[0] == "[" and not has_counters:
+                            has_counters = _counters_ok(p0)
+                        continue
+            line = raw.strip() if plain else raw.strip(_LINE_END)
+            if not line:
+                continue
+            first = line[0]
+            if first == "[" or first == "-":
+                body = line
+                if first == "[":
+                    head, _, body = line.partition(" ")
+                    if not _counters_ok(head):
+                        problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
+                        continue
+                    has_counters = True
+                    body = body.lstrip(_BLANKS)
+                if body.startswith("-A "):
+                    rest = body[3:]
+                elif body.startswith("--append "):
+                    rest = body[9:]
+                else:
+                    problem("rule", "not a rule, chain, table or COMMIT line", line)
+                    continue
+                if not in_table:
+                    problem("rule", "rule outside a table", line)
+                    continue
+                word = _chain_word(rest)
+                if word is None:  # a quote in or before the name: the tokenizer says what it is
+                    toks = tokenize(body, plain)
+                    if toks is None or len(toks) < 2:
+                        problem("rule", "unterminated quote" if toks is None else "rule without a chain", line)
+                        continue
+                    word = toks[1]
+                name = word
+                if name != last_name:
+                    last_name = name = _intern(name)
+                elif last_run[0] + last_run[2] == lineno:
+                    last_run[2] += 1
+                    continue
+                key = (table, name)
+                lst = runs.get(key)
+                last_run = [lineno, start, 1]
+                if lst is None:
+                    runs[key] = [last_run]
+                else:
+                    lst.append(last_run)
+                continue
+            if first == "#":
+                if "Warning" in line:
+                    warnings.append(line.lstrip("# ").strip())
+                continue
+            if first == "*":
+                table = _intern(line[1:].strip(_BLANKS))
+                last_name = ""
+                if not table:
+                    problem("table", "empty table name", line)
+                    in_table = False
+                    continue
+                in_table = True
+                order.setdefault(table)
+                continue
+            if line == "COMMIT":
+                table, in_table, last_name = "", False, ""
+                continue
+            if first == ":":
+                decl = _declaration(line)
+                if not in_table:
+                    problem("chain", "chain declared outside a table", line)
+                    continue
+                if decl is None:
+                    problem("chain", "empty chain declaration", line)
+                    continue
+                name, policy, pk, by, bad = decl
+                if bad:
+                    problem("counters", "bad chain counters (two decimal numbers, as [packets:bytes])", line)
+                decls.setdefault((table, name), (lineno, policy, pk, by))
+                continue
+            problem("rule", "not a rule, chain, table or COMMIT line", line)
+        _set(self, "warnings", tuple(warnings))
+        _set(self, "line_count", lineno)
+        _set(self, "has_counters", has_counters)
+
+    # -- one chain -----------------------------------------------------------------------------
+
+    def _chain(self, table: str, name: str) -> Chain | None:
+        key = (table, name)
+        try:
+            return self._parsed[key]
+        except KeyError:
+            pass
+        with self._lock, gc_paused():
+            if key not in self._parsed:
+                self._parsed[key] = self._parse_chain(table, name)
+            return self._parsed[key]
+
+    def _parse_chain(self, table: str, name: str) -> Chain | None:
+        decl = self._decls.get((table, name))
+        runs = self._runs.get((table, name), ())
+        if decl is None and not runs:
+            return None
+        reader = self._reader
+        text = reader.src
+        assert text is not None
+        plain = reader.plain
+        chains: dict[str, _ChainBuilder] = {}
+        # A declaration after the chain's first good rule comes too late, as in the full parse.
+        for first_line, offset, count in runs:
+            pos = offset
+            for lineno in range(first_line, first_line + count):
+                end = text.find("\n", pos)
+                if end < 0:
+                    end = len(text)
+                raw = text[pos:end]
+                start, pos = pos, end + 1
+                if decl is not None and decl[0] < lineno and name not in chains:
+                    chains[name] = _ChainBuilder(name, decl[1], decl[2], decl[3], decl[0])
+                line = raw.strip() if plain else raw.strip(_LINE_END)
+                pk = by = None
+                body = line
+                if line[0] == "[":
+                    head, _, body = line.partition(" ")
+                    cnt = parse_decimal_pair(head[1:-1], ":") if len(head) >= 5 and head[-1] == "]" else None
+                    if cnt is None:
+                        reader.problem(lineno, "counters", "bad rule counters (two decimal numbers, as [packets:bytes])",
+                                       line)
+                        continue
+                    pk, by = cnt
+                    body = body.lstrip(_BLANKS)
+                reader.read(raw, line, body, lineno, start, table, pk, by, chains)
+        if decl is not None and name not in chains:
+            chains[name] = _ChainBuilder(name, decl[1], decl[2], decl[3], decl[0])
+        cb = chains.get(name)
+        if cb is None:
+            return None
+        return Chain(table, name, cb.policy, cb.packets, cb.bytes, tuple(cb.rules), cb.line)
+
+    # -- the whole dump, when asked ----------------------------------------------------------
+
+    def full(self) -> IptablesDump:
+        """Every chain parsed: the `IptablesDump` the full parse gives (built once, kept)."""
+        if self._full is not None:
+            return self._full
+        with self._lock, gc_paused():
+            if self._full is None:
+                self._full = self._build_full()
+            return self._full
+
+    def _build_full(self) -> IptablesDump:
+        keys = list(dict.fromkeys([*self._decls, *self._runs]))
+        made = {key: self._chain(*key) for key in keys}
+        chains = {key: c for key, c in made.items() if c is not None}
+        # A chain exists from its declaration, or from its first good rule when that comes first.
+        tables: dict[str, dict[str, Chain]] = {t: {} for t in self._order}
+        for (table, name), chain in sorted(chains.items(), key=lambda kv: kv[1].line):
+            tables[table][name] = chain
+        rules = sorted((r for c in chains.values() for r in c.rules), key=lambda r: r.line)
+        jumps: dict[tuple[str, str], list[Rule]] = {}
+        dnat: dict[str, list[Rule]] = {}
+        for rule in rules:
+            if rule.target:
+                jumps.setdefault((rule.table, rule.target), []).append(rule)
+                if rule.target == "DNAT":
+                    dest = rule.target_option("--to-destination")
+                    if dest:
+                        dnat.setdefault(dest, []).append(rule)
+        problems = sorted([*self._line_problems, *self._reader.problems], key=lambda p: p.line)
+        return IptablesDump(
+            backend=self.backend,
+            tables=MappingProxyType({t: MappingProxyType(cs) for t, cs in tables.items()}),
+            warnings=self.warnings,
+            problems=tuple(problems),
+            line_count=self.line_count,
+            rule_count=len(rules),
+            has_counters=self.has_counters,
+            _jumps=MappingProxyType({k: tuple(v) for k, v in jumps.items()}),
+            _dnat=MappingProxyType({k: tuple(v) for k, v in dnat.items()}),
+        )
+
+    # -- the IptablesDump interface ------------------------------------------------------------
+
+    def chain(self, table: str, name: str) -> Chain | None:
+        return self._chain(table, name)
+
+    def rules(self, table: str, chain: str) -> tuple[Rule, ...]:
+        c = self._chain(table, chain)
+        return c.rules if c else ()
+
+    def declares(self, table: str, name: str) -> bool:
+        """Whether the dump declares or fills chain `name`, without parsing it (a cheap pre-check)."""
+        return (table, name) in self._decls or (table, name) in self._runs
+
+    @property
+    def tables(self) -> Mapping[str, Mapping[str, Chain]]:
+        return self.full().tables
+
+    @property
+    def problems(self) -> tuple[ParseProblem, ...]:
+        return self.full().problems
+
+    @property
+    def rule_count(self) -> int:
+        return self.full().rule_count
+
+    @property
+    def _jumps(self) -> Mapping[tuple[str, str], tuple[Rule, ...]]:
+        return self.full()._jumps
+
+    @property
+    def _dnat(self) -> Mapping[str, tuple[Rule, ...]]:
+        return self.full()._dnat
+
+    def jumps_to(self, table: str, target: str) -> tuple[Rule, ...]:
+        return self.full().jumps_to(table, target)
+
+    def dnat_to(self, destination: str) -> tuple[Rule, ...]:
+        return self.full().dnat_to(destination)
+
+    def chain_names(self, table: str) -> tuple[str, ...]:
+        return self.full().chain_names(table)
+
+    @property
+    def is_empty(self) -> bool:
+        if self._decls:
+            return False  # a declared chain exists whatever its rules say
+        return not self._runs or self.full().is_empty
+
+    def __eq__(self, other: object) -> bool:
+        return self is other
+
+    def __hash__(self) -> int:
+        return id(self)
+
+    def __repr__(self) -> str:
+        return f"LazyIptablesDump(backend={self.backend!r}, lines={self.line_count}, parsed chains={len(self._parsed)})"
+
+    @property
+    def parsed_chains(self) -> int:
+        """How many chains have been parsed so far (for benchmarks and tests of the laziness)."""
+        return len(self._parsed)
+
+
+def _set(dump: LazyIptablesDump, name: str, value: Any) -> None:
+    object.__setattr__(dump, name, value)  # a field of the frozen IptablesDump, computed here
+
+
+def _counters_ok(head: str) -> bool:
+    return len(head) >= 5 and head[-1] == "]" and parse_decimal_pair(head[1:-1], ":") is not None
+
+
+def _chain_word(rest: str) -> str | None:
+    """The chain an `-A` line names (`rest`: after `-A `), when found without tokenizing the line.
+
+    None when the line needs the tokenizer to say (a quote in or before the name, no name).
+    """
+    word = rest.lstrip(_BLANKS)
+    cut = len(word)
+    for blank in _BLANKS:
+        k = word.find(blank)
+        if 0 <= k < cut:
+            cut = k
+    word = word[:cut]
+    # Both ways `tokenize` reads a line cut its words at " " and "\t" (a plain line holds no other
+    # blank); a quote in the name needs the tokenizer itself.
+    return word if word and '"' not in word else None
+
+
+__all__ = ["LazyIptablesDump", "index_iptables_save"]
