@@ -19,7 +19,7 @@ from collections.abc import Iterable, Sequence
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
-COMMANDS = ("show", "trace", "dns", "route", "capture", "completion", "probe")
+COMMANDS = ("show", "trace", "dns", "route", "policy", "capture", "completion", "probe")
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
 COMMAND_OPTIONS = {
@@ -27,11 +27,13 @@ COMMAND_OPTIONS = {
     "trace": ("-o", "--output", "--json", "--no-headers"),
     "dns": ("--pod", "--resolver", "--type", "-o", "--output", "--json", "--no-headers"),
     "route": ("--class", "-o", "--output", "--json", "--no-headers"),
+    "policy": ("--port", "--protocol", "-o", "--output", "--json", "--no-headers"),
     "capture": ("-o", "--output", "--notes", "--no-probe"),
     "completion": (),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
-               "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane"}
+               "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
+               "--protocol"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:
@@ -109,6 +111,10 @@ def candidates(words: list[str]) -> list[str]:
             return _prefixed(_names(before, "Service", short=True), current)
         if command == "completion":
             return _prefixed(("bash", "zsh", "fish"), current)
+        if command == "policy":
+            return _prefixed(("check",), current)
+    if command == "policy" and position in (2, 3):  # policy check SRC DST
+        return _prefixed(_names(before, "Pod"), current)
     if command == "dns" and position >= 2:
         from k8snet_tui.grammar import QTYPES, RESOLVERS
 
@@ -140,6 +146,8 @@ def _values(option: str, before: list[str], command: str | None) -> list[str]:
         return list(QTYPES)
     if option == "--theme":
         return ["default", "high-contrast", "ansi"]
+    if option == "--protocol":
+        return ["TCP", "UDP", "SCTP"]
     if option in ("-n", "--namespace"):
         return _names(before, "Namespace")
     if option == "--pod":

@@ -56,7 +56,7 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 
 def test_commands(env) -> None:
-    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "capture", "completion", "probe"]
+    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "capture", "completion", "probe"]
     assert bash_complete(env, "tr") == ["trace"]
 
 
@@ -72,6 +72,14 @@ def test_services_pods_and_namespaces_from_the_current_source(env) -> None:
     assert pods == ["kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
     assert bash_complete(env, "show", "pods", "-n", "kube-") == ["kube-node-lease", "kube-public", "kube-system"]
     assert bash_complete(env, "dns", "kube") == ["kube-dns", "kubernetes"]
+
+
+def test_policy_check_completes_pods(env) -> None:
+    assert bash_complete(env, "policy", "") == ["check"]
+    assert bash_complete(env, "policy", "check", "default/cl") == ["default/client"]
+    assert bash_complete(env, "policy", "check", "default/client", "kube-system/core") == [
+        "kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
+    assert bash_complete(env, "policy", "check", "a", "b", "--protocol", "") == ["TCP", "UDP", "SCTP"]
 
 
 def test_option_values(env) -> None:
