@@ -51,6 +51,9 @@ FORMS = [
     ("route http://18.185.35.194:31211/engine", "route http://18.185.35.194:31211/engine"),
     ("route /engine/", "route /engine/"),
     ("route /web/ --class ambassador", "route /web/ --class ambassador"),
+    ("policy check default/client default/website", "policy check default/client default/website"),
+    ("policy check default/client ip:10.0.0.5 --port 80 --protocol udp",
+     "policy check default/client ip:10.0.0.5 --port 80 --protocol UDP"),
 ]
 BAD = [
     "show everything",
