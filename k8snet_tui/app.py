@@ -438,7 +438,7 @@ class K8snetApp(App[int]):
         yield SystemCommand("Zoom", "the pane on the whole screen, for projectors (z)", self.action_zoom)
         for spec in PANE_SPECS:
             yield SystemCommand(f"Go to {spec.title}", f"pane {spec.key}: {spec.summary}",
-                                partial(self._activate, spec.id))
+                                partial(self.navigator.open_pane, spec.id))
         for word in THEME_NAMES:
             yield SystemCommand(f"Theme: {word}", "colours (high-contrast for projectors, ansi for 16 colours)",
                                 partial(self.set_theme_word, word))
