@@ -30,7 +30,7 @@ def trace(result: Any, w: Writer) -> None:
     w.fields([("Service", f"{result.service} ({result.service_type or 'not found'})"),
               ("Node", result.node), ("Backend", result.backend)])
     for port in result.ports:
-        _port(port, w)
+        _port(port, w, result.backend)
 
 
 def _entry_step(port: Any, chain: str | None) -> Any:
@@ -40,7 +40,11 @@ def _entry_step(port: Any, chain: str | None) -> Any:
     return None
 
 
-def _port(port: Any, w: Writer) -> None:
+# What stands where kube-proxy's iptables and nftables backends have chains.
+NO_CHAIN_WORDS = {"ipvs": "IPVS virtual server", "cilium": "Cilium service (eBPF)"}
+
+
+def _port(port: Any, w: Writer, backend: str = "") -> None:
     if not port.protocol:  # the service was not found: only findings
         _findings(port.findings, w)
         return
@@ -61,17 +65,20 @@ def _port(port: Any, w: Writer) -> None:
         step = _entry_step(port, path.chain)
         head = f"{step.chain} -> " if step is not None else ""
         tail = f"  {_counters(step.packets, step.bytes)}" if step is not None and step.packets is not None else ""
-        w.line(f"{head}{path.chain or 'no chain'}{tail}", indent=4)
+        w.line(f"{head}{path.chain or NO_CHAIN_WORDS.get(backend, 'no chain')}{tail}", indent=4)
         if path.masquerade:
             w.line("masquerade: the pod sees the node's address, not the client's", indent=6)
         if path.source_ranges:
             w.line(f"admits only {', '.join(path.source_ranges)}", indent=6)
         for ep in path.endpoints:
             c = counters.get((ep.address, ep.port), (None, None))
-            chain = f"{ep.chain} " if ep.chain else ""
-            w.line(f"{_share(ep.share)}  {chain}{_counters(*c)}".rstrip(), indent=6)
             facts = [ep.node or "node unknown", *(["this node"] if ep.local else []), ep.condition or "not in the API"]
-            w.line(f"DNAT {ep.address}:{ep.port} -> {ep.pod or 'no pod known'} ({', '.join(facts)})", indent=8)
+            dnat = f"DNAT {ep.address}:{ep.port} -> {ep.pod or 'no pod known'} ({', '.join(facts)})"
+            if ep.chain:  # the branch's chain with its counters, the DNAT under it
+                w.line(f"{_share(ep.share)}  {ep.chain} {_counters(*c)}".rstrip(), indent=6)
+                w.line(dnat, indent=8)
+            else:  # IPVS, Cilium: the share picks the backend directly
+                w.line(f"{_share(ep.share)}  {dnat}", indent=6, hanging=9)
         for word, value in (("dropped", path.dropped), ("rejected", path.rejected), ("unhandled", path.unhandled)):
             if value > 0:
                 w.line(f"{_share(value)}  {word}", indent=6)
