@@ -19,6 +19,15 @@ from types import MappingProxyType
 from typing import Any
 
 from k8snet_tui.domain.model import ClusterState, Obj, dig_str
+from k8snet_tui.sources.allowlist import slim
+
+
+def _kept(obj: Obj) -> Obj:
+    """What the store keeps of an object: the fields the panes read (the capture allow-list,
+    strings interned), so a big cluster's objects take about half the memory. A kind the list
+    does not keep (no entry, or a ConfigMap it does not name) is kept whole, as before."""
+    small = slim(obj)
+    return obj if small is None else small
 
 
 def object_key(obj: Obj) -> str:
@@ -48,7 +57,7 @@ class Store:
         return self._version
 
     def replace_kind(self, kind: str, items: Iterable[Obj], part: str = "") -> None:
-        fresh = {object_key(o): o for o in items}
+        fresh = {object_key(o): _kept(o) for o in items}
         with self._lock:
             if part:
                 bucket = self._by_kind.setdefault(kind, {})
@@ -76,7 +85,7 @@ class Store:
                     if keys is not None:
                         keys.discard(key)
                 else:
-                    bucket[key] = obj
+                    bucket[key] = _kept(obj)
                     if keys is not None:
                         keys.add(key)
             self._version += 1

@@ -25,6 +25,7 @@ such as `rules[2]` in findings stay the same), which every reader already treats
 from __future__ import annotations
 
 import re
+import sys
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -347,27 +348,45 @@ def network_configmap(namespace: str, name: str) -> NetworkConfigMap | None:
 # -- applying it ---------------------------------------------------------------------------------------
 
 _SCALARS = (str, int, float, bool, type(None))
+_PLAIN = frozenset(_SCALARS)  # exactly these types (JSON's), checked with one set lookup
+_intern = sys.intern
 
 
 def prune(value: Any, spec: Spec) -> Any:
-    """`value` reduced to what `spec` allows (a new object; `value` is never changed)."""
+    """`value` reduced to what `spec` allows (a new object; `value` is never changed).
+
+    Strings kept are interned: the same namespace, label, node name or protocol in thousands
+    of objects is then one string in memory (the live store and the snapshot loader slim every
+    object they take in). The common cases (dict specs, plain JSON scalars) are tested first.
+    """
+    if type(spec) is dict:
+        if not isinstance(value, dict):
+            return None
+        out = {}
+        for k, sub in spec.items():
+            if k in value:
+                v = value[k]
+                tv = type(v)
+                if sub is KEEP and tv in _PLAIN:
+                    out[k] = _intern(v) if tv is str else v
+                else:
+                    out[k] = prune(v, sub)
+        if "command" in spec:
+            flags = spec["command"]
+            joint = isinstance(value.get("command"), list) and isinstance(value.get("args"), list)
+            if spec.get("args") is flags and isinstance(flags, Flags) and joint:
+                _command_and_args(value, out, flags)
+        return out
     if spec is KEEP:
         if isinstance(value, _SCALARS):
-            return value
+            return _intern(value) if type(value) is str else value
         if isinstance(value, list):
-            return [v if isinstance(v, _SCALARS) else None for v in value]
+            return [(_intern(v) if type(v) is str else v) if isinstance(v, _SCALARS) else None for v in value]
         return None
     if spec is WHOLE:
         return _json_copy(value)
     if isinstance(spec, dict):
-        if not isinstance(value, dict):
-            return None
-        out = {k: prune(value[k], sub) for k, sub in spec.items() if k in value}
-        flags = spec.get("command")
-        joint = isinstance(value.get("command"), list) and isinstance(value.get("args"), list)
-        if spec.get("args") is flags and isinstance(flags, Flags) and joint:
-            _command_and_args(value, out, flags)
-        return out
+        return prune(value, dict(spec))  # a dict subclass: as a dict
     if isinstance(spec, list):
         if not isinstance(value, list):
             return None
@@ -375,8 +394,10 @@ def prune(value: Any, spec: Spec) -> Any:
     if isinstance(spec, Map):
         if not isinstance(value, dict):
             return None
-        return {k: prune(v, spec.value) for k, v in value.items()
-                if isinstance(k, str) and (spec.keys is None or k in spec.keys)}
+        keys, sub = spec.keys, spec.value
+        return {_intern(k): (_intern(v) if type(v) is str else v) if sub is KEEP and type(v) in _PLAIN
+                else prune(v, sub)
+                for k, v in value.items() if isinstance(k, str) and (keys is None or k in keys)}
     if isinstance(spec, Flags):
         return _flags(value, spec.names) if isinstance(value, list) else None
     raise TypeError(f"not an allow-list spec: {spec!r}")
