@@ -38,7 +38,7 @@ from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import LocalNetwork, PaneContext
-from k8snet_tui.screens.modals import ALL_NAMESPACES, HelpScreen, NamespacePicker, help_rows
+from k8snet_tui.screens.modals import ALL_NAMESPACES, CommandPaletteScreen, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
@@ -428,6 +428,10 @@ class K8snetApp(App[int]):
             # A pane word is a new place (no way back); an empty arg means the pane's home view.
             self.navigator.open_pane(cmd.pane).handle_command(cmd.pane if cmd.word == "show" else cmd.word, cmd.arg)
         self._focus_pane(self.current_pane)
+
+    def action_command_palette(self) -> None:
+        if self.use_command_palette and not CommandPaletteScreen.is_open(self):
+            self.push_screen(CommandPaletteScreen(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's "Keys" panel and maximize commands are replaced by our help and zoom (its
