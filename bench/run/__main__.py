@@ -21,7 +21,7 @@ from bench.gen import SCALES, generate, manifest
 
 from .common import PY, load_text, pct, run_child
 
-ALL = ("parse", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy")
+ALL = ("parse", "oneshot", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy")
 
 
 def _machine() -> dict:
@@ -112,6 +112,16 @@ def _print_table(res: dict) -> None:
     for p in res.get("parse", []):
         rows.append((f"parse+index {p['scale']}", f"{p['lines']:,} lines in {p['seconds']:.3f} s",
                      f"{p['lines_per_s']:,} lines/s; {p['retained_bytes_per_rule']} B/rule retained"))
+    for o in res.get("oneshot", []):
+        lim, dump = o["limits"], o["dump"]
+        rows.append((f"one-shot limits {o['scale']}", f"imports {o['imports_s']} s + read {lim['read_s']} s + find "
+                     f"{lim['find_svc_and_seps_s']} s = {o['limit_s']} s", f"split of every line {lim['split_s']} s"))
+        rows.append((f"dump {o['scale']}", f"full parse {dump['full_parse_s']} s, lazy index {dump['lazy_index_s']} s",
+                     f"x{dump['ratio_full_over_index']}; index + one chain {dump['lazy_index_plus_one_chain_s']} s"))
+        for tree in ("before", "after"):
+            for cmd, r in o.get(tree, {}).items():
+                rows.append((f"{cmd} {o['scale']} {tree}", "ERROR" if "error" in r else f"{r['wall_s']} s",
+                             r.get("error", f"peak RSS {r.get('peak_rss_mib')} MiB")))
     for p in res.get("iptc", []):
         if "skipped" in p:
             rows.append((f"vs python-iptables {p['scale']}", "skipped", p["skipped"]))
@@ -174,6 +184,8 @@ def main() -> int:
     ap.add_argument("--start-runs", type=int, default=7)
     ap.add_argument("--latency-seconds", type=float, default=20.0)
     ap.add_argument("--data", type=Path, default=None, help="generated data root (default bench/.data)")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="a source tree of an older commit (git archive REV | tar -x -C DIR): one-shot commands side by side")
     ap.add_argument("--live", action="store_true", help="also against the cluster harness (see docs/performance.md)")
     ap.add_argument("--live-scale", default="M", help="scale loaded into the cluster for --live / --only live")
     args = ap.parse_args()
@@ -189,6 +201,10 @@ def main() -> int:
         from .parse import bench_parse
 
         res["parse"] = [bench_parse(s, data[s]) for s in scales]
+    if "oneshot" in only:
+        from .oneshot import bench_oneshot
+
+        res["oneshot"] = [bench_oneshot(s, data[s], args.before) for s in scales]
     if "iptc" in only:
         from .iptc_compare import bench_iptc
 

@@ -52,12 +52,17 @@ def bundled_lab_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "lab"
 
 
-def load_snapshot(path: str | Path) -> Snapshot:
-    """Open a snapshot directory, a .tar.gz (.tgz, .tar) of one, or `lab` (the bundled lab snapshot)."""
+def load_snapshot(path: str | Path, *, slim: bool = False) -> Snapshot:
+    """Open a snapshot directory, a .tar.gz (.tgz, .tar) of one, or `lab` (the bundled lab snapshot).
+
+    `slim`: keep of each API object only the allow-listed fields (as `k8snet capture` writes
+    them; every answer stays the same): about half the memory of a pod, for a process that holds
+    the snapshot long (the TUI), at a cost (~4x the JSON decode) a one-shot command should not pay.
+    """
     bundled = str(path) == LAB_NAME
     root = bundled_lab_path() if bundled else Path(path).expanduser()
     if root.is_file() and root.name.endswith(TARBALL_SUFFIXES):
-        return _Loader(read_tarball(root), bundled=False, display=str(root)).load()
+        return _Loader(read_tarball(root), bundled=False, display=str(root), slim=slim).load()
     if not root.exists():
         raise SnapshotError(f"no snapshot at {root}",
                             hint="give a snapshot directory, a .tar.gz of one, or 'lab' for the bundled one")
@@ -65,14 +70,15 @@ def load_snapshot(path: str | Path) -> Snapshot:
         raise SnapshotError(f"{root} is neither a snapshot directory nor a .tar.gz",
                             hint="a snapshot is a directory with meta.json, api/ and nodes/ (docs/snapshot-format.md)"
                                  ", or a .tar.gz / .tar of one")
-    return _Loader(read_directory(root), bundled=bundled, display=str(root)).load()
+    return _Loader(read_directory(root), bundled=bundled, display=str(root), slim=slim).load()
 
 
 class _Loader:
     """Makes sense of the files a reader gathered; every file it cannot use is a problem."""
 
-    def __init__(self, reading: Reading, *, bundled: bool, display: str) -> None:
+    def __init__(self, reading: Reading, *, bundled: bool, display: str, slim: bool = False) -> None:
         self.reading = reading
+        self.kept = _slimmed if slim else _whole
         self.files = reading.files
         self.bundled = bundled
         self.display = display
@@ -175,7 +181,7 @@ class _Loader:
             if not isinstance(kind, str) or not kind:
                 self.problem(path, "kind", "object has no kind; skipped")
                 return []
-            return [_slimmed(doc)]
+            return [self.kept(doc)]
         items = doc.get("items")
         if not isinstance(items, list):
             self.problem(path, "items", "is not a list; skipped")
@@ -192,10 +198,10 @@ class _Loader:
                                  f"missing, and the list kind {kind!r} does not say what it holds; skipped")
                     continue
                 # Typed lists (ServiceList, ...) omit kind/apiVersion on their items; the
-                # decoded item is ours to change (slim() below copies it once, in any case).
+                # decoded item is ours to change, so no copy of it is made.
                 item.setdefault("kind", item_kind.kind)  # what the item says wins, as before
                 item.setdefault("apiVersion", item_kind.api_version)
-            found.append(_slimmed(item))
+            found.append(self.kept(item))
         return found
 
     def _nodes(self) -> dict[str, NodeState]:
@@ -248,6 +254,10 @@ class _Loader:
             else:
                 self.problem(path, f"[{i}]", "is not an object; skipped")
         return good
+
+
+def _whole(obj: dict[str, Any]) -> dict[str, Any]:
+    return obj
 
 
 def _slimmed(obj: dict[str, Any]) -> dict[str, Any]:

@@ -1,8 +1,9 @@
 """Objects slimmed at ingest (snapshot loader, live store) answer exactly as the objects as sent.
 
-The allow-list of `k8snet capture` (sources/allowlist.py) now also decides what the snapshot
-loader and the live store keep. Every `show PANE --json`, every trace, lookup and route of the
-bundled lab, with the kinds and fields it lacks added (the extras of test_capture_allowlist),
+The allow-list of `k8snet capture` (sources/allowlist.py) now also decides what the live store
+keeps, and what the snapshot loader keeps when asked (`load_snapshot(path, slim=True)`).
+Every `show PANE --json`, every trace, lookup and route of the bundled lab, with the kinds
+and fields it lacks added (the extras of test_capture_allowlist),
 must give the same JSON whether the objects were slimmed or kept whole.
 """
 
@@ -14,7 +15,7 @@ from pathlib import Path
 import pytest
 from test_capture_allowlist import MARKER, clean_env, commands, extra_objects, outputs, raw_snapshot  # noqa: F401
 
-from k8snet_tui import views
+from k8snet_tui import runtime, views
 from k8snet_tui.cli import PANES
 from k8snet_tui.collect import store as store_module
 from k8snet_tui.collect.store import Store
@@ -33,9 +34,8 @@ def raw(tmp_path: Path) -> Path:
     return raw_snapshot(tmp_path, extra_objects(), drop=("servicecidrs",))
 
 
-def test_the_snapshot_loader_keeps_only_allow_listed_fields(raw: Path, monkeypatch) -> None:
-    slim_cluster = load_snapshot(raw).cluster
-    monkeypatch.setattr(snapshot_module, "_slimmed", _whole)
+def test_the_snapshot_loader_keeps_only_allow_listed_fields(raw: Path) -> None:
+    slim_cluster = load_snapshot(raw, slim=True).cluster
     whole_cluster = load_snapshot(raw).cluster
     assert MARKER in json.dumps(dict(whole_cluster.objects), default=list)
     assert MARKER not in json.dumps(dict(slim_cluster.objects), default=list)
@@ -44,10 +44,12 @@ def test_the_snapshot_loader_keeps_only_allow_listed_fields(raw: Path, monkeypat
 
 def test_every_answer_is_the_same_from_slimmed_snapshot_objects(raw: Path, capsys, monkeypatch) -> None:
     argvs = commands(load_snapshot(raw).cluster)
-    slimmed = [outputs(argv, raw, capsys) for argv in argvs]
-    monkeypatch.setattr(snapshot_module, "_slimmed", _whole)
     whole = [outputs(argv, raw, capsys) for argv in argvs]
-    for argv, a, b in zip(argvs, slimmed, whole):
+    plain_load = snapshot_module.load_snapshot
+    monkeypatch.setattr(runtime, "load_snapshot", lambda path: plain_load(path, slim=True))
+    slimmed = [outputs(argv, raw, capsys) for argv in argvs]
+    assert MARKER not in json.dumps(dict(runtime.load_snapshot(raw).cluster.objects), default=list)
+    for argv, a, b in zip(argvs, slimmed, whole, strict=True):
         assert a == b, argv
     assert sum(code == 0 for code, _, _ in whole) >= len(argvs) - 3  # real answers, not two errors
 
@@ -68,7 +70,6 @@ def _store_views(objects: dict, snap) -> list[str]:
 
 
 def test_every_pane_is_the_same_from_a_store_that_slims(raw: Path, monkeypatch) -> None:
-    monkeypatch.setattr(snapshot_module, "_slimmed", _whole)
     snap = load_snapshot(raw)  # objects as sent
     objects = {k: list(v) for k, v in snap.cluster.objects.items()}
     slimmed = _store_views(objects, snap)
