@@ -83,6 +83,9 @@ HOSTILE = [
     "*mangle\n:KUBE-IPTABLES-HINT - [0:0]\nnonsense\n: \n:\n#Warning: iptables-legacy tables present\n"
     "-A KUBE-IPTABLES-HINT -m unknown --opt ! -x -j MARK --set-xmark 0x1/0x1\n-A KUBE-IPTABLES-HINT -m\n"
     "-A KUBE-IPTABLES-HINT -j\n-A KUBE-IPTABLES-HINT bogus\n-A KUBE-IPTABLES-HINT -p",
+    # declarations as kube-proxy writes them, twice, late, with other counters, quoted, empty
+    "*nat\n:A - [0:0]\n:A ACCEPT [0:0]\n:B DROP [1:1]\n-A C -j A\n:C ACCEPT [0:0]\n:\"D - [0:0]\n: - [0:0]\n"
+    ":E - [0:0] extra\n:F - [0:0x]\n-A E -j B\nCOMMIT\n:G - [0:0]\n",
     # a rule line that is a continuation of a run, then interrupted by a blank and a comment
     "*nat\n:A - [0:0]\n-A A -j DROP\n\n-A A -j DROP\n# c\n-A A -j DROP\n-A B -j DROP\n-A A -j DROP\nCOMMIT\n",
 ]

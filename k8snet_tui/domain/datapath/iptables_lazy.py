@@ -108,6 +108,10 @@ class LazyIptablesDump(IptablesDump):
                         name = parts[1]
                     else:
                         name = ""
+                        if len(parts) == 3 and p0[0] == ":" and len(p0) > 1 and parts[2] == "[0:0]":
+                            # a declaration as kube-proxy writes its chains (`:KUBE-SEP-... - [0:0]`)
+                            decls.setdefault((table, _intern(p0[1:])), (lineno, parts[1], 0, 0))
+                            continue
                     if name and '"' not in name:
                         if name == last_name:
                             if last_run[0] + last_run[2] == lineno:
