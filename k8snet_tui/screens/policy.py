@@ -51,7 +51,7 @@ are marked **incomplete**.
 
 VISIBLE_ROWS = 10  # matrix rows drawn at once; the cursor's row is always among them
 LABEL_WIDTH = 17
-CORNER = "from \\ to"
+CORNER = "from \\ to G"
 
 
 @dataclass
@@ -127,11 +127,15 @@ class PolicyMatrix(Static, can_focus=True):
     def action_pick(self) -> None:
         self.post_message(self.Picked(self.current()))
 
+    @property
+    def cell_width(self) -> int:
+        return 3 if self.model is None or len(self.model.groups) < 100 else 4
+
     def _columns(self) -> range:
         assert self.model is not None
         n = len(self.model.groups)
         width = self.size.width or 78
-        fit = max(1, (width - LABEL_WIDTH) // 3)
+        fit = max(1, (width - LABEL_WIDTH) // self.cell_width)
         first = max(0, min(self.cursor.col - fit // 2, n - fit))
         return range(first, min(n, first + fit))
 
@@ -147,16 +151,16 @@ class PolicyMatrix(Static, can_focus=True):
             self.text = Text("no pods to draw" if m is not None else "…")
             self.update(self.text)
             return
-        cols, rows = self._columns(), self._rows()
+        cols, rows, w = self._columns(), self._rows(), self.cell_width
         out = Text()
         out.append(f"port {port.text}", style="bold")
         out.append(f" ({self.cursor.port + 1} of {len(m.ports)}; ←/→ past the edge: next port)", style="dim")
+        if cols.stop < len(m.groups) or cols.start > 0:
+            out.append(f" columns G{cols.start + 1}-G{cols.stop} of {len(m.groups)}", style="dim")
         out.append("\n")
         out.append(CORNER.ljust(LABEL_WIDTH))
-        for j in cols:
-            out.append(f"{m.groups[j].name:^3}", style="bold")
-        if cols.stop < len(m.groups) or cols.start > 0:
-            out.append(f" (G{cols.start + 1}-G{cols.stop} of {len(m.groups)})", style="dim")
+        for j in cols:  # column headers are the groups' numbers: "G12" would fill the cell
+            out.append(f"{m.groups[j].name[1:]:^{w}}", style="bold")
         for i in rows:
             g = m.groups[i]
             out.append("\n")
@@ -167,9 +171,9 @@ class PolicyMatrix(Static, can_focus=True):
                 sign = mark(cell.verdict) if cell is not None else " "
                 style = {"✓": "green", "✗": "red"}.get(sign, "yellow")
                 if (i, j) == (self.cursor.row, self.cursor.col):
-                    out.append(f"[{sign}]", style=f"bold reverse {style}")
+                    out.append(f"[{sign}]".center(w), style=f"bold reverse {style}")
                 else:
-                    out.append(f" {sign} ", style=style)
+                    out.append(sign.center(w), style=style)
         if rows.stop < len(m.groups) or rows.start > 0:
             out.append(f"\n(rows G{rows.start + 1}-G{rows.stop} of {len(m.groups)})", style="dim")
         self.text = out
@@ -278,11 +282,10 @@ class PolicyPane(SectionedPane):
 
     def _cell_words(self, cell: CellRow) -> Text:
         assert self.model is not None
-        groups = {g.id: g for g in self.model.groups}
-        src, dst = groups[cell.src], groups[cell.dst]
+        names = {g.id: g.name for g in self.model.groups}
         out = Text()
         out.append(f"{mark(cell.verdict)} {cell.verdict}", style="bold")
-        out.append(f" {src.name}→{dst.name} {cell.port}/{cell.protocol}: ")
+        out.append(f" {names.get(cell.src, '?')}→{names.get(cell.dst, '?')} {cell.port}/{cell.protocol}: ")
         out.append(data_text(cell.reason))
         return out
 

@@ -43,3 +43,23 @@ def policy_lab(tmp: Path) -> Path:
     (out / "api" / "networkpolicies.json").write_text(
         json.dumps({"apiVersion": "v1", "kind": "List", "items": POLICIES}), encoding="utf-8")
     return out
+
+
+def many_groups_lab(tmp: Path, apps: int = 30) -> Path:
+    """The lab plus `apps` one-pod apps in default, app i admitting only app i+1: as many groups
+    as apps, more than fit 80 columns side by side."""
+    out = tmp / "policy-many"
+    shutil.copytree(LAB, out)
+    pods = json.loads((out / "api" / "pods.json").read_text(encoding="utf-8"))
+    template = pods["items"][0]
+    for i in range(apps):
+        pod = json.loads(json.dumps(template))
+        pod["metadata"].update(name=f"app{i:02d}-pod", labels={"app": f"app{i:02d}"})
+        pod["status"].update(podIP=f"10.0.3.{i + 10}", podIPs=[{"ip": f"10.0.3.{i + 10}"}])
+        pods["items"].append(pod)
+    (out / "api" / "pods.json").write_text(json.dumps(pods), encoding="utf-8")
+    policies = [_policy(f"p{i:02d}", {"podSelector": {"matchLabels": {"app": f"app{i:02d}"}}, "ingress": [
+        {"from": [{"podSelector": {"matchLabels": {"app": f"app{(i + 1) % apps:02d}"}}}]}]}) for i in range(apps)]
+    (out / "api" / "networkpolicies.json").write_text(
+        json.dumps({"apiVersion": "v1", "kind": "List", "items": policies}), encoding="utf-8")
+    return out

@@ -4,7 +4,7 @@ escape sequences) stays inert."""
 
 from __future__ import annotations
 
-from tests.support.policy_lab import LAB, policy_lab
+from tests.support.policy_lab import LAB, many_groups_lab, policy_lab
 from tests.ui.conftest import screen_text, settle
 
 
@@ -116,3 +116,17 @@ async def test_the_explain_drawer_and_esc_back_to_the_matrix(make_lab_app, tmp_p
         await settle(pilot)
         text = screen_text(app)
         assert "▶Matrix◀" in text and "from \\ to" in text
+
+
+async def test_more_groups_than_fit_scroll_with_the_cursor(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(many_groups_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(app, pilot)
+        header = next(line for line in screen_text(app).splitlines() if "from \\ to" in line)
+        assert " 1  2  3" in header and "31" not in header
+        await pilot.press(*["right"] * 30)
+        await settle(pilot)
+        text = screen_text(app)
+        header = next(line for line in text.splitlines() if "from \\ to" in line)
+        assert header.rstrip().endswith("31") and "columns G12-G31 of 31" in text
+        assert "(rows G1-G10 of 31)" in text
