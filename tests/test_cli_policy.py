@@ -122,6 +122,7 @@ def test_show_policy_by_its_words(snap, capsys):
         assert code == 0
         assert "default/deny-ingress: isolates ingress of 8 pods in default, allowing nothing" in out
         assert "Who may talk on 80/TCP (rows: from, columns: to):" in out
+        assert "\x1b" not in out and "[bold red]evil[/]" in out  # the hostile name, inert
     code, out, _ = run(["show", "np", "--json", "--snapshot", snap], capsys)
     doc = json.loads(out)
     assert doc["namespace"] == "default" and len(doc["groups"]) == 4 and "source" in doc
