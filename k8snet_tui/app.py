@@ -429,8 +429,14 @@ class K8snetApp(App[int]):
             self.navigator.open_pane(cmd.pane).handle_command(cmd.pane if cmd.word == "show" else cmd.word, cmd.arg)
         self._focus_pane(self.current_pane)
 
+    def search_themes(self) -> None:
+        # As Textual's, on the palette that survives an early page key (see CommandPaletteScreen).
+        from textual.theme import ThemeProvider
+
+        self.push_screen(CommandPaletteScreen(providers=[ThemeProvider], placeholder="Search for themes…"))
+
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPaletteScreen.is_open(self):
+        if self.use_command_palette and not CommandPaletteScreen.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPaletteScreen(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:

@@ -195,12 +195,14 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
     app = make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (monkey)"),
                    save_dir=str(tmp_path / "saved"))
     log: list[str] = []
+    delivered: list = []  # (key, event) for every key event the app received
 
     def where() -> str:
-        return f"seed {seed} (K8SNET_MONKEY_SEED={seed} replays it), size {size}, last steps: {log[-25:]}"
+        return (f"seed {seed} (K8SNET_MONKEY_SEED={seed} replays it), size {size}, last steps: {log[-25:]}, "
+                f"last key events: {[k for k, _ in delivered[-30:]]}")
 
     try:
-        pressed = await _run(app, size, rng, keys, log, where)
+        pressed = await _run(app, size, rng, keys, log, where, delivered)
     except AssertionError as exc:
         raise AssertionError(f"{exc}: {where()}") from exc
     except Exception as exc:  # the app's own exception, raised again by run_test
@@ -212,11 +214,16 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
     assert pressed >= len(PANES) * STEPS_PER_SEQUENCE
 
 
-async def _run(app, size, rng, keys, log, where) -> int:
+async def _run(app, size, rng, keys, log, where, log_keys) -> int:
     """The monkey on one app; how many steps it took."""
     pressed = 0
     deadline = time.monotonic() + float(os.environ.get("K8SNET_MONKEY_SECONDS") or SECONDS_PER_SIZE)
-    async with app.run_test(size=size, notifications=True) as pilot:
+    def hook(message) -> None:
+        if isinstance(message, events.Key) and (not delivered or delivered[-1][1] is not message):
+            delivered.append((message.key, message))
+
+    delivered = log_keys
+    async with app.run_test(size=size, notifications=True, message_hook=hook) as pilot:
         await settle(pilot)
         palette = [c.title for c in app.get_system_commands(app.screen) if c.title not in ("Quit",)]
         sequence = 0
@@ -240,6 +247,5 @@ async def _run(app, size, rng, keys, log, where) -> int:
         # and the way out still works, with the code a user expects
         for _ in range(4):
             await press(pilot, "escape")
-        await press(pilot, "q")
-        await settle(pilot)
+        await pilot.press("q")  # Pilot's own press: this one is meant to end the app
     return pressed
