@@ -11,6 +11,7 @@ from typing import Any
 
 from k8snet_tui.domain.dns import dns_lookup_view
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.numbers import parse_decimal
 from k8snet_tui.domain.routes import route_url
 from k8snet_tui.domain.routes.urls import UrlError
 from k8snet_tui.domain.services import find_service, trace_service
@@ -65,7 +66,7 @@ def dns_lookup(observed: Observed, name: str, *, pod: str | None = None, namespa
 def policy_check(observed: Observed, src: str, dst: str, port: str | None = None, protocol: str = "TCP") -> Any:
     from k8snet_tui.present.policy import check
 
-    return check(observed, src, dst, int(port) if port and port.isdigit() else port, protocol)
+    return check(observed, src, dst, number if (number := parse_decimal(port)) is not None else port, protocol)
 
 
 def route(observed: Observed, url: str, entry: str | None = None) -> Any:

@@ -16,6 +16,7 @@ from k8snet_tui.domain.dns.kubelet import ClusterDns
 from k8snet_tui.domain.dns.oracle import build_dns_model
 from k8snet_tui.domain.dns.resolv_conf import Problem, parse_resolv_conf
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.numbers import parse_decimal
 
 from .common import node_for
 from .selection import Selection
@@ -115,7 +116,7 @@ def _node_resolv_conf(text: str | None) -> NodeResolvConf | None:
     rc = parse_resolv_conf(text)
     options: dict[str, int | str | bool] = {}
     for name, value in rc.options:
-        options[name] = True if value is None else (int(value) if value.isdigit() else value)
+        options[name] = True if value is None else (number if (number := parse_decimal(value)) is not None else value)
     return NodeResolvConf(tuple(rc.nameservers), tuple(rc.search), options, tuple(rc.problems))
 
 

@@ -27,6 +27,7 @@ import dns.rcode
 import dns.rdatatype
 
 from k8snet_tui.domain.dns import Actual
+from k8snet_tui.domain.numbers import parse_port
 
 MAX_IN_FLIGHT = 8
 DEFAULT_TIMEOUT = 2.0
@@ -61,9 +62,10 @@ def parse_server(text: str, default_port: int = 53) -> tuple[str, int]:
 
 
 def _port(text: str, raw: str) -> int:
-    if not text.isdigit() or not 0 < int(text) < 65536:
+    port = parse_port(text, lo=1)
+    if port is None:
         raise ServerError(f"{raw!r}: the port must be a number from 1 to 65535")
-    return int(text)
+    return port
 
 
 def server_override() -> str | None:

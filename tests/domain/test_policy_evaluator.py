@@ -232,6 +232,9 @@ def test_named_ports_resolve_on_each_destination_pod():
     assert named.port == 9100 and named.verdict == ALLOW
     with pytest.raises(PolicyInputError, match="no TCP container port named"):
         w.check("default/client", "default/api-3", "metrics")
+    # `²`.isdigit() is true, but it is no port number: a name that no pod declares, not a crash
+    with pytest.raises(PolicyInputError, match="no TCP container port named"):
+        w.check("default/client", "default/api-2", "²")
 
 
 def test_named_port_in_egress_resolves_on_the_destination_and_never_on_an_address():

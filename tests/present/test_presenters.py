@@ -132,3 +132,17 @@ def test_ingress_namespace_narrows_the_drawn_rows_only():
 def test_internet_without_cloud_facts():
     model = present_pane("internet", Observed(nodes={"n": NodeState(node="n")}, local_node="n"), Selection())
     assert model.public_ipv4 == "" and model.status
+
+
+def test_a_resolv_conf_option_in_unicode_digits_stays_text_not_a_crash():
+    from dataclasses import replace
+
+    from .fixtures import NODE
+
+    base = observed()
+    odd = replace(NODE, resolv_conf="nameserver 10.96.0.10\noptions ndots:² timeout:3\n")
+    model = present_pane("dns", Observed(cluster=base.cluster, nodes={"node-1": odd}, local_node="node-1"),
+                         Selection())
+    assert model.node_resolv_conf is not None
+    assert model.node_resolv_conf.options["timeout"] == 3
+    assert model.node_resolv_conf.options["ndots"] == "²"

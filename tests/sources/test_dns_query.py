@@ -264,6 +264,7 @@ def test_refused_port_and_bad_addresses_are_errors_in_words() -> None:
     bad = query_one("coredns.local", WEBSITE, "A")
     assert bad.error == "'coredns.local' is not an IP address (a DNS server is asked by address)"
     assert query_one("127.0.0.1:99999", WEBSITE, "A").error.endswith("the port must be a number from 1 to 65535")
+    assert query_one("127.0.0.1:5²", WEBSITE, "A").error.endswith("the port must be a number from 1 to 65535")
 
 
 def test_bad_query_type_is_an_error_not_an_exception() -> None:

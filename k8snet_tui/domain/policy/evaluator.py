@@ -16,6 +16,8 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
+from k8snet_tui.domain.numbers import parse_decimal
+
 from .compile import EGRESS, INGRESS, Peer, Policy, Rule
 from .index import PodInfo, PolicyIndex
 from .ipblocks import Address
@@ -75,8 +77,9 @@ def _port_number(dst: Endpoint, port: int | str | None, protocol: str) -> int | 
         if isinstance(port, int) and not 1 <= port <= 65535:
             raise PolicyInputError(f"port {port} is outside 1-65535")
         return port
-    if port.isdigit():
-        return _port_number(dst, int(port), protocol)
+    number = parse_decimal(port, max_digits=5)
+    if number is not None:
+        return _port_number(dst, number, protocol)
     if dst.pod is None:
         raise PolicyInputError(f"the port name {port[:20]!r} needs a destination pod to resolve it on")
     numbers = dst.pod.named_ports.get((port, protocol), ())
