@@ -20,6 +20,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.message import Message
 from textual.widgets import Input, Static
 
+from k8snet_tui.domain.numbers import parse_decimal
 from k8snet_tui.errors import K8snetError
 from k8snet_tui.present.policy import CellRow, CheckModel, PolicyModel, PortRow, check, mark
 from k8snet_tui.screens.sectioned import SectionedPane, heading, lines
@@ -377,7 +378,8 @@ class PolicyPane(SectionedPane):
             self.tested = Text("give both a source and a destination")
         else:
             try:
-                result = check(self.observed, src, dst, int(port) if port and port.isdigit() else port, protocol)
+                result = check(self.observed, src, dst, number if (number := parse_decimal(port)) is not None else port,
+                               protocol)
                 self.tested = lines(self._check_lines(result))
                 self.context.notify(result.explanation[0], title="policy check")
             except K8snetError as exc:
