@@ -101,11 +101,14 @@ class LabSource:
     def __init__(self) -> None:
         self.snap = load_snapshot("lab")
 
-    def list_page(self, kind: Kind, namespace, *, limit: int = 500, continue_token: str = "") -> ListPage:
-        items = [dict(o) for o in self.snap.cluster.of(kind.kind)]
+    def list_page(self, kind: Kind, namespace, *, limit: int = 500, continue_token: str = "",
+                  name: str = "") -> ListPage:
+        items = [dict(o) for o in self.snap.cluster.of(kind.kind)
+                 if not name or o.get("metadata", {}).get("name") == name]
         return ListPage(items, "1", "")
 
-    def watch(self, kind: Kind, namespace, *, resource_version: str, timeout_seconds: int = 300):
+    def watch(self, kind: Kind, namespace, *, resource_version: str, timeout_seconds: int = 300,
+              name: str = ""):
         def quiet():
             time.sleep(0.5)
             return
