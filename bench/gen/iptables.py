@@ -12,7 +12,7 @@ from __future__ import annotations
 
 import math
 import random
-from typing import Iterator
+from collections.abc import Iterator
 
 from k8snet_tui.domain.datapath.chain_names import (
     iptables_chain_names,

@@ -17,9 +17,8 @@ import sys
 import time
 from pathlib import Path
 
-from bench.gen import SCALES, generate, manifest
-
 from .common import PY, load_text, pct, run_child
+from bench.gen import SCALES, generate, manifest
 
 ALL = ("parse", "oneshot", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy")
 

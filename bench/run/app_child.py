@@ -57,11 +57,10 @@ def _hook_first_frame(app, marks: dict) -> None:
 def mode_start(a: argparse.Namespace) -> dict:
     """What `k8snet --snapshot PATH` does, headless: first paint, then (if a table shows) all rows."""
     _env()
+    from k8snet_tui.app import make_app
     from k8snet_tui.cli import build_parser
     from k8snet_tui.config import Settings
     from k8snet_tui.runtime import choose_session
-
-    from k8snet_tui.app import make_app
 
     t_imports = time.time()
     args = build_parser().parse_args(["--snapshot", a.snapshot])

@@ -15,7 +15,7 @@ import time
 
 def main() -> None:
     t_import = time.perf_counter()
-    import iptc  # noqa: PLC0415
+    import iptc
 
     import_s = time.perf_counter() - t_import
     with open("/proc/net/ip_tables_names") as f:

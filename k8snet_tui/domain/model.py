@@ -8,10 +8,11 @@ keeps the text and JSON that standard tools print; parsers in this package read 
 from __future__ import annotations
 
 import gc
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, Callable, Iterable, Iterator, Mapping, TypeVar
+from typing import Any, TypeVar
 
 Obj = dict[str, Any]
 T = TypeVar("T")

@@ -25,7 +25,7 @@ def _read(table_name: str) -> dict[str, object]:
     if table_name not in present:
         return {"error": f"legacy table {table_name} does not exist; not opening it (that would create it)"}
     try:
-        import iptc  # noqa: PLC0415 - deliberately late: only in this child
+        import iptc  # deliberately late: only in this child
     except Exception as exc:  # ImportError, or OSError when libxtables cannot be loaded
         return {"error": f"python-iptables could not be loaded: {exc}"}
     try:

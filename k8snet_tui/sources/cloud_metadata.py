@@ -18,8 +18,8 @@ import os
 import re
 import time
 import urllib.request
+from collections.abc import Callable
 from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
-from typing import Callable
 from urllib.parse import urlsplit
 
 from ..domain.layers.cidr import parse_address
@@ -287,7 +287,7 @@ def lookup_outbound(urls: list[str] | tuple[str, ...] | None = None, timeout: fl
             problems.append(f"{clean(url)}: not an http(s) URL")
             continue
         try:
-            with urllib.request.urlopen(url, timeout=timeout) as resp:  # noqa: S310 (scheme checked)
+            with urllib.request.urlopen(url, timeout=timeout) as resp:  # scheme checked
                 body = resp.read(MAX_BODY).decode("utf-8", "replace")
             return Outbound(status=OK, ipv4=parse_echo(body), source=clean(url))
         except _Unexpected as exc:

@@ -8,8 +8,8 @@ shell; the address and namespace name are validated first so neither can smuggle
 from __future__ import annotations
 
 import errno
-import json
 import http.client
+import json
 import math
 import re
 import shutil

@@ -13,9 +13,6 @@ import subprocess
 
 import pytest
 
-from bench.gen import generate, manifest
-from bench.gen.iptables import iptables_probability
-from bench.gen.model import SCALES, build_cluster
 from k8snet_tui.domain.datapath import (
     iptables_chain_names,
     iptables_endpoint_chain,
@@ -27,6 +24,10 @@ from k8snet_tui.domain.datapath import (
 )
 from k8snet_tui.domain.services import trace_service
 from k8snet_tui.sources.snapshot import load_snapshot
+
+from bench.gen import generate, manifest
+from bench.gen.iptables import iptables_probability
+from bench.gen.model import SCALES, build_cluster
 
 
 @pytest.fixture(scope="module")

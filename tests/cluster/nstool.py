@@ -48,7 +48,7 @@ def dns_probe(name, rdtype, server, tcp, timeout):
             r = dns.query.tcp(q, server, timeout=timeout)
         else:
             r = dns.query.udp(q, server, timeout=timeout)
-    except Exception as e:  # noqa: BLE001 - report any failure as data
+    except Exception as e:  # report any failure as data
         return {"error": f"{type(e).__name__}: {e}"}
     answers = [rd.to_text() for rrset in r.answer for rd in rrset]
     return {"rcode": dns.rcode.to_text(r.rcode()), "answers": answers}

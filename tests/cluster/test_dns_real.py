@@ -22,6 +22,7 @@ from k8snet_tui.domain.dns import (
     plan_lookup,
 )
 from k8snet_tui.domain.dns.lookup import Actual, mismatch
+
 from tests.cluster.harness import DNS_IP
 from tests.cluster.live_reads import api_state
 

@@ -100,13 +100,13 @@ class Watchers:
     def _run(self, watcher: KindWatcher) -> None:
         try:
             watcher.run(self.stop.is_set)
-        except BaseException as exc:  # noqa: BLE001 - reported by the test
+        except BaseException as exc:  # reported by the test
             self.errors.append(exc)
 
     def by_kind(self, kind: str) -> KindWatcher:
         return next(w for w in self.watchers if w.kind.kind == kind)
 
-    def __enter__(self) -> Watchers:  # noqa: PYI034
+    def __enter__(self) -> Watchers:
         for t in self.threads:
             t.start()
         return self

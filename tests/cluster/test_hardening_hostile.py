@@ -22,9 +22,9 @@ from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.config import Settings
 from k8snet_tui.runtime import choose_session
 from k8snet_tui.widgets.resource_table import ResourceTable
-from tests.support.hostile import ALL, CORPUS, FORBIDDEN_BYTES
 
 from .test_hardening_helpers import wait_for
+from tests.support.hostile import ALL, CORPUS, FORBIDDEN_BYTES
 
 pytestmark = pytest.mark.cluster
 
@@ -65,7 +65,7 @@ def hostile_objects(lab_cluster):
         try:
             lab_cluster.apply(ingress(accepted + ["/h/" + text]))
             accepted.append("/h/" + text)
-        except Exception as exc:  # noqa: BLE001 - a 422 from validation
+        except Exception as exc:  # a 422 from validation
             refused.append(f"{key}: {str(exc)[:120]}")
     if not accepted:
         lab_cluster.apply(ingress(["/h/plain"]))

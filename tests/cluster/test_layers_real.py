@@ -11,6 +11,7 @@ import pytest
 from k8snet_tui import views
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.sources.reachability import check_pod
+
 from tests.cluster.live_reads import api_state, read_node
 
 pytestmark = pytest.mark.cluster

@@ -18,6 +18,7 @@ from collections import Counter
 import pytest
 
 from k8snet_tui.domain.services import trace_service, with_connections
+
 from tests.cluster.harness import svc_chain_hash
 from tests.cluster.live_reads import api_state, read_node
 

@@ -2,7 +2,8 @@
 
 from pathlib import Path
 
-from hypothesis import given, settings, strategies as st
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from k8snet_tui.domain.datapath.iptables_save import parse_iptables_save, tokenize
 

@@ -15,7 +15,6 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from bench.gen import generate
 from k8snet_tui.domain.datapath import backend
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.iptables_lazy import LazyIptablesDump, index_iptables_save
@@ -23,6 +22,8 @@ from k8snet_tui.domain.datapath.iptables_save import IptablesDump, parse_iptable
 from k8snet_tui.domain.model import name_of, namespace_of
 from k8snet_tui.domain.services import trace_service
 from k8snet_tui.sources.snapshot import load_snapshot
+
+from bench.gen import generate
 
 
 def picture(d: IptablesDump) -> dict:

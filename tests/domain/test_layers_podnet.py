@@ -9,7 +9,8 @@ from __future__ import annotations
 import json
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from k8snet_tui.domain.layers import build_host_view, build_podnet_view, pod_path
 from k8snet_tui.domain.layers.cni import cilium_settings

@@ -5,8 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from k8snet_tui.domain.model import (ClusterState, NodeState, Observed, dig, dig_dict, dig_list, dig_str,
-                                     key_of)
+from k8snet_tui.domain.model import ClusterState, NodeState, Observed, dig, dig_dict, dig_list, dig_str, key_of
 
 SVC = {"kind": "Service", "metadata": {"name": "web", "namespace": "shop"},
        "spec": {"ports": [{"port": 80}, {"port": 443}], "clusterIP": "10.96.0.7"}}

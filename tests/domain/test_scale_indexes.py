@@ -9,7 +9,6 @@ from pathlib import Path
 
 import pytest
 
-from bench.gen import generate
 from k8snet_tui.domain import services as services_mod
 from k8snet_tui.domain.datapath import endpoints as endpoints_mod
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
@@ -33,6 +32,8 @@ from k8snet_tui.domain.model import (
 )
 from k8snet_tui.domain.services import build_services_view, find_service, trace_service
 from k8snet_tui.sources.snapshot import load_snapshot
+
+from bench.gen import generate
 
 _PREFIXES = [
     "10.244.1.0/24", "10.244.0.0/16", "10.244.1.0/24", "not a cidr", "10.0.0.5/24", "fd00:10:244::/56",

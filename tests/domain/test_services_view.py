@@ -1,12 +1,12 @@
 """The Services table view model, service CIDR discovery, and big comment-less dumps."""
 
 
+from test_services_trace import LAB_IPS, lab_cluster, lab_node, slice_, website
+
 from k8snet_tui.domain.datapath.chain_names import iptables_chain_names, iptables_endpoint_chain
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.service_cidr import binary_breakdown, find_service_cidrs
 from k8snet_tui.domain.services import build_services_view, trace_service
-
-from test_services_trace import LAB_IPS, lab_cluster, lab_node, slice_, website
 
 
 def test_services_view_rows():

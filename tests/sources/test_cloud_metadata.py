@@ -12,7 +12,8 @@ import threading
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
-from hypothesis import given, strategies as st
+from hypothesis import given
+from hypothesis import strategies as st
 
 from k8snet_tui.sources import cloud_metadata
 from k8snet_tui.sources.cloud_metadata import lookup_cloud, lookup_outbound, parse_echo

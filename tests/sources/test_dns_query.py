@@ -138,7 +138,7 @@ class FakeDns:
                     resp = self.respond(query, over_tcp=True)
                     if resp is not None:
                         dns.query.send_tcp(conn, resp)
-                except Exception:  # noqa: BLE001, S110 - a test server: drop bad clients
+                except Exception:  # a test server: drop bad clients
                     pass
 
 

@@ -7,9 +7,10 @@ nft-like text for display. Malformed objects are skipped and reported, never rai
 
 from __future__ import annotations
 
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
-from typing import Any, Iterable, Mapping
+from typing import Any
 
 from .problems import ParseProblem, snippet
 

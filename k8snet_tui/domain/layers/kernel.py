@@ -7,8 +7,9 @@ lack the fields that identify them, are skipped and counted, never trusted.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass
-from typing import Any, Iterable
+from typing import Any
 
 from ..model import NodeState, dig, dig_list, dig_str
 from ..sanitize import clean

@@ -176,7 +176,7 @@ class PodAgent(threading.Thread):
                         self._remove(obj["metadata"]["uid"])
                     elif kind in ("ADDED", "MODIFIED"):
                         self._reconcile(obj)
-            except Exception as e:  # noqa: BLE001 - the API may be down on purpose (stop_apiserver)
+            except Exception as e:  # the API may be down on purpose (stop_apiserver)
                 if self._stop.is_set():
                     return
                 rv = None
@@ -221,7 +221,7 @@ class PodAgent(threading.Thread):
                 self._teardown(uid)
             try:
                 self._setup(pod, node, ip)
-            except Exception as e:  # noqa: BLE001 - record, keep serving the other pods
+            except Exception as e:  # record, keep serving the other pods
                 msg = f"pod {md['namespace']}/{md['name']}: {type(e).__name__}: {e}"
                 self.errors.append(msg)
                 self.log("pod agent: " + msg)

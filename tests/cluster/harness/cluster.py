@@ -265,7 +265,7 @@ class LabCluster:
         if self.agent is not None:
             try:
                 self.agent.stop()
-            except Exception as e:  # noqa: BLE001 - keep tearing down
+            except Exception as e:  # keep tearing down
                 self.log(f"[k8snet-cluster] agent stop: {e}")
         for name in ["kwok", "kube-scheduler", "kube-controller-manager", "kube-apiserver", "etcd"]:
             self._kill(name)
