@@ -158,3 +158,26 @@ async def test_q_quits_with_0(make_lab_app):
         await pilot.press("q")
         await pilot.pause()
     assert app.return_code == 0 and not app.is_running
+
+
+async def test_a_palette_search_still_running_when_the_palette_closes_ends_quietly(make_lab_app):
+    # The race a fast typist can hit (enter, then more keys): the search worker looks for its
+    # list after the palette screen has lost its children. Made certain here by starting a
+    # search on the closed palette.
+    from k8snet_tui.screens.modals import CommandPaletteScreen
+
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("ctrl+p")
+        await settle(pilot)
+        palette = app.screen
+        assert isinstance(palette, CommandPaletteScreen)
+        await pilot.press("escape")
+        await settle(pilot)
+        await palette.remove_children()
+        palette._gather_commands("th")
+        palette._list_visible = not palette._list_visible
+        await settle(pilot)
+        assert app.is_running
+        assert "Services" in screen_text(app)
