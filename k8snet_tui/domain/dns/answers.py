@@ -12,6 +12,7 @@ from __future__ import annotations
 import ipaddress
 import math
 from dataclasses import dataclass
+from typing import Any
 
 from .corefile import KubernetesPlugin
 from .index import DnsIndex
@@ -45,8 +46,8 @@ class Expected:
             return "answer" if self.answers else "NODATA"
         return self.rcode
 
-    def to_json(self) -> dict:
-        out: dict = {"rcode": self.rcode, "answers": list(self.answers)}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"rcode": self.rcode, "answers": list(self.answers)}
         if self.note:
             out["note"] = self.note
         if self.partial:

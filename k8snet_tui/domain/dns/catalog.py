@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, dig_str, name_of, namespace_of
+from .index import Svc
 from .oracle import DnsModel, build_dns_model
 
 
@@ -18,7 +20,7 @@ class DnsNameRow:
     answers: tuple[str, ...] = ()
     note: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"fqdn": self.fqdn, "type": self.qtype, "kind": self.kind, "namespace": self.namespace,
                 "service": self.service, "answers": list(self.answers), "note": self.note}
 
@@ -41,7 +43,7 @@ def _names(cluster: ClusterState, model: DnsModel) -> tuple[DnsNameRow, ...]:
     idx = model.index
     rows: list[DnsNameRow] = []
 
-    def row(fqdn: str, qtype: str, kind: str, svc, note: str = "") -> None:
+    def row(fqdn: str, qtype: str, kind: str, svc: Svc, note: str = "") -> None:
         exp = model.expect(fqdn, qtype)
         rows.append(DnsNameRow(fqdn, qtype, kind, svc.namespace, svc.name, exp.answers,
                                note or exp.note or ("" if exp.found else exp.kind)))
@@ -75,9 +77,9 @@ def _names(cluster: ClusterState, model: DnsModel) -> tuple[DnsNameRow, ...]:
     return tuple(rows)
 
 
-def _unpublished_identities(cluster, model, zone, known) -> list[DnsNameRow]:
+def _unpublished_identities(cluster: ClusterState, model: DnsModel, zone: str, known: set[str]) -> list[DnsNameRow]:
     """StatefulSet-style pods (hostname + subdomain) whose name is not served, and why."""
-    out = []
+    out: list[DnsNameRow] = []
     for pod in cluster.of("Pod"):
         host, sub = dig_str(pod, "spec", "hostname"), dig_str(pod, "spec", "subdomain")
         ns = namespace_of(pod)

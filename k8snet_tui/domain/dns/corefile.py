@@ -9,6 +9,7 @@ assume the defaults for it.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..numbers import parse_decimal, parse_port
 from .names import fqdn, is_subdomain
@@ -59,7 +60,7 @@ class CfProblem:
     line: int
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "reason": self.reason}
 
 
@@ -73,8 +74,8 @@ class Directive:
     def sub(self, name: str) -> tuple[Directive, ...]:
         return tuple(d for d in self.block if d.name == name)
 
-    def to_json(self) -> dict:
-        out: dict = {"name": self.name, "args": list(self.args), "line": self.line}
+    def to_json(self) -> dict[str, Any]:
+        out: dict[str, Any] = {"name": self.name, "args": list(self.args), "line": self.line}
         if self.block:
             out["block"] = [d.to_json() for d in self.block]
         return out
@@ -86,7 +87,7 @@ class ServerKey:
     port: int
     scheme: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"zone": self.zone, "port": self.port, "scheme": self.scheme}
 
 
@@ -132,7 +133,7 @@ class ServerBlock:
                 return d
         return None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"keys": list(self.keys), "line": self.line, "zones": [z.to_json() for z in self.zones],
                 "plugins": [d.name for d in self.directives]}
 
@@ -144,7 +145,7 @@ class Corefile:
     problems: tuple[CfProblem, ...] = ()
     assumed: bool = False  # True: not read from the cluster, kubeadm's default used instead
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"blocks": [b.to_json() for b in self.blocks], "snippets": list(self.snippets),
                 "problems": [p.to_json() for p in self.problems], "assumed": self.assumed}
 
@@ -353,7 +354,7 @@ class KubernetesPlugin:
                 return z
         return None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"zones": list(self.zones), "pods": self.pods,
                 "endpoint_pod_names": self.endpoint_pod_names,
                 "fallthrough": None if self.fallthrough is None else list(self.fallthrough),
@@ -371,7 +372,7 @@ def kubernetes_plugin(block: ServerBlock) -> KubernetesPlugin | None:
     if d is None:
         return None
     zones = tuple(fqdn(a) if a != "." else "." for a in d.args) or tuple(k.zone for k in block.zones)
-    kw: dict = {}
+    kw: dict[str, Any] = {}
     notes: list[str] = []
     for opt in d.block:
         a = opt.args
@@ -420,7 +421,7 @@ def route(cf: Corefile, name: str, port: int = 53) -> ServerBlock | None:
 
 @dataclass(frozen=True)
 class HostsEntries:
-    names: dict = field(default_factory=dict)  # fqdn -> tuple of addresses
+    names: dict[str, tuple[str, ...]] = field(default_factory=dict)  # fqdn -> addresses
     has_file: bool = True
     fallthrough: tuple[str, ...] | None = None
     zones: tuple[str, ...] = (".",)
@@ -452,7 +453,7 @@ def _cache_ttl(cache: Directive | None) -> int | None:
     return 3600 if ttl is None else ttl
 
 
-def block_summary(block: ServerBlock) -> dict:
+def block_summary(block: ServerBlock) -> dict[str, Any]:
     plugins = [d.name for d in block.directives]
     ordered = sorted(set(plugins), key=lambda p: PLUGIN_ORDER.index(p) if p in PLUGIN_ORDER else len(PLUGIN_ORDER))
     fwd = block.plugin("forward")

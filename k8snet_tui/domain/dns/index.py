@@ -9,6 +9,7 @@ skipped and counted.
 from __future__ import annotations
 
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..model import (
     ClusterState,
@@ -72,11 +73,11 @@ class Svc:
 
 @dataclass(frozen=True)
 class DnsIndex:
-    services: dict = field(default_factory=dict)  # (ns, name) -> Svc
-    slices: dict = field(default_factory=dict)  # (ns, service name) -> tuple[Slice, ...]
-    namespaces: frozenset = frozenset()
+    services: dict[tuple[str, str], Svc] = field(default_factory=dict)
+    slices: dict[tuple[str, str], tuple[Slice, ...]] = field(default_factory=dict)  # (ns, service name)
+    namespaces: frozenset[str] = frozenset()
     namespaces_known: bool = True
-    pod_ips: dict = field(default_factory=dict)  # ip -> frozenset of namespaces
+    pod_ips: dict[str, frozenset[str]] = field(default_factory=dict)  # ip -> namespaces
     skipped: tuple[str, ...] = ()
 
     def service(self, namespace: str, name: str) -> Svc | None:
@@ -86,14 +87,15 @@ class DnsIndex:
         return self.slices.get((namespace.lower(), name.lower()), ())
 
 
-def _ports(items: list, *, slice_ports: bool) -> tuple[Port, ...]:
-    ports = []
+def _ports(items: list[Any], *, slice_ports: bool) -> tuple[Port, ...]:
+    ports: list[Port] = []
     for p in items:
         if not isinstance(p, dict):
             continue
         raw_port = p.get("port")
         number = raw_port if isinstance(raw_port, int) and not isinstance(raw_port, bool) else -1
-        name = p.get("name") if isinstance(p.get("name"), str) else ""
+        raw_name = p.get("name")
+        name = raw_name if isinstance(raw_name, str) else ""
         proto = p.get("protocol")
         protocol = proto if isinstance(proto, str) else ("" if slice_ports else "TCP")
         ports.append(Port(name, number, protocol))
@@ -102,7 +104,7 @@ def _ports(items: list, *, slice_ports: bool) -> tuple[Port, ...]:
 
 def build_index(cluster: ClusterState) -> DnsIndex:
     skipped: list[str] = []
-    services: dict = {}
+    services: dict[tuple[str, str], Svc] = {}
     for obj in cluster.of("Service"):
         ns, name = namespace_of(obj).lower(), name_of(obj).lower()
         if not ns or not name:
@@ -118,7 +120,7 @@ def build_index(cluster: ClusterState) -> DnsIndex:
             _ports(dig_list(obj, "spec", "ports"), slice_ports=False),
             dig(obj, "spec", "publishNotReadyAddresses") is True)
 
-    slices: dict = {}
+    slices: dict[tuple[str, str], list[Slice]] = {}
     for sl in service_index(cluster).all_slices():
         svc_name, ns = sl.service.lower(), sl.namespace.lower()
         if not svc_name or not ns:
@@ -126,7 +128,7 @@ def build_index(cluster: ClusterState) -> DnsIndex:
         if sl.address_type == "FQDN":
             skipped.append(f"EndpointSlice {ns}/{sl.name}: FQDN addresses are not modelled")
             continue
-        addrs = []
+        addrs: list[Address] = []
         for ep in sl.endpoints:
             if not ep.ready:  # CoreDNS serves ready endpoints only
                 continue
@@ -146,10 +148,10 @@ def build_index(cluster: ClusterState) -> DnsIndex:
                                for o in objs if namespace_of(o))
         known = False
 
-    pod_ips: dict[str, set] = {}
+    pod_ips: dict[str, set[str]] = {}
     for pod in cluster.of("Pod"):
-        ips = [dig_str(x, "ip") for x in dig_list(pod, "status", "podIPs")] or [dig_str(pod, "status", "podIP")]
-        for ip in ips:
+        pod_addrs = [dig_str(x, "ip") for x in dig_list(pod, "status", "podIPs")] or [dig_str(pod, "status", "podIP")]
+        for ip in pod_addrs:
             if ip:
                 pod_ips.setdefault(ip, set()).add(namespace_of(pod).lower())
     return DnsIndex(services, {k: tuple(v) for k, v in slices.items()}, namespaces, known,

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import (
     ClusterState,
@@ -37,7 +38,7 @@ class ClusterDns:
     source: str
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"ips": list(self.ips), "domain": self.domain, "source": self.source,
                 "notes": list(self.notes)}
 
@@ -65,9 +66,9 @@ def parse_kubelet_config(text: str) -> tuple[tuple[str, ...] | None, str | None]
     try:
         obj = json.loads(text)
         if isinstance(obj, dict):
-            ips = obj.get("clusterDNS")
+            dns_ips = obj.get("clusterDNS")
             dom = obj.get("clusterDomain")
-            return (tuple(str(i) for i in ips) if isinstance(ips, list) else None,
+            return (tuple(str(i) for i in dns_ips) if isinstance(dns_ips, list) else None,
                     dom if isinstance(dom, str) else None)
     except ValueError:
         pass
@@ -144,15 +145,15 @@ class PodDns:
     steps: tuple[str, ...]
     events: tuple[str, ...] = ()  # what the kubelet would report as DNSConfigForming / MissingClusterDNS
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"policy": self.policy, "effective": self.effective,
                 "resolv_conf": self.resolv_conf.to_json(), "text": self.resolv_conf.render(),
                 "steps": list(self.steps), "events": list(self.events)}
 
 
-def _dedupe(items) -> list[str]:
+def _dedupe(items: list[str]) -> list[str]:
     seen: set[str] = set()
-    out = []
+    out: list[str] = []
     for item in items:
         if item not in seen:
             seen.add(item)
@@ -192,7 +193,7 @@ def _merge_options(base: list[str], extra: list[object]) -> list[str]:
     return [n if not v else f"{n}:{v}" for n, v in merged.items()]
 
 
-def pod_dns(pod: dict, dns: ClusterDns, node_resolv: ResolvConf | str | None) -> PodDns:
+def pod_dns(pod: dict[str, Any], dns: ClusterDns, node_resolv: ResolvConf | str | None) -> PodDns:
     """What the kubelet writes into this pod's /etc/resolv.conf."""
     steps: list[str] = []
     events: list[str] = []
@@ -268,7 +269,7 @@ def pod_dns(pod: dict, dns: ClusterDns, node_resolv: ResolvConf | str | None) ->
     return PodDns(rc, policy or "(unset)", effective, tuple(steps), tuple(events))
 
 
-def _fit_limits(servers: list[str], search: list[str], steps: list[str], events: list[str]):
+def _fit_limits(servers: list[str], search: list[str], steps: list[str], events: list[str]) -> tuple[list[str], list[str]]:
     if len(servers) > MAX_NAMESERVERS:
         kept = servers[:MAX_NAMESERVERS]
         steps.append(f"{len(servers)} nameservers: only the first {MAX_NAMESERVERS} are kept "

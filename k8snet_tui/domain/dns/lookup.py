@@ -4,7 +4,9 @@ queries its resolver sends, what CoreDNS should answer to each, and room for wha
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..model import ClusterState, NodeState
 from .answers import Expected
@@ -24,7 +26,7 @@ class Actual:
     latency_ms: float | None = None
     error: str | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"rcode": self.rcode, "answers": list(self.answers), "ttl": self.ttl,
                 "latency_ms": self.latency_ms, "error": self.error}
 
@@ -67,7 +69,7 @@ class LookupQuery:
     def mismatch(self) -> str | None:
         return None if self.actual is None else mismatch(self.expected, self.actual)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         out = {"fqdn": self.fqdn, "type": self.type, "expected": self.expected.to_json(),
                "actual": None if self.actual is None else self.actual.to_json()}
         if self.actual is not None:
@@ -108,14 +110,14 @@ class DnsLookupView:
         qs[index] = replace(qs[index], actual=actual)
         return replace(self, queries=tuple(qs))
 
-    def with_actuals(self, actuals) -> DnsLookupView:
+    def with_actuals(self, actuals: Iterable[Actual | None]) -> DnsLookupView:
         view = self
         for i, actual in enumerate(actuals):
             if actual is not None:
                 view = view.with_actual(i, actual)
         return view
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "resolver": self.resolver,

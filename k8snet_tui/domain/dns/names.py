@@ -9,6 +9,7 @@ from __future__ import annotations
 import ipaddress
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..numbers import is_decimal
 
@@ -29,7 +30,7 @@ class NameCheck:
     problems: tuple[str, ...] = ()
     warnings: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "ok": self.ok, "problems": list(self.problems),
                 "warnings": list(self.warnings)}
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, NodeState
 from .catalog import DnsNameRow, service_dns_names
@@ -13,15 +14,15 @@ from .resolv_conf import parse_resolv_conf
 
 @dataclass(frozen=True)
 class DnsView:
-    cluster_dns: dict
+    cluster_dns: dict[str, Any]
     corefile_source: str
-    corefile_blocks: tuple[dict, ...]
-    corefile_problems: tuple[dict, ...]
+    corefile_blocks: tuple[dict[str, Any], ...]
+    corefile_problems: tuple[dict[str, Any], ...]
     names: tuple[DnsNameRow, ...]
-    node_resolv_conf: dict | None
+    node_resolv_conf: dict[str, Any] | None
     notes: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"cluster_dns": self.cluster_dns, "corefile": {
                     "source": self.corefile_source, "blocks": list(self.corefile_blocks),
                     "problems": list(self.corefile_problems)},

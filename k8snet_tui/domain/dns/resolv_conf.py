@@ -7,7 +7,9 @@ are computed from it.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 from ..numbers import decimal_prefix, parse_decimal
 from .names import ip_family
@@ -38,7 +40,7 @@ class Problem:
     text: str
     reason: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"line": self.line, "text": self.text, "reason": self.reason}
 
 
@@ -59,7 +61,7 @@ class ResolvConf:
     comments: int = 0
 
     @classmethod
-    def build(cls, nameservers=(), search=(), options=()) -> ResolvConf:
+    def build(cls, nameservers: Sequence[str] = (), search: Sequence[str] = (), options: Sequence[str] = ()) -> ResolvConf:
         """A file as a container runtime writes it from a kubelet DNS config."""
         entries: list[Entry] = []
         n = 0
@@ -118,7 +120,7 @@ class ResolvConf:
             lines.append("options " + " ".join(self.option_strings()))
         return "\n".join(lines) + ("\n" if lines else "")
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         opts: dict[str, object] = {}
         for name, value in self.options:
             if value is None:

@@ -12,7 +12,7 @@ at once and never as-is; a name with a dot goes only as-is; ndots is not read.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 
 from .answers import Expected
@@ -184,7 +184,8 @@ def plan_lookup(name: str, rc: ResolvConf, oracle: Oracle, resolver: str = "glib
                 advice, tuple(notes) + check.warnings, ())
 
 
-def _advice(name, rc, resolver, qtypes, queries, answered_by, stop) -> tuple[str, ...]:
+def _advice(name: str, rc: ResolvConf, resolver: str, qtypes: tuple[str, ...], queries: Sequence[PlannedQuery],
+            answered_by: int | None, stop: str) -> tuple[str, ...]:
     out: list[str] = []
     if answered_by is not None:
         hit = queries[answered_by]
