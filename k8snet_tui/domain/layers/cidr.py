@@ -10,6 +10,7 @@ from __future__ import annotations
 import ipaddress
 from collections.abc import Iterable
 from dataclasses import dataclass
+from typing import Any
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -261,7 +262,7 @@ class BitGroup:
             out.append(bit)
         return "".join(out)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"value": self.value, "bits": self.bits, "network_bits": self.network_bits}
 
 
@@ -288,7 +289,7 @@ class BinaryBreakdown:
         """One line per group, as the lab writes `0000 1010`; `|` marks the end of the network part."""
         return tuple(g.marked() for g in self.groups)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "address": self.address,
             "prefixlen": self.prefixlen,

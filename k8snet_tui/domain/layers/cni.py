@@ -8,6 +8,7 @@ kept as evidence, so the user sees why the explorer believes what it says.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, dig_list, dig_str, key_of, name_of
 from ..sanitize import clean
@@ -46,7 +47,7 @@ class CniGuess:
     name: str
     evidence: tuple[str, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"name": self.name, "evidence": list(self.evidence)}
 
 
@@ -120,7 +121,7 @@ class CiliumSettings:
             return False
         return None  # "partial"/"probe" (pre-1.14) replace only parts; absent: unknown
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "source": self.source,
             "ipam": self.ipam,

@@ -7,6 +7,7 @@ view answers the question the lab asks of it: where does this node send each nod
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, NodeState
 from ..sanitize import clean
@@ -47,7 +48,7 @@ class PodCidrRoute:
     more_specific: int
     words: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "node": self.node,
             "cidr": self.cidr,
@@ -70,7 +71,7 @@ class NeighbourRow:
     neighbour: Neighbour
     who: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {**self.neighbour.to_json(), "is": self.who}
 
 
@@ -96,7 +97,7 @@ class HostView:
     nodes: tuple[ApiNode, ...]
     errors: tuple[str, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "node": self.node,
             "has_kernel_state": self.has_kernel_state,

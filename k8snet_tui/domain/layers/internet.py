@@ -50,7 +50,7 @@ class Outbound:
     source: str = ""
     detail: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"status": self.status, "ipv4": self.ipv4, "source": self.source, "detail": self.detail}
 
 
@@ -77,7 +77,7 @@ class CloudFacts:
     def with_outbound(self, outbound: Outbound) -> CloudFacts:
         return replace(self, outbound=outbound)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "provider": self.provider,
@@ -136,14 +136,15 @@ def cloud_facts_from_json(doc: Any) -> CloudFacts:
     )
 
 
-def _outbound_from_json(doc: dict) -> Outbound:
+def _outbound_from_json(doc: dict[str, Any]) -> Outbound:
     nested = doc.get("outbound")
     value = doc.get("outbound_ipv4", nested.get("ipv4") if isinstance(nested, dict) else None)
     source = clean(dig_str(doc, "outbound", "source")) or "snapshot"
     if value in (None, ""):
         status = dig_str(doc, "outbound", "status")
         keep = status in STATUS_WORDS and status != OK
-        return Outbound(status if keep else NOT_LOOKED_UP, "", source if keep else "", clean(dig_str(doc, "outbound", "detail"))[:200])
+        return Outbound(status if keep else NOT_LOOKED_UP, "", source if keep else "",
+                        clean(dig_str(doc, "outbound", "detail"))[:200])
     ip = _ipv4(value)
     if not ip:
         return Outbound(UNEXPECTED, "", source, f"outbound_ipv4 is not an IPv4 address: {clean(str(value))[:60]!r}")
@@ -179,7 +180,7 @@ class InternetView:
     nat_words: str
     detail: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "status": self.status,
             "status_words": self.status_words,

@@ -35,7 +35,7 @@ class Address:
     def cidr(self) -> str:
         return self.address if self.prefixlen is None else f"{self.address}/{self.prefixlen}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "address": self.address,
             "prefixlen": self.prefixlen,
@@ -74,7 +74,7 @@ class Interface:
     addresses: tuple[Address, ...]
     udp_port: int | None = None
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "ifindex": self.ifindex,
             "name": self.name,
@@ -129,7 +129,7 @@ class Route:
             parts.append(f"table {self.table}")
         return " ".join(parts)
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "dst": self.dst,
             "family": self.family,
@@ -153,7 +153,7 @@ class Rule:
     table: str
     action: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"priority": self.priority, "selector": self.selector, "table": self.table, "action": self.action}
 
 
@@ -166,7 +166,7 @@ class Neighbour:
     mac: str
     state: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"ip": self.ip, "dev": self.dev, "mac": self.mac, "state": self.state}
 
 
@@ -200,7 +200,7 @@ def _addresses(entry: Any) -> tuple[Address, ...]:
 def _interfaces(node: NodeState, skipped: list[str]) -> tuple[Interface, ...]:
     # `ip -j addr` repeats the link fields, so it stands in for `ip -j link` when that is missing;
     # when both exist the link entry wins for link facts (it may carry `-d` details).
-    by_key: dict[Any, dict] = {}
+    by_key: dict[Any, dict[str, Any]] = {}
     addrs: dict[Any, tuple[Address, ...]] = {}
     order: list[Any] = []
     for source, entries in (("addr", node.addresses), ("link", node.links)):

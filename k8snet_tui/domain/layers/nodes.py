@@ -7,6 +7,7 @@ subnet (reachable directly, one hop) and which need a gateway.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, NodeState, dig_list, dig_str, name_of
 from ..sanitize import clean
@@ -31,7 +32,7 @@ class ApiNode:
     local: bool = False
     shares_subnet_with: tuple[str, ...] = ()
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "name": self.name,
             "internal_ips": list(self.internal_ips),

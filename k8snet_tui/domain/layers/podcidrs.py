@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, Obj, dig_dict, dig_list, dig_str, key_of, name_of, namespace_of
 from ..numbers import parse_decimal
@@ -38,7 +39,7 @@ class CidrFact:
     def valid(self) -> bool:
         return cidr.parse_prefix(self.cidr) is not None and "/" in self.cidr
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         fits = cidr.subnet_count(self.cidr, self.per_node_mask) if self.per_node_mask is not None else None
         return {
             "cidr": self.cidr,

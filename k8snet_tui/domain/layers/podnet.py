@@ -7,6 +7,7 @@ still lists pods, ranges and the CNI from the API, and leaves the host ends of t
 from __future__ import annotations
 
 from dataclasses import dataclass, replace
+from typing import Any
 
 from ..model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, name_of, namespace_of
 from ..sanitize import clean
@@ -32,7 +33,7 @@ class HostEnd:
     peer_netnsid: int | None
     found_by: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "interface": self.interface,
             "ifindex": self.ifindex,
@@ -67,7 +68,7 @@ class PodRow:
     def key(self) -> str:
         return f"{self.namespace}/{self.name}"
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "namespace": self.namespace,
             "name": self.name,
@@ -106,7 +107,7 @@ class PodNetView:
     notes: tuple[str, ...]
     errors: tuple[str, ...]
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "node": self.node,
             "more": self.more,

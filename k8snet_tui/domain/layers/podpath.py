@@ -9,6 +9,7 @@ node's pod CIDR, and the answer says which it used.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import Any
 
 from ..model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, name_of, namespace_of
 from ..sanitize import clean
@@ -30,7 +31,7 @@ class PathEnd:
     host_network: bool
     node_ip: str
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {"pod": self.pod, "ip": self.ip, "node": self.node, "host_network": self.host_network,
                 "node_ip": self.node_ip}
 
@@ -55,7 +56,7 @@ class PodPath:
     steps: tuple[str, ...]
     error: str = ""
 
-    def to_json(self) -> dict:
+    def to_json(self) -> dict[str, Any]:
         return {
             "a": self.a.to_json() if self.a else None,
             "b": self.b.to_json() if self.b else None,
@@ -157,8 +158,9 @@ def pod_path(cluster: ClusterState | None, node: NodeState | None, pod_a: object
     finish = (f"{b.pod} ({b.ip}) uses node {b.node}'s own network namespace: the host stack delivers it"
               if b.host_network else f"{b.pod}'s eth0 ({b.ip}) receives it through {_hostend_words(kernel, node, b)}")
     if a.node == b.node:
-        steps = (start, f"the kernel of {a.node} routes {b.ip} to the other pod's veth (no host network, no encapsulation)", finish)
-        return PodPath(a, b, "same-node", "kernel", "", None, "both pods on one node", steps)
+        same_node: tuple[str, ...] = (
+            start, f"the kernel of {a.node} routes {b.ip} to the other pod's veth (no host network, no encapsulation)", finish)
+        return PodPath(a, b, "same-node", "kernel", "", None, "both pods on one node", same_node)
     mechanism, protocol, port, decided = _mechanism(cluster, kernel, b)
     src, dst = a.node_ip or a.node, b.node_ip or b.node
     if mechanism == "overlay":
