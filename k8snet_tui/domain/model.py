@@ -12,10 +12,11 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar
+from typing import Any, TypeVar, TypeVarTuple, Unpack, cast
 
 Obj = dict[str, Any]
 T = TypeVar("T")
+Ts = TypeVarTuple("Ts")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
 
@@ -98,7 +99,7 @@ class ClusterState:
     def of(self, kind: str) -> tuple[Obj, ...]:
         return self.objects.get(kind, ())
 
-    def memo(self, build: Callable[[ClusterState], T], *args: Any) -> T:
+    def memo(self, build: Callable[[ClusterState, Unpack[Ts]], T], *args: Unpack[Ts]) -> T:
         """`build(self, *args)`, computed once per ClusterState and kept with it.
 
         A state never changes after it is made (the store makes a new one for every change), so
@@ -107,17 +108,17 @@ class ClusterState:
         Results are shared: callers must not mutate them. Two threads racing may both build;
         the first result stored wins, so every caller sees the same object.
         """
-        cache = self.__dict__.get("_memo")
+        cache: dict[tuple[Any, ...], Any] | None = self.__dict__.get("_memo")
         if cache is None:
             cache = self.__dict__.setdefault("_memo", {})  # frozen: bypass __setattr__
         key = (build, *args)
         try:
-            return cache[key]
+            return cast(T, cache[key])  # stored below from this very `build`
         except KeyError:
             pass
         with gc_paused():  # indexes are many small acyclic objects: see gc_paused
             value = build(self, *args)
-        return cache.setdefault(key, value)
+        return cast(T, cache.setdefault(key, value))
 
     def in_namespace(self, kind: str, namespace: str | None = None) -> tuple[Obj, ...]:
         ns = self.namespace if namespace is None else namespace

@@ -74,7 +74,7 @@ def _health(kind: str, ready: int, total: int) -> str:
 def service_rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
     """The rows, sorted by namespace and name (kept with the state: the same state, backend and
     namespace give the same rows, so a node poll that changed no object costs nothing)."""
-    return cluster.memo(_rows, backend, namespace)  # type: ignore[arg-type]  # memo passes *args on
+    return cluster.memo(_rows, backend, namespace)
 
 
 def _rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
