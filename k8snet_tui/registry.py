@@ -94,4 +94,4 @@ def load_presenter(spec: PaneSpec) -> Callable[..., Any]:
     """`present(state, selection) -> PaneModel` of `spec` (pure: no Textual, no Rich)."""
     fn = _load(spec.presenter)
     assert callable(fn), spec.presenter
-    return fn  # type: ignore[no-any-return]
+    return fn

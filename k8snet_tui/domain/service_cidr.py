@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import ipaddress
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, cast
 
 from .model import ClusterState, dig_dict, dig_list, dig_str, name_of
 
@@ -37,7 +37,7 @@ def _flag_value(args: list[Any]) -> str | None:
         if arg.startswith(_FLAG + "="):
             return arg.split("=", 1)[1]
         if arg == _FLAG and i + 1 < len(args) and isinstance(args[i + 1], str):
-            return args[i + 1]
+            return cast(str, args[i + 1])  # checked just above
     return None
 
 
@@ -60,9 +60,9 @@ def find_service_cidrs(cluster: ClusterState) -> ServiceCIDRs:
         for c in dig_list(pod, "spec", "containers"):
             value = _flag_value(dig_list(c, "command") + dig_list(c, "args"))
             if value:
-                cidrs = tuple(v.strip() for v in value.split(",") if _valid(v.strip()))
-                if cidrs:
-                    return ServiceCIDRs(cidrs, "kube-apiserver flag", f"{_FLAG} on pod kube-system/{name_of(pod)}", True)
+                flag_cidrs = tuple(v.strip() for v in value.split(",") if _valid(v.strip()))
+                if flag_cidrs:
+                    return ServiceCIDRs(flag_cidrs, "kube-apiserver flag", f"{_FLAG} on pod kube-system/{name_of(pod)}", True)
     svc = cluster.get("Service", "default", "kubernetes")
     ip = dig_str(dig_dict(svc, "spec"), "clusterIP")
     try:
@@ -123,6 +123,7 @@ def binary_breakdown(prefix: str, ip: str | None = None) -> BinaryBreakdown | No
         addr = ipaddress.ip_address(ip.strip()) if ip else None
     except (ValueError, AttributeError):
         return None
+    contains: bool | None
     if addr is not None and addr.version != net.version:
         contains = False
     else:

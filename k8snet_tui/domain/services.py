@@ -486,9 +486,12 @@ def count_connections(conntrack: Iterable[Obj], port: PortTrace) -> dict[tuple[s
     for c in conntrack:
         if not isinstance(c, dict) or str(c.get("proto", "")).lower() != proto:
             continue
+        raw_dport, raw_sport = c.get("orig_dport"), c.get("reply_sport")
+        if raw_dport is None or raw_sport is None:
+            continue
         try:
-            dport = int(c.get("orig_dport"))
-            sport = int(c.get("reply_sport"))
+            dport = int(raw_dport)
+            sport = int(raw_sport)
         except (TypeError, ValueError):
             continue
         dst = c.get("orig_dst")

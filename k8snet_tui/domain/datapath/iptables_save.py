@@ -18,7 +18,7 @@ from ..numbers import is_port_range, parse_decimal, parse_decimal_pair, parse_fr
 from .problems import ParseProblem, snippet
 
 _intern = sys.intern
-_EMPTY_MAP: Mapping[str, Any] = MappingProxyType({})
+_EMPTY_MAP: Mapping[Any, Any] = MappingProxyType({})
 
 # Core (module-less) options and their canonical short spelling.
 _CORE = {
@@ -84,7 +84,7 @@ class Rule:
     def __eq__(self, other: object) -> bool:
         if other.__class__ is not self.__class__:
             return NotImplemented
-        return self._key() == other._key()  # type: ignore[attr-defined]
+        return self._key() == other._key()
 
     def __hash__(self) -> int:
         return hash(self._key())

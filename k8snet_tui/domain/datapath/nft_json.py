@@ -180,7 +180,7 @@ def _render(e: Any, depth: int) -> str:
     if k == "counter" and isinstance(v, dict):
         return f"counter packets {v.get('packets')} bytes {v.get('bytes')}"
     if k in ("accept", "drop", "return", "continue", "masquerade", "reject"):
-        return k
+        return str(k)
     if k == "elem" and isinstance(v, dict):
         return _render(v.get("val"), d)
     return f"{k} {snippet(v, 60)}"
