@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar, TypeVarTuple, Unpack, cast
+from typing import Any, TypeVar, TypeVarTuple, cast
 
 Obj = dict[str, Any]
 T = TypeVar("T")
@@ -99,7 +99,7 @@ class ClusterState:
     def of(self, kind: str) -> tuple[Obj, ...]:
         return self.objects.get(kind, ())
 
-    def memo(self, build: Callable[[ClusterState, Unpack[Ts]], T], *args: Unpack[Ts]) -> T:
+    def memo(self, build: Callable[[ClusterState, *Ts], T], *args: *Ts) -> T:
         """`build(self, *args)`, computed once per ClusterState and kept with it.
 
         A state never changes after it is made (the store makes a new one for every change), so

@@ -96,7 +96,8 @@ def parse_ipvsadm(text: str) -> IpvsTable:
         parts = _fields(line)
         if parts[0] == "->":
             if current is None:
-                problems.append(ParseProblem(_SRC, lineno, "real server", "real server before any virtual service", snippet(line)))
+                problems.append(ParseProblem(_SRC, lineno, "real server", "real server before any virtual service",
+                                             snippet(line)))
                 continue
             hp = split_host_port(parts[1]) if len(parts) > 1 else None
             nums = [parse_decimal(n) for n in parts[3:6]]
@@ -114,7 +115,8 @@ def parse_ipvsadm(text: str) -> IpvsTable:
             reals = []
             current = None
             if len(parts) < 3:
-                problems.append(ParseProblem(_SRC, lineno, "virtual service", "expected 'PROTO IP:port scheduler'", snippet(line)))
+                problems.append(ParseProblem(_SRC, lineno, "virtual service", "expected 'PROTO IP:port scheduler'",
+                                             snippet(line)))
                 continue
             if parts[0] == "FWM":
                 if parse_decimal(parts[1]) is None:

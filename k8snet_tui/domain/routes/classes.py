@@ -40,10 +40,13 @@ def class_of(cluster: ClusterState, ingress: Obj) -> ClassChoice:
     if spec_name:
         name, source = spec_name, "ingressClassName"
         if annotation and annotation != spec_name:
-            findings.append(Finding(WARNING, "class-conflict", subject, f"ingressClassName {spec_name} and annotation {CLASS_ANNOTATION}={annotation} disagree; controllers may both serve it"))
+            findings.append(Finding(WARNING, "class-conflict", subject,
+                                    f"ingressClassName {spec_name} and annotation {CLASS_ANNOTATION}={annotation} disagree; "
+                                    "controllers may both serve it"))
     elif annotation:
         name, source = annotation, "annotation"
-        findings.append(Finding(INFO, "class-annotation", subject, f"class comes from the deprecated {CLASS_ANNOTATION} annotation"))
+        findings.append(Finding(INFO, "class-annotation", subject,
+                                f"class comes from the deprecated {CLASS_ANNOTATION} annotation"))
     else:
         defaults = default_classes(cluster)
         if not defaults:

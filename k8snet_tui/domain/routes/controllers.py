@@ -77,7 +77,8 @@ def find_services(cluster: ClusterState, controller: str | None) -> tuple[Contro
     for svc in cluster.of("Service"):
         name, ns = name_of(svc), namespace_of(svc)
         app = dig_str(svc, "metadata", "labels", "app.kubernetes.io/name")
-        score, reasons = 0, []
+        score = 0
+        reasons: list[str] = []
         if name in kc.names:
             score, reasons = score + 4, reasons + [f"name {name} is {kc.product}'s usual Service name"]
         if app and app in kc.app_names:

@@ -21,7 +21,7 @@ from ..model import (
     namespace_of,
 )
 from ..numbers import parse_port
-from .backends import BackendRef, resolve
+from .backends import Backend, BackendRef, resolve
 from .controllers import EMISSARY
 from .findings import ERROR, INFO, Finding
 from .paths import glob_host, regex_error
@@ -108,19 +108,22 @@ def mapping_rule(cluster: ClusterState, mapping: Obj) -> RouteRule:
     if isinstance(rr.get("pattern"), str) and isinstance(rr.get("substitution"), str):
         regex_rewrite = (rr["pattern"], rr["substitution"])
         if regex_error(rr["pattern"]):
-            findings.append(Finding(ERROR, "invalid-regex", subject, f"regex_rewrite pattern {rr['pattern']!r} is not a valid regex"))
-    backends = ()
+            findings.append(Finding(ERROR, "invalid-regex", subject,
+                                    f"regex_rewrite pattern {rr['pattern']!r} is not a valid regex"))
+    backends: tuple[Backend, ...] = ()
     service = dig_str(spec, "service")
     if not service:
         findings.append(Finding(ERROR, "malformed", subject, "no service: Emissary rejects this Mapping"))
     else:
         weight = dig(spec, "weight")
-        ref = replace(parse_service(service, ns), weight=weight if isinstance(weight, int) and not isinstance(weight, bool) else None)
+        ref = replace(parse_service(service, ns),
+                      weight=weight if isinstance(weight, int) and not isinstance(weight, bool) else None)
         backends = (resolve(cluster, ref, subject),)
     precedence = dig(spec, "precedence")
     ids = _ids(mapping)
     if ids and "default" not in ids:
-        findings.append(Finding(INFO, "ambassador-id", subject, f"ambassador_id {', '.join(ids)}: an Emissary with the default id ignores it"))
+        findings.append(Finding(INFO, "ambassador-id", subject,
+                                f"ambassador_id {', '.join(ids)}: an Emissary with the default id ignores it"))
     method = dig_str(spec, "method").upper() or None
     return RouteRule(
         kind="Mapping", name=name, where="spec", order=(0,), hosts=hosts, host_style=style,

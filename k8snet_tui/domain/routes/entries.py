@@ -85,7 +85,8 @@ def service_entries(cluster: ClusterState) -> list[EntryPoint]:
                     )
                     findings = (Finding(INFO, "lb-pending", f"Service {name}", msg),)
                     details = ("pending",)
-                out.append(EntryPoint("LoadBalancer", name, f"{port}/{proto}", tuple(_join(a, port) for a in lbs), target, details, findings))
+                out.append(EntryPoint("LoadBalancer", name, f"{port}/{proto}", tuple(_join(a, port) for a in lbs), target,
+                                      details, findings))
             if external_ips:
                 out.append(EntryPoint(
                     "ExternalIP", name, f"{port}/{proto}", tuple(_join(a, port) for a in external_ips), target,
@@ -104,10 +105,12 @@ def controller_entries(cluster: ClusterState) -> list[EntryPoint]:
         findings: tuple[Finding, ...] = ()
         if kc is None:
             details: tuple[str, ...] = (f"controller {controller or '(none)'}: not one we know how to locate",)
-            findings = (Finding(INFO, "no-controller-service", subject, f"cannot tell which Service fronts controller {controller or '(none)'}"),)
+            findings = (Finding(INFO, "no-controller-service", subject,
+                                f"cannot tell which Service fronts controller {controller or '(none)'}"),)
         elif not found:
             details = (f"{kc.product}: no Service looks like its proxy",)
-            findings = (Finding(WARNING, "no-controller-service", subject, f"no Service found for {kc.product} (looked for names {', '.join(kc.names)})"),)
+            findings = (Finding(WARNING, "no-controller-service", subject,
+                                f"no Service found for {kc.product} (looked for names {', '.join(kc.names)})"),)
         else:
             best = found[0]
             details = (f"{kc.product}",) + tuple(f"{best.key}: {r}" for r in best.reasons)
@@ -143,7 +146,8 @@ def listener_entries(cluster: ClusterState) -> list[EntryPoint]:
                     reach.append(f"{cs.key}:{dig(p, 'port')}")
         findings: tuple[Finding, ...] = ()
         if services and not reach:
-            findings = (Finding(WARNING, "listener-unreached", f"Listener {key_of(li)}", f"no port of {services[0].key} leads to port {port}"),)
+            findings = (Finding(WARNING, "listener-unreached", f"Listener {key_of(li)}",
+                                f"no port of {services[0].key} leads to port {port}"),)
         out.append(EntryPoint("Listener", key_of(li), str(port), (), reach[0] if reach else None, details, findings))
     return out
 
@@ -163,7 +167,8 @@ def gateway_entries(cluster: ClusterState) -> list[EntryPoint]:
         findings: tuple[Finding, ...] = ()
         if not addresses:
             findings = (Finding(INFO, "gateway-no-address", f"Gateway {key_of(gw)}", "status has no addresses yet"),)
-        out.append(EntryPoint("Gateway", key_of(gw), ports, addresses, key_of(svcs[0]) if svcs else None, tuple(details), findings))
+        out.append(EntryPoint("Gateway", key_of(gw), ports, addresses, key_of(svcs[0]) if svcs else None, tuple(details),
+                              findings))
     return out
 
 

@@ -35,7 +35,8 @@ def attached_gateways(cluster: ClusterState, route: Obj) -> tuple[tuple[str, ...
     findings: list[Finding] = []
     for ref in dig_list(route, "spec", "parentRefs"):
         if dig_str(ref, "kind", default="Gateway") != "Gateway" or dig_str(ref, "group", default=GATEWAY_GROUP) != GATEWAY_GROUP:
-            findings.append(Finding(INFO, "non-gateway-parent", subject, f"parent {dig_str(ref, 'kind')}/{dig_str(ref, 'name')} is not a Gateway"))
+            findings.append(Finding(INFO, "non-gateway-parent", subject,
+                                    f"parent {dig_str(ref, 'kind')}/{dig_str(ref, 'name')} is not a Gateway"))
             continue
         gns = dig_str(ref, "namespace") or ns
         gw = cluster.get("Gateway", gns, dig_str(ref, "name"))
@@ -46,7 +47,8 @@ def attached_gateways(cluster: ClusterState, route: Obj) -> tuple[tuple[str, ...
         port = _int(dig(ref, "port"))
         listeners = [
             li for li in dig_list(gw, "spec", "listeners")
-            if isinstance(li, dict) and (not section or dig_str(li, "name") == section) and (port is None or dig(li, "port") == port)
+            if isinstance(li, dict) and (not section or dig_str(li, "name") == section)
+            and (port is None or dig(li, "port") == port)
         ]
         allowed = [li for li in listeners if _allows(li, gns, ns)]
         if not allowed:
@@ -57,8 +59,10 @@ def attached_gateways(cluster: ClusterState, route: Obj) -> tuple[tuple[str, ...
     for status in dig_list(route, "status", "parents"):
         for cond in dig_list(status, "conditions"):
             if dig_str(cond, "type") == "Accepted" and dig_str(cond, "status") == "False":
-                gw = dig_str(status, "parentRef", "name")
-                findings.append(Finding(WARNING, "route-not-accepted", subject, f"Gateway {gw} did not accept it: {dig_str(cond, 'reason')} {dig_str(cond, 'message')}".strip()))
+                gw_name = dig_str(status, "parentRef", "name")
+                why = f"{dig_str(cond, 'reason')} {dig_str(cond, 'message')}"
+                findings.append(Finding(WARNING, "route-not-accepted", subject,
+                                        f"Gateway {gw_name} did not accept it: {why}".strip()))
     return tuple(parents), findings
 
 
@@ -81,9 +85,11 @@ def _backend(ns: str, ref: Obj, subject: str, cluster: ClusterState, findings: l
         return BackendRef(bns, dig_str(ref, "name"), weight=weight, external=f"{kind}/{dig_str(ref, 'name')}")
     port = _int(dig(ref, "port"))
     if port is None:
-        findings.append(Finding(ERROR, "malformed", subject, f"backendRef {dig_str(ref, 'name')} has no port (required for a Service)"))
+        findings.append(Finding(ERROR, "malformed", subject,
+                                f"backendRef {dig_str(ref, 'name')} has no port (required for a Service)"))
     if bns != ns and not _granted(cluster, ns, bns, dig_str(ref, "name")):
-        findings.append(Finding(ERROR, "missing-reference-grant", subject, f"backend {bns}/{dig_str(ref, 'name')} is in another namespace and no ReferenceGrant allows it"))
+        findings.append(Finding(ERROR, "missing-reference-grant", subject,
+                                f"backend {bns}/{dig_str(ref, 'name')} is in another namespace and no ReferenceGrant allows it"))
     return BackendRef(bns, dig_str(ref, "name"), port, weight)
 
 
@@ -91,7 +97,8 @@ def _granted(cluster: ClusterState, from_ns: str, to_ns: str, name: str) -> bool
     for grant in cluster.of("ReferenceGrant"):
         if namespace_of(grant) != to_ns:
             continue
-        froms = any(dig_str(f, "kind") == "HTTPRoute" and dig_str(f, "namespace") == from_ns for f in dig_list(grant, "spec", "from"))
+        froms = any(dig_str(f, "kind") == "HTTPRoute" and dig_str(f, "namespace") == from_ns
+                    for f in dig_list(grant, "spec", "from"))
         tos = any(dig_str(t, "kind") == "Service" and dig_str(t, "name") in ("", name) for t in dig_list(grant, "spec", "to"))
         if froms and tos:
             return True
@@ -133,7 +140,8 @@ def httproute_rules(cluster: ClusterState, route: Obj) -> list[RouteRule]:
             path_type = dig_str(m, "path", "type") or "PathPrefix"
             value = dig_str(m, "path", "value") or "/"
             if path_type == "RegularExpression" and regex_error(value):
-                findings.append(Finding(ERROR, "invalid-regex", subject, f"rules[{i}].matches[{j}]: {value!r} is not a valid regex"))
+                findings.append(Finding(ERROR, "invalid-regex", subject,
+                                        f"rules[{i}].matches[{j}]: {value!r} is not a valid regex"))
             out.append(RouteRule(
                 kind="HTTPRoute", name=name, where=f"rules[{i}].matches[{j}]", order=(i, j), hosts=hostnames,
                 host_style="gateway", path=value, path_type=path_type, match=_PATH_MATCH.get(path_type, ELEMENT_PREFIX),

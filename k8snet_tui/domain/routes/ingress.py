@@ -15,7 +15,7 @@ from ..model import (
     namespace_of,
 )
 from ..numbers import parse_port
-from .backends import BackendRef, resolve
+from .backends import Backend, BackendRef, resolve
 from .classes import class_of
 from .findings import WARNING, Finding
 from .rules import ANY, ELEMENT_PREFIX, EXACT, RouteRule
@@ -29,7 +29,8 @@ def _backend_ref(namespace: str, backend: object) -> BackendRef | None:
     svc = dig_dict(backend, "service")
     if svc:
         number = dig(svc, "port", "number")
-        port: int | str | None = number if isinstance(number, int) and not isinstance(number, bool) else (dig_str(svc, "port", "name") or None)
+        port: int | str | None = (number if isinstance(number, int) and not isinstance(number, bool)
+                                  else (dig_str(svc, "port", "name") or None))
         return BackendRef(namespace, dig_str(svc, "name"), port)
     if dig_str(backend, "serviceName"):  # v1beta1 shape
         raw = dig(backend, "servicePort")
@@ -70,7 +71,7 @@ def ingress_rules(cluster: ClusterState, ingress: Obj) -> list[RouteRule]:
             if text is None and path_type != "ImplementationSpecific":
                 findings.append(Finding(WARNING, "malformed", subject, f"{where}: pathType {path_type} needs a path"))
             ref = _backend_ref(ns, dig(path, "backend"))
-            backends = ()
+            backends: tuple[Backend, ...] = ()
             if ref is None:
                 findings.append(Finding(WARNING, "malformed", subject, f"{where}: no usable backend"))
             else:

@@ -60,7 +60,8 @@ def _from_service(cluster: ClusterState, service: Obj, port: Obj | None, finding
 
 
 def _from_name(cluster: ClusterState, entry: str, url: ParsedUrl) -> Scope:
-    kind, _, rest = entry.partition("/") if entry.split("/", 1)[0] in ("IngressClass", "Listener", "Gateway", "Service") else ("", "", entry)
+    typed = entry.split("/", 1)[0] in ("IngressClass", "Listener", "Gateway", "Service")
+    kind, _, rest = entry.partition("/") if typed else ("", "", entry)
     if kind in ("", "IngressClass"):
         cls = next((c for c in cluster.of("IngressClass") if name_of(c) == rest), None)
         if cls is not None:
@@ -102,7 +103,8 @@ def _from_url(cluster: ClusterState, url: ParsedUrl) -> Scope:
     node_port_hits = []
     for svc in sorted(cluster.of("Service"), key=key_of):
         direct = set(lb_addresses(svc)) | {ip for ip in dig_list(svc, "spec", "externalIPs") if isinstance(ip, str)}
-        direct |= {ip for ip in [dig_str(svc, "spec", "clusterIP")] + dig_list(svc, "spec", "clusterIPs") if isinstance(ip, str) and ip}
+        direct |= {ip for ip in [dig_str(svc, "spec", "clusterIP")] + dig_list(svc, "spec", "clusterIPs")
+                   if isinstance(ip, str) and ip}
         for p in dig_list(svc, "spec", "ports"):
             if not isinstance(p, dict):
                 continue
@@ -117,7 +119,8 @@ def _from_url(cluster: ClusterState, url: ParsedUrl) -> Scope:
             msg = f"{url.host} is not a node address the API reports; assuming it reaches a node (public IPs are often NAT'd)"
             findings.append(Finding(INFO, "unknown-address", url.host, msg))
         return _from_service(cluster, svc, p, findings)
-    return Scope(None, None, findings=(Finding(WARNING, "entry-unknown", url.text(), "no Service, node port or Gateway answers on this host and port; trying each controller's rules"),))
+    msg = "no Service, node port or Gateway answers on this host and port; trying each controller's rules"
+    return Scope(None, None, findings=(Finding(WARNING, "entry-unknown", url.text(), msg),))
 
 
 def resolve_scope(cluster: ClusterState, url: ParsedUrl, entry: str | None) -> Scope:

@@ -83,7 +83,9 @@ def _duplicates(rules: list[RouteRule]) -> list[Finding]:
         if key in seen:
             first = seen[key]
             where = "host " + (r.host or "*") + (f" path {r.path} ({r.path_type})" if r.path_type else " default backend")
-            out.append(Finding(WARNING, "duplicate-route", f"Ingress {r.name}", f"{where} is also defined by Ingress {first.name} {first.where}; which wins is up to the controller"))
+            out.append(Finding(WARNING, "duplicate-route", f"Ingress {r.name}",
+                               f"{where} is also defined by Ingress {first.name} {first.where}; "
+                               "which wins is up to the controller"))
         else:
             seen[key] = r
     return out
@@ -101,7 +103,9 @@ def _mapping_groups(rules: list[RouteRule]) -> list[Finding]:
         if len(members) > 1 and len(services) > 1:
             names = ", ".join(m.name for m in members)
             weights = ", ".join(f"{m.name}={m.backends[0].ref.weight if m.backends else None}" for m in members)
-            out.append(Finding(WARNING, "conflicting-mappings", members[0].name, f"Mappings {names} match the same requests; Emissary splits traffic between them (weights: {weights})"))
+            out.append(Finding(WARNING, "conflicting-mappings", members[0].name,
+                               f"Mappings {names} match the same requests; "
+                               f"Emissary splits traffic between them (weights: {weights})"))
     return out
 
 

@@ -92,21 +92,24 @@ class Request:
 
 # --- does one rule match? -------------------------------------------------------------------
 
+def _exact_host(pattern: str, host: str) -> bool:
+    return pattern.lower() == host
+
+
+# How each rule's host patterns match a request's host; any other style is an Ingress host.
+_HOST_TESTS: dict[str, Callable[[str, str], bool]] = {
+    "glob": paths.glob_host,
+    "exact": _exact_host,
+    "regex": paths.regex_full,
+    "gateway": paths.gateway_host,
+}
+
+
 def _host_ok(rule: RouteRule, host: str) -> bool:
     if not rule.hosts:
         return True
-    test: Callable[[str], bool]
-    if rule.host_style == "glob":
-        test = lambda p: paths.glob_host(p, host)
-    elif rule.host_style == "exact":
-        test = lambda p: p.lower() == host
-    elif rule.host_style == "regex":
-        test = lambda p: paths.regex_full(p, host)
-    elif rule.host_style == "gateway":
-        test = lambda p: paths.gateway_host(p, host)
-    else:
-        test = lambda p: paths.ingress_host(p, host)
-    return any(test(p) for p in rule.hosts)
+    test = _HOST_TESTS.get(rule.host_style, paths.ingress_host)
+    return any(test(p, host) for p in rule.hosts)
 
 
 def _path_verdict(rule: RouteRule, path: str) -> tuple[bool, str]:
@@ -121,12 +124,16 @@ def _path_verdict(rule: RouteRule, path: str) -> tuple[bool, str]:
         why = " (elements are compared whole)" if path.startswith(p.rstrip("/")) else ""
         return False, f"path {path} is not under {p}{why}"
     if rule.match == STRING_PREFIX:
-        return (True, f"path starts with {p}") if paths.string_prefix(p, path) else (False, f"path {path} does not start with {p}")
+        if paths.string_prefix(p, path):
+            return True, f"path starts with {p}"
+        return False, f"path {path} does not start with {p}"
     if rule.match == REGEX:
         err = paths.regex_error(p)
         if err:
             return False, f"regex {p!r} is invalid: {err}"
-        return (True, f"regex {p} matches the whole path") if paths.regex_full(p, path) else (False, f"regex {p} does not match the whole path {path}")
+        if paths.regex_full(p, path):
+            return True, f"regex {p} matches the whole path"
+        return False, f"regex {p} does not match the whole path {path}"
     return False, "has no path to match"
 
 
@@ -244,7 +251,8 @@ def _in_scope(rule: RouteRule, scope: Scope) -> tuple[bool, str]:
     if rule.kind == "Host":
         return False, ""
     if scope.implementation == "emissary":
-        return (rule.implementation == "emissary", f"served by {product(rule.controller) if rule.controller else 'no controller'}, not Emissary")
+        return (rule.implementation == "emissary",
+                f"served by {product(rule.controller) if rule.controller else 'no controller'}, not Emissary")
     if scope.implementation == "spec":
         return (rule.kind == "Ingress" and rule.controller == scope.controller, f"not served by {product(scope.controller)}")
     if scope.implementation == "gateway":
@@ -306,7 +314,8 @@ def _service_result(scope: Scope, req: Request, cluster: ClusterState) -> tuple[
     port = dig(scope.service_port, "port")
     backend = resolve(cluster, BackendRef(ns, name, port if isinstance(port, int) else None), f"Service {ns}/{name}")
     match = Match("Service", f"{ns}/{name}", None, None, None, req.url.path, (backend,))
-    return match, [Candidate("Service", f"{ns}/{name}", True, "the port leads straight to this Service: no HTTP routing on the way")]
+    return match, [Candidate("Service", f"{ns}/{name}", True,
+                             "the port leads straight to this Service: no HTTP routing on the way")]
 
 
 def _status(match: Match | None) -> str:
@@ -327,6 +336,7 @@ def route_url(
     scope = resolve_scope(cluster, parsed, entry)
     table = build_route_table(cluster)
     findings: list[Finding] = list(scope.findings)
+    match: Match | None
     if scope.implementation == "service":
         match, candidates = _service_result(scope, req, cluster)
         findings.extend(f for b in match.backends for f in b.findings)
@@ -352,7 +362,8 @@ def route_url(
     return RouteResult(parsed.text(), scope.label, match, _status(match), tuple(candidates), dedupe(findings))
 
 
-def _try_each(rules: list[RouteRule], req: Request, cluster: ClusterState) -> tuple[Scope, RouteRule | None, list[Candidate], list[Finding]]:
+def _try_each(rules: list[RouteRule], req: Request, cluster: ClusterState
+              ) -> tuple[Scope, RouteRule | None, list[Candidate], list[Finding]]:
     """No entry known: evaluate each proxy's rules on their own and take the first that routes."""
     scopes: list[Scope] = []
     if any(r.implementation == "emissary" for r in rules):
@@ -384,17 +395,22 @@ def _emissary_notes(cluster: ClusterState, scope: Scope, url: ParsedUrl) -> list
     out = []
     listeners = cluster.of("Listener")
     if not listeners:
-        out.append(Finding(INFO, "no-listener", "Emissary", "no Listener objects: Emissary 2.x and later listen only on ports a Listener declares"))
+        out.append(Finding(INFO, "no-listener", "Emissary",
+                           "no Listener objects: Emissary 2.x and later listen only on ports a Listener declares"))
     elif scope.label and ":" in scope.label and "/" in scope.label:
         ports = {p for p in (dig(li, "spec", "port") for li in listeners) if isinstance(p, int)}
         name, _, number = scope.label.rpartition(":")
         svc = cluster.get("Service", *name.split("/", 1))
         reached = {n for n in (parse_port(number),) if n is not None}
-        reached |= {t for p in dig_list(svc, "spec", "ports") if str(dig(p, "port")) == number for t in [dig(p, "targetPort")] if isinstance(t, int)}
+        reached |= {t for p in dig_list(svc, "spec", "ports") if str(dig(p, "port")) == number
+                    for t in [dig(p, "targetPort")] if isinstance(t, int)}
         if reached and not reached & ports:
-            out.append(Finding(WARNING, "listener-unreached", scope.label, f"no Listener on port {number} (Listeners: {sorted(ports)})"))
+            out.append(Finding(WARNING, "listener-unreached", scope.label,
+                               f"no Listener on port {number} (Listeners: {sorted(ports)})"))
     if url.scheme == "http":
         hit = insecure_action(cluster, url.host)
         if hit and hit[1] == "Redirect":
-            out.append(Finding(INFO, "host-redirect", f"Host {hit[0]}", "plain-HTTP requests for this host are redirected to HTTPS before any Mapping runs (unless the Listener's securityModel sees them as secure)"))
+            out.append(Finding(INFO, "host-redirect", f"Host {hit[0]}",
+                               "plain-HTTP requests for this host are redirected to HTTPS before any Mapping runs "
+                               "(unless the Listener's securityModel sees them as secure)"))
     return out
