@@ -53,13 +53,14 @@ def _client(base_url: str, timeout: float, deadline: float) -> Get:
     parts = urlsplit(base_url)
     if parts.scheme != "http" or not parts.hostname:
         raise ValueError(f"metadata URL must be http://host[:port][/prefix], not {base_url!r}")
+    host = parts.hostname
     prefix = parts.path.rstrip("/")
 
     def get(method: str, path: str, headers: dict) -> tuple[int, dict[str, str], str]:
         left = deadline - time.monotonic()
         if left <= 0:
             raise _NotHere("out of time")
-        conn = http.client.HTTPConnection(parts.hostname, parts.port or 80, timeout=min(timeout, left))
+        conn = http.client.HTTPConnection(host, parts.port or 80, timeout=min(timeout, left))
         try:
             conn.request(method, prefix + path, headers=headers)
             resp = conn.getresponse()

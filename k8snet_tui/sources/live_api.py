@@ -141,8 +141,9 @@ class LiveApi:
         except KubeconfigError:
             raise
         except Exception as exc:  # urllib3 and ssl errors: the cluster could not be reached
-            if getattr(exc, "status", None):
-                raise ApiFailure(int(exc.status), str(getattr(exc, "reason", "")),
+            status = getattr(exc, "status", None)
+            if status:
+                raise ApiFailure(int(status), str(getattr(exc, "reason", "")),
                                  _body_message(getattr(exc, "body", b""))) from None
             raise ApiFailure(0, "unreachable", _transport_message(exc)) from None
 

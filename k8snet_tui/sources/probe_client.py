@@ -56,7 +56,7 @@ def node_state_from_probe(doc: dict, source: str, node: str = "") -> NodeState:
         errors.append(f"probe field '{key}' is {_type_name(value)}, expected text; dropped")
         return None
 
-    def objects(key: str, *, nullable: bool = False) -> tuple[dict, ...] | None:
+    def objects(key: str, *, nullable: bool = False) -> tuple[dict[str, Any], ...] | None:
         value = doc.get(key)
         if value is None:
             return None if nullable else ()
@@ -70,7 +70,7 @@ def node_state_from_probe(doc: dict, source: str, node: str = "") -> NodeState:
             )
         return kept
 
-    def text_map(key: str) -> MappingProxyType:
+    def text_map(key: str) -> MappingProxyType[str, str]:
         value = doc.get(key)
         if value is None:
             return MappingProxyType({})
@@ -83,7 +83,7 @@ def node_state_from_probe(doc: dict, source: str, node: str = "") -> NodeState:
                 errors.append(f"probe field '{key}.{k}' is {_type_name(value[k])}, expected text; dropped")
         return MappingProxyType(kept)
 
-    lists = {key: objects(key) for key in _OBJECT_LISTS}
+    lists = {key: objects(key) or () for key in _OBJECT_LISTS}  # not nullable: never None
     iptables = {key: text_map(key) for key in _TEXT_MAPS}
 
     nft = doc.get("nft_ruleset")
