@@ -416,7 +416,8 @@ class _Screen:
         while i < len(text):
             ch = text[i]
             if ch == "\x1b":
-                m = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\\\)|[()][0-9A-Za-z]|[@-Z\\\\-_])").match(text, i)
+                m = re.compile(r"\x1b(\[[0-?]*[ -/]*[@-~]|\][^\x07\x1b]*(\x07|\x1b\\\\)|[()][0-9A-Za-z]|[@-Z\\\\-_])").match(
+                    text, i)
                 if not m:
                     if len(text) - i < 64:  # an escape sequence cut by the read: wait for the rest
                         self.pending = text[i:]

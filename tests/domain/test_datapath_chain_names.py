@@ -63,7 +63,8 @@ def test_nft_names_match_kube_proxy_test_vectors():
     # From pkg/proxy/nftables/proxier_test.go (TestOverallNFTablesRules).
     assert nft_chain_names("ns1", "svc1", "tcp", "p80")["service"] == "service-ULMVA6XW-ns1/svc1/tcp/p80"
     assert nft_chain_names("ns2", "svc2", "TCP", "p80")["local"] == "local-42NFTM6N-ns2/svc2/tcp/p80"
-    assert nft_endpoint_chain("ns1", "svc1", "tcp", "p80", "10.180.0.1", 80) == "endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80"
+    assert (nft_endpoint_chain("ns1", "svc1", "tcp", "p80", "10.180.0.1", 80)
+            == "endpoint-5OJB2KTY-ns1/svc1/tcp/p80__10.180.0.1/80")
     assert nft_endpoint_chain("ns4", "svc4", "tcp", "p80", "10.0.4.1", 80) == "endpoint-WAHRBT2B-ns4/svc4/tcp/p80__10.0.4.1/80"
 
 

@@ -141,7 +141,8 @@ def test_routes_gateway_rules_and_neighbours(node_ns):
     assert view.default_gateways == ("172.31.16.1 dev ens5",)
     assert any(r.table == "local" for r in view.routes)
     fw = [r for r in view.rules if "fwmark" in r.selector]
-    assert [(r.priority, r.selector, r.table) for r in fw] == [(9, "from all fwmark 0x200/0xf00", "2004")]  # as `ip rule` prints it
+    # as `ip rule` prints it
+    assert [(r.priority, r.selector, r.table) for r in fw] == [(9, "from all fwmark 0x200/0xf00", "2004")]
     neigh = [n for n in view.neighbours if n.neighbour.ip == "172.31.24.122"]
     assert neigh and neigh[0].who == "node node-b" and neigh[0].neighbour.mac == "02:00:00:00:00:7a"
 

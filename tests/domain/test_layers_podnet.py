@@ -174,7 +174,8 @@ def test_without_kernel_state_the_view_says_what_to_run():
         ([{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "aws-node"}}], ["eni3a"], "AWS VPC CNI"),
         ([{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "weave-net"}}], ["weave"], "Weave Net"),
         ([{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "antrea-agent"}}], [], "Antrea"),
-        ([{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "kube-router"}}], ["kube-bridge"], "kube-router"),
+        ([{"kind": "DaemonSet", "metadata": {"namespace": "kube-system", "name": "kube-router"}}], ["kube-bridge"],
+         "kube-router"),
         ([], [], ""),
     ],
 )

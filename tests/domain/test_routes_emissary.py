@@ -8,7 +8,8 @@ from k8snet_tui.domain.model import ClusterState
 from k8snet_tui.domain.routes import route_url
 from k8snet_tui.domain.routes.emissary import parse_service
 
-CONTROLLER = {"kind": "IngressClass", "metadata": {"name": "ambassador"}, "spec": {"controller": "getambassador.io/ingress-controller"}}
+CONTROLLER = {"kind": "IngressClass", "metadata": {"name": "ambassador"},
+              "spec": {"controller": "getambassador.io/ingress-controller"}}
 
 
 def _state(mappings: list[dict], extra: list[dict] | None = None) -> ClusterState:
@@ -129,10 +130,13 @@ def test_prefix_with_trailing_slash_departs_from_spec_the_other_way():
 
 def test_ambassador_annotation_alone_selects_emissary():
     ingress = {
-        "kind": "Ingress", "metadata": {"name": "old", "namespace": "apps", "annotations": {"kubernetes.io/ingress.class": "ambassador"}},
-        "spec": {"rules": [{"http": {"paths": [{"path": "/old", "pathType": "Prefix", "backend": {"service": {"name": "svc-0", "port": {"number": 80}}}}]}}]},
+        "kind": "Ingress", "metadata": {"name": "old", "namespace": "apps",
+                                        "annotations": {"kubernetes.io/ingress.class": "ambassador"}},
+        "spec": {"rules": [{"http": {"paths": [{"path": "/old", "pathType": "Prefix",
+                                                "backend": {"service": {"name": "svc-0", "port": {"number": 80}}}}]}}]},
     }
-    without_class = [o for o in _state([{"prefix": "/m/"}], extra=[ingress]).objects.values() for o in o if o["kind"] != "IngressClass"]
+    without_class = [o for o in _state([{"prefix": "/m/"}], extra=[ingress]).objects.values()
+                     for o in o if o["kind"] != "IngressClass"]
     result = route_url(ClusterState.from_objects(without_class), "http://h/oldx")  # no entry: each proxy is tried
     assert result.matched is not None and result.matched.name == "apps/old"
     assert result.matched.rewritten_path == "/x"

@@ -54,7 +54,8 @@ def test_class_without_controller():
 def test_default_class_is_used():
     default = {"kind": "IngressClass", "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
                "spec": {"controller": "k8s.io/ingress-nginx"}}
-    table = build_route_table(ClusterState.from_objects([default, SVC, READY, _ingress("x", [("/", "api", {"number": 80})], cls=None)]))
+    ingress = _ingress("x", [("/", "api", {"number": 80})], cls=None)
+    table = build_route_table(ClusterState.from_objects([default, SVC, READY, ingress]))
     assert table.rules[0].ingress_class == "nginx" and table.rules[0].controller == "k8s.io/ingress-nginx"
 
 
@@ -89,7 +90,8 @@ def test_conflicting_mappings():
 
 
 def test_crds_missing_only_judged_when_crds_are_known():
-    emissary = {"kind": "IngressClass", "metadata": {"name": "ambassador"}, "spec": {"controller": "getambassador.io/ingress-controller"}}
+    emissary = {"kind": "IngressClass", "metadata": {"name": "ambassador"},
+                "spec": {"controller": "getambassador.io/ingress-controller"}}
     crd = {"kind": "CustomResourceDefinition", "metadata": {"name": "mappings.getambassador.io"}}
     assert "crd-missing" in _codes([emissary, crd])
     assert "crd-missing" not in _codes([emissary])
@@ -111,6 +113,7 @@ def test_view_collects_entry_point_findings():
 
 
 def test_external_ips_are_entry_points():
-    svc = {"kind": "Service", "metadata": {"name": "e", "namespace": "x"}, "spec": {"externalIPs": ["198.51.100.7"], "ports": [{"port": 8080}]}}
+    svc = {"kind": "Service", "metadata": {"name": "e", "namespace": "x"},
+           "spec": {"externalIPs": ["198.51.100.7"], "ports": [{"port": 8080}]}}
     entries = build_ingress_view(ClusterState.from_objects([svc])).to_json()["entry_points"]
     assert [e["addresses"] for e in entries if e["kind"] == "ExternalIP"] == [["198.51.100.7:8080"]]

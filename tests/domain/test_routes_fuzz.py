@@ -16,7 +16,8 @@ KINDS = ["Service", "EndpointSlice", "Pod", "Node", "Ingress", "IngressClass", "
          "Gateway", "HTTPRoute", "ReferenceGrant", "CustomResourceDefinition"]
 
 json_values = st.recursive(
-    st.none() | st.booleans() | st.integers(-5, 70000) | st.text(max_size=12) | st.sampled_from(["/", "*", "Exact", "Prefix", "80", "http"]),
+    st.none() | st.booleans() | st.integers(-5, 70000) | st.text(max_size=12)
+    | st.sampled_from(["/", "*", "Exact", "Prefix", "80", "http"]),
     lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.sampled_from(
         ["name", "namespace", "port", "number", "path", "pathType", "rules", "http", "paths", "backend", "service",
          "prefix", "hostname", "host", "spec", "metadata", "labels", "ports", "nodePort", "endpoints", "addresses",

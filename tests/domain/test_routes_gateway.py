@@ -22,7 +22,8 @@ def _gateway(allowed="Same", hostname=None):
 def _backends(n):
     objs = []
     for i in range(n):
-        objs.append({"kind": "Service", "metadata": {"name": f"svc-{i}", "namespace": "web"}, "spec": {"ports": [{"port": 8080}]}})
+        objs.append({"kind": "Service", "metadata": {"name": f"svc-{i}", "namespace": "web"},
+                     "spec": {"ports": [{"port": 8080}]}})
         objs.append({"kind": "EndpointSlice", "metadata": {"name": f"svc-{i}", "namespace": "web", "labels": {"kubernetes.io/service-name": f"svc-{i}"}},
                      "ports": [{"port": 8080}], "endpoints": [{"addresses": [f"10.3.0.{i + 1}"]}]})
     return objs
@@ -63,7 +64,8 @@ CASES = [
     # more query matches
     ([_route("a", [_rule(0, "/"), _rule(1, "/", queryParams=[{"name": "v", "value": "2"}])])], "/?v=2", {}, "GET", 1),
     # ties across routes: the oldest route, then namespace/name
-    ([_route("b", [_rule(0, "/")], created="2024-01-01T00:00:00Z"), _route("a", [_rule(1, "/")], created="2024-06-01T00:00:00Z")], "/", {}, "GET", 0),
+    ([_route("b", [_rule(0, "/")], created="2024-01-01T00:00:00Z"), _route("a", [_rule(1, "/")], created="2024-06-01T00:00:00Z")],
+     "/", {}, "GET", 0),
     ([_route("b", [_rule(0, "/")]), _route("a", [_rule(1, "/")])], "/", {}, "GET", 1),
     # ties within a route: the first rule
     ([_route("a", [_rule(2, "/x"), _rule(3, "/x")])], "/x", {}, "GET", 2),
@@ -94,7 +96,8 @@ def test_hostname_precedence_before_path():
     ("*.example.com", "a.example.com", True), ("*.example.com", "a.b.example.com", True), ("*.example.com", "example.com", False),
 ])
 def test_gateway_wildcard_is_a_suffix(pattern, host, ok):
-    result = route_url(_route_state([_route("a", [_rule(0, "/")], hostnames=[pattern])]), f"http://{host}/", entry="Gateway/web/gw")
+    result = route_url(_route_state([_route("a", [_rule(0, "/")], hostnames=[pattern])]), f"http://{host}/",
+                       entry="Gateway/web/gw")
     assert (result.matched is not None) is ok
 
 
@@ -108,7 +111,8 @@ def test_route_in_other_namespace_needs_the_listener_to_allow_it():
 
 def test_replace_prefix_match():
     rule = _rule(0, "/foo")
-    rule["filters"] = [{"type": "URLRewrite", "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/xyz"}}}]
+    rule["filters"] = [{"type": "URLRewrite",
+                        "urlRewrite": {"path": {"type": "ReplacePrefixMatch", "replacePrefixMatch": "/xyz"}}}]
     state = _route_state([_route("a", [rule])])
     assert route_url(state, f"http://{GW_IP}/foo/bar").matched.rewritten_path == "/xyz/bar"
     assert route_url(state, f"http://{GW_IP}/foo").matched.rewritten_path == "/xyz"

@@ -27,7 +27,8 @@ def _state(paths: list[tuple[str, str]], host: str | None = None) -> ClusterStat
     rule: dict = {"http": {"paths": ingress_paths}}
     if host:
         rule["host"] = host
-    objs.append({"kind": "Ingress", "metadata": {"name": "shop", "namespace": "shop"}, "spec": {"ingressClassName": "nginx", "rules": [rule]}})
+    objs.append({"kind": "Ingress", "metadata": {"name": "shop", "namespace": "shop"}, "spec": {"ingressClassName": "nginx",
+                                                                                                "rules": [rule]}})
     return ClusterState.from_objects(objs)
 
 

@@ -29,7 +29,8 @@ def _slice(ns, service, ips, port, port_name="", ready=True):
         "addressType": "IPv4",
         "ports": [{"name": port_name, "port": port, "protocol": "TCP"}],
         "endpoints": [
-            {"addresses": [ip], "conditions": {"ready": ready}, "targetRef": {"kind": "Pod", "namespace": ns, "name": f"{service}-{i}"}}
+            {"addresses": [ip], "conditions": {"ready": ready},
+             "targetRef": {"kind": "Pod", "namespace": ns, "name": f"{service}-{i}"}}
             for i, ip in enumerate(ips)
         ],
     }
@@ -47,7 +48,8 @@ def lab_objects():
             {"name": "admin", "port": 8877, "nodePort": 30768}, {"name": "ambassador-snapshot", "port": 8005, "nodePort": 31779},
         ], "NodePort", labels={"app.kubernetes.io/name": "emissary-ingress"}, cluster_ip="10.105.156.190"),
         _slice("emissary", "emissary-ingress", ["10.0.0.3"], 8080, "http"),
-        _svc("default", "website", [{"name": "http", "port": 80, "nodePort": 31100, "targetPort": 80}], "NodePort", cluster_ip="10.96.1.1"),
+        _svc("default", "website", [{"name": "http", "port": 80, "nodePort": 31100, "targetPort": 80}], "NodePort",
+             cluster_ip="10.96.1.1"),
         _slice("default", "website", ["10.0.0.4", "10.0.0.5", "10.0.0.6"], 80, "http"),
         _svc("default", "engine", [{"port": 80, "targetPort": 80, "protocol": "TCP"}], cluster_ip="10.96.1.2"),
         _slice("default", "engine", ["10.0.0.7"], 80),
@@ -59,7 +61,8 @@ def lab_objects():
         {"apiVersion": "getambassador.io/v3alpha1", "kind": "Mapping", "metadata": {"name": "website", "namespace": "default"},
          "spec": {"hostname": "*", "prefix": "/web/", "service": "website"}},
         {"apiVersion": "networking.k8s.io/v1", "kind": "Ingress",
-         "metadata": {"name": "web-ingress", "namespace": "default", "annotations": {"kubernetes.io/ingress.class": "ambassador"}},
+         "metadata": {"name": "web-ingress", "namespace": "default",
+                      "annotations": {"kubernetes.io/ingress.class": "ambassador"}},
          "spec": {"ingressClassName": "ambassador", "rules": [{"http": {"paths": [
              {"path": "/engine", "pathType": "Prefix", "backend": {"service": {"name": "engine", "port": {"number": 80}}}}]}}]}},
     ]

@@ -245,7 +245,8 @@ def test_nft_elements_with_keys_in_map_order():
     from k8snet_tui.domain.datapath.nft_json import NftSet
     elems = ((("10.0.0.1", "tcp", 80), ("goto", "a"), ""), (("10.0.0.2", "tcp", 80), ("goto", "b"), ""),
              (("10.0.0.1", "tcp", 80), ("goto", "c"), "dup"), (("10.0.0.3", "tcp", 80), ("goto", "d"), ""))
-    rs = NftRuleset((("ip", "kube-proxy"),), {}, {("ip", "kube-proxy", "m"): NftSet("ip", "kube-proxy", "m", True, (), "verdict", elems)})
+    verdict_map = NftSet("ip", "kube-proxy", "m", True, (), "verdict", elems)
+    rs = NftRuleset((("ip", "kube-proxy"),), {}, {("ip", "kube-proxy", "m"): verdict_map})
     keys = [("10.0.0.3", "tcp", 80), ("10.0.0.1", "tcp", 80), ["unhashable"]]
     assert rs.elements_with_keys("ip", "kube-proxy", "m", keys) == (elems[0], elems[2], elems[3])
     assert rs.elements_with_keys("ip", "kube-proxy", "missing", keys) == ()
