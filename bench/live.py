@@ -32,6 +32,7 @@ the cluster's apiserver (172.31.24.84, reached through the harness's veth).
 from __future__ import annotations
 
 import argparse
+import contextlib
 import copy
 import json
 import os
@@ -177,11 +178,9 @@ def _prepare(api: dict[str, dict]) -> dict[str, list[dict]]:
 def _renew_leases(loader: Loader, names: list[str], stop: threading.Event) -> None:
     while not stop.wait(10):
         for n in names:
-            try:
+            with contextlib.suppress(Exception):  # the cluster may be going away
                 loader.request("PATCH", f"/apis/coordination.k8s.io/v1/namespaces/kube-node-lease/leases/{n}",
                                {"spec": {"renewTime": _now_iso()}}, "application/merge-patch+json")
-            except Exception:  # the cluster may be going away
-                pass
 
 
 def load_cluster(loader: Loader, objs: dict[str, list[dict]], stop: threading.Event) -> dict:

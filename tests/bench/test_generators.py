@@ -107,7 +107,7 @@ def test_snapshot_traces_match_the_api(data, snapdir, backend):
     for s in build_cluster(SCALES["S"]).services[:40]:
         tr = trace_service(snap.cluster, snap.local, s.namespace, s.name, datapath=dp)
         assert len(tr.ports) == len(s.ports)
-        for pt, port in zip(tr.ports, s.ports):
+        for pt, port in zip(tr.ports, s.ports, strict=True):
             got = sorted((e.address, e.port) for e in pt.endpoints if e.in_kernel and e.in_api)
             assert got == sorted((e.ip, port.target_port) for e in s.endpoints)
             if s.endpoints:

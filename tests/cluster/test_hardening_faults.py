@@ -30,8 +30,8 @@ NS = "default"
 
 def svc(name: str, note: str = "") -> dict:
     meta = {"name": name, "namespace": NS}
-    if note:
-        meta["annotations"] = {"k8snet.test/note": note}
+    if note:  # a label: the store keeps labels (and only the networking annotations)
+        meta["labels"] = {"k8snet.test/note": note}
     return {"apiVersion": "v1", "kind": "Service", "metadata": meta,
             "spec": {"selector": {"app": "k8snet-none"}, "ports": [{"name": "http", "port": 8080}]}}
 
@@ -97,7 +97,7 @@ def test_410_gone_after_compaction_relists_and_loses_nothing(lab_cluster):
             wait_for(lambda: all(source.refused[k] for k in kinds), 10, "both watches to be down")
             # while the watchers cannot see: modify one Service, delete another, create a third
             # and a Pod; then compact etcd past every version the watchers know
-            lab_cluster.apply(svc(names[0], note="modified while the watch was down"))
+            lab_cluster.apply(svc(names[0], note="modified-while-the-watch-was-down"))
             lab_cluster.delete("Service", names[1], NS)
             lab_cluster.apply([svc(names[2]), idle_pod(pod)])
             revision = lab_cluster.compact_etcd()
@@ -114,7 +114,7 @@ def test_410_gone_after_compaction_relists_and_loses_nothing(lab_cluster):
             assert snap.get("Service", NS, names[2]) is not None
             assert snap.get("Pod", NS, pod) is not None
             a = snap.get("Service", NS, names[0])
-            assert a["metadata"]["annotations"]["k8snet.test/note"] == "modified while the watch was down"
+            assert a["metadata"]["labels"]["k8snet.test/note"] == "modified-while-the-watch-was-down"
             assert snap.stale_since is None and not snap.forbidden
             assert not run.errors, run.errors
     finally:
@@ -154,7 +154,7 @@ def test_apiserver_outage_stale_backoff_and_exact_recovery(lab_cluster):
             stopped = False
             t_ready = time.monotonic()
             # change things right away, before the watchers are back
-            lab_cluster.apply(svc(a, note="changed right after the restart"))
+            lab_cluster.apply(svc(a, note="changed-right-after-the-restart"))
             lab_cluster.delete("Service", b, NS)
             lab_cluster.apply(svc(c))
             wait_for(lambda: store.snapshot().stale_since is None, 10, "the stale mark to clear")
@@ -163,8 +163,8 @@ def test_apiserver_outage_stale_backoff_and_exact_recovery(lab_cluster):
             t_match = time.monotonic() - t_ready
             snap = store.snapshot()
             assert snap.get("Service", NS, b) is None and snap.get("Service", NS, c) is not None
-            assert snap.get("Service", NS, a)["metadata"]["annotations"]["k8snet.test/note"] == \
-                "changed right after the restart"
+            assert snap.get("Service", NS, a)["metadata"]["labels"]["k8snet.test/note"] == \
+                "changed-right-after-the-restart"
             assert not run.errors, run.errors
             print(f"stale after {t_stale:.1f} s; outage {t_ready - t_stop:.1f} s; "
                   f"store equal to the API {t_match:.1f} s after ready; sleeps "

@@ -124,7 +124,7 @@ def test_a_watch_that_ends_resumes_from_the_last_version_seen_including_bookmark
         lists=[ListPage([pod("a")], "10", "")],
         watches=[[WatchEvent("ADDED", pod("b", "20"))], [bookmark], []],
     )
-    store, watcher, _ = run(source)
+    store, _watcher, _ = run(source)
     assert [c["resource_version"] for c in source.watch_calls] == ["10", "20", "50", "50"]
     assert len(source.list_calls) == 1  # no re-list for a watch that simply ended
     assert set(by_name(store)) == {"a", "b"}  # the bookmark is not an object
@@ -160,7 +160,7 @@ def test_410_answering_the_watch_request_relists() -> None:
         lists=[ListPage([pod("a")], "10", ""), ListPage([pod("b")], "30", "")],
         watches=[ApiFailure(410, "Gone")],
     )
-    store, watcher, _ = run(source)
+    store, _watcher, _ = run(source)
     assert set(by_name(store)) == {"b"} and [c["resource_version"] for c in source.watch_calls] == ["10", "30"]
 
 

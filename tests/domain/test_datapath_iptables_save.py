@@ -32,11 +32,11 @@ def test_lab_dump_structure_and_counters():
 def test_core_matches_negation_and_target_args():
     d = lab()
     masq = d.rules("nat", "KUBE-SVC-RYQJBQ5TR32XWAUN")[0]
-    src = [m for m in masq.matches if m.option == "-s"][0]
+    src = next(m for m in masq.matches if m.option == "-s")
     assert src.negated and src.value == "10.0.0.0/8"
     assert masq.destination == "10.111.148.30/32" and masq.protocol == "tcp" and masq.dport == "80"
     post = d.rules("nat", "KUBE-POSTROUTING")[0]
-    mark = [m for m in post.matches if m.module == "mark"][0]
+    mark = next(m for m in post.matches if m.module == "mark")
     assert mark.negated and mark.value == "0x4000/0x4000"
     assert d.rules("nat", "KUBE-MARK-MASQ")[0].target_args == ("--set-xmark", "0x4000/0x4000")
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from k8snet_tui.domain.dns import dns_lookup_view
 from k8snet_tui.domain.model import ClusterState, NodeState
 
 NODE_RESOLV = "nameserver 172.31.0.2\nsearch eu-central-1.compute.internal\n"
@@ -81,8 +82,6 @@ def lab_node(resolv=NODE_RESOLV):
 
 
 # --- the lab's section 3, end to end ----------------------------------------------------------
-
-from k8snet_tui.domain.dns import dns_lookup_view
 
 
 def test_lab_client_resolv_conf_matches_the_lab_output():

@@ -91,5 +91,5 @@ def test_clean_is_idempotent_and_keeps_safe_characters(text: str) -> None:
     assert clean(out, single_line=False) == out
     # every safe character survives, in order: only unsafe ones are replaced one for one
     assert len(out) == len(text)
-    for a, b in zip(text, out):
-        assert b == a or b == R
+    for a, b in zip(text, out, strict=True):
+        assert b in (a, R)

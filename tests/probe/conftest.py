@@ -6,6 +6,7 @@ iptables/nftables state is never read or written by these tests.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import shutil
@@ -85,10 +86,8 @@ def netns(request):
         for name in made:
             pids = subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout
             for pid in pids.split():
-                try:
+                with contextlib.suppress(ProcessLookupError, ValueError):
                     os.kill(int(pid), signal.SIGKILL)
-                except (ProcessLookupError, ValueError):
-                    pass
             for _ in range(50):
                 if not subprocess.run(["ip", "netns", "pids", name], capture_output=True, text=True).stdout.strip():
                     break

@@ -230,7 +230,7 @@ def test_conntrack_shows_dnat_of_real_connection(netns, restore):
     assert doc["limits"]["conntrack_capped"] is False
     # counters are real: the service rule in OUTPUT -> KUBE-SERVICES counted the connection
     backend = "legacy" if "legacy" in restore else "nft"
-    svc_rule = next(l for l in doc["iptables"][backend].splitlines() if "-A KUBE-SERVICES" in l)
+    svc_rule = next(line for line in doc["iptables"][backend].splitlines() if "-A KUBE-SERVICES" in line)
     packets = int(re.match(r"\[(\d+):", svc_rule).group(1))
     assert packets >= 1
 

@@ -6,6 +6,7 @@ with dnspython. No traffic leaves the loopback interface.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
@@ -67,10 +68,8 @@ class FakeDns:
     def close(self) -> None:
         self._stop = True
         for s in (self.udp, self.tcp):
-            try:
+            with contextlib.suppress(OSError):
                 s.close()
-            except OSError:
-                pass
 
     def _behaviour(self, query: dns.message.Message):
         q = query.question[0]

@@ -40,7 +40,7 @@ def hostile_lab(tmp: Path) -> Path:
     for path in api.glob("*.json"):
         doc = json.loads(path.read_text())
         items = doc.get("items") if isinstance(doc.get("items"), list) else [doc]
-        for i, obj in enumerate(items):
+        for obj in items:
             meta = obj.setdefault("metadata", {})
             meta.setdefault("labels", {})["evil"] = ALL
             meta.setdefault("annotations", {})["note"] = ALL
