@@ -142,7 +142,8 @@ def build_ruleset(c: Cluster) -> dict[str, Any]:
         return {"map": body}
 
     objs.append({"set": {"family": F, "name": "cluster-ips", "table": T, "type": "ipv4_addr", "handle": next(handle),
-                         "comment": "Active ClusterIPs", "elem": sorted(cluster_ips, key=lambda s: tuple(map(int, s.split("."))))}})
+                         "comment": "Active ClusterIPs",
+                         "elem": sorted(cluster_ips, key=lambda s: tuple(map(int, s.split("."))))}})
     three = ["ipv4_addr", "inet_proto", "inet_service"]
     objs.append(vmap("service-ips", three, "ClusterIP, ExternalIP and LoadBalancer IP traffic", service_ips))
     objs.append(vmap("service-nodeports", ["inet_proto", "inet_service"], "NodePort traffic", nodeports))

@@ -70,7 +70,8 @@ def test_without_counters_and_warning_line():
 def test_recent_and_unknown_modules_are_kept():
     text = (
         "*nat\n:KUBE-SVC-A - [0:0]\n"
-        "-A KUBE-SVC-A -m recent --name KUBE-SEP-B --mask 255.255.255.255 --rsource --rcheck --seconds 10800 --reap -j KUBE-SEP-B\n"
+        "-A KUBE-SVC-A -m recent --name KUBE-SEP-B --mask 255.255.255.255 --rsource --rcheck --seconds 10800 "
+        "--reap -j KUBE-SEP-B\n"
         "-A KUBE-SVC-A -m frobnicate --wobble 3 4 --flag -j ACCEPT\nCOMMIT\n"
     )
     d = parse_iptables_save(text)

@@ -72,7 +72,8 @@ HOSTILE = [
     '*nat\n:A - [0:0]\n-A GHOST -m comment --comment "open\n[x:y] -A GHOST -j DROP\n-A A -j GHOST\nCOMMIT\n',
     # a table twice, its chains merged; rules interleaved between chains
     "*nat\n:A - [0:0]\n:B - [0:0]\n-A A -j B\n-A B -j DROP\n-A A -j RETURN\nCOMMIT\n"
-    "*filter\n:A - [0:0]\n-A A -j ACCEPT\nCOMMIT\n*nat\n:C - [0:0]\n-A B -j C\n-A C -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n",
+    "*filter\n:A - [0:0]\n-A A -j ACCEPT\nCOMMIT\n"
+    "*nat\n:C - [0:0]\n-A B -j C\n-A C -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n",
     # counters, good and bad, on rules and chains; a rule outside any table; an empty table name
     "[1:2] -A OUT -j DROP\n*\n:Z - [0:0]\n-A Z -j DROP\n*nat\n:A ACCEPT [٣:0]\n:B - [x]\n[1:2] -A A -j DROP\n"
     "[1:x] -A A -j DROP\n[1:2]-A A -j DROP\n[3:4]   -A   A   -j   RETURN\n[5:6] -A\n-A\n-A \nCOMMIT\n",

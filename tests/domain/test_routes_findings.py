@@ -20,7 +20,8 @@ def _ingress(name, paths, cls="nginx", ns="shop", host=None, annotations=None):
 
 NGINX = {"kind": "IngressClass", "metadata": {"name": "nginx"}, "spec": {"controller": "k8s.io/ingress-nginx"}}
 SVC = {"kind": "Service", "metadata": {"name": "api", "namespace": "shop"}, "spec": {"ports": [{"name": "http", "port": 80}]}}
-READY = {"kind": "EndpointSlice", "metadata": {"name": "api-1", "namespace": "shop", "labels": {"kubernetes.io/service-name": "api"}},
+READY = {"kind": "EndpointSlice",
+         "metadata": {"name": "api-1", "namespace": "shop", "labels": {"kubernetes.io/service-name": "api"}},
          "ports": [{"name": "http", "port": 8080}], "endpoints": [{"addresses": ["10.9.0.1"]}]}
 
 
@@ -52,7 +53,8 @@ def test_class_without_controller():
 
 
 def test_default_class_is_used():
-    default = {"kind": "IngressClass", "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
+    default = {"kind": "IngressClass",
+               "metadata": {"name": "nginx", "annotations": {"ingressclass.kubernetes.io/is-default-class": "true"}},
                "spec": {"controller": "k8s.io/ingress-nginx"}}
     ingress = _ingress("x", [("/", "api", {"number": 80})], cls=None)
     table = build_route_table(ClusterState.from_objects([default, SVC, READY, ingress]))
@@ -61,7 +63,8 @@ def test_default_class_is_used():
 
 def test_legacy_annotation_picks_the_class():
     table = build_route_table(ClusterState.from_objects(
-        [NGINX, SVC, READY, _ingress("x", [("/", "api", {"number": 80})], cls=None, annotations={"kubernetes.io/ingress.class": "nginx"})]))
+        [NGINX, SVC, READY, _ingress("x", [("/", "api", {"number": 80})], cls=None,
+                                     annotations={"kubernetes.io/ingress.class": "nginx"})]))
     assert table.rules[0].ingress_class == "nginx"
     assert "class-annotation" in [f.code for f in table.findings]
 

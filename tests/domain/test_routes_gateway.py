@@ -24,7 +24,8 @@ def _backends(n):
     for i in range(n):
         objs.append({"kind": "Service", "metadata": {"name": f"svc-{i}", "namespace": "web"},
                      "spec": {"ports": [{"port": 8080}]}})
-        objs.append({"kind": "EndpointSlice", "metadata": {"name": f"svc-{i}", "namespace": "web", "labels": {"kubernetes.io/service-name": f"svc-{i}"}},
+        objs.append({"kind": "EndpointSlice",
+                     "metadata": {"name": f"svc-{i}", "namespace": "web", "labels": {"kubernetes.io/service-name": f"svc-{i}"}},
                      "ports": [{"port": 8080}], "endpoints": [{"addresses": [f"10.3.0.{i + 1}"]}]})
     return objs
 
@@ -60,7 +61,8 @@ CASES = [
     ([_route("a", [_rule(0, "/"), _rule(1, "/", method="POST")])], "/", {}, "GET", 0),
     # more header matches
     ([_route("a", [_rule(0, "/", headers=[{"name": "a", "value": "1"}]),
-                   _rule(1, "/", headers=[{"name": "a", "value": "1"}, {"name": "b", "value": "2"}])])], "/", {"a": "1", "b": "2"}, "GET", 1),
+                   _rule(1, "/", headers=[{"name": "a", "value": "1"}, {"name": "b", "value": "2"}])])],
+     "/", {"a": "1", "b": "2"}, "GET", 1),
     # more query matches
     ([_route("a", [_rule(0, "/"), _rule(1, "/", queryParams=[{"name": "v", "value": "2"}])])], "/?v=2", {}, "GET", 1),
     # ties across routes: the oldest route, then namespace/name

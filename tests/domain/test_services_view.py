@@ -66,9 +66,12 @@ def test_external_traffic_policy_local_chains():
         f":{sep} - [0:0]", f":{sep2} - [0:0]",
         f"-A KUBE-SERVICES -d 10.111.148.30/32 -p tcp -m tcp --dport 80 -j {names['service']}",
         f"-A KUBE-NODEPORTS -p tcp -m tcp --dport 31100 -j {names['external']}",
-        f'-A {names["external"]} -s 10.0.0.0/8 -m comment --comment "pod traffic for {spn} external destinations" -j {names["service"]}',
-        f'-A {names["external"]} -m comment --comment "masquerade LOCAL traffic for {spn} external destinations" -m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
-        f'-A {names["external"]} -m comment --comment "route LOCAL traffic for {spn} external destinations" -m addrtype --src-type LOCAL -j {names["service"]}',
+        f'-A {names["external"]} -s 10.0.0.0/8 -m comment --comment "pod traffic for {spn} external destinations" '
+        f'-j {names["service"]}',
+        f'-A {names["external"]} -m comment --comment "masquerade LOCAL traffic for {spn} external destinations" '
+        '-m addrtype --src-type LOCAL -j KUBE-MARK-MASQ',
+        f'-A {names["external"]} -m comment --comment "route LOCAL traffic for {spn} external destinations" '
+        f'-m addrtype --src-type LOCAL -j {names["service"]}',
         f"-A {names['external']} -j {names['local']}",
         f"-A {names['service']} -m statistic --mode random --probability 0.50000000000 -j {sep}",
         f"-A {names['service']} -j {sep2}",

@@ -26,7 +26,8 @@ ICMP = (
     "ipv4     2 icmp     1 29 src=10.0.0.1 dst=10.0.0.2 type=8 code=0 id=77 "
     "src=10.0.0.2 dst=10.0.0.1 type=0 code=0 id=77 mark=0 use=1"
 )
-SHORT = "tcp      6 431999 ESTABLISHED src=fd00::1 dst=fd00::2 sport=1 dport=2 src=fd00::2 dst=fd00::1 sport=2 dport=1 [ASSURED] mark=0 use=1"
+SHORT = ("tcp      6 431999 ESTABLISHED src=fd00::1 dst=fd00::2 sport=1 dport=2 "
+         "src=fd00::2 dst=fd00::1 sport=2 dport=1 [ASSURED] mark=0 use=1")
 
 
 def test_conntrack_extended_tcp_with_dnat():
