@@ -47,7 +47,7 @@ def nat_rules(endpoint_port: int = 6443) -> str:
 -A {SEP_A} -p tcp -m comment --comment "default/kubernetes:https" -m tcp -j DNAT --to-destination 127.0.0.1:{endpoint_port}
 -A {SEP_B} -p tcp -m comment --comment "default/kubernetes:https" -m tcp -j DNAT --to-destination 127.0.0.1:{endpoint_port}
 COMMIT
-"""
+"""  # noqa: E501 - verbatim iptables-save lines, as kube-proxy writes them
 
 
 NAT_CHAINS = 10

@@ -27,7 +27,7 @@ RULES = """*nat
 -A KUBE-SVC-TCOU7JCQXEZGVUNU -m comment --comment "kube-system/kube-dns:dns -> 10.244.0.5:53" -j KUBE-SEP-CCCCCCCCCCCCCCCC
 -A KUBE-SEP-CCCCCCCCCCCCCCCC -p udp -m comment --comment "kube-system/kube-dns:dns" -m udp -j DNAT --to-destination 10.244.0.5:53
 COMMIT
-"""
+"""  # noqa: E501 - verbatim iptables-save lines, as kube-proxy writes them
 
 
 @pytest.fixture
