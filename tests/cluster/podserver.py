@@ -9,6 +9,7 @@ only: it starts in a fraction of a second.
 """
 
 import argparse
+import contextlib
 import sys
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
@@ -88,10 +89,8 @@ def main(argv=None):
     if args.ready_file:
         with open(args.ready_file, "w") as f:
             f.write("listening\n")
-    try:
+    with contextlib.suppress(KeyboardInterrupt):
         server.serve_forever()
-    except KeyboardInterrupt:
-        pass
 
 
 if __name__ == "__main__":

@@ -62,7 +62,8 @@ def test_engine_service_serves_the_nginx_page_from_node_2(lab_cluster, kube_prox
 
 @pytest.mark.parametrize("tcp", [False, True], ids=["udp", "tcp"])
 def test_cluster_dns_through_the_kube_dns_service(lab_cluster, kube_proxy_mode, tcp):
-    q = lambda name, t="A": lab_cluster.dns("node-1", name, t, server=DNS_IP, tcp=tcp)
+    def q(name, t="A"):
+        return lab_cluster.dns("node-1", name, t, server=DNS_IP, tcp=tcp)
 
     website = q("website.default.svc.cluster.local")
     assert website["rcode"] == "NOERROR"

@@ -175,7 +175,7 @@ def test_the_machine_reaches_the_node_network_through_one_link(lab_cluster):
 
 def test_a_second_cluster_refuses_to_start_over_the_first(lab_cluster):
     second = LabCluster(lab_cluster.bin)
-    with pytest.raises(ClusterError, match="refusing to start.*overlaps"):
+    with pytest.raises(ClusterError, match=r"refusing to start.*overlaps"):
         second.start()
     assert second.prefix != lab_cluster.prefix
     assert not [n for n in net.run(["ip", "netns", "list"]).stdout.split()

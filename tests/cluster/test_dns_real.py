@@ -76,7 +76,7 @@ def check(cluster, model, queries, upstream=()):
     """
     actuals = ask(cluster, queries)
     report, bad = [], []
-    for (name, qtype), actual in zip(queries, actuals):
+    for (name, qtype), actual in zip(queries, actuals, strict=True):
         exp = model.expect(name, qtype)
         real = cluster.dns("node-1", name, qtype, server=DNS_IP)
         line = (name, qtype, "expected", exp.rcode, sorted(exp.answers), exp.note, "real", actual.rcode,

@@ -14,6 +14,7 @@ A deleted pod's namespace and process go away with it.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import re
 import signal
@@ -273,10 +274,8 @@ class PodAgent(threading.Thread):
         if p is None:
             return
         if p.proc is not None and p.proc.poll() is None:
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.killpg(p.proc.pid, signal.SIGKILL)
-            except ProcessLookupError:
-                pass
             p.proc.wait(timeout=10)
         net.teardown_pod_network(self.node_netns[p.node], p.pod_ns, p.host_link, p.ip)
         if p.ready_file:

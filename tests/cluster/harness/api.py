@@ -7,6 +7,7 @@ must keep working across the kubernetes client's versions, and server-side apply
 
 from __future__ import annotations
 
+import contextlib
 import json
 import string
 import threading
@@ -27,10 +28,8 @@ class ApiError(RuntimeError):
         self.status = status
         self.body = body
         reason = body
-        try:
+        with contextlib.suppress(ValueError, AttributeError):
             reason = json.loads(body).get("message", body)
-        except (ValueError, AttributeError):
-            pass
         super().__init__(f"{method} {path} -> {status}: {reason}")
 
 

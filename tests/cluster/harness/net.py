@@ -8,6 +8,7 @@ the harness's own namespaces (eth0, br0, pod veths) need no prefix.
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
 import json
 import os
@@ -70,10 +71,8 @@ def netns_delete(name: str) -> None:
     """Kill whatever still runs in the namespace, then delete it and its /etc/netns dir."""
     if netns_exists(name):
         for pid in netns_pids(name):
-            try:
+            with contextlib.suppress(ProcessLookupError):
                 os.kill(pid, 9)
-            except ProcessLookupError:
-                pass
         ip("netns", "delete", name, check=False)
     shutil.rmtree(f"/etc/netns/{name}", ignore_errors=True)
 
