@@ -15,6 +15,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
+from rich.console import Console, ConsoleOptions, RenderResult
 from rich.text import Text
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
@@ -344,6 +345,30 @@ def message_lines(title: str, body: Iterable[str]) -> list[TraceLine]:
     return lines
 
 
+class HangingIndent:
+    """A trace line that wraps under itself: continuation lines start two columns right of the
+    line's own indent, not at column 0, so a long rule never flattens the chain hierarchy."""
+
+    HANG = 2
+
+    def __init__(self, text: Text) -> None:
+        self.text = text
+
+    def __rich_console__(self, console: Console, options: ConsoleOptions) -> RenderResult:
+        plain = self.text.plain
+        lead = len(plain) - len(plain.lstrip(" "))
+        body = self.text[lead:]
+        width = max(options.max_width - lead - self.HANG, 8)
+        pieces = body.wrap(console, width, overflow="fold")
+        out = Text(no_wrap=True, overflow="crop")
+        for i, piece in enumerate(pieces):
+            if i:
+                out.append("\n")
+            out.append(" " * (lead + (self.HANG if i else 0)))
+            out.append_text(piece)
+        yield out
+
+
 class TraceView(OptionList):
     """The trace lines; updates keep the cursor on the same line (by id)."""
 
@@ -366,13 +391,13 @@ class TraceView(OptionList):
         if old_ids == new_ids:
             for old, new in zip(self._trace_lines, lines, strict=True):  # same ids: same length
                 if old.text != new.text:
-                    self.replace_option_prompt(new.id, new.text)
+                    self.replace_option_prompt(new.id, HangingIndent(new.text))
             self._trace_lines = list(lines)
             return
         self._trace_lines = list(lines)
         with self.app.batch_update():
             self.clear_options()
-            self.add_options(Option(ln.text, id=ln.id) for ln in lines)
+            self.add_options(Option(HangingIndent(ln.text), id=ln.id) for ln in lines)
             if current is not None and current in new_ids:
                 self.highlighted = new_ids.index(current)
             elif lines:

@@ -651,3 +651,19 @@ async def test_the_pod_log_key_is_offered_only_on_a_trace(make_lab_app):
         await pilot.press("colon", *"trace default/website", "enter")
         await pilot.pause()
         assert pane.check_action("pod_log", ()) is True
+
+
+async def test_a_wrapped_trace_line_hangs_under_its_own_indent_at_80_columns(make_lab_app):
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await open_website(pilot, app)
+        await pilot.pause()
+        rows = [ln.lstrip("▊").rstrip("▎ ") for ln in screen_text(app).splitlines()]
+        at = next(i for i, ln in enumerate(rows) if "mark for masquerade" in ln)
+        indent = len(rows[at]) - len(rows[at].lstrip(" "))
+        assert indent >= 2, rows[at]  # a rule of the SVC chain, one level under KUBE-SERVICES
+        follow = rows[at + 1]
+        # the rule runs past 80 columns: its next screen line continues it, further right
+        assert "tcp dpt:80" in follow, rows[at:at + 3]
+        assert len(follow) - len(follow.lstrip(" ")) >= indent + 2, rows[at:at + 3]
