@@ -4,7 +4,9 @@ The probe runs as root (often through a sudoers rule), so every file it imports 
 reach of other users: if a user can write the k8snet_tui package, a directory above it, a
 directory on sys.path or the interpreter, that user can run anything as root. The rule, for each
 of those files and directories and for every directory above them: owned by root, not writable
-by "other", and writable by its group only when that group is root.
+by "other", and writable by its group only when that group is root. A sticky directory (/tmp)
+above a root-owned entry is fine: nobody else can rename or remove that entry. An entry that does
+not exist (a sys.path zip) is unsafe when others may write the directory it would be created in.
 
 Only the standard library: this runs before the probe imports anything else.
 """
@@ -33,16 +35,25 @@ def _shown(path: str) -> str:
     return "".join(c if c.isprintable() else "?" for c in path)
 
 
-def _why_unsafe(st: os.stat_result) -> str | None:
-    if stat.S_ISLNK(st.st_mode):
-        return None  # a link cannot be changed, only replaced in its directory (checked too)
-    if st.st_uid != 0:
-        return f"owned by uid {st.st_uid}, not root"
+def _others_may_write(st: os.stat_result) -> str | None:
     if st.st_mode & stat.S_IWOTH:
         return "writable by every user"
     if st.st_mode & stat.S_IWGRP and st.st_gid != 0:
         return f"writable by group {st.st_gid}"
     return None
+
+
+def _why_unsafe(st: os.stat_result, *, above_root_owned: bool) -> str | None:
+    if stat.S_ISLNK(st.st_mode):
+        return None  # a link cannot be changed, only replaced in its directory (checked too)
+    if st.st_uid != 0:
+        return f"owned by uid {st.st_uid}, not root"
+    if above_root_owned and stat.S_ISDIR(st.st_mode) and st.st_mode & stat.S_ISVTX:
+        # A sticky directory such as /tmp: others may add entries but never rename or remove
+        # one they do not own, so the root-owned entry below it, which the path goes through,
+        # stays root's.
+        return None
+    return _others_may_write(st)
 
 
 def _with_parents(path: str) -> Iterator[str]:
@@ -76,12 +87,32 @@ def unsafe_paths(package_dir: str, python: str, search_path: Iterable[str]) -> l
         if isinstance(entry, str) and os.path.isabs(entry):
             candidates += _with_parents(entry)
     problems: list[str] = []
-    for path in dict.fromkeys(candidates):
-        try:
-            st = os.lstat(path)
-        except OSError:
+    stats: dict[str, os.stat_result | None] = {}
+
+    def lstat(path: str) -> os.stat_result | None:
+        if path not in stats:
+            try:
+                stats[path] = os.lstat(path)
+            except OSError:
+                stats[path] = None
+        return stats[path]
+
+    ordered = list(dict.fromkeys(candidates))
+    # A directory is passed through on the way to an entry that exists below it.
+    through = {os.path.dirname(path) for path in ordered if lstat(path) is not None}
+    for path in ordered:
+        st = lstat(path)
+        if st is None:
+            # Missing (a sys.path zip, say): whoever may write its directory may create it.
+            parent = lstat(os.path.dirname(path))
+            why = _others_may_write(parent) if parent is not None else None
+            if why:
+                problems.append(f"  {_shown(path)}: missing, and its directory is {why}")
             continue
-        why = _why_unsafe(st)
+        children_root_owned = all(
+            (child := lstat(c)) is not None and child.st_uid == 0
+            for c in ordered if os.path.dirname(c) == path and c != path and lstat(c) is not None)
+        why = _why_unsafe(st, above_root_owned=path in through and children_root_owned)
         if why:
             problems.append(f"  {_shown(path)}: {why}")
     return problems

@@ -124,3 +124,31 @@ def test_probe_json_is_ascii_whatever_the_interface_names(netns: Any) -> None:
     assert proc.stdout.isascii(), [b for b in proc.stdout if b > 127][:5]
     names = [link.get("ifname") for link in json.loads(proc.stdout)["links"]]
     assert hostile in names, names
+
+
+def test_a_sticky_directory_above_a_root_owned_install_is_fine_but_a_plain_shared_one_is_not(tmp_path: Path) -> None:
+    # A checkout in /tmp (mode 1777) is root's: others can add entries there but never rename or
+    # remove the root-owned one the install lives in. Without the sticky bit they could.
+    from k8snet_tui.probe.trust import unsafe_paths
+
+    shared = tmp_path / "shared"
+    pkg = shared / "inst" / "k8snet_tui"
+    pkg.mkdir(parents=True)
+    (pkg / "mod.py").write_text("")
+    shared.chmod(0o1777)
+    problems = "\n".join(unsafe_paths(str(pkg), sys.executable, []))
+    assert f"{shared}:" not in problems, problems
+    shared.chmod(0o777)
+    assert f"{shared}: writable by every user" in "\n".join(unsafe_paths(str(pkg), sys.executable, []))
+
+
+def test_a_missing_search_path_entry_in_a_directory_others_can_write_is_named(tmp_path: Path) -> None:
+    from k8snet_tui.probe.trust import unsafe_paths
+
+    pkg = tmp_path / "inst" / "k8snet_tui"
+    pkg.mkdir(parents=True)
+    drop = tmp_path / "drop"
+    drop.mkdir()
+    drop.chmod(0o1777)  # sticky does not help: the entry does not exist yet, anyone may create it
+    problems = "\n".join(unsafe_paths(str(pkg), sys.executable, [str(drop / "python311.zip")]))
+    assert f"{drop / 'python311.zip'}: missing, and its directory is writable by every user" in problems
