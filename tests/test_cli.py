@@ -16,20 +16,13 @@ import pytest
 
 from k8snet_tui import __version__
 from k8snet_tui.cli import main
-from k8snet_tui.sources import kubeconfig as kc
+
+from tests.support.cli_env import isolate_cli_env
 
 
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    for var in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "K8SNET_CONFIG", "K8SNET_PROBE_CMD", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(kc, "IN_CLUSTER_TOKEN", tmp_path / "no-sa-token")
-    return home
+    return isolate_cli_env(tmp_path, monkeypatch, unset=("NO_COLOR",))
 
 
 def kubeconfig(path: Path, server: str, contexts=("lab-a", "lab-b"), user: str = "    token: t0ken") -> Path:

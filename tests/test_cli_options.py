@@ -18,7 +18,8 @@ from urllib.parse import urlsplit
 import pytest
 
 from k8snet_tui.cli import build_parser, main
-from k8snet_tui.sources import kubeconfig as kc
+
+from tests.support.cli_env import isolate_cli_env
 
 # Every option the top parser and the commands share: (argv, what it sets).
 SHARED = {
@@ -128,14 +129,7 @@ class _Recorder(BaseHTTPRequestHandler):
 @pytest.fixture
 def api(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     """A kubeconfig (contexts lab-a, lab-b) whose server records every path it is asked for."""
-    home = tmp_path / "home"
-    home.mkdir()
-    for var in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "K8SNET_CONFIG", "K8SNET_PROBE_CMD", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(kc, "IN_CLUSTER_TOKEN", tmp_path / "no-sa-token")
+    isolate_cli_env(tmp_path, monkeypatch, unset=("NO_COLOR",))
     _Recorder.paths = []
     server = ThreadingHTTPServer(("127.0.0.1", 0), _Recorder)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

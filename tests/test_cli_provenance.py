@@ -21,7 +21,8 @@ from pathlib import Path
 import pytest
 
 from k8snet_tui.cli import main
-from k8snet_tui.sources import kubeconfig as kc
+
+from tests.support.cli_env import isolate_cli_env
 
 JSON_COMMANDS = [["show", p] for p in ("internet", "host", "pods", "services", "dns", "ingress")] + [
     ["trace", "default/website"], ["dns", "website"], ["route", "/engine"]]
@@ -29,15 +30,7 @@ JSON_COMMANDS = [["show", p] for p in ("internet", "host", "pods", "services", "
 
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
-    home = tmp_path / "home"
-    home.mkdir()
-    for var in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "K8SNET_CONFIG", "K8SNET_PROBE_CMD", "COLUMNS"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(kc, "IN_CLUSTER_TOKEN", tmp_path / "no-sa-token")
-    return home
+    return isolate_cli_env(tmp_path, monkeypatch, unset=("COLUMNS",))
 
 
 def run(argv: list[str], capsys) -> tuple[int, str, str]:

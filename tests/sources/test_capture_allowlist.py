@@ -21,7 +21,6 @@ import pytest
 from k8snet_tui.cli import PANES, main
 from k8snet_tui.domain.model import ClusterState, Observed
 from k8snet_tui.domain.service_cidr import find_service_cidrs
-from k8snet_tui.sources import kubeconfig as kc
 from k8snet_tui.sources.allowlist import (
     ALLOWED,
     KEEP,
@@ -37,19 +36,14 @@ from k8snet_tui.sources.capture import LAST_APPLIED, write_snapshot
 from k8snet_tui.sources.kinds import BY_NAME, KINDS
 from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
 
+from tests.support.cli_env import isolate_cli_env
+
 MARKER = "PLANTED-s3cr3t-4b1d"
 
 
 @pytest.fixture(autouse=True)
 def clean_env(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
-    home = tmp_path / "home"
-    home.mkdir()
-    for var in ("KUBECONFIG", "KUBERNETES_SERVICE_HOST", "K8SNET_CONFIG", "K8SNET_PROBE_CMD", "NO_COLOR"):
-        monkeypatch.delenv(var, raising=False)
-    monkeypatch.setenv("HOME", str(home))
-    monkeypatch.setenv("XDG_CONFIG_HOME", str(home / ".config"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(kc, "IN_CLUSTER_TOKEN", tmp_path / "no-sa-token")
+    isolate_cli_env(tmp_path, monkeypatch, unset=("NO_COLOR",))
 
 
 def test_every_kind_read_has_an_entry() -> None:
