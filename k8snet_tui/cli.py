@@ -7,6 +7,7 @@
     k8snet route URL | /PATH [--class NAME]
     k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
+    k8snet agent manifest         (the opt-in node agent's DaemonSet: apply it yourself)
     k8snet probe                  (root: this node's network state as JSON)
     k8snet completion bash|zsh|fish
 
@@ -171,6 +172,9 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     comp = command("completion", "print a shell completion script: eval \"$(k8snet completion bash)\"")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"))
 
+    from k8snet_tui.agent import add_parser as add_agent_parser
+
+    add_agent_parser(sub)  # main() hands `agent ...` to agent.py; here it is for the help
     sub.add_parser("probe", help="(root) print this node's network state as JSON", add_help=False)
     return parser
 

@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
-COMMANDS = ("show", "trace", "dns", "route", "policy", "capture", "completion", "probe")
+COMMANDS = ("show", "trace", "dns", "route", "policy", "capture", "completion", "agent", "probe")
+AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
 COMMAND_OPTIONS = {
@@ -33,7 +34,7 @@ COMMAND_OPTIONS = {
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
-               "--protocol"}
+               "--protocol", "--image"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:
@@ -93,6 +94,8 @@ def candidates(words: list[str]) -> list[str]:
     previous = before[-1] if before else ""
     if previous in TAKES_VALUE:
         return _prefixed(_values(previous, before, command), current)
+    if command == "agent":
+        return _agent_candidates(before, current)
     if current.startswith("-"):
         options = (*SOURCE_OPTIONS, *COMMAND_OPTIONS.get(command or "", ("--version", "--theme", "--pane",
                                                                           "--interval")))
@@ -119,6 +122,17 @@ def candidates(words: list[str]) -> list[str]:
         from k8snet_tui.grammar import QTYPES, RESOLVERS
 
         return _prefixed((*QTYPES, *RESOLVERS), current)
+    return []
+
+
+def _agent_candidates(before: list[str], current: str) -> list[str]:
+    """`agent manifest [--image IMAGE] [--reader-role]`: no names, no source options."""
+    if before and before[-1] == "--image":
+        return []  # an image reference is the user's to type
+    if current.startswith("-"):
+        return _prefixed(AGENT_OPTIONS, current)
+    if len(_positionals(before)) == 1:
+        return _prefixed(("manifest",), current)
     return []
 
 

@@ -56,7 +56,8 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 
 def test_commands(env) -> None:
-    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "capture", "completion", "probe"]
+    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "capture", "completion", "agent",
+                                      "probe"]
     assert bash_complete(env, "tr") == ["trace"]
 
 
