@@ -21,6 +21,7 @@ from dataclasses import dataclass
 
 MiB = 1024 * 1024
 STDERR_KEEP = 16 * 1024  # bytes of stderr kept (the tail: that is where the reason usually is)
+STDIN_MAX = 4096  # bytes a child may be given on stdin (one request; a pipe holds at least this)
 LEFTOVER_GRACE = 0.5  # seconds to drain the pipes after the command itself exited
 SAFE_PATH = "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin"
 # Everything a child of ours inherits: no PYTHONPATH, PYTHONSTARTUP, LD_*, HOME or proxies.
@@ -107,6 +108,7 @@ def run(
     grace: float = 1.0,
     cwd: str = "/",
     on_start: Callable[[int], None] | None = None,
+    stdin_bytes: bytes | None = None,
 ) -> CmdResult:
     """Run `argv` in `cwd`; keep at most `max_bytes` of stdout (and `max_lines` lines when given).
 
@@ -114,13 +116,17 @@ def run(
     passes it is stopped and `timed_out` is set. Never raises for a failing command.
     `env=None` means `CHILD_ENV`, never this process's environment. `on_start` gets the
     child's pid (also its process group id) as soon as it runs, so that another thread can
-    end it early (the app does so at quit).
+    end it early (the app does so at quit). `stdin_bytes` (a small request, at most
+    `STDIN_MAX`, so the write never waits for the child) is written to the child's stdin, which
+    is then closed; without it stdin is /dev/null.
     """
     argv_t = tuple(argv)
+    if stdin_bytes is not None and len(stdin_bytes) > STDIN_MAX:
+        raise ValueError(f"stdin_bytes is {len(stdin_bytes)} bytes, more than {STDIN_MAX}")
     try:
         proc = subprocess.Popen(
             argv,
-            stdin=subprocess.DEVNULL,
+            stdin=subprocess.DEVNULL if stdin_bytes is None else subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
             env=dict(CHILD_ENV) if env is None else env,
@@ -132,6 +138,12 @@ def run(
         return CmdResult(argv_t, None, start_error=exc.strerror or str(exc))
     if on_start is not None:
         on_start(proc.pid)
+    if proc.stdin is not None:
+        # Below the pipe's buffer size, so this never blocks; a child that exited early is fine.
+        with contextlib.suppress(BrokenPipeError, OSError):
+            proc.stdin.write(stdin_bytes or b"")
+        with contextlib.suppress(BrokenPipeError, OSError):
+            proc.stdin.close()
 
     deadline = time.monotonic() + timeout
     out: list[bytes] = []
