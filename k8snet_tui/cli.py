@@ -20,7 +20,7 @@ from __future__ import annotations
 
 import argparse
 import sys
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Any
 
 from k8snet_tui import __version__
@@ -288,7 +288,9 @@ def _dispatch(args: argparse.Namespace) -> int:
         view = views.dns_lookup(observed, command.name, pod=command.pod,
                                 namespace=None if command.pod else args.namespace,
                                 resolver=command.resolver or "glibc", qtype=command.qtype or "A")
-        return _emit("dns-lookup", view, args, source)
+        from k8snet_tui.present.dns import lookup_model
+
+        return _emit("dns-lookup", view, args, source, document=lookup_model)
     if command.verb == "route":
         url = command.url
         if url.startswith("/"):  # as the TUI's tester: the default entry point
@@ -297,19 +299,25 @@ def _dispatch(args: argparse.Namespace) -> int:
                 raise UsageError(f"route {url}: no ingress controller NodePort to send a bare path to",
                                  hint="give the whole URL: http://HOST[:PORT]/PATH")
             url = base + url
-        return _emit("route", views.route(observed, url, entry=command.entry), args, source)
+        from k8snet_tui.present.ingress import route_model
+
+        return _emit("route", views.route(observed, url, entry=command.entry), args, source, document=route_model)
     if command.verb == "policy":
         view = views.policy_check(observed, command.src, command.dst, command.port, command.protocol or "TCP")
         return _emit("policy-check", view, args, source)
     raise UsageError(f"unknown command {args.command}")
 
 
-def _emit(view: str, model: Any, args: argparse.Namespace, source: dict[str, Any]) -> int:
+def _emit(view: str, model: Any, args: argparse.Namespace, source: dict[str, Any],
+          document: Callable[[Any], object] | None = None) -> int:
+    """Print `model` as text, or as JSON/YAML: `document(model)` (else the model itself) through
+    the one serializer, which reads the shape from the types (docs/json.md is the contract)."""
+    from k8snet_tui.present.serialize import to_jsonable
     from k8snet_tui.render_text import print_document, print_text
 
     output = args.output or "text"
     if output in ("json", "yaml"):
-        doc = model.to_json() if hasattr(model, "to_json") else model
+        doc = to_jsonable(document(model) if document is not None else model)
         print_document({**doc, "source": source} if isinstance(doc, dict) else {"value": doc, "source": source},
                        output)
     else:

@@ -3,7 +3,8 @@
 The `k8snet show PANE --json` table is read from the doc: every documented top-level field must
 be printed and every printed top-level field documented; a parenthesised list of backticked
 names after a field names the keys of its objects (for a field holding objects) or its allowed
-values (for a string). The dns and route examples' keys must all be printed too.
+values (for a string). For trace, dns, route and policy check, every key of the section's example
+must be printed, and every printed key (at any depth) must be named in the section.
 """
 
 from __future__ import annotations
@@ -16,6 +17,8 @@ import pytest
 
 from k8snet_tui import views
 from k8snet_tui.collect.session import SnapshotSession
+from k8snet_tui.present.dns import lookup_model
+from k8snet_tui.present.ingress import route_model
 from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.registry import PANES
 from k8snet_tui.sources.snapshot import load_snapshot
@@ -98,10 +101,18 @@ def test_show_json_is_what_the_cli_prints(observed, capsys):
     assert printed == json.loads(json.dumps(to_jsonable(views.build("ingress", observed))))
 
 
+def _section(heading: str) -> str:
+    return DOC.read_text(encoding="utf-8").split(heading, 1)[1].split("\n## ", 1)[0]
+
+
 def _example_keys(heading: str) -> set[str]:
-    text = DOC.read_text(encoding="utf-8")
-    block = text.split(heading, 1)[1].split("```json", 1)[1].split("```", 1)[0]
+    block = _section(heading).split("```json", 1)[1].split("```", 1)[0]
     return set(re.findall(r'"(\w+)":', block))
+
+
+def _documented_names(heading: str) -> set[str]:
+    """Every key the section names: its example's keys and the `words` of its prose."""
+    return _example_keys(heading) | set(re.findall(r"`(\w+)`", _section(heading)))
 
 
 def _keys(value: object) -> set[str]:
@@ -112,12 +123,46 @@ def _keys(value: object) -> set[str]:
     return set()
 
 
-def test_dns_example_keys_are_printed(observed):
-    printed = views.dns_lookup(observed, "website", pod="default/client").to_json()
-    assert _example_keys("## `k8snet dns NAME --json`") - _keys(printed) == set()
+def _printed(argv: list[str], capsys) -> dict:
+    from k8snet_tui.cli import main
+
+    assert main([*argv, "--json", "--snapshot", "lab"]) == 0, argv
+    printed = json.loads(capsys.readouterr().out)
+    assert printed.pop("source")["kind"] == "snapshot"
+    return printed
 
 
-def test_route_example_keys_are_printed(observed):
-    printed = views.route(observed, "http://172.31.24.84:31211/engine").to_json()
-    missing = _example_keys("## `k8snet route URL --json`") - _keys(printed)
-    assert missing == set()
+LAB_SERVICES = ("default/website", "default/engine", "default/headlesswebsite", "default/kubernetes",
+                "default/webstate", "emissary/emissary-ingress", "kube-system/kube-dns")
+# Each command's section of the doc, and the runs on the bundled lab whose keys together must
+# cover the section's example (so a documented field that stops being printed fails) and stay
+# within the names the section gives (so a new printed field must be documented).
+COMMANDS = {
+    "## `k8snet trace NS/NAME[:PORT] --json`": [["trace", ref] for ref in LAB_SERVICES],
+    "## `k8snet dns NAME --json`": [["dns", "website", "--pod", "default/client"], ["dns", "bad..name"],
+                                    ["dns", "_http._tcp.website", "--type", "SRV", "--resolver", "musl"]],
+    "## `k8snet route URL --json`": [["route", "http://172.31.24.84:31211/engine"], ["route", "/nope"]],
+    "## `k8snet policy check SRC DST --json`": [
+        ["policy", "check", "default/website-67cdc95f5f-fhmzn", "default/engine-75fdb4c546-pwch5", "--port", "8080"]],
+}
+# The lab has no NetworkPolicy, so no allowing rule: the `rule` object's keys are not printed.
+NOT_IN_THE_LAB = {"## `k8snet policy check SRC DST --json`": {"policy", "peer", "port_text", "peer_text"}}
+
+
+@pytest.mark.parametrize("heading", list(COMMANDS))
+def test_command_json_matches_its_section(heading, capsys):
+    printed: set[str] = set()
+    for argv in COMMANDS[heading]:
+        printed |= _keys(_printed(argv, capsys))
+    assert _example_keys(heading) - NOT_IN_THE_LAB.get(heading, set()) - printed == set(), "documented, not printed"
+    assert printed - _documented_names(heading) == set(), "printed, not documented"
+
+
+def test_dns_and_route_json_are_their_models(observed, capsys):
+    lookup = views.dns_lookup(observed, "website", pod="default/client")
+    assert _printed(["dns", "website", "--pod", "default/client"], capsys) == json.loads(
+        json.dumps(to_jsonable(lookup_model(lookup))))
+    url = "http://172.31.24.84:31211/engine"
+    assert _printed(["route", url], capsys) == json.loads(json.dumps(to_jsonable(route_model(views.route(observed, url)))))
+    trace = views.trace(observed, "default/website")
+    assert _printed(["trace", "default/website"], capsys) == json.loads(json.dumps(to_jsonable(trace)))

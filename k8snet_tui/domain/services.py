@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import difflib
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 from .datapath.backend import Datapath, parse_node_datapath
@@ -34,7 +34,13 @@ from .datapath.trace_iptables import trace_iptables_port
 from .datapath.trace_lb import trace_cilium_port, trace_ipvs_port
 from .datapath.trace_model import CHAIN_ROLES, Finding, KernelEndpoint, KernelPortView, Step
 from .datapath.trace_nft import trace_nft_port
+from .json_meta import json_field
 from .model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, key_of, name_of, namespace_of
+
+# The JSON of a trace (`k8snet trace --json`, docs/json.md) is these fields through the one
+# serializer; the ones only the TUI draws (rule steps, explanations, live counts) are left out.
+_TUI_ONLY = json_field(None)
+_SHARE = json_field(digits=7)  # shares as fractions to 7 decimals: 0.3333333, not 0.33333333349999996
 
 
 @dataclass(frozen=True)
@@ -43,24 +49,15 @@ class EndpointTrace:
     port: int
     chain: str | None
     probability: str | None
-    share: float | None
+    share: float | None = field(metadata=_SHARE)
     pod: str | None
     node: str | None
     ready: bool | None
     packets: int | None
     bytes: int | None
-    in_kernel: bool
-    in_api: bool
-    connections: int | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "address": self.address, "port": self.port, "chain": self.chain,
-            "probability": self.probability,
-            "share": None if self.share is None else round(self.share, 7),
-            "pod": self.pod, "node": self.node, "ready": self.ready,
-            "packets": self.packets, "bytes": self.bytes,
-        }
+    in_kernel: bool = field(metadata=_TUI_ONLY)
+    in_api: bool = field(metadata=_TUI_ONLY)
+    connections: int | None = field(default=None, metadata=_TUI_ONLY)
 
 
 @dataclass(frozen=True)
@@ -69,24 +66,17 @@ class EntryPoint:
     address: str  # "" for a NodePort (any node address)
     port: int
 
-    def to_json(self) -> dict[str, Any]:
-        return {"kind": self.kind, "address": self.address, "port": self.port}
-
 
 @dataclass(frozen=True)
 class PathEndpoint:
     address: str
     port: int
     chain: str | None
-    share: float
+    share: float = field(metadata=_SHARE)
     pod: str | None
     node: str | None
     local: bool | None  # on the traced node (None when the API does not say)
     condition: str | None  # ready, serving-terminating, not-serving (None: not in the API)
-
-    def to_json(self) -> dict[str, Any]:
-        return {"address": self.address, "port": self.port, "chain": self.chain, "share": round(self.share, 7),
-                "pod": self.pod, "node": self.node, "local": self.local, "condition": self.condition}
 
 
 @dataclass(frozen=True)
@@ -97,18 +87,19 @@ class PathTrace:
     entry: EntryPoint
     chain: str | None
     endpoints: tuple[PathEndpoint, ...]
-    dropped: float
-    rejected: float
-    unhandled: float
+    dropped: float = field(metadata=_SHARE)
+    rejected: float = field(metadata=_SHARE)
+    unhandled: float = field(metadata=_SHARE)
     masquerade: bool
     source_ranges: tuple[str, ...] = ()
 
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "entry": self.entry.to_json(), "chain": self.chain,
-                "endpoints": [e.to_json() for e in self.endpoints],
-                "dropped": round(self.dropped, 7), "rejected": round(self.rejected, 7),
-                "unhandled": round(self.unhandled, 7), "masquerade": self.masquerade,
-                "source_ranges": list(self.source_ranges)}
+
+@dataclass(frozen=True)
+class TrafficPolicy:
+    """The Service's `externalTrafficPolicy` and `internalTrafficPolicy`, defaults filled."""
+
+    external: str = "Cluster"
+    internal: str = "Cluster"
 
 
 @dataclass(frozen=True)
@@ -118,45 +109,24 @@ class PortTrace:
     port: int
     node_port: int | None
     cluster_ip: str | None
-    target_port: str
-    entry_points: tuple[EntryPoint, ...]
-    chains: dict[str, str | None]
+    target_port: str = field(metadata=_TUI_ONLY)
+    entry_points: tuple[EntryPoint, ...] = field(metadata=_TUI_ONLY)
+    chains: Mapping[str, str | None]  # every role of CHAIN_ROLES, in that order
     endpoints: tuple[EndpointTrace, ...]
     findings: tuple[Finding, ...]
-    steps: tuple[Step, ...]
-    explanation: str
-    affinity_seconds: int | None = None
+    steps: tuple[Step, ...] = field(metadata=_TUI_ONLY)
+    explanation: str = field(metadata=_TUI_ONLY)
+    affinity_seconds: int | None = field(default=None, metadata=_TUI_ONLY)
     paths: tuple[PathTrace, ...] = ()
-    traffic_policy: tuple[str, str] = ("Cluster", "Cluster")  # (external, internal)
+    traffic_policy: TrafficPolicy = TrafficPolicy()
     health_check_node_port: int | None = None
-
-    def to_json(self, detail: bool = False) -> dict[str, Any]:
-        out: dict[str, Any] = {
-            "name": self.name, "protocol": self.protocol, "port": self.port,
-            "node_port": self.node_port, "cluster_ip": self.cluster_ip,
-            "chains": {role: self.chains.get(role) for role in CHAIN_ROLES},
-            "endpoints": [e.to_json() for e in self.endpoints],
-            "paths": [p.to_json() for p in self.paths],
-            "traffic_policy": {"external": self.traffic_policy[0], "internal": self.traffic_policy[1]},
-            "health_check_node_port": self.health_check_node_port,
-            "findings": [f.to_json() for f in self.findings],
-        }
-        if detail:
-            out["target_port"] = self.target_port
-            out["entry_points"] = [e.to_json() for e in self.entry_points]
-            out["steps"] = [s.to_json() for s in self.steps]
-            out["explanation"] = self.explanation
-            out["affinity_seconds"] = self.affinity_seconds
-            for ej, e in zip(out["endpoints"], self.endpoints, strict=True):
-                ej.update(in_kernel=e.in_kernel, in_api=e.in_api, connections=e.connections)
-        return out
 
 
 @dataclass(frozen=True)
 class ServiceTrace:
     """The trace of one Service on one node.
 
-    `to_json()` fields:
+    JSON (`k8snet trace --json`, through the serializer):
     - service: "ns/name"; node: the node whose datapath was read; backend: iptables-legacy,
       iptables-nft, nftables, ipvs, cilium or none.
     - ports[]: one per service port. name ("" when unnamed), protocol, port, node_port (null when
@@ -177,19 +147,15 @@ class ServiceTrace:
         masquerade, source_ranges (docs/json.md has every field).
       traffic_policy {external, internal}; health_check_node_port (null when none).
       findings[]: severity (error|warning|info), code, message.
-    `to_json(detail=True)` adds per port: target_port, entry_points, steps (the rule lines of the
-    trace tree), explanation, affinity_seconds; and per endpoint in_kernel, in_api, connections.
+    Only the TUI reads, per port: target_port, entry_points, steps (the rule lines of the trace
+    tree), explanation, affinity_seconds; per endpoint: in_kernel, in_api, connections.
     """
 
     service: str
     node: str
     backend: str
     ports: tuple[PortTrace, ...]
-    service_type: str = "ClusterIP"
-
-    def to_json(self, detail: bool = False) -> dict[str, Any]:
-        return {"service": self.service, "node": self.node, "backend": self.backend,
-                "ports": [p.to_json(detail) for p in self.ports]}
+    service_type: str = field(default="ClusterIP", metadata=_TUI_ONLY)
 
 
 @dataclass(frozen=True)
@@ -473,7 +439,7 @@ def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort
         port.name, port.protocol, port.port, port.node_port, ips[0] if ips else None, port.target_port,
         _entry_points(svc, port), {r: chains.get(r) for r in CHAIN_ROLES}, tuple(endpoints), tuple(findings),
         view.steps if view else (), view.explanation if view else "", view.affinity_seconds if view else None,
-        paths, traffic_policies(svc), hc if isinstance(hc, int) and not isinstance(hc, bool) and hc > 0 else None,
+        paths, TrafficPolicy(*traffic_policies(svc)), hc if isinstance(hc, int) and not isinstance(hc, bool) and hc > 0 else None,
     )
 
 

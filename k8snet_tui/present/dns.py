@@ -1,7 +1,8 @@
 """Pane 5: the cluster's DNS address and domain, the Corefile in brief, every name it serves.
 
-The lookup a user asks for (`i`, `p`, `r`, `t`) is the domain's `dns_lookup_view`; this model is
+The lookup a user asks for (`i`, `p`, `r`, `t`) is the domain's `dns_lookup_view`; `DnsModel` is
 the pane's standing part: what `k8snet show dns` prints, and the Corefile as lines to draw.
+`LookupModel` is one lookup as `k8snet dns NAME --json` prints it (`lookup_model`).
 """
 
 from __future__ import annotations
@@ -9,12 +10,14 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
+from k8snet_tui.domain.dns.answers import Expected
 from k8snet_tui.domain.dns.catalog import service_dns_names
 from k8snet_tui.domain.dns.corefile import CfProblem, KubernetesPlugin, ServerBlock, ServerKey, kubernetes_plugin
 from k8snet_tui.domain.dns.corefile import block_summary as _block_summary
-from k8snet_tui.domain.dns.kubelet import ClusterDns
+from k8snet_tui.domain.dns.kubelet import ClusterDns, PodDns
+from k8snet_tui.domain.dns.lookup import Actual, DnsLookupView
 from k8snet_tui.domain.dns.oracle import build_dns_model
-from k8snet_tui.domain.dns.resolv_conf import Problem, parse_resolv_conf
+from k8snet_tui.domain.dns.resolv_conf import Problem, ResolvConf, parse_resolv_conf
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.numbers import parse_decimal
 
@@ -71,7 +74,10 @@ class NameRow:
 
 
 @dataclass(frozen=True, slots=True)
-class NodeResolvConf:
+class ResolvConfModel:
+    """A resolv.conf as scripts read it: options keyed by name (true for a bare option, numbers as
+    numbers), and the lines it could not use."""
+
     nameservers: tuple[str, ...]
     search: tuple[str, ...]
     options: Mapping[str, int | str | bool]  # option -> value (true for a bare option), as resolv.conf says
@@ -93,7 +99,7 @@ class DnsModel(JsonModel):
     cluster_dns: ClusterDns
     corefile: Corefile
     names: tuple[NameRow, ...]
-    node_resolv_conf: NodeResolvConf | None
+    node_resolv_conf: ResolvConfModel | None
     notes: tuple[str, ...]
     corefile_lines: tuple[Line, ...] = field(default=(), metadata=json_field(None))
 
@@ -110,14 +116,15 @@ def _block(block: ServerBlock) -> CorefileBlock:
         tuple(summary.get("opaque") or ()), tuple(summary.get("unknown_plugins") or ()))
 
 
-def _node_resolv_conf(text: str | None) -> NodeResolvConf | None:
-    if text is None:
-        return None
-    rc = parse_resolv_conf(text)
+def resolv_conf_model(rc: ResolvConf) -> ResolvConfModel:
     options: dict[str, int | str | bool] = {}
     for name, value in rc.options:
         options[name] = True if value is None else (number if (number := parse_decimal(value)) is not None else value)
-    return NodeResolvConf(tuple(rc.nameservers), tuple(rc.search), options, tuple(rc.problems))
+    return ResolvConfModel(tuple(rc.nameservers), tuple(rc.search), options, tuple(rc.problems))
+
+
+def _node_resolv_conf(text: str | None) -> ResolvConfModel | None:
+    return None if text is None else resolv_conf_model(parse_resolv_conf(text))
 
 
 def corefile_lines(corefile: Corefile, raw: str | None) -> tuple[Line, ...]:
@@ -165,3 +172,63 @@ def present(observed: Observed, selection: Selection) -> DnsModel:
     raw = cluster.configmap("kube-system", "coredns").get("Corefile")
     return DnsModel(model.dns, corefile, names, _node_resolv_conf(node.resolv_conf), tuple(model.notes),
                     corefile_lines(corefile, raw))
+
+
+# ---- one lookup: `k8snet dns NAME --json` -------------------------------------------------------
+
+@dataclass(frozen=True, slots=True)
+class QueryModel:
+    """One query of the plan: what CoreDNS should answer, what it did (live only), and why they
+    differ (null when they agree or nothing was asked)."""
+
+    fqdn: str
+    qtype: str = field(metadata=json_field("type"))
+    expected: Expected
+    actual: Actual | None
+    mismatch: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class DerivationModel:
+    """How the pod's resolv.conf came to be: its dnsPolicy, what it amounts to (cluster, host,
+    none), the file as text, the steps in words and the kubelet's events."""
+
+    policy: str
+    effective: str
+    resolv_conf: ResolvConfModel
+    text: str
+    steps: tuple[str, ...]
+    events: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class LookupModel(JsonModel):
+    """`k8snet dns NAME --json` (docs/json.md says what every field means)."""
+
+    name: str
+    resolver: str
+    pod: str | None
+    resolv_conf: ResolvConfModel
+    queries: tuple[QueryModel, ...]
+    answered_by: int | None
+    qtype: str
+    valid: bool
+    problems: tuple[str, ...]
+    stop: str
+    wasted_queries: int
+    advice: tuple[str, ...]
+    notes: tuple[str, ...]
+    candidates: tuple[str, ...]
+    derivation: DerivationModel | None
+
+
+def _derivation(d: PodDns) -> DerivationModel:
+    return DerivationModel(d.policy, d.effective, resolv_conf_model(d.resolv_conf), d.resolv_conf.render(),
+                           d.steps, d.events)
+
+
+def lookup_model(view: DnsLookupView) -> LookupModel:
+    queries = tuple(QueryModel(q.fqdn, q.type, q.expected, q.actual, q.mismatch) for q in view.queries)
+    return LookupModel(view.name, view.resolver, view.pod, resolv_conf_model(view.resolv_conf), queries,
+                       view.answered_by, view.qtype, view.valid, view.problems, view.stop, view.wasted, view.advice,
+                       view.notes, view.candidates, None if view.derivation is None else _derivation(view.derivation))

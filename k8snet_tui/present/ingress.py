@@ -13,6 +13,7 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.routes import EntryPoint, Finding, build_ingress_view
 from k8snet_tui.domain.routes.backends import Backend
 from k8snet_tui.domain.routes.rules import ANY, ELEMENT_PREFIX, EXACT, REGEX, STRING_PREFIX, RouteRule
+from k8snet_tui.domain.routes.tester import RouteResult
 
 from .selection import Selection, in_namespace
 from .serialize import JsonModel, json_field
@@ -210,9 +211,12 @@ def entry_row(e: EntryPoint, key: str) -> TableRow:
                     service, "" if service else f"{e.kind} {e.name} leads to no Service we know")
 
 
+def backend_row(b: Backend) -> BackendRow:
+    return BackendRow(b.ref.label, b.ref.weight, b.service_found, b.port_found, b.endpoints, b.not_ready, b.pods)
+
+
 def _rule(r: RouteRule) -> RuleRow:
-    backends = tuple(BackendRow(b.ref.label, b.ref.weight, b.service_found, b.port_found, b.endpoints,
-                                b.not_ready, b.pods) for b in r.backends)
+    backends = tuple(backend_row(b) for b in r.backends)
     return RuleRow(r.kind, r.name, r.where, r.hosts, r.path, r.path_type, r.match, r.rewrite, r.rewrite_mode,
                    r.precedence, r.method, r.headers, r.query, r.tls, r.ingress_class, r.controller,
                    r.implementation, r.parents, backends, r.findings)
@@ -228,3 +232,58 @@ def present(observed: Observed, selection: Selection) -> IngressModel:
     entries = tuple(entry_row(e, _unique(f"{e.kind}|{e.name}|{e.port}", seen))
                     for e in view.entry_points if in_namespace(e.name, ns))
     return IngressModel(view.entry_points, tuple(_rule(r) for r in view.rules), view.findings, routes, entries, ns)
+
+
+# ---- the route tester: `k8snet route URL --json` and the pane's `t` ----------------------------
+
+@dataclass(frozen=True, slots=True)
+class MatchModel:
+    """The rule a URL hit. `service`, `endpoints` and `pods` are the first backend's (the one a
+    plain Ingress or Mapping has); `backends` lists every one, with weights for HTTPRoutes."""
+
+    kind: str
+    name: str
+    host: str | None
+    path: str | None
+    path_type: str | None
+    rewritten_path: str
+    service: str | None
+    endpoints: tuple[str, ...]
+    pods: tuple[str, ...]
+    backends: tuple[BackendRow, ...]
+
+
+@dataclass(frozen=True, slots=True)
+class CandidateRow:
+    """A rule the tester looked at, whether it matched, and why (or why not) in words."""
+
+    kind: str
+    name: str
+    matched: bool
+    reason: str
+
+
+@dataclass(frozen=True)
+class RouteModel(JsonModel):
+    """`k8snet route URL --json`: status `routed`, `no-route-404` or `no-endpoints-503`; `matched`
+    is null on a 404."""
+
+    url: str
+    entry: str | None
+    matched: MatchModel | None
+    status: str
+    candidates: tuple[CandidateRow, ...]
+    findings: tuple[Finding, ...]
+
+
+def route_model(result: RouteResult) -> RouteModel:
+    m = result.matched
+    matched = None
+    if m is not None:
+        first = m.backends[0] if m.backends else None
+        matched = MatchModel(m.kind, m.name, m.host, m.path, m.path_type, m.rewritten_path, m.service,
+                             first.endpoints if first else (), first.pods if first else (),
+                             tuple(backend_row(b) for b in m.backends))
+    return RouteModel(result.url, result.entry, matched, result.status,
+                      tuple(CandidateRow(c.kind, c.name, c.matched, c.reason) for c in result.candidates),
+                      result.findings)

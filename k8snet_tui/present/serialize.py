@@ -1,9 +1,9 @@
 """One way from a pane model to JSON: the types say the shape.
 
 Dataclasses become objects with one key per field, in declaration order (a field's
-`metadata={"json": "name"}` renames it, `metadata={"json": None}` keeps it out: display-only
-cells); tuples, lists and frozensets become lists; enums their values; mappings objects with
-string keys; None stays null (absent values are never omitted). Anything else is a bug in a
+`json_field("name")` renames it, `json_field(None)` keeps it out: display-only cells and internal
+state; `json_field(digits=7)` rounds a float); tuples, lists and frozensets become lists; enums
+their values; mappings objects with string keys; None stays null (absent values are never omitted). Anything else is a bug in a
 model and raises TypeError, so a new field cannot reach scripts in an unplanned shape.
 """
 
@@ -14,6 +14,10 @@ import enum
 import json
 from collections.abc import Mapping
 from typing import TextIO
+
+from k8snet_tui.domain.json_meta import DIGITS, NAME, json_field
+
+__all__ = ["JSON", "JsonModel", "dump", "json_field", "to_jsonable"]
 
 JSON = None | bool | int | float | str | list["JSON"] | dict[str, "JSON"]
 
@@ -30,10 +34,12 @@ def to_jsonable(value: object) -> JSON:
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
         out: dict[str, JSON] = {}
         for f in dataclasses.fields(value):
-            name = f.metadata.get("json", f.name)
+            name = f.metadata.get(NAME, f.name)
             if name is None:
                 continue
-            out[name] = to_jsonable(getattr(value, f.name))
+            item = getattr(value, f.name)
+            digits = f.metadata.get(DIGITS)
+            out[name] = to_jsonable(item if digits is None else _rounded(item, digits))
         return out
     if isinstance(value, (tuple, list, frozenset)):
         return [to_jsonable(v) for v in value]
@@ -42,9 +48,12 @@ def to_jsonable(value: object) -> JSON:
     raise TypeError(f"no JSON form for {type(value).__name__}")
 
 
-def json_field(name: str | None) -> Mapping[str, str | None]:
-    """Field metadata: `field(metadata=json_field("class"))`; None keeps the field out of JSON."""
-    return {"json": name}
+def _rounded(value: object, digits: int) -> object:
+    if isinstance(value, float):
+        return round(value, digits)
+    if isinstance(value, tuple):
+        return tuple(_rounded(v, digits) for v in value)
+    return value
 
 
 def dump(value: object, out: TextIO) -> None:

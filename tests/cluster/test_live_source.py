@@ -18,6 +18,7 @@ from k8snet_tui.collect import watch
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
+from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources.kinds import BY_NAME, KINDS, NETWORK_CONFIGMAPS
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.live_api import LiveApi
@@ -241,7 +242,7 @@ def test_capture_writes_a_clean_snapshot_that_traces_like_live(lab_cluster, cli_
     assert "wrote" in printed
     args = argparse.Namespace(snapshot=None, kubeconfig=None, context=None, namespace=None,
                               all_namespaces=False, node="node-1")
-    live = views.trace(runtime.observe_once(args), "default/website", node="node-1").to_json()
+    live = to_jsonable(views.trace(runtime.observe_once(args), "default/website", node="node-1"))
 
     snap = load_snapshot(str(out))
     assert snap.problems == (), snap.problems
@@ -250,7 +251,7 @@ def test_capture_writes_a_clean_snapshot_that_traces_like_live(lab_cluster, cli_
     assert (out / "nodes" / "node-1").is_dir()
     observed = SnapshotSession(snap).observed()
     assert observed.cluster.of("Secret") == ()
-    assert views.trace(observed, "default/website", node="node-1").to_json() == live
+    assert to_jsonable(views.trace(observed, "default/website", node="node-1")) == live
     assert live["backend"] == lab_cluster.kube_proxy_mode
     assert len(live["ports"][0]["endpoints"]) == 3
 

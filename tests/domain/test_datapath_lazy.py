@@ -21,6 +21,7 @@ from k8snet_tui.domain.datapath.iptables_lazy import LazyIptablesDump, index_ipt
 from k8snet_tui.domain.datapath.iptables_save import IptablesDump, parse_iptables_save
 from k8snet_tui.domain.model import name_of, namespace_of
 from k8snet_tui.domain.services import trace_service
+from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources.snapshot import load_snapshot
 
 from bench.gen import generate
@@ -130,7 +131,7 @@ def data(tmp_path_factory):
 
 
 def traces(snap, datapath) -> list[str]:
-    return [json.dumps(trace_service(snap.cluster, snap.local, namespace_of(s), name_of(s), datapath=datapath).to_json(),
+    return [json.dumps(to_jsonable(trace_service(snap.cluster, snap.local, namespace_of(s), name_of(s), datapath=datapath)),
                        sort_keys=True) for s in snap.cluster.of("Service")]
 
 
@@ -158,7 +159,7 @@ def test_one_trace_parses_few_chains(data) -> None:
     assert isinstance(dump, LazyIptablesDump)
     svc = snap.cluster.of("Service")[5]
     tr = trace_service(snap.cluster, snap.local, namespace_of(svc), name_of(svc), datapath=dp)
-    assert tr.to_json()["ports"][0]["endpoints"]
+    assert to_jsonable(tr)["ports"][0]["endpoints"]
     declared = len(dump._decls)
     assert declared > 1000
     assert dump.parsed_chains < 50 < declared  # its own SVC/SEP chains and the entry chains, not the dump

@@ -4,6 +4,13 @@ from __future__ import annotations
 
 from k8snet_tui.domain.dns import dns_lookup_view
 from k8snet_tui.domain.model import ClusterState, NodeState
+from k8snet_tui.present.dns import lookup_model
+from k8snet_tui.present.serialize import to_jsonable
+
+
+def lookup_json(*args, **kwargs):
+    """A lookup as `k8snet dns --json` prints it."""
+    return to_jsonable(lookup_model(dns_lookup_view(*args, **kwargs)))
 
 NODE_RESOLV = "nameserver 172.31.0.2\nsearch eu-central-1.compute.internal\n"
 
@@ -92,14 +99,16 @@ def test_lab_client_resolv_conf_matches_the_lab_output():
 
 
 def test_lab_wget_website_answers_on_the_first_search_domain():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "website", pod="default/client").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "website", pod="default/client")
     assert j["queries"] == [{"fqdn": "website.default.svc.cluster.local.", "type": "A",
-                             "expected": {"rcode": "NOERROR", "answers": ["10.111.148.30"]}, "actual": None}]
+                             "expected": {"rcode": "NOERROR", "answers": ["10.111.148.30"], "note": "",
+                                          "partial": False, "fallthrough": False},
+                             "actual": None, "mismatch": None}]
     assert j["answered_by"] == 0 and j["pod"] == "default/client"
 
 
 def test_lab_website_default_answers_on_the_second_domain():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "website.default", pod="default/client").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "website.default", pod="default/client")
     assert [q["fqdn"] for q in j["queries"]] == ["website.default.default.svc.cluster.local.",
                                                  "website.default.svc.cluster.local."]
     assert j["queries"][0]["expected"]["rcode"] == "NXDOMAIN"
@@ -109,16 +118,16 @@ def test_lab_website_default_answers_on_the_second_domain():
 
 def test_lab_website_kube_system_is_a_bad_address():
     for resolver in ("glibc", "musl"):
-        j = dns_lookup_view(lab_cluster(), lab_node(), "website.kube-system", pod="default/client",
-                            resolver=resolver).to_json()
+        j = lookup_json(lab_cluster(), lab_node(), "website.kube-system", pod="default/client",
+                            resolver=resolver)
         assert j["answered_by"] is None
         assert [q["expected"]["rcode"] for q in j["queries"][:3]] == ["NXDOMAIN"] * 3
         assert j["queries"][3]["expected"]["rcode"] is None  # the AWS search domain goes upstream
 
 
 def test_lab_busybox_nslookup_headless_sends_every_search_domain_a_then_aaaa():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "headlesswebsite", pod="default/client",
-                        resolver="busybox", qtype="A+AAAA").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "headlesswebsite", pod="default/client",
+                        resolver="busybox", qtype="A+AAAA")
     names = [(q["fqdn"], q["type"]) for q in j["queries"]]
     domains = ["default.svc.cluster.local.", "svc.cluster.local.", "cluster.local.",
                "eu-central-1.compute.internal."]
@@ -129,22 +138,22 @@ def test_lab_busybox_nslookup_headless_sends_every_search_domain_a_then_aaaa():
 
 
 def test_lab_srv_on_headless_service_lists_endpoints_by_dashed_ip_weight_50():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "headlesswebsite", pod="default/client",
-                        resolver="busybox", qtype="SRV").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "headlesswebsite", pod="default/client",
+                        resolver="busybox", qtype="SRV")
     got = sorted(j["queries"][0]["expected"]["answers"])
     assert got == ["0 50 80 10-0-0-12.headlesswebsite.default.svc.cluster.local.",
                    "0 50 80 10-0-0-202.headlesswebsite.default.svc.cluster.local."]
 
 
 def test_lab_statefulset_srv_uses_pod_hostnames_weight_33():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "webstate.default.svc.cluster.local",
-                        pod="default/client", resolver="busybox", qtype="SRV").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "webstate.default.svc.cluster.local",
+                        pod="default/client", resolver="busybox", qtype="SRV")
     assert len(j["queries"]) == 1  # a dotted name: busybox sends it only as-is
     got = sorted(j["queries"][0]["expected"]["answers"])
     assert got == [f"0 33 80 webstate-{i}.webstate.default.svc.cluster.local." for i in range(3)]
 
 
 def test_lab_webstate_1_resolves_to_its_own_pod():
-    j = dns_lookup_view(lab_cluster(), lab_node(), "webstate-1.webstate.default.svc.cluster.local",
-                        pod="default/client", resolver="musl").to_json()
+    j = lookup_json(lab_cluster(), lab_node(), "webstate-1.webstate.default.svc.cluster.local",
+                        pod="default/client", resolver="musl")
     assert j["queries"][j["answered_by"]]["expected"]["answers"] == ["10.0.0.38"]

@@ -31,6 +31,7 @@ from k8snet_tui.domain.layers.podcidrs import cluster_pod_cidrs
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.numbers import decimal_prefix, parse_decimal, parse_fraction
 from k8snet_tui.domain.services import trace_service
+from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.probe.parse import parse_conntrack_line, save_tables
 
 # Superscript two (isdigit, not decimal), Arabic-Indic three and fullwidth one (both decimal: int() reads them).
@@ -128,7 +129,7 @@ def test_the_trace_over_a_dump_with_unicode_digits_does_not_fail(old, new, digit
     node = NodeState(node=NODE, iptables={"legacy": _lab_dump_with(old, new.format(d=digit))})
     trace = trace_service(lab_cluster(), node, "default", "website")
     assert parse_node_datapath(node, lab_cluster()).problems
-    for port in trace.to_json()["ports"]:
+    for port in to_jsonable(trace)["ports"]:
         assert all(isinstance(e["port"], int) for e in port["endpoints"])
         assert all(e["port"] == 80 for e in port["endpoints"] if e["port"])
 
@@ -180,7 +181,7 @@ def test_the_trace_keeps_an_endpoint_whose_comment_holds_a_line_separator():
     text = _lab_dump_with('--comment "default/website:http -> 10.0.0.1:80"',
                           '--comment "default/website:http\u2028\x85\r -> 10.0.0.1:80"')
     node = NodeState(node=NODE, iptables={"legacy": text})
-    (port,) = trace_service(lab_cluster(), node, "default", "website").to_json()["ports"]
+    (port,) = to_jsonable(trace_service(lab_cluster(), node, "default", "website"))["ports"]
     assert [e["address"] for e in port["endpoints"]] == ["10.0.0.177", "10.0.0.1", "10.0.0.202"]
     assert [e["probability"] for e in port["endpoints"]] == ["0.33333333349", "0.50000000000", None]
 
@@ -224,7 +225,7 @@ def test_a_real_dump_whose_comment_holds_line_breaks_traces_every_endpoint(tool)
     svc = dump.rules("nat", "KUBE-SVC-RYQJBQ5TR32XWAUN")
     assert [r.comment for r in svc].count(comment) == 1 and len(svc) == 4  # masquerade mark + 3 endpoints
     node = NodeState(node=NODE, iptables={"legacy": saved})
-    (port,) = trace_service(lab_cluster(), node, "default", "website").to_json()["ports"]
+    (port,) = to_jsonable(trace_service(lab_cluster(), node, "default", "website"))["ports"]
     assert [e["address"] for e in port["endpoints"]] == ["10.0.0.177", "10.0.0.1", "10.0.0.202"]
 
 
@@ -316,7 +317,7 @@ def test_nft_walkers_stop_descending_at_their_limit(depth):
     rule = {"rule": {"family": "ip", "table": "kube-proxy", "chain": svc_chain,
                      "expr": [{"vmap": {"key": deep, "data": deep}}, {"dnat": {"addr": {"map": {"key": deep, "data": deep}}}}]}}
     node = NodeState(node=NODE, nft_ruleset={"nftables": doc["nftables"] + [rule]})
-    trace_service(lab_cluster(), node, "default", "website").to_json()
+    to_jsonable(trace_service(lab_cluster(), node, "default", "website"))
 
 
 # ---- resolv.conf --------------------------------------------------------------------------------------

@@ -11,6 +11,8 @@ from test_routes_lab import lab_objects
 
 from k8snet_tui.domain.model import ClusterState
 from k8snet_tui.domain.routes import UrlError, build_ingress_view, route_url
+from k8snet_tui.present.ingress import route_model
+from k8snet_tui.present.serialize import to_jsonable
 
 KINDS = ["Service", "EndpointSlice", "Pod", "Node", "Ingress", "IngressClass", "Mapping", "Host", "Listener",
          "Gateway", "HTTPRoute", "ReferenceGrant", "CustomResourceDefinition"]
@@ -39,7 +41,7 @@ def _exercise(objs):
     json.dumps(view.to_json())
     for url in ("http://18.185.35.194:31211/engine", "http://h/", "https://x.example/a/b?c=d"):
         try:
-            json.dumps(route_url(state, url).to_json())
+            json.dumps(to_jsonable(route_model(route_url(state, url))))
         except UrlError:
             raise AssertionError("valid URLs must not be refused") from None
 

@@ -6,6 +6,8 @@ import pytest
 
 from k8snet_tui.domain.model import ClusterState
 from k8snet_tui.domain.routes import build_ingress_view, route_url
+from k8snet_tui.present.ingress import route_model
+from k8snet_tui.present.serialize import to_jsonable
 
 GW_IP = "192.0.2.10"
 
@@ -122,7 +124,7 @@ def test_replace_prefix_match():
 
 def test_weighted_backends_are_all_listed():
     rule = {"backendRefs": [{"name": "svc-0", "port": 8080, "weight": 90}, {"name": "svc-1", "port": 8080, "weight": 10}]}
-    data = route_url(_route_state([_route("a", [rule])]), f"http://{GW_IP}/").to_json()
+    data = to_jsonable(route_model(route_url(_route_state([_route("a", [rule])]), f"http://{GW_IP}/")))
     assert [(b["service"], b["weight"]) for b in data["matched"]["backends"]] == [("web/svc-0:8080", 90), ("web/svc-1:8080", 10)]
 
 

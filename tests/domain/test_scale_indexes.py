@@ -175,7 +175,7 @@ def _tricky_cluster() -> ClusterState:
 def _all_traces(cluster, node, dp):
     out = []
     for s in cluster.of("Service") + ({"metadata": {"name": "nope", "namespace": "default"}},):
-        out.append(trace_service(cluster, node, namespace_of(s), name_of(s), datapath=dp).to_json(detail=True))
+        out.append(trace_service(cluster, node, namespace_of(s), name_of(s), datapath=dp))  # every field, the TUI-only ones too
     return out
 
 
@@ -215,7 +215,7 @@ def test_tricky_cluster_lookups_and_traces_match_the_scans(monkeypatch):
     _scans(monkeypatch)
     monkeypatch.setattr(endpoints_mod, "shared_pod_index", _scan_pod_index)
     assert (_all_traces(fresh, node, dp), _lookups(fresh), pod_index(fresh), pod_index(fresh, "default")) == indexed
-    collisions = [f for t in indexed[0] for p in t["ports"] for f in p["findings"] if f["code"] == "nodeport-collision"]
+    collisions = [f for t in indexed[0] for p in t.ports for f in p.findings if f.code == "nodeport-collision"]
     assert len(collisions) >= 3  # default/website, other/website and other/api's second port share 31100
 
 

@@ -25,6 +25,7 @@ import pytest
 
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.services import trace_service
+from k8snet_tui.present.serialize import to_jsonable
 
 FIX = Path(__file__).parent / "fixtures" / "realworld"
 FIXTURES = sorted(p.stem for p in FIX.glob("*.json") if not p.name.endswith(".nft.json"))
@@ -89,7 +90,7 @@ def test_case_matches_what_kube_proxy_expects(fid, index, service):
         assert not [f for f in port.findings if f.code == code and subject in f.message], absent
     if "node_port" in case:
         assert port.node_port == case["node_port"]
-        assert port.to_json()["node_port"] is None
+        assert to_jsonable(port)["node_port"] is None
     if "health_check_node_port" in case:
         assert port.health_check_node_port == case["health_check_node_port"]
     if "affinity_seconds" in case:
@@ -97,7 +98,7 @@ def test_case_matches_what_kube_proxy_expects(fid, index, service):
         (aff,) = [f for f in port.findings if f.code == "session-affinity"]
         assert str(case["affinity_seconds"]) in aff.message
     assert "no-kube-proxy-rules" not in codes and "endpoint-not-in-kernel" not in codes
-    json.dumps(trace.to_json(detail=True))  # plain data all the way down
+    json.dumps(to_jsonable(trace))  # plain data all the way down
 
 
 FLOWS = [(fid, f) for fid in FIXTURES for f in _meta(fid)["flows"]]

@@ -5,6 +5,7 @@ from pathlib import Path
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.domain.services import count_connections, find_service, trace_service, with_connections
+from k8snet_tui.present.serialize import to_jsonable
 
 FIX = Path(__file__).parent / "fixtures" / "datapath"
 LAB_IPS = {"website-5746f499f-f967r": "10.0.0.177", "website-5746f499f-qzjjq": "10.0.0.1",
@@ -45,7 +46,7 @@ def lab_node():
 
 def test_lab_trace_matches_the_contract():
     t = trace_service(lab_cluster(), lab_node(), "default", "website")
-    j = t.to_json()
+    j = to_jsonable(t)
     assert j["service"] == "default/website" and j["node"] == NODE and j["backend"] == "iptables-legacy"
     (p,) = j["ports"]
     assert set(p) == {"name", "protocol", "port", "node_port", "cluster_ip", "chains", "endpoints", "paths",
@@ -84,8 +85,7 @@ def test_steps_and_explanation():
     assert ("entry", "KUBE-SERVICES") in kinds and ("entry", "KUBE-NODEPORTS") in kinds
     assert ("dnat", "KUBE-SEP-FFKEUBR5SKHPYVCQ") in kinds
     assert ("masquerade", "KUBE-EXT-RYQJBQ5TR32XWAUN") in kinds
-    detail = t.to_json(detail=True)["ports"][0]
-    assert {e["kind"] for e in detail["entry_points"]} == {"cluster-ip", "node-port"}
+    assert {e.kind for e in port.entry_points} == {"cluster-ip", "node-port"}
 
 
 def test_comment_less_dump_traces_the_same():

@@ -20,6 +20,7 @@ from k8snet_tui.cli import PANES
 from k8snet_tui.collect import store as store_module
 from k8snet_tui.collect.store import Store
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources import snapshot as snapshot_module
 from k8snet_tui.sources.snapshot import load_snapshot
 
@@ -65,7 +66,7 @@ def _store_views(objects: dict, snap) -> list[str]:
         out.append(json.dumps(model.to_json() if hasattr(model, "to_json") else model, sort_keys=True, default=str))
     for svc in observed.cluster.of("Service"):
         ref = f"{svc['metadata']['namespace']}/{svc['metadata']['name']}"
-        out.append(json.dumps(views.trace(observed, ref).to_json(), sort_keys=True, default=str))
+        out.append(json.dumps(to_jsonable(views.trace(observed, ref)), sort_keys=True, default=str))
     return out
 
 

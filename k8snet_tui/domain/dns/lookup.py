@@ -6,7 +6,6 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
-from typing import Any
 
 from ..model import ClusterState, NodeState
 from .answers import Expected
@@ -25,10 +24,6 @@ class Actual:
     ttl: int | None = None
     latency_ms: float | None = None
     error: str | None = None
-
-    def to_json(self) -> dict[str, Any]:
-        return {"rcode": self.rcode, "answers": list(self.answers), "ttl": self.ttl,
-                "latency_ms": self.latency_ms, "error": self.error}
 
 
 def _norm(answer: str) -> str:
@@ -68,13 +63,6 @@ class LookupQuery:
     @property
     def mismatch(self) -> str | None:
         return None if self.actual is None else mismatch(self.expected, self.actual)
-
-    def to_json(self) -> dict[str, Any]:
-        out = {"fqdn": self.fqdn, "type": self.type, "expected": self.expected.to_json(),
-               "actual": None if self.actual is None else self.actual.to_json()}
-        if self.actual is not None:
-            out["mismatch"] = self.mismatch
-        return out
 
 
 @dataclass(frozen=True)
@@ -116,25 +104,6 @@ class DnsLookupView:
             if actual is not None:
                 view = view.with_actual(i, actual)
         return view
-
-    def to_json(self) -> dict[str, Any]:
-        return {
-            "name": self.name,
-            "resolver": self.resolver,
-            "pod": self.pod,
-            "resolv_conf": self.resolv_conf.to_json(),
-            "queries": [q.to_json() for q in self.queries],
-            "answered_by": self.answered_by,
-            "qtype": self.qtype,
-            "valid": self.valid,
-            "problems": list(self.problems),
-            "stop": self.stop,
-            "wasted_queries": self.wasted,
-            "advice": list(self.advice),
-            "notes": list(self.notes),
-            "candidates": list(self.candidates),
-            "derivation": None if self.derivation is None else self.derivation.to_json(),
-        }
 
 
 def _qtypes(qtype: str) -> tuple[str, ...]:

@@ -35,9 +35,6 @@ class Candidate:
     reason: str
     rule: RouteRule | None = field(default=None, compare=False)
 
-    def to_json(self) -> dict[str, object]:
-        return {"kind": self.kind, "name": self.name, "matched": self.matched, "reason": self.reason}
-
 
 @dataclass(frozen=True)
 class Match:
@@ -53,16 +50,6 @@ class Match:
     def service(self) -> str | None:
         return self.backends[0].ref.label if self.backends else None
 
-    def to_json(self) -> dict[str, object]:
-        first = self.backends[0] if self.backends else None
-        return {
-            "kind": self.kind, "name": self.name, "host": self.host, "path": self.path,
-            "path_type": self.path_type, "rewritten_path": self.rewritten_path, "service": self.service,
-            "endpoints": list(first.endpoints) if first else [],
-            "pods": list(first.pods) if first else [],
-            "backends": [b.to_json() for b in self.backends],
-        }
-
 
 @dataclass(frozen=True)
 class RouteResult:
@@ -72,15 +59,6 @@ class RouteResult:
     status: str
     candidates: tuple[Candidate, ...]
     findings: tuple[Finding, ...] = ()
-
-    def to_json(self) -> dict[str, object]:
-        return {
-            "url": self.url, "entry": self.entry,
-            "matched": self.matched.to_json() if self.matched else None,
-            "status": self.status,
-            "candidates": [c.to_json() for c in self.candidates],
-            "findings": [f.to_json() for f in self.findings],
-        }
 
 
 @dataclass(frozen=True)
