@@ -4,7 +4,6 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
 
 CHAIN_ROLES = ("service", "local", "external", "firewall")
 
@@ -22,9 +21,6 @@ class Finding:
     code: str
     message: str
 
-    def to_json(self) -> dict[str, Any]:
-        return {"severity": self.severity, "code": self.code, "message": self.message}
-
 
 @dataclass(frozen=True, slots=True)
 class Step:
@@ -38,10 +34,6 @@ class Step:
     packets: int | None = None
     bytes: int | None = None
     table: str = ""
-
-    def to_json(self) -> dict[str, Any]:
-        return {"depth": self.depth, "kind": self.kind, "table": self.table, "chain": self.chain,
-                "index": self.index, "text": self.text, "packets": self.packets, "bytes": self.bytes}
 
 
 @dataclass(frozen=True, slots=True)
@@ -75,15 +67,6 @@ class KernelPath:
     unhandled: float = 0.0
     masquerade: bool = False  # the client's source address is rewritten to the node's
     source_ranges: tuple[str, ...] = ()  # loadBalancerSourceRanges the firewall chain admits
-
-    def to_json(self) -> dict[str, Any]:
-        return {"path": self.path, "entry": self.entry, "address": self.address, "port": self.port,
-                "chain": self.chain,
-                "endpoints": [{"address": e.address, "port": e.port, "chain": e.chain,
-                               "share": round(e.share, 7)} for e in self.endpoints],
-                "dropped": round(self.dropped, 7), "rejected": round(self.rejected, 7),
-                "unhandled": round(self.unhandled, 7), "masquerade": self.masquerade,
-                "source_ranges": list(self.source_ranges)}
 
 
 @dataclass(frozen=True)
