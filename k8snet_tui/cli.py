@@ -38,6 +38,8 @@ EXIT_CODES = """exit codes:
   2    usage error; unreadable input (kubeconfig, snapshot, an empty snapshot); an explicit
        --context or --kubeconfig that cannot be used; with --strict, any snapshot problem
   3    the cluster could not be reached
+  4    --node NAME: that node's state could not be read (no agent pod on it, pods/exec
+       forbidden, the agent not ready, a timeout); stderr says which and what to apply
   130  interrupted"""
 
 

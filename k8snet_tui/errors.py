@@ -49,6 +49,15 @@ class ClusterUnreachable(K8snetError):
     exit_code = EXIT_UNREACHABLE
 
 
+EXIT_NODE_STATE = 4  # --node NAME: that node's state could not be read
+
+
+class NodeStateUnavailable(K8snetError):
+    """`--node NAME` whose state cannot be read: no agent there, exec forbidden, not ready, a timeout."""
+
+    exit_code = EXIT_NODE_STATE
+
+
 # -- unexpected faults ---------------------------------------------------------------------------
 # A bug must never look like success (exit 0) nor bury the terminal in a traceback: the user
 # gets one line naming the fault and the log file, the traceback goes to that file.

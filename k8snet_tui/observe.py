@@ -10,6 +10,7 @@ stderr naming its file and line or field; a snapshot with nothing readable is an
 from __future__ import annotations
 
 import argparse
+import socket
 import sys
 from dataclasses import replace
 from typing import Any
@@ -54,8 +55,49 @@ def observe(args: argparse.Namespace) -> tuple[Observed, dict[str, Any]]:
                   file=sys.stderr)
         return observed, {"kind": "snapshot", "path": str(snap.path), "name": snap.name,
                           "captured_at": _captured(snap), "why": why}
+    node = getattr(args, "node", None)
+    local_reader = session.read_node
+    if node and node != socket.gethostname():
+        # Another node: read through its agent, not this machine's probe labelled with its name.
+        session.local_node = socket.gethostname()
+        session.read_node = None
     observed = runtime._list_once(session)  # one list of each kind, as runtime.observe_once does
+    if node and session.read_node is None:
+        observed = _with_node(observed, session, node, local_reader)
     return observed, {"kind": "live", "context": session.context, "server": getattr(session.source, "server", "")}
+
+
+def _with_node(observed: Observed, session: Any, node: str, local_reader: Any) -> Observed:
+    """`observed` with `node`'s state as the one every command reads (`--node NAME`, live).
+
+    Read through the node's agent pod (pods/exec). When that fails, this machine's own probe
+    stands in only if this machine is that node (one of the Node's InternalIPs is local);
+    otherwise the command stops with what is missing and what to apply or ask for.
+    """
+    from k8snet_tui.domain.model import NodeState, dig_list, name_of
+    from k8snet_tui.errors import NodeStateUnavailable, UsageError
+
+    names = [name_of(n) for n in observed.cluster.of("Node")]
+    if names and node not in names and "Node" not in observed.cluster.forbidden:
+        shown = ", ".join(clean(n) for n in names[:20]) + (", ..." if len(names) > 20 else "")
+        raise UsageError(f"--node {clean(node)!r}: the cluster has no such node", hint=f"its nodes: {shown}")
+    result = session.node_state(node)
+    state: NodeState | None = result.state if result.ok else None
+    if state is None and local_reader is not None:
+        local = local_reader()
+        internal = {a.get("address") for n in observed.cluster.of("Node") if name_of(n) == node
+                    for a in dig_list(n, "status", "addresses") if isinstance(a, dict)}
+        mine = {a.get("local") for link in local.addresses for a in link.get("addr_info", []) if isinstance(a, dict)}
+        if internal & mine - {None}:
+            print(f"k8snet: note: {clean(result.error)}; this machine is node {clean(node)} (its address "
+                  f"{', '.join(sorted(str(a) for a in internal & mine))}), so its own probe is read instead",
+                  file=sys.stderr)
+            state = replace(local, node=node)
+    if state is None:
+        raise NodeStateUnavailable(clean(result.error))
+    for note in result.notes:
+        print(f"k8snet: note: {clean(note)}", file=sys.stderr)
+    return replace(observed, nodes={**observed.nodes, node: state}, local_node=node)
 
 
 def _captured(snap: Any) -> str | None:

@@ -109,7 +109,8 @@ class SnapshotSession:
         if state is None:
             held = ", ".join(sorted(self.snapshot.nodes)) or "none"
             return NodeStateResult(name, error=f"the snapshot holds no state of node {name} (nodes in it: {held}); "
-                                               "capture with the node agent applied to have every node's")
+                                               "capture with the node agent applied to have every node's",
+                                   reason="snapshot")
         return NodeStateResult(name, state=state, fetched_at=state.captured_at or 0.0, source="snapshot")
 
     def cached_node_state(self, name: str) -> NodeStateResult | None:
@@ -191,7 +192,7 @@ class LiveSession:
             result: NodeStateResult = reader.read(name)
         else:
             result = NodeStateResult(name, error=f"node {name}'s state needs the API server's pods/exec; "
-                                                 "this session has no API connection")
+                                                 "this session has no API connection", reason="no-api")
         local = self.poller.current if self.poller else None
         if not result.ok and local is not None and name in (self.local_node, local.node):
             # This node is the one k8snet runs on: its own probe answers where no agent does.

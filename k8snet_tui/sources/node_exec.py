@@ -60,6 +60,8 @@ class NodeStateResult:
     fetched_at: float = 0.0  # time.time() of the read; 0 when never read
     source: str = ""  # "agent k8snet-agent/POD via pods/exec", "local probe", "snapshot"
     notes: tuple[str, ...] = ()
+    # Why, as a word a picker can sort and say briefly (REASONS); "" for a plain good read.
+    reason: str = ""
 
     @property
     def ok(self) -> bool:
@@ -72,8 +74,17 @@ class NodeStateResult:
         return max(0.0, (time.time() if now is None else now) - self.fetched_at)
 
 
+# NodeStateResult.reason: what kind of fault, for a picker's one-word column; `error` has the words.
+REASONS = ("no-agents", "no-agent", "list-forbidden", "forbidden", "not-ready", "timeout", "unreachable",
+           "too-big", "failed", "snapshot", "no-api", "other-version")
+
+
 class ExecError(Exception):
-    """An exec that gave no document; the message is for people."""
+    """An exec that gave no document; the message is for people, `reason` one of REASONS."""
+
+    def __init__(self, message: str, reason: str = "failed") -> None:
+        super().__init__(message)
+        self.reason = reason
 
 
 @dataclass
@@ -169,7 +180,8 @@ class AgentReader:
         try:
             agents = self.agents()
         except ApiFailure as exc:
-            return NodeStateResult(node, error=self.list_error(exc), fetched_at=started)
+            reason = "list-forbidden" if exc.forbidden else "unreachable" if exc.status == 0 else "failed"
+            return NodeStateResult(node, error=self.list_error(exc), fetched_at=started, reason=reason)
         agent = agents.get(node)
         if agent is None:
             if not agents:
@@ -179,12 +191,13 @@ class AgentReader:
                 why = (f"no k8snet agent pod on node {node} (agents run on {len(agents)} other "
                        f"node(s)): check the node's taints and the DaemonSet `kubectl -n {self.namespace} "
                        f"get ds {AGENT_NAME}`")
-            return NodeStateResult(node, error=f"node {node}'s state is missing: {why}", fetched_at=started)
+            return NodeStateResult(node, error=f"node {node}'s state is missing: {why}", fetched_at=started,
+                                   reason="no-agent" if agents else "no-agents")
         source = f"agent {self.namespace}/{agent.pod} via pods/exec"
         if agent.phase != "Running" or not agent.ready:
             detail = f"{agent.phase}{', ' + agent.waiting if agent.waiting else ''}"
             return NodeStateResult(
-                node, source=source, fetched_at=started,
+                node, source=source, fetched_at=started, reason="not-ready",
                 error=(f"node {node}'s agent pod {agent.pod} is not ready ({clean(detail)}): wait for it, "
                        f"or see `kubectl -n {self.namespace} describe pod {agent.pod}`"))
         notes: list[str] = []
@@ -194,7 +207,7 @@ class AgentReader:
         try:
             out = self.exec(agent.pod, list(self.command))
         except ExecError as exc:
-            return NodeStateResult(node, source=source, fetched_at=started, notes=tuple(notes),
+            return NodeStateResult(node, source=source, fetched_at=started, notes=tuple(notes), reason=exc.reason,
                                    error=f"node {node}'s state could not be read through {agent.pod}: {exc}")
         return self._parse(node, agent, source, out, started, notes)
 
@@ -213,7 +226,7 @@ class AgentReader:
         if not isinstance(doc, dict) or "format" not in doc:
             if out.exit_code == NOT_RUN:
                 return NodeStateResult(
-                    node, source=source, fetched_at=started, notes=tuple(notes),
+                    node, source=source, fetched_at=started, notes=tuple(notes), reason="unreachable",
                     error=(f"the API server could not run `{' '.join(self.command)}` in {agent.pod} on node "
                            f"{node}: {out.status_message or 'no reason given'}; is the node's kubelet "
                            "reachable from the API server (port 10250)?"))
@@ -224,14 +237,16 @@ class AgentReader:
             else:
                 why = f"{where} printed nothing"
             why += f"; stderr: {tail}" if tail else (f"; {clean(out.status_message)}" if out.status_message else "")
-            return NodeStateResult(node, source=source, fetched_at=started, notes=tuple(notes), error=why)
+            return NodeStateResult(node, source=source, fetched_at=started, notes=tuple(notes), error=why,
+                                   reason="failed")
         state = node_state_from_probe(doc, source, node)
         if out.exit_code not in (0, None):
             extra = f"{where} exited with status {out.exit_code}" + (f"; stderr: {tail}" if tail else "")
             state = replace(state, errors=(*state.errors, extra))
         if notes:
             state = replace(state, errors=(*notes, *state.errors))
-        return NodeStateResult(node, state=state, fetched_at=started, source=source, notes=tuple(notes))
+        return NodeStateResult(node, state=state, fetched_at=started, source=source, notes=tuple(notes),
+                               reason="other-version" if notes else "")
 
     def list_error(self, exc: ApiFailure) -> str:
         if exc.forbidden:
@@ -285,14 +300,16 @@ def run_exec(url: str, headers: dict[str, str], configuration: Any, *, timeout: 
     try:
         ws.connect(ws_url, **options)
     except websocket.WebSocketBadStatusException as exc:
-        raise ExecError(_handshake_message(exc)) from None
+        forbidden = int(getattr(exc, "status_code", 0) or 0) in (401, 403)
+        raise ExecError(_handshake_message(exc), "forbidden" if forbidden else "failed") from None
     except websocket.WebSocketException as exc:
         # websocket-client refuses an upgrade answer it cannot use (among them a subprotocol
         # it did not offer) with this one message.
         raise ExecError(f"the API server's answer to the exec upgrade is not a WebSocket k8snet can "
                         f"use (it offers {', '.join(PROTOCOLS)}): {clean(str(exc))[:200]}") from None
     except OSError as exc:
-        raise ExecError(f"could not open the exec stream ({clean(str(exc))[:200]})") from None
+        reason = "timeout" if isinstance(exc, TimeoutError) else "unreachable"
+        raise ExecError(f"could not open the exec stream ({clean(str(exc))[:200]})", reason) from None
     try:
         return _read_channels(ws, deadline, timeout, max_bytes)
     finally:
@@ -326,12 +343,12 @@ def _read_channels(ws: Any, deadline: float, timeout: float, max_bytes: int) -> 
     while True:
         left = deadline - time.monotonic()
         if left <= 0:
-            raise ExecError(f"the probe did not finish within {timeout:g} s; stopped")
+            raise ExecError(f"the probe did not finish within {timeout:g} s; stopped", "timeout")
         ws.settimeout(left)
         try:
             opcode, data = ws.recv_data(control_frame=False)
         except websocket.WebSocketTimeoutException:
-            raise ExecError(f"the probe did not finish within {timeout:g} s; stopped") from None
+            raise ExecError(f"the probe did not finish within {timeout:g} s; stopped", "timeout") from None
         except websocket.WebSocketConnectionClosedException:
             break
         except (OSError, websocket.WebSocketException) as exc:
@@ -344,7 +361,7 @@ def _read_channels(ws: Any, deadline: float, timeout: float, max_bytes: int) -> 
         channel, payload = chunk[0], chunk[1:]
         if channel == STDOUT:
             if len(stdout) + len(payload) > max_bytes:
-                raise ExecError(f"the probe printed more than {_size(max_bytes)}; stopped")
+                raise ExecError(f"the probe printed more than {_size(max_bytes)}; stopped", "too-big")
             stdout += payload
         elif channel == STDERR:
             stderr += payload

@@ -119,7 +119,7 @@ def test_node2_traced_from_outside_through_pods_exec_equals_its_local_probe(lab_
     from_exec = trace_service(cluster, remote, "default", "website")
     from_local = trace_service(cluster, local, "default", "website")
     assert from_exec.node == "node-2"
-    assert without_counters(from_exec.to_json()) == without_counters(from_local.to_json())
+    assert without_counters(as_document(from_exec)) == without_counters(as_document(from_local))
     (port,) = from_exec.ports
     assert len(port.endpoints) == len(lab_cluster.ready_endpoints("default", "website")) == 3
 
@@ -193,3 +193,50 @@ def test_capture_writes_both_nodes_state(lab_cluster, agents, tmp_path: Path):
     assert meta["format"]
     addrs = json.loads((out / "nodes" / "node-2" / "ip-addr.json").read_text())
     assert lab_cluster.nodes["node-2"].host_ip in json.dumps(addrs)
+
+
+def one_shot(cluster, user: str, *argv: str, home: Path) -> subprocess.CompletedProcess:
+    """`k8snet ARGV` as `user`, from this process's namespace (the machine's: not node-2)."""
+    return subprocess.run([sys.executable, "-I", "-m", "k8snet_tui", *argv,
+                           "--kubeconfig", str(cluster.users[user].kubeconfig), "-n", "default"],
+                          capture_output=True, text=True, timeout=240,
+                          env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(home), "K8SNET_OFFLINE": "1"})
+
+
+def test_one_shot_trace_with_node_reads_that_node_through_its_agent(lab_cluster, agents, kube_proxy_mode,
+                                                                    tmp_path: Path):
+    proc = one_shot(lab_cluster, READER, "trace", "default/website", "--node", "node-2", "--json", home=tmp_path)
+    assert proc.returncode == 0, proc.stderr
+    doc = json.loads(proc.stdout)
+    source = doc.pop("source")
+    assert source["kind"] == "live"
+    local = read_node(lab_cluster, "node-2")  # the real probe run inside node-2's namespace
+    truth = as_document(trace_service(api_state(lab_cluster), local, "default", "website"))
+    assert doc["node"] == "node-2"
+    assert without_counters(doc) == without_counters(truth)
+    # The machine's namespace has no kube-proxy rules: a trace from this machine's own probe,
+    # relabelled node-2, would have no endpoint chains at all.
+    (port,) = doc["ports"]
+    assert port["chains"]["service"] and len(port["endpoints"]) == 3
+
+
+def as_document(trace) -> dict:
+    """A trace as `--json` prints it (its own fields), through a JSON round trip."""
+    from k8snet_tui.present.serialize import to_jsonable
+
+    return json.loads(json.dumps(trace.to_json() if hasattr(trace, "to_json") else to_jsonable(trace)))
+
+
+def test_one_shot_without_pods_exec_exits_4_naming_the_grant(lab_cluster, agents, tmp_path: Path):
+    proc = one_shot(lab_cluster, "viewer", "trace", "default/website", "--node", "node-2", "--json", home=tmp_path)
+    assert proc.returncode == 4, (proc.returncode, proc.stdout, proc.stderr)
+    assert proc.stdout == ""
+    err = proc.stderr
+    assert "node-2" in err and "forbidden" in err and "pods/exec" in err and "--reader-role" in err, err
+    assert "Traceback" not in err
+    # and a node no agent runs on is named as such (node-3 does not exist: the admin sees the node list)
+    proc = subprocess.run([sys.executable, "-I", "-m", "k8snet_tui", "show", "host", "--node", "node-3",
+                           "--kubeconfig", str(lab_cluster.kubeconfig)], capture_output=True, text=True,
+                          timeout=240, env={"PATH": "/usr/sbin:/usr/bin:/sbin:/bin", "HOME": str(tmp_path),
+                                            "K8SNET_OFFLINE": "1"})
+    assert proc.returncode == 2 and "no such node" in proc.stderr and "node-2" in proc.stderr, proc.stderr

@@ -489,3 +489,31 @@ def test_capture_writes_the_other_nodes_as_they_come(tmp_path):
     assert sorted(p.name for p in (tmp_path / "snap" / "nodes").iterdir()) == ["node-1", "node-2"]
     back = load_snapshot(tmp_path / "snap")
     assert back.nodes["node-2"].iptables["nft"] == NAT
+
+
+@pytest.mark.parametrize(("pods", "status", "reason"), [
+    ([], 200, "no-agents"),
+    ([("agent-ok", "node-1")], 200, "no-agent"),
+    ([("agent-ok", "node-2")], 403, "list-forbidden"),
+    ([("agent-forbidden", "node-2")], 200, "forbidden"),
+    ([("agent-hang", "node-2")], 200, "timeout"),
+    ([("agent-huge", "node-2")], 200, "too-big"),
+    ([("agent-unreachable", "node-2")], 200, "unreachable"),
+    ([("agent-garbage", "node-2")], 200, "failed"),
+    ([("agent-ok", "node-2")], 200, ""),
+])
+def test_each_fault_has_its_reason_word(server, live, pods, status, reason):
+    """The picker's short column comes from `reason`, never from parsing the message."""
+    server.pods = [pod(name, node) for name, node in pods]
+    server.pods_status = status
+    result = reader(live, timeout=0.5, max_bytes=1024 * 1024).read("node-2")
+    assert result.reason == reason, result.error
+    assert result.ok == (reason == "")
+
+
+def test_not_ready_and_other_versions_have_their_reason_words(server, live):
+    server.pods = [pod("agent-ok", "node-2", ready=False, phase="Pending")]
+    assert reader(live).read("node-2").reason == "not-ready"
+    server.pods = [pod("agent-old", "node-2", version="0.0.1")]
+    old = reader(live).read("node-2")
+    assert old.reason == "other-version" and old.ok
