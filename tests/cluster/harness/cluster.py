@@ -653,6 +653,20 @@ class LabCluster:
         self.wait_for_service_rules("default", "website", "http", timeout=timeout)
         self.log(f"[k8snet-cluster] kube-proxy {release or 'current'} in {mode} mode")
 
+    def stop_kube_proxy(self, node: str) -> None:
+        """Stop kube-proxy on one node, leaving its rules as they are: stale from then on, as
+        on a node whose kube-proxy died (Services created now get no rules there)."""
+        self._kill(f"kube-proxy-{node}")
+
+    def start_kube_proxy(self, node: str, timeout: float = 60) -> None:
+        """Start kube-proxy again on a node stop_kube_proxy stopped (same release and mode), and
+        wait until it has synced (default/website's rules match its endpoints everywhere)."""
+        if self.kube_proxy_mode is None:
+            raise ClusterError("kube-proxy was never started")
+        self._spawn(f"kube-proxy-{node}", self._kube_proxy_argv(node, self.kube_proxy_mode), node=node,
+                    env=self._mode_env(self.kube_proxy_mode))
+        self.wait_for_service_rules("default", "website", "http", timeout=timeout)
+
     def _record_kube_proxy_mode(self, mode: str) -> None:
         """Keep the kubeadm-style kube-proxy ConfigMap telling the truth about the mode."""
         try:
