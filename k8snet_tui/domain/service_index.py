@@ -1,7 +1,7 @@
 """One index per cluster state: Service -> EndpointSlices -> endpoints -> pods.
 
 Every reader of "what is behind this Service" (the Services counts, DNS answers, ingress
-backends, and later the datapath trace) asks `service_index(cluster)` instead of walking the
+backends, the datapath trace) asks `service_index(cluster)` instead of walking the
 slices itself, so the join and the readiness rules are written once:
 
 - a slice belongs to the Service named by its `kubernetes.io/service-name` label, in the
@@ -75,6 +75,8 @@ class SliceEndpoint:
     target_kind: str  # targetRef kind ("Pod" mostly), "" when none
     target_name: str  # targetRef name, "" when none
     pod: str  # "ns/name" when the targetRef is a Pod, else ""
+    zone_hints: tuple[str, ...] = ()  # hints.forZones[].name (topology-aware routing)
+    node_hints: tuple[str, ...] = ()  # hints.forNodes[].name (PreferSameNode)
 
     @property
     def ready(self) -> bool:
@@ -172,10 +174,16 @@ def _endpoint(ep: object, slice_namespace: str) -> SliceEndpoint | None:
     pod = f"{dig_str(ref, 'namespace') or slice_namespace}/{target}" if kind == "Pod" and target else ""
     addresses = tuple(a for a in dig_list(ep, "addresses") if isinstance(a, str) and a)
     return SliceEndpoint(addresses, endpoint_conditions(ep), dig_str(ep, "hostname"), dig_str(ep, "nodeName"),
-                         dig_str(ep, "zone"), kind, target, pod)
+                         dig_str(ep, "zone"), kind, target, pod, _hint_names(ep, "forZones"),
+                         _hint_names(ep, "forNodes"))
 
 
-def _slice(obj: Obj) -> IndexedSlice:
+def _hint_names(ep: Obj, key: str) -> tuple[str, ...]:
+    return tuple(dig_str(h, "name") for h in dig_list(ep, "hints", key) if dig_str(h, "name"))
+
+
+def index_slice(obj: Obj) -> IndexedSlice:
+    """One EndpointSlice as the index reads it (for a slice that is not in a cluster state)."""
     ns = namespace_of(obj)
     ports = tuple(SlicePort(dig_str(p, "name"), _int(dig(p, "port")), dig_str(p, "protocol"))
                   for p in dig_list(obj, "ports") if isinstance(p, dict))
@@ -192,7 +200,7 @@ def _build(cluster: ClusterState) -> ServiceIndex:
     for obj in cluster.of("EndpointSlice"):
         if not isinstance(obj, dict):
             continue
-        indexed = _slice(obj)
+        indexed = index_slice(obj)
         if indexed.service:
             grouped.setdefault((indexed.namespace, indexed.service), []).append(indexed)
     return ServiceIndex(services, {k: tuple(v) for k, v in grouped.items()})

@@ -14,7 +14,6 @@ from typing import Any
 
 from .datapath.backend import Datapath, parse_node_datapath
 from .datapath.endpoints import (
-    SERVICE_NAME_LABEL,
     ApiEndpoint,
     Selection,
     ServicePort,
@@ -27,7 +26,6 @@ from .datapath.endpoints import (
     select_endpoints,
     service_ports,
     shared_pod_index,
-    slices_for,
     traffic_policies,
 )
 from .datapath.trace_iptables import trace_iptables_port
@@ -36,6 +34,7 @@ from .datapath.trace_model import CHAIN_ROLES, Finding, KernelEndpoint, KernelPo
 from .datapath.trace_nft import trace_nft_port
 from .json_meta import json_field
 from .model import ClusterState, NodeState, Obj, dig, dig_list, dig_str, key_of, name_of, namespace_of
+from .service_index import IndexedSlice, service_index
 
 # The JSON of a trace (`k8snet trace --json`, docs/json.md) is these fields through the one
 # serializer; the ones only the TUI draws (rule steps, explanations, live counts) are left out.
@@ -266,7 +265,7 @@ def trace_service(cluster: ClusterState, node: NodeState, namespace: str, name: 
         missing = PortTrace("", "", 0, None, None, "", (), {r: None for r in CHAIN_ROLES}, (),
                             (Finding("error", "service-not-found", f"no service {namespace}/{name}{hint}"),), (), "")
         return ServiceTrace(f"{namespace}/{name}", node_name, dp.backend, (missing,), "")
-    slices = slices_for(cluster, namespace, name)
+    slices = service_index(cluster).slices(namespace, name)
     pods_by_key, pods_by_ip = shared_pod_index(cluster)
     ports = service_ports(svc)
     if port is not None:
@@ -342,7 +341,7 @@ def _policy_findings(svc: Obj, port: ServicePort, spn: str, sel: Selection, path
     return out
 
 
-def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort, slices: tuple[Obj, ...],
+def _trace_port(cluster: ClusterState, dp: Datapath, svc: Obj, port: ServicePort, slices: tuple[IndexedSlice, ...],
                 pods_by_key: Mapping[str, Obj], pods_by_ip: Mapping[str, Obj]) -> PortTrace:
     api = endpoints_for_port(slices, port, pods_by_key)
     api_by_addr: dict[tuple[str, int], ApiEndpoint] = {(e.address, e.port): e for e in api}
@@ -528,24 +527,8 @@ def endpoint_counts(cluster: ClusterState) -> dict[tuple[str, str], tuple[int, i
 
 
 def _endpoint_counts(cluster: ClusterState) -> dict[tuple[str, str], tuple[int, int]]:
-    ready: dict[tuple[str, str], set[str]] = {}
-    total: dict[tuple[str, str], set[str]] = {}
-    for sl in cluster.of("EndpointSlice"):
-        svc = dig_str(sl, "metadata", "labels", SERVICE_NAME_LABEL)
-        if not svc:
-            continue
-        key = (namespace_of(sl), svc)
-        t = total.setdefault(key, set())
-        r = ready.setdefault(key, set())
-        for ep in dig_list(sl, "endpoints"):
-            cond = ep.get("conditions") if isinstance(ep, dict) else None
-            is_ready = not (isinstance(cond, dict) and cond.get("ready") is False)
-            for addr in dig_list(ep, "addresses"):
-                if isinstance(addr, str):
-                    t.add(addr)
-                    if is_ready:
-                        r.add(addr)
-    return {k: (len(ready[k]), len(v)) for k, v in total.items()}
+    index = service_index(cluster)
+    return {key: (c.ready, c.total) for key in index.slices_by_service for c in (index.count(*key),)}
 
 
 def build_services_view(cluster: ClusterState, node: NodeState | None = None,

@@ -9,11 +9,11 @@ from pathlib import Path
 
 import pytest
 
+from k8snet_tui.domain import service_index as service_index_mod
 from k8snet_tui.domain import services as services_mod
 from k8snet_tui.domain.datapath import endpoints as endpoints_mod
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.endpoints import (
-    SERVICE_NAME_LABEL,
     pod_index,
     service_ports,
     slices_for,
@@ -30,6 +30,7 @@ from k8snet_tui.domain.model import (
     name_of,
     namespace_of,
 )
+from k8snet_tui.domain.service_index import SERVICE_NAME_LABEL
 from k8snet_tui.domain.services import build_services_view, find_service, trace_service
 from k8snet_tui.sources.snapshot import load_snapshot
 
@@ -90,6 +91,16 @@ def _scan_slices_for(cluster, namespace, name):
                  if namespace_of(s) == namespace and dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL) == name)
 
 
+def _scan_service_index(cluster):
+    """The Service index built again for every question, from the slices whose label names each."""
+    index = service_index_mod._build(cluster)
+    keys = {(namespace_of(s), name) for s in cluster.of("EndpointSlice")
+            if (name := dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL))}
+    assert {k: tuple(x.obj for x in v) for k, v in index.slices_by_service.items()} == {
+        k: _scan_slices_for(cluster, *k) for k in keys}
+    return index
+
+
 def _scan_pod_index(cluster, namespace=None):
     by_key, by_ip = {}, {}
     for pod in cluster.of("Pod"):
@@ -128,7 +139,8 @@ def _scans(monkeypatch):
     """Every index swapped for the linear scan it replaced."""
     monkeypatch.setattr(ClusterState, "get", _scan_get)
     monkeypatch.setattr(ClusterState, "in_namespace", _scan_in_namespace)
-    monkeypatch.setattr(services_mod, "slices_for", _scan_slices_for)
+    monkeypatch.setattr(services_mod, "service_index", _scan_service_index)
+    monkeypatch.setattr(endpoints_mod, "service_index", _scan_service_index)
     monkeypatch.setattr(services_mod, "shared_pod_index", _scan_pod_index)
     monkeypatch.setattr(services_mod, "_nodeport_collisions", _scan_collisions)
     monkeypatch.setattr(NftRuleset, "elements_with_keys", _scan_elements)

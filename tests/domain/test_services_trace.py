@@ -234,3 +234,13 @@ def test_a_dump_without_an_attribute_dict_still_traces():
     for _ in range(2):  # built, then reused
         got = trace_iptables_port(slotted, "default", "website", port, entries)  # type: ignore[arg-type]
         assert got.paths == want.paths and got.endpoints == want.endpoints and got.chains == want.chains
+
+
+def test_the_trace_reads_endpoints_through_the_service_index(monkeypatch):
+    """Readiness is read in one place: change the index's reading and the trace follows it."""
+    from k8snet_tui.domain import service_index
+
+    monkeypatch.setattr(service_index, "endpoint_conditions", lambda ep: service_index.Conditions(False, False, False))
+    port = trace_service(lab_cluster(), lab_node(), "default", "website").ports[0]
+    assert [e.ready for e in port.endpoints] == [False, False, False]
+    assert "no-endpoints" in {f.code for f in port.findings}

@@ -1,4 +1,8 @@
-"""What the API says a service port should reach: EndpointSlices joined to pods and nodes."""
+"""What the API says a service port should reach: EndpointSlices joined to pods and nodes.
+
+The join (which slices are a Service's) and the readiness rules are the Service index's
+(`domain/service_index.py`); this module turns its endpoints into one service port's.
+"""
 
 from __future__ import annotations
 
@@ -6,9 +10,8 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ClusterState, Obj, dig, dig_dict, dig_list, dig_str, name_of, namespace_of
-
-SERVICE_NAME_LABEL = "kubernetes.io/service-name"
+from ..model import ClusterState, Obj, dig, dig_list, dig_str, name_of, namespace_of
+from ..service_index import IndexedSlice, index_slice, service_index
 
 
 @dataclass(frozen=True, slots=True)
@@ -77,59 +80,35 @@ def lb_ingress_ips(svc: Obj) -> tuple[str, ...]:
 
 
 def slices_for(cluster: ClusterState, namespace: str, name: str) -> tuple[Obj, ...]:
-    """The EndpointSlices labelled for `namespace/name`, in list order (indexed once per state)."""
-    return cluster.memo(_slices_by_service).get((namespace, name), ())
+    """The EndpointSlices labelled for `namespace/name`, in list order (the Service index's)."""
+    return tuple(s.obj for s in service_index(cluster).slices(namespace, name))
 
 
-def _slices_by_service(cluster: ClusterState) -> dict[tuple[str, str], tuple[Obj, ...]]:
-    out: dict[tuple[str, str], list[Obj]] = {}
-    for s in cluster.of("EndpointSlice"):
-        out.setdefault((namespace_of(s), dig_str(s, "metadata", "labels", SERVICE_NAME_LABEL)), []).append(s)
-    return {k: tuple(v) for k, v in out.items()}
-
-
-def _condition(ep: Obj, key: str, default: bool) -> bool:
-    # The API documents a missing ready/serving condition as "unknown", to be read as true.
-    value = dig(ep, "conditions", key)
-    return value if isinstance(value, bool) else default
-
-
-def endpoints_for_port(slices: Iterable[Obj], port: ServicePort,
+def endpoints_for_port(slices: Iterable[IndexedSlice | Obj], port: ServicePort,
                        pods: Mapping[str, Obj] | None = None) -> tuple[ApiEndpoint, ...]:
-    """Endpoints of one service port: slice ports matched by name and protocol, deduplicated."""
+    """Endpoints of one service port: slice ports matched by name and protocol, deduplicated.
+
+    `slices` are the index's (`service_index(cluster).slices(ns, name)`); a raw slice object is
+    read the same way. A pod's node fills in an endpoint without `nodeName`.
+    """
     seen: set[tuple[str, int]] = set()
     out: list[ApiEndpoint] = []
     for sl in slices:
-        ports = [
-            p for p in dig_list(sl, "ports")
-            if (dig_str(p, "name") == port.name) and (dig_str(p, "protocol") or "TCP").upper() == port.protocol
-        ]
-        for sp in ports:
-            number = _int(dig(sp, "port"))
-            if number is None:
+        indexed = sl if isinstance(sl, IndexedSlice) else index_slice(sl)
+        for sp in indexed.ports:
+            if sp.name != port.name or sp.protocol_or_tcp != port.protocol or sp.port is None:
                 continue
-            for ep in dig_list(sl, "endpoints"):
-                ref = dig_dict(ep, "targetRef")
-                pod_key = ""
-                if dig_str(ref, "kind") == "Pod" and dig_str(ref, "name"):
-                    pod_key = f"{dig_str(ref, 'namespace') or namespace_of(sl)}/{dig_str(ref, 'name')}"
-                node = dig_str(ep, "nodeName")
-                if not node and pods and pod_key in pods:
-                    node = dig_str(pods[pod_key], "spec", "nodeName")
-                ready = _condition(ep, "ready", True)
-                zones = tuple(dig_str(h, "name") for h in dig_list(ep, "hints", "forZones") if dig_str(h, "name"))
-                nodes = tuple(dig_str(h, "name") for h in dig_list(ep, "hints", "forNodes") if dig_str(h, "name"))
-                for addr in dig_list(ep, "addresses"):
-                    if not isinstance(addr, str) or (addr, number) in seen:
+            for ep in indexed.endpoints:
+                node = ep.node
+                if not node and pods and ep.pod in pods:
+                    node = dig_str(pods[ep.pod], "spec", "nodeName")
+                c = ep.conditions
+                for addr in ep.addresses:
+                    if (addr, sp.port) in seen:
                         continue
-                    seen.add((addr, number))
-                    out.append(
-                        ApiEndpoint(
-                            addr, number, ready, _condition(ep, "serving", ready),
-                            _condition(ep, "terminating", False), node, pod_key, dig_str(ep, "zone"),
-                            zones, nodes,
-                        )
-                    )
+                    seen.add((addr, sp.port))
+                    out.append(ApiEndpoint(addr, sp.port, c.ready, c.serving, c.terminating, node, ep.pod, ep.zone,
+                                           ep.zone_hints, ep.node_hints))
     return tuple(out)
 
 
