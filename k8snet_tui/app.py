@@ -38,6 +38,7 @@ from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.screens import PANE_CLASSES
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import LocalNetwork, PaneContext
+from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions
 from k8snet_tui.screens.modals import ALL_NAMESPACES, CommandPaletteScreen, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.widgets.safe import data_text
@@ -63,7 +64,7 @@ assert set(THEMES) == set(THEME_NAMES)
 DEFAULT_PANE = "services"
 
 
-class K8snetApp(App[int]):
+class K8snetApp(GuideActions, App[int]):
     TITLE = "k8snet"
     CSS_PATH = "styles/app.tcss"
     ENABLE_COMMAND_PALETTE = True
@@ -86,14 +87,16 @@ class K8snetApp(App[int]):
         Binding("ctrl+s", "save_view", "Save", id="app.save_view", show=False,
                 tooltip="save the view as text and SVG"),
         Binding("escape", "back", "Back", id="view.back", show=False, tooltip="back (closes a box, leaves zoom)"),
+        *GUIDE_BINDINGS,  # `>`/`<` the guided lab, `k` by-hand commands (screens/lab.py)
     ]
 
     def __init__(self, settings: Settings, session: Session, *, start_pane: str = DEFAULT_PANE,
-                 save_dir: str | None = None) -> None:
+                 save_dir: str | None = None, lab: bool = False) -> None:
         super().__init__()
         self.settings = settings
         self.session = session
         self.start_pane = start_pane
+        self.start_lab = lab  # `k8snet lab`: open the guided lab at its first stop
         self.save_dir = Path(save_dir or os.environ.get("K8SNET_SAVE_DIR") or ".")
         self._seen_version = -1
         self._panes: dict[str, Pane] = {}
@@ -146,6 +149,8 @@ class K8snetApp(App[int]):
         if self.session.banner:
             self.query_one("#banner", Static).update(data_text(self.session.banner, style="bold"))
         self._activate(self.start_pane)
+        if self.start_lab:
+            self.call_after_refresh(self.lab_go, 0)
         self.set_interval(1.0, self._tick)
         if self.session.watchers or self.session.poller is not None:
             # A live session's background work, after the first frame: importing the kubernetes
@@ -201,6 +206,7 @@ class K8snetApp(App[int]):
         status.stale_since = self.observed.cluster.stale_since
         status.namespace = self.observed.cluster.namespace or "all namespaces"
         self.current_pane.show_observed(self.observed)
+        self.guide_tick()
 
     def _activate(self, pane_id: str) -> Pane:
         switcher = self.query_one(ContentSwitcher)
@@ -419,6 +425,8 @@ class K8snetApp(App[int]):
             self._set_namespace(cmd.arg or ALL_NAMESPACES)
         elif cmd.verb == "theme":
             self.set_theme_word(cmd.arg)
+        elif cmd.verb == "lab":
+            self.run_lab(cmd.arg)
         elif cmd.verb == "ctx":
             self.notify(data_text("switching context needs a restart: k8snet --context " + (cmd.arg or "NAME")), title="ctx")
         elif cmd.verb in grammar.VERB_PANE and cmd.has_argument:

@@ -7,6 +7,7 @@
     route URL | /PATH [--class ENTRY]  (a bare path goes to the default entry point)
     policy check SRC DST [--port N] [--protocol TCP|UDP|SCTP]   SRC/DST: NS/POD or ip:ADDRESS
     ns NAME | all     theme NAME       ctx NAME        q | quit
+    lab [STEP.N | next | prev | off]   (the guided lab: its questions, answered from the data)
 
 `parse` turns words into a `Command` and says in words what is wrong with bad ones. Nothing here
 reads the cluster; `resolve_trace` and `route_base` turn an address or a bare path into what the
@@ -150,6 +151,10 @@ def parse(line: str | Sequence[str]) -> Command | None:
         if verb == "ns" and arg in ("all", "-A", "--all-namespaces"):
             arg = ""
         return Command(verb, word, arg=arg)
+    if verb == "lab":
+        if len(rest) > 1:
+            raise GrammarError(f"{word}: one word expected (STEP.N, next, prev or off), got {len(rest)}")
+        return Command("lab", word, arg=rest[0] if rest else "")
     if verb == "quit":
         return Command("quit", word)
     spec = pane_by_word(word)

@@ -277,7 +277,7 @@ def chain_and_probabilities(observed: Observed, selection: Selection, subject: S
     chain = port.chains.get("service") or port.chains.get("local")
     lines: list[str] = []
     if chain:
-        lines.append(f"{chain} on {trace.node} ({trace.backend}) serves {_ref(svc)}:{port.name or port.port}.")
+        lines.append(f"{chain} on {trace.node} serves {_ref(svc)}:{port.name or port.port}; shares:")
     elif trace.backend in ("none", ""):
         return Answer((f"Node {trace.node or '?'}'s rules were not read, so its chains are not known.",
                        "Run k8snet on a node (the probe reads iptables/nftables) or open a capture that has them."),
@@ -287,9 +287,10 @@ def chain_and_probabilities(observed: Observed, selection: Selection, subject: S
     for e in port.endpoints:
         if not e.in_kernel:
             continue
-        prob = f"probability {e.probability}" if e.probability else "the rest (no probability: the last rule)"
-        share = f", {e.share:.1%} of new connections" if e.share is not None else ""
-        lines.append(f"  {e.address}:{e.port} ({e.pod or 'no pod'}): {prob}{share}")
+        prob = f"p={e.probability}" if e.probability else "the rest"
+        share = f" → {e.share:.1%}" if e.share is not None else ""
+        pod = (e.pod or "no pod").rpartition("/")[2]
+        lines.append(f"  {e.address}:{e.port} {pod} {prob}{share}")
     return Answer(_with_note(subject, lines))
 
 

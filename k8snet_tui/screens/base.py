@@ -34,7 +34,9 @@ from k8snet_tui.present import Selection, present_pane
 from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.screens.jobs import JobRunner
 from k8snet_tui.sources.kinds import BY_NAME
+from k8snet_tui.widgets.by_hand import ByHandStrip, by_hand_text
 from k8snet_tui.widgets.explain import ExplainDrawer
+from k8snet_tui.widgets.resource_table import ResourceTable
 
 # A build that took at most this long last time is done inline (no thread hand-off, no frame
 # without data); a first build is inline when the cluster has at most INLINE_OBJECTS objects.
@@ -75,6 +77,8 @@ class Pane(Vertical, can_focus=False):
             with Vertical(classes="pane-body"):
                 yield Static(classes="pane-notice", id=f"notice-{self.PANE_ID}")
                 yield from self.compose_body()
+                # `k`: the commands that show this view's facts by hand (screens/lab.py)
+                yield ByHandStrip(id=f"byhand-{self.PANE_ID}")
             yield ExplainDrawer(self.EXPLAIN, id=f"explain-{self.PANE_ID}")
 
     def compose_body(self) -> ComposeResult:
@@ -92,14 +96,14 @@ class Pane(Vertical, can_focus=False):
             return
         kept = self._model_for
         if kept is not None and kept[0] is observed and kept[1].same(self.selection(observed)):
-            self.render_model(observed, kept[2])  # a pane switch with no new data: nothing to build
+            self._show_model(observed, kept[2])  # a pane switch with no new data: nothing to build
             return
         if self._build_inline(observed):
             t0 = time.perf_counter()
             model = self.build_model(observed)
             self.build_cost = time.perf_counter() - t0
             self._keep(observed, model)
-            self.render_model(observed, model)
+            self._show_model(observed, model)
             return
         self._building = True
         self._idle.clear()
@@ -120,6 +124,46 @@ class Pane(Vertical, can_focus=False):
 
     def render_model(self, observed: Observed, model: Any) -> None:
         """Hand `model` (built from `observed`) to the widgets, on the UI thread."""
+
+    def _show_model(self, observed: Observed, model: Any) -> None:
+        self.render_model(observed, model)
+        self.refresh_by_hand()
+
+    # -- `k`: the by-hand commands, one hook for every pane -----------------------------------------
+
+    def focus_key(self) -> str | None:
+        """The object the user is on, as a row key (`ns/name`, an address, a node, a device):
+        the focused table's row, else the first table shown. Panes with other views override it."""
+        tables = [t for t in self.query(ResourceTable) if t.display and t.parent is not None and t.parent.display]
+        focused = [t for t in tables if t.has_focus]
+        for table in focused + tables:
+            key = table.selected_key()
+            if key:
+                return key
+        return None
+
+    def refresh_by_hand(self) -> None:
+        """Show (or hide) the by-hand commands for the current object, as the shared toggle says."""
+        strips = self.query(f"#byhand-{self.PANE_ID}")
+        if not strips:
+            return
+        strip = strips.first(ByHandStrip)
+        strip.display = self.context.view.by_hand
+        if not strip.display or self.observed is None:
+            return
+        from k8snet_tui.present.commands import by_hand
+
+        model = self._model_for[2] if self._model_for is not None else None
+        backend = getattr(model, "backend", None) or "iptables"
+        strip.update(by_hand_text(by_hand(self.PANE_ID, self.observed, self.focus_key(), str(backend))))
+
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        if self.context.view.by_hand:
+            self.call_after_refresh(self.refresh_by_hand)
+
+    def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
+        if self.context.view.by_hand:
+            self.call_after_refresh(self.refresh_by_hand)
 
     def _keep(self, observed: Observed, model: Any) -> None:
         self._model_for = (observed, self.selection(observed), model)
@@ -148,7 +192,7 @@ class Pane(Vertical, can_focus=False):
             # Shown even when a newer Observed is waiting: it is at most one build old, and a
             # cluster that changes faster than a build would otherwise never show anything.
             self._keep(observed, model)
-            self.render_model(observed, model)
+            self._show_model(observed, model)
             if cost > FREEZE_AFTER_S:
                 # A big model (and the indexes behind it) outlives many collections: out of the
                 # cyclic GC's walks, a full collection stays short (see the app's on_mount).

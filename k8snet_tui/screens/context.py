@@ -11,7 +11,7 @@ source module to start network I/O.
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from k8snet_tui.collect.session import PodLogs, Session
@@ -79,12 +79,20 @@ class LocalNetwork:
 
 
 @dataclass
+class ViewToggles:
+    """Display choices every pane shares: `by_hand` (`k`) shows the commands behind the facts."""
+
+    by_hand: bool = False
+
+
+@dataclass
 class PaneContext:
     session: Session
     settings: Settings
     navigator: Navigator
     notify: Notify
     network: Network
+    view: ViewToggles = field(default_factory=ViewToggles)
 
     @property
     def live(self) -> bool:

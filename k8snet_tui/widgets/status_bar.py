@@ -22,6 +22,7 @@ class StatusBar(Static):
     stale_since: reactive[float | None] = reactive(None)
     pane_title: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
+    badges: reactive[str] = reactive("")  # the guided lab's stop, the by-hand toggle (screens/lab.py)
 
     def render(self) -> Text:
         full = self._line(compact=False)
@@ -48,6 +49,9 @@ class StatusBar(Static):
             stamp = time.strftime("%H:%M:%S", time.localtime(self.stale_since))
             line.append(gap)
             line.append(f" STALE {stamp} " if compact else f" STALE since {stamp} ", style="bold reverse red")
+        if self.badges:
+            line.append(gap)
+            line.append(f" {self.badges} ", style="bold reverse")
         if self.pane_title:
             line.append(f"{gap}│ ")
             line.append(self.pane_title, style="bold")

@@ -115,8 +115,8 @@ def test_svc_chain_and_probabilities_from_the_dump(lab):
     assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in text(s)
     dump = (LAB / "nodes/node-1/iptables-legacy-save.txt").read_text()
     probs = re.findall(r"-A KUBE-SVC-RYQJBQ5TR32XWAUN .*--probability (\S+)", dump)
-    assert probs and all(f"probability {p}" in text(s) for p in probs)
-    assert text(s).count("33.3% of new connections") == 3
+    assert probs and all(f"p={p}" in text(s) for p in probs)
+    assert text(s).count("→ 33.3%") == 3
     assert s.lab_command.endswith("grep -A4 'Chain KUBE-SVC-RYQJBQ5TR32XWAUN'")
 
 

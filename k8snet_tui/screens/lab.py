@@ -1,0 +1,218 @@
+"""The guided lab (`k8snet lab`, `:lab`) and the by-hand commands toggle (`k`), in the app.
+
+`GuideActions` is mixed into the app: its actions move through the lab's stops and flip the
+by-hand toggle that every pane shares (`PaneContext.view`). The lab panel sits under the pane:
+the question, the answer read from the data (`present/lab.py`, built in a thread worker), and
+the command the lab typed. Each stop opens its pane and selection through the navigator, as
+`:` would. Keys: `>` next, `<` previous (remappable as `lab.next`, `lab.previous`).
+"""
+
+from __future__ import annotations
+
+from typing import TYPE_CHECKING, cast
+
+from rich.text import Text
+from textual import work
+from textual.binding import Binding
+from textual.widgets import ContentSwitcher, Static
+
+from k8snet_tui.domain.model import Observed
+from k8snet_tui.present.lab import COMING, Stop, present_stop, stop_count
+from k8snet_tui.widgets.safe import data_text
+
+if TYPE_CHECKING:
+    from k8snet_tui.app import K8snetApp
+
+GUIDE_BINDINGS = [
+    Binding("greater_than_sign", "lab_next", "Next", id="lab.next", show=False,
+            tooltip="guided lab: the next question (starts the lab)"),
+    Binding("less_than_sign", "lab_previous", "Prev", id="lab.previous", show=False,
+            tooltip="guided lab: the previous question"),
+    Binding("k", "toggle_commands", "Cmds", id="view.commands", show=False,
+            tooltip="by-hand commands (kubectl, iptables, nft, ip, nslookup) beside the facts, on/off"),
+]
+LAB_WORDS = "lab [N.M|next|prev|off]"
+
+
+def stop_text(stop: Stop, index: int, total: int) -> Text:
+    out = Text()
+    out.append(f" LAB {stop.label} ", style="bold reverse")
+    out.append(f" step {stop.step} {stop.step_title} · {index + 1}/{total + 1} · < prev  > next  :lab off\n",
+               style="dim")
+    out.append_text(data_text(stop.question, style="bold"))
+    for i, line in enumerate(stop.answer.lines):
+        out.append("\n")
+        out.append(("? " if not stop.answer.known else "→ ") if not i else "  ", style="bold")
+        out.append_text(data_text(line))
+    out.append("\nlab: $ ", style="dim")
+    out.append_text(data_text(stop.lab_command, style="italic"))
+    return out
+
+
+def coming_text(total: int) -> Text:
+    out = Text()
+    out.append(" LAB 5-6 ", style="bold reverse")
+    out.append(f" coming · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
+    out.append("Steps 1-4 are done. The lab's last two steps are not in k8snet yet:", style="bold")
+    for c in COMING:
+        out.append(f"\n{c.step} {c.title} (coming): ", style="bold")
+        out.append(c.covers)
+    return out
+
+
+class LabPanel(Static):
+    """The guided lab's panel, under the pane; keyboard only (the app's `<`/`>`)."""
+
+    DEFAULT_CSS = """
+    LabPanel {
+        height: auto;
+        max-height: 9;
+        padding: 0 1;
+        border-top: solid $primary;
+        background: $panel;
+    }
+    """
+
+
+class GuideActions:
+    """Mixed into the app: the guided lab and the by-hand toggle."""
+
+    lab_index: int | None = None  # the stop shown (stop_count(): the "coming" page); None: off
+    _lab_answer_for: tuple[Observed, int] | None = None
+
+    @property
+    def _app(self) -> K8snetApp:
+        return cast("K8snetApp", self)
+
+    # -- by-hand commands ------------------------------------------------------------------------
+
+    def action_toggle_commands(self) -> None:
+        view = self._app.pane_context.view
+        view.by_hand = not view.by_hand
+        self._app.current_pane.refresh_by_hand()
+        self._guide_badge()
+
+    # -- the lab ---------------------------------------------------------------------------------
+
+    def action_lab_next(self) -> None:
+        self.lab_go(0 if self.lab_index is None else self.lab_index + 1)
+
+    def action_lab_previous(self) -> None:
+        if self.lab_index is None:
+            self.lab_go(0)
+        else:
+            self.lab_go(self.lab_index - 1)
+
+    def run_lab(self, arg: str) -> None:
+        """`:lab` (start or where it was), `:lab 2.2` or `:lab 6` (by number), next, prev, off."""
+        word = arg.strip().lower()
+        if word in ("off", "stop", "end", "quit"):
+            self.lab_off()
+        elif word in ("next", "n", ">"):
+            self.action_lab_next()
+        elif word in ("prev", "previous", "p", "<"):
+            self.action_lab_previous()
+        elif not word:
+            self.lab_go(self.lab_index or 0)
+        else:
+            index = lab_index_of(word)
+            if index is None:
+                self._app.notify(f"lab: no stop {arg.strip()!r}: give STEP.N (1.1 to 4.2), a stop number, next, prev or off",
+                            title="lab", severity="warning")
+                return
+            self.lab_go(index)
+
+    def lab_off(self) -> None:
+        self.lab_index = None
+        for panel in self._app.query(LabPanel):
+            panel.remove()
+        self._guide_badge()
+
+    def lab_go(self, index: int) -> None:
+        total = stop_count()
+        index = max(0, min(index, total))
+        self.lab_index = index
+        panel = self._lab_panel()
+        if index == total:
+            panel.update(coming_text(total))
+            self._guide_badge()
+            return
+        panel.update(Text("reading the answer…", style="dim"))
+        self._guide_badge()
+        self._lab_answer(self._app.observed, index, open_pane=True)
+
+    def _lab_panel(self) -> LabPanel:
+        found = self._app.query(LabPanel)
+        if found:
+            return found.first()
+        panel = LabPanel(id="lab-panel")
+        self._app.mount(panel, after=self._app.query_one(ContentSwitcher))
+        return panel
+
+    @work(thread=True, exclusive=True, group="lab", exit_on_error=False)
+    def _lab_answer(self, observed: Observed, index: int, open_pane: bool = False) -> None:
+        try:
+            stop = present_stop(observed, index)
+        except Exception as exc:  # a bug in one answer must not end the lab
+            self._app.call_from_thread(self._app.notify, f"lab: could not answer {index + 1}: {type(exc).__name__}: {exc}",
+                                  title="lab", severity="error")
+            return
+        self._app.call_from_thread(self._lab_show, observed, index, stop, open_pane)
+
+    def _lab_show(self, observed: Observed, index: int, stop: Stop, open_pane: bool) -> None:
+        if self.lab_index != index:
+            return  # the user moved on meanwhile
+        self._lab_answer_for = (observed, index)
+        self._lab_panel().update(stop_text(stop, index, stop_count()))
+        if open_pane:
+            pane = self._app.navigator.open_pane(stop.pane)
+            if stop.arg:
+                pane.handle_command(stop.verb, stop.arg)
+            self._app.call_after_refresh(self._app.current_pane.refresh_by_hand)
+
+    def guide_tick(self) -> None:
+        """New data (live): answer the stop shown again, without moving the pane."""
+        index = self.lab_index
+        if index is None or index >= stop_count() or self._lab_answer_for is None:
+            return
+        if self._lab_answer_for[0] is not self._app.observed:
+            self._lab_answer_for = (self._app.observed, index)
+            self._lab_answer(self._app.observed, index)
+
+    def _guide_badge(self) -> None:
+        from k8snet_tui.widgets.status_bar import StatusBar
+
+        words = []
+        if self.lab_index is not None:
+            words.append("LAB " + (present_label(self.lab_index)))
+        if self._app.pane_context.view.by_hand:
+            words.append("CMDS")
+        self._app.query_one(StatusBar).badges = " · ".join(words)
+
+
+def present_label(index: int) -> str:
+    """`2.3` for a stop's index, `5-6` for the coming page."""
+    from k8snet_tui.present.lab import STOPS
+
+    if index >= len(STOPS):
+        return "5-6"
+    step = STOPS[index].step
+    return f"{step}.{sum(1 for s in STOPS[:index + 1] if s.step == step)}"
+
+
+def lab_index_of(word: str) -> int | None:
+    """The stop `word` names: `2.3`, a step (`3`: its first stop; `5`/`6`: the coming page)."""
+    from k8snet_tui.present.lab import STOPS
+
+    for i in range(len(STOPS)):
+        if present_label(i) == word:
+            return i
+    if word.isdigit():
+        step = int(word)
+        if step in (5, 6):
+            return len(STOPS)
+        return next((i for i, s in enumerate(STOPS) if s.step == step), None)
+    return None
+
+
+__all__ = ["GUIDE_BINDINGS", "LAB_WORDS", "GuideActions", "LabPanel", "lab_index_of"]

@@ -1,0 +1,100 @@
+"""The guided lab on the bundled lab, walked with keys: each stop's answer is on the screen.
+
+What each answer must say is read from the lab snapshot's files (not written here), so the
+test checks that the panel shows the data, and that the pane the stop names is the one shown.
+"""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from k8snet_tui.present.lab import STOPS
+
+from tests.ui.conftest import screen_text, screen_words, settle
+
+LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
+
+
+def items(kind: str) -> list[dict]:
+    doc = json.loads((LAB / "api" / f"{kind}.json").read_text())
+    return doc["items"] if isinstance(doc, dict) else doc
+
+
+def svc(name: str, ns: str = "default") -> dict:
+    return next(s for s in items("services") if s["metadata"]["name"] == name and s["metadata"]["namespace"] == ns)
+
+
+def expected() -> dict[str, list[str]]:
+    """For each stop, words its answer must show, from the snapshot's own files."""
+    cilium = next(c for c in items("configmaps") if c["metadata"]["name"] == "cilium-config")["data"]
+    nodes = {n["metadata"]["name"]: n for n in items("nodes")}
+    website = svc("website")
+    dns_ip = svc("kube-dns", "kube-system")["spec"]["clusterIP"]
+    gateway_np = next(p["nodePort"] for p in svc("emissary-ingress", "emissary")["spec"]["ports"] if p["port"] == 80)
+    return {
+        "1.1": ["no cloud metadata"],
+        "1.2": ["eth0 has 172.31.24.84/20", "RFC 1918"],
+        "1.3": [cilium["cluster-pool-ipv4-cidr"], f"node-2 has {nodes['node-2']['spec']['podCIDR']}"],
+        "1.4": [f"Tunnel: {cilium['tunnel']}, UDP 8472"],
+        "2.1": [f"cluster IP {website['spec']['clusterIP']}"],
+        "2.2": ["KUBE-SVC-RYQJBQ5TR32XWAUN", "p=0.33333333349", "→ 33.3%"],
+        "2.3": ["Most packets"],
+        "3.1": [f"nameserver {dns_ip}", "search default.svc.cluster.local", "costs 1 query"],
+        "3.2": [f"The pods ask {dns_ip}", "kube-system/kube-dns"],
+        "3.3": ["headlesswebsite.default.svc.cluster.local."],
+        "4.1": [f"node port {website['spec']['ports'][0]['nodePort']}", "KUBE-EXT-RYQJBQ5TR32XWAUN"],
+        "4.2": [f":{gateway_np}", "Mapping default/website"],
+    }
+
+
+PANE_TITLES = {"internet": "1 Internet", "host": "2 Host/VPC", "pods": "3 Pod network", "services": "4 Services",
+               "dns": "5 DNS", "ingress": "6 Ingress"}
+
+
+@pytest.mark.parametrize("size", [(80, 24)])
+async def test_lab_walks_steps_one_to_four_with_keys(make_lab_app, size):
+    want = expected()
+    app = make_lab_app(snapshot="lab", lab=True)
+    async with app.run_test(size=size) as pilot:
+        await settle(pilot)
+        labels = []
+        for i, spec in enumerate(STOPS):
+            if i:
+                await pilot.press("greater_than_sign")
+                await settle(pilot)
+            words = screen_words(app)
+            label = next(w for w in want if f"LAB {w}" in words and w not in labels)
+            labels.append(label)
+            for fact in want[label]:
+                assert fact in words, (label, fact, screen_text(app))
+            assert PANE_TITLES[spec.pane] in screen_text(app).splitlines()[0], (label, screen_text(app))
+        assert labels == list(want)
+        await pilot.press("greater_than_sign")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "Load balancing (coming)" in words and "Service mesh (coming)" in words
+        await pilot.press("less_than_sign", "less_than_sign")
+        await settle(pilot)
+        assert "LAB 4.1" in screen_words(app)
+        for line in screen_text(app).splitlines():
+            assert len(line) <= size[0]
+
+
+async def test_colon_lab_opens_a_stop_and_off_closes_it(make_lab_app):
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "LAB" not in screen_words(app)
+        await pilot.press("colon", *"lab 3.2", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "LAB 3.2" in words and "kube-system/kube-dns" in words
+        await pilot.press("colon", *"lab 9.9", "enter")
+        await settle(pilot)
+        assert "no stop '9.9'" in screen_words(app)
+        await pilot.press("colon", *"lab off", "enter")
+        await settle(pilot)
+        assert "Whose address is the nameserver?" not in screen_words(app)
