@@ -6,6 +6,7 @@
     dns NAME [TYPE] [RESOLVER] [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
     route URL | /PATH [--class ENTRY]  (a bare path goes to the default entry point)
     policy check SRC DST [--port N] [--protocol TCP|UDP|SCTP]   SRC/DST: NS/POD or ip:ADDRESS
+    path FROM TO [--check] [--node NAME]   FROM: NS/POD, node/NAME, outside; TO: NAME[:PORT], IP:PORT, URL
     ns NAME | all     theme NAME       ctx NAME        q | quit
     lab [STEP.N | next | prev | off]   (the guided lab: its questions, answered from the data)
 
@@ -29,7 +30,7 @@ RESOLVERS = ("glibc", "musl", "busybox")
 QTYPES = ("A", "AAAA", "A+AAAA", "SRV", "PTR", "TXT", "CNAME")
 QUIT_WORDS = ("q", "quit", "q!", "exit")
 # The verbs and the pane each opens in the TUI.
-VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy"}
+VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy", "path": "path"}
 VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
@@ -73,6 +74,8 @@ class Command:
     qtype: str | None = None  # None: not given (A for the CLI; the pane keeps its choice)
     url: str = ""  # route
     entry: str | None = None
+    check: bool = False  # path: also make the real connection from the pod
+    node: str | None = None  # path: the node whose datapath to read (None: the source's)
     src: str = ""  # policy check: NS/POD or ip:ADDRESS
     dst: str = ""
     port: str | None = None  # a number, or a port name of the destination pod
@@ -93,6 +96,8 @@ class Command:
             return f"dns {self.name}{pod} --resolver {self.resolver or 'glibc'} --type {self.qtype or 'A'}"
         if self.verb == "route":
             return f"route {self.url}" + (f" --class {self.entry}" if self.entry else "")
+        if self.verb == "path":
+            return "path " + self.pane_argument()
         if self.verb == "policy":
             return "policy " + self.pane_argument()
         return f"{self.verb} {self.arg}".rstrip()
@@ -110,6 +115,9 @@ class Command:
             words = ["check", self.src, self.dst, *(["--port", self.port] if self.port else []),
                      *(["--protocol", self.protocol] if self.protocol else [])]
             return shlex.join(words)
+        if self.verb == "path":
+            return shlex.join([self.src, self.dst, *(["--node", self.node] if self.node else []),
+                               *(["--check"] if self.check else [])])
         return self.arg
 
 
@@ -144,6 +152,8 @@ def parse(line: str | Sequence[str]) -> Command | None:
         return _dns(rest, word)
     if verb == "route":
         return _route(rest, word)
+    if verb == "path":
+        return _path(rest, word)
     if verb in ("ns", "theme", "ctx"):
         if len(rest) > 1:
             raise GrammarError(f"{word}: one name expected, got {len(rest)} words")
@@ -297,6 +307,26 @@ def _route(rest: Sequence[str], word: str) -> Command:
         raise GrammarError(f"route: one URL expected, got {len(positional)} words",
                            hint="route URL | /PATH (quote a URL with spaces)")
     return Command("route", word, pane="ingress", url=positional[0], entry=options.get("class"))
+
+
+PATH_USAGE = "path FROM TO [--check] [--node NAME]   FROM: NS/POD, node/NAME or outside; TO: NAME[:PORT], IP:PORT or a URL"
+
+
+def _path(rest: Sequence[str], word: str) -> Command:
+    """`path FROM TO`: the words are checked here; the pod and the destination when diagnosed."""
+    check = "--check" in rest
+    positional, options = _options([w for w in rest if w != "--check"], ("node",), "path")
+    if not positional:
+        return Command("path", word, pane="path")
+    if len(positional) != 2:
+        raise GrammarError(f"path: a source and a destination expected, got {len(positional)} words",
+                           hint=PATH_USAGE)
+    src, dst = positional
+    if src.lower() != "outside" and (src.count("/") != 1 or not all(src.split("/")) or any(c.isspace() for c in src)):
+        raise GrammarError(f"path: {clean(src)!r} is not NS/POD, node/NAME or outside", hint=PATH_USAGE)
+    if not dst.strip() or any(c.isspace() for c in dst):
+        raise GrammarError(f"path: {clean(dst)!r} is not NAME[:PORT], IP:PORT or a URL", hint=PATH_USAGE)
+    return Command("path", word, pane="path", src=src, dst=dst, check=check, node=options.get("node"))
 
 
 def _policy_check(rest: Sequence[str], word: str) -> Command:
