@@ -6,6 +6,8 @@
     k8snet dns NAME [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
     k8snet route URL | /PATH [--class NAME]
     k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
+    k8snet diff A B [--json]      (what changed between two snapshots, in words)
+    k8snet find IP|NAME|CHAIN     (everything that mentions it)
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
     k8snet agent manifest         (the opt-in node agent's DaemonSet: apply it yourself)
     k8snet probe                  (root: this node's network state as JSON)
@@ -165,6 +167,18 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     _add_output_args(policy)
     _add_source_args(policy, top=False)
 
+    diff = command("diff", "what changed between two snapshots: pods, endpoints, chains, probabilities, "
+                           "routes, DNS answers")
+    diff.add_argument("before", metavar="A", help="a snapshot directory, .tar.gz, or `lab`")
+    diff.add_argument("after", metavar="B", help="the snapshot to compare with A")
+    _add_output_args(diff)
+    _add_source_args(diff, top=False)
+
+    find = command("find", "everything that mentions an address, a name or a chain")
+    find.add_argument("word", metavar="IP|NAME|CHAIN", help="10.0.0.3, website, KUBE-SEP-...")
+    _add_output_args(find)
+    _add_source_args(find, top=False)
+
     cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
@@ -198,6 +212,10 @@ def command_words(args: argparse.Namespace) -> list[str]:
     if args.command == "policy":
         return ["policy", args.action, args.src, args.dst, *(["--port", args.port] if args.port else []),
                 *(["--protocol", args.protocol] if args.protocol else [])]
+    if args.command == "diff":
+        return ["diff", args.before, args.after]
+    if args.command == "find":
+        return ["find", args.word]
     raise UsageError(f"{args.command} has no command words")
 
 
@@ -274,6 +292,13 @@ def _dispatch(args: argparse.Namespace) -> int:
     from k8snet_tui.observe import observe
 
     command = grammar.parse(command_words(args))  # words are checked before any source is opened
+    if command is not None and command.verb == "diff":
+        return _diff(command, args)
+    if command is not None and command.verb == "find":
+        from k8snet_tui.present.find import present_find
+
+        found_in, where = observe(args)
+        return _emit("find", present_find(found_in, command.arg), args, where)
     if command is None or command.pane is None:  # cannot happen: the command words are never empty
         raise UsageError(f"{args.command}: nothing to do")
     observed, source = observe(args)
@@ -308,6 +333,17 @@ def _dispatch(args: argparse.Namespace) -> int:
         view = views.policy_check(observed, command.src, command.dst, command.port, command.protocol or "TCP")
         return _emit("policy-check", view, args, source)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _diff(command: Any, args: argparse.Namespace) -> int:
+    """`k8snet diff A B`: both read as snapshots (never extracted, never followed), compared."""
+    from k8snet_tui.present.diff import present_diff
+    from k8snet_tui.snapshot_state import open_state
+
+    before, before_label, _ = open_state(command.paths[0], strict=bool(args.strict))
+    after, after_label, _ = open_state(command.paths[1], strict=bool(args.strict))
+    model = present_diff(before, after, before_label=before_label, after_label=after_label)
+    return _emit("diff", model, args, {"kind": "snapshots", "before": command.paths[0], "after": command.paths[1]})
 
 
 def _emit(view: str, model: Any, args: argparse.Namespace, source: dict[str, Any],

@@ -9,6 +9,8 @@
     path FROM TO [--check] [--node NAME]   FROM: NS/POD, node/NAME, outside; TO: NAME[:PORT], IP:PORT, URL
     ns NAME | all     theme NAME       ctx NAME        q | quit
     lab [STEP.N | next | prev | off]   (the guided lab: its questions, answered from the data)
+    diff [A] B                         (two snapshots; `:` only B: the open state against B)
+    find IP | NAME | CHAIN             (everything that mentions it)
 
 `parse` turns words into a `Command` and says in words what is wrong with bad ones. Nothing here
 reads the cluster; `resolve_trace` and `route_base` turn an address or a bare path into what the
@@ -31,7 +33,7 @@ QTYPES = ("A", "AAAA", "A+AAAA", "SRV", "PTR", "TXT", "CNAME")
 QUIT_WORDS = ("q", "quit", "q!", "exit")
 # The verbs and the pane each opens in the TUI.
 VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy", "path": "path"}
-VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit")
+VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit", "diff", "find")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
 MAX_LINE = 4096  # a command line longer than this is not a command
@@ -80,6 +82,7 @@ class Command:
     dst: str = ""
     port: str | None = None  # a number, or a port name of the destination pod
     protocol: str | None = None  # None: not given (TCP)
+    paths: tuple[str, ...] = ()  # diff: the snapshots (one on the `:` line, two on the CLI)
 
     @property
     def has_argument(self) -> bool:
@@ -100,6 +103,8 @@ class Command:
             return "path " + self.pane_argument()
         if self.verb == "policy":
             return "policy " + self.pane_argument()
+        if self.verb == "diff":
+            return shlex.join(["diff", *self.paths])
         return f"{self.verb} {self.arg}".rstrip()
 
     def pane_argument(self) -> str:
@@ -167,6 +172,10 @@ def parse(line: str | Sequence[str]) -> Command | None:
         return Command("lab", word, arg=rest[0] if rest else "")
     if verb == "quit":
         return Command("quit", word)
+    if verb == "diff":
+        return _diff(rest, word)
+    if verb == "find":
+        return _find(rest, word)
     spec = pane_by_word(word)
     if spec is not None and spec.id == "policy" and rest[:1] and rest[0].lower() == "check":
         return _policy_check(rest[1:], word)
@@ -358,6 +367,22 @@ def _policy_check(rest: Sequence[str], word: str) -> Command:
                                hint="one of " + ", ".join(PROTOCOLS))
     return Command("policy", word, pane="policy", src=positional[0], dst=positional[1], port=port,
                    protocol=protocol)
+
+
+def _diff(rest: Sequence[str], word: str) -> Command:
+    positional, _ = _options(rest, (), "diff")
+    if not 1 <= len(positional) <= 2 or any(not p.strip() for p in positional):
+        raise GrammarError(f"diff: one or two snapshots expected, got {len(positional)} words",
+                           hint="diff A B (CLI: two snapshot paths or `lab`); :diff B (the open state against B)")
+    return Command("diff", word, paths=tuple(positional))
+
+
+def _find(rest: Sequence[str], word: str) -> Command:
+    positional, _ = _options(rest, (), "find")
+    if len(positional) != 1 or not positional[0].strip():
+        raise GrammarError(f"find: one word expected, got {len(positional)}",
+                           hint="find 10.0.0.3 | find website | find KUBE-SEP-... (quote nothing: one word)")
+    return Command("find", word, arg=positional[0].strip())
 
 
 # -- from words to what the trace and the tester take, against an observed state ------------------

@@ -1,0 +1,96 @@
+"""The comparison of two states on the bundled lab: a pod deletion as kube-proxy would leave it."""
+
+import json
+from dataclasses import replace
+
+import pytest
+
+from k8snet_tui.collect.session import SnapshotSession
+from k8snet_tui.domain.diff import compare
+from k8snet_tui.domain.model import ClusterState, Observed
+from k8snet_tui.sources.snapshot import load_snapshot
+
+VICTIM = "default/website-67cdc95f5f-gmn95"  # 10.0.0.3 on node-1, KUBE-SEP-N7VSNWLSIFJSRFBL
+SEP = "KUBE-SEP-N7VSNWLSIFJSRFBL"
+
+
+@pytest.fixture(scope="module")
+def lab():
+    return SnapshotSession(load_snapshot("lab")).observed()
+
+
+def deleted(lab: Observed, *, noise: bool = True) -> Observed:
+    """The lab after `kubectl delete pod` of the victim, written by hand as the API and
+    kube-proxy leave it: the pod, its endpoints, its SEP chain and its route gone, the first
+    remaining rule at 1/2; with `noise`, counters and timestamps moved too."""
+    objs = []
+    for kind, items in lab.cluster.objects.items():
+        for o in items:
+            o = json.loads(json.dumps(o))
+            o.setdefault("kind", kind)
+            if kind == "Pod" and f"{o['metadata']['namespace']}/{o['metadata']['name']}" == VICTIM:
+                continue
+            if kind == "EndpointSlice":
+                o["endpoints"] = [e for e in o.get("endpoints", []) if "10.0.0.3" not in e.get("addresses", [])]
+            if noise:
+                o.setdefault("metadata", {})["resourceVersion"] = "999999"
+            objs.append(o)
+    node = lab.local
+    text = node.iptables["legacy"]
+    lines = [line for line in text.splitlines() if SEP not in line]
+    text = "\n".join(lines) + "\n"
+    text = text.replace("--probability 0.33333333349 -j KUBE-SEP-X2MCN5BVWANDBEEH",
+                        "--probability 0.50000000000 -j KUBE-SEP-X2MCN5BVWANDBEEH")
+    if noise:
+        text = text.replace("[6:360] -A KUBE-SERVICES", "[60:3600] -A KUBE-SERVICES")
+    routes = tuple(r for r in node.routes if r.get("dst") != "10.0.0.3")
+    new_node = replace(node, iptables={**node.iptables, "legacy": text}, routes=routes,
+                       conntrack=() if noise else node.conntrack, neighbours=() if noise else node.neighbours)
+    return replace(lab, cluster=ClusterState.from_objects(objs), nodes={**lab.nodes, node.node: new_node})
+
+
+def by_group(d):
+    return {g.name: [(c.change, c.subject) for c in g.changes] for g in d.groups}
+
+
+def test_the_same_state_has_no_change(lab):
+    d = compare(lab, lab)
+    assert d.same and d.nodes == ("node-1",)
+    assert all(not g.changes for g in d.groups)
+
+
+def test_a_deleted_pod_is_named_in_every_group_it_touches_and_nothing_else(lab):
+    d = compare(lab, deleted(lab))
+    g = by_group(d)
+    assert g["pods"] == [("removed", VICTIM)]
+    assert g["services"] == []
+    assert g["endpoints"] == [("removed", "default/headlesswebsite:http 10.0.0.3:80"),
+                              ("removed", "default/website:http 10.0.0.3:80")]
+    assert g["chains"] == [("removed", "default/website:http 10.0.0.3:80")]
+    (chain,) = [c for grp in d.groups if grp.name == "chains" for c in grp.changes]
+    assert SEP in chain.words and "endpoint chain of 10.0.0.3:80" in chain.words
+    assert g["probabilities"] == [("changed", "default/website:http 10.0.0.2:80"),
+                                  ("changed", "default/website:http 10.0.1.1:80")]
+    probs = {c.subject: c for grp in d.groups if grp.name == "probabilities" for c in grp.changes}
+    assert probs["default/website:http 10.0.0.2:80"].before == "1/3 (probability 0.33333333349)"
+    assert probs["default/website:http 10.0.0.2:80"].after == "1/2 (probability 0.50000000000)"
+    assert probs["default/website:http 10.0.1.1:80"].after == "1/2"
+    assert g["routes"] == [("removed", "node-1 10.0.0.3 dev kv5 scope link src 172.31.24.84")]
+    dns = dict(g["dns"])
+    assert set(g["dns"]) == {("changed", "headlesswebsite.default.svc.cluster.local. A"),
+                             ("changed", "_http._tcp.headlesswebsite.default.svc.cluster.local. SRV"),
+                             ("removed", "10-0-0-3.headlesswebsite.default.svc.cluster.local. A")}, dns
+    # counters, conntrack, neighbours and resourceVersions moved, and are not named
+    assert not [c for grp in d.groups for c in grp.changes if "360" in c.words or "999999" in c.words]
+
+
+def test_noise_alone_is_no_change(lab):
+    noisy = deleted(lab)
+    assert compare(noisy, replace(noisy, nodes={
+        "node-1": replace(noisy.local, conntrack=lab.local.conntrack, neighbours=lab.local.neighbours)})).same
+
+
+def test_a_node_only_on_one_side_is_said(lab):
+    d = compare(lab, replace(lab, nodes={}))
+    assert d.nodes == ()
+    assert by_group(d)["nodes"] == [("removed", "node-1")]
