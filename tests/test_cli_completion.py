@@ -56,9 +56,16 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 
 def test_commands(env) -> None:
-    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "capture", "completion", "agent",
-                                      "probe"]
+    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "capture",
+                                      "completion", "agent", "probe"]
     assert bash_complete(env, "tr") == ["trace"]
+
+
+def test_diff_offers_the_bundled_lab_and_find_offers_names(env) -> None:
+    assert bash_complete(env, "diff", "l") == ["lab"]
+    assert bash_complete(env, "diff", "lab", "") == ["lab"]
+    assert "website" in bash_complete(env, "find", "web")
+    assert "website-67cdc95f5f-gmn95" in bash_complete(env, "find", "website-67")
 
 
 def test_panes_by_id_and_alias(env) -> None:
