@@ -19,6 +19,7 @@ from typing import Any
 
 from k8snet_tui.domain.model import ClusterState, NodeState, gc_paused
 from k8snet_tui.errors import SnapshotError
+from k8snet_tui.sources import snapshot_decode
 from k8snet_tui.sources import snapshot_read as rules
 from k8snet_tui.sources.allowlist import slim
 from k8snet_tui.sources.kinds import BY_NAME, LIST_KINDS
@@ -52,13 +53,17 @@ def bundled_lab_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "lab"
 
 
-def load_snapshot(path: str | Path, *, slim: bool = False) -> Snapshot:
+def load_snapshot(path: str | Path, *, slim: bool | None = None) -> Snapshot:
     """Open a snapshot directory, a .tar.gz (.tgz, .tar) of one, or `lab` (the bundled lab snapshot).
 
     `slim`: keep of each API object only the allow-listed fields (as `k8snet capture` writes
-    them; every answer stays the same): about half the memory of a pod, for a process that holds
-    the snapshot long (the TUI), at a cost (~4x the JSON decode) a one-shot command should not pay.
+    them; every answer stays the same): about half the memory of a pod. The default (None) is
+    to slim when msgspec is there: a typed list is then decoded straight into its slim shape,
+    ~3x faster than `json.loads` alone (`snapshot_decode`); without it slimming would cost ~4x
+    the JSON decode, so objects stay whole. `slim=False` keeps every object as its file has it.
     """
+    if slim is None:
+        slim = snapshot_decode.available()
     bundled = str(path) == LAB_NAME
     root = bundled_lab_path() if bundled else Path(path).expanduser()
     if root.is_file() and root.name.endswith(TARBALL_SUFFIXES):
@@ -78,6 +83,7 @@ class _Loader:
 
     def __init__(self, reading: Reading, *, bundled: bool, display: str, slim: bool = False) -> None:
         self.reading = reading
+        self.slim = slim
         self.kept = _slimmed if slim else _whole
         self.files = reading.files
         self.bundled = bundled
@@ -122,6 +128,10 @@ class _Loader:
     # -- files ---------------------------------------------------------------------------------
 
     def _read_text(self, rel: str) -> str | None:
+        data = self._read_bytes(rel)
+        return None if data is None else data.decode("utf-8", errors="replace")
+
+    def _read_bytes(self, rel: str) -> bytes | None:
         # Each file's bytes are dropped once decoded: a snapshot is not held twice in memory.
         data = self.files.pop(rel, None)
         if data is None:
@@ -129,18 +139,28 @@ class _Loader:
         if len(data) > MAX_FILE_BYTES:  # the readers already refuse these; kept as a backstop
             self.problem(rel, "", f"larger than {MAX_FILE_BYTES >> 20} MiB; skipped")
             return None
-        return data.decode("utf-8", errors="replace")
+        return data
 
-    def _json_file(self, rel: str, expect: type | tuple[type, ...]) -> Any:
-        text = self._read_text(rel)
-        if text is None:
-            return None
-        values = text.count(",") + text.count("{") + text.count("[")  # an upper bound, at C speed
+    def _counted(self, rel: str, data: bytes) -> bool:
+        """Is there room for this file's JSON values under the snapshot's cap? (counted before decoding)"""
+        # An upper bound, at C speed; on the bytes, as the text would give the same counts
+        # (invalid UTF-8 turns into U+FFFD, never into a comma or a bracket).
+        values = data.count(b",") + data.count(b"{") + data.count(b"[")
         if self.json_values + values > rules.MAX_JSON_VALUES:
             self.problem(rel, "", f"holds up to {values:,} JSON values, past the {rules.MAX_JSON_VALUES:,}"
                                   " a snapshot may hold in all; skipped")
-            return None
+            return False
         self.json_values += values
+        return True
+
+    def _json_file(self, rel: str, expect: type | tuple[type, ...]) -> Any:
+        data = self._read_bytes(rel)
+        if data is None or not self._counted(rel, data):
+            return None
+        return self._decoded(rel, data, expect)
+
+    def _decoded(self, rel: str, data: bytes, expect: type | tuple[type, ...]) -> Any:
+        text = data.decode("utf-8", errors="replace")
         try:
             doc = json.loads(text)
         except json.JSONDecodeError as exc:
@@ -170,7 +190,17 @@ class _Loader:
     def _api_objects(self) -> list[dict[str, Any]]:
         out: list[dict[str, Any]] = []
         for rel in sorted(r for r in self.files if r.startswith("api/")):
-            doc = self._json_file(rel, expect=dict)
+            data = self._read_bytes(rel)
+            if data is None or not self._counted(rel, data):
+                continue
+            # Slimming: a typed list is decoded straight into its allow-listed shape when that
+            # is sure to give what json.loads + slim() give; anything else takes that old path.
+            items = snapshot_decode.decode_list(data, rel) if self.slim else None
+            if items is not None:
+                out.extend(items)
+                continue
+            doc = self._decoded(rel, data, expect=dict)
+            del data
             if doc is not None:
                 out.extend(self._objects_in(rel, doc))
         return out

@@ -1,7 +1,7 @@
 """Objects slimmed at ingest (snapshot loader, live store) answer exactly as the objects as sent.
 
 The allow-list of `k8snet capture` (sources/allowlist.py) now also decides what the live store
-keeps, and what the snapshot loader keeps when asked (`load_snapshot(path, slim=True)`).
+keeps, and what the snapshot loader keeps (`load_snapshot(path)`; `slim=False` keeps them whole).
 Every `show PANE --json`, every trace, lookup and route of the bundled lab, with the kinds
 and fields it lacks added (the extras of test_capture_allowlist),
 must give the same JSON whether the objects were slimmed or kept whole.
@@ -37,7 +37,7 @@ def raw(tmp_path: Path) -> Path:
 
 def test_the_snapshot_loader_keeps_only_allow_listed_fields(raw: Path) -> None:
     slim_cluster = load_snapshot(raw, slim=True).cluster
-    whole_cluster = load_snapshot(raw).cluster
+    whole_cluster = load_snapshot(raw, slim=False).cluster
     assert MARKER in json.dumps(dict(whole_cluster.objects), default=list)
     assert MARKER not in json.dumps(dict(slim_cluster.objects), default=list)
     assert {k: len(v) for k, v in slim_cluster.objects.items()} == {k: len(v) for k, v in whole_cluster.objects.items()}
@@ -45,8 +45,9 @@ def test_the_snapshot_loader_keeps_only_allow_listed_fields(raw: Path) -> None:
 
 def test_every_answer_is_the_same_from_slimmed_snapshot_objects(raw: Path, capsys, monkeypatch) -> None:
     argvs = commands(load_snapshot(raw).cluster)
-    whole = [outputs(argv, raw, capsys) for argv in argvs]
     plain_load = snapshot_module.load_snapshot
+    monkeypatch.setattr(runtime, "load_snapshot", lambda path: plain_load(path, slim=False))
+    whole = [outputs(argv, raw, capsys) for argv in argvs]
     monkeypatch.setattr(runtime, "load_snapshot", lambda path: plain_load(path, slim=True))
     slimmed = [outputs(argv, raw, capsys) for argv in argvs]
     assert MARKER not in json.dumps(dict(runtime.load_snapshot(raw).cluster.objects), default=list)
@@ -71,7 +72,7 @@ def _store_views(objects: dict, snap) -> list[str]:
 
 
 def test_every_pane_is_the_same_from_a_store_that_slims(raw: Path, monkeypatch) -> None:
-    snap = load_snapshot(raw)  # objects as sent
+    snap = load_snapshot(raw, slim=False)  # objects as sent
     objects = {k: list(v) for k, v in snap.cluster.objects.items()}
     slimmed = _store_views(objects, snap)
     store = Store()
