@@ -186,6 +186,17 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     cap.add_argument("--no-probe", action="store_true", help="do not read this node's kernel state")
     _add_source_args(cap, top=False)
 
+    lab = command("lab", "the app in guided lab mode: the lab's questions, step by step, answered from the data")
+    _add_source_args(lab, top=False)
+
+    serve = command("serve", "the app in a browser (textual-serve), read-only, on 127.0.0.1 unless --host says otherwise")
+    serve.add_argument("--port", type=int, default=8000, help="the port to listen on (default 8000)")
+    serve.add_argument("--host", default="127.0.0.1", metavar="ADDRESS",
+                       help="the address to listen on (default 127.0.0.1: this machine only)")
+    serve.add_argument("--font-size", type=int, default=16, metavar="PX", help="the page's font size (default 16)")
+    serve.add_argument("--lab", action="store_true", help="open the app in guided lab mode")
+    _add_source_args(serve, top=False)
+
     comp = command("completion", "print a shell completion script: eval \"$(k8snet completion bash)\"")
     comp.add_argument("shell", choices=("bash", "zsh", "fish"))
 
@@ -295,8 +306,12 @@ def _quiet_stdout() -> None:
 def _dispatch(args: argparse.Namespace) -> int:
     from k8snet_tui import runtime
 
-    if args.command is None:
+    if args.command in (None, "lab"):
         return runtime.run_tui(args)
+    if args.command == "serve":
+        from k8snet_tui.serve import serve_from_args
+
+        return serve_from_args(args)
     if args.command == "probe":  # main() runs a leading `probe` itself: here options came first
         raise UsageError("the probe takes no options before it", hint="run: k8snet probe")
     if args.command == "completion":

@@ -98,7 +98,8 @@ def run_tui(args: argparse.Namespace) -> int:
 
         settings = replace(settings, theme=args.theme)
     session = choose_session(args, settings)
-    app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services")
+    app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services",
+                   lab=getattr(args, "command", None) == "lab")
     return run_app(app)
 
 

@@ -42,6 +42,8 @@ COMMANDS = {
     "route": ["route", "http://192.0.2.1/"],
     "capture": ["capture", "-o", "out"],
     "policy": ["policy", "check", "default/client", "default/website"],
+    "lab": ["lab"],
+    "serve": ["serve", "--port", "8001"],
 }
 
 
