@@ -568,6 +568,28 @@ def test_read_capped_counts_bytes_read_not_the_stat_size() -> None:
         os.close(r)
 
 
+@pytest.mark.parametrize(("written", "expect", "limit", "read"), [
+    (1000, 1000, 1000, 1000),  # as stat said
+    (1001, 1000, 1000, None),  # grew past the limit after stat: the one extra byte tells
+    (900, 100, 1000, 900),  # grew after stat, under the limit: read to the end
+    (2000, 100, 1000, None),  # grew past the limit: the chunks after the first read stop it
+    (10, 5000, 1000, 10),  # shrank, and stat's size was past the limit: never more than limit + 1 asked
+    (0, 50, 1000, 0),  # emptied
+])
+def test_read_capped_with_the_stat_size_still_counts_the_bytes(written, expect, limit, read) -> None:
+    r, w = os.pipe()
+    try:
+        os.write(w, b"y" * written)
+        os.close(w)
+        w = -1
+        got = read_capped(r, limit, expect)
+        assert got == (None if read is None else b"y" * read)
+    finally:
+        os.close(r)
+        if w >= 0:
+            os.close(w)
+
+
 def test_directory_total_cap(snapdir: Path, monkeypatch) -> None:
     monkeypatch.setattr(snapshot_read, "MAX_TOTAL_BYTES", len(META) + len(SERVICES) + 10)
     cap = len(META) + len(SERVICES) + 10
