@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from typing import NamedTuple
 
 from rich.text import Text
 from textual.app import ComposeResult
@@ -68,20 +69,21 @@ class KeyFooter(Footer):
     FIRST_ACTIONS = ("help", "quit")
     PANE_ACTION = "show_pane"
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:  # as Footer.compose: the screen's bindings are not known yet
-            return
+    # What is on screen now: (compact, entries). Textual recomposes the footer on every change
+    # of focus or bindings (several times per pane switch, ~25 widgets each, each restyled);
+    # most of those leave the same keys, and then nothing is rebuilt.
+    _shown: tuple[bool, tuple[_Entry, ...]] | None = None
+
+    def _entries(self) -> tuple[_Entry, ...]:
         shown: dict[str, tuple[Binding, bool, str]] = {}
         for active in self.screen.active_bindings.values():
             if active.binding.show and active.binding.action not in shown:
                 shown[active.binding.action] = (active.binding, active.enabled, active.tooltip)
         first = [shown.pop(a) for a in self.FIRST_ACTIONS if a in shown]
         panes = [shown.pop(a) for a in list(shown) if a.startswith(self.PANE_ACTION)]
-        for binding, enabled, tooltip in first + list(shown.values()):
-            if binding.action == "app.command_palette":
-                continue  # docked on the right below, as Textual's footer does
-            yield FooterKey(binding.key, self.app.get_key_display(binding), binding.description,
-                            binding.action, disabled=not enabled, tooltip=tooltip).data_bind(compact=Footer.compact)
+        out = [_Entry(b.key, self.app.get_key_display(b), b.description, b.action, not enabled, tooltip)
+               for b, enabled, tooltip in first + list(shown.values())
+               if b.action != "app.command_palette"]  # docked on the right below, as Textual's footer does
         if panes:
             displays = [self.app.get_key_display(b) for b, _, _ in panes]
             joined = "".join(displays)
@@ -89,11 +91,44 @@ class KeyFooter(Footer):
                 joined == "".join(str(int(displays[0]) + i) for i in range(len(displays)))
             label = (f"{displays[0]}-{displays[-1]}" if consecutive
                      else "".join(d if len(d) == 1 else f" {d}" for d in displays).strip())
-            binding = panes[0][0]
-            yield FooterKey(binding.key, label, "Panes", binding.action,
-                            tooltip="switch pane").data_bind(compact=Footer.compact)
+            out.append(_Entry(panes[0][0].key, label, "Panes", panes[0][0].action, False, "switch pane"))
         palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
         if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
-            yield FooterKey(palette.binding.key, self.app.get_key_display(palette.binding),
-                            palette.binding.description, palette.binding.action,
-                            classes="-command-palette", disabled=not palette.enabled)
+            out.append(_Entry(palette.binding.key, self.app.get_key_display(palette.binding),
+                              palette.binding.description, palette.binding.action, not palette.enabled, "",
+                              "-command-palette"))
+        return tuple(out)
+
+    def compose(self) -> ComposeResult:
+        if not self._bindings_ready:  # as Footer.compose: the screen's bindings are not known yet
+            return
+        entries = self._entries()
+        self._shown = (self.compact, entries)
+        for e in entries:
+            key = FooterKey(e.key, e.display, e.description, e.action, disabled=e.disabled, tooltip=e.tooltip,
+                            classes=e.classes)
+            # Set, not data-bound: a bound `compact` restyles every key once more as it mounts.
+            key.set_reactive(FooterKey.compact, self.compact)
+            key.set_class(self.compact, "-compact", update=False)
+            yield key
+
+    async def recompose(self) -> None:
+        if self._shown is not None and self._bindings_ready and self._shown == (self.compact, self._entries()):
+            return  # the same keys as on screen
+        await super().recompose()
+
+    def watch_compact(self, compact: bool) -> None:
+        if self._shown is not None:
+            self.call_after_refresh(self.recompose)
+
+
+class _Entry(NamedTuple):
+    """One key of the footer as drawn."""
+
+    key: str
+    display: str
+    description: str
+    action: str
+    disabled: bool
+    tooltip: str
+    classes: str = ""

@@ -31,4 +31,8 @@ def test_the_one_shot_benchmark_runs_the_commands_and_finds_the_chains(tmp_path)
         assert "error" not in res["after"][cmd], res["after"][cmd]
         assert res["after"][cmd]["stdout_bytes"] > 100 and res["after"][cmd]["peak_rss_mib"] > 0
     assert res["rules"] > 1000 and res["lines"] > res["rules"]
+    stages = res["trace_stages"]  # each stage of the trace, measured in its own process
+    assert "error" not in stages, stages
+    assert stages["read_mib"] > 1 and stages["total"]["cpu_s"] > 0 and stages["imports"]["wall_s"] > 0
+    assert "cpu_s" in res["after"]["trace"]
     assert "before" not in res
