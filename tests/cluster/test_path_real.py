@@ -10,9 +10,15 @@ CoreDNS, kube-router enforcing the two policies. One module fixture applies ever
 
 from __future__ import annotations
 
+import contextlib
 import ipaddress
+import json
+import os
 import socket
+import subprocess
+import sys
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -108,10 +114,10 @@ def _policy_count(c) -> int:
     return len(c.api.get("/apis/networking.k8s.io/v1/networkpolicies")["items"])
 
 
-@pytest.fixture(scope="module")
-def scenario(lab_cluster):
-    """Every scenario's objects, kube-router enforcing, kube-proxy on node-2 stopped before `late`."""
-    c = lab_cluster
+@contextlib.contextmanager
+def path_scenario(c):
+    """Every scenario's objects, kube-router enforcing, kube-proxy on node-2 stopped before `late`;
+    all put back after. Also usable by hand on a cluster started from Python."""
     t0 = time.monotonic()
     kr: KubeRouter | None = None
     stopped = False
@@ -139,16 +145,22 @@ def scenario(lab_cluster):
         yield c
     finally:
         t1 = time.monotonic()
+        for ns in NAMESPACES:  # first: the namespace controller works while the rest is put back
+            c.delete("Namespace", ns, None, "v1", grace_seconds=0)
         if kr is not None:
             kr.stop()
         if stopped:
             c.start_kube_proxy("node-2")
-        for ns in NAMESPACES:
-            c.delete("Namespace", ns, None, "v1", grace_seconds=0)
         c._wait("the path scenario's namespaces to be deleted", lambda: not [
             n for n in c.api.get("/api/v1/namespaces")["items"] if n["metadata"]["name"] in NAMESPACES], 120)
         c.log(f"[k8snet-cluster] path scenarios torn down in {time.monotonic() - t1:.1f} s "
               f"(module total {time.monotonic() - t0:.1f} s)")
+
+
+@pytest.fixture(scope="module")
+def scenario(lab_cluster):
+    with path_scenario(lab_cluster) as c:
+        yield c
 
 
 # ---- the real connection ---------------------------------------------------------------------
@@ -225,3 +237,66 @@ def _dst_text(c, case: Case) -> str:
 def test_the_real_connection_fails_or_succeeds_as_the_case_says(scenario, case):
     ok, what = real_outcome(scenario, case)
     assert ok == case.real, f"{case.id} ({case.cause}): real connection {what}"
+
+
+# ---- the diagnosis ---------------------------------------------------------------------------
+
+K8SNET = Path(sys.executable).parent / "k8snet"  # the installed console script
+
+
+def k8snet_path(c, case: Case, home: Path) -> tuple[dict, str]:
+    """`k8snet path FROM TO --json --node NODE` (and --check when FROM is a pod): the installed
+    command on the live cluster, as on the source's node (its probe runs in that node's
+    namespace; the check connects from the pod's namespace). (document, stderr)."""
+    env = {"PATH": os.environ.get("PATH", "/usr/bin:/bin"), "HOME": str(home), "LANG": "C.UTF-8",
+           "KUBECONFIG": str(c.kubeconfig), "K8SNET_OFFLINE": "1", "K8SNET_CONFIG": str(home / "no-config.toml"),
+           "K8SNET_PROBE_CMD": f"ip netns exec {c.nodes[case.node].netns} {sys.executable} -m k8snet_tui.probe"}
+    argv = [str(K8SNET), "path", case.src, _dst_text(c, case), "--json", "--node", case.node]
+    argv += ["--check"] if case.src != "outside" else []
+    proc = subprocess.run(argv, capture_output=True, text=True, env=env, cwd="/", timeout=180, check=False)
+    try:
+        return json.loads(proc.stdout), proc.stderr
+    except ValueError:
+        return {"error": f"{' '.join(argv)} exited {proc.returncode} without JSON"}, proc.stderr
+
+
+@pytest.fixture(scope="module")
+def diagnoses(scenario, tmp_path_factory) -> dict[str, tuple[dict, str]]:
+    """Every case's diagnosis, run a few at a time: each mostly waits (API lists, the probe, a
+    connect timing out), so this keeps the module's cluster time short."""
+    home = tmp_path_factory.mktemp("path-home")
+    with ThreadPoolExecutor(max_workers=4) as pool:
+        runs = {case.id: pool.submit(k8snet_path, scenario, case, home) for case in CASES}
+        return {case_id: run.result() for case_id, run in runs.items()}
+
+
+def _shown(doc: dict) -> str:
+    return "; ".join(f"{h['hop']} {h['verdict']}: {h.get('summary', '')}" for h in doc.get("hops", []))
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda k: k.id)
+def test_k8snet_path_names_the_first_failing_hop(diagnoses, case):
+    doc, stderr = diagnoses[case.id]
+    assert "error" not in doc, f"{doc['error']}; stderr: {stderr[-800:]}"
+    assert {"reachable", "first_failure", "hops"} <= set(doc), doc
+    assert all(h["verdict"] in ("ok", "fail", "unknown") for h in doc["hops"]), doc["hops"]
+    got = doc["first_failure"]["hop"] if doc["first_failure"] else None
+    assert (got, doc["reachable"]) == (case.hop, case.hop is None), (
+        f"{case.id} ({case.cause}): expected {case.hop or 'reachable'}, got {got or 'no failure'}"
+        f" (reachable {doc['reachable']}): {_shown(doc)}; stderr: {stderr[-400:]}")
+    if case.hop is None:
+        assert all(h["verdict"] == "ok" for h in doc["hops"]), _shown(doc)
+
+
+@pytest.mark.parametrize("case", [k for k in CASES if k.src != "outside"], ids=lambda k: k.id)
+def test_the_live_check_connects_from_the_pod_and_agrees(scenario, diagnoses, case):
+    doc, _ = diagnoses[case.id]
+    check = doc.get("check")
+    assert check is not None, doc
+    if check["unavailable"] is not None:
+        # only when the walk found nothing to dial: a name that does not resolve from the pod
+        assert case.hop == "dns" and not case.real, check
+        return
+    assert check["ok"] is case.real, check
+    assert check["netns"] == f"/run/netns/{_pod(scenario, case.src).pod_ns}", check
+    assert check["agrees"] is True, (check, doc.get("findings"))
