@@ -429,6 +429,16 @@ class K8snetApp(GuideActions, App[int]):
             self.run_lab(cmd.arg)
         elif cmd.verb == "ctx":
             self.notify(data_text("switching context needs a restart: k8snet --context " + (cmd.arg or "NAME")), title="ctx")
+        elif cmd.verb == "find":  # a list of hits over the pane; each opens in its pane (esc comes back)
+            from k8snet_tui.screens.find import open_find
+
+            open_find(self, self.navigator, self.observed, cmd.arg)
+            return
+        elif cmd.verb == "diff":  # the open state against snapshot B (read as hostile input)
+            from k8snet_tui.screens.diff import open_diff
+
+            open_diff(self, self.notify, self.observed, self.session.label, cmd.paths[-1])
+            return
         elif cmd.verb in grammar.VERB_PANE and cmd.has_argument:
             # Opened from wherever the user is: esc comes back there.
             self.navigator.open(grammar.VERB_PANE[cmd.verb], cmd.verb, cmd.pane_argument())

@@ -86,12 +86,16 @@ class ServicesPane(Pane):
         ("/", "filter the table by any column"),
         ("up/down, pgup/pgdn", "move; in a trace, walk the rules, endpoints and the Service CIDR"),
         ("l", "on an endpoint (⇒) line of a trace: tail its pod's log (live mode)"),
+        ("r", "what if: a pretend request to the traced Service (seeded): the pod that answers, the counters that move"),
+        ("x", "what if: on an endpoint (⇒) line, its pod deleted: the endpoints, chains and probabilities next"),
         (":trace NS/NAME[:PORT]", "open the trace of that service (and port)"),
         (":svc", "back to the services table"),
         ("◀ hit +N", "live mode: that endpoint's DNAT rule counted N new packets since the last poll"),
     )
     BINDINGS = [
         Binding("l", "pod_log", "Pod log", id="services.pod_log"),
+        Binding("r", "whatif_request", "Request?", id="services.whatif_request"),
+        Binding("x", "whatif_delete", "Delete?", id="services.whatif_delete"),
     ]
 
     DEFAULT_CSS = """
@@ -390,6 +394,21 @@ class ServicesPane(Pane):
 
     # -- the pod log ---------------------------------------------------------------------------
 
+    def action_whatif_request(self) -> None:
+        from k8snet_tui.screens.whatif import open_request
+
+        line = self.trace_view.current_line()
+        if self.observed is not None and self._trace is not None:
+            open_request(self.app, self.observed, self._trace, line.endpoint if line else None)
+
+    def action_whatif_delete(self) -> None:
+        from k8snet_tui.screens.whatif import open_deletion
+
+        line = self.trace_view.current_line()
+        if self.observed is not None:
+            dp = self._datapath(self.observed.local, self.observed)
+            open_deletion(self.app, self.context.notify, self.observed, dp, line.endpoint if line else None)
+
     def action_pod_log(self) -> None:
         if self._mode != "trace":
             return
@@ -434,7 +453,7 @@ class ServicesPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # `l` means something only on a trace: keep it out of the footer elsewhere.
-        if action == "pod_log":
+        if action in ("pod_log", "whatif_request", "whatif_delete"):
             return self._mode == "trace"
         return True
 

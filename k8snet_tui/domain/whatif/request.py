@@ -50,7 +50,7 @@ class MovedRule:
     chain: str
     index: int | None  # the rule's position in its chain; None for a map element
     text: str
-    has_counters: bool  # the dump carries counters for it (`iptables-save -c`); nft/IPVS: no
+    packets: int | None  # its packet counter now (None: the dump has no counters for it)
 
 
 @dataclass(frozen=True, slots=True)
@@ -109,7 +109,7 @@ def _unconditional_masq(step: Step) -> bool:
 
 
 def _moved(step: Step) -> MovedRule:
-    return MovedRule(step.table, step.chain, step.index, step.text, step.packets is not None)
+    return MovedRule(step.table, step.chain, step.index, step.text, step.packets)
 
 
 def moved_rules(port: PortTrace, path: PathTrace, chain: str | None, by_affinity: bool) -> tuple[MovedRule, ...]:
