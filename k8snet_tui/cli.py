@@ -6,6 +6,7 @@
     k8snet dns NAME [--pod NS/POD] [--resolver glibc|musl|busybox] [--type T]
     k8snet route URL | /PATH [--class NAME]
     k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
+    k8snet path FROM TO [--check] [--node NODE]   can FROM (NS/POD, node/NAME, outside) reach TO?
     k8snet diff A B [--json]      (what changed between two snapshots, in words)
     k8snet find IP|NAME|CHAIN     (everything that mentions it)
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
@@ -180,6 +181,14 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     _add_output_args(find)
     _add_source_args(find, top=False)
 
+    path = command("path", "can this pod reach that? the hops from FROM to TO, each judged")
+    path.add_argument("src", metavar="FROM", help="NS/POD, node/NAME, or outside (a client beyond the nodes)")
+    path.add_argument("dst", metavar="TO", help="a name as the pod types it (website:80), IP:PORT, or a URL")
+    path.add_argument("--check", action="store_true",
+                      help="also connect for real from the pod's network namespace (live, on the pod's node)")
+    _add_output_args(path)
+    _add_source_args(path, top=False)
+
     cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
@@ -228,6 +237,8 @@ def command_words(args: argparse.Namespace) -> list[str]:
         return ["diff", args.before, args.after]
     if args.command == "find":
         return ["find", args.word]
+    if args.command == "path":
+        return ["path", args.src, args.dst, *(["--check"] if args.check else [])]
     raise UsageError(f"{args.command} has no command words")
 
 
@@ -367,7 +378,20 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command.verb == "policy":
         view = views.policy_check(observed, command.src, command.dst, command.port, command.protocol or "TCP")
         return _emit("policy-check", view, args, source)
+    if command.verb == "path":
+        return _emit("path", _path(observed, command, args), args, source)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _path(observed: Any, command: Any, args: argparse.Namespace) -> Any:
+    from k8snet_tui.present.path import as_report, report
+
+    model = report(observed, command.src, command.dst, node=command.node or args.node)
+    if not command.check:
+        return model
+    from k8snet_tui.sources.path_attempt import attempt
+
+    return as_report(attempt(model, model.src_ip, observed.mode))
 
 
 def _diff(command: Any, args: argparse.Namespace) -> int:

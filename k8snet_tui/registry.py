@@ -56,6 +56,9 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("policy", "7", "Policy", ("netpol", "networkpolicy", "np"),
              "NetworkPolicies in words, who may talk to whom in a namespace, and which rule says so",
              "k8snet_tui.screens.policy:PolicyPane", "k8snet_tui.present.policy:present"),
+    PaneSpec("path", "8", "Path", ("reach", "diagnose"),
+             "can this pod reach that? every hop from a pod to a name, address or URL, judged",
+             "k8snet_tui.screens.path:PathPane", "k8snet_tui.present.path:present"),
 )
 
 _BY_WORD: dict[str, PaneSpec] = {word.lower(): spec for spec in PANES for word in spec.words}

@@ -144,6 +144,8 @@ COMMANDS = {
     "## `k8snet route URL --json`": [["route", "http://172.31.24.84:31211/engine"], ["route", "/nope"]],
     "## `k8snet policy check SRC DST --json`": [
         ["policy", "check", "default/website-67cdc95f5f-fhmzn", "default/engine-75fdb4c546-pwch5", "--port", "8080"]],
+    "## `k8snet path FROM TO --json`": [["path", "default/client", "website:8080", "--check"],
+                                        ["path", "default/website-67cdc95f5f-fhmzn", "website:80"]],
 }
 # The lab has no NetworkPolicy, so no allowing rule: the `rule` object's keys are not printed.
 NOT_IN_THE_LAB = {"## `k8snet policy check SRC DST --json`": {"policy", "peer", "port_text", "peer_text"}}

@@ -108,6 +108,16 @@ def headline(d: Diagnosis) -> str:
     return f"? cannot tell: {d.src} -> {d.dst}: {', '.join(unknown)} could not be judged"
 
 
+def short_headline(d: Diagnosis) -> str:
+    """The verdict without the ends (the pane shows them in its boxes)."""
+    if d.first_failure is not None:
+        return f"✗ unreachable: the {d.first_failure.hop} hop fails"
+    if d.reachable:
+        return "✓ reachable" + (f": dials {d.dial}" if d.dial else "")
+    unknown = [h.hop for h in d.hops if h.verdict not in (OK, FAIL)]
+    return f"? cannot tell: {', '.join(unknown)} could not be judged"
+
+
 def check_lines(d: Diagnosis) -> tuple[str, ...]:
     c = d.check
     if c is None:
@@ -122,9 +132,10 @@ def check_lines(d: Diagnosis) -> tuple[str, ...]:
 
 
 def chain(d: Diagnosis) -> ChainModel:
-    rows = tuple(HopRow(h.hop, h.verdict, mark(h.verdict), h.summary, h is d.first_failure or (
-        d.first_failure is not None and h.hop == d.first_failure.hop and not h.after_failure and h.verdict == FAIL),
-        h.after_failure, _details(h), h.see) for h in d.hops)
+    first = d.first_failure
+    rows = tuple(HopRow(h.hop, h.verdict, mark(h.verdict), h.summary,
+                        first is not None and h.verdict == FAIL and not h.after_failure and h.hop == first.hop,
+                        h.after_failure, _details(h), h.see) for h in d.hops)
     return ChainModel(d.src, d.dst, d.verdict, headline(d), rows, check_lines(d), d.findings)
 
 

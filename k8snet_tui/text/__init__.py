@@ -4,11 +4,12 @@ from __future__ import annotations
 
 from typing import Any, TextIO
 
-from . import diff, find, flows, panes, policy
+from . import diff, find, flows, panes, path, policy
 from .table import Column, TextOptions, Writer, terminal_width
 
 VIEWS = {**panes.SHOW, "policy": policy.show, "trace": flows.trace, "dns-lookup": flows.dns, "route": flows.route,
-         "policy-check": policy.check, "diff": diff.diff, "find": find.find}
+         "policy-check": policy.check, "diff": diff.diff, "find": find.find,
+         "path": path.path}
 
 
 def render(view: str, model: Any, out: TextIO, options: TextOptions) -> None:

@@ -91,7 +91,7 @@ def _outside_cluster_ip(walk: Walk, hop: Hop, resolved: Resolved) -> Hop:
 def _done(walk: Walk, hops: list[Hop], resolved: Resolved | None) -> Diagnosis:
     walked, first, verdict = finish(hops)
     dial = None
-    if resolved is not None and resolved.address and resolved.port is not None:
+    if resolved is not None and resolved.address and resolved.port is not None and not resolved.assumed:
         host = f"[{resolved.address}]" if ":" in resolved.address else resolved.address
         dial = f"{host}:{resolved.port}"
     return Diagnosis(verdict == "reachable", verdict, first, walked, walk.source.text, walk.target.text,

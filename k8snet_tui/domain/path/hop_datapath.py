@@ -39,7 +39,7 @@ def datapath_hop(walk: Walk, resolved: Resolved) -> Hop:
     assert svc is not None and sp is not None
     key = key_of(svc)
     node_name = walk.node
-    see = f"trace {key}:{sp.name or sp.port} --node {node_name}" if node_name else f"trace {key}:{sp.name or sp.port}"
+    see = f"trace {key}:{sp.name or sp.port}"
     node = walk.node_state(node_name)
     if node is None:
         return Hop("datapath", UNKNOWN, f"the rules of node {node_name or '?'} were not read",

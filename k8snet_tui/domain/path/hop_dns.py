@@ -92,14 +92,17 @@ def dns_hop(walk: Walk) -> tuple[Hop, DnsAnswer]:
                        fix="the name exists but has no IPv4 address: a headless Service without ready "
                            "endpoints answers this way", see=see), DnsAnswer(())
         return Hop("dns", OK, summary, evidence, see=see), DnsAnswer(addresses, cname)
-    if any(q.expected.rcode is None for q in view.queries):
+    elsewhere = _other_namespace(walk, name)
+    if any(q.expected.rcode is None for q in view.queries) and not elsewhere:
         note = next((q.expected.note for q in view.queries if q.expected.rcode is None), "")
         return Hop("dns", UNKNOWN, f"{name}: answered outside the cluster DNS", evidence,
                    reason=f"{note or 'forwarded upstream'}: the answer cannot be told from the cluster's objects",
                    see=see), DnsAnswer(())
-    elsewhere = _other_namespace(walk, name)
     tried = len(view.queries)
-    summary = f"{name}: no answer, NXDOMAIN for all {tried} quer{'y' if tried == 1 else 'ies'}"
+    upstream = sum(1 for q in view.queries if q.expected.rcode is None)
+    nx = f"NXDOMAIN for {tried - upstream} of {tried}, the rest asked upstream" if upstream else \
+        f"NXDOMAIN for all {tried} quer{'y' if tried == 1 else 'ies'}"
+    summary = f"{name}: no answer in the cluster ({nx})"
     if elsewhere:
         ns, _, svc = elsewhere[0].partition("/")
         fix = (f"Service {elsewhere[0]} is in namespace {ns}, and {src.key} searches {src.namespace} first: "

@@ -58,7 +58,7 @@ def network_hop(walk: Walk, endpoints: tuple[Endpoint, ...], start_node: str) ->
         else:
             results.append(_no_mechanism(walk, node_state is not None, start_node, node))
     evidence = [Evidence("route", f"{start_node} -> {n}", w) for _, n, w in results]
-    see = f"show pods -n {src.namespace}" if src.kind == "pod" else "show pods"
+    see = "show pods"
     bad = [r for r in results if r[0] == FAIL]
     if bad:
         return Hop("network", FAIL, f"no way from {start_node} to {bad[0][1]}", tuple(evidence[:6]),

@@ -1,0 +1,124 @@
+"""Pane 8 on the rendered screen at 80x24: the source defaults to a pod, a destination typed in
+the box gives the chain of hops (✓ ✗ ?), the first failure marked and opened, the hops after it
+shown; enter on a hop opens the pane that shows it and esc comes back; `c` says why no real
+attempt is made from a snapshot; cluster text stays inert."""
+
+from __future__ import annotations
+
+from k8snet_tui.sources.snapshot import bundled_lab_path
+
+from tests.ui.conftest import screen_text, screen_words
+from tests.ui.conftest import settle as _settle
+
+LAB = str(bundled_lab_path())
+ON_NODE_1 = "default/website-67cdc95f5f-fhmzn"
+
+
+async def settle(pilot) -> None:
+    """The shared settle, then one more frame: the chain grows when a hop opens, and the screen
+    is read after the layout that growth asks for."""
+    await _settle(pilot)
+    await pilot.pause(0.05)
+    await _settle(pilot)
+
+
+async def _ask(app, pilot, src: str | None, dst: str) -> None:
+    await settle(pilot)
+    await pilot.press("8")
+    await settle(pilot)
+    if src is not None:
+        await pilot.press("s")
+        box = app.query_one("#path-src")
+        box.value = ""
+        await pilot.press(*src)
+    await pilot.press("escape")  # out of the source box, back on the chain
+    await pilot.press("d")
+    await settle(pilot)
+    await pilot.press(*dst, "enter")
+    await settle(pilot)
+
+
+async def test_a_working_path_shows_every_hop_ok_at_80x24(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, ON_NODE_1, "website:80")
+        text = screen_text(app)
+        assert "✓ reachable: dials 10.97.71.81:80" in text
+        for hop in ("dns", "service", "endpoints", "port", "datapath", "network", "policy"):
+            assert f"✓ {hop}" in text, hop
+        assert "✗" not in text.split("reachable", 1)[1]
+
+
+async def test_the_first_failure_is_marked_and_opened_and_later_hops_still_shown(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, ON_NODE_1, "website:8080")
+        text = screen_text(app)
+        assert "the service hop fails" in text
+        assert "✗ service" in text and "◀ first" in text
+        assert "fix: Service default/website has no port 8080" in text  # opened by itself
+        assert "? network" in text  # after the failure, still listed
+
+
+async def test_space_opens_a_hop_and_enter_opens_its_pane_with_esc_back(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, ON_NODE_1, "website:80")
+        await pilot.press("space")  # the cursor starts on dns
+        await settle(pilot)
+        assert "A website.default.svc.cluster.local.: answer: 10.97.71.81" in screen_text(app)
+        await pilot.press("enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "5 DNS" in text and "website.default.svc.cluster.local" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "8 Path" in text and "✓ reachable" in text
+        await pilot.press("down", "down", "down", "down", "enter")  # datapath: the trace
+        await settle(pilot)
+        text = screen_text(app)
+        assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "8 Path" in screen_text(app)
+
+
+async def test_a_node_without_state_is_unknown_with_the_reason(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, "default/client", "website:80")
+        text = screen_text(app)
+        assert "? cannot tell" in text and "? datapath" in text
+        await pilot.press("down", "down", "down", "down", "space")
+        await settle(pilot)
+        assert "the snapshot holds no state of node node-2" in screen_words(app)
+
+
+async def test_c_says_why_no_real_attempt_is_made_from_a_snapshot(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, ON_NODE_1, "website:80")
+        await pilot.press("c")
+        await settle(pilot)
+        await settle(pilot)
+        assert "check: not attempted: this is a snapshot" in screen_words(app)
+
+
+async def test_bad_input_is_one_line_in_words(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, "default/nope", "website:80")
+        assert "no pod default/nope" in screen_text(app)
+
+
+async def test_colon_path_runs_in_the_pane(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *f"path {ON_NODE_1} engine:80", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "8 Path" in text and "✓ reachable" in text and "engine" in text
