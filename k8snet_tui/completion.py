@@ -19,7 +19,8 @@ from collections.abc import Iterable, Sequence
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
-COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "capture", "completion", "agent", "probe")
+COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "capture", "completion", "agent",
+            "probe")
 AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
@@ -33,6 +34,7 @@ COMMAND_OPTIONS = {
     "completion": (),
     "diff": ("-o", "--output", "--json", "--no-headers"),
     "find": ("-o", "--output", "--json", "--no-headers"),
+    "path": ("--check", "-o", "--output", "--json", "--no-headers"),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
@@ -122,6 +124,10 @@ def candidates(words: list[str]) -> list[str]:
         return _prefixed(("lab",), current)
     if command == "find" and position == 1:  # an address, a name or a chain: the names are offered
         return _prefixed([*_names(before, "Service", short=True), *_names(before, "Pod", short=True)], current)
+    if command == "path" and position == 1:  # path FROM TO: a pod, node/NAME or outside
+        return _prefixed([*_names(before, "Pod"), "outside"], current)
+    if command == "path" and position == 2:  # a Service's short name (the port is the user's)
+        return _prefixed(_names(before, "Service", short=True), current)
     if command == "policy" and position in (2, 3):  # policy check SRC DST
         return _prefixed(_names(before, "Pod"), current)
     if command == "dns" and position >= 2:

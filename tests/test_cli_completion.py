@@ -56,7 +56,7 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 
 def test_commands(env) -> None:
-    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "capture",
+    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "path", "capture",
                                       "completion", "agent", "probe"]
     assert bash_complete(env, "tr") == ["trace"]
 
@@ -88,6 +88,13 @@ def test_policy_check_completes_pods(env) -> None:
     assert bash_complete(env, "policy", "check", "default/client", "kube-system/core") == [
         "kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
     assert bash_complete(env, "policy", "check", "a", "b", "--protocol", "") == ["TCP", "UDP", "SCTP"]
+
+
+def test_path_completes_a_source_pod_and_a_service_name(env) -> None:
+    assert bash_complete(env, "path", "default/cl") == ["default/client"]
+    assert bash_complete(env, "path", "out") == ["outside"]
+    assert bash_complete(env, "path", "default/client", "webs") == ["website", "webstate"]
+    assert bash_complete(env, "path", "default/client", "website:80", "--ch") == ["--check"]
 
 
 def test_option_values(env) -> None:
