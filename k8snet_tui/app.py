@@ -41,6 +41,7 @@ from k8snet_tui.screens.context import LocalNetwork, PaneContext
 from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions
 from k8snet_tui.screens.modals import ALL_NAMESPACES, CommandPaletteScreen, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.screens.navigator import Navigator
+from k8snet_tui.screens.node_picker import OWN, NodeChoice, NodePickerScreen
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
 
@@ -83,6 +84,8 @@ class K8snetApp(GuideActions, App[int]):
         Binding("slash", "filter", "Filter", id="view.filter", tooltip="filter the current list"),
         Binding("e", "explain", "Explain", id="view.explain", tooltip="explain drawer on/off"),
         Binding("n", "namespace", "Namespace", id="app.namespace", show=False, tooltip="pick a namespace"),
+        Binding("N", "pick_node", "Node", id="app.node", show=False,
+                tooltip="pick the node whose state Host, Pods' path and the Services trace read"),
         Binding("z", "zoom", "Zoom", id="view.zoom", show=False, tooltip="zoom the pane (for projectors)"),
         Binding("ctrl+s", "save_view", "Save", id="app.save_view", show=False,
                 tooltip="save the view as text and SVG"),
@@ -107,6 +110,8 @@ class K8snetApp(GuideActions, App[int]):
         self.navigator = Navigator(self._activate, lambda: self.current_pane)
         self.pane_context = PaneContext(session=session, settings=settings, navigator=self.navigator,
                                         notify=self.notify, network=LocalNetwork())
+        self.nodes = NodeChoice(session, self.notify)  # `N`: the node the node panes read
+        self.pane_context.node_notice = self.nodes.notice
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -196,6 +201,12 @@ class K8snetApp(GuideActions, App[int]):
     def _tick(self) -> None:
         if self.session.version != self._seen_version:
             self.refresh_data()
+        for status in self.query(StatusBar):  # none while the app closes
+            status.node_badge = self.nodes.badge(self.observed)  # its age ticks
+
+    def _view_for(self, pane: Pane) -> Observed:
+        """What `pane` draws: with the picked node's state if it reads node state (`N`)."""
+        return self.nodes.view_for(pane.PANE_ID, self.observed)
 
     def refresh_data(self) -> None:
         self._seen_version = self.session.version
@@ -205,7 +216,8 @@ class K8snetApp(GuideActions, App[int]):
         status = self.query_one(StatusBar)
         status.stale_since = self.observed.cluster.stale_since
         status.namespace = self.observed.cluster.namespace or "all namespaces"
-        self.current_pane.show_observed(self.observed)
+        status.node_badge = self.nodes.badge(self.observed)
+        self.current_pane.show_observed(self._view_for(self.current_pane))
         self.guide_tick()
 
     def _activate(self, pane_id: str) -> Pane:
@@ -215,11 +227,11 @@ class K8snetApp(GuideActions, App[int]):
         self.query_one(StatusBar).pane_title = f"{pane.KEY} {pane.TITLE}"
         if self._zoomed:
             self._apply_zoom()
-        if pane.dirty or pane.observed is not self.observed:
+        if pane.dirty or pane.observed is not self._view_for(pane):
             if self._seen_version != self.session.version:
                 self.refresh_data()
             else:
-                pane.show_observed(self.observed)
+                pane.show_observed(self._view_for(pane))
         self.call_after_refresh(self._focus_pane, pane)
         return pane
 
@@ -370,6 +382,24 @@ class K8snetApp(GuideActions, App[int]):
                         if isinstance(ns, str) and ns})
         self.push_screen(NamespacePicker(names, self.observed.cluster.namespace), self._set_namespace)
 
+    def action_pick_node(self) -> None:
+        model = self.nodes.model(self.observed, self.current_pane.selected_pod())
+        self.push_screen(NodePickerScreen(model, own=self.observed.local_node), self._pick_node)
+
+    def _pick_node(self, choice: str | None) -> None:
+        if choice is None:
+            return
+        changed = self._node_changed
+        if choice == OWN:
+            self.nodes.back_to_own(changed)
+        else:
+            self.nodes.pick(choice, self.current_pane.jobs, changed)
+
+    def _node_changed(self) -> None:
+        for pane in self._panes.values():
+            pane.dirty = True
+        self.refresh_data()
+
     def _set_namespace(self, choice: str | None) -> None:
         if choice is None:
             return
@@ -471,6 +501,7 @@ class K8snetApp(GuideActions, App[int]):
             yield SystemCommand(f"Theme: {word}", "colours (high-contrast for projectors, ansi for 16 colours)",
                                 partial(self.set_theme_word, word))
         yield SystemCommand("Save view", "text and SVG", self.action_save_view)
+        yield SystemCommand("Node", "pick the node whose state the node panes read (N)", self.action_pick_node)
 
 
 def make_app(settings: Settings, session: Session, **kwargs: Any) -> K8snetApp:

@@ -23,6 +23,7 @@ class PaneSpec:
     summary: str               # one line for help and the palette
     pane_class: str            # "k8snet_tui.screens.services:ServicesPane"
     presenter: str             # "k8snet_tui.present.services:present"
+    reads_node: bool = False   # draws a node's kernel state: the node picker (`N`) applies to it
 
     @property
     def binding_id(self) -> str:
@@ -40,13 +41,13 @@ PANES: tuple[PaneSpec, ...] = (
              "k8snet_tui.screens.internet:InternetPane", "k8snet_tui.present.internet:present"),
     PaneSpec("host", "2", "Host/VPC", ("vpc", "node", "nodes"),
              "interfaces, addresses, routes, neighbours; the nodes' host addresses",
-             "k8snet_tui.screens.host:HostPane", "k8snet_tui.present.host:present"),
+             "k8snet_tui.screens.host:HostPane", "k8snet_tui.present.host:present", reads_node=True),
     PaneSpec("pods", "3", "Pod network", ("po", "pod", "podnet"),
              "pod IPs, the CNI's pool and per-node CIDRs, overlay or native routing",
-             "k8snet_tui.screens.pods:PodNetworkPane", "k8snet_tui.present.pods:present"),
+             "k8snet_tui.screens.pods:PodNetworkPane", "k8snet_tui.present.pods:present", reads_node=True),
     PaneSpec("services", "4", "Services", ("svc", "service"),
              "every Service, and its trace through kube-proxy's chains to a pod",
-             "k8snet_tui.screens.services:ServicesPane", "k8snet_tui.present.services:present"),
+             "k8snet_tui.screens.services:ServicesPane", "k8snet_tui.present.services:present", reads_node=True),
     PaneSpec("dns", "5", "DNS", ("coredns",),
              "a pod's resolv.conf, the queries one lookup makes, expected vs real answers",
              "k8snet_tui.screens.dns:DnsPane", "k8snet_tui.present.dns:present"),

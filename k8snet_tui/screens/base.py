@@ -239,6 +239,9 @@ class Pane(Vertical, can_focus=False):
                 lines.append(f"⚠ {reason}", style="bold yellow")
                 plural = BY_NAME[kind].plural if kind in BY_NAME else kind
                 lines.append(f" — this pane shows what it can without {plural}")
+        node_line = self.context.node_notice(self.PANE_ID, observed) if self.context.node_notice else ""
+        if node_line:  # the node picked with `N` is not the one read (missing, or being read)
+            lines.append(("\n" if lines else "") + node_line, style="bold yellow")
         notice.update(lines)
         notice.display = bool(lines)
 
@@ -261,6 +264,10 @@ class Pane(Vertical, can_focus=False):
 
     def handle_command(self, verb: str, arg: str) -> None:
         """A `:` command (or a drill from another pane) for this pane; an empty `arg` means home."""
+
+    def selected_pod(self) -> str | None:
+        """The pod the user is on (`ns/name`), for the node picker's default; None when none."""
+        return None
 
     def plain_text(self) -> str:
         """The pane's content as plain text, for `ctrl+s`."""

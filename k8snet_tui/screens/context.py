@@ -10,12 +10,13 @@ source module to start network I/O.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING, Literal, Protocol
 
 from k8snet_tui.collect.session import PodLogs, Session
 from k8snet_tui.config import Settings
+from k8snet_tui.domain.model import Observed
 from k8snet_tui.screens.navigator import Navigator
 
 if TYPE_CHECKING:
@@ -92,6 +93,8 @@ class PaneContext:
     navigator: Navigator
     notify: Notify
     network: Network
+    # The line a node pane shows while the node picked with `N` is not the one it reads.
+    node_notice: Callable[[str, Observed], str] | None = None
     view: ViewToggles = field(default_factory=ViewToggles)
 
     @property

@@ -130,6 +130,9 @@ class PodNetworkPane(SectionedPane):
     def _selected(self) -> str | None:
         return self.query_one("#pods-table", ResourceTable).selected_key()
 
+    def selected_pod(self) -> str | None:
+        return self._selected()  # `N` starts on this pod's node
+
     def _draw_detail(self) -> None:
         key = self._selected()
         row = self._row(key)

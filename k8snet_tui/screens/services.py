@@ -388,6 +388,11 @@ class ServicesPane(Pane):
         text.overflow = "ellipsis"
         status.update(text)
 
+    def selected_pod(self) -> str | None:
+        """On a trace's endpoint line: its pod (`N` starts on that pod's node)."""
+        line = self.trace_view.current_line() if self._mode == "trace" else None
+        return line.endpoint.pod if line is not None and line.endpoint is not None else None
+
     def on_option_list_option_highlighted(self, event: TraceView.OptionHighlighted) -> None:
         if event.option_list is self.trace_view:
             self._update_trace_status()

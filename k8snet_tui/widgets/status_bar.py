@@ -23,6 +23,7 @@ class StatusBar(Static):
     stale_since: reactive[float | None] = reactive(None)
     pane_title: reactive[str] = reactive("")
     live: reactive[bool] = reactive(False)
+    node_badge: reactive[str] = reactive("")  # "node node-2 agent 12s": whose state the node panes read
     badges: reactive[str] = reactive("")  # the guided lab's stop, the by-hand toggle (screens/lab.py)
 
     def render(self) -> Text:
@@ -53,6 +54,10 @@ class StatusBar(Static):
         if self.badges:
             line.append(gap)
             line.append(f" {self.badges} ", style="bold reverse")
+        if self.node_badge:
+            line.append(gap)
+            badge = self.node_badge.removeprefix("node ") if compact else self.node_badge
+            line.append_text(data_text(badge if len(badge) <= 34 else badge[:33] + "…", style="bold"))
         if self.pane_title:
             line.append(f"{gap}│ ")
             line.append(self.pane_title, style="bold")

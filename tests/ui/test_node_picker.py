@@ -1,0 +1,221 @@
+"""`N`, the node picker, driven with Pilot at 80x24 and read off the rendered screen.
+
+On the bundled lab (one node captured): node-2 is listed as not in the snapshot, and picking it
+makes every node pane say so, with what to apply, while it shows node-1's state. With a session
+whose node-2 is read "through an agent" (a fake standing in for pods/exec, with node-2's own
+rules: one endpoint chain renamed), the Services trace runs on node-2's rules.
+"""
+
+from __future__ import annotations
+
+import threading
+from dataclasses import dataclass, field, replace
+
+from k8snet_tui.app import make_app
+from k8snet_tui.collect.session import SnapshotSession
+from k8snet_tui.config import Settings
+from k8snet_tui.domain.model import NodeState
+from k8snet_tui.sources.node_exec import NodeStateResult
+from k8snet_tui.sources.snapshot import load_snapshot
+
+from tests.ui.conftest import screen_text, screen_words, settle
+
+NODE1_CHAIN = "KUBE-SEP-X2MCN5BVWANDBEEH"  # website's first endpoint in node-1's rules
+NODE2_CHAIN = "KUBE-SEP-ONNODE2ONLYXXXXX"  # the same endpoint's chain in node-2's (made-up) rules
+APPLY = "k8snet agent manifest | kubectl apply -f -"
+
+
+@dataclass
+class AgentLab(SnapshotSession):
+    """The lab, whose node-2 is read through an "agent" (after `gate` opens) and node-3 is forbidden."""
+
+    gate: threading.Event = field(default_factory=threading.Event)
+    asked: list[tuple[str, bool]] = field(default_factory=list)
+    _held: dict[str, NodeStateResult] = field(default_factory=dict)
+
+    def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult:
+        self.asked.append((name, refresh))
+        if name in self.snapshot.nodes:
+            return super().node_state(name)
+        if name == "node-2":
+            assert self.gate.wait(20), "the test never opened the gate"
+            own = self.snapshot.nodes["node-1"]
+            rules = {k: v.replace(NODE1_CHAIN, NODE2_CHAIN) for k, v in own.iptables.items()}
+            state: NodeState = replace(own, node="node-2", iptables=rules, source="agent")
+            result = NodeStateResult("node-2", state=state, fetched_at=__import__("time").time(),
+                                     source="agent k8snet-agent/k8snet-agent-x2 via pods/exec")
+        else:
+            result = NodeStateResult(name, fetched_at=__import__("time").time(), reason="forbidden",
+                                     error=f"node {name}'s state could not be read through k8snet-agent-x3: exec "
+                                           "into the agent pod is forbidden for you: ask for the Role from "
+                                           "`k8snet agent manifest --reader-role`")
+        self._held[name] = result
+        return result
+
+    def cached_node_state(self, name: str) -> NodeStateResult | None:
+        return super().node_state(name) if name in self.snapshot.nodes else self._held.get(name)
+
+
+def lab_app(tmp_path, session=None):
+    session = session or SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (node picker test)")
+    return make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"))
+
+
+def agent_lab() -> AgentLab:
+    snap = load_snapshot("lab")
+    cluster = snap.cluster
+    node3 = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "node-3"},
+             "status": {"addresses": [{"type": "InternalIP", "address": "172.31.24.130"}]}}
+    snap = replace(snap, cluster=replace(cluster, objects={**cluster.objects,
+                                                           "Node": (*cluster.of("Node"), node3)}))
+    return AgentLab(snap, banner="SNAPSHOT lab (agent fake)")
+
+
+async def pick(pilot, *keys: str) -> None:
+    await pilot.press("N")
+    await settle(pilot)
+    await pilot.press(*keys, "enter")
+    await settle(pilot)
+
+
+async def test_N_lists_every_node_with_whether_its_state_is_here(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    app = lab_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "node-1 snapshot" in screen_text(app).splitlines()[0]  # the header's node badge
+        await pilot.press("N")
+        await settle(pilot)
+        text = screen_text(app)
+        lines = text.splitlines()
+        assert len(lines) == 24 and all(len(ln) <= 80 for ln in lines)
+        row1 = next(ln for ln in lines if "node-1" in ln and "✔" in ln)
+        row2 = next(ln for ln in lines if "node-2" in ln and "✖" in ln)
+        assert "▶ node-1" in row1 and "✔ snapshot" in row1
+        assert "✖ not in the snapshot" in row2
+        assert "starts on the snapshot's node" in text
+        await pilot.press("escape")
+        await settle(pilot)
+        assert "not in the snapshot" not in screen_text(app)
+        assert "node-1 snapshot" in screen_text(app).splitlines()[0]
+
+
+async def test_a_missing_node_is_named_on_every_node_pane_with_what_to_apply(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    app = lab_app(tmp_path)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "down")  # node-2
+        assert "node-2 missing" in screen_text(app).splitlines()[0]
+        for key in ("4", "2", "3"):
+            await pilot.press(key)
+            await settle(pilot)
+            words = screen_words(app)
+            assert "⚠ node node-2's state is missing (not in the snapshot); showing node-1's (snapshot) instead" \
+                in words, (key, screen_text(app))
+            assert APPLY in words, (key, screen_text(app))
+        await pilot.press("2")
+        await settle(pilot)
+        assert "node node-1" in screen_words(app)  # Host falls back to the state the snapshot has
+        await pilot.press("5")  # DNS reads no node's datapath: nothing to say there
+        await settle(pilot)
+        assert "node-2's state is missing" not in screen_words(app)
+        assert len(screen_text(app).splitlines()[:2]) == 2 and "node-2 missing" in screen_text(app).splitlines()[0]
+        # back to the snapshot's own node: the first entry of the picker now
+        await pick(pilot, "home")
+        await pilot.press("4")
+        await settle(pilot)
+        assert "missing" not in screen_words(app)
+        assert "node-1 snapshot" in screen_text(app).splitlines()[0]
+
+
+async def test_the_trace_runs_on_the_picked_nodes_rules_read_off_the_ui_thread(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    session = agent_lab()
+    app = lab_app(tmp_path, session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        assert "not read yet" in screen_text(app)
+        await pilot.press("down", "enter")  # node-2: the read waits on the gate, the UI does not
+        await pilot.pause()
+        text = screen_text(app)
+        assert "node-2 reading" in text.splitlines()[0]
+        assert "reading node node-2's state through its agent pod" in screen_words(app)
+        await pilot.press("2")  # the app answers keys while the node is read
+        await pilot.pause()
+        assert "2 Host/VPC" in screen_text(app).splitlines()[0]
+        session.gate.set()
+        await settle(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "node-2 agent 0s" in header or "node-2 agent 1s" in header, header
+        assert "node node-2's state read (agent" in screen_words(app)
+        assert "node node-2" in screen_words(app)  # Host shows node-2's state
+        await pilot.press("colon", *"trace default/website", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "on node node-2" in words
+        trace = app.query_one("#svc-trace").plain_text()
+        assert NODE2_CHAIN in trace and NODE1_CHAIN not in trace
+        # Picking it again reads it again (refresh); the picker shows it held, by the agent
+        await pilot.press("N")
+        await settle(pilot)
+        row = next(ln for ln in screen_text(app).splitlines() if "node-2" in ln and "✔" in ln)
+        assert "▶ node-2" in row and "✔ agent" in row
+        await pilot.press("escape")
+        await settle(pilot)
+    assert session.asked == [("node-2", False)]
+
+
+async def test_a_forbidden_node_says_what_to_ask_for_and_other_nodes_go_on(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    session = agent_lab()
+    session.gate.set()
+    app = lab_app(tmp_path, session)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pick(pilot, "down", "down")  # node-3
+        words = screen_words(app)
+        assert "node node-3's state is missing (exec forbidden)" in words
+        assert "k8snet agent manifest --reader-role" in words
+        await pilot.press("N")
+        await settle(pilot)
+        row3 = next(ln for ln in screen_text(app).splitlines() if "node-3" in ln and "✖" in ln)
+        assert "✖ exec forbidden" in row3
+        await pilot.press("escape")
+        await settle(pilot)
+        await pick(pilot, "down")  # node-2 still reads
+        assert "on node node-2" in screen_words(app) or "node-2 agent" in screen_text(app).splitlines()[0]
+        assert "missing" not in screen_text(app).splitlines()[0]
+
+
+async def test_the_picker_starts_on_the_selected_pods_node(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    app = lab_app(tmp_path, agent_lab())
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("3")
+        await settle(pilot)
+        table = app.query_one("#pods-table")
+        table.focus()
+        table.move_cursor(row=table.get_row_index("default/client"))  # client runs on node-2
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "starts on the node of pod default/client" in screen_words(app)
+        assert "node-2 (pod's)" in text
+        await pilot.press("enter")  # the highlighted row: node-2
+        await settle(pilot)
+        assert "node-2" in screen_text(app).splitlines()[0]
+
+
+async def test_the_monkey_reaches_the_node_picker():
+    from tests.ui.test_monkey import vocabulary
+
+    assert "N" in vocabulary()
+    app = make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "Node" in [c.title for c in app.get_system_commands(app.screen)]
