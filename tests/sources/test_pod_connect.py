@@ -167,6 +167,21 @@ def test_a_namespace_held_only_by_a_process_is_found_through_proc(pair):
         subprocess.run(["ip", "-n", pair.server, "link", "del", "anon0"], capture_output=True)
 
 
+def test_a_point_to_point_address_matches_by_its_local_end_not_its_peer(pair):
+    local = pair.pod_ip.replace("198.18.", "198.19.").rsplit(".", 1)[0] + ".5"
+    peer = local.rsplit(".", 1)[0] + ".6"
+    _ip("-n", pair.pod, "link", "add", "ptp0", "type", "veth", "peer", "name", "ptp1")  # no dummy module here
+    try:
+        _ip("-n", pair.pod, "addr", "add", local, "peer", peer, "dev", "ptp0")
+        _ip("-n", pair.pod, "link", "set", "ptp0", "up")
+        mine = connect_from_pod(local, pair.server_ip, CLOSED, timeout_s=1.0)
+        assert mine.netns == f"/run/netns/{pair.pod}" and mine.error is not None and mine.error.startswith("refused")
+        theirs = connect_from_pod(peer, pair.server_ip, CLOSED, timeout_s=1.0)
+        assert theirs.unavailable is not None and "no network namespace" in theirs.unavailable
+    finally:
+        subprocess.run(["ip", "-n", pair.pod, "link", "del", "ptp0"], capture_output=True)
+
+
 def test_an_ip_no_namespace_has_is_unavailable_with_the_reason(pair):
     got = connect_from_pod("198.19.254.254", pair.server_ip, LISTEN)
     assert not got.ok and not got.attempted and got.error is None
