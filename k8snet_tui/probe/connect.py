@@ -242,13 +242,23 @@ def _ms(start: float) -> float:
 
 
 def _holds(setns: Callable[[int], None], fd: int,
-           pod_ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> bool:
-    """Enter the namespace behind `fd` and say whether `pod_ip` is one of its addresses."""
+           pod_ip: ipaddress.IPv4Address | ipaddress.IPv6Address) -> tuple[bool, str | None]:
+    """Enter the namespace behind `fd`: (whether `pod_ip` is one of its addresses, why it could
+    not be entered or read)."""
     try:
         setns(fd)
-        return pod_ip in local_addresses()
-    except OSError:
-        return False  # a namespace we may not enter or read: not the one
+        return pod_ip in local_addresses(), None
+    except OSError as exc:
+        return False, exc.strerror or str(exc)
+
+
+def _not_entered(failures: dict[str, int]) -> str:
+    if not failures:
+        return ""
+    count = sum(failures.values())
+    why = ", ".join(sorted(failures))
+    need = " (entering one needs CAP_SYS_ADMIN)" if "Operation not permitted" in failures else ""
+    return f"; {count} could not be entered or read: {why}{need}"
 
 
 def attempt(request: bytes, *, run_netns: str = "/run/netns", proc: str = "/proc") -> dict[str, object]:
@@ -263,23 +273,29 @@ def attempt(request: bytes, *, run_netns: str = "/run/netns", proc: str = "/proc
     setns = _setns_function()
     deadline = time.monotonic() + SCAN_BUDGET_S
     checked = 0
+    failures: dict[str, int] = {}
     for label, fd in candidates(run_netns, proc):
         try:
-            matched = _holds(setns, fd, pod_ip)
+            matched, failure = _holds(setns, fd, pod_ip)
         finally:
             os.close(fd)  # entering needs the descriptor only for the call itself
         checked += 1
+        if failure is not None:
+            failures[failure] = failures.get(failure, 0) + 1
         if matched:
             ok, error, elapsed = connect_once(host, port, timeout)
             doc.update(ok=ok, error=error, elapsed_ms=elapsed, netns=label)
             return doc
         if time.monotonic() > deadline:
             doc["unavailable"] = (f"stopped looking for {pod_ip} after {SCAN_BUDGET_S:g} s "
-                                  f"({checked} network namespaces checked)")
+                                  f"({checked} network namespaces checked{_not_entered(failures)})")
             return doc
+    if failures and sum(failures.values()) == checked:
+        doc["unavailable"] = f"no network namespace could be looked into ({checked} found{_not_entered(failures)})"
+        return doc
     doc["unavailable"] = (f"no network namespace on this node has the address {pod_ip} "
-                          f"({checked} checked): the pod runs on another node or is gone; "
-                          "run k8snet on the pod's node")
+                          f"({checked} checked{_not_entered(failures)}): the pod runs on another node or "
+                          "is gone; run k8snet on the pod's node")
     return doc
 
 

@@ -286,3 +286,14 @@ def test_the_runner_hands_a_small_request_on_stdin_and_refuses_a_big_one():
     assert run(["cat"], timeout=10, max_bytes=100).stdout == b""  # no request: /dev/null
     with pytest.raises(ValueError, match="more than"):
         run(["cat"], timeout=10, max_bytes=100, stdin_bytes=b"x" * (STDIN_MAX + 1))
+
+
+def test_without_cap_sys_admin_the_answer_says_namespaces_could_not_be_entered(pair):
+    # root, but as in a container given only NET_ADMIN and NET_RAW: setns is refused
+    if shutil.which("setpriv") is None:
+        pytest.skip("needs setpriv")
+    argv = ["setpriv", "--inh-caps=-sys_admin", "--bounding-set=-sys_admin", *connect_argv()]
+    got = connect_from_pod(pair.pod_ip, pair.server_ip, LISTEN, argv=argv)
+    assert not got.ok and got.unavailable is not None
+    assert "could not be entered or read: Operation not permitted" in got.unavailable
+    assert "CAP_SYS_ADMIN" in got.unavailable
