@@ -17,6 +17,21 @@ import sys
 _ALLOWED = ("filter", "nat", "mangle", "raw", "security")
 
 
+class _NoDistutils:
+    """Make `import distutils...` fail, so python-iptables takes its own fallback.
+
+    `iptc.util` imports `distutils.sysconfig` for one function (`get_python_lib`) and uses
+    `sysconfig.get_path("purelib")` when distutils is missing; the same directory. In a venv
+    with setuptools, its distutils shim turns that import into an import of all of setuptools:
+    about 1 s, two thirds of the probe's time. Nothing else in this child imports distutils.
+    """
+
+    def find_spec(self, name: str, path: object = None, target: object = None) -> None:
+        if name == "distutils" or name.startswith("distutils."):
+            raise ModuleNotFoundError(f"No module named {name!r} (not needed here)", name=name)
+        return None
+
+
 def _read(table_name: str) -> dict[str, object]:
     if table_name not in _ALLOWED:
         return {"error": f"refusing to read unknown table {table_name!r}"}
@@ -24,6 +39,8 @@ def _read(table_name: str) -> dict[str, object]:
         present = fh.read().split()
     if table_name not in present:
         return {"error": f"legacy table {table_name} does not exist; not opening it (that would create it)"}
+    if not any(isinstance(f, _NoDistutils) for f in sys.meta_path):
+        sys.meta_path.insert(0, _NoDistutils())
     try:
         import iptc  # deliberately late: only in this child
     except Exception as exc:  # ImportError, or OSError when libxtables cannot be loaded

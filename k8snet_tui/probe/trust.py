@@ -100,6 +100,10 @@ def unsafe_paths(package_dir: str, python: str, search_path: Iterable[str]) -> l
     ordered = list(dict.fromkeys(candidates))
     # A directory is passed through on the way to an entry that exists below it.
     through = {os.path.dirname(path) for path in ordered if lstat(path) is not None}
+    # Directories holding an entry (among those checked) that root does not own; one pass,
+    # where asking every directory about every entry took most of the probe's start (n²).
+    not_all_root = {os.path.dirname(c) for c in ordered
+                    if os.path.dirname(c) != c and (child := lstat(c)) is not None and child.st_uid != 0}
     for path in ordered:
         st = lstat(path)
         if st is None:
@@ -109,9 +113,7 @@ def unsafe_paths(package_dir: str, python: str, search_path: Iterable[str]) -> l
             if why:
                 problems.append(f"  {_shown(path)}: missing, and its directory is {why}")
             continue
-        children_root_owned = all(
-            (child := lstat(c)) is not None and child.st_uid == 0
-            for c in ordered if os.path.dirname(c) == path and c != path and lstat(c) is not None)
+        children_root_owned = path not in not_all_root
         why = _why_unsafe(st, above_root_owned=path in through and children_root_owned)
         if why:
             problems.append(f"  {_shown(path)}: {why}")
