@@ -1,12 +1,15 @@
 """Node state through the node agents (issue 20): one node on the test cluster, 100 on a fake.
 
-    python -m bench.run.nodes --cluster [--repeat 5]   # root, K8SNET_CLUSTER_BIN set
+    python -m bench.run.nodes --cluster [--repeat 5] [--hold FILE]   # root, K8SNET_CLUSTER_BIN set
     python -m bench.run.nodes --fake 100 [--doc-mib 2] [--probe-ms 300] [--concurrency 1,8,16]
 
 --cluster: starts the test cluster, its per-node kubelet exec endpoints and the agent from
 `k8snet agent manifest`, then times `LiveSession.node_state("node-2", refresh=True)` (pod list
 + pods/exec + the probe run inside node-2 + parse) against the probe alone inside node-2's
-namespace, so what the API-server path adds is the difference.
+namespace, so what the API-server path adds is the difference. Its parts: the python-iptables
+cross-check child alone (most of the probe), and the import it no longer pays (setuptools'
+distutils shim, which python-iptables pulled in). `--hold FILE` keeps the cluster, its agents
+and the reader's Role up after measuring, until FILE exists (to try the TUI against it).
 
 --fake: a loopback API server whose every exec answers after `--probe-ms` with a `--doc-mib`
 document, for N nodes; a capture's read of every node (iter_node_states feeding write_snapshot,
@@ -101,7 +104,15 @@ def bench_fake(nodes: int, doc_mib: float, probe_ms: float, concurrencies: list[
     return out
 
 
-def bench_cluster(repeat: int) -> dict:
+def _timed(argv: list[str]) -> float:
+    import subprocess
+
+    t0 = time.perf_counter()
+    subprocess.run(argv, capture_output=True, timeout=120, check=True)
+    return time.perf_counter() - t0
+
+
+def bench_cluster(repeat: int, hold: str | None = None) -> dict:
     import subprocess
 
     from k8snet_tui.agent import manifest_text, reader_role
@@ -126,7 +137,8 @@ def bench_cluster(repeat: int) -> dict:
         first = session.node_state("node-2")
         cold = time.perf_counter() - t0
         assert first.ok, first.error
-        warm, local, cached = [], [], []
+        warm, local, cached, child, shim = [], [], [], [], []
+        in_node2 = ["ip", "netns", "exec", cluster.nodes["node-2"].netns, sys.executable, "-I"]
         for _ in range(repeat):
             t0 = time.perf_counter()
             r = session.node_state("node-2", refresh=True)
@@ -138,11 +150,23 @@ def bench_cluster(repeat: int) -> dict:
             t0 = time.perf_counter()
             subprocess.run(probe_argv(cluster, "node-2"), capture_output=True, timeout=60, check=True)
             local.append(time.perf_counter() - t0)
+            child.append(_timed([*in_node2, "-m", "k8snet_tui.probe.iptc_child", "nat"]))
+            shim.append(_timed([*in_node2, "-c", "import distutils.sysconfig, iptc"]))
         out = {"cold_s": round(cold, 3), "through_exec_median_s": round(statistics.median(warm), 3),
                "through_exec_max_s": round(max(warm), 3),
                "local_probe_in_node2_median_s": round(statistics.median(local), 3),
-               "cached_median_ms": round(statistics.median(cached) * 1000, 3), "repeat": repeat}
+               "cached_median_ms": round(statistics.median(cached) * 1000, 3), "repeat": repeat,
+               "cross_check_child_median_s": round(statistics.median(child), 3),
+               "iptc_import_with_distutils_shim_median_s": round(statistics.median(shim), 3),
+               "load_after": load_text()}
         print(json.dumps(out), flush=True)
+        if hold:
+            print(json.dumps({"held": hold, "kubeconfigs": {u: str(cluster.users[u].kubeconfig)
+                                                             for u in ("admin", "restricted", "viewer")},
+                              "node_netns": {n: cluster.nodes[n].netns for n in ("node-1", "node-2")}}),
+                  flush=True)
+            while not os.path.exists(hold):
+                time.sleep(1)
         return out
     finally:
         cluster.stop()
@@ -152,6 +176,7 @@ def main(argv: list[str] | None = None) -> int:
     p = argparse.ArgumentParser(prog="python -m bench.run.nodes")
     p.add_argument("--cluster", action="store_true")
     p.add_argument("--repeat", type=int, default=5)
+    p.add_argument("--hold", metavar="FILE", help="--cluster: keep it up after measuring until FILE exists")
     p.add_argument("--fake", type=int, default=0, metavar="NODES")
     p.add_argument("--doc-mib", type=float, default=2.0)
     p.add_argument("--probe-ms", type=float, default=300.0)
@@ -163,7 +188,7 @@ def main(argv: list[str] | None = None) -> int:
         result["fake"] = bench_fake(args.fake, args.doc_mib, args.probe_ms,
                                     [int(c) for c in args.concurrency.split(",")])
     if args.cluster:
-        result["cluster"] = bench_cluster(args.repeat)
+        result["cluster"] = bench_cluster(args.repeat, args.hold)
     result["load_end"] = load_text()
     json.dump(result, sys.stdout, indent=1)
     print()
