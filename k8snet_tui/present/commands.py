@@ -107,6 +107,15 @@ def node_commands(node: Obj) -> tuple[ByHand, ...]:
             ByHand("its pod CIDR", kubectl("get", "node", name, "-o", "jsonpath={.spec.podCIDRs}")))
 
 
+def dns_commands(name: str, pod: str | None = None) -> tuple[ByHand, ...]:
+    """The lookup as the pod makes it (its resolv.conf, its search list), or from this machine."""
+    if pod and (parts := _split_key(pod)) is not None:
+        ns, pod_name = parts
+        return (ByHand("the lookup, from the pod", kubectl("exec", pod_name, "--", "nslookup", name, namespace=ns)),
+                ByHand("its resolv.conf", kubectl("exec", pod_name, "--", "cat", "/etc/resolv.conf", namespace=ns)))
+    return (ByHand("the lookup", cmd("nslookup", name)),)
+
+
 def _find(cluster: ClusterState, kind: str, key: str) -> Obj | None:
     parts = _split_key(key)
     if parts is not None:
@@ -138,6 +147,8 @@ def focus_commands(cluster: ClusterState, key: str, backend: str) -> tuple[ByHan
     address, at, dev = key.partition("@")
     if at and _ip(address):
         return (ByHand("this neighbour", cmd("ip", "neigh", "show", address, "dev", dev)),)
+    if at and _split_key(dev) is not None:  # NAME@NS/POD: a lookup as that pod makes it
+        return dns_commands(address, dev)
     if _ip(key):
         return (ByHand("the route to it", cmd("ip", "route", "get", key)),)
     index, colon, dev = key.partition(":")
@@ -146,6 +157,12 @@ def focus_commands(cluster: ClusterState, key: str, backend: str) -> tuple[ByHan
     if "." in key and not any(c.isspace() or c == "/" for c in key):
         return (ByHand("this name", cmd("nslookup", key)),)
     return ()
+
+
+def _focus(pane: str, cluster: ClusterState, key: str, backend: str) -> tuple[ByHand, ...]:
+    if pane == "dns" and "@" not in key and "/" not in key and not _ip(key):
+        return dns_commands(key)  # a name looked up from "a ClusterFirst pod": as this machine would
+    return focus_commands(cluster, key, backend)
 
 
 def pane_commands(pane: str, observed: Observed) -> tuple[ByHand, ...]:
@@ -176,12 +193,15 @@ def pane_commands(pane: str, observed: Observed) -> tuple[ByHand, ...]:
                 ByHand("Emissary Mappings", kubectl("get", "mappings.getambassador.io", "-A")))
     if pane == "policy":
         return (ByHand("NetworkPolicies", kubectl("get", "networkpolicy", "-A")),)
+    if pane == "path":
+        return (ByHand("pods and their IPs", kubectl("get", "pods", "-A", "-o", "wide")),
+                ByHand("this node's routes", cmd("ip", "route")))
     return ()
 
 
 def by_hand(pane: str, observed: Observed, focus: str | None = None, backend: str = "iptables") -> tuple[ByHand, ...]:
     """The commands for the row `focus` names (first), then the pane's own; at most MAX_COMMANDS."""
-    first = focus_commands(observed.cluster, focus, backend) if focus else ()
+    first = _focus(pane, observed.cluster, focus, backend) if focus else ()
     seen = {b.command for b in first}
     rest = tuple(b for b in pane_commands(pane, observed) if b.command not in seen)
     return (first + rest)[:MAX_COMMANDS]

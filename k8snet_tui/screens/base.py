@@ -24,6 +24,7 @@ from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
+from textual import events
 from textual.app import ComposeResult
 from textual.binding import BindingType
 from textual.containers import Horizontal, Vertical
@@ -159,6 +160,10 @@ class Pane(Vertical, can_focus=False):
 
     def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
         if self.context.view.by_hand:
+            self.call_after_refresh(self.refresh_by_hand)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if self.context.view.by_hand:  # a pane switch, a drill in, a `:` command's view
             self.call_after_refresh(self.refresh_by_hand)
 
     def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:

@@ -590,6 +590,12 @@ class DnsPane(Pane):
             return True
         return False
 
+    def focus_key(self) -> str | None:
+        """`k`: the name looked up, from the pod chosen (`NAME@NS/POD`), for its by-hand nslookup."""
+        if self.lookup is None:
+            return super().focus_key()
+        return f"{self.lookup.name}@{self.pod}" if self.pod else self.lookup.name
+
     def plain_text(self) -> str:
         parts = [f"{self.KEY} {self.TITLE}",
                  f"pod: {self._pod_label()}  resolver: {self.resolver}  type: {self.qtype}",

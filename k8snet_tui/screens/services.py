@@ -535,6 +535,12 @@ class ServicesPane(Pane):
             while self.go_back(focus=False):
                 pass
 
+    def focus_key(self) -> str | None:
+        """`k` in a trace or a log: the traced Service; in the table, its row."""
+        if self._mode != "table" and self._trace_ref is not None:
+            return f"{self._trace_ref[0]}/{self._trace_ref[1]}"
+        return super().focus_key()
+
     def plain_text(self) -> str:
         head = self._summary.plain
         if self._note:
