@@ -19,8 +19,8 @@ from collections.abc import Iterable, Sequence
 SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
-COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "capture", "completion", "agent",
-            "probe")
+COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve", "capture", "completion",
+            "agent", "probe")
 AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
@@ -35,10 +35,12 @@ COMMAND_OPTIONS = {
     "diff": ("-o", "--output", "--json", "--no-headers"),
     "find": ("-o", "--output", "--json", "--no-headers"),
     "path": ("--check", "-o", "--output", "--json", "--no-headers"),
+    "lab": (),
+    "serve": ("--port", "--host", "--font-size", "--lab"),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
-               "--protocol", "--image"}
+               "--protocol", "--image", "--host", "--font-size"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:

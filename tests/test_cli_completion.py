@@ -56,9 +56,16 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 
 def test_commands(env) -> None:
-    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "path", "capture",
-                                      "completion", "agent", "probe"]
+    assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve",
+                                      "capture", "completion", "agent", "probe"]
     assert bash_complete(env, "tr") == ["trace"]
+
+
+def test_lab_and_serve(env) -> None:
+    assert bash_complete(env, "la") == ["lab"]
+    assert bash_complete(env, "serve", "--f") == ["--font-size"]
+    assert bash_complete(env, "serve", "--port", "8001", "--l") == ["--lab"]
+    assert bash_complete(env, "lab", "--snapshot", "") == ["lab"]
 
 
 def test_diff_offers_the_bundled_lab_and_find_offers_names(env) -> None:
