@@ -20,7 +20,8 @@ from pathlib import Path
 from .common import PY, load_text, pct, run_child
 from bench.gen import SCALES, generate, manifest
 
-ALL = ("parse", "oneshot", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy")
+ALL = ("parse", "oneshot", "iptc", "trace", "fanout", "views", "models", "start", "latency", "table", "policy",
+       "path")
 
 
 def _machine() -> dict:
@@ -161,6 +162,10 @@ def _print_table(res: dict) -> None:
         tb = res["table"]
         rows.append((f"table {tb['rows']:,} rows", f"filter {tb['filter_median_ms']} ms (median)",
                      f"clear {tb['filter_clear_median_ms']} ms; load {tb['set_rows_painted_s']} s"))
+    if "path" in res and "error" not in res["path"]:
+        ph = res["path"]
+        rows.append((f"path {ph['scale']}", f"one diagnosis {ph['median_ms']} ms (median), p99 {ph['p99_ms']} ms",
+                     f"CPU median {ph['cpu_median_ms']} ms, p99 {ph['cpu_p99_ms']} ms"))
     if "live" in res:
         from bench.live import summary_rows
 
@@ -234,6 +239,10 @@ def main() -> int:
         from .policy import bench_policy
 
         res["policy"] = bench_policy()  # its own L cluster plus 2,000 NetworkPolicies
+    if "path" in only and largest:
+        from .path import bench_path
+
+        res["path"] = bench_path(largest, data[largest])  # k8snet path: one diagnosis after indexing
     if args.live or "live" in only:
         from bench.live import bench_live
 

@@ -6,10 +6,12 @@ CNI's settings or the source node's routes.
 
 from __future__ import annotations
 
+from typing import Any
+
 from ..layers.kernel import best_route, read_kernel
 from ..layers.nodes import node_pod_cidrs
 from ..layers.podpath import pod_path
-from ..model import Obj
+from ..model import NodeState, Obj
 from .model import FAIL, OK, UNKNOWN, Endpoint, Evidence, Hop
 from .walk import Walk, node_ip
 
@@ -40,23 +42,15 @@ def network_hop(walk: Walk, endpoints: tuple[Endpoint, ...], start_node: str) ->
     for ep in endpoints:
         by_node.setdefault(ep.node, ep)
     results: list[tuple[str, str, str]] = []  # verdict, node, words
+    cache = _cache(walk, start_node)
     for node, ep in list(by_node.items())[:20]:
         if not node:
             results.append((UNKNOWN, "?", f"{ep.pod or ep.address} has no node in the API"))
             continue
-        path = pod_path(walk.cluster, node_state, start, _ep_pod(walk, ep))
-        if path.error or path.kind == "unknown":
-            results.append((UNKNOWN, node, path.error or "the path cannot be told"))
-            continue
-        if path.kind in ("same-node", "same-pod"):
-            results.append((OK, node, f"same node {node}: the kernel routes it veth to veth"))
-        elif path.mechanism == "overlay":
-            results.append((OK, node, f"{start_node} -> {node}: {path.protocol or 'overlay'} "
-                            f"(UDP {path.udp_port or '?'}), {path.decided_by}"))
-        elif path.mechanism == "native":
-            results.append((OK, node, f"{start_node} -> {node}: native route, {path.decided_by}"))
-        else:
-            results.append(_no_mechanism(walk, node_state is not None, start_node, node))
+        key = (start_node, node, src.key if src.kind == "pod" and node == start_node else "")
+        if key not in cache:
+            cache[key] = _between(walk, node_state, start, start_node, node, ep)
+        results.append(cache[key])
     evidence = [Evidence("route", f"{start_node} -> {n}", w) for _, n, w in results]
     see = "show pods"
     bad = [r for r in results if r[0] == FAIL]
@@ -71,10 +65,40 @@ def network_hop(walk: Walk, endpoints: tuple[Endpoint, ...], start_node: str) ->
     return Hop("network", OK, f"{start_node} reaches the endpoint node(s) {nodes}", tuple(evidence[:6]), see=see)
 
 
+def _cache(walk: Walk, start_node: str) -> dict[tuple[str, str, str], tuple[str, str, str]]:
+    """Verdicts between two nodes depend on the cluster state and the start node's kernel state only:
+    kept with that node state (or with the cluster state when there is none) and reused."""
+    holder = walk.observed.nodes.get(start_node)
+    owner: Any = holder if holder is not None else walk.cluster
+    held = owner.__dict__.get("_path_network")
+    if not (isinstance(held, tuple) and held[0] is walk.cluster):
+        held = (walk.cluster, {})
+        owner.__dict__["_path_network"] = held  # frozen: bypass __setattr__, as ClusterState.memo does
+    cache: dict[tuple[str, str, str], tuple[str, str, str]] = held[1]
+    return cache
+
+
+def _between(walk: Walk, node_state: NodeState | None, start: Obj, start_node: str, node: str,
+             ep: Endpoint) -> tuple[str, str, str]:
+    path = pod_path(walk.cluster, node_state, start, _ep_pod(walk, ep))
+    if path.error or path.kind == "unknown":
+        return UNKNOWN, node, path.error or "the path cannot be told"
+    if path.kind in ("same-node", "same-pod"):
+        return OK, node, f"same node {node}: the kernel routes it veth to veth"
+    if path.mechanism == "overlay":
+        return OK, node, f"{start_node} -> {node}: {path.protocol or 'overlay'} (UDP {path.udp_port or '?'}), " \
+                         f"{path.decided_by}"
+    if path.mechanism == "native":
+        return OK, node, f"{start_node} -> {node}: native route, {path.decided_by}"
+    return _no_mechanism(walk, node_state is not None, start_node, node)
+
+
 def _no_mechanism(walk: Walk, have_state: bool, start: str, node: str) -> tuple[str, str, str]:
     if not have_state:
         return UNKNOWN, node, walk.missing_node(start)
     kernel = read_kernel(walk.node_state(start))
+    if not kernel.routes:
+        return UNKNOWN, node, f"no routes of {start} were read, so how it reaches {node}'s pods cannot be told"
     target = walk.cluster.get("Node", "", node)
     for cidr in node_pod_cidrs(target):
         route = best_route(kernel.routes, cidr)
