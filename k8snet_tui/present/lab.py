@@ -62,6 +62,7 @@ class Stop:
     arg: str
     lab_command: str
     answer: Answer
+    select: str = ""  # the row to put the cursor on in the pane's table ("ns/name"), "" for none
 
     @property
     def label(self) -> str:
@@ -431,6 +432,7 @@ class StopSpec:
     arg: Words
     lab_command: Words
     answer: Compute
+    select: Words | None = None
 
 
 def _svc_name(s: Subject) -> str:
@@ -487,7 +489,8 @@ STOPS: tuple[StopSpec, ...] = (
     StopSpec(1, "Do pods on different nodes talk through a tunnel?", "pods", "pods", _none,
              lambda s: pipe(("cilium", "config", "view"), ("grep", "tunnel")), tunnel),
     StopSpec(2, "Which cluster IP does the Service get, and which pods stand behind it?", "services", "svc",
-             _svc_name, lambda s: kubectl("get", "endpoints", _svc_name(s), namespace=_svc_ns(s)), cluster_ip),
+             _svc_name, lambda s: kubectl("get", "endpoints", _svc_name(s), namespace=_svc_ns(s)), cluster_ip,
+             select=_svc_ref),
     StopSpec(2, "Which KUBE-SVC chain serves it, and how likely is each pod to be picked?", "services", "trace",
              _svc_ref, lambda s: pipe(("sudo", "iptables", "-L", "-vn", "-t", "nat"),
                                       ("grep", "-A4", f"Chain {_svc_chain(s)}")), chain_and_probabilities),
@@ -496,7 +499,8 @@ STOPS: tuple[StopSpec, ...] = (
     StopSpec(3, "What does a pod's resolv.conf say, and how many queries does the short name cost?", "dns", "dns",
              _dns_arg, lambda s: _in_pod(s, "cat", "/etc/resolv.conf"), resolv_conf_and_cost),
     StopSpec(3, "Whose address is the nameserver?", "services", "svc", lambda s: "kube-dns",
-             lambda s: kubectl("get", "service", namespace="kube-system"), dns_service),
+             lambda s: kubectl("get", "service", namespace="kube-system"), dns_service,
+             select=lambda s: "kube-system/kube-dns"),
     StopSpec(3, "What does a headless Service answer?", "dns", "dns",
              lambda s: f"{_headless_name(s)} --pod {_client(s)}",
              lambda s: _in_pod(s, "nslookup", _headless_name(s)), headless),
@@ -519,7 +523,8 @@ def present_stop(observed: Observed, index: int, selection: Selection | None = N
     subject = find_subject(observed.cluster)
     number = sum(1 for s in STOPS[:index + 1] if s.step == spec.step)
     return Stop(spec.step, STEP_TITLES[spec.step], number, spec.question, spec.pane, spec.verb, spec.arg(subject),
-                spec.lab_command(subject), spec.answer(observed, selection, subject))
+                spec.lab_command(subject), spec.answer(observed, selection, subject),
+                spec.select(subject) if spec.select else "")
 
 
 def present(observed: Observed, selection: Selection) -> LabModel:

@@ -18,6 +18,7 @@ from textual.widgets import ContentSwitcher, Static
 
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.present.lab import COMING, Stop, present_stop, stop_count
+from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_text
 
 if TYPE_CHECKING:
@@ -168,7 +169,17 @@ class GuideActions:
             pane = self._app.navigator.open_pane(stop.pane)
             if stop.arg:
                 pane.handle_command(stop.verb, stop.arg)
+            if stop.select:
+                self._app.call_after_refresh(self._lab_select, stop.select)
             self._app.call_after_refresh(self._app.current_pane.refresh_by_hand)
+
+    def _lab_select(self, key: str) -> None:
+        """Put the cursor on the stop's row, in whichever table of the pane shows it."""
+        for table in self._app.current_pane.query(ResourceTable):
+            shown: list[str] = table.keys
+            if table.display and key in shown:
+                table.move_cursor(row=table.get_row_index(key))
+                return
 
     def guide_tick(self) -> None:
         """New data (live): answer the stop shown again, without moving the pane."""

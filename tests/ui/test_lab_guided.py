@@ -98,3 +98,15 @@ async def test_colon_lab_opens_a_stop_and_off_closes_it(make_lab_app):
         await pilot.press("colon", *"lab off", "enter")
         await settle(pilot)
         assert "Whose address is the nameserver?" not in screen_words(app)
+
+
+async def test_a_stop_puts_the_cursor_on_its_object(make_lab_app):
+    # The by-hand strip is built for the selected row: it names the Service the stop selected.
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("k", "colon", *"lab 2.1", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "LAB 2.1" in words and "CMDS" in words
+        assert "$ kubectl get service -n default website -o wide" in words, screen_text(app)
