@@ -265,9 +265,12 @@ def diagnoses(scenario, tmp_path_factory) -> dict[str, tuple[dict, str]]:
     """Every case's diagnosis, run a few at a time: each mostly waits (API lists, the probe, a
     connect timing out), so this keeps the module's cluster time short."""
     home = tmp_path_factory.mktemp("path-home")
+    t0 = time.monotonic()
     with ThreadPoolExecutor(max_workers=4) as pool:
         runs = {case.id: pool.submit(k8snet_path, scenario, case, home) for case in CASES}
-        return {case_id: run.result() for case_id, run in runs.items()}
+        done = {case_id: run.result() for case_id, run in runs.items()}
+    scenario.log(f"[k8snet-cluster] {len(CASES)} path diagnoses in {time.monotonic() - t0:.1f} s")
+    return done
 
 
 def _shown(doc: dict) -> str:
