@@ -84,7 +84,7 @@ class NodeRow:
     def cells(self) -> tuple[str, str, str]:
         """(node, state, age) for a table 80 columns wide."""
         marks = ("▶ " if self.shown else "  ") + self.name + (" (pod's)" if self.pod_node else "")
-        state = f"✔ {self.where}" if self.here else f"✖ {self.why}"
+        state = f"✔ {self.where}" if self.here else f"· {self.why}" if self.why == NOT_READ else f"✖ {self.why}"
         if self.here and self.why:  # read, with something to know (another agent version)
             state += f" ({self.why})"
         return marks, state, self.age or "—"
@@ -145,7 +145,10 @@ def present_nodes(observed: Observed, readings: Mapping[str, NodeReading | None]
     now = time.time() if now is None else now
     local = observed.local_node
     names = {clean(name_of(n)) for n in observed.cluster.of("Node") if isinstance(n, dict) and name_of(n)}
+    # A reader who may not list Nodes still sees where pods run.
+    names |= {clean(dig_str(p, "spec", "nodeName")) for p in observed.cluster.of("Pod") if isinstance(p, dict)}
     names |= {n for n in (*observed.nodes, *readings, local, shown) if n}
+    names.discard("")
     from_pod = pod_node(observed, selected_pod)
     if from_pod:
         names.add(from_pod)
@@ -183,6 +186,20 @@ def _row(name: str, observed: Observed, reading: NodeReading | None, *, shown: b
     words = WHY.get(reading.reason, ("not readable", ""))[0]
     return NodeRow(name, False, "", age_words(now - reading.fetched_at if reading.fetched_at else None),
                    words, clean(reading.error), shown, pod_node)
+
+
+def not_a_node_notice(observed: Observed) -> str:
+    """Live, on a machine that is not one of the cluster's nodes: its probe has no kube-proxy
+    rules to show, so say how to read a node instead ("" when it is a node, or unknown)."""
+    if observed.mode != "live" or not observed.local_node:
+        return ""
+    nodes = {name_of(n) for n in observed.cluster.of("Node") if isinstance(n, dict)}
+    nodes |= {dig_str(p, "spec", "nodeName") for p in observed.cluster.of("Pod") if isinstance(p, dict)}
+    nodes.discard("")
+    if not nodes or observed.local_node in nodes:
+        return ""
+    return clean(f"ⓘ this machine ({observed.local_node}) is not one of the cluster's nodes: N reads a node "
+                 f"through its agent pod (if none runs: {APPLY})")
 
 
 def missing_notice(node: str, reading: NodeReading | None, *, instead: str, instead_where: str,

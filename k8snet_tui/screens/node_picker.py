@@ -28,13 +28,14 @@ from textual.widgets import OptionList, Static
 from textual.widgets.option_list import Option
 
 from k8snet_tui.collect.session import Session
-from k8snet_tui.domain.model import Observed, name_of
+from k8snet_tui.domain.model import Observed, dig_str, name_of
 from k8snet_tui.present.node_picker import (
     NodePickerModel,
     NodeReading,
     NodeRow,
     age_words,
     missing_notice,
+    not_a_node_notice,
     present_nodes,
     where_words,
 )
@@ -89,7 +90,11 @@ class NodeChoice:
 
     def notice(self, pane_id: str, observed: Observed) -> str:
         """The line a node pane shows while the picked node is not the one it reads ("" if none)."""
-        if pane_id not in READS_NODE or self.picked is None or observed.local_node == self.picked:
+        if pane_id not in READS_NODE:
+            return ""
+        if self.picked is None:
+            return not_a_node_notice(observed)
+        if observed.local_node == self.picked:
             return ""
         own = observed.nodes.get(observed.local_node)
         where = where_words(own.source, own) if own is not None else ""
@@ -116,7 +121,8 @@ class NodeChoice:
     # -- the picker ------------------------------------------------------------------------------
 
     def model(self, observed: Observed, selected_pod: str | None) -> NodePickerModel:
-        names = [name_of(n) for n in observed.cluster.of("Node")][:MAX_ASKED]
+        names = list(dict.fromkeys([name_of(n) for n in observed.cluster.of("Node")] +
+                                   [dig_str(p, "spec", "nodeName") for p in observed.cluster.of("Pod")]))[:MAX_ASKED]
         names += [n for n in (self.picked, observed.local_node) if n]
         readings: dict[str, NodeReading | None] = {n: self.session.cached_node_state(n) for n in names if n}
         if self.picked and self.result is not None:
@@ -150,7 +156,8 @@ class NodeChoice:
             return  # the user picked another node meanwhile
         self.result, self.reading = result, False
         if result.error:
-            self.notify(f"node {name}: {result.error}", title="node", severity="warning", timeout=15)
+            said = result.error if name in result.error else f"node {name}: {result.error}"
+            self.notify(said, title=f"node {name}", severity="warning", timeout=15)
         else:
             notes = f"; {'; '.join(result.notes)}" if result.notes else ""
             self.notify(f"node {name}'s state read ({where_words(result.source, result.state)}, "

@@ -128,3 +128,22 @@ def test_readings_are_a_protocol_not_the_source_type():
     row = present_nodes(LIVE, {"node-2": OtherReading("node-2", error="gone", reason="timeout")}, shown="node-1",
                         now=NOW).row("node-2")
     assert row.why == "timeout" and row.detail == "gone"
+
+
+def test_a_reader_who_may_not_list_nodes_sees_where_pods_run():
+    pods_only = ClusterState.from_objects([pod("default", "client", "10.0.1.6", node="node-2"),
+                                           pod("default", "web", "10.0.0.2", node="node-1")])
+    observed = Observed(cluster=pods_only, nodes={}, local_node="laptop", mode="live")
+    model = present_nodes(observed, {}, shown="laptop", now=NOW)
+    assert [r.name for r in model.rows] == ["laptop", "node-1", "node-2"]
+    assert model.row("node-2").why == NOT_READ
+
+
+def test_a_machine_that_is_not_a_node_is_told_how_to_read_one():
+    from k8snet_tui.present.node_picker import not_a_node_notice
+
+    laptop = Observed(cluster=CLUSTER, nodes={}, local_node="laptop", mode="live")
+    assert "this machine (laptop) is not one of the cluster's nodes" in not_a_node_notice(laptop)
+    assert "k8snet agent manifest | kubectl apply -f -" in not_a_node_notice(laptop)
+    assert not_a_node_notice(LIVE) == ""  # node-1 is a node
+    assert not_a_node_notice(Observed(cluster=CLUSTER, local_node="laptop", mode="snapshot")) == ""

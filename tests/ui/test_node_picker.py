@@ -219,3 +219,49 @@ async def test_the_monkey_reaches_the_node_picker():
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         assert "Node" in [c.title for c in app.get_system_commands(app.screen)]
+
+
+@dataclass
+class NoAgentLive(SnapshotSession):
+    """A live-looking session on a laptop (not a node) in a cluster where no agent runs."""
+
+    def observed(self):
+        import time
+
+        base = super().observed()
+        here = NodeState(node="laptop", source="probe", captured_at=time.time(), hostname="laptop")
+        return replace(base, mode="live", local_node="laptop", nodes={"laptop": here})
+
+    def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult:
+        return NodeStateResult(name, fetched_at=1.0, reason="no-agents",
+                               error=f"node {name}'s state is missing: no k8snet agent runs in namespace "
+                                     "k8snet-agent (no DaemonSet, or you cannot see its pods): apply it with "
+                                     "`k8snet agent manifest | kubectl apply -f -`")
+
+    def cached_node_state(self, name: str) -> NodeStateResult | None:
+        return None
+
+
+async def test_no_agent_every_node_pane_says_what_to_apply_and_shows_the_local_probe(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    app = lab_app(tmp_path, NoAgentLive(load_snapshot("lab")))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        assert "laptop local probe" in screen_text(app).splitlines()[0]
+        hint = ("ⓘ this machine (laptop) is not one of the cluster's nodes: N reads a node through its agent pod "
+                f"(if none runs: apply `{APPLY}`)")
+        assert hint in screen_words(app), screen_text(app)
+        await pick(pilot, "down", "down")  # laptop, node-1, node-2
+        for key in ("4", "2", "3"):
+            await pilot.press(key)
+            await settle(pilot)
+            words = screen_words(app)
+            assert ("⚠ node node-2's state is missing (no agent in the cluster); showing laptop's (local probe) "
+                    f"instead. To have it: apply `{APPLY}`") in words, (key, screen_text(app))
+        await pilot.press("4")
+        await settle(pilot)
+        assert "Node laptop:" in screen_words(app)  # the local probe's state, said as such
+        await pilot.press("5")
+        await settle(pilot)
+        words = screen_words(app)  # (the toast of the read may still be up: it is not the pane's notice)
+        assert "state is missing (no agent" not in words and "not one of the cluster's nodes" not in words
