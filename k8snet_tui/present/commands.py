@@ -125,12 +125,36 @@ def _find(cluster: ClusterState, kind: str, key: str) -> Obj | None:
     return None
 
 
+# An Ingress pane row (`KIND|ns/name|where`): the resource kubectl names for its kind.
+ROUTE_RESOURCES = {"Ingress": "ingress", "Mapping": "mappings.getambassador.io", "Host": "hosts.getambassador.io",
+                   "HTTPRoute": "httproutes.gateway.networking.k8s.io", "Listener": "listeners.getambassador.io",
+                   "Gateway": "gateways.gateway.networking.k8s.io", "IngressController": "ingressclass"}
+
+
+def route_row_commands(cluster: ClusterState, kind: str, ref: str, backend: str) -> tuple[ByHand, ...]:
+    if kind in ("NodePort", "LoadBalancer", "ExternalIP"):
+        svc = _find(cluster, "Service", ref)
+        wanted = ("this Service", "its node port")
+        return tuple(b for b in service_commands(svc, backend) if b.fact in wanted) if svc is not None else ()
+    resource = ROUTE_RESOURCES.get(kind)
+    if resource is None:
+        return ()
+    parts = _split_key(ref)
+    if parts is None:
+        return (ByHand(f"this {kind}", kubectl("get", resource, ref, "-o", "yaml")),)
+    return (ByHand(f"this {kind}", kubectl("get", resource, parts[1], "-o", "yaml", namespace=parts[0])),)
+
+
 def focus_commands(cluster: ClusterState, key: str, backend: str) -> tuple[ByHand, ...]:
     """Commands for the object a table row names: a Service or pod (`ns/name`), a node, an
-    address, a device (`3:eth0`), a neighbour (`10.0.0.1@eth0`) or a DNS name."""
+    address, a device (`3:eth0`), a neighbour (`10.0.0.1@eth0`), a route or entry point
+    (`KIND|ns/name|...`) or a DNS name."""
     key = key.strip()
     if not key:
         return ()
+    kind, bar, rest = key.partition("|")
+    if bar:
+        return route_row_commands(cluster, kind, rest.partition("|")[0], backend)
     svc = _find(cluster, "Service", key)
     if svc is not None:
         return service_commands(svc, backend)

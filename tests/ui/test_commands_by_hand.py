@@ -75,7 +75,8 @@ async def test_k_shows_commands_on_every_pane_and_hides_them_again(make_lab_app)
         await pilot.press("colon", *"dns website --pod default/client", "enter")
         await settle(pilot)
         assert "$ kubectl exec client -n default -- nslookup website" in screen_words(app)
-        for key, command in (("6", "kubectl get ingress -A"), ("7", "kubectl get networkpolicy -A")):
+        for key, command in (("6", "$ kubectl get ingress -n default web-ingress -o yaml"),
+                             ("7", "kubectl get networkpolicy -A")):
             await pilot.press(key)
             await settle(pilot)
             assert command in screen_words(app), screen_text(app)
