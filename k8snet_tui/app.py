@@ -390,8 +390,8 @@ class K8snetApp(GuideActions, App[int]):
         if choice is None:
             return
         changed = self._node_changed
-        if choice == OWN:
-            self.nodes.back_to_own(changed)
+        if choice == OWN or (choice == self.observed.local_node and choice in self.observed.nodes):
+            self.nodes.back_to_own(changed)  # the session's own node: its state is here already
         else:
             self.nodes.pick(choice, self.current_pane.jobs, changed)
 
