@@ -58,7 +58,7 @@ PANES: tuple[PaneSpec, ...] = (
              "NetworkPolicies in words, who may talk to whom in a namespace, and which rule says so",
              "k8snet_tui.screens.policy:PolicyPane", "k8snet_tui.present.policy:present"),
     PaneSpec("path", "8", "Path", ("reach", "diagnose"),
-             "can this pod reach that? every hop from a pod to a name, address or URL, judged",
+             "can this pod reach that? every hop judged, the first failure and its fix",
              "k8snet_tui.screens.path:PathPane", "k8snet_tui.present.path:present"),
 )
 

@@ -172,7 +172,7 @@ class PathPane(Pane):
         Binding("c", "check", "Check", id="path.check"),
     ]
     DEFAULT_CSS = """
-    PathPane #path-boxes { height: 3; }
+    PathPane #path-boxes { height: 3; dock: top; }
     PathPane #path-boxes Input { width: 1fr; }
     PathPane #path-head { height: auto; padding: 0 1; }
     PathPane #path-scroll { height: 1fr; }
@@ -190,13 +190,15 @@ class PathPane(Pane):
         self.node_errors: dict[str, str] = {}
 
     def compose_body(self) -> ComposeResult:
+        # The chain comes first in the DOM, so it (not a box) has the focus when the pane opens and
+        # the app's keys (`?`, `q`, the pane numbers) work at once; the boxes are docked above.
+        with VerticalScroll(id="path-scroll"):
+            yield Static(id="path-head")
+            yield HopChain(id="path-chain")
+            yield Static(id="path-check")
         with Horizontal(id="path-boxes"):
             yield Input(placeholder="from NS/POD", id="path-src")
             yield Input(placeholder="to name:port, IP:PORT or URL", id="path-dst")
-        yield Static(id="path-head")
-        with VerticalScroll(id="path-scroll"):
-            yield HopChain(id="path-chain")
-            yield Static(id="path-check")
 
     # -- rendering ---------------------------------------------------------------------------------
 
