@@ -658,14 +658,16 @@ class LabCluster:
         on a node whose kube-proxy died (Services created now get no rules there)."""
         self._kill(f"kube-proxy-{node}")
 
-    def start_kube_proxy(self, node: str, timeout: float = 60) -> None:
+    def start_kube_proxy(self, node: str, synced: tuple[str, str, str] = ("default", "website", "http"),
+                         timeout: float = 60) -> None:
         """Start kube-proxy again on a node stop_kube_proxy stopped (same release and mode), and
-        wait until it has synced (default/website's rules match its endpoints everywhere)."""
+        wait until every node's rules for `synced` (namespace, Service, port name) match its ready
+        endpoints: name a Service created while it was stopped to know it has synced."""
         if self.kube_proxy_mode is None:
             raise ClusterError("kube-proxy was never started")
         self._spawn(f"kube-proxy-{node}", self._kube_proxy_argv(node, self.kube_proxy_mode), node=node,
                     env=self._mode_env(self.kube_proxy_mode))
-        self.wait_for_service_rules("default", "website", "http", timeout=timeout)
+        self.wait_for_service_rules(*synced, timeout=timeout)
 
     def _record_kube_proxy_mode(self, mode: str) -> None:
         """Keep the kubeadm-style kube-proxy ConfigMap telling the truth about the mode."""
