@@ -35,7 +35,7 @@ from k8snet_tui.domain.model import Observed, name_of
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import K8snetError
 from k8snet_tui.registry import PANES as PANE_SPECS
-from k8snet_tui.screens import PANE_CLASSES
+from k8snet_tui.registry import load_pane_class
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import LocalNetwork, PaneContext
 from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions
@@ -120,11 +120,10 @@ class K8snetApp(GuideActions, App[int]):
         banner = Static(id="banner")
         banner.display = bool(self.session.banner)
         yield banner
+        # Only the first pane before the first frame: the others (their modules, ~150 widgets to
+        # mount and style) come right after it (`_build_other_panes`), or when asked for first.
         with ContentSwitcher(id="panes", initial=f"pane-{self.start_pane}"):
-            for cls in PANE_CLASSES:
-                pane = cls(self.pane_context)
-                self._panes[cls.PANE_ID] = pane
-                yield pane
+            yield self._new_pane(self.start_pane)
         for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
                     Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
                           id="command-input", classes="bottom-input")):
@@ -143,7 +142,8 @@ class K8snetApp(GuideActions, App[int]):
         sys.setswitchinterval(0.001)
         self.register_theme(HIGH_CONTRAST)
         self.set_theme_word(self.settings.theme)
-        self.settings = self.settings.with_keymap_checked(self.binding_ids())
+        if self.settings.keymap:  # the ids of every pane's bindings: their modules are needed now
+            self.settings = self.settings.with_keymap_checked(self.binding_ids())
         if self.settings.keymap:
             self.set_keymap(dict(self.settings.keymap))
         for problem in self.settings.problems:
@@ -154,6 +154,7 @@ class K8snetApp(GuideActions, App[int]):
         if self.session.banner:
             self.query_one("#banner", Static).update(data_text(self.session.banner, style="bold"))
         self._activate(self.start_pane)
+        self.call_after_refresh(self._build_other_panes)
         if self.start_lab:
             self.call_after_refresh(self.lab_go, 0)
         self.set_interval(1.0, self._tick)
@@ -172,6 +173,8 @@ class K8snetApp(GuideActions, App[int]):
 
     def binding_ids(self) -> set[str]:
         """Every binding id a keymap may name: the app's, and those of every widget and screen class."""
+        for spec in PANE_SPECS:
+            load_pane_class(spec)  # each pane's module, with the widgets it uses
         ids = {b.id for b in self.BINDINGS if isinstance(b, Binding) and b.id}
         for name, module in list(sys.modules.items()):
             if not name.startswith("k8snet_tui.") or module is None:
@@ -217,13 +220,45 @@ class K8snetApp(GuideActions, App[int]):
         status.stale_since = self.observed.cluster.stale_since
         status.namespace = self.observed.cluster.namespace or "all namespaces"
         status.node_badge = self.nodes.badge(self.observed)
-        self.current_pane.show_observed(self._view_for(self.current_pane))
+        current = self.current_pane
+        current.when_ready(lambda: current.show_observed(self._view_for(current)))
         self.guide_tick()
 
+    def _new_pane(self, pane_id: str) -> Pane:
+        spec = next(s for s in PANE_SPECS if s.id == pane_id)
+        cls = load_pane_class(spec)
+        assert issubclass(cls, Pane), cls
+        pane = self._panes[pane_id] = cls(self.pane_context)
+        return pane
+
+    def _build_other_panes(self) -> None:
+        """Mount the panes not built yet, hidden, after the first frame."""
+        for spec in PANE_SPECS:
+            if spec.id not in self._panes and self.is_running:
+                self._mount_pane(spec.id)
+
+    def _mount_pane(self, pane_id: str) -> Pane:
+        pane = self._new_pane(pane_id)
+        pane.display = False  # as the switcher shows only its current child
+        self.query_one(ContentSwitcher).mount(pane)
+        return pane
+
+    def _pane(self, pane_id: str) -> Pane:
+        """The pane, mounted now if it was not yet. A pane mounted now composes its widgets on
+        the next turn of the loop, so what is asked of it waits until then (`Pane.when_ready`):
+        its model, and a command the navigator hands it (`:trace` before the pane was built)."""
+        pane = self._panes.get(pane_id)
+        if pane is None:
+            pane = self._mount_pane(pane_id)
+            command = pane.handle_command
+            pane.handle_command = lambda verb, arg: pane.when_ready(  # type: ignore[method-assign]
+                lambda: command(verb, arg))
+        return pane
+
     def _activate(self, pane_id: str) -> Pane:
+        pane = self._pane(pane_id)
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"pane-{pane_id}"
-        pane = self._panes[pane_id]
         self.query_one(StatusBar).pane_title = f"{pane.KEY} {pane.TITLE}"
         if self._zoomed:
             self._apply_zoom()
@@ -231,7 +266,7 @@ class K8snetApp(GuideActions, App[int]):
             if self._seen_version != self.session.version:
                 self.refresh_data()
             else:
-                pane.show_observed(self._view_for(pane))
+                pane.when_ready(lambda: pane.show_observed(self._view_for(pane)))
         self.call_after_refresh(self._focus_pane, pane)
         return pane
 

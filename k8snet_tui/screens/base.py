@@ -20,6 +20,7 @@ from __future__ import annotations
 import asyncio
 import gc
 import time
+from collections.abc import Callable
 from functools import partial
 from typing import Any, ClassVar
 
@@ -86,6 +87,14 @@ class Pane(Vertical, can_focus=False):
         yield Static(f"{self.TITLE}: nothing here yet.")
 
     # -- data ----------------------------------------------------------------------------------
+
+    def when_ready(self, work: Callable[[], object]) -> None:
+        """Run `work` now if the pane is mounted, else once it is (its widgets composed): the app
+        mounts most panes after the first frame, or when one is asked for first."""
+        if self.is_mounted:
+            work()
+        else:
+            self.call_later(work)
 
     def show_observed(self, observed: Observed) -> None:
         """Render `observed`; called only while visible (else `dirty` is set)."""
