@@ -265,3 +265,24 @@ async def test_no_agent_every_node_pane_says_what_to_apply_and_shows_the_local_p
         await settle(pilot)
         words = screen_words(app)  # (the toast of the read may still be up: it is not the pane's notice)
         assert "state is missing (no agent" not in words and "not one of the cluster's nodes" not in words
+
+
+async def test_hostile_node_names_show_as_their_characters(tmp_path, monkeypatch):
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    snap = load_snapshot("lab")
+    evil = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "[bold]evil\x1b[31m\x07[/bold]"}}
+    snap = replace(snap, cluster=replace(snap.cluster, objects={**snap.cluster.objects,
+                                                                "Node": (*snap.cluster.of("Node"), evil)}))
+    app = lab_app(tmp_path, SnapshotSession(snap, banner="hostile"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        text = screen_text(app)
+        shown = "[bold]evil\ufffd[31m\ufffd[/bold]"  # each control character replaced, the markup kept as text
+        assert shown in text and "\x1b" not in text and "\x07" not in text, text
+        await pilot.press("down", "enter")  # pick it (after node-1): the notice says the name inert
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"node {shown}'s state is missing" in " ".join(text.split()), text
+        assert "\x1b" not in text
