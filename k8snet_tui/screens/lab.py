@@ -9,6 +9,7 @@ the command the lab typed. Each stop opens its pane and selection through the na
 
 from __future__ import annotations
 
+import time
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
@@ -33,6 +34,7 @@ GUIDE_BINDINGS = [
             tooltip="by-hand commands (kubectl, iptables, nft, ip, nslookup) beside the facts, on/off"),
 ]
 LAB_WORDS = "lab [N.M|next|prev|off]"
+REANSWER_S = 5.0
 
 
 def stop_text(stop: Stop, index: int, total: int) -> Text:
@@ -80,6 +82,7 @@ class GuideActions:
 
     lab_index: int | None = None  # the stop shown (stop_count(): the "coming" page); None: off
     _lab_answer_for: tuple[Observed, int] | None = None
+    _lab_answered_at = 0.0
 
     @property
     def _app(self) -> K8snetApp:
@@ -182,11 +185,14 @@ class GuideActions:
                 return
 
     def guide_tick(self) -> None:
-        """New data (live): answer the stop shown again, without moving the pane."""
+        """New data (live): answer the stop shown again, without moving the pane, at most every
+        REANSWER_S seconds (an answer may parse the node's whole ruleset)."""
         index = self.lab_index
         if index is None or index >= stop_count() or self._lab_answer_for is None:
             return
-        if self._lab_answer_for[0] is not self._app.observed:
+        now = time.monotonic()
+        if self._lab_answer_for[0] is not self._app.observed and now - self._lab_answered_at >= REANSWER_S:
+            self._lab_answered_at = now
             self._lab_answer_for = (self._app.observed, index)
             self._lab_answer(self._app.observed, index)
 
