@@ -19,6 +19,7 @@ from textual import on
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
+from textual.geometry import Region
 from textual.message import Message
 from textual.widgets import Input, Static
 
@@ -56,6 +57,10 @@ sudo, on the pod's node); a disagreement with the diagnosis is shown as a findin
 COLORS = {"✓": "green", "✗": "red"}  # "?" yellow; the sign carries the meaning, colour only helps
 LABEL = 10  # the hop's name column
 DETAIL_INDENT = 4
+
+
+class ChainScroll(VerticalScroll, can_focus=False):
+    """Scrolls the chain; never takes the focus itself (the chain has it, arrows move its cursor)."""
 
 
 class HopChain(Static, can_focus=True):
@@ -124,9 +129,12 @@ class HopChain(Static, can_focus=True):
             return
         width = max(40, (self.size.width or 78))
         out = Text()
+        cursor_line = 0
         for i, row in enumerate(m.rows):
             if i:
                 out.append("\n")
+            if i == self.cursor:
+                cursor_line = out.plain.count("\n")
             style = "dim" if row.greyed else ""
             sign_style = "dim" if row.greyed else f"bold {COLORS.get(row.mark, 'yellow')}"
             tail = "  ◀ first" if row.first_failure else ""
@@ -147,6 +155,12 @@ class HopChain(Static, can_focus=True):
                         out.append(data_text(part, style="dim" if row.greyed else ""))
         self.text = out
         self.update(out)
+        self.call_after_refresh(self._keep_cursor_in_view, cursor_line)
+
+    def _keep_cursor_in_view(self, line: int) -> None:
+        scroll = self.parent
+        if isinstance(scroll, VerticalScroll):
+            scroll.scroll_to_region(Region(0, self.virtual_region.y + line, 1, 1), animate=False)
 
     def on_resize(self) -> None:
         self.redraw()
@@ -192,7 +206,7 @@ class PathPane(Pane):
     def compose_body(self) -> ComposeResult:
         # The chain comes first in the DOM, so it (not a box) has the focus when the pane opens and
         # the app's keys (`?`, `q`, the pane numbers) work at once; the boxes are docked above.
-        with VerticalScroll(id="path-scroll"):
+        with ChainScroll(id="path-scroll"):
             yield Static(id="path-head")
             yield HopChain(id="path-chain")
             yield Static(id="path-check")
