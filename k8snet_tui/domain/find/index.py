@@ -4,7 +4,8 @@ The word is read as an address (`10.0.0.3`: pods, Services, endpoints, the chain
 or match it, nodes and their pod CIDRs, routes whose destination holds it, DNS names that answer
 it, NetworkPolicies whose ipBlock holds it or that select the pod with it), else as a name (any
 object, chain or DNS name whose name contains it, case-insensitively; exact names first). Chains
-are named by the trace of each Service port on the local node, so each says what it means.
+are named the way kube-proxy hashes them from each Service port (and endpoint) and kept when the
+local node's rules hold them, so each says what it means without a trace of every Service.
 
 Each hit carries a `Jump`: the pane, the command and the section that show it, for the TUI's
 navigator.
@@ -13,10 +14,17 @@ navigator.
 from __future__ import annotations
 
 import ipaddress
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
-from ..datapath.backend import parse_node_datapath
+from ..datapath.backend import Datapath, parse_node_datapath
+from ..datapath.chain_names import (
+    iptables_chain_names,
+    iptables_endpoint_chain,
+    nft_chain_names,
+    nft_endpoint_chain,
+    service_port_name,
+)
 from ..datapath.endpoints import (
     cluster_ips,
     endpoints_for_port,
@@ -29,7 +37,6 @@ from ..datapath.endpoints import (
 from ..dns.catalog import service_dns_names
 from ..model import Obj, Observed, dig, dig_dict, dig_list, dig_str, key_of, name_of, namespace_of
 from ..policy.selectors import parse_selector
-from ..services import trace_service
 
 KINDS = ("pod", "service", "endpoint", "chain", "node", "route", "dns", "policy")
 MAX_HITS = 500  # a word like "a" can match everything: the list stops here and says so
@@ -124,28 +131,56 @@ def _service_entries(o: Observed) -> list[_Entry]:
     return out
 
 
+def _chain_exists(dp: Datapath, v6: bool) -> Callable[[str], bool]:
+    """Whether the node's datapath holds a chain of that name (without parsing the chain)."""
+    dump = dp.iptables_dump if dp.backend in ("iptables-legacy", "iptables-nft") else None
+    if dump is not None:
+        declares = getattr(dump, "declares", None)  # the lazy dump's cheap index look-up
+        if callable(declares):
+            return lambda name: bool(declares("nat", name))
+        return lambda name: dump.chain("nat", name) is not None
+    nft = dp.nft if dp.backend == "nftables" else None
+    if nft is not None:
+        family = "ip6" if v6 else "ip"
+        return lambda name: nft.chain(family, "kube-proxy", name) is not None
+    return lambda name: False
+
+
 def _chain_entries(o: Observed) -> list[_Entry]:
+    """The local node's chains of every Service port and endpoint, named the way kube-proxy
+    hashes them and kept when the node's rules hold them (no trace: a word is found at once)."""
     node = o.local
-    if node is None or not (node.iptables or node.nft_ruleset or node.ipvsadm or node.cilium_services):
+    if node is None or not (node.iptables or node.nft_ruleset):
         return []
     dp = parse_node_datapath(node, o.cluster)
+    nft = dp.backend == "nftables"
+    where = dp.node or o.local_node
+    pods, _ = shared_pod_index(o.cluster)
     out = []
     for svc in o.cluster.of("Service"):
-        if not cluster_ips(svc):
+        ips = cluster_ips(svc)
+        if not ips:
             continue
-        trace = trace_service(o.cluster, node, namespace_of(svc), name_of(svc), datapath=dp)
-        for port in trace.ports:
-            spn = f"{trace.service}:{port.name or port.port}"
-            jump = Jump("services", "trace", spn)
-            for role, chain in port.chains.items():
-                if chain:
-                    out.append(_Entry("chain", chain, f"the {role} chain of {spn} on {trace.node}", jump,
-                                      (chain.lower(),), _norm([port.cluster_ip or ""]) if role == "service" else ()))
-            for e in port.endpoints:
-                if e.chain:
-                    out.append(_Entry("chain", e.chain,
-                                      f"the endpoint chain of {e.address}:{e.port} ({e.pod or 'no pod'}) of {spn}: "
-                                      f"DNAT to it on {trace.node}", jump, (e.chain.lower(),), _norm([e.address])))
+        ns, name = namespace_of(svc), name_of(svc)
+        exists = _chain_exists(dp, ":" in ips[0])
+        slices = slices_for(o.cluster, ns, name)
+        for port in service_ports(svc):
+            spn = service_port_name(ns, name, port.name)
+            label = f"{key_of(svc)}:{port.name or port.port}"
+            jump = Jump("services", "trace", label)
+            roles = nft_chain_names(ns, name, port.protocol, port.name) if nft else \
+                iptables_chain_names(spn, port.protocol)
+            for role, chain in roles.items():
+                if exists(chain):
+                    out.append(_Entry("chain", chain, f"the {role} chain of {label} on {where}", jump,
+                                      (chain.lower(),), _norm([ips[0]]) if role == "service" else ()))
+            for e in endpoints_for_port(slices, port, pods):
+                chain = nft_endpoint_chain(ns, name, port.protocol, port.name, e.address, e.port) if nft else \
+                    iptables_endpoint_chain(spn, port.protocol, e.address, e.port)
+                if exists(chain):
+                    out.append(_Entry("chain", chain,
+                                      f"the endpoint chain of {e.address}:{e.port} ({e.pod or 'no pod'}) of {label}: "
+                                      f"DNAT to it on {where}", jump, (chain.lower(),), _norm([e.address])))
     return out
 
 
