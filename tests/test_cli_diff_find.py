@@ -128,3 +128,17 @@ def test_diff_reads_hostile_snapshots_without_following_links(tmp_path, capsys):
     assert "planted" not in out
     assert "api/planted.json: is a symbolic link" in err and "never followed" in err
     assert run(["diff", "lab", str(after), "--strict"], capsys)[0] == 2
+
+
+def test_the_grammar_reads_diff_and_find_the_same_on_both_surfaces():
+    from k8snet_tui import grammar
+    from k8snet_tui.cli import parse_command
+
+    assert grammar.parse(":diff after.tar.gz").paths == ("after.tar.gz",)
+    assert parse_command(["diff", "a", "b"]) == grammar.parse("diff a b")
+    assert grammar.parse("diff a b").canonical() == "diff a b"
+    assert parse_command(["find", "10.0.0.3"]) == grammar.parse(":find 10.0.0.3")
+    assert grammar.parse(":find KUBE-SEP-X").arg == "KUBE-SEP-X"
+    for bad in (":diff", ":diff a b c", ":find", ":find a b"):
+        with pytest.raises(grammar.GrammarError):
+            grammar.parse(bad)
