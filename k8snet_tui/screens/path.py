@@ -202,6 +202,8 @@ class PathPane(Pane):
         self.asked: tuple[str, str] | None = None
         self.error: Text | None = None
         self.node_errors: dict[str, str] = {}
+        self.reading: set[str] = set()  # nodes whose state is being read for the source
+        self.node_results: dict[str, Any] = {}  # what those reads gave (NodeStateResult)
 
     def compose_body(self) -> ComposeResult:
         # The chain comes first in the DOM, so it (not a box) has the focus when the pane opens and
@@ -265,6 +267,7 @@ class PathPane(Pane):
         if not dst:
             self.query_one("#path-dst", Input).focus()
             return
+        self.node_results.clear()  # a new question reads the source node afresh
         self._run(src, dst)
         self.query_one(HopChain).focus()
 
@@ -294,14 +297,32 @@ class PathPane(Pane):
             node = name
         if not isinstance(node, str) or not node or node in observed.nodes:
             return observed
-        held = self.context.session.cached_node_state(node)
-        if held is None:
+        held = self.node_results.get(node) or self.context.session.cached_node_state(node)
+        if held is None:  # not read yet: read it (the agent, pods/exec) and ask again when it is there
+            self._read_node(node)
             return observed
         if held.state is not None:
             return replace(observed, nodes={**observed.nodes, node: held.state})
         if held.error:
             self.node_errors[node] = held.error
         return observed
+
+    def _read_node(self, node: str) -> None:
+        if node in self.reading:
+            return
+        self.reading.add(node)
+        session = self.context.session
+
+        def done(result: Any) -> None:
+            self.reading.discard(node)
+            self.node_results[node] = result
+            if result.state is None and result.error:
+                self.node_errors[node] = result.error
+            if self.asked is not None:
+                self._run(*self.asked, quiet=True)
+
+        self.jobs.start(f"node {node}", lambda: session.node_state(node), done,
+                        description=f"node {node}'s state for the path")
 
     def action_edit(self, box: str) -> None:
         self.query_one(f"#{box}", Input).focus()

@@ -122,3 +122,36 @@ async def test_colon_path_runs_in_the_pane(make_lab_app):
         await settle(pilot)
         text = screen_text(app)
         assert "8 Path" in text and "✓ reachable" in text and "engine" in text
+
+
+async def test_the_source_nodes_state_is_read_through_the_session(tmp_path, monkeypatch):
+    """The client runs on node-2, whose state the lab does not hold: the pane asks the session for
+    it (as the node picker does) and judges the datapath on what comes back."""
+    from dataclasses import replace
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.collect.session import SnapshotSession
+    from k8snet_tui.config import Settings
+    from k8snet_tui.sources.node_exec import NodeStateResult
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    snap = load_snapshot(LAB)
+    asked = []
+
+    class Agent(SnapshotSession):
+        def node_state(self, name, *, refresh=False):
+            asked.append(name)
+            if name == "node-2":  # node-1's capture stands in for what an agent would read there
+                return NodeStateResult(name, state=replace(snap.nodes["node-1"], node="node-2"), source="agent")
+            return super().node_state(name)
+
+        def cached_node_state(self, name):
+            return None
+
+    app = make_app(Settings(offline=True), Agent(snap, banner="test"), save_dir=str(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _ask(app, pilot, "default/client", "website:80")
+        assert "node-2" in asked
+        text = screen_text(app)
+        assert "✓ datapath" in text and "on node-2" in text
