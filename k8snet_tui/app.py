@@ -251,8 +251,14 @@ class K8snetApp(GuideActions, App[int]):
         if pane is None:
             pane = self._mount_pane(pane_id)
             command = pane.handle_command
-            pane.handle_command = lambda verb, arg: pane.when_ready(  # type: ignore[method-assign]
-                lambda: command(verb, arg))
+
+            def run_later(verb: str, arg: str) -> None:
+                def run() -> None:
+                    command(verb, arg)
+                    self.navigator.opened_at(pane_id, pane.depth())  # where `esc` leaves it
+                pane.when_ready(run)
+
+            pane.handle_command = run_later  # type: ignore[method-assign]
         return pane
 
     def _activate(self, pane_id: str) -> Pane:
@@ -330,7 +336,7 @@ class K8snetApp(GuideActions, App[int]):
     # -- actions -------------------------------------------------------------------------------
 
     def action_show_pane(self, pane_id: str) -> None:
-        if pane_id in self._panes:
+        if any(spec.id == pane_id for spec in PANE_SPECS):
             self.navigator.open_pane(pane_id)
 
     def action_explain(self) -> None:

@@ -63,6 +63,11 @@ class Navigator:
             self._stack.append(Return(origin, pane_id, pane.depth()))
         return pane
 
+    def opened_at(self, pane_id: str, depth: int) -> None:
+        """`pane_id` reached `depth` only now (a pane built on demand ran its command later)."""
+        if self._stack and self._stack[-1].target == pane_id:
+            self._stack[-1] = Return(self._stack[-1].origin, pane_id, depth)
+
     def open_trace(self, service: str) -> Destination:
         """The trace of `ns/name[:port]` in the Services pane."""
         return self.open("services", "trace", service)

@@ -181,3 +181,24 @@ async def test_every_pane_has_an_explanation_in_its_drawer(make_lab_app):
             assert words > 30, (spec.id, drawer)
             await pilot.press("e")
             await settle(pilot)
+
+
+async def test_a_pane_asked_for_before_it_was_built_gets_its_command(make_lab_app, monkeypatch):
+    """Only the first pane exists at the first frame. One asked for before the others are built
+    (here: never built in the background) is mounted then, and the command waits for it."""
+    from k8snet_tui.app import K8snetApp
+
+    monkeypatch.setattr(K8snetApp, "_build_other_panes", lambda self: None)
+    app = make_lab_app(start_pane="dns")
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("colon", *"trace default/website", "enter")
+        await settle(pilot)
+        assert "4 Services" in header(app)
+        assert "Trace default/website" in screen_text(app)
+        await pilot.press("escape")  # back where the trace was opened from
+        await settle(pilot)
+        assert "5 DNS" in header(app)
+        await pilot.press("6")  # a pane switch to a pane never built
+        await settle(pilot)
+        assert "6 Ingress" in header(app) and "a URL or /PATH to test" in screen_text(app)
