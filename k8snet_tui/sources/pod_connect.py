@@ -82,6 +82,9 @@ def connect_from_pod(pod_ip: str, host: str, port: int, timeout_s: float = 2.0, 
     problem = _address_problem(pod_ip, "the pod IP") or _address_problem(host, "the destination")
     if problem is None and (isinstance(port, bool) or not isinstance(port, int) or not 1 <= port <= 65535):
         problem = f"port {clean(port)[:20]} is not a TCP port (1 to 65535)"
+    if problem is None and (isinstance(timeout_s, bool) or not isinstance(timeout_s, (int, float))
+                            or timeout_s != timeout_s):
+        problem = f"timeout {clean(timeout_s)[:20]} is not a number of seconds"
     if problem is not None:
         return not_attempted(problem)
     timeout = min(max(float(timeout_s), TIMEOUT_RANGE[0]), TIMEOUT_RANGE[1])

@@ -202,6 +202,12 @@ def test_bad_arguments_make_no_attempt(pod_ip, host, port, words):
     assert "\x1b" not in got.unavailable
 
 
+@pytest.mark.parametrize("timeout", ["2", None, float("nan"), True])
+def test_a_timeout_that_is_not_a_number_makes_no_attempt(timeout):
+    got = connect_from_pod("10.0.0.1", "10.0.0.2", 80, timeout, argv=["/nonexistent-never-started"])
+    assert got.unavailable is not None and "not a number of seconds" in got.unavailable
+
+
 @pytest.mark.parametrize(("request_bytes", "words"), [
     (b"not json", "not a JSON object"),
     (b"[1]", "not a JSON object"),
