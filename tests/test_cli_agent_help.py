@@ -28,8 +28,8 @@ def test_agent_is_in_the_top_level_help(capsys) -> None:
     assert "agent manifest" in (build_parser().description or "") or "agent" in help_commands()
 
 
-def test_completion_offers_every_command_of_the_help_in_its_order() -> None:
-    assert list(COMMANDS) == help_commands()
+def test_completion_offers_every_command_of_the_help() -> None:
+    assert sorted(COMMANDS) == sorted(help_commands())
     assert candidates(["ag"]) == ["agent"]
 
 
