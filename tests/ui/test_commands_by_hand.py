@@ -99,3 +99,23 @@ def test_names_from_the_cluster_are_quoted_words():
         assert not {"rm", "-rf", "~", "$(id)"} & set(words), c.command
     slices = next(c.command for c in commands if c.fact == "its endpoints")
     assert f"kubernetes.io/service-name={hostile}" in shlex.split(slices)
+
+
+async def test_a_hostile_name_is_shown_as_data(make_lab_app, tmp_path):
+    import shutil
+
+    snap = tmp_path / "snap"
+    shutil.copytree(LAB, snap)
+    doc = json.loads((snap / "api/services.json").read_text())
+    items = doc["items"] if isinstance(doc, dict) else doc
+    evil = next(s for s in items if s["metadata"]["name"] == "engine")
+    evil["metadata"]["name"] = "[b]aaa[i];x $(id)"
+    (snap / "api/services.json").write_text(json.dumps(doc))
+    app = make_lab_app(snapshot=str(snap))
+    async with app.run_test(size=(100, 30)) as pilot:
+        await settle(pilot)
+        await pilot.press("k")
+        await settle(pilot)
+        words = screen_words(app)
+        # the markup is shown as typed, and the name is one quoted word
+        assert "$ kubectl get service -n default '[b]aaa[i];x $(id)' -o wide" in words, screen_text(app)
