@@ -155,3 +155,32 @@ async def test_the_source_nodes_state_is_read_through_the_session(tmp_path, monk
         assert "node-2" in asked
         text = screen_text(app)
         assert "✓ datapath" in text and "on node-2" in text
+
+
+async def test_hostile_names_in_the_chain_stay_inert(tmp_path, monkeypatch):
+    """Every label and annotation of the lab carries the injection corpus, and Services are named
+    with it: the chain, its details and the notifications show it as typed, and nothing reaches
+    the terminal as markup, a link or a control character."""
+    import html
+    import re
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.collect.session import SnapshotSession
+    from k8snet_tui.config import Settings
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    from tests.support.hostile import FORBIDDEN_BYTES, hostile_lab
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    app = make_app(Settings(offline=True), SnapshotSession(load_snapshot(hostile_lab(tmp_path))),
+                   save_dir=str(tmp_path / "saved"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _ask(app, pilot, ON_NODE_1, "10.96.200.1:80")  # the ClusterIP of evil-markup-[bold red]pwn[/]
+        for key in ("space", "down", "space", "down", "space"):
+            await pilot.press(key)
+        await settle(pilot)
+        svg = app.export_screenshot()
+        assert "<a " not in svg
+        text = html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
+        assert "evil-markup-[bold red]pwn[/]" in text
+        assert not any(b in text for b in FORBIDDEN_BYTES)
