@@ -6,8 +6,14 @@ from tests.ui.conftest import screen_text, screen_words, settle
 
 
 async def find(pilot, word: str) -> str:
+    """Type `:WORD`; the search runs in a thread: wait until its list (or a message) is drawn."""
     await pilot.press("colon", *word, "enter")
-    await settle(pilot)
+    for _ in range(50):
+        await settle(pilot)
+        words = screen_words(pilot.app)
+        if "searching…" not in words and ("hit" in words or "nothing mentions" in words or "expected" in words):
+            return words
+        await pilot.pause(0.1)
     return screen_words(pilot.app)
 
 
