@@ -94,3 +94,16 @@ def test_a_node_only_on_one_side_is_said(lab):
     d = compare(lab, replace(lab, nodes={}))
     assert d.nodes == ()
     assert by_group(d)["nodes"] == [("removed", "node-1")]
+
+
+def test_rules_that_changed_without_the_api_are_still_found(lab):
+    """kube-proxy behind the API (or a hand edit): only the dump differs. The comparison traces
+    just the Services whose chains appear in changed lines, so this must still be seen."""
+    node = lab.local
+    text = "\n".join(line for line in node.iptables["legacy"].splitlines() if SEP not in line) + "\n"
+    after = replace(lab, nodes={"node-1": replace(node, iptables={**node.iptables, "legacy": text})})
+    g = by_group(compare(lab, after))
+    assert g["pods"] == g["endpoints"] == g["dns"] == g["routes"] == []
+    assert g["chains"] == [("removed", "default/website:http 10.0.0.3:80")]
+    # the other Services' chains did not change, and none is named
+    assert all(s.startswith("default/website:http") for _, s in g["chains"] + g["probabilities"])

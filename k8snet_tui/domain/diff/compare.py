@@ -10,11 +10,13 @@ purpose, and listed in `IGNORED` (the output says so too).
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
 
 from ..datapath.backend import Datapath, parse_node_datapath
 from ..datapath.balance import nice_fraction
+from ..datapath.chain_names import iptables_chain_names, iptables_endpoint_chain, service_port_name
 from ..datapath.endpoints import cluster_ips, endpoints_for_port, service_ports, shared_pod_index, slices_for
 from ..dns.catalog import service_dns_names
 from ..model import NodeState, Obj, Observed, dig, dig_list, dig_str, key_of, name_of, namespace_of
@@ -136,13 +138,14 @@ class _PortRules:
     endpoints: Mapping[str, tuple[str | None, str | None, float]]  # ip:port -> (chain, probability, share)
 
 
-def _rules(o: Observed, node: NodeState) -> dict[str, _PortRules]:
+def _rules(o: Observed, node: NodeState, only: set[str] | None = None) -> dict[str, _PortRules]:
+    """Each Service port's chains and kernel endpoints on `node`; `only`: those Services ("ns/name")."""
     dp: Datapath = parse_node_datapath(node, o.cluster)
     out: dict[str, _PortRules] = {}
     if dp.backend == "none":
         return out
     for svc in o.cluster.of("Service"):
-        if not cluster_ips(svc):
+        if not cluster_ips(svc) or (only is not None and key_of(svc) not in only):
             continue
         trace = trace_service(o.cluster, node, namespace_of(svc), name_of(svc), datapath=dp)
         for port in trace.ports:
@@ -154,6 +157,63 @@ def _rules(o: Observed, node: NodeState) -> dict[str, _PortRules]:
     return out
 
 
+_COUNTERS = re.compile(r"^\[\d+:\d+\] ")
+_CHAIN_WORD = re.compile(r"KUBE-[A-Z0-9-]+")
+
+
+def _rule_lines(text: str) -> set[str]:
+    """A dump's lines without their counters (`[p:b] -A ...`, `:CHAIN - [p:b]`): what the rules say."""
+    out = set()
+    for line in text.splitlines():
+        line = _COUNTERS.sub("", line.strip())
+        if line.startswith(":"):
+            line = line.split(" ", 1)[0]
+        if line and not line.startswith("#"):
+            out.add(line)
+    return out
+
+
+def _iptables_text(node: NodeState, backend: str) -> str | None:
+    if backend not in ("iptables-legacy", "iptables-nft"):
+        return None
+    text = node.iptables.get(backend.removeprefix("iptables-"))
+    return text if isinstance(text, str) else None
+
+
+def _touched_services(a: Observed, b: Observed, node: str) -> set[str] | None:
+    """The Services whose kube-proxy chains differ between the two dumps of `node` (their rules
+    without counters), or None when that cannot be told cheaply (not both iptables, one backend).
+
+    A Service none of whose chains (by kube-proxy's hashed names: its ports' chains, its API
+    endpoints' chains on either side) appears in a changed line has the same rules, so the same
+    meaning, on both sides: it is not traced. A stale endpoint chain no API names still changes
+    its service chain's jump rule, so that Service is traced.
+    """
+    na, nb = a.nodes[node], b.nodes[node]
+    da, db = parse_node_datapath(na, a.cluster), parse_node_datapath(nb, b.cluster)
+    ta, tb = _iptables_text(na, da.backend), _iptables_text(nb, db.backend)
+    if ta is None or tb is None or da.backend != db.backend:
+        return None
+    changed = {w for line in _rule_lines(ta) ^ _rule_lines(tb) for w in _CHAIN_WORD.findall(line)}
+    touched: set[str] = set()
+    for o in (a, b):
+        pods, _ = shared_pod_index(o.cluster)
+        for svc in o.cluster.of("Service"):
+            if not cluster_ips(svc):
+                continue
+            ns, name = namespace_of(svc), name_of(svc)
+            slices = slices_for(o.cluster, ns, name)
+            for p in service_ports(svc):
+                spn = service_port_name(ns, name, p.name)
+                names = set(iptables_chain_names(spn, p.protocol).values())
+                names |= {iptables_endpoint_chain(spn, p.protocol, e.address, e.port)
+                          for e in endpoints_for_port(slices, p, pods)}
+                if names & changed:
+                    touched.add(key_of(svc))
+                    break
+    return touched
+
+
 def _share_words(share: float, probability: str | None) -> str:
     return nice_fraction(share) + (f" (probability {probability})" if probability else "")
 
@@ -162,7 +222,8 @@ def _datapath(a: Observed, b: Observed, nodes: Iterable[str]) -> tuple[list[Chan
     chains: list[Change] = []
     probabilities: list[Change] = []
     for node in nodes:
-        before, after = _rules(a, a.nodes[node]), _rules(b, b.nodes[node])
+        only = _touched_services(a, b, node)
+        before, after = _rules(a, a.nodes[node], only), _rules(b, b.nodes[node], only)
         where = f" on {node}"
         for spn in sorted(before.keys() | after.keys()):
             old, new = before.get(spn), after.get(spn)
