@@ -100,6 +100,9 @@ def serve_from_args(args: argparse.Namespace) -> int:
               file=sys.stderr)
     try:
         make_server(command, host=host, port=args.port, font_size=args.font_size).serve()
+    except OSError as exc:  # the port is taken, or the address is not this machine's
+        raise UsageError(f"serve: cannot listen on {host}:{args.port}: {exc.strerror or exc}",
+                         hint="choose another --port (or --host)") from None
     finally:
         shutil.rmtree(save_dir, ignore_errors=True)
     return 0

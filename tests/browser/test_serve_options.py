@@ -46,3 +46,15 @@ async def test_the_page_gets_the_font_size_and_no_third_party_link():
         assert 'data-font-size="12"' in page
     finally:
         await client.close()
+
+
+def test_a_port_in_use_is_said_in_words(capsys):
+    import socket
+
+    with socket.socket() as busy:
+        busy.bind(("127.0.0.1", 0))
+        busy.listen()
+        port = busy.getsockname()[1]
+        assert main(["serve", "--port", str(port), "--snapshot", "lab"]) == 2
+    err = capsys.readouterr().err
+    assert f"cannot listen on 127.0.0.1:{port}" in err and "another --port" in err and "Traceback" not in err
