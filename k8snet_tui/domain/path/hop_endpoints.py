@@ -95,7 +95,7 @@ def endpoints_hop(walk: Walk, resolved: Resolved) -> Hop:
                    (Evidence("object", f"Service {key}", f"selector {_words(_selector(svc)) or 'none'}"),),
                    fix=selector_hint(walk, svc), see=see)
     usable = routable_endpoints(eps)
-    counts = f"{sum(1 for e in eps if e.ready)} ready of {len(eps)}"
+    counts = f"{sum(1 for e in eps if e.ready)} of {len(eps)}"
     ev = tuple(Evidence("object", f"endpoint {', '.join(e.addresses[:1]) or '?'}",
                         f"{e.pod or 'no pod'} on {e.node or 'no node'}: {condition_word(e)}")
                for e in eps[:MAX_SHOWN])
@@ -107,4 +107,4 @@ def endpoints_hop(walk: Walk, resolved: Resolved) -> Hop:
     if not any(e.ready for e in usable):
         return Hop("endpoints", OK, f"no ready endpoint: kube-proxy falls back to {len(usable)} serving-but-"
                    "terminating one(s)", ev, see=see)
-    return Hop("endpoints", OK, f"{counts} endpoints of {key} are used", ev, see=see)
+    return Hop("endpoints", OK, f"{counts} endpoints of {key} ready", ev, see=see)

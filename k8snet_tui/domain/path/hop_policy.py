@@ -98,5 +98,6 @@ def policy_hop(walk: Walk, resolved: Resolved, endpoints: tuple[Endpoint, ...]) 
         return Hop("policy", UNKNOWN, f"whether {src_words} may reach {v.dst} cannot be told", tuple(evidence),
                    reason=side.reason, see=see)
     extra = "; incomplete: " + ", ".join(first.not_evaluated) if first.not_evaluated else ""
-    return Hop("policy", OK if not extra else UNKNOWN, f"allowed on {where} to {len(verdicts)} kind(s) of endpoint",
+    asked = f"{len(endpoints) or 1} endpoint(s) asked as {len(verdicts)} group(s)"
+    return Hop("policy", OK if not extra else UNKNOWN, f"egress and ingress allow {where} ({asked})",
                tuple(evidence), reason=extra.removeprefix("; ") or None, see=see)
