@@ -98,6 +98,12 @@ def service_hop(walk: Walk, addresses: tuple[str, ...], cname: str = "", assumed
     if pods:
         return _pods(walk, tuple(pods), addresses)
     port = int(walk.target.port) if walk.target.port and walk.target.port.isdigit() else None
+    unread = [k for k in ("Service", "Pod", "Node") if k in cluster.forbidden]
+    if unread:  # the owner of the address may be among what could not be read
+        return (Hop("service", UNKNOWN, f"{address}: no object that was read has it",
+                    reason=f"{', '.join(unread)} cannot be read ({cluster.forbidden[unread[0]]}), so whether the "
+                           "address belongs to the cluster cannot be told"),
+                Resolved("none", address, port))
     return (Hop("service", OK, f"{address} is outside the cluster: no Service, node or pod has it",
                 (Evidence("note", address, "the packet leaves through the node's default route, usually "
                           "masqueraded to the node's address"),)),

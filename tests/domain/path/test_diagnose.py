@@ -49,6 +49,16 @@ def test_a_forbidden_kind_is_unknown_with_the_reason():
     assert d.hop("policy").verdict == "unknown" and "forbidden" in d.hop("policy").reason
 
 
+def test_an_address_no_object_has_is_unknown_when_services_cannot_be_read():
+    base = lab()
+    from dataclasses import replace
+
+    assert diagnose(base, ON_NODE_1, "192.0.2.7:443").hop("service").verdict == "ok"  # outside the cluster
+    cluster = replace(base.cluster, forbidden={"Service": "services is forbidden"})
+    hop = diagnose(replace(base, cluster=cluster), ON_NODE_1, "192.0.2.7:443").hop("service")
+    assert hop.verdict == "unknown" and "Service cannot be read" in hop.reason
+
+
 # -- the Debug Services guide's classic causes -----------------------------------------------------
 
 
