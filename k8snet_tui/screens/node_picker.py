@@ -44,6 +44,7 @@ from k8snet_tui.screens.jobs import JobRunner
 from k8snet_tui.widgets.safe import data_text
 
 READS_NODE = frozenset(spec.id for spec in PANES if spec.reads_node)
+FRESH_S = 30.0  # a node's state held this long is shown without reading it again (the session's cache age)
 MAX_ASKED = 500  # cached readings looked up for the picker (a 5,000-node cluster lists the rest unasked)
 
 
@@ -136,8 +137,10 @@ class NodeChoice:
         """
         again = name == self.picked and self.result is not None
         self.picked = name
-        self.result = self.session.cached_node_state(name)
-        if not again and self.result is not None and self.result.state is not None and not self.result.error:
+        held = self.result = self.session.cached_node_state(name)
+        fresh = held is not None and (held.source == "snapshot" or
+                                      (held.fetched_at > 0 and time.time() - held.fetched_at < FRESH_S))
+        if not again and fresh and held is not None and held.state is not None and not held.error:
             changed()  # held already (a snapshot's node, a recent read): nothing to wait for
             return
         self.reading = True

@@ -286,3 +286,38 @@ async def test_hostile_node_names_show_as_their_characters(tmp_path, monkeypatch
         text = screen_text(app)
         assert f"node {shown}'s state is missing" in " ".join(text.split()), text
         assert "\x1b" not in text
+
+
+class InlineJobs:
+    """A JobRunner stand-in that runs the work at once (NodeChoice's own rules, no app)."""
+
+    def __init__(self) -> None:
+        self.started: list[str] = []
+
+    def start(self, name, work, done, *, failed=None, description=""):
+        self.started.append(description)
+        done(work())
+
+
+def test_a_held_state_is_shown_at_once_when_fresh_and_read_again_when_stale():
+    import time
+
+    from k8snet_tui.screens.node_picker import NodeChoice
+
+    session = agent_lab()
+    session.gate.set()
+    notes: list[str] = []
+    choice = NodeChoice(session, lambda message, **kw: notes.append(message))
+    jobs = InlineJobs()
+    own = session.observed()
+    session._held["node-2"] = NodeStateResult("node-2", state=NodeState(node="node-2"), source="agent x",
+                                              fetched_at=time.time() - 5)
+    choice.pick("node-2", jobs, lambda: None)
+    assert jobs.started == [] and session.asked == [] and choice.shown(own) == "node-2"
+    choice.back_to_own(lambda: None)
+    session._held["node-2"] = replace(session._held["node-2"], fetched_at=time.time() - 600)
+    choice.pick("node-2", jobs, lambda: None)
+    assert jobs.started == ["node node-2's state"] and session.asked == [("node-2", False)]
+    assert choice.badge(own).startswith("node node-2 agent")
+    choice.pick("node-2", jobs, lambda: None)  # the node shown, picked again: read afresh
+    assert session.asked[-1] == ("node-2", True)
