@@ -14,14 +14,17 @@ box for the result, for the same reason.
 
 from __future__ import annotations
 
+import contextlib
 from typing import ClassVar
 
 from rich.text import Text
 from textual import on
+from textual._widget_navigation import Direction
 from textual.app import ComposeResult
 from textual.binding import Binding, BindingType
 from textual.containers import Horizontal, VerticalScroll
 from textual.widgets import ContentSwitcher, Input, Select, Static
+from textual.widgets._select import SelectCurrent, SelectOverlay  # no public names for them (Textual 8.2)
 
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.routes import Finding, RouteResult, UrlError, parse_url, route_url
@@ -182,6 +185,22 @@ class _ScrollView(VerticalScroll, can_focus=True):
     """A focusable scrolling text view (findings, the test result)."""
 
 
+class _EntryOverlay(SelectOverlay):
+    """In Textual 8.2 a page key in a Select's list before the list is laid out (`c`, then pgdn
+    at once) raises KeyError and ends the app; the monkey test found it. The move is dropped:
+    the list is drawn a frame later (as for the command palette, screens/modals.py)."""
+
+    def _move_page(self, direction: Direction) -> None:
+        with contextlib.suppress(KeyError, IndexError):
+            super()._move_page(direction)
+
+
+class _EntrySelect(Select[str]):
+    def compose(self) -> ComposeResult:
+        yield SelectCurrent(self.prompt)
+        yield _EntryOverlay(type_to_search=self._type_to_search).data_bind(compact=Select.compact)
+
+
 class IngressPane(Pane):
     PANE_ID = "ingress"
     TITLE = "Ingress"
@@ -246,7 +265,7 @@ class IngressPane(Pane):
         # Last in the DOM (docked on top): the pane's first focus goes to the current view.
         with Horizontal(id="ing-tester"):
             yield Input(placeholder="t: a URL or /PATH to test; enter runs it", id="ing-url")
-            yield Select([], prompt="entry: auto (from URL)", allow_blank=True, id="ing-entry")
+            yield _EntrySelect([], prompt="entry: auto (from URL)", allow_blank=True, id="ing-entry")
 
     def on_mount(self) -> None:
         self._render_tabs()

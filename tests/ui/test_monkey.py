@@ -5,7 +5,8 @@ binding of the app and of each pane (after Textual's own cursor and editing keys
 the command palette, and `:` commands good and bad. After each step the app must still run; every
 few steps (and at the end of each sequence) the screen must show something that is not blank nor
 the hatching Textual draws behind a hidden maximized widget. It runs up to 1,500 steps per size
-or 25 s, whichever comes first (at least one sequence per pane). A failure names the seed:
+or 25 s, whichever comes first (at least one sequence per pane). A palette entry is mostly pasted
+into the palette's box (one in five typed key by key) and chosen once the search lists it. A failure names the seed:
 `K8SNET_MONKEY_SEED=<seed> pytest tests/ui/test_monkey.py` replays it.
 """
 
@@ -152,6 +153,19 @@ async def full_settle(pilot) -> None:
     await pilot._wait_for_screen()
 
 
+async def _until_listed(pilot, title: str, timeout: float = 2.0) -> None:
+    """Until the palette's search lists `title` (it searches in a worker), instead of a fixed wait."""
+    from textual.command import CommandList
+
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        await settle(pilot)
+        lists = pilot.app.screen.query(CommandList)
+        if not lists or any(title in str(option.prompt) for option in lists.first().options):
+            return
+        await asyncio.sleep(0.005)
+
+
 async def _step(pilot, rng: random.Random, keys: list[str], palette: list[str], log: list[str]) -> None:
     roll = rng.random()
     if roll < 0.07:
@@ -165,12 +179,16 @@ async def _step(pilot, rng: random.Random, keys: list[str], palette: list[str], 
         await press(pilot, "enter")
     elif roll < 0.10 and palette:
         title = rng.choice(palette)
-        log.append(f"palette {title!r}")
+        typed = rng.random() < 0.2  # key by key, as a user types (and races the search); else pasted
+        log.append(f"palette {title!r}" + (" typed" if typed else ""))
         await press(pilot, "ctrl+p")
         await settle(pilot)
-        await press(pilot, *title)
-        await asyncio.sleep(0.05)
-        await settle(pilot)
+        box = pilot.app.focused
+        if typed or not isinstance(box, Input):
+            await press(pilot, *title)
+        else:
+            box.insert_text_at_cursor(title)
+        await _until_listed(pilot, title)
         await press(pilot, "enter")
     elif roll < 0.12:
         spec = rng.choice(PANES)
