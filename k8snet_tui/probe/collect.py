@@ -19,7 +19,6 @@ import os
 import shutil
 import socket
 import sys
-import threading
 import time
 from collections.abc import Callable
 from typing import Any
@@ -74,8 +73,6 @@ class Probe:
         self.errors: list[str] = []
         self.truncated: list[str] = []
         self._missing: set[str] = set()
-        # The python-iptables cross-check, started at the beginning of `collect` (see there).
-        self._cross_check: tuple[threading.Thread, list[CmdResult]] | None = None
 
     # -- helpers -------------------------------------------------------------------------
     def tool(self, name: str) -> str | None:
@@ -221,7 +218,12 @@ class Probe:
         if save_text is None:
             check["note"] = "iptables-legacy-save failed, so there is nothing to compare against"
             return check
-        result = self._cross_check_result()
+        result = run(
+            python_module_argv(self.python, "k8snet_tui.probe.iptc_child", "nat"),
+            timeout=self.timeout,
+            max_bytes=16 * MiB,
+            env=dict(CHILD_ENV),
+        )
         try:
             reply = json.loads(result.text().strip().splitlines()[-1]) if result.stdout else None
         except (ValueError, IndexError):
@@ -245,44 +247,6 @@ class Probe:
         check["agree"] = not diffs
         check["differences"] = diffs
         return check
-
-    def _run_cross_check(self) -> CmdResult:
-        return run(
-            python_module_argv(self.python, "k8snet_tui.probe.iptc_child", "nat"),
-            timeout=self.timeout,
-            max_bytes=16 * MiB,
-            env=dict(CHILD_ENV),
-        )
-
-    def start_cross_check(self) -> None:
-        """Start the python-iptables child now, when the legacy nat table is listed.
-
-        It is a fresh interpreter importing python-iptables: most of the probe's time. Started
-        first, it runs while the other tools do; `legacy_check` takes its answer. The child only
-        reads a table the kernel lists, so starting it before `iptables-legacy-save` changes
-        nothing (its answer is dropped unused when the save fails).
-        """
-        names = os.path.join(self.proc, "net", "ip_tables_names")
-        try:
-            with open(names, encoding="ascii", errors="replace") as fh:
-                listed = "nat" in fh.read().split()
-        except OSError:
-            return  # legacy_tables() says why when it reads the file itself
-        if not listed:
-            return
-        box: list[CmdResult] = []
-        thread = threading.Thread(target=lambda: box.append(self._run_cross_check()), daemon=True,
-                                  name="k8snet probe cross-check")
-        thread.start()
-        self._cross_check = (thread, box)
-
-    def _cross_check_result(self) -> CmdResult:
-        started, self._cross_check = self._cross_check, None
-        if started is None:
-            return self._run_cross_check()
-        thread, box = started
-        thread.join()
-        return box[0] if box else self._run_cross_check()
 
     def nft_ruleset(self, doc: dict[str, Any]) -> None:
         doc["nft_ruleset"] = None
@@ -373,16 +337,12 @@ class Probe:
             "iptables": {},
             "ip6tables": {},
         }
-        self.start_cross_check()
         self.section(doc, "ip links, addresses, routes, rules and neighbours", self.ip_json)
         self.section(doc, "iptables", self.iptables)
         self.section(doc, "the nftables ruleset", self.nft_ruleset)
         self.section(doc, "IPVS", self.ipvs)
         self.section(doc, "conntrack", self.conntrack)
         self.section(doc, "/etc/resolv.conf", self.resolv)
-        if self._cross_check is not None:  # started, but no legacy save to compare it with
-            self._cross_check[0].join()
-            self._cross_check = None
         doc["errors"] = self.errors
         return doc
 
