@@ -13,7 +13,7 @@ from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.routes import EntryPoint, Finding, build_ingress_view
 from k8snet_tui.domain.routes.backends import Backend
 from k8snet_tui.domain.routes.rules import ANY, ELEMENT_PREFIX, EXACT, REGEX, STRING_PREFIX, RouteRule
-from k8snet_tui.domain.routes.tester import RouteResult
+from k8snet_tui.domain.routes.tester import NO_ENDPOINTS, NO_ROUTE, ROUTED, RouteResult
 
 from .selection import Selection, in_namespace
 from .serialize import JsonModel, json_field
@@ -287,3 +287,77 @@ def route_model(result: RouteResult) -> RouteModel:
     return RouteModel(result.url, result.entry, matched, result.status,
                       tuple(CandidateRow(c.kind, c.name, c.matched, c.reason) for c in result.candidates),
                       result.findings)
+
+
+# ---- the route tester's answer in words (pane 6's result view) ------------------------------------
+
+STATUS_WORDS = {
+    ROUTED: ("✓ routed", "the request reaches a ready endpoint of the Service"),
+    NO_ROUTE: ("✗ 404 no route", "no rule matches: the proxy answers 404 Not Found"),
+    NO_ENDPOINTS: ("✗ 503 no endpoints", "a rule matches but its Service has no ready endpoint: the proxy answers 503"),
+}
+
+
+@dataclass(frozen=True, slots=True)
+class ResultLine:
+    """One line of the tester's answer. `kind` says how to draw it: `row` (a `label` in a
+    10-column field, then `text`, "—" when empty), `status` (the same, the text standing out),
+    `text` (a line as it is), `heading`, `yes` / `no` (a candidate rule that matched or lost),
+    `finding` (`label` its sign and severity), `blank`. `text` is cluster text: the pane shows it
+    inert. `note` comes after the text, quieter."""
+
+    kind: str
+    text: str = ""
+    label: str = ""
+    note: str = ""
+    severity: str = ""
+
+
+def result_lines(result: RouteResult, typed: str) -> tuple[ResultLine, ...]:
+    """What the tester says about one URL: where it entered, the status, the rule and what the
+    upstream receives, the Service, endpoints and pods, every candidate and every finding."""
+    out = [ResultLine("row", result.url, "URL")]
+    if typed.strip() != result.url:
+        out.append(ResultLine("row", "", "", f"(you typed {typed.strip()})"))
+    out.append(ResultLine("row", result.entry or "unknown: each controller's rules were tried", "Entry"))
+    words, why = STATUS_WORDS.get(result.status, (result.status, ""))
+    out.append(ResultLine("status", words, "Status", why))
+    m = result.matched
+    if m is None:
+        out.append(ResultLine("row", "none matched (see why each candidate lost below)", "Rule"))
+    else:
+        rule = f"{m.kind} {m.name}"
+        if m.path is not None:
+            rule += f"  {m.path} {m.path_type or ''}".rstrip()
+        if m.host:
+            rule += f"  host {m.host}"
+        out.append(ResultLine("row", rule, "Rule"))
+        out.append(ResultLine("row", f"the pod receives the path {m.rewritten_path}", "Upstream"))
+        for i, b in enumerate(m.backends):
+            out.append(ResultLine("row", backend_label(b), "Service" if i == 0 else "",
+                                  "(enter: trace it in Services)" if i == 0 else ""))
+            waiting = f" ({len(b.not_ready)} not ready)" if b.not_ready else ""
+            out.append(ResultLine("row", ", ".join(b.endpoints) or f"none ready{waiting}", "Endpoints"))
+            out.append(ResultLine("row", ", ".join(b.pods), "Pods"))
+    out += [ResultLine("blank"), ResultLine("heading", f"Candidates ({len(result.candidates)})")]
+    if not result.candidates:
+        out.append(ResultLine("text", "  no rules in the cluster"))
+    out += [ResultLine("yes" if c.matched else "no", f"{c.kind} {c.name} — {c.reason}") for c in result.candidates]
+    out += [ResultLine("blank"), ResultLine("heading", f"Findings ({len(result.findings)})")]
+    if not result.findings:
+        out.append(ResultLine("text", "  none"))
+    out += [ResultLine("finding", f"{f.subject}: {f.message}",
+                       f"{SEVERITY_SIGN.get(f.severity, '·')} {severity_word(f.severity):<7} ", f"[{f.code}]",
+                       f.severity) for f in sorted_findings(result.findings)]
+    return tuple(out)
+
+
+URL_HINT = ("A URL looks like http://HOST[:PORT]/PATH, e.g. http://NODE-IP:NODE-PORT/web/ ; "
+            "a bare /PATH is sent to the first ingress controller's node port.")
+
+
+def url_error_lines(typed: str, part: str, message: str) -> tuple[ResultLine, ...]:
+    """Why the tester could not read what was typed, and what a URL looks like."""
+    return (ResultLine("status", "✗ cannot test this URL"), ResultLine("blank"),
+            ResultLine("row", typed, "typed"), ResultLine("row", f"the {part}", "wrong"),
+            ResultLine("row", message, "why"), ResultLine("blank"), ResultLine("text", URL_HINT))

@@ -28,17 +28,19 @@ from textual.widgets._select import SelectCurrent, SelectOverlay  # no public na
 
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.routes import Finding, RouteResult, UrlError, parse_url, route_url
-from k8snet_tui.domain.routes.tester import NO_ENDPOINTS, NO_ROUTE, ROUTED
 from k8snet_tui.present.ingress import (
     ENTRY_COLUMNS,
     ROUTE_COLUMNS,
     SEVERITY_SIGN,
+    STATUS_WORDS,
     IngressModel,
+    ResultLine,
     TableRow,
-    backend_label,
+    result_lines,
     severity_word,
     sorted_findings,
     trace_target,
+    url_error_lines,
 )
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
@@ -53,12 +55,6 @@ VIEWS = (  # (view id, key, label)
     ("result", "v", "Test result"),
 )
 SEVERITY_STYLE = {"error": "bold", "warning": "", "info": "dim"}
-
-STATUS_WORDS = {
-    ROUTED: ("✓ routed", "the request reaches a ready endpoint of the Service"),
-    NO_ROUTE: ("✗ 404 no route", "no rule matches: the proxy answers 404 Not Found"),
-    NO_ENDPOINTS: ("✗ 503 no endpoints", "a rule matches but its Service has no ready endpoint: the proxy answers 503"),
-}
 
 def _finding_line(f: Finding) -> Text:
     line = Text()
@@ -78,81 +74,47 @@ def _cells(row: TableRow, health_column: int | None = None) -> tuple[Text, ...]:
                  for i, c in enumerate(row.cells))
 
 
-def render_result(result: RouteResult, typed: str) -> Text:
+def render_lines(lines: tuple[ResultLine, ...]) -> Text:
+    """The tester's answer (`present.ingress.result_lines`) as styled, inert text."""
     out = Text()
-
-    def row(label: str, value: Text | str) -> None:
-        out.append(f"{label:<10}", style="bold")
-        out.append_text(value if isinstance(value, Text) else data_text(value))
-        out.append("\n")
-
-    row("URL", data_text(result.url))
-    if typed.strip() != result.url:
-        out.append(" " * 10)
-        out.append_text(data_text(f"(you typed {typed.strip()})", style="dim"))
-        out.append("\n")
-    row("Entry", data_text(result.entry or "unknown: each controller's rules were tried"))
-    words, why = STATUS_WORDS.get(result.status, (result.status, ""))
-    status = Text(words, style="bold reverse")
-    status.append(f"  {why}", style="")
-    row("Status", status)
-    m = result.matched
-    if m is None:
-        row("Rule", Text("none matched (see why each candidate lost below)"))
-    else:
-        rule = Text()
-        rule.append_text(data_text(f"{m.kind} {m.name}"))
-        if m.path is not None:
-            rule.append("  ")
-            rule.append_text(data_text(f"{m.path} {m.path_type or ''}".rstrip()))
-        if m.host:
-            rule.append("  host ")
-            rule.append_text(data_text(m.host))
-        row("Rule", rule)
-        row("Upstream", data_text(f"the pod receives the path {m.rewritten_path}"))
-        for i, b in enumerate(m.backends):
-            service = data_text(backend_label(b))
-            if i == 0:
-                service.append("   (enter: trace it in Services)", style="dim")
-            row("Service" if i == 0 else "", service)
-            waiting = f" ({len(b.not_ready)} not ready)" if b.not_ready else ""
-            row("Endpoints", data_text(", ".join(b.endpoints) or f"none ready{waiting}"))
-            row("Pods", data_text(", ".join(b.pods) or None))
-    out.append("\n")
-    out.append(f"Candidates ({len(result.candidates)})\n", style="bold underline")
-    if not result.candidates:
-        out.append("  no rules in the cluster\n")
-    for c in result.candidates:
-        out.append("  yes " if c.matched else "  no  ", style="bold" if c.matched else "")
-        out.append_text(data_text(f"{c.kind} {c.name}"))
-        out.append(" — ")
-        out.append_text(data_text(c.reason))
-        out.append("\n")
-    out.append("\n")
-    out.append(f"Findings ({len(result.findings)})\n", style="bold underline")
-    if not result.findings:
-        out.append("  none\n")
-    for f in sorted_findings(result.findings):
-        out.append("  ")
-        out.append_text(_finding_line(f))
-        out.append("\n")
+    for i, line in enumerate(lines):
+        if i:
+            out.append("\n")
+        if line.kind in ("row", "status"):
+            if line.label or line.kind == "row":
+                out.append(f"{line.label:<10}", style="bold")
+            if line.kind == "status":  # the whole status line stands out, its reason too
+                out.append_text(data_text(f"{line.text}  {line.note}" if line.note else line.text,
+                                          style="bold reverse"))
+            else:
+                if line.text or not line.note:
+                    out.append_text(data_text(line.text or None))
+                if line.note:
+                    out.append("   " if line.text else "", style="dim")
+                    out.append_text(data_text(line.note, style="dim"))
+        elif line.kind == "heading":
+            out.append(line.text, style="bold underline")
+        elif line.kind in ("yes", "no"):
+            out.append("  yes " if line.kind == "yes" else "  no  ", style="bold" if line.kind == "yes" else "")
+            out.append_text(data_text(line.text))
+        elif line.kind == "finding":
+            out.append("  ")
+            out.append(line.label, style="bold")
+            out.append_text(data_text(line.text))
+            out.append("  ")
+            out.append_text(data_text(line.note, style="dim"))
+        elif line.kind == "text":
+            out.append_text(data_text(line.text))
     out.rstrip()
     return out
 
 
+def render_result(result: RouteResult, typed: str) -> Text:
+    return render_lines(result_lines(result, typed))
+
+
 def render_url_error(typed: str, part: str, message: str) -> Text:
-    out = Text()
-    out.append("✗ cannot test this URL", style="bold reverse")
-    out.append("\n\n")
-    out.append("typed     ", style="bold")
-    out.append_text(data_text(typed))
-    out.append("\nwrong     ", style="bold")
-    out.append_text(data_text(f"the {part}"))
-    out.append("\nwhy       ", style="bold")
-    out.append_text(data_text(message))
-    out.append("\n\nA URL looks like http://HOST[:PORT]/PATH, e.g. http://NODE-IP:NODE-PORT/web/ ; "
-               "a bare /PATH is sent to the first ingress controller's node port.")
-    return out
+    return render_lines(url_error_lines(typed, part, message))
 
 
 def default_base(view: IngressModel | None) -> str | None:

@@ -127,6 +127,46 @@ def test_ingress_namespace_narrows_the_drawn_rows_only():
     assert _json(model)["rules"][0]["class"] == "nginx"
 
 
+def _tested(url):
+    from k8snet_tui.collect.session import SnapshotSession
+    from k8snet_tui.domain.routes import route_url
+    from k8snet_tui.present.ingress import result_lines
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    cluster = SnapshotSession(load_snapshot("lab")).observed().cluster
+    lines = result_lines(route_url(cluster, url), url)
+    return lines, {(line.kind, line.label): line for line in lines}
+
+
+def test_route_result_in_words_names_the_rule_the_service_and_its_endpoints():
+    _, lines = _tested("http://172.31.24.84:31211/engine")  # the lab's Ingress through Emissary
+    assert lines[("status", "Status")].text == "✓ routed" and "ready endpoint" in lines[("status", "Status")].note
+    assert lines[("row", "Entry")].text == "emissary/emissary-ingress:80"
+    assert lines[("row", "Rule")].text == "Ingress default/web-ingress  /engine Prefix"
+    assert lines[("row", "Upstream")].text == "the pod receives the path /"  # Emissary's default rewrite
+    assert lines[("row", "Service")].text == "default/engine:80" and "enter" in lines[("row", "Service")].note
+    assert lines[("row", "Endpoints")].text == "10.0.1.3:80"
+    assert lines[("row", "Pods")].text == "default/engine-75fdb4c546-pwch5"
+
+
+def test_route_result_for_no_rule_says_why_each_candidate_lost():
+    lines, by_kind = _tested("http://172.31.24.84:31211/nope")
+    assert by_kind[("status", "Status")].text == "✗ 404 no route"
+    assert by_kind[("row", "Rule")].text.startswith("none matched")
+    lost = [line.text for line in lines if line.kind == "no"]
+    assert lost and all(" — " in text for text in lost) and not [line for line in lines if line.kind == "yes"]
+    assert [line.text for line in lines if line.kind == "heading"] == ["Candidates (2)", "Findings (0)"]
+
+
+def test_url_error_in_words():
+    from k8snet_tui.present.ingress import url_error_lines
+
+    lines = url_error_lines("ht!tp://[", "scheme", "must be http or https")
+    assert [(line.label, line.text) for line in lines if line.kind == "row"] == [
+        ("typed", "ht!tp://["), ("wrong", "the scheme"), ("why", "must be http or https")]
+    assert lines[0].kind == "status" and lines[-1].text.startswith("A URL looks like")
+
+
 # -- internet ----------------------------------------------------------------------------------
 
 def test_internet_without_cloud_facts():
