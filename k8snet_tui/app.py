@@ -112,6 +112,7 @@ class K8snetApp(GuideActions, App[int]):
                                         notify=self.notify, network=LocalNetwork())
         self.nodes = NodeChoice(session, self.notify)  # `N`: the node the node panes read
         self.pane_context.node_notice = self.nodes.notice
+        self.pane_context.open_modal = self.push_screen
 
     # -- layout --------------------------------------------------------------------------------
 

@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING, Literal, Protocol
+from typing import TYPE_CHECKING, Any, Literal, Protocol
 
 from k8snet_tui.collect.session import PodLogs, Session
 from k8snet_tui.config import Settings
@@ -95,6 +95,8 @@ class PaneContext:
     network: Network
     # The line a node pane shows while the node picked with `N` is not the one it reads.
     node_notice: Callable[[str, Observed], str] | None = None
+    # A modal over the app (a picker) and what to do with its answer: the app's `push_screen`.
+    open_modal: Callable[[Any, Callable[[Any], None]], object] | None = None
     view: ViewToggles = field(default_factory=ViewToggles)
 
     @property

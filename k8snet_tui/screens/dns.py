@@ -537,7 +537,8 @@ class DnsPane(Pane):
             if dig(pod, "spec", "hostNetwork") is True:
                 label.append(" hostNetwork", style="dim")
             pods.append((key, label))
-        self.app.push_screen(PodPicker(self._namespace(), pods, self.pod), self._pod_picked)
+        if self.context.open_modal is not None:
+            self.context.open_modal(PodPicker(self._namespace(), pods, self.pod), self._pod_picked)
 
     def _pod_picked(self, choice: str | None) -> None:
         if choice is None:
