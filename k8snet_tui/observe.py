@@ -61,7 +61,7 @@ def observe(args: argparse.Namespace) -> tuple[Observed, dict[str, Any]]:
         # Another node: read through its agent, not this machine's probe labelled with its name.
         session.local_node = socket.gethostname()
         session.read_node = None
-    observed = runtime._list_once(session)  # one list of each kind, as runtime.observe_once does
+    observed = runtime.list_once(session)  # one list of each kind, as runtime.observe_once does
     if node and session.read_node is None:
         observed = _with_node(observed, session, node, local_reader)
     return observed, {"kind": "live", "context": session.context, "server": getattr(session.source, "server", "")}

@@ -11,7 +11,6 @@ import argparse
 import os
 import shlex
 import socket
-import sys
 from types import MappingProxyType
 
 from k8snet_tui.collect.session import LiveSession, SnapshotSession
@@ -19,12 +18,11 @@ from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import forbidden_reason
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import NodeState, Observed
-from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import ClusterUnreachable, KubeconfigError
 from k8snet_tui.sources.kinds import KINDS, read_scopes
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.ports import ApiFailure
-from k8snet_tui.sources.snapshot import LAB_NAME, Snapshot, load_snapshot
+from k8snet_tui.sources.snapshot import LAB_NAME, load_snapshot
 
 
 def _namespace(args: argparse.Namespace) -> str | None:
@@ -108,24 +106,19 @@ def observe_once(args: argparse.Namespace) -> Observed:
     settings = Settings.load()
     session = choose_session(args, settings)
     if isinstance(session, SnapshotSession):
-        _report_problems(session.snapshot)
+        from k8snet_tui.observe import report_problems
+
+        report_problems(session.snapshot)
         observed = session.observed()
         if getattr(args, "node", None):
             observed = Observed(cluster=observed.cluster, nodes=observed.nodes, local_node=args.node,
                                 cloud=observed.cloud, mode=observed.mode)
         return observed
-    return _list_once(session)
+    return list_once(session)
 
 
-def _report_problems(snapshot: Snapshot, limit: int = 20) -> None:
-    """Name each snapshot file that could not be read on stderr; stdout stays the answer."""
-    for problem in snapshot.problems[:limit]:
-        print(f"k8snet: {clean(snapshot.path)}: {clean(str(problem))}", file=sys.stderr)
-    if len(snapshot.problems) > limit:
-        print(f"k8snet: {clean(snapshot.path)}: {len(snapshot.problems) - limit} more problems", file=sys.stderr)
-
-
-def _list_once(session: LiveSession) -> Observed:
+def list_once(session: LiveSession) -> Observed:
+    """One list of each kind the session reads, into its store, and the node's state once."""
     store: Store = session.store
     failures: list[ApiFailure] = []
     for kind, namespace, name in [(k, ns, n) for k in KINDS for ns, n in read_scopes(k, session.namespace)]:

@@ -112,7 +112,7 @@ def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "
 def capture_from_args(args: argparse.Namespace) -> int:
     from k8snet_tui.collect.session import LiveSession
     from k8snet_tui.config import Settings
-    from k8snet_tui.runtime import _list_once, choose_session
+    from k8snet_tui.runtime import choose_session, list_once
 
     if getattr(args, "snapshot", None):
         raise UsageError("capture reads a live cluster; --snapshot makes no sense here",
@@ -123,7 +123,7 @@ def capture_from_args(args: argparse.Namespace) -> int:
                          hint="pass --kubeconfig, set $KUBECONFIG, or write ~/.kube/config")
     if args.no_probe:
         session.read_node = None
-    observed = _list_once(session)
+    observed = list_once(session)
     if args.no_probe:
         # No node directory is written, so naming a local node would make the snapshot's own
         # meta.json a load problem ("names node X, which has no nodes/ directory").

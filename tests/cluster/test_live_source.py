@@ -198,7 +198,7 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
                               context=None, namespace="default", all_namespaces=False, node="node-1")
     session = runtime.choose_session(args, runtime.Settings())
     session.read_node = None
-    observed = runtime._list_once(session)
+    observed = runtime.list_once(session)
     forbidden = dict(observed.cluster.forbidden)
     assert forbidden["Node"] == "forbidden: list nodes (cluster-wide)"
     assert forbidden["Namespace"] == "forbidden: list namespaces (cluster-wide)"

@@ -35,7 +35,7 @@ def observed(lab_cluster):
     session = runtime.choose_session(args, runtime.Settings())
     session.read_node = None  # routes need no kernel state
     try:
-        yield runtime._list_once(session)
+        yield runtime.list_once(session)
     finally:
         mp.undo()
 
