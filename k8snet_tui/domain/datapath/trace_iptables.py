@@ -21,7 +21,8 @@ from .iptables_save import IptablesDump, Rule
 from .ipvsadm import split_host_port
 from .trace_model import (
     CHAIN_ROLES,
-    MAX_DEPTH,
+    ChainWalk,
+    Client,
     Finding,
     KernelEndpoint,
     KernelPath,
@@ -143,16 +144,8 @@ def _build_comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
 
 # ---- one client's walk -------------------------------------------------------------------
 
-class _Client:
-    """Who sends the connection: decides which rule conditions hold for it."""
-
-    __slots__ = ("address", "external", "port", "protocol")
-
-    def __init__(self, external: bool, address: str, port: int, protocol: str):
-        self.external = external
-        self.address = address  # the destination dialled ("" = a node address, for NodePorts)
-        self.port = port
-        self.protocol = protocol
+class _Client(Client):
+    __slots__ = ()
 
     def matches(self, rule: Rule, in_firewall: bool) -> bool:
         for m in rule.matches:
@@ -183,37 +176,15 @@ class _Client:
         return True
 
 
-class _Walk:
+class _Walk(ChainWalk[_Client]):
     def __init__(self, dump: IptablesDump, log: StepLog, findings: list[Finding]):
+        super().__init__(log, findings)
         self.dump = dump
-        self.log = log
-        self.findings = findings
-        self.memo: dict[tuple[str, bool, str, int], Outcome] = {}
-        self.logged: set[str] = set()
-        self.active: set[str] = set()
         self.entry_logged: set[int] = set()
-        self.seen_chains: list[str] = []
         self.affinity: int | None = None
 
-    def chain(self, name: str, client: _Client, depth: int) -> Outcome:
-        key = (name, client.external, client.address, client.port)
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        if name in self.active or depth > MAX_DEPTH:
-            self.findings.append(Finding("warning", "chain-loop",
-                                         f"{name} is reached again inside itself (or nests past {MAX_DEPTH}); not followed"))
-            return Outcome(fall=1.0)
-        self.active.add(name)
-        first = name not in self.logged
-        self.logged.add(name)
-        if first:
-            self.seen_chains.append(name)
-        out = self.rules(self.dump.rules("nat", name), client, depth, log=first,
-                         in_firewall=name.startswith("KUBE-FW-"))
-        self.active.discard(name)
-        self.memo[key] = out
-        return out
+    def chain_rules(self, name: str) -> tuple[Any, bool]:
+        return self.dump.rules("nat", name), name.startswith("KUBE-FW-")
 
     def rules(self, rules: Any, client: _Client, depth: int, log: bool, in_firewall: bool = False,
               entry: bool = False) -> Outcome:

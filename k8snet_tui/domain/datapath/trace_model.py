@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
+from typing import Any, Generic, TypeVar
 
 CHAIN_ROLES = ("service", "local", "external", "firewall")
 
@@ -130,3 +131,62 @@ class Outcome:
             if r not in self.source_ranges:
                 self.source_ranges.append(r)
         return other.fall * weight
+
+
+class Client:
+    """Who sends the connection: decides which rule conditions hold for it (each backend's
+    subclass says how its rules' conditions read it)."""
+
+    __slots__ = ("address", "external", "port", "protocol")
+
+    def __init__(self, external: bool, address: str, port: int, protocol: str):
+        self.external = external
+        self.address = address  # the destination dialled ("" = a node address, for NodePorts)
+        self.port = port
+        self.protocol = protocol
+
+
+C = TypeVar("C", bound=Client)
+
+
+class ChainWalk(Generic[C]):
+    """The walk the rule backends (iptables, nftables) share: what a chain does with one
+    client's connections, memoised per chain and client; a chain entered again inside itself
+    (or nested past MAX_DEPTH) is a loop, not followed; each chain's rules are logged as steps
+    the first time it is entered. A backend says how to read a chain's rules (`chain_rules`)
+    and how they decide (`rules`)."""
+
+    def __init__(self, log: StepLog, findings: list[Finding]):
+        self.log = log
+        self.findings = findings
+        self.memo: dict[tuple[str, bool, str, int], Outcome] = {}
+        self.logged: set[str] = set()
+        self.active: set[str] = set()
+        self.seen_chains: list[str] = []
+
+    def chain_rules(self, name: str) -> tuple[Iterable[Any], bool]:
+        """The chain's rules, and whether it is a firewall chain (source ranges admit clients)."""
+        raise NotImplementedError
+
+    def rules(self, rules: Any, client: C, depth: int, log: bool, in_firewall: bool) -> Outcome:
+        raise NotImplementedError
+
+    def chain(self, name: str, client: C, depth: int) -> Outcome:
+        key = (name, client.external, client.address, client.port)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit
+        if name in self.active or depth > MAX_DEPTH:
+            self.findings.append(Finding("warning", "chain-loop",
+                                         f"{name} is reached again inside itself (or nests past {MAX_DEPTH}); not followed"))
+            return Outcome(fall=1.0)
+        self.active.add(name)
+        first = name not in self.logged
+        self.logged.add(name)
+        if first:
+            self.seen_chains.append(name)
+        rules, in_firewall = self.chain_rules(name)
+        out = self.rules(rules, client, depth, first, in_firewall)
+        self.active.discard(name)
+        self.memo[key] = out
+        return out

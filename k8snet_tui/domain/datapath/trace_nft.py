@@ -14,7 +14,17 @@ from .chain_names import nft_chain_names
 from .endpoints import ServicePort
 from .ipvsadm import split_host_port
 from .nft_json import NftRule, NftRuleset, plain_value
-from .trace_model import MAX_DEPTH, Finding, KernelEndpoint, KernelPath, KernelPortView, Outcome, Step, StepLog
+from .trace_model import (
+    ChainWalk,
+    Client,
+    Finding,
+    KernelEndpoint,
+    KernelPath,
+    KernelPortView,
+    Outcome,
+    Step,
+    StepLog,
+)
 
 TABLE = "kube-proxy"
 
@@ -103,13 +113,8 @@ def _elem_step(map_name: str, key: Any, value: Any, comment: str) -> Step:
     return Step(0, kind, map_name, None, text)
 
 
-class _Client:
-    """Who sends the connection (see trace_iptables): the rule conditions that hold for it."""
-
-    __slots__ = ("address", "external", "port", "protocol")
-
-    def __init__(self, external: bool, address: str, port: int, protocol: str):
-        self.external, self.address, self.port, self.protocol = external, address, port, protocol
+class _Client(Client):
+    __slots__ = ()
 
     def matches(self, rule: NftRule, in_firewall: bool, ranges: list[str]) -> bool:
         for e in rule.expr:
@@ -163,34 +168,15 @@ def _numgen_pairs(data: Any, mod: int) -> list[tuple[float, Any]]:
     return out
 
 
-class _Walk:
+class _Walk(ChainWalk[_Client]):
     def __init__(self, rs: NftRuleset, family: str, log: StepLog, findings: list[Finding]):
-        self.rs, self.family, self.log, self.findings = rs, family, log, findings
-        self.memo: dict[tuple[str, bool, str, int], Outcome] = {}
-        self.logged: set[str] = set()
-        self.active: set[str] = set()
-        self.seen_chains: list[str] = []
+        super().__init__(log, findings)
+        self.rs, self.family = rs, family
         self.affinity = False
 
-    def chain(self, name: str, client: _Client, depth: int) -> Outcome:
-        key = (name, client.external, client.address, client.port)
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit
-        if name in self.active or depth > MAX_DEPTH:
-            self.findings.append(Finding("warning", "chain-loop",
-                                         f"{name} is reached again inside itself (or nests past {MAX_DEPTH}); not followed"))
-            return Outcome(fall=1.0)
-        self.active.add(name)
-        first = name not in self.logged
-        self.logged.add(name)
-        if first:
-            self.seen_chains.append(name)
+    def chain_rules(self, name: str) -> tuple[Any, bool]:
         chain = self.rs.chain(self.family, TABLE, name)
-        out = self.rules(chain.rules if chain else (), client, depth, first, name.startswith("firewall-"))
-        self.active.discard(name)
-        self.memo[key] = out
-        return out
+        return (chain.rules if chain else ()), name.startswith("firewall-")
 
     def _verdict(self, out: Outcome, value: Any, part: float, client: _Client, depth: int) -> float:
         """Apply a verdict (goto/jump chain, drop, reject) to `part`; returns what comes back."""
