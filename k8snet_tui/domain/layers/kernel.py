@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass
+from dataclasses import field as dataclass_field
 from typing import Any
 
 from ..model import NodeState, dig, dig_list, dig_str
@@ -30,6 +31,10 @@ class Address:
     family: str
     scope: str
     kind: str
+    kind_words: str = dataclass_field(init=False, default="", compare=False)  # the kind for people
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "kind_words", cidr.KIND_WORDS.get(self.kind, self.kind))
 
     @property
     def cidr(self) -> str:
@@ -42,7 +47,7 @@ class Address:
             "family": self.family,
             "scope": self.scope,
             "kind": self.kind,
-            "kind_words": cidr.KIND_WORDS.get(self.kind, self.kind),
+            "kind_words": self.kind_words,
         }
 
 
@@ -73,6 +78,11 @@ class Interface:
     peer_name: str
     addresses: tuple[Address, ...]
     udp_port: int | None = None
+
+    @property
+    def key(self) -> str:
+        """Unique among the node's devices (a name can repeat across namespaces' dumps)."""
+        return f"{self.ifindex}:{self.name}"
 
     def to_json(self) -> dict[str, Any]:
         return {
