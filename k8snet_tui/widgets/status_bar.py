@@ -113,8 +113,10 @@ class KeyFooter(Footer):
             key = FooterKey(e.key, e.display, e.description, e.action, disabled=e.disabled, tooltip=e.tooltip,
                             classes=e.classes)
             # Set, not data-bound: a bound `compact` restyles every key once more as it mounts.
-            key.set_reactive(FooterKey.compact, self.compact)
-            key.set_class(self.compact, "-compact", update=False)
+            # The palette key was never bound (as in Textual's footer): it stays compact.
+            compact = self.compact or e.classes == "-command-palette"
+            key.set_reactive(FooterKey.compact, compact)
+            key.set_class(compact, "-compact", update=False)
             yield key
 
     async def recompose(self) -> None:
