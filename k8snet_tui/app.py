@@ -96,6 +96,7 @@ class K8snetApp(GuideActions, App[int]):
     def __init__(self, settings: Settings, session: Session, *, start_pane: str = DEFAULT_PANE,
                  save_dir: str | None = None, lab: bool = False) -> None:
         super().__init__()
+        self._quitting = False  # set by exit(): input after it is dropped (see on_event)
         self.settings = settings
         self.session = session
         self.start_pane = start_pane
@@ -188,6 +189,19 @@ class K8snetApp(GuideActions, App[int]):
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns every cell of the footer counts: drop the padding between its keys.
         self.query_one(KeyFooter).compact = event.size.width < 100
+
+    def exit(self, result: int | None = None, return_code: int = 0,
+             message: Any = None) -> None:
+        self._quitting = True
+        super().exit(result, return_code, message)
+
+    async def on_event(self, event: events.Event) -> None:
+        # Keys typed right after `q` (`q` then `n` in one burst) are still queued when the app
+        # starts closing; a modal opened then mounts on a screen being torn down and crashed
+        # the exit. Once quitting, input is dropped; every other event still runs.
+        if self._quitting and isinstance(event, events.InputEvent):
+            return
+        await super().on_event(event)
 
     def on_unmount(self) -> None:
         # A credential plugin still running (a login waiting on a browser) must not outlive us.

@@ -228,3 +228,15 @@ def test_every_palette_entry_in_a_real_terminal(term):
     while term.alive() and time.monotonic() < deadline:
         time.sleep(0.2)
     assert term.exit_file.read_text().strip() == "0"
+
+
+def test_keys_typed_right_after_q_do_not_break_the_exit(term):
+    # `q` then more keys in one burst (a fast typist, a pasted line): the keys after `q` arrive
+    # while the app closes; a picker opened then used to crash the exit with exit code 1.
+    term.keys("q", "n", "N", "?", ":")
+    deadline = time.monotonic() + WAIT_S
+    while term.alive() and time.monotonic() < deadline:
+        time.sleep(0.2)
+    assert not term.alive(), term.screen()
+    assert term.exit_file.read_text().strip() == "0", term.screen()
+    assert "unexpected error" not in term.screen()
