@@ -43,7 +43,8 @@ async def test_header_and_banner_take_two_rows_and_the_footer_shows_help_and_qui
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
         lines = screen_lines(app)
-        assert "SNAPSHOT" in lines[0] and "READ-ONLY" in lines[0] and "4 Services" in lines[0]
+        # At 80 columns the badges take their short forms (RO for READ-ONLY) to fit one row.
+        assert "SNAPSHOT" in lines[0] and " RO " in lines[0] and "4 Services" in lines[0]
         assert lines[1].strip().startswith("Nothing here is live")
         assert "Nothing here is live" not in "\n".join(lines[2:])
         for key in PANES:
