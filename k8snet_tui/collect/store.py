@@ -18,7 +18,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
-from k8snet_tui.domain.model import ClusterState, Obj, dig_str
+from k8snet_tui.domain.model import ClusterState, KindMap, Obj, dig_str
 from k8snet_tui.sources.allowlist import slim
 
 
@@ -47,6 +47,10 @@ class Store:
         self._stale: dict[tuple[str, str], float] = {}
         self._version = 0
         self._cached: tuple[int, ClusterState] | None = None
+        # Coalescing: the kinds changed since the last snapshot, and each kind's tuple as that
+        # snapshot had it, so a kind nobody wrote keeps its tuple and the indexes built on it.
+        self._changed: set[str] = set()
+        self._tuples: dict[str, tuple[Obj, ...]] = {}
         self.namespace = namespace
         # Bumped when the API server answers again after an outage: watchers sleeping out a long
         # backoff wake up and resync at once instead of up to a minute later.
@@ -67,6 +71,7 @@ class Store:
                 self._part_keys[(kind, part)] = set(fresh)
             else:
                 self._by_kind[kind] = fresh
+            self._changed.add(kind)
             self._forbidden.pop((kind, part), None)
             self._stale.pop((kind, part), None)
             self._version += 1
@@ -88,6 +93,7 @@ class Store:
                     bucket[key] = _kept(obj)
                     if keys is not None:
                         keys.add(key)
+            self._changed.add(kind)
             self._version += 1
 
     def mark_forbidden(self, kind: str, reason: str, part: str = "") -> None:
@@ -134,13 +140,21 @@ class Store:
         with self._lock:
             if self._cached and self._cached[0] == self._version:
                 return self._cached[1]
-            objects = MappingProxyType({k: tuple(v.values()) for k, v in self._by_kind.items()})
+            # Many updates between two reads make one new state (the UI reads once a tick).
+            # (The last state's dict is its own: read from it, never change it.)
+            kept = self._tuples
+            tuples = {k: kept[k] if k in kept and k not in self._changed else tuple(v.values())
+                      for k, v in self._by_kind.items()}
+            self._tuples = tuples
             state = ClusterState(
-                objects=objects,
+                objects=KindMap(tuples),
                 forbidden=MappingProxyType(self._forbidden_by_kind()),
                 stale_since=min(self._stale.values()) if self._stale else None,
                 namespace=self.namespace,
             )
+            if self._cached is not None:
+                state.inherit(self._cached[1], self._changed)
+            self._changed = set()
             self._cached = (self._version, state)
             return state
 

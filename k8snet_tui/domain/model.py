@@ -8,6 +8,7 @@ keeps the text and JSON that standard tools print; parsers in this package read 
 from __future__ import annotations
 
 import gc
+import threading
 from collections.abc import Callable, Iterable, Iterator, Mapping
 from contextlib import contextmanager
 from dataclasses import dataclass, field
@@ -19,6 +20,59 @@ T = TypeVar("T")
 Ts = TypeVarTuple("Ts")
 
 _EMPTY: Mapping[str, Any] = MappingProxyType({})
+ALL_KINDS = "*"  # what a build read when it walked every kind
+
+
+class _Reads(threading.local):
+    """Per thread: the kinds each running `memo` build has read so far (innermost last)."""
+
+    frames: list[set[str]]
+
+    def __init__(self) -> None:
+        self.frames = []
+
+    def note(self, kinds: Iterable[str]) -> None:
+        for frame in self.frames:
+            frame.update(kinds)
+
+
+_READS = _Reads()
+
+
+class KindMap(Mapping[str, tuple[Obj, ...]]):
+    """A state's objects by kind that notes which kinds a `memo` build reads, so the store's
+    next state can keep the results built from kinds that did not change (`inherit`)."""
+
+    __slots__ = ("_by_kind",)
+
+    def __init__(self, by_kind: dict[str, tuple[Obj, ...]]) -> None:
+        self._by_kind = by_kind
+
+    def __getitem__(self, kind: str) -> tuple[Obj, ...]:
+        if _READS.frames:
+            _READS.note((kind,))
+        return self._by_kind[kind]
+
+    def get(self, kind: str, default: Any = None) -> Any:
+        if _READS.frames:
+            _READS.note((kind,))
+        return self._by_kind.get(kind, default)
+
+    def __contains__(self, kind: object) -> bool:
+        if _READS.frames and isinstance(kind, str):
+            _READS.note((kind,))
+        return kind in self._by_kind
+
+    def __iter__(self) -> Iterator[str]:
+        if _READS.frames:
+            _READS.note((ALL_KINDS,))
+        return iter(self._by_kind)
+
+    def __len__(self) -> int:
+        if _READS.frames:
+            _READS.note((ALL_KINDS,))
+        return len(self._by_kind)
+
 
 
 def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
@@ -112,13 +166,46 @@ class ClusterState:
         if cache is None:
             cache = self.__dict__.setdefault("_memo", {})  # frozen: bypass __setattr__
         key = (build, *args)
+        reads: dict[tuple[Any, ...], frozenset[str]] = self.__dict__.setdefault("_memo_reads", {})
         try:
-            return cast(T, cache[key])  # stored below from this very `build`
+            value = cache[key]  # stored below from this very `build`
         except KeyError:
             pass
-        with gc_paused():  # indexes are many small acyclic objects: see gc_paused
-            value = build(self, *args)
-        return cast(T, cache.setdefault(key, value))
+        else:
+            if _READS.frames:  # an outer build read what this result was built from
+                _READS.note(reads.get(key, (ALL_KINDS,)))
+            return cast(T, value)
+        frame: set[str] = set()
+        _READS.frames.append(frame)
+        try:
+            with gc_paused():  # indexes are many small acyclic objects: see gc_paused
+                value = build(self, *args)
+        finally:
+            _READS.frames.pop()
+            _READS.note(frame)
+        kept = cache.setdefault(key, value)
+        if kept is value:
+            reads[key] = frozenset(frame)
+        return cast(T, kept)
+
+    def inherit(self, previous: ClusterState, changed: Iterable[str]) -> None:
+        """Keep `previous`'s memoised results that read none of the `changed` kinds.
+
+        Only for a state whose other kinds are the very same tuples as `previous`'s (the store
+        makes it so), with the same namespace, forbidden kinds and staleness: at 1,000 pod
+        updates a second, the Services and policy indexes then survive every tick."""
+        if (previous.namespace, previous.stale_since, dict(previous.forbidden)) != (
+                self.namespace, self.stale_since, dict(self.forbidden)):
+            return
+        old_reads: dict[tuple[Any, ...], frozenset[str]] = previous.__dict__.get("_memo_reads", {})
+        old_cache: dict[tuple[Any, ...], Any] = previous.__dict__.get("_memo", {})
+        gone = set(changed) | {ALL_KINDS}
+        cache: dict[tuple[Any, ...], Any] = self.__dict__.setdefault("_memo", {})
+        reads: dict[tuple[Any, ...], frozenset[str]] = self.__dict__.setdefault("_memo_reads", {})
+        for key, kinds in list(old_reads.items()):
+            if key in old_cache and not (kinds & gone) and key not in cache:
+                cache[key] = old_cache[key]
+                reads[key] = kinds
 
     def in_namespace(self, kind: str, namespace: str | None = None) -> tuple[Obj, ...]:
         ns = self.namespace if namespace is None else namespace

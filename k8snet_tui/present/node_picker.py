@@ -17,7 +17,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Protocol
 
-from k8snet_tui.domain.model import NodeState, Observed, dig_str, name_of, namespace_of
+from k8snet_tui.domain.model import ClusterState, NodeState, Observed, dig_str, name_of, namespace_of
 from k8snet_tui.domain.sanitize import clean
 
 APPLY = "apply `k8snet agent manifest | kubectl apply -f -`"
@@ -194,12 +194,18 @@ def not_a_node_notice(observed: Observed) -> str:
     if observed.mode != "live" or not observed.local_node:
         return ""
     nodes = {name_of(n) for n in observed.cluster.of("Node") if isinstance(n, dict)}
-    nodes |= {dig_str(p, "spec", "nodeName") for p in observed.cluster.of("Pod") if isinstance(p, dict)}
+    if observed.local_node in nodes:
+        return ""  # the usual case, without walking every pod on the UI thread each tick
+    nodes |= observed.cluster.memo(_pod_nodes)
     nodes.discard("")
     if not nodes or observed.local_node in nodes:
         return ""
     return clean(f"ⓘ this machine ({observed.local_node}) is not one of the cluster's nodes: N reads a node "
                  f"through its agent pod (if none runs: {APPLY})")
+
+
+def _pod_nodes(cluster: ClusterState) -> frozenset[str]:
+    return frozenset(dig_str(p, "spec", "nodeName") for p in cluster.of("Pod") if isinstance(p, dict))
 
 
 def missing_notice(node: str, reading: NodeReading | None, *, instead: str, instead_where: str,

@@ -169,3 +169,65 @@ def test_forbidden_and_stale_parts_show_as_their_kind() -> None:
     assert s.stale_kinds() == ["ConfigMap"] and s.snapshot().stale_since == 10.0
     s.mark_fresh("ConfigMap", part="coredns")  # the part's watch was accepted again
     assert s.stale_kinds() == [] and s.snapshot().stale_since is None
+
+
+# -- a kind's tuple and the indexes built on it outlive updates of other kinds -----------------
+
+def _svc(name: str) -> dict:
+    return {"kind": "Service", "metadata": {"name": name, "namespace": "default", "uid": "s-" + name}}
+
+
+def _service_names(cluster) -> tuple[str, ...]:
+    return tuple(sorted(o["metadata"]["name"] for o in cluster.of("Service")))
+
+
+def _pod_versions(cluster) -> tuple[str, ...]:
+    return tuple(o["metadata"]["resourceVersion"] for o in cluster.of("Pod"))
+
+
+def _names_and_pods(cluster) -> tuple:
+    return cluster.memo(_service_names), cluster.memo(_pod_versions)
+
+
+def _every_kind(cluster) -> int:
+    return sum(len(objs) for objs in cluster.objects.values())
+
+
+def _pod_store() -> Store:
+    s = Store()
+    s.replace_kind("Service", [_svc("web"), _svc("db")])
+    s.replace_kind("Pod", [obj("a", uid="u-a")])
+    return s
+
+
+def test_pod_updates_keep_the_service_indexes_and_rebuild_the_pod_ones() -> None:
+    s = _pod_store()
+    first = s.snapshot()
+    names_first = first.memo(_service_names)
+    pods_first = first.memo(_pod_versions)
+    both_first = first.memo(_names_and_pods)
+    for rv in ("2", "3"):  # two updates between reads: one new state
+        s.apply("Pod", "MODIFIED", obj("a", uid="u-a", rv=rv))
+    second = s.snapshot()
+    assert second is not first
+    assert second.of("Service") is first.of("Service")  # the same tuple, not a copy
+    assert second.memo(_service_names) is names_first  # kept, not rebuilt
+    assert second.memo(_pod_versions) == ("3",) and pods_first == ("1",)
+    # A build that read pods through another memoised build is rebuilt too.
+    assert second.memo(_names_and_pods) == (("db", "web"), ("3",)) != both_first
+
+
+def test_a_build_reading_every_kind_or_a_new_namespace_keeps_nothing() -> None:
+    s = _pod_store()
+    first = s.snapshot()
+    total = first.memo(_every_kind)
+    names_first = first.memo(_service_names)
+    s.apply("Pod", "ADDED", obj("b", uid="u-b"))
+    second = s.snapshot()
+    assert (total, second.memo(_every_kind)) == (3, 4)
+    assert second.memo(_service_names) is names_first
+    s.set_namespace("shop")
+    third = s.snapshot()
+    assert third.memo(_service_names) == names_first and third.memo(_service_names) is not names_first
+    s.replace_kind("Service", [_svc("web")])
+    assert s.snapshot().memo(_service_names) == ("web",)
