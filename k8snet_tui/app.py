@@ -94,13 +94,14 @@ class K8snetApp(GuideActions, App[int]):
     ]
 
     def __init__(self, settings: Settings, session: Session, *, start_pane: str = DEFAULT_PANE,
-                 save_dir: str | None = None, lab: bool = False) -> None:
+                 save_dir: str | None = None, lab: bool = False, start_node: str | None = None) -> None:
         super().__init__()
         self._quitting = False  # set by exit(): input after it is dropped (see on_event)
         self.settings = settings
         self.session = session
         self.start_pane = start_pane
         self.start_lab = lab  # `k8snet lab`: open the guided lab at its first stop
+        self.start_node = start_node  # `--node NAME` (live): picked as with `N` once a pane is up
         self.save_dir = Path(save_dir or os.environ.get("K8SNET_SAVE_DIR") or ".")
         self._seen_version = -1
         self._panes: dict[str, Pane] = {}
@@ -159,6 +160,8 @@ class K8snetApp(GuideActions, App[int]):
         self.call_after_refresh(self._build_other_panes)
         if self.start_lab:
             self.call_after_refresh(self.lab_go, 0)
+        if self.start_node:
+            self.call_after_refresh(self._pick_node, self.start_node)
         self.set_interval(1.0, self._tick)
         if self.session.watchers or self.session.poller is not None:
             # A live session's background work, after the first frame: importing the kubernetes

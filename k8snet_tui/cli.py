@@ -102,9 +102,9 @@ def _add_source_args(p: argparse.ArgumentParser, *, top: bool) -> None:
     g.add_argument("-A", "--all-namespaces", action=_AllNamespaces, default=default(False),
                    help="every namespace (the default)")
     g.add_argument("--node", metavar="NODE", default=default(None),
-                   help="the node whose datapath to read (default: the local one); the one-shot commands "
-                        "read another node of a live cluster through its agent pod (`k8snet agent manifest`; "
-                        "exit 4 if it cannot be read)")
+                   help="the node whose datapath to read (default: the local one); on a live cluster another "
+                        "node is read through its agent pod (`k8snet agent manifest`): the one-shot commands "
+                        "exit 4 if it cannot be read, the app starts with it picked as with N")
     g.add_argument("--strict", action="store_true", default=default(False),
                    help="exit 2 when the snapshot has any problem (each is a warning on stderr anyway)")
 

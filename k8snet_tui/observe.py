@@ -74,7 +74,8 @@ def _with_node(observed: Observed, session: Any, node: str, local_reader: Any) -
     stands in only if this machine is that node (one of the Node's InternalIPs is local);
     otherwise the command stops with what is missing and what to apply or ask for.
     """
-    from k8snet_tui.domain.model import NodeState, dig_list, name_of
+    from k8snet_tui.collect.session import shared_addresses
+    from k8snet_tui.domain.model import NodeState, name_of
     from k8snet_tui.errors import NodeStateUnavailable, UsageError
 
     names = [name_of(n) for n in observed.cluster.of("Node")]
@@ -85,12 +86,10 @@ def _with_node(observed: Observed, session: Any, node: str, local_reader: Any) -
     state: NodeState | None = result.state if result.ok else None
     if state is None and local_reader is not None:
         local = local_reader()
-        internal = {a.get("address") for n in observed.cluster.of("Node") if name_of(n) == node
-                    for a in dig_list(n, "status", "addresses") if isinstance(a, dict)}
-        mine = {a.get("local") for link in local.addresses for a in link.get("addr_info", []) if isinstance(a, dict)}
-        if internal & mine - {None}:
+        shared = shared_addresses(observed.cluster, node, local)
+        if shared:
             print(f"k8snet: note: {clean(result.error)}; this machine is node {clean(node)} (its address "
-                  f"{', '.join(sorted(str(a) for a in internal & mine))}), so its own probe is read instead",
+                  f"{', '.join(sorted(shared))}), so its own probe is read instead",
                   file=sys.stderr)
             state = replace(local, node=node)
     if state is None:

@@ -96,8 +96,16 @@ def run_tui(args: argparse.Namespace) -> int:
 
         settings = replace(settings, theme=args.theme)
     session = choose_session(args, settings)
+    start_node = None
+    node = getattr(args, "node", None)
+    if isinstance(session, LiveSession) and node and node != socket.gethostname():
+        # `--node NAME` in the TUI: NAME is picked as with `N` (read through its agent pod, with
+        # this machine's probe standing in only if this machine is NAME); the local probe keeps
+        # this machine's own name instead of being shown as NAME.
+        session.relabel_local(socket.gethostname())
+        start_node = node
     app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services",
-                   lab=getattr(args, "command", None) == "lab")
+                   lab=getattr(args, "command", None) == "lab", start_node=start_node)
     return run_app(app)
 
 

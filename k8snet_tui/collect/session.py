@@ -18,7 +18,7 @@ from k8snet_tui.collect.health import ApiHealth
 from k8snet_tui.collect.node_poll import NodePoller
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import KindWatcher
-from k8snet_tui.domain.model import NodeState, Observed
+from k8snet_tui.domain.model import ClusterState, NodeState, Observed, dig_list, name_of
 from k8snet_tui.sources.kinds import KINDS, read_scopes
 from k8snet_tui.sources.node_exec import NodeStateCache, NodeStateResult
 from k8snet_tui.sources.ports import ClusterSource
@@ -169,6 +169,15 @@ class LiveSession:
         # RBAC stops there); picking a namespace later only narrows what the panes show.
         self.store.set_namespace(namespace)
 
+    def relabel_local(self, name: str) -> None:
+        """Show this machine's probe as node `name` (its own name) from now on."""
+        read = self.read_node
+        if read is None:
+            return
+        self.local_node = name
+        self.read_node = lambda: replace(read(), node=name)
+        self.poller = NodePoller(self.read_node, self.interval)
+
     def node_state(self, name: str, *, refresh: bool = False) -> NodeStateResult:
         """`name`'s state through its agent pod (pods/exec), cached per node with its age."""
         return self._node_states().get(name, refresh=refresh)
@@ -194,8 +203,18 @@ class LiveSession:
             result = NodeStateResult(name, error=f"node {name}'s state needs the API server's pods/exec; "
                                                  "this session has no API connection", reason="no-api")
         local = self.poller.current if self.poller else None
-        if not result.ok and local is not None and name in (self.local_node, local.node):
+        if not result.ok and local is not None and (name in (self.local_node, local.node)
+                                                     or shared_addresses(self.store.snapshot(), name, local)):
             # This node is the one k8snet runs on: its own probe answers where no agent does.
-            return NodeStateResult(name, state=local, fetched_at=local.captured_at or time.time(),
+            return NodeStateResult(name, state=replace(local, node=name), fetched_at=local.captured_at or time.time(),
                                    source="local probe", notes=(f"read by the local probe ({result.error})",))
         return result
+
+
+def shared_addresses(cluster: ClusterState, node: str, local: NodeState) -> set[str]:
+    """The addresses node `node` (its Node object's status.addresses) shares with `local`'s
+    interfaces: non-empty when the machine the probe read is that node, whatever its hostname."""
+    wanted = {a.get("address") for n in cluster.of("Node") if name_of(n) == node
+              for a in dig_list(n, "status", "addresses") if isinstance(a, dict)}
+    mine = {a.get("local") for link in local.addresses for a in link.get("addr_info", []) if isinstance(a, dict)}
+    return {str(a) for a in wanted & mine if a}

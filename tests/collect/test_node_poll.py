@@ -68,3 +68,29 @@ def test_snapshot_session_namespace_bumps_version() -> None:
     obs = session.observed()
     assert obs.cluster.namespace == "kube-system" and obs.mode == "snapshot"
     assert all(o["metadata"]["namespace"] == "kube-system" for o in obs.cluster.in_namespace("Service"))
+
+
+def _addressed(node: str, address: str) -> NodeState:
+    return NodeState(node=node, iptables={"legacy": "x"},
+                     addresses=[{"ifname": "eth0", "addr_info": [{"family": "inet", "local": address}]}])
+
+
+def test_relabelled_local_probe_keeps_this_machines_name_and_stands_in_for_its_node_by_address() -> None:
+    # `k8snet --node node-2` on a machine called "laptop": the probe's state is shown as laptop's,
+    # never as node-2's; node-2 is read through its agent, and only if this machine *is* node-2
+    # (one of node-2's addresses is on its interfaces) does the probe answer when no agent does.
+    session = LiveSession(_NoCluster(), "ctx", read_node=lambda: _addressed("node-2", "172.31.9.2"),
+                          local_node="node-2")
+    session.relabel_local("laptop")
+    session.poller.poll()
+    obs = session.observed()
+    assert obs.local_node == "laptop" and set(obs.nodes) == {"laptop"}
+    session.store.replace_kind("Node", [
+        {"kind": "Node", "metadata": {"name": "node-2", "uid": "2"},
+         "status": {"addresses": [{"type": "InternalIP", "address": "172.31.9.2"}]}},
+        {"kind": "Node", "metadata": {"name": "node-3", "uid": "3"},
+         "status": {"addresses": [{"type": "InternalIP", "address": "172.31.9.3"}]}}])
+    here = session.node_state("node-2")  # no API connection here: the agent read fails
+    assert here.ok and here.state.node == "node-2" and here.source == "local probe"
+    elsewhere = session.node_state("node-3")
+    assert not elsewhere.ok and "pods/exec" in elsewhere.error

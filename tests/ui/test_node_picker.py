@@ -321,3 +321,22 @@ def test_a_held_state_is_shown_at_once_when_fresh_and_read_again_when_stale():
     assert choice.badge(own).startswith("node node-2 agent")
     choice.pick("node-2", jobs, lambda: None)  # the node shown, picked again: read afresh
     assert session.asked[-1] == ("node-2", True)
+
+
+async def test_started_with_a_node_it_is_picked_as_with_N(tmp_path, monkeypatch):
+    # `k8snet --node node-2` on a live cluster: node-2 is read through its agent from the start
+    # (the local probe keeps this machine's name); the header and the trace say node-2.
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    session = agent_lab()
+    session.gate.set()
+    app = make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"), start_node="node-2")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        header = screen_text(app).splitlines()[0]
+        assert "node-2 agent" in header, header
+        await pilot.press("colon", *"trace default/website", "enter")
+        await settle(pilot)
+        assert "on node node-2" in screen_words(app)
+        trace = app.query_one("#svc-trace").plain_text()
+        assert NODE2_CHAIN in trace and NODE1_CHAIN not in trace
+    assert session.asked[0] == ("node-2", False)
