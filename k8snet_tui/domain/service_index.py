@@ -100,22 +100,43 @@ class EndpointCount:
     total: int  # distinct addresses
 
 
-@dataclass(frozen=True)
 class ServiceIndex:
-    """Services and their slices of one cluster state, keyed by (namespace, name) as written."""
+    """Services and their slices of one cluster state, keyed by (namespace, name) as written.
 
-    services: dict[tuple[str, str], Obj]
-    slices_by_service: dict[tuple[str, str], tuple[IndexedSlice, ...]]
+    Slices are grouped by their label when the index is made (one label read per slice); a
+    group's endpoints are read on first use and kept. So a one-shot trace of one Service reads
+    that Service's slices only (at L the full read is ~100k endpoints, ~0.85 s), while the
+    Services pane, which counts every Service, reads them all once, as before.
+    """
+
+    __slots__ = ("_indexed", "_raw", "services")
+
+    def __init__(self, services: dict[tuple[str, str], Obj], raw: dict[tuple[str, str], list[Obj]]) -> None:
+        self.services = services
+        self._raw = raw
+        self._indexed: dict[tuple[str, str], tuple[IndexedSlice, ...]] = {}
+
+    @property
+    def slices_by_service(self) -> dict[tuple[str, str], tuple[IndexedSlice, ...]]:
+        """Every labelled slice, indexed, by Service (in the order the slices were listed)."""
+        return {key: self._group(key) for key in self._raw}
 
     def service(self, namespace: str, name: str) -> Obj | None:
         return self.services.get((namespace, name))
 
     def slices(self, namespace: str, name: str) -> tuple[IndexedSlice, ...]:
         """The slices labelled for `namespace/name`, in list order."""
-        return self.slices_by_service.get((namespace, name), ())
+        key = (namespace, name)
+        return self._group(key) if key in self._raw else ()
+
+    def _group(self, key: tuple[str, str]) -> tuple[IndexedSlice, ...]:
+        group = self._indexed.get(key)
+        if group is None:  # two threads may both build it: equal values, the first one kept
+            group = self._indexed.setdefault(key, tuple(index_slice(obj) for obj in self._raw[key]))
+        return group
 
     def all_slices(self) -> tuple[IndexedSlice, ...]:
-        return tuple(s for group in self.slices_by_service.values() for s in group)
+        return tuple(s for key in self._raw for s in self._group(key))
 
     def endpoints(self, namespace: str, name: str) -> tuple[SliceEndpoint, ...]:
         return tuple(ep for s in self.slices(namespace, name) for ep in s.endpoints)
@@ -196,11 +217,11 @@ def _build(cluster: ClusterState) -> ServiceIndex:
     services: dict[tuple[str, str], Obj] = {}
     for svc in cluster.of("Service"):
         services.setdefault((namespace_of(svc), name_of(svc)), svc)
-    grouped: dict[tuple[str, str], list[IndexedSlice]] = {}
+    grouped: dict[tuple[str, str], list[Obj]] = {}
     for obj in cluster.of("EndpointSlice"):
         if not isinstance(obj, dict):
             continue
-        indexed = index_slice(obj)
-        if indexed.service:
-            grouped.setdefault((indexed.namespace, indexed.service), []).append(indexed)
-    return ServiceIndex(services, {k: tuple(v) for k, v in grouped.items()})
+        service = dig_str(obj, "metadata", "labels", SERVICE_NAME_LABEL)  # as index_slice reads it
+        if service:
+            grouped.setdefault((namespace_of(obj), service), []).append(obj)
+    return ServiceIndex(services, grouped)

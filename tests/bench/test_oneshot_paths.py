@@ -116,3 +116,35 @@ def test_the_cli_prints_the_same_on_both_paths(data, capsys, monkeypatch) -> Non
     full = cli_outputs(snap_dir, capsys)
     assert fast == full
     assert [code for code, _, _ in fast].count(0) >= 5 and len(fast[0][1]) > 500
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_trace_reads_only_its_services_slices_and_answers_as_with_every_slice_read(data, scale,
+                                                                                      monkeypatch) -> None:
+    from dataclasses import replace
+
+    from k8snet_tui.domain import service_index as index_module
+
+    snap = load_snapshot(data[scale] / "snapshot")
+    dp = parse_node_datapath(snap.local, snap.cluster)
+    services = snap.cluster.of("Service")
+    picked = [s for i, s in enumerate(services) if i < 2 or i % (TRACED[scale] * 10) == 0][:8]
+    everything = replace(snap.cluster)  # a state of its own: its index is read whole first
+    assert index_module.service_index(everything).slices_by_service
+    read: list[str] = []
+    real = index_module.index_slice
+    monkeypatch.setattr(index_module, "index_slice", lambda obj: read.append(obj["metadata"]["name"]) or real(obj))
+    for svc in picked:
+        ref = f"{namespace_of(svc)}/{name_of(svc)}"
+        whole = as_text(views.trace(Observed(cluster=everything, nodes=snap.nodes, local_node=snap.local_node),
+                                    ref, datapath=dp))
+        assert read == []  # the whole index was read before, nothing more
+        fresh = replace(snap.cluster)
+        alone = as_text(views.trace(Observed(cluster=fresh, nodes=snap.nodes, local_node=snap.local_node),
+                                    ref, datapath=dp))
+        own = [sl["metadata"]["name"] for sl in snap.cluster.of("EndpointSlice")
+               if sl["metadata"].get("labels", {}).get("kubernetes.io/service-name") == name_of(svc)
+               and namespace_of(sl) == namespace_of(svc)]
+        assert alone == whole
+        assert sorted(read) == sorted(own) and own  # that Service's slices, and only them
+        read.clear()
