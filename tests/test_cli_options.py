@@ -44,6 +44,9 @@ COMMANDS = {
     "policy": ["policy", "check", "default/client", "default/website"],
     "lab": ["lab"],
     "serve": ["serve", "--port", "8001"],
+    "diff": ["diff", "lab", "lab"],
+    "find": ["find", "website"],
+    "path": ["path", "default/client", "website:80"],
 }
 
 

@@ -8,6 +8,8 @@ from k8snet_tui.domain.dns import (
 )
 from k8snet_tui.domain.dns.answers import Expected
 from k8snet_tui.domain.dns.lookup import Actual, mismatch
+from k8snet_tui.present.dns import lookup_model
+from k8snet_tui.present.serialize import to_jsonable
 
 Z = "default.svc.cluster.local."
 
@@ -145,7 +147,7 @@ def test_lookup_view_attaches_actuals():
     v = dns_lookup_view(lab_cluster(), lab_node(), "website", pod="default/client")
     v2 = v.with_actual(0, Actual("NOERROR", ("10.9.9.9",), ttl=30, latency_ms=1.5))
     assert v.queries[0].actual is None and v2.mismatches == (0,)
-    j = v2.to_json()["queries"][0]
+    j = to_jsonable(lookup_model(v2))["queries"][0]  # what `dns --json` prints
     assert j["actual"]["ttl"] == 30 and "unexpected 10.9.9.9" in j["mismatch"]
     assert v.with_actual(99, Actual("NOERROR")) is v
 
