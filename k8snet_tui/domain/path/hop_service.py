@@ -11,7 +11,7 @@ from ..datapath.endpoints import ServicePort, service_ports
 from ..dns.names import fqdn
 from ..model import Obj, dig, dig_str, key_of
 from .model import FAIL, OK, UNKNOWN, Evidence, Hop
-from .walk import Resolved, Walk, address_index
+from .walk import Resolved, Walk, address_index, pod_addresses
 
 _ENTRY_WORDS = {"cluster-ip": "ClusterIP", "external-ip": "external IP", "load-balancer": "load-balancer IP"}
 
@@ -94,7 +94,7 @@ def service_hop(walk: Walk, addresses: tuple[str, ...], cname: str = "", assumed
     node = index.nodes.get(address)
     if node is not None:
         return _node_address(walk, node, address)
-    pods = [p for a in addresses for p in index.pods.get(a, ()) if dig(p, "spec", "hostNetwork") is not True]
+    pods = [p for a in addresses for p in pod_addresses(cluster).get(a, ()) if dig(p, "spec", "hostNetwork") is not True]
     if pods:
         return _pods(walk, tuple(pods), addresses)
     port = int(walk.target.port) if walk.target.port and walk.target.port.isdigit() else None
@@ -123,7 +123,7 @@ def _node_address(walk: Walk, node: str, address: str) -> tuple[Hop, Resolved]:
                     ev + (Evidence("object", f"Service {key}", f"{dig_str(svc, 'spec', 'type')}, nodePort {number}"),),
                     see=f"trace {key}:{sp.name or sp.port}"),
                 Resolved("node-port", address, number, svc, sp, "node-port", node=node))
-    hosts = [p for p in index.pods.get(address, ()) if dig(p, "spec", "hostNetwork") is True]
+    hosts = [p for p in pod_addresses(walk.cluster).get(address, ()) if dig(p, "spec", "hostNetwork") is True]
     what = f"; host-network pods there: {', '.join(key_of(p) for p in hosts[:3])}" if hosts else ""
     return (Hop("service", UNKNOWN, f"{address} is node {node}'s own address, and {wanted} is no NodePort", ev,
                 reason=f"something on the node itself would have to listen on {wanted}; the API does not say "

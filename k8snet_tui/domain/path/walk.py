@@ -1,8 +1,9 @@
 """What every hop reads: the state, the source, the destination, and what earlier hops found.
 
-The address index (which Service, node or pod owns an address) is built once per cluster state;
-a node's parsed datapath once per node state (kept with it), so a second diagnosis on the same
-state costs lookups, not parses.
+The address index (which Service, node or pod owns an address) is built once per cluster state,
+its pod part only when an address is no Service's (so a diagnosis to a Service never reads the
+30,000 pods of a big cluster); a node's parsed datapath once per node state (kept with it), so a
+second diagnosis on the same state costs lookups, not parses.
 """
 
 from __future__ import annotations
@@ -25,7 +26,6 @@ class AddressIndex:
 
     services: Mapping[str, tuple[tuple[str, Obj], ...]]  # ip -> ((entry kind, Service), ...)
     nodes: Mapping[str, str]  # ip -> node name
-    pods: Mapping[str, tuple[Obj, ...]]  # ip -> pods (host-network pods share their node's)
     node_ports: Mapping[int, tuple[Obj, ...]]  # NodePort -> Services
 
 
@@ -52,16 +52,25 @@ def _build_addresses(cluster: ClusterState) -> AddressIndex:
         for a in dig_list(node, "status", "addresses"):
             if dig_str(a, "type") in ("InternalIP", "ExternalIP") and dig_str(a, "address"):
                 nodes.setdefault(_norm(dig_str(a, "address")), name_of(node))
+    return AddressIndex({k: tuple(v) for k, v in services.items()}, nodes,
+                        {k: tuple(v) for k, v in node_ports.items()})
+
+
+def _build_pod_addresses(cluster: ClusterState) -> Mapping[str, tuple[Obj, ...]]:
     pods: dict[str, list[Obj]] = {}
     for pod in cluster.of("Pod"):
         for ip in pod_ips(pod):
             pods.setdefault(_norm(ip), []).append(pod)
-    return AddressIndex({k: tuple(v) for k, v in services.items()}, nodes,
-                        {k: tuple(v) for k, v in pods.items()}, {k: tuple(v) for k, v in node_ports.items()})
+    return {k: tuple(v) for k, v in pods.items()}
 
 
 def address_index(cluster: ClusterState) -> AddressIndex:
     return cluster.memo(_build_addresses)
+
+
+def pod_addresses(cluster: ClusterState) -> Mapping[str, tuple[Obj, ...]]:
+    """ip -> pods (host-network pods share their node's), built on first use like the address index."""
+    return cluster.memo(_build_pod_addresses)
 
 
 def node_ip(cluster: ClusterState, node: str) -> str:
