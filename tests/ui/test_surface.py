@@ -52,6 +52,8 @@ async def test_header_and_banner_take_two_rows_and_the_footer_shows_help_and_qui
             await settle(pilot)
             footer = screen_lines(app)[-1]
             assert "? Help" in footer and "q Quit" in footer, (key.id, footer)
+            # The palette key covers the right edge: no letter of a key hidden beneath it.
+            assert footer.rstrip().endswith("▏^p palette"), (key.id, footer)
 
 
 async def test_services_endpoints_are_on_screen_at_80_columns(make_lab_app):
