@@ -22,6 +22,8 @@ from k8snet_tui.domain.dns import (
     plan_lookup,
 )
 from k8snet_tui.domain.dns.lookup import Actual, mismatch
+from k8snet_tui.present.dns import lookup_model
+from k8snet_tui.present.serialize import to_jsonable
 
 from tests.cluster.harness import DNS_IP
 from tests.cluster.live_reads import api_state
@@ -33,9 +35,10 @@ ZONE = "cluster.local"
 # Run inside node-1's namespace: the product's query_plan against the kube-dns ClusterIP.
 ASK = r"""
 import json, sys
+from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources.dns_query import query_plan
 queries = [tuple(q) for q in json.loads(sys.argv[2])]
-print(json.dumps([a.to_json() for a in query_plan(sys.argv[1], queries, timeout=3)]))
+print(json.dumps([to_jsonable(a) for a in query_plan(sys.argv[1], queries, timeout=3)]))
 """
 
 
@@ -163,7 +166,7 @@ def test_lookup_walks_match_the_real_answers(lab_cluster, lab, name, qtype):
     """Every query of the plan (as FQDNs), asked for real: rcode and answers as expected."""
     state, model = lab
     view = dns_lookup_view(state, None, name, namespace="default", qtype=qtype, model=model)
-    assert view.valid and view.answered_by is not None, view.to_json()
+    assert view.valid and view.answered_by is not None, to_jsonable(lookup_model(view))
     queries = [(q.fqdn, q.type) for q in view.queries]
     actuals = ask(lab_cluster, queries)
     live = view.with_actuals(actuals)

@@ -16,6 +16,8 @@ import pytest
 
 from k8snet_tui import cli, runtime, views
 from k8snet_tui.domain.routes import build_ingress_view
+from k8snet_tui.present.ingress import route_model
+from k8snet_tui.present.serialize import to_jsonable
 
 pytestmark = pytest.mark.cluster
 
@@ -62,7 +64,7 @@ def endpoints_of(cluster, ns, svc, port):
 def test_lab_urls_through_the_emissary_node_port(lab_cluster, observed, path, status, kind, name, upstream,
                                                 service):
     result = views.route(observed, f"http://{NODE1}:31211{path}")
-    doc = json.loads(json.dumps(result.to_json()))
+    doc = json.loads(json.dumps(to_jsonable(route_model(result))))  # what `route --json` prints
     assert doc["url"] == f"http://{NODE1}:31211{path}"
     assert doc["entry"] == ENTRY
     assert doc["status"] == status, doc
