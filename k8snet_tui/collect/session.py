@@ -109,7 +109,7 @@ class SnapshotSession:
         if state is None:
             held = ", ".join(sorted(self.snapshot.nodes)) or "none"
             return NodeStateResult(name, error=f"the snapshot holds no state of node {name} (nodes in it: {held}); "
-                                               "capture with the node agent applied to have every node's",
+                                               "capture with the node agent applied to have every node's state",
                                    reason="snapshot")
         return NodeStateResult(name, state=state, fetched_at=state.captured_at or 0.0, source="snapshot")
 

@@ -1,0 +1,26 @@
+"""What a new user met on the rendered screen at 80x24 while using this round's features by
+hand: each test presses the keys that showed the fault and reads the words that were wrong."""
+
+from __future__ import annotations
+
+from k8snet_tui.sources.snapshot import bundled_lab_path
+
+from tests.ui.conftest import screen_words, settle
+
+LAB = str(bundled_lab_path())
+
+
+async def test_the_node_picker_says_whole_sentence_for_a_node_the_snapshot_lacks(make_lab_app):
+    """The reason a node cannot be read ended in "to have every node's", a sentence cut short."""
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("8")
+        await settle(pilot)
+        await pilot.press("d", *"website:80", "enter")
+        await settle(pilot)
+        await pilot.press("N")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "the snapshot holds no state of node node-2" in words
+        assert "to have every node's state" in words
