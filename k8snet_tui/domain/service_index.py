@@ -19,6 +19,7 @@ one for every change), and shared: callers read it and never mutate what it retu
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 
 from .model import (
@@ -123,6 +124,10 @@ class ServiceIndex:
 
     def service(self, namespace: str, name: str) -> Obj | None:
         return self.services.get((namespace, name))
+
+    def labelled(self) -> Mapping[tuple[str, str], list[Obj]]:
+        """The slice objects by (namespace, service label), as listed and not yet read (callers must not mutate)."""
+        return self._raw
 
     def slices(self, namespace: str, name: str) -> tuple[IndexedSlice, ...]:
         """The slices labelled for `namespace/name`, in list order."""

@@ -2,12 +2,14 @@
 
 Services keep every ClusterIP and port (a port-less service gets CoreDNS's port -1 sentinel);
 EndpointSlices come from the shared Service index (`domain/service_index.py`, which owns the
-label join and the readiness defaults) and keep only ready endpoints. Malformed objects are
-skipped and counted.
+label join and the readiness defaults) and keep only ready endpoints; a Service's slices are read
+on the first query that needs them (a lookup of one name does not read the ~100k endpoints of a
+big cluster). Malformed objects are skipped and counted.
 """
 
 from __future__ import annotations
 
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -19,7 +21,7 @@ from ..model import (
     name_of,
     namespace_of,
 )
-from ..service_index import service_index
+from ..service_index import IndexedSlice, ServiceIndex, service_index
 from .names import ip_family
 
 
@@ -74,7 +76,7 @@ class Svc:
 @dataclass(frozen=True)
 class DnsIndex:
     services: dict[tuple[str, str], Svc] = field(default_factory=dict)
-    slices: dict[tuple[str, str], tuple[Slice, ...]] = field(default_factory=dict)  # (ns, service name)
+    slices: Mapping[tuple[str, str], tuple[Slice, ...]] = field(default_factory=dict)  # (ns, service name)
     namespaces: frozenset[str] = frozenset()
     namespaces_known: bool = True
     pod_ips: dict[str, frozenset[str]] = field(default_factory=dict)  # ip -> namespaces
@@ -102,6 +104,62 @@ def _ports(items: list[Any], *, slice_ports: bool) -> tuple[Port, ...]:
     return tuple(ports) or NO_PORTS
 
 
+def _slice(sl: IndexedSlice) -> Slice:
+    addrs: list[Address] = []
+    for ep in sl.endpoints:
+        if not ep.ready:  # CoreDNS serves ready endpoints only
+            continue
+        target = ep.target_name
+        for ip in ep.addresses:
+            if ip_family(ip):
+                addrs.append(Address(ip, ep.hostname, target if len(target) < 64 else ""))
+    ports = tuple(Port(p.name, -1 if p.port is None else p.port, p.protocol) for p in sl.ports) or NO_PORTS
+    return Slice(sl.name, ports, tuple(addrs))
+
+
+class _LazySlices(Mapping[tuple[str, str], tuple[Slice, ...]]):
+    """(namespace, service) lower-cased -> its slices; each key's are read on first use and kept.
+
+    The keys (and their labelled groups, in list order) are known up front from the Service
+    index's labels alone, so lookups, iteration and length answer as a dict built from every
+    slice would. Two threads may both read a key: equal values, the first one kept.
+    """
+
+    def __init__(self, si: ServiceIndex, groups: dict[tuple[str, str], list[tuple[str, str]]]) -> None:
+        self._si = si
+        self._groups = groups
+        self._read: dict[tuple[str, str], tuple[Slice, ...]] = {}
+
+    def __getitem__(self, key: tuple[str, str]) -> tuple[Slice, ...]:
+        got = self._read.get(key)
+        if got is None:
+            got = self._read.setdefault(key, tuple(
+                _slice(sl) for raw in self._groups[key] for sl in self._si.slices(*raw) if sl.address_type != "FQDN"))
+        return got
+
+    def __iter__(self) -> Iterator[tuple[str, str]]:
+        return iter(self._groups)
+
+    def __len__(self) -> int:
+        return len(self._groups)
+
+
+def _slice_groups(si: ServiceIndex, skipped: list[str]) -> _LazySlices:
+    groups: dict[tuple[str, str], list[tuple[str, str]]] = {}
+    for (ns_raw, svc_raw), objs in si.labelled().items():
+        ns, svc_name = ns_raw.lower(), svc_raw.lower()
+        if not ns:
+            continue
+        for obj in objs:  # as index_slice reads addressType and the name
+            if dig_str(obj, "addressType") == "FQDN":
+                skipped.append(f"EndpointSlice {ns}/{name_of(obj)}: FQDN addresses are not modelled")
+            else:
+                keys = groups.setdefault((ns, svc_name), [])
+                if not keys or keys[-1] != (ns_raw, svc_raw):
+                    keys.append((ns_raw, svc_raw))
+    return _LazySlices(si, groups)
+
+
 def build_index(cluster: ClusterState) -> DnsIndex:
     skipped: list[str] = []
     services: dict[tuple[str, str], Svc] = {}
@@ -120,24 +178,7 @@ def build_index(cluster: ClusterState) -> DnsIndex:
             _ports(dig_list(obj, "spec", "ports"), slice_ports=False),
             dig(obj, "spec", "publishNotReadyAddresses") is True)
 
-    slices: dict[tuple[str, str], list[Slice]] = {}
-    for sl in service_index(cluster).all_slices():
-        svc_name, ns = sl.service.lower(), sl.namespace.lower()
-        if not svc_name or not ns:
-            continue
-        if sl.address_type == "FQDN":
-            skipped.append(f"EndpointSlice {ns}/{sl.name}: FQDN addresses are not modelled")
-            continue
-        addrs: list[Address] = []
-        for ep in sl.endpoints:
-            if not ep.ready:  # CoreDNS serves ready endpoints only
-                continue
-            target = ep.target_name
-            for ip in ep.addresses:
-                if ip_family(ip):
-                    addrs.append(Address(ip, ep.hostname, target if len(target) < 64 else ""))
-        ports = tuple(Port(p.name, -1 if p.port is None else p.port, p.protocol) for p in sl.ports) or NO_PORTS
-        slices.setdefault((ns, svc_name), []).append(Slice(sl.name, ports, tuple(addrs)))
+    slices = _slice_groups(service_index(cluster), skipped)
 
     ns_objs = cluster.of("Namespace")
     if ns_objs:
@@ -154,5 +195,5 @@ def build_index(cluster: ClusterState) -> DnsIndex:
         for ip in pod_addrs:
             if ip:
                 pod_ips.setdefault(ip, set()).add(namespace_of(pod).lower())
-    return DnsIndex(services, {k: tuple(v) for k, v in slices.items()}, namespaces, known,
+    return DnsIndex(services, slices, namespaces, known,
                     {k: frozenset(v) for k, v in pod_ips.items()}, tuple(skipped))
