@@ -56,7 +56,7 @@ def resolve(index: PolicyIndex, spec: str | PodInfo | Endpoint) -> Endpoint:
     except ValueError:
         ip = None
     if ip is not None:
-        owners = index.by_ip.get(ip, [])
+        owners = index.with_ip(ip)
         if len(owners) == 1:
             p = owners[0]
             return Endpoint("pod", p.key, p, ip, p.node)

@@ -4,6 +4,8 @@ Pods (labels, IP, node, host network, named ports), namespace labels, node addre
 compiled NetworkPolicies by namespace, and the policy kinds we recognise but do not evaluate
 (AdminNetworkPolicy, BaselineAdminNetworkPolicy, Cilium's). Which policies select a pod is
 worked out on first use and kept, so repeated checks of the same pods cost a few lookups.
+A pod's details are read on its first lookup too (by key, by namespace, or all of them for an
+address), so one check on a big cluster does not read every pod's labels and ports.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from dataclasses import dataclass, field
 from types import MappingProxyType
 from typing import Any
 
-from ..model import ClusterState, dig_dict, dig_list, dig_str
+from ..model import ClusterState, Obj, dig_dict, dig_list, dig_str
 from .compile import EGRESS, INGRESS, Policy, compile_policy
 from .ipblocks import Address
 from .ports import NamedPorts, named_ports_of
@@ -74,17 +76,75 @@ class Selection:
         return self.ingress if direction == INGRESS else self.egress
 
 
+class PodTable:
+    """Pods by key ("ns/name", the first of duplicates wins, in list order); each pod's PodInfo is
+    made from its API object on first use and kept (two threads may both make one: equal values,
+    the first one kept)."""
+
+    def __init__(self, objs: Iterable[Obj] = (), infos: Iterable[PodInfo] = ()) -> None:
+        self._namespace: dict[str, str] = {}  # key -> namespace, in list order
+        self._obj: dict[str, Obj] = {}
+        self._info: dict[str, PodInfo] = {}
+        for p in infos:
+            if p.key not in self._namespace:
+                self._namespace[p.key] = p.namespace
+                self._info[p.key] = p
+        for o in objs:
+            ns = dig_str(o, "metadata", "namespace")  # as pod_info reads them
+            key = f"{ns}/{dig_str(o, 'metadata', 'name')}"
+            if key not in self._namespace:
+                self._namespace[key] = ns
+                self._obj[key] = o
+        self._keys_by_namespace: dict[str, tuple[str, ...]] | None = None
+        self._keys_by_ip: dict[Address, tuple[str, ...]] | None = None
+
+    def get(self, key: str) -> PodInfo | None:
+        info = self._info.get(key)
+        if info is None:
+            obj = self._obj.get(key)
+            if obj is None:
+                return None
+            info = self._info.setdefault(key, pod_info(obj))
+        return info
+
+    def all(self) -> list[PodInfo]:
+        return [p for p in map(self.get, self._namespace) if p is not None]
+
+    def running_with_ip(self, ip: Address) -> list[PodInfo]:
+        """The pods with this IP that hold it: not host-network, not finished (as PodInfo says)."""
+        grouped = self._keys_by_ip
+        if grouped is None:  # the three fields pod_info reads, without its labels and ports
+            keys: dict[Address, list[str]] = {}
+            for key in self._namespace:
+                info, obj = self._info.get(key), self._obj.get(key)
+                if info is not None:
+                    addr, host, phase = info.ip, info.host_network, info.phase
+                else:
+                    addr = _address(dig_str(obj, "status", "podIP"))
+                    host = dig_dict(obj, "spec").get("hostNetwork") is True
+                    phase = dig_str(obj, "status", "phase")
+                if addr is not None and not host and phase not in ("Succeeded", "Failed"):
+                    keys.setdefault(addr, []).append(key)
+            grouped = self._keys_by_ip = {ip: tuple(k) for ip, k in keys.items()}
+        return [p for p in map(self.get, grouped.get(ip, ())) if p is not None]
+
+    def in_namespace(self, namespace: str) -> list[PodInfo]:
+        grouped = self._keys_by_namespace
+        if grouped is None:
+            keys: dict[str, list[str]] = {}
+            for key, ns in self._namespace.items():
+                keys.setdefault(ns, []).append(key)
+            grouped = self._keys_by_namespace = {ns: tuple(k) for ns, k in keys.items()}
+        return [p for p in map(self.get, grouped.get(namespace, ())) if p is not None]
+
+
 class PolicyIndex:
-    def __init__(self, pods: Iterable[PodInfo], namespaces: Iterable[NamespaceInfo],
+    def __init__(self, pods: Iterable[PodInfo] | PodTable, namespaces: Iterable[NamespaceInfo],
                  policies: Iterable[Policy], node_ips: Mapping[str, tuple[Address, ...]],
                  others: Iterable[OtherPolicy] = (), service_ips: Mapping[Address, str] | None = None) -> None:
-        self.pods: dict[str, PodInfo] = {}
-        self.by_ip: dict[Address, list[PodInfo]] = {}
-        for p in pods:
-            self.pods.setdefault(p.key, p)
-        for p in self.pods.values():
-            if p.ip is not None and not p.host_network and p.phase not in ("Succeeded", "Failed"):
-                self.by_ip.setdefault(p.ip, []).append(p)
+        self._pods = pods if isinstance(pods, PodTable) else PodTable(infos=pods)
+        self._by_ip: dict[Address, list[PodInfo]] | None = None
+        self._dns: tuple[PodInfo, ...] | None = None
         self.namespaces = {n.name: n for n in namespaces}
         self.policies: dict[str, list[Policy]] = {}
         for pol in policies:
@@ -94,19 +154,43 @@ class PolicyIndex:
         self.others = tuple(others)
         self.service_ips = dict(service_ips or {})  # ClusterIP -> "ns/name"
         self._selections: dict[str, tuple[Selection, ...]] = {}
-        self._by_namespace: dict[str, list[PodInfo]] = {}
-        for p in self.pods.values():
-            self._by_namespace.setdefault(p.namespace, []).append(p)
-        self.dns = tuple(p for p in self._by_namespace.get("kube-system", ())
-                         if p.labels.get(DNS_LABEL[0]) == DNS_LABEL[1])
         self.dns_findings: dict[str, tuple[str, ...]] = {}  # pod key -> findings (evaluator's cache)
 
     # --- lookups -------------------------------------------------------------------
+    @property
+    def pods(self) -> dict[str, PodInfo]:
+        """Every pod by key, in list order (every pod is read)."""
+        return {p.key: p for p in self._pods.all()}
+
+    @property
+    def by_ip(self) -> dict[Address, list[PodInfo]]:
+        """Pod IP -> the running pods with it (every pod is read; `with_ip` reads only the owners)."""
+        got = self._by_ip
+        if got is None:
+            got = {}
+            for p in self._pods.all():
+                if p.ip is not None and not p.host_network and p.phase not in ("Succeeded", "Failed"):
+                    got.setdefault(p.ip, []).append(p)
+            self._by_ip = got
+        return got
+
+    def with_ip(self, ip: Address) -> list[PodInfo]:
+        """The running pods with this IP, as `by_ip` has them."""
+        return self._pods.running_with_ip(ip)
+
+    @property
+    def dns(self) -> tuple[PodInfo, ...]:
+        got = self._dns
+        if got is None:
+            got = self._dns = tuple(p for p in self._pods.in_namespace("kube-system")
+                                    if p.labels.get(DNS_LABEL[0]) == DNS_LABEL[1])
+        return got
+
     def pod(self, key: str) -> PodInfo | None:
-        return self.pods.get(key)
+        return self._pods.get(key)
 
     def pods_in(self, namespace: str) -> list[PodInfo]:
-        return list(self._by_namespace.get(namespace, ()))
+        return self._pods.in_namespace(namespace)
 
     def all_policies(self) -> list[Policy]:
         return [p for ps in self.policies.values() for p in ps]
@@ -208,7 +292,7 @@ def build_index(cluster: ClusterState) -> PolicyIndex:
     others = [OtherPolicy(k, dig_str(o, "metadata", "namespace"), dig_str(o, "metadata", "name"))
               for k in NOT_EVALUATED_KINDS for o in cluster.of(k)]
     return PolicyIndex(
-        pods=(pod_info(o) for o in cluster.of("Pod")),
+        pods=PodTable(cluster.of("Pod")),
         namespaces=(namespace_info(o) for o in cluster.of("Namespace")),
         policies=(compile_policy(o) for o in cluster.of("NetworkPolicy")),
         node_ips={dig_str(o, "metadata", "name"): node_addresses(o) for o in cluster.of("Node")},
@@ -231,4 +315,4 @@ def index_of(cluster: ClusterState) -> PolicyIndex:
 
 
 __all__ = ["EGRESS", "INGRESS", "NOT_EVALUATED_KINDS", "NamespaceInfo", "OtherPolicy", "PodInfo",
-           "PolicyIndex", "Selection", "build_index", "index_of", "namespace_info", "pod_info"]
+           "PodTable", "PolicyIndex", "Selection", "build_index", "index_of", "namespace_info", "pod_info"]
