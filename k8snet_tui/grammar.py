@@ -380,7 +380,8 @@ def _diff(rest: Sequence[str], word: str) -> Command:
 def _find(rest: Sequence[str], word: str) -> Command:
     positional, _ = _options(rest, (), "find")
     if len(positional) != 1 or not positional[0].strip():
-        raise GrammarError(f"find: one word expected, got {len(positional)}",
+        got = "an empty word" if len(positional) == 1 else f"{len(positional)} words"
+        raise GrammarError(f"find: one word expected, got {got}",
                            hint="find 10.0.0.3 | find website | find KUBE-SEP-... (quote nothing: one word)")
     return Command("find", word, arg=positional[0].strip())
 
