@@ -19,9 +19,10 @@ import shlex
 import shutil
 import sys
 import tempfile
+from pathlib import Path
 from typing import Any
 
-from k8snet_tui.errors import UsageError
+from k8snet_tui.errors import SnapshotError, UsageError
 
 DEFAULT_PORT = 8000
 DEFAULT_FONT_SIZE = 16
@@ -84,6 +85,11 @@ def make_server(command: list[str], *, host: str, port: int, font_size: int, tit
 def serve_from_args(args: argparse.Namespace) -> int:
     host = args.host
     check_options(host, args.port, args.font_size)
+    snapshot = getattr(args, "snapshot", None)
+    if snapshot and snapshot != "lab" and not Path(snapshot).expanduser().exists():
+        # Said here, once, rather than by every browser tab's app after the server is up.
+        raise SnapshotError(f"serve: no snapshot at {snapshot}",
+                            hint="give a snapshot directory, a .tar.gz of one, or 'lab' for the bundled one")
     try:
         import textual_serve  # noqa: F401
     except ImportError:

@@ -24,3 +24,19 @@ def test_find_of_an_empty_word_says_it_is_empty(capsys):
     assert code == 2
     assert "find: one word expected, got an empty word" in err
     assert "got 1" not in err
+
+
+def test_serve_of_a_missing_snapshot_says_so_before_it_listens(capsys, monkeypatch):
+    """`k8snet serve --snapshot /nonexistent` printed "serving http://127.0.0.1:8000" and served
+    a page whose every tab could only fail; it now stops with what is wrong, and never listens."""
+    import k8snet_tui.serve as serve
+
+    def listen(*args, **kwargs):
+        raise AssertionError("serve started a server for a snapshot that does not exist")
+
+    monkeypatch.setattr(serve, "make_server", listen)
+    code = main(["serve", "--snapshot", "/nonexistent/snap"])
+    err = capsys.readouterr().err
+    assert code == 2
+    assert "no snapshot at /nonexistent/snap" in err
+    assert "serving" not in err
