@@ -24,3 +24,23 @@ async def test_the_node_picker_says_whole_sentence_for_a_node_the_snapshot_lacks
         words = screen_words(app)
         assert "the snapshot holds no state of node node-2" in words
         assert "to have every node's state" in words
+
+
+async def test_help_names_the_new_command_line_words(make_lab_app):
+    """`?` said the command line takes "svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme
+    NAME, q": path, find, diff, lab and policy check, which `:` takes too, were missing."""
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press("8", "question_mark")
+        await settle(pilot)
+        seen = screen_words(app)
+        for _ in range(10):  # the app's keys come after the pane's: page down to them
+            if "theme NAME, q" in seen:
+                break
+            await pilot.press("pagedown")
+            await settle(pilot)
+            seen += " " + screen_words(app)
+        assert "command line: svc" in seen
+        for word in ("path FROM TO", "find WORD", "diff B", "lab,", "policy check"):
+            assert word in seen, word
