@@ -40,3 +40,20 @@ def test_serve_of_a_missing_snapshot_says_so_before_it_listens(capsys, monkeypat
     assert code == 2
     assert "no snapshot at /nonexistent/snap" in err
     assert "serving" not in err
+
+
+def test_diff_without_a_node_in_both_says_what_is_not_compared(tmp_path, capsys):
+    """Against a snapshot with no node state, diff said "Nodes: (no node state in both)", which
+    reads as if neither side had any; it now says no node is in both and what that leaves out."""
+    import shutil
+
+    from k8snet_tui.sources.snapshot import bundled_lab_path
+
+    bare = tmp_path / "no-nodes"
+    shutil.copytree(bundled_lab_path(), bare)
+    shutil.rmtree(bare / "nodes")
+    code = main(["diff", "lab", str(bare)])
+    out = capsys.readouterr().out
+    assert code == 0
+    assert "Nodes:  none: no node's kernel state is in both, so chains and routes are not compared" in out
+    assert "node node-1's kernel state is only in the first picture" in out

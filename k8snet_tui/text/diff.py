@@ -12,8 +12,8 @@ MARKS = {"added": "+", "removed": "-", "changed": "~"}
 def diff(model: Any, w: Writer) -> None:
     from k8snet_tui.present.diff import summary
 
-    w.fields([("Before", model.before), ("After", model.after),
-              ("Nodes", ", ".join(model.nodes) or "(no node state in both)"), ("Result", summary(model))])
+    nodes = ", ".join(model.nodes) or "none: no node's kernel state is in both, so chains and routes are not compared"
+    w.fields([("Before", model.before), ("After", model.after), ("Nodes", nodes), ("Result", summary(model))])
     for group in model.groups:
         if not group.changes:
             continue
