@@ -562,6 +562,10 @@ class K8snetApp(GuideActions, App[int]):
                                 partial(self.set_theme_word, word))
         yield SystemCommand("Save view", "text and SVG", self.action_save_view)
         yield SystemCommand("Node", "pick the node whose state the node panes read (N)", self.action_pick_node)
+        yield SystemCommand("Guided lab", "the lab's questions one by one, answered from this data (> next, < prev, "
+                            ":lab off)", partial(self.run_lab, ""))
+        yield SystemCommand("By-hand commands", "kubectl, iptables, nft, ip, nslookup under the pane, on/off (k)",
+                            self.action_toggle_commands)
 
 
 def make_app(settings: Settings, session: Session, **kwargs: Any) -> K8snetApp:

@@ -44,3 +44,27 @@ async def test_help_names_the_new_command_line_words(make_lab_app):
         assert "command line: svc" in seen
         for word in ("path FROM TO", "find WORD", "diff B", "lab,", "policy check"):
             assert word in seen, word
+
+
+async def _from_palette(pilot, words: str) -> None:
+    await pilot.press("ctrl+p")
+    await settle(pilot)
+    await pilot.press(*words)
+    await pilot.pause(0.3)  # the palette searches in a worker of its own
+    await settle(pilot)
+    await pilot.press("enter")
+    await settle(pilot)
+
+
+async def test_the_palette_opens_the_guided_lab_and_the_by_hand_commands(make_lab_app):
+    """ctrl+p had no entry for the guided lab nor for the by-hand commands ("No matches found"
+    for "lab"), though it lists the other keys of the app."""
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await _from_palette(pilot, "guided lab")
+        words = screen_words(app)
+        assert "LAB 1.1" in words and "What public address reaches this machine" in words
+        await _from_palette(pilot, "by-hand")
+        assert "CMDS" in screen_words(app)
+        assert "$ curl -s" in screen_words(app)  # the by-hand line (the lab's own has no -s)
