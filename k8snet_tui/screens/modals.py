@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
+from textual.await_complete import AwaitComplete
 from textual.binding import ActiveBinding, Binding
 from textual.command import CommandPalette
 from textual.containers import Vertical, VerticalScroll
@@ -146,6 +147,14 @@ class CommandPaletteScreen(CommandPalette):
     def _action_command_list(self, action: str) -> None:
         with contextlib.suppress(KeyError, IndexError):
             super()._action_command_list(action)
+
+    def dismiss(self, result: object = None) -> AwaitComplete:
+        # Enter picks an entry through a message; an esc handled before that message closes the
+        # palette, and the pick then dismissed it again: ScreenStackError, the app ended (the
+        # monkey test found it). A palette no longer on top has nothing left to close.
+        if self not in self.app.screen_stack:
+            return AwaitComplete.nothing()
+        return super().dismiss(result)  # type: ignore[arg-type]
 
     # A search still running when the palette is dismissed (enter, then fast typing) looks for
     # its list after the screen has lost its children: NoMatches in a worker would end the app.

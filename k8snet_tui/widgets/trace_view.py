@@ -11,6 +11,7 @@ keeps the cursor on the same line.
 
 from __future__ import annotations
 
+import contextlib
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -383,6 +384,13 @@ class TraceView(OptionList):
     @property
     def lines(self) -> list[TraceLine]:
         return self._trace_lines
+
+    def _move_page(self, direction: Any) -> None:
+        # Textual 8.2 maps options to lines only once the list has a size: a page key on a
+        # trace not laid out yet raised KeyError and ended the app (the monkey test found it,
+        # seed 66). The move is dropped, as in the palette (screens/modals.py).
+        with contextlib.suppress(KeyError, IndexError):
+            super()._move_page(direction)
 
     def show_lines(self, lines: list[TraceLine], *, keep_cursor: bool = True) -> None:
         old_ids = [ln.id for ln in self._trace_lines]

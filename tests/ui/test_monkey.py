@@ -1,12 +1,18 @@
 """A seeded monkey: random keys, palette entries and `:` commands through every pane.
 
-Each run drives the app on the bundled lab at 80x24 and 120x40 with thousands of keys: every
+Each run drives the app on the bundled lab at 80x24 and 120x40 with hundreds of keys each: every
 binding of the app and of each pane (after Textual's own cursor and editing keys), every entry of
 the command palette, and `:` commands good and bad. After each step the app must still run; every
 few steps (and at the end of each sequence) the screen must show something that is not blank nor
 the hatching Textual draws behind a hidden maximized widget. It runs up to 1,500 steps per size
 or 25 s, whichever comes first (at least one sequence per pane). A palette entry is mostly pasted
-into the palette's box (one in five typed key by key) and chosen once the search lists it. A failure names the seed:
+into the palette's box (one in five typed key by key) and chosen once the search lists it.
+Zoom and theme steps restyle every widget of all eight panes (0.2-1.3 s each, against ~18 ms for
+a key), so they are not in the random mix: each sequence has one of them at a random step, a
+theme in odd sequences (going round the themes, by `:theme` and by the palette in turn) and a
+zoom in even ones (`z` and a pane, going round the panes; every fourth the palette's "Zoom").
+A screen is judged only once Textual has laid out the screen on top (`full_settle`): a modal
+read before its first layout is empty, which no user sees. A failure names the seed:
 `K8SNET_MONKEY_SEED=<seed> pytest tests/ui/test_monkey.py` replays it.
 """
 
@@ -49,6 +55,11 @@ BAD_COMMANDS = ["foo", "theme nope", "theme", "trace", "trace nope/nothing", "tr
                 "\x1b[31mred", "ns [link=x]y"]
 EXTRA_KEYS = ["up", "down", "pageup", "pagedown", "home", "end", "left", "right", "enter", "escape", "tab",
               "shift+tab", "backspace", "space", "w", "e", "b", "x", "1", "slash", "question_mark"]
+
+
+# Steps that restyle the whole app: scheduled (see `_rare_step`), not drawn at random.
+THEME_COMMANDS = [f"theme {t}" for t in THEME_NAMES]
+RARE_PALETTE = ("Zoom", "Theme: ")
 
 
 def _keys_of(bindings) -> list[str]:
@@ -102,19 +113,23 @@ async def press(pilot, *keys: str) -> None:
     sleep each): thousands of keys would take many minutes. Here a key is sent, and the next
     goes only when the app and every widget of the screen have handled their messages.
     """
-    app = pilot.app
     for key in keys:
-        if len(key) == 1 and not key.isalnum():
-            key = _character_to_key(key)
-        original = REPLACED_KEYS.get(key, key)
-        try:
-            char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
-        except KeyError:
-            char = key if len(key) == 1 else None
-        event = events.Key(key, char)
-        event.set_sender(app)
-        app._driver.send_message(event)
+        send(pilot.app, key)
         await settle(pilot)
+
+
+def send(app, key: str) -> None:
+    """One key into the app's queue, as the terminal driver sends it (nothing waits for it)."""
+    if len(key) == 1 and not key.isalnum():
+        key = _character_to_key(key)
+    original = REPLACED_KEYS.get(key, key)
+    try:
+        char: str | None = unicodedata.lookup(_get_unicode_name_from_key(original))
+    except KeyError:
+        char = key if len(key) == 1 else None
+    event = events.Key(key, char)
+    event.set_sender(app)
+    app._driver.send_message(event)
 
 
 async def settle(pilot) -> None:
@@ -148,9 +163,26 @@ async def settle(pilot) -> None:
 
 
 async def full_settle(pilot) -> None:
-    await pilot._wait_for_screen()
-    await asyncio.sleep(0)
-    await pilot._wait_for_screen()
+    """Until the screen stack is still and the top screen has laid out what is pending.
+
+    A key that opens a modal (`?`, `n`, `N`, `p`) pushes it while these waits run; its widgets
+    mount next and Textual lays them out on its next frame, before it paints any of them.
+    Read before that frame, the new screen's compositor is empty: "0 visible characters", a
+    screen no user ever sees. So: wait for every widget of the screen on top, run the layout
+    and paint the next frame would run (as `Pilot.pause` does), and go again while the top
+    screen changed or still has work queued.
+    """
+    app = pilot.app
+    for _ in range(20):
+        screen = app.screen
+        await pilot._wait_for_screen()
+        if app.screen is not screen:
+            continue
+        screen._on_timer_update()
+        await settle(pilot)
+        if app.screen is screen and not (screen._layout_required or screen._dirty_widgets
+                                         or screen._repaint_required or screen._recompose_required):
+            return
 
 
 async def _until_listed(pilot, title: str, timeout: float = 2.0) -> None:
@@ -166,34 +198,56 @@ async def _until_listed(pilot, title: str, timeout: float = 2.0) -> None:
         await asyncio.sleep(0.005)
 
 
+async def _command(pilot, line: str, log: list[str]) -> None:
+    log.append(f":{line!r}")
+    await press(pilot, "colon")
+    await settle(pilot)
+    box = pilot.app.focused
+    if isinstance(box, Input):
+        box.insert_text_at_cursor(line)  # as pasted: faster than a key per character
+    await press(pilot, "enter")
+
+
+async def _palette(pilot, title: str, typed: bool, log: list[str]) -> None:
+    log.append(f"palette {title!r}" + (" typed" if typed else ""))
+    await press(pilot, "ctrl+p")
+    await settle(pilot)
+    box = pilot.app.focused
+    if typed or not isinstance(box, Input):
+        await press(pilot, *title)
+    else:
+        box.insert_text_at_cursor(title)
+    await _until_listed(pilot, title)
+    await press(pilot, "enter")
+
+
+async def _rare_step(pilot, rng: random.Random, sequence: int, log: list[str]) -> None:
+    """A theme (odd sequences) or a zoom (even ones), each going round its choices."""
+    if sequence % 2:
+        rounds = sequence // 2
+        word = THEME_NAMES[rounds % len(THEME_NAMES)]
+        if rounds // len(THEME_NAMES) % 2:
+            await _palette(pilot, f"Theme: {word}", rng.random() < 0.2, log)
+        else:
+            await _command(pilot, f"theme {word}", log)
+    elif sequence // 2 % 4 == 3:
+        await _palette(pilot, "Zoom", False, log)  # the pane on screen
+    else:
+        spec = PANES[sequence // 2 * 3 % len(PANES)]  # 3 and 8 share no factor: every pane in turn
+        log.append(f"z {spec.key}")
+        await press(pilot, "z", spec.key)
+    await settle(pilot)
+
+
 async def _step(pilot, rng: random.Random, keys: list[str], palette: list[str], log: list[str]) -> None:
     roll = rng.random()
     if roll < 0.07:
-        line = rng.choice(GOOD_COMMANDS if rng.random() < 0.6 else BAD_COMMANDS)
-        log.append(f":{line!r}")
-        await press(pilot, "colon")
-        await settle(pilot)
-        box = pilot.app.focused
-        if isinstance(box, Input):
-            box.insert_text_at_cursor(line)  # as pasted: faster than a key per character
-        await press(pilot, "enter")
+        commands = GOOD_COMMANDS if rng.random() < 0.6 else BAD_COMMANDS
+        await _command(pilot, rng.choice([c for c in commands if c not in THEME_COMMANDS]), log)
     elif roll < 0.10 and palette:
-        title = rng.choice(palette)
+        titles = [t for t in palette if not t.startswith(RARE_PALETTE)]
         typed = rng.random() < 0.2  # key by key, as a user types (and races the search); else pasted
-        log.append(f"palette {title!r}" + (" typed" if typed else ""))
-        await press(pilot, "ctrl+p")
-        await settle(pilot)
-        box = pilot.app.focused
-        if typed or not isinstance(box, Input):
-            await press(pilot, *title)
-        else:
-            box.insert_text_at_cursor(title)
-        await _until_listed(pilot, title)
-        await press(pilot, "enter")
-    elif roll < 0.12:
-        spec = rng.choice(PANES)
-        log.append(f"z {spec.key}")
-        await press(pilot, "z", spec.key)
+        await _palette(pilot, rng.choice(titles), typed, log)
     else:
         key = rng.choice(keys)
         log.append(key)
@@ -249,8 +303,12 @@ async def _run(app, size, rng, keys, log, where, log_keys) -> int:
             spec = PANES[sequence % len(PANES)]
             log.append(f"-- sequence {sequence}: pane {spec.key}")
             await press(pilot, "escape", "escape", spec.key)
+            rare_at = rng.randrange(STEPS_PER_SEQUENCE)
             for step in range(STEPS_PER_SEQUENCE):
-                await _step(pilot, rng, keys, palette, log)
+                if step == rare_at:
+                    await _rare_step(pilot, rng, sequence, log)
+                else:
+                    await _step(pilot, rng, keys, palette, log)
                 pressed += 1
                 assert app.is_running and app.return_code is None, f"the app stopped: {where()}"
                 if step % CHECK_EVERY == CHECK_EVERY - 1:
@@ -267,3 +325,41 @@ async def _run(app, size, rng, keys, log, where, log_keys) -> int:
             await press(pilot, "escape")
         await pilot.press("q")  # Pilot's own press: this one is meant to end the app
     return pressed
+
+
+# What the monkey found, pinned: each ran into the app at once, as from a fast typist.
+
+def _lab_app(tmp_path):
+    return make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (monkey)"),
+                    save_dir=str(tmp_path / "saved"))
+
+
+@pytest.mark.parametrize("pane, key", [("1", "question_mark"), ("1", "n"), ("2", "N"), ("5", "p")])
+async def test_a_screen_a_key_opens_is_judged_once_it_is_laid_out(pane, key, tmp_path, monkeypatch):
+    """The monkey's blank screen: a modal read before its first layout showed 0 characters."""
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    app = _lab_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        for _ in range(3):  # the first time, and once every pane is built
+            await press(pilot, "escape", "escape", pane)
+            await full_settle(pilot)
+            await press(pilot, key)
+            await full_settle(pilot)
+            assert looks_blank(screen_text(app)) is None, screen_text(app)
+
+
+async def test_escape_after_a_palette_pick_keeps_the_app(tmp_path, monkeypatch):
+    """Seed 33: a pane picked in the palette, then esc: the palette was dismissed twice."""
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    app = _lab_app(tmp_path)
+    log: list[str] = []
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press(pilot, "3", "home", "f")
+        await settle(pilot)
+        await _palette(pilot, "Go to Pod network", False, log)
+        await settle(pilot)
+        await press(pilot, "escape")
+        await settle(pilot)
+        await full_settle(pilot)
+        assert app.is_running and app.crash is None, repr(app.crash)
+        assert looks_blank(screen_text(app)) is None
