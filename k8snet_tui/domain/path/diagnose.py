@@ -64,7 +64,7 @@ def diagnose(observed: Observed, source: str, destination: str, *, node: str | N
     if resolved.kind in ("service", "node-port", "pod", "headless", "outside"):
         hops.append(policy_hop(walk, resolved, walk.endpoints))
     if target.kind == "url":
-        hops.append(route_hop(walk))
+        hops.append(route_hop(walk, resolved))
     return _done(walk, hops, resolved)
 
 

@@ -11,16 +11,22 @@ from ..routes import route_url
 from ..routes.tester import NO_ENDPOINTS, NO_ROUTE
 from ..routes.urls import UrlError
 from .model import FAIL, OK, UNKNOWN, Evidence, Hop
-from .walk import Walk
+from .walk import Resolved, Walk
 
 MAX_SHOWN = 4
 
 
-def route_hop(walk: Walk) -> Hop:
+def route_hop(walk: Walk, resolved: Resolved | None = None) -> Hop:
+    """`resolved`: the Service the earlier hops found the URL's host and port reach. The request
+    enters there: a proxy's Service routes by its rules, a plain Service (`http://website/` from a
+    pod) is its own backend. Without one, the tester finds the entry from the URL's address."""
     url = walk.target.text
     see = f"route {shlex.quote(url)}"
+    entry = None
+    if resolved is not None and resolved.service is not None and resolved.service_port is not None:
+        entry = f"Service/{resolved.service_key}:{resolved.service_port.port}"
     try:
-        result = route_url(walk.cluster, url)
+        result = route_url(walk.cluster, url, entry)
     except UrlError as exc:
         return Hop("route", UNKNOWN, "the route tester cannot take this URL", reason=str(exc), see=see)
     ev = [Evidence("object", f"{c.kind} {c.name}", ("matches: " if c.matched else "") + c.reason)

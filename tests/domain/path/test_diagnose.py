@@ -199,6 +199,17 @@ def test_an_ingress_url_from_outside_walks_the_nodeport_and_the_route():
     assert d.first_failure.hop == "route" and "404" in d.first_failure.summary
 
 
+def test_a_url_to_a_plain_service_from_a_pod_is_routed_by_that_service_not_by_an_ingress():
+    # `http://website/` from a pod reaches the Service website itself: no proxy in between, so no
+    # Ingress rule has to match "/" (the route tester asked on its own answered 404 here).
+    d = diagnose(lab(), ON_NODE_1, "http://website/")
+    assert d.reachable, [(h.hop, h.verdict, h.summary) for h in d.hops]
+    assert d.hop("route").verdict == "ok" and "Service default/website" in d.hop("route").summary
+    # Through the ingress controller's own Service its rules decide, a 404 included
+    d = diagnose(lab(), ON_NODE_1, "http://emissary-ingress.emissary/nothing-here")
+    assert d.first_failure.hop == "route" and "404" in d.first_failure.summary
+
+
 def test_an_outside_client_cannot_dial_a_cluster_ip():
     d = diagnose(lab(), "outside", "10.97.71.81:80")
     assert d.first_failure.hop == "service" and "NodePort 31100" in d.first_failure.fix
