@@ -206,7 +206,8 @@ class LiveSession:
         if not result.ok and local is not None and (name in (self.local_node, local.node)
                                                      or shared_addresses(self.store.snapshot(), name, local)):
             # This node is the one k8snet runs on: its own probe answers where no agent does.
-            return NodeStateResult(name, state=replace(local, node=name), fetched_at=local.captured_at or time.time(),
+            state = local if local.node == name else replace(local, node=name)
+            return NodeStateResult(name, state=state, fetched_at=local.captured_at or time.time(),
                                    source="local probe", notes=(f"read by the local probe ({result.error})",))
         return result
 
