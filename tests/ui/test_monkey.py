@@ -45,6 +45,7 @@ SECONDS_PER_SIZE = 25.0  # the whole test stays under a minute (K8SNET_MONKEY_SE
 STEPS_PER_SEQUENCE = 40
 CHECK_EVERY = 8  # steps between two screen checks (rendering the whole screen is the slow part)
 QUIT_KEYS = {"q", "ctrl+q", "ctrl+c"}  # pressed once, on purpose, at the very end
+last_screen: list[str] = []  # what the screen showed when q was pressed at the end
 
 GOOD_COMMANDS = ["svc", "trace default/website", "trace default/website:http", "dns website", "dns website SRV",
                  "dns website AAAA musl", "route http://127.0.0.1:31211/engine", "route /", "ns default",
@@ -268,6 +269,7 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
                    save_dir=str(tmp_path / "saved"))
     log: list[str] = []
     delivered: list = []  # (key, event) for every key event the app received
+    last_screen.clear()
 
     def where() -> str:
         return (f"seed {seed} (K8SNET_MONKEY_SEED={seed} replays it), size {size}, last steps: {log[-25:]}, "
@@ -280,7 +282,7 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
     except Exception as exc:  # the app's own exception, raised again by run_test
         raise AssertionError(f"{type(exc).__name__}: {exc}: {where()}") from exc
     assert app.crash is None, f"{app.crash!r}: {where()}"
-    assert app.return_code == 0, where()
+    assert app.return_code == 0, f"q did not end the app: {where()}\n{''.join(last_screen)}"
     # every pane had its sequence at least; the count (and the seed) go in the test report
     print(f"monkey {size}: {pressed} steps, seed {seed}")
     assert pressed >= len(PANES) * STEPS_PER_SEQUENCE
@@ -320,9 +322,15 @@ async def _run(app, size, rng, keys, log, where, log_keys) -> int:
             why = looks_blank(screen_text(app))
             assert why is None, f"blank screen ({why}): {where()}\n{screen_text(app)}"
             sequence += 1
-        # and the way out still works, with the code a user expects
-        for _ in range(4):
+        # and the way out still works, with the code a user expects: esc until the pane is
+        # back on the main screen with no box holding the keyboard (a modal over a picker over a
+        # filter can take more than four), then q
+        for _ in range(12):
             await press(pilot, "escape")
+            await full_settle(pilot)
+            if len(app.screen_stack) == 1 and not isinstance(app.focused, Input):
+                break
+        last_screen.append(screen_text(app))
         await pilot.press("q")  # Pilot's own press: this one is meant to end the app
     return pressed
 
