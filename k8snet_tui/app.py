@@ -544,7 +544,10 @@ class K8snetApp(GuideActions, App[int]):
         self.push_screen(CommandPaletteScreen(providers=[ThemeProvider], placeholder="Search for themes…"))
 
     def action_command_palette(self) -> None:
-        if self.use_command_palette and not CommandPaletteScreen.is_open(self):  # type: ignore[arg-type]
+        # A palette just closed by a theme pick stays attached while every widget is restyled:
+        # a second one with the same id raised DuplicateIds and ended the app (ctrl+p at once).
+        attached = any(child.id == "--command-palette" for child in self.children)
+        if self.use_command_palette and not attached and not CommandPaletteScreen.is_open(self):  # type: ignore[arg-type]
             self.push_screen(CommandPaletteScreen(id="--command-palette"))
 
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
