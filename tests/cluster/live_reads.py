@@ -42,3 +42,27 @@ def read_node(cluster, node: str = "node-1") -> NodeState:
     fatal = [e for e in state.errors if "probe" in e and ("exited" in e or "no probe JSON" in e)]
     assert not fatal, state.errors
     return state
+
+
+def live_app(cluster, monkeypatch, tmp_path):
+    """The app on the live test cluster as a user starts it: its kubeconfig, no config file,
+    node-1's state from the real probe inside node-1's namespace, the Services pane first."""
+    import argparse
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.collect.session import LiveSession
+    from k8snet_tui.config import Settings
+    from k8snet_tui.runtime import choose_session
+
+    monkeypatch.setenv("KUBECONFIG", str(cluster.kubeconfig))
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("K8SNET_PROBE_CMD", f"ip netns exec {cluster.nodes['node-1'].netns} "
+                                           f"{sys.executable} -m k8snet_tui.probe")
+    args = argparse.Namespace(snapshot=None, kubeconfig=None, context=None, namespace=None,
+                              all_namespaces=False, node="node-1", interval=1.0)
+    settings = Settings(offline=True)
+    session = choose_session(args, settings)
+    assert isinstance(session, LiveSession)
+    assert type(session.source).__name__ == "LiveApi"
+    return make_app(settings, session, start_pane="services", save_dir=str(tmp_path / "saved"))

@@ -7,19 +7,15 @@ The cluster is put back as it was: the added Service is deleted, the API server 
 
 from __future__ import annotations
 
-import argparse
 import asyncio
-import sys
 import time
 
 import pytest
 
-from k8snet_tui.app import make_app
-from k8snet_tui.collect.session import LiveSession
-from k8snet_tui.config import Settings
-from k8snet_tui.runtime import choose_session
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.status_bar import StatusBar
+
+from tests.cluster import live_reads
 
 pytestmark = pytest.mark.cluster
 
@@ -60,18 +56,7 @@ async def until(pilot, cond, timeout, what):
 
 @pytest.fixture
 def live_app(lab_cluster, monkeypatch, tmp_path):
-    monkeypatch.setenv("KUBECONFIG", str(lab_cluster.kubeconfig))
-    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setenv("K8SNET_PROBE_CMD", f"ip netns exec {lab_cluster.nodes['node-1'].netns} "
-                                           f"{sys.executable} -m k8snet_tui.probe")
-    args = argparse.Namespace(snapshot=None, kubeconfig=None, context=None, namespace=None,
-                              all_namespaces=False, node="node-1", interval=1.0)
-    settings = Settings(offline=True)
-    session = choose_session(args, settings)
-    assert isinstance(session, LiveSession)
-    assert type(session.source).__name__ == "LiveApi"
-    return make_app(settings, session, start_pane="services", save_dir=str(tmp_path / "saved"))
+    return live_reads.live_app(lab_cluster, monkeypatch, tmp_path)
 
 
 async def test_live_app_follows_the_cluster_and_survives_an_api_outage(lab_cluster, live_app):

@@ -8,17 +8,11 @@ from the bundled snapshot.
 
 from __future__ import annotations
 
-import argparse
 import re
-import sys
 
 import pytest
 
-from k8snet_tui.app import make_app
-from k8snet_tui.collect.session import LiveSession
-from k8snet_tui.config import Settings
-from k8snet_tui.runtime import choose_session
-
+from tests.cluster import live_reads
 from tests.ui.conftest import screen_text, screen_words, settle
 
 pytestmark = pytest.mark.cluster
@@ -26,17 +20,7 @@ pytestmark = pytest.mark.cluster
 
 @pytest.fixture
 def live_lab_app(lab_cluster, monkeypatch, tmp_path):
-    monkeypatch.setenv("KUBECONFIG", str(lab_cluster.kubeconfig))
-    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setenv("K8SNET_PROBE_CMD", f"ip netns exec {lab_cluster.nodes['node-1'].netns} "
-                                           f"{sys.executable} -m k8snet_tui.probe")
-    args = argparse.Namespace(snapshot=None, kubeconfig=None, context=None, namespace=None,
-                              all_namespaces=False, node="node-1", interval=1.0)
-    settings = Settings(offline=True)
-    session = choose_session(args, settings)
-    assert isinstance(session, LiveSession)
-    return make_app(settings, session, start_pane="services", save_dir=str(tmp_path / "saved"))
+    return live_reads.live_app(lab_cluster, monkeypatch, tmp_path)
 
 
 async def until_words(pilot, app, want: list[str], timeout: float = 60.0) -> str:
