@@ -162,6 +162,9 @@ def _device_checks(node: _Node, exp: Expectation) -> list[Check]:
                 "up this node, so pod traffic follows whatever else the routes say",
                 f"ip link show {exp.host_device}; kubectl -n kube-system get pods -o wide (the agent on {node.name})"))
         else:
+            out.append(_check("host-device", "tunnel", AGREE, node.name, f"{exp.plugin} runs (from {exp.source})",
+                              f"{host.name} is present ({host.kind}, state {host.state})", f"device {host.name}",
+                              f"{exp.plugin} routes pod CIDRs through {host.name}", ""))
             out.append(_router_check(node, exp, host))
     if exp.pod_device_prefixes and node.facts is not None and node.facts.pod_ips:
         prefix = exp.pod_device_prefixes[0]
