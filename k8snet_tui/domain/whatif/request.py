@@ -239,14 +239,16 @@ class _Picker:
 
 
 def send_requests(port: PortTrace, backend: str, requests: Sequence[Request], *, seed: int,
-                  service: str = "", path: str = "cluster", affinity_seconds: int | None = None) -> RequestRun:
+                  service: str = "", path: str = "cluster", affinity_seconds: int | None = None,
+                  through: PathTrace | None = None) -> RequestRun:
     """Send `requests` through `port`'s `path` ("cluster": a pod dialling the ClusterIP;
     "external": a client outside dialling the NodePort or an external address).
 
     `affinity_seconds` (the Service's sessionAffinityConfig timeout) is used when the trace
-    found none in the kernel; None and no kernel affinity means none.
+    found none in the kernel; None and no kernel affinity means none. `through`, one of the port's
+    paths, picks the entry point itself (the balancing view's load-balancer address).
     """
-    chosen = _path(port, path)
+    chosen = through if through is not None else _path(port, path)
     label = port.name or str(port.port)
     scheduler = _scheduler(port, backend)
     affinity = port.affinity_seconds or affinity_seconds

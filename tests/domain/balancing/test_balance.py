@@ -1,0 +1,219 @@
+"""The balancing view: allocation, the announcing node, the node and pod shares, the simulation.
+
+Tolerance of the simulation checks: Pearson's chi-square at p = 0.001 (critical values below by
+degrees of freedom) over a fixed seeded request count, as the what-if request tests use.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from k8snet_tui.domain.balancing import balance_service, balancing_overview
+from k8snet_tui.snapshot_state import open_state
+
+from .fixtures import (
+    bgpadv,
+    bgppeer,
+    l2adv,
+    l2status,
+    lb_service,
+    node,
+    node_assigned,
+    observed,
+    pool,
+    realworld,
+    slice_,
+)
+
+CRITICAL = {1: 10.828, 2: 13.816, 3: 16.266}
+N = 3000
+
+
+def _codes(b):
+    return [f.code for f in b.findings]
+
+
+def test_the_labs_emissary_service_is_pending_and_says_why():
+    obs, _, _ = open_state("lab", report=False)
+    b = balance_service(obs, "emissary", "emissary-ingress")
+    assert b.allocation.state == "pending" and b.allocation.allocator == "none"
+    assert b.addresses == () and b.announce.nodes == ()
+    (f,) = [f for f in b.findings if f.code == "pending-no-allocator"]
+    assert "no MetalLB IPAddressPool" in f.message and "NodePort 31211" in f.message
+    assert all(p.lost == 1.0 and p.pods == () for p in b.ports)
+
+
+def _metallb_l2_local():
+    objects, kernel = realworld("v1.26-etp-local-ready")  # ns1/svc1, LB 1.2.3.4, ETP Local, ClientIP
+    objects = objects + [pool("lab", "1.2.3.0/28"), l2adv("l2", ["lab"]), l2status("ns1", "svc1", "test-hostname"),
+                         node_assigned("ns1", "svc1", "test-hostname"), node("test-hostname"), node("host-1")]
+    return observed(objects, {"test-hostname": kernel})
+
+
+def test_metallb_layer2_with_local_policy_on_kube_proxys_own_rules():
+    b = balance_service(_metallb_l2_local(), "ns1", "svc1")
+    assert b.allocation.allocator == "metallb" and b.allocation.pool == "metallb-system/lab"
+    assert b.announce.mode == "layer2" and b.announce.nodes == ("test-hostname",)
+    assert any("ServiceL2Status" in e for e in b.announce.evidence)
+    assert any("nodeAssigned" in e for e in b.announce.evidence)
+    (port,) = b.ports
+    (n,) = port.nodes
+    assert (n.node, n.share, n.source, n.backend) == ("test-hostname", 1.0, "kernel", "iptables-nft")
+    # kube-proxy's flow test: external to LB -> 10.0.1.1:80, 10.0.1.2:80 (the local ready ones)
+    assert {(p.address, round(p.share, 6)) for p in port.pods} == {("10.0.1.1", 0.5), ("10.0.1.2", 0.5)}
+    assert port.lost == 0.0
+    assert b.client_ip_preserved is True and b.external_traffic_policy == "Local"
+    assert b.health_check_node_port == 30000 and b.session_affinity == "ClientIP"
+
+
+def test_simulation_matches_the_expected_shares_and_affinity_holds_one_client():
+    obs = _metallb_l2_local()
+    many = balance_service(obs, "ns1", "svc1", requests=N, seed=3, clients=N)
+    sim = many.simulation
+    assert sim is not None and sim.lost == 0 and sum(c.count for c in sim.counts) == N
+    print(f"chi-square {sim.chi_square:.2f} over {N} (critical {CRITICAL[1]})")
+    assert sim.chi_square < CRITICAL[1]
+    again = balance_service(obs, "ns1", "svc1", requests=N, seed=3, clients=N)
+    assert again.simulation == sim
+    one = balance_service(obs, "ns1", "svc1", requests=200, seed=3, clients=1).simulation
+    assert one is not None and sorted(c.count for c in one.counts) == [0, 200]  # ClientIP: one pod
+
+
+def test_cluster_policy_on_kube_proxys_rules_spreads_over_every_ready_endpoint():
+    objects, kernel = realworld("v1.23-overall")  # ns2b/svc2b: LB 1.2.3.5, Cluster
+    objects = objects + [pool("p", "1.2.3.0-1.2.3.15"), l2adv("l2"), l2status("ns2b", "svc2b", "test-hostname")]
+    b = balance_service(observed(objects, {"test-hostname": kernel}), "ns2b", "svc2b", requests=N, seed=5, clients=N)
+    (port,) = b.ports
+    assert port.nodes[0].source == "kernel" and port.nodes[0].masquerade is True
+    assert b.client_ip_preserved is False
+    assert abs(sum(p.share for p in port.pods) - 1.0) < 1e-9
+    assert b.simulation is not None
+    df = max(1, len(port.pods) - 1)
+    assert b.simulation.chi_square < CRITICAL.get(df, 20.0)
+
+
+def _two_nodes(policy: str, mode: str):
+    svc = lb_service("web", "shop", ip="192.0.2.10", policy=policy)
+    eps = slice_("web", "shop", [("10.1.0.1", "a", True), ("10.1.0.2", "a", True), ("10.2.0.1", "b", True),
+                                 ("10.2.0.9", "b", False)])
+    adv = [l2adv("l2"), l2status("web", "shop", "a")] if mode == "l2" else [bgpadv("bgp", ["p"]),
+                                                                            bgppeer("tor", "192.0.2.1", 65001)]
+    return observed([svc, eps, pool("p", "192.0.2.0/28"), node("a"), node("b"), *adv])
+
+
+def test_bgp_with_local_policy_on_two_nodes_with_uneven_endpoints():
+    b = balance_service(_two_nodes("Local", "bgp"), "web", "shop", requests=N, seed=11, clients=N)
+    assert b.announce.mode == "bgp" and set(b.announce.nodes) == {"a", "b"}
+    assert b.announce.peers and "192.0.2.1" in b.announce.peers[0]
+    (port,) = b.ports
+    assert {n.node: n.share for n in port.nodes} == {"a": 0.5, "b": 0.5}
+    assert all(n.source == "api" for n in port.nodes)
+    shares = {p.address: round(p.share, 6) for p in port.pods}
+    assert shares == {"10.1.0.1": 0.25, "10.1.0.2": 0.25, "10.2.0.1": 0.5}
+    assert b.client_ip_preserved is True
+    assert b.simulation is not None and b.simulation.chi_square < CRITICAL[2]
+
+
+def test_layer2_local_takes_only_the_announcers_pods_and_cluster_takes_all():
+    local = balance_service(_two_nodes("Local", "l2"), "web", "shop")
+    assert {p.address: round(p.share, 6) for p in local.ports[0].pods} == {"10.1.0.1": 0.5, "10.1.0.2": 0.5}
+    cluster = balance_service(_two_nodes("Cluster", "l2"), "web", "shop")
+    assert {p.address: round(p.share, 6) for p in cluster.ports[0].pods} == {
+        "10.1.0.1": round(1 / 3, 6), "10.1.0.2": round(1 / 3, 6), "10.2.0.1": round(1 / 3, 6)}
+    assert cluster.client_ip_preserved is False
+
+
+def test_announcer_without_endpoints_under_local_is_a_finding():
+    objects = _two_nodes("Local", "bgp").cluster.of("Service") + _two_nodes("Local", "l2").cluster.of("EndpointSlice")
+    obs = observed([*objects, pool("p", "192.0.2.0/28"), node("a"), node("b"), node("c"), l2adv("l2"),
+                    l2status("web", "shop", "c")])
+    b = balance_service(obs, "web", "shop")
+    assert "local-no-endpoints-on-announcer" in _codes(b)
+    assert b.ports[0].lost == 1.0 and b.ports[0].pods == ()
+
+
+@pytest.mark.parametrize(("extra", "svc_kw", "code"), [
+    ([pool("a", "192.0.2.0/24"), pool("b", "192.0.2.128/25")], {}, "pools-overlap"),
+    ([pool("a", "192.0.2.0/28")], {"loadBalancerIP": "198.51.100.7"}, "requested-ip-outside-pools"),
+    ([pool("a", "192.0.2.0/33", "10.0.0.9-10.0.0.1", "bogus")], {}, "pool-bad-cidr"),
+    ([pool("a", "192.0.2.0/28")], {"loadBalancerClass": "example.com/nobody"}, "pending-class-unserved"),
+    ([pool("a", "192.0.2.0/28", auto_assign=False)], {}, "pending-no-allocator"),
+    ([pool("a", "192.0.2.0/28", allocation={"namespaces": ["other"]})], {}, "pending-no-allocator"),
+    ([pool("a", "192.0.2.0/28")], {}, "no-endpoints"),
+])
+def test_bad_input_is_a_finding_in_words(extra, svc_kw, code):
+    obs = observed([lb_service("web", "shop", **svc_kw), *extra, node("a")])
+    b = balance_service(obs, "web", "shop", requests=50)
+    found = [f for f in b.findings if f.code == code]
+    assert found, _codes(b)
+    assert all(len(f.message) > 20 for f in found)
+    services, pools, findings = balancing_overview(obs)
+    assert services[0].service == "web/shop" and len(pools) == len(extra)
+    if code in ("pools-overlap", "pool-bad-cidr"):  # the pool findings are the overview's too
+        assert code in [f.code for f in findings]
+
+
+def test_pool_for_an_address_outside_every_pool_is_named():
+    obs = observed([lb_service("web", "shop", ip="203.0.113.9"), pool("a", "192.0.2.0/28"), node("a")])
+    b = balance_service(obs, "web", "shop")
+    assert b.allocation.allocator == "unknown" and "address-outside-pools" in _codes(b)
+
+
+def test_unknown_announcer_averages_over_eligible_nodes():
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    eps = slice_("web", "shop", [("10.1.0.1", "a", True), ("10.2.0.1", "b", True)])
+    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), node("a"), node("b")]),
+                        "web", "shop")
+    assert b.announce.nodes == () and "announcer-unknown" in _codes(b)
+    assert {n.node: n.share for n in b.ports[0].nodes} == {"a": 0.5, "b": 0.5}
+
+
+def test_pool_without_advertisement_is_a_finding():
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    b = balance_service(observed([svc, pool("p", "192.0.2.0/28")]), "web", "shop")
+    assert "pool-no-advertisement" in _codes(b) and b.ports[0].lost == 1.0
+
+
+def test_hostile_shapes_never_crash():
+    junk = [{"kind": "IPAddressPool", "metadata": {"name": "x", "namespace": NS_}, "spec": {"addresses": "1.2.3.4"}},
+            {"kind": "IPAddressPool", "metadata": "nope", "spec": {"addresses": [None, 7, {"a": 1}, "x" * 500]}},
+            {"kind": "L2Advertisement", "metadata": {"namespace": NS_}, "spec": {"ipAddressPools": "x",
+                                                                               "nodeSelectors": [7]}},
+            {"kind": "ServiceL2Status", "status": {"node": ["a"], "serviceName": 3}},
+            {"kind": "Event", "involvedObject": {"kind": "Service", "name": "shop", "namespace": "web"},
+             "reason": "nodeAssigned", "message": "announcing from node \"" + "n" * 400 + "\""},
+            {"kind": "CiliumLoadBalancerIPPool", "metadata": {"name": "c"}, "spec": {"blocks": [{"cidr": "zz"}, 5]}},
+            lb_service("web", "shop", ip="not-an-ip", loadBalancerSourceRanges="x", healthCheckNodePort=True)]
+    b = balance_service(observed(junk), "web", "shop", requests=10)
+    assert b.service == "web/shop"
+    balancing_overview(observed(junk))
+
+
+NS_ = "metallb-system"
+
+
+def test_cilium_pool_allocates():
+    svc = lb_service("web", "shop", ip="172.18.0.5")
+    cpool = {"apiVersion": "cilium.io/v2alpha1", "kind": "CiliumLoadBalancerIPPool", "metadata": {"name": "blue"},
+             "spec": {"blocks": [{"start": "172.18.0.1", "stop": "172.18.0.50"}]}}
+    b = balance_service(observed([svc, cpool, node("a")]), "web", "shop")
+    assert b.allocation.allocator == "cilium-lb-ipam" and b.allocation.pool == "blue"
+
+
+def test_cloud_nodes_and_local_health_check():
+    svc = lb_service("web", "shop", ip="34.1.2.3", policy="Local", healthCheckNodePort=32000)
+    eps = slice_("web", "shop", [("10.1.0.1", "a", True)])
+    cloud_node = {**node("a"), "spec": {"providerID": "gce://proj/zone/a"}}
+    b = balance_service(observed([svc, eps, cloud_node, {**node("b"), "spec": {"providerID": "gce://proj/zone/b"}}]),
+                        "web", "shop")
+    assert b.allocation.allocator == "cloud" and b.announce.nodes == ("a",)
+    assert b.health_check_node_port == 32000
+
+
+def test_kernel_state_without_a_rule_for_the_address_is_said():
+    objects, kernel = realworld("v1.26-etp-local-ready")
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    obs = observed([*objects, svc, pool("p", "192.0.2.0/28"), l2adv("l2"), l2status("web", "shop", "test-hostname")],
+                   {"test-hostname": kernel})
+    b = balance_service(obs, "web", "shop")
+    assert "no-lb-rule" in _codes(b) and b.ports[0].nodes[0].source == "api"
