@@ -9,6 +9,7 @@
     k8snet path FROM TO [--check] [--node NODE]   can FROM (NS/POD, node/NAME, outside) reach TO?
     k8snet diff A B [--json]      (what changed between two snapshots, in words)
     k8snet find IP|NAME|CHAIN     (everything that mentions it)
+    k8snet check [--json]         (config vs kernel: tunnel mode, pod CIDR routes, kube-proxy mode)
     k8snet capture -o PATH        (a snapshot of the live cluster and this node)
     k8snet agent manifest         (the opt-in node agent's DaemonSet: apply it yourself)
     k8snet probe                  (root: this node's network state as JSON)
@@ -34,7 +35,7 @@ from k8snet_tui.registry import pane_by_word
 PANES = tuple(spec.id for spec in PANE_SPECS)
 PANE_HELP = "; ".join(f"{spec.key} {spec.id} ({', '.join(spec.aliases)})" for spec in PANE_SPECS)
 OUTPUTS = ("text", "wide", "json", "yaml")
-ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy"})  # commands that answer and exit
+ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "check"})  # commands that answer and exit
 
 EXIT_CODES = """exit codes:
   0    ok
@@ -44,6 +45,7 @@ EXIT_CODES = """exit codes:
   3    the cluster could not be reached
   4    --node NAME: that node's state could not be read (no agent pod on it, pods/exec
        forbidden, the agent not ready, a timeout); stderr says which and what to apply
+  5    check: at least one config vs kernel disagreement (the report is printed either way)
   130  interrupted"""
 
 
@@ -182,6 +184,11 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     find.add_argument("word", metavar="IP|NAME|CHAIN", help="10.0.0.3, website, KUBE-SEP-...")
     _add_output_args(find)
     _add_source_args(find, top=False)
+
+    check = command("check", "config vs kernel: where the CNI's and kube-proxy's settings disagree with the "
+                             "nodes' devices, routes and rules (exit 5 when any does)")
+    _add_output_args(check)
+    _add_source_args(check, top=False)
 
     path = command("path", "can this pod reach that? the hops from FROM to TO, each judged")
     path.add_argument("src", metavar="FROM", help="NS/POD, node/NAME, or outside (a client beyond the nodes)")
@@ -339,6 +346,8 @@ def _dispatch(args: argparse.Namespace) -> int:
     from k8snet_tui import grammar
     from k8snet_tui.observe import observe
 
+    if args.command == "check":
+        return _check(args)
     command = grammar.parse(command_words(args))  # words are checked before any source is opened
     if command is not None and command.verb == "diff":
         return _diff(command, args)
@@ -383,6 +392,17 @@ def _dispatch(args: argparse.Namespace) -> int:
     if command.verb == "path":
         return _emit("path", _path(observed, command, args), args, source)
     raise UsageError(f"unknown command {args.command}")
+
+
+def _check(args: argparse.Namespace) -> int:
+    """`k8snet check`: exit 5 when a check disagrees, so a script can stop on it (docs/json.md)."""
+    from k8snet_tui.domain.consistency import check_observed
+    from k8snet_tui.observe import observe
+
+    observed, source = observe(args)
+    report = check_observed(observed)
+    _emit("check", report, args, source)
+    return 5 if report.disagreements else 0
 
 
 def _path(observed: Any, command: Any, args: argparse.Namespace) -> Any:

@@ -20,7 +20,7 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
 COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve", "capture", "completion",
-            "agent", "probe")
+            "agent", "probe", "check")
 AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
@@ -34,6 +34,7 @@ COMMAND_OPTIONS = {
     "completion": (),
     "diff": ("-o", "--output", "--json", "--no-headers"),
     "find": ("-o", "--output", "--json", "--no-headers"),
+    "check": ("-o", "--output", "--json", "--no-headers"),
     "path": ("--check", "-o", "--output", "--json", "--no-headers"),
     "lab": (),
     "serve": ("--port", "--host", "--font-size", "--lab"),

@@ -47,6 +47,7 @@ COMMANDS = {
     "diff": ["diff", "lab", "lab"],
     "find": ["find", "website"],
     "path": ["path", "default/client", "website:80"],
+    "check": ["check"],
 }
 
 

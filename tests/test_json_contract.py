@@ -168,3 +168,21 @@ def test_dns_and_route_json_are_their_models(observed, capsys):
     assert _printed(["route", url], capsys) == json.loads(json.dumps(to_jsonable(route_model(views.route(observed, url)))))
     trace = views.trace(observed, "default/website")
     assert _printed(["trace", "default/website"], capsys) == json.loads(json.dumps(to_jsonable(trace)))
+
+
+def test_check_json_matches_its_section(capsys):
+    """`k8snet check` exits 5 on the lab (it disagrees today), so it is run here, not by `_printed`."""
+    from k8snet_tui.cli import main
+
+    heading = "## `k8snet check --json`"
+    code = main(["check", "--json", "--snapshot", "lab"])
+    printed = json.loads(capsys.readouterr().out)
+    assert code == (5 if printed["disagreements"] else 0)
+    assert printed.pop("source")["kind"] == "snapshot"
+    keys = _keys(printed)
+    assert _example_keys(heading) - keys == set(), "documented, not printed"
+    assert keys - _documented_names(heading) == set(), "printed, not documented"
+    statuses = {c["status"] for c in printed["checks"]}
+    assert statuses <= set(re.findall(r"`([a-z-]+)`", _section(heading).split("- `status`:", 1)[1].split("\n- ", 1)[0]))
+    codes = set(re.findall(r"`([a-z-]+)`", _section(heading).split("- `code`:", 1)[1].split("\n- ", 1)[0]))
+    assert {c["code"] for c in printed["checks"]} <= codes
