@@ -102,6 +102,10 @@ SERVICE_ANNOTATIONS = frozenset({
     "cloud.google.com/neg",
     "metallb.universe.tf/address-pool", "metallb.universe.tf/loadBalancerIPs",
     "metallb.universe.tf/allow-shared-ip",
+    "metallb.io/address-pool", "metallb.io/loadBalancerIPs", "metallb.io/allow-shared-ip",  # MetalLB 0.14 names
+    "metallb.universe.tf/ip-allocated-from-pool", "metallb.io/ip-allocated-from-pool",  # set by its controller
+    "lbipam.cilium.io/ips", "io.cilium/lb-ipam-ips", "lbipam.cilium.io/sharing-key",  # Cilium LB IPAM
+    "kube-vip.io/loadbalancerIPs", "kube-vip.io/vipHost",  # kube-vip: asked-for address, announcing node
     "io.cilium/global-service", "service.cilium.io/global",
 })
 INGRESS_ANNOTATIONS = frozenset({
@@ -300,6 +304,44 @@ ALLOWED: Mapping[str, dict[str, Spec]] = {
     "CiliumNode": {
         "metadata": metadata(),
         "spec": {"addresses": [{"type": KEEP, "ip": KEEP}], "ipam": {"podCIDRs": KEEP}},
+    },
+    # Pools, advertisements and status of LoadBalancer addresses (pane 9): ranges, selectors, the
+    # announcing node; BGP peers without their passwords (only address, ASNs, node selectors).
+    "IPAddressPool": {
+        "metadata": metadata(),
+        "spec": {"addresses": KEEP, "autoAssign": KEEP, "avoidBuggyIPs": KEEP,
+                 "serviceAllocation": {"priority": KEEP, "namespaces": KEEP, "namespaceSelectors": [SELECTOR],
+                                       "serviceSelectors": [SELECTOR]}},
+    },
+    "L2Advertisement": {
+        "metadata": metadata(),
+        "spec": {"ipAddressPools": KEEP, "ipAddressPoolSelectors": [SELECTOR], "nodeSelectors": [SELECTOR],
+                 "interfaces": KEEP},
+    },
+    "BGPAdvertisement": {
+        "metadata": metadata(),
+        "spec": {"ipAddressPools": KEEP, "ipAddressPoolSelectors": [SELECTOR], "nodeSelectors": [SELECTOR],
+                 "peers": KEEP, "aggregationLength": KEEP, "aggregationLengthV6": KEEP},
+    },
+    "BGPPeer": {
+        "metadata": metadata(),
+        "spec": {"peerAddress": KEEP, "peerASN": KEEP, "myASN": KEEP, "peerPort": KEEP, "nodeSelectors": [SELECTOR]},
+    },
+    "ServiceL2Status": {
+        "metadata": metadata(),
+        "status": {"node": KEEP, "serviceName": KEEP, "serviceNamespace": KEEP, "interfaces": [{"name": KEEP}]},
+    },
+    "CiliumLoadBalancerIPPool": {
+        "metadata": metadata(),
+        "spec": {"blocks": [{"cidr": KEEP, "start": KEEP, "stop": KEEP}], "cidrs": [{"cidr": KEEP}],
+                 "disabled": KEEP, "serviceSelector": SELECTOR},
+    },
+    # Events about Services (the live list asks for no others): who allocated, who announces.
+    "Event": {
+        "metadata": {"name": KEEP, "namespace": KEEP, "uid": KEEP, "resourceVersion": KEEP},
+        "involvedObject": {"kind": KEEP, "namespace": KEEP, "name": KEEP},
+        "reason": KEEP, "message": KEEP, "type": KEEP, "count": KEEP, "lastTimestamp": KEEP,
+        "firstTimestamp": KEEP, "eventTime": KEEP, "source": {"component": KEEP}, "reportingComponent": KEEP,
     },
     # Selectors, peers, CIDRs and ports only; a malformed or unknown field is itself a finding of
     # the policy pane (and "no `from`" means "from everywhere"), so the spec is kept as it is.

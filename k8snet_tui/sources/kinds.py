@@ -22,6 +22,9 @@ class Kind:
     # Read only these objects (namespace, name), one by one with a field selector, never the
     # kind at large: for ConfigMaps, whose other members are none of our business.
     only: tuple[tuple[str, str], ...] = ()
+    # A field selector the API server applies to every list and watch of the kind (Events: only
+    # those about Services), so the rest never leaves the server.
+    field_selector: str = ""
 
     @property
     def api_version(self) -> str:
@@ -62,6 +65,17 @@ KINDS: tuple[Kind, ...] = (
     Kind("Host", "getambassador.io", "v3alpha1", "hosts", optional=True, panes=("ingress",)),
     Kind("CiliumNode", "cilium.io", "v2", "ciliumnodes", namespaced=False, optional=True, panes=("pods",)),
     Kind("NetworkPolicy", "networking.k8s.io", "v1", "networkpolicies", panes=("policy",)),
+    # LoadBalancer address pools and who announces them (pane 9); the Events are the ones about
+    # Services (MetalLB's "announcing from node", IP allocation, cloud load-balancer sync).
+    Kind("IPAddressPool", "metallb.io", "v1beta1", "ipaddresspools", optional=True, panes=("balancing",)),
+    Kind("L2Advertisement", "metallb.io", "v1beta1", "l2advertisements", optional=True, panes=("balancing",)),
+    Kind("BGPAdvertisement", "metallb.io", "v1beta1", "bgpadvertisements", optional=True, panes=("balancing",)),
+    Kind("BGPPeer", "metallb.io", "v1beta2", "bgppeers", optional=True, panes=("balancing",)),
+    Kind("ServiceL2Status", "metallb.io", "v1beta1", "servicel2statuses", optional=True, panes=("balancing",)),
+    Kind("CiliumLoadBalancerIPPool", "cilium.io", "v2alpha1", "ciliumloadbalancerippools", namespaced=False,
+         optional=True, panes=("balancing",)),
+    Kind("Event", "", "v1", "events", optional=True, panes=("balancing",),
+         field_selector="involvedObject.kind=Service"),
     # Recognised and listed by the policy pane, not evaluated (a verdict they touch is incomplete).
     Kind("AdminNetworkPolicy", "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies",
          namespaced=False, optional=True, panes=("policy",)),

@@ -166,8 +166,9 @@ class LiveApi:
         """One page of `kind`; with `name`, only the object of that name (a field selector:
         the API server sends nothing else, and RBAC can grant exactly that object)."""
         query = [("limit", str(limit))]
-        if name:
-            query.append(("fieldSelector", f"metadata.name={name}"))
+        selector = ",".join(s for s in (f"metadata.name={name}" if name else "", kind.field_selector) if s)
+        if selector:
+            query.append(("fieldSelector", selector))
         if continue_token:
             query.append(("continue", continue_token))
         resp = self._get(kind.path(namespace), query, (CONNECT_TIMEOUT, LIST_READ_TIMEOUT))
@@ -206,8 +207,9 @@ class LiveApi:
               timeout_seconds: int = 300, name: str = "") -> Iterator[WatchEvent]:
         query = [("watch", "true"), ("allowWatchBookmarks", "true"),
                  ("resourceVersion", resource_version), ("timeoutSeconds", str(timeout_seconds))]
-        if name:
-            query.append(("fieldSelector", f"metadata.name={name}"))
+        selector = ",".join(s for s in (f"metadata.name={name}" if name else "", kind.field_selector) if s)
+        if selector:
+            query.append(("fieldSelector", selector))
         resp = self._get(kind.path(namespace), query, (CONNECT_TIMEOUT, timeout_seconds + WATCH_GRACE))
         if resp.status >= 400:
             raise ApiFailure(resp.status, str(resp.reason or ""), _body_message(_read_all(resp)))
