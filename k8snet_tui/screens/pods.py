@@ -30,7 +30,7 @@ from k8snet_tui.screens.sectioned import (
     lines,
 )
 from k8snet_tui.sources.reachability import Check, Reachability
-from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.resource_table import PreparedRows, ResourceTable, prepare_rows
 from k8snet_tui.widgets.safe import data_text
 
 COLUMNS = ["namespace", "name", "IPs", "node", "hostNet", "phase", "ready", "host end"]
@@ -53,6 +53,11 @@ def labels_text(pod: Obj | None) -> Text:
     if not isinstance(labels, dict) or not labels:
         return data_text(None)
     return Text(", ").join(data_text(f"{k}={v}") for k, v in sorted(labels.items(), key=lambda kv: str(kv[0])))
+
+
+def _pod_cells(row: PodRow) -> tuple[Any, ...]:
+    return (row.namespace, row.name, ", ".join(row.ips), row.node, YES_NO[row.host_network],
+            row.phase, YES_NO[row.ready], _host_end_cell(row))
 
 
 def _host_end_cell(row: PodRow) -> Text:
@@ -91,6 +96,11 @@ class PodNetworkPane(SectionedPane):
         self._rows: dict[str, PodRow] | None = None
         self._checking = False
         self._check_words = Text("")
+        # Kept between builds (only the build, one at a time, reads and replaces them):
+        self._pod_keys: dict[int, tuple[Obj, str]] = {}  # id(pod) -> (pod, its row key)
+        self._pod_cells: dict[int, tuple[PodRow, tuple[Any, ...]]] = {}  # id(row) -> (row, cells)
+        self._prepared: PreparedRows | None = None
+        self._prepared_for: str | None = None  # the namespace `_prepared` shows
 
     def compose_sections(self) -> ComposeResult:
         with Vertical(id=self.section_id("list"), classes="section"):
@@ -106,16 +116,30 @@ class PodNetworkPane(SectionedPane):
     def build_model(self, observed: Observed) -> Any:
         view: PodsModel = super().build_model(observed)  # pods narrowed to the chosen namespace
         # Keys as the view shows them (cleaned); the raw objects stay behind them for lookups.
-        objects = {f"{clean(namespace_of(p))}/{clean(name_of(p))}": p
-                   for p in observed.cluster.of("Pod") if isinstance(p, dict)}
-        rows = [(row.key, (row.namespace, row.name, ", ".join(row.ips), row.node, YES_NO[row.host_network],
-                           row.phase, YES_NO[row.ready], _host_end_cell(row)))
-                for row in view.pods]
-        return view, objects, rows, self._ranges_text(view), {p.key: p for p in view.pods}
+        # Both are kept per object: under a watch most pods are the very objects of the last
+        # build (and their rows the same PodRows), so only the changed ones are redone.
+        last_keys, keys = self._pod_keys, {}
+        objects = {}
+        for p in observed.cluster.of("Pod"):
+            if isinstance(p, dict):
+                hit = last_keys.get(id(p))
+                key = hit[1] if hit is not None and hit[0] is p else f"{clean(namespace_of(p))}/{clean(name_of(p))}"
+                keys[id(p)] = (p, key)
+                objects[key] = p
+        self._pod_keys = keys
+        last_cells, cells = self._pod_cells, {}
+        for row in view.pods:
+            kept = last_cells.get(id(row))
+            cells[id(row)] = kept if kept is not None and kept[0] is row else (row, _pod_cells(row))
+        self._pod_cells = cells
+        previous = self._prepared if self._prepared_for == observed.cluster.namespace else None
+        prepared = prepare_rows(COLUMNS, ((row.key, cells[id(row)][1]) for row in view.pods), previous)
+        self._prepared, self._prepared_for = prepared, observed.cluster.namespace
+        return view, objects, prepared, self._ranges_text(view), {p.key: p for p in view.pods}
 
     def render_model(self, observed: Observed, model: Any) -> None:
-        self.view, self._objects, rows, ranges, self._rows = model
-        self.query_one("#pods-table", ResourceTable).set_rows(rows)
+        self.view, self._objects, prepared, ranges, self._rows = model
+        self.query_one("#pods-table", ResourceTable).set_prepared(prepared)
         self.say("pods-ranges", ranges)
         self._draw_detail()
         self._draw_path()

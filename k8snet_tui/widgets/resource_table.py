@@ -6,6 +6,12 @@ costs a second and clearing a filter almost two. This table is a Line-API widget
 only the visible rows (cached per row key), and the cursor follows its row key through
 updates, filters and re-orders.
 
+Big tables that change often (30k pods under a watch) hand over `prepare_rows(...)`, made off
+the UI thread: the rows dict and the column widths (a sample of the rows, plus every row whose
+cells changed since the last one), so `set_prepared` on the UI thread only swaps them in. A
+pane that keeps a row's cells (the same tuple) while its object is unchanged gets row-level
+updates: only the changed rows are measured and drawn anew.
+
 Cells are `rich.text.Text` built by the panes with `data_text` (inert: rendering never parses
 markup); other values are turned into inert Text here.
 
@@ -127,6 +133,55 @@ def _plain(value: Cell) -> str:
     return clean(value)
 
 
+def _cell_width(value: Cell) -> int:
+    return value.cell_len if isinstance(value, Text) else cell_len(value if isinstance(value, str) else str(value))
+
+
+def measure_widths(header: Sequence[int], rows: Sequence[Sequence[Cell]],
+                   extra: Iterable[Sequence[Cell]] = ()) -> list[int]:
+    """Column widths from the header widths, (a sample of) `rows` and every row of `extra`,
+    each capped at MAX_COLUMN_WIDTH. Pure: any thread."""
+    widths = [max(1, h) for h in header]
+    if len(rows) > WIDTH_SAMPLE:
+        step = max(1, len(rows) // WIDTH_SAMPLE)
+        rows = [*rows[:WIDTH_SAMPLE // 2], *rows[WIDTH_SAMPLE // 2::step]]
+    ncols = len(widths)
+    for group in (rows, extra):
+        for cells in group:
+            for i, c in enumerate(cells[:ncols]):
+                n = _cell_width(c)
+                if n > widths[i]:
+                    widths[i] = n
+    return [min(w, MAX_COLUMN_WIDTH) for w in widths]
+
+
+class PreparedRows(NamedTuple):
+    """Rows ready for `ResourceTable.set_prepared`: made by `prepare_rows`, off the UI thread."""
+
+    rows: dict[str, tuple[Cell, ...]]  # key -> cells, in order (the table keeps this dict)
+    widths: tuple[int, ...]  # the columns' natural widths (header included, capped)
+    changed: int  # rows new or with other cells than in `previous` (all of them without one)
+
+
+def prepare_rows(columns: Sequence[str], rows: Iterable[tuple[str, Sequence[Cell]]],
+                 previous: PreparedRows | None = None) -> PreparedRows:
+    """What `set_rows(rows)` computes, for any thread: pass the last result as `previous` and
+    the widths keep up with every changed row (compared by identity first, then by value),
+    not only with the sample, and no column narrows while rows keep changing."""
+    table = {key: tuple(cells) for key, cells in rows}
+    values = list(table.values())
+    header = [Text(name).cell_len for name in columns]
+    if previous is None:
+        return PreparedRows(table, tuple(measure_widths(header, values)), len(table))
+    before = previous.rows
+    changed = [cells for key, cells in table.items()
+               if (old := before.get(key)) is not cells and old != cells]
+    widths = measure_widths(header, values, changed)
+    if len(changed) < len(table):  # a stream of updates: a column may widen, never jitter narrower
+        widths = [max(w, p) for w, p in zip(widths, previous.widths, strict=False)]
+    return PreparedRows(table, tuple(widths), len(changed))
+
+
 class TableRow(NamedTuple):
     """What `ordered_rows` lists (DataTable's shape: `row.key.value`)."""
 
@@ -230,6 +285,19 @@ class ResourceTable(ScrollView, can_focus=True):
         self._measure()
         self._apply()
 
+    def set_prepared(self, prepared: PreparedRows) -> None:
+        """Show `prepared` (from `prepare_rows`, for this table's columns): the UI thread only
+        swaps the rows in; rows whose cells are the same tuple as before keep their drawing."""
+        self._all = prepared.rows
+        for cache in (self._strips, self._conv):
+            if len(cache) > 4 * STRIP_CACHE:
+                cache.clear()
+        widths = list(prepared.widths)
+        if widths != self._widths:
+            self._widths = widths
+            self._strips.clear()
+        self._apply()
+
     def set_filter(self, text: str) -> None:
         needle = text.strip().lower().replace("\0", "")
         if needle == self._filter:
@@ -276,18 +344,7 @@ class ResourceTable(ScrollView, can_focus=True):
 
     def _measure(self) -> None:
         """Column widths from the header and (a sample of) the rows, capped."""
-        widths = [max(1, h.cell_len) for h in self._header]
-        rows = list(self._all.values()) if len(self._all) <= WIDTH_SAMPLE else None
-        if rows is None:
-            values = list(self._all.values())
-            step = max(1, len(values) // WIDTH_SAMPLE)
-            rows = values[:WIDTH_SAMPLE // 2] + values[WIDTH_SAMPLE // 2::step]
-        ncols = len(widths)
-        for cells in rows:
-            for i, c in enumerate(cells[:ncols]):
-                n = c.cell_len if isinstance(c, Text) else cell_len(c if isinstance(c, str) else str(c))
-                widths[i] = max(widths[i], n)
-        widths = [min(w, MAX_COLUMN_WIDTH) for w in widths]
+        widths = measure_widths([h.cell_len for h in self._header], list(self._all.values()))
         if widths != self._widths:
             self._widths = widths
             self._strips.clear()
@@ -530,4 +587,4 @@ class ResourceTable(ScrollView, can_focus=True):
         self._strips.clear()  # a theme change re-resolves the cells' styles
 
 
-__all__ = ["ResourceTable", "TableRow"]
+__all__ = ["PreparedRows", "ResourceTable", "TableRow", "measure_widths", "prepare_rows"]

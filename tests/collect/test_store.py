@@ -231,3 +231,30 @@ def test_a_build_reading_every_kind_or_a_new_namespace_keeps_nothing() -> None:
     assert third.memo(_service_names) == names_first and third.memo(_service_names) is not names_first
     s.replace_kind("Service", [_svc("web")])
     assert s.snapshot().memo(_service_names) == ("web",)
+
+
+def _running(name: str, ip: str, rv: str = "1", phase: str = "Running") -> dict:
+    return obj(name, uid="u-" + name, rv=rv, spec={"nodeName": "n1"},
+               status={"phase": phase, "podIP": ip, "podIPs": [{"ip": ip}]})
+
+
+def test_a_pod_update_rebuilds_only_that_pods_row_of_the_pod_view() -> None:
+    from k8snet_tui.domain.layers import build_podnet_view
+    from k8snet_tui.domain.model import NodeState
+
+    s = Store()
+    s.replace_kind("Pod", [_running(f"p{i}", f"10.0.0.{i + 1}") for i in range(50)])
+    node = NodeState(node="n1")  # p0..p49 run here: their rows are the node's (local) ones
+    first = build_podnet_view(s.snapshot(), node).pods
+    s.apply("Pod", "MODIFIED", _running("p7", "10.0.0.8", rv="2", phase="Failed"))
+    s.apply("Pod", "DELETED", _running("p9", "10.0.0.10"))
+    s.apply("Pod", "ADDED", _running("new", "10.0.1.1"))
+    second = build_podnet_view(s.snapshot(), node).pods
+    by_name = {row.name: row for row in first}
+    rebuilt = [row.name for row in second if by_name.get(row.name) is not row]
+    assert rebuilt == ["p7", "new"]  # every other row is the very object of the last build
+    assert [r.phase for r in second if r.name in ("p6", "p7")] == ["Running", "Failed"]
+    assert "p9" not in {r.name for r in second} and all(r.local for r in second)
+    # A new poll of the node (another NodeState) redoes the node's rows; the values stay the same.
+    third = build_podnet_view(s.snapshot(), NodeState(node="n1")).pods
+    assert third == second and all(a is not b for a, b in zip(third, second, strict=True))

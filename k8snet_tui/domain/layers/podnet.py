@@ -255,14 +255,32 @@ def _cluster_rows(cluster: ClusterState | None) -> tuple[tuple[CidrFact, ...], t
     """(cluster ranges, node ranges, every pod's row as seen from no node): the cluster-only part."""
     clusters = cluster_pod_cidrs(cluster)
     per_node = node_cidrs(cluster)
-    ranges = cidr.PrefixMatcher(c.cidr for c in per_node + clusters if c.valid)  # parsed once, not per pod
+    valid = tuple(c.cidr for c in per_node + clusters if c.valid)
+    ranges = cidr.PrefixMatcher(valid)  # parsed once, not per pod
     no_kernel = read_kernel(None)
-    pods = tuple(
-        _pod_row(p, None, no_kernel, ranges)
-        for p in (cluster.of("Pod") if cluster is not None else ())
-        if isinstance(p, dict)
-    )
-    return clusters, per_node, pods
+    global _LAST_ROWS
+    last_ranges, last = _LAST_ROWS
+    if last_ranges != valid:
+        last = {}
+    kept: dict[int, tuple[Obj, PodRow]] = {}
+    rows = []
+    for p in cluster.of("Pod") if cluster is not None else ():
+        if isinstance(p, dict):
+            hit = last.get(id(p))
+            entry = kept[id(p)] = hit if hit is not None and hit[0] is p else (p, _pod_row(p, None, no_kernel, ranges))
+            rows.append(entry[1])
+    _LAST_ROWS = (valid, kept)
+    return clusters, per_node, tuple(rows)
+
+
+# A row is a function of its pod object and the pod ranges alone, and the store keeps every pod
+# nobody wrote as the same object: the rows of the last build, by id (the pod held, so the id
+# stays its own), are reused for those; at 1,000 pod updates a second that is ~30k rows fewer a
+# build. Replaced as a whole by each build: racing builds only lose reuse, never correctness.
+_LAST_ROWS: tuple[tuple[str, ...], dict[int, tuple[Obj, PodRow]]] = ((), {})
+# The same for the rows of the pods on the viewed node (local, host end): by the cluster-only
+# row, for one NodeState object (a node poll brings a new one, and those rows are redone).
+_LAST_LOCAL: tuple[NodeState | None, dict[int, tuple[PodRow, PodRow]]] = (None, {})
 
 
 def build_podnet_view(cluster: ClusterState | None, node: NodeState | None) -> PodNetView:
@@ -271,7 +289,20 @@ def build_podnet_view(cluster: ClusterState | None, node: NodeState | None) -> P
     # The rows depend on the cluster alone except for the pods on `node` (local, host end): those
     # few are redone per build, the rest are kept with the ClusterState.
     clusters, per_node, base = cluster.memo(_cluster_rows) if cluster is not None else _cluster_rows(None)
-    pods = tuple(_on_node(row, node, kernel) for row in base)
+    global _LAST_LOCAL
+    last_node, last = _LAST_LOCAL
+    if last_node is not node:
+        last = {}
+    local: dict[int, tuple[PodRow, PodRow]] = {}
+    rows = []
+    for row in base:
+        if _is_local(row.node, node):  # redone per node: kept while the node state is the same object
+            hit = last.get(id(row))
+            entry = local[id(row)] = hit if hit is not None and hit[0] is row else (row, _on_node(row, node, kernel))
+            row = entry[1]
+        rows.append(row)
+    _LAST_LOCAL = (node, local)
+    pods = tuple(rows)
     guesses = detect_cni(cluster, kernel)
     cilium = cilium_settings(cluster)
     cni = guesses[0].name if guesses else ""
