@@ -60,6 +60,9 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("path", "8", "Path", ("reach", "diagnose"),
              "can this pod reach that? every hop judged, the first failure and its fix",
              "k8snet_tui.screens.path:PathPane", "k8snet_tui.present.path:present"),
+    PaneSpec("balancing", "9", "Balancing", ("lb", "loadbalancer", "metallb"),
+             "a LoadBalancer's address: who gave it, which node answers, each node's and each pod's share",
+             "k8snet_tui.screens.balancing:BalancingPane", "k8snet_tui.present.balancing:present"),
 )
 
 _BY_WORD: dict[str, PaneSpec] = {word.lower(): spec for spec in PANES for word in spec.words}

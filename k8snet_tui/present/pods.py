@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+from k8snet_tui.domain.consistency import POD_NETWORK_TOPICS, ConsistencyReport, check_consistency
 from k8snet_tui.domain.layers import build_podnet_view
 from k8snet_tui.domain.layers.cidr import family_of, prefix_size, subnet_count
 from k8snet_tui.domain.layers.cni import CiliumSettings, CniGuess
@@ -52,7 +53,8 @@ class CiliumRow:
 
 @dataclass(frozen=True)
 class PodsModel(JsonModel):
-    """`k8snet show pods --json` (`pods` narrowed to the selected namespace)."""
+    """`k8snet show pods --json` (`pods` narrowed to the selected namespace); `consistency`: the
+    config vs kernel checks of the tunnel and pod CIDRs on the node shown (`k8snet check`'s shape)."""
 
     node: str
     more: str
@@ -66,6 +68,7 @@ class PodsModel(JsonModel):
     cross_node: str
     notes: tuple[str, ...]
     errors: tuple[str, ...]
+    consistency: ConsistencyReport
 
 
 def cidr_row(fact: CidrFact) -> CidrRow:
@@ -81,10 +84,12 @@ def _cilium(c: CiliumSettings) -> CiliumRow:
 
 
 def present(observed: Observed, selection: Selection) -> PodsModel:
-    view = build_podnet_view(observed.cluster, node_for(observed, selection.node))
+    node = node_for(observed, selection.node)
+    view = build_podnet_view(observed.cluster, node)
     ns = selection.namespace
     pods = view.pods if not ns else tuple(p for p in view.pods if p.namespace == ns)
     return PodsModel(
         view.node, view.more, view.cni, view.cni_evidence, _cilium(view.cilium) if view.cilium else None,
         tuple(cidr_row(c) for c in view.cluster_cidrs), tuple(cidr_row(c) for c in view.node_cidrs),
-        pods, view.same_node, view.cross_node, view.notes, view.errors)
+        pods, view.same_node, view.cross_node, view.notes, view.errors,
+        check_consistency(observed.cluster, {node.node: node}, local_node=node.node, topics=POD_NETWORK_TOPICS))

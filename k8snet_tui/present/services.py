@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from k8snet_tui.domain.datapath.backend import parse_node_datapath
+from k8snet_tui.domain.consistency import SERVICE_TOPICS, ConsistencyReport, check_consistency
+from k8snet_tui.domain.datapath.backend import Datapath, parse_node_datapath
 from k8snet_tui.domain.datapath.endpoints import service_ports
-from k8snet_tui.domain.model import ClusterState, Obj, Observed, dig_str, name_of, namespace_of
+from k8snet_tui.domain.model import ClusterState, NodeState, Obj, Observed, dig_str, name_of, namespace_of
 from k8snet_tui.domain.service_index import service_index
 
 from .common import node_for, objects_in
@@ -45,12 +46,21 @@ class ServiceRow:
 
 @dataclass(frozen=True)
 class ServicesModel(JsonModel):
-    """`k8snet show services --json`: node, backend, rows."""
+    """`k8snet show services --json`: node, backend, rows; consistency: kube-proxy's configured mode
+    (or Cilium's replacement) and the Service CIDR against the node's rules and routes (`k8snet
+    check`'s shape), null while the node's rules are still being read."""
 
     node: str
     backend: str
     rows: tuple[ServiceRow, ...]
     namespace: str | None = field(default=None, metadata=json_field(None))
+    consistency: ConsistencyReport | None = None
+
+
+def service_consistency(observed: Observed, node: NodeState, datapath: Datapath) -> ConsistencyReport:
+    """The proxy and Service CIDR checks of the node shown, from the datapath already parsed."""
+    return check_consistency(observed.cluster, {node.node: node}, local_node=node.node, topics=SERVICE_TOPICS,
+                             datapath=lambda _: datapath)
 
 
 def _ports_text(svc: Obj) -> str:
@@ -98,4 +108,5 @@ def present(observed: Observed, selection: Selection) -> ServicesModel:
         datapath = parse_node_datapath(node, observed.cluster)
     backend = datapath.backend
     rows = service_rows(observed.cluster, backend, selection.namespace)
-    return ServicesModel(node.node or datapath.node, backend, rows, selection.namespace)
+    return ServicesModel(node.node or datapath.node, backend, rows, selection.namespace,
+                         service_consistency(observed, node, datapath))

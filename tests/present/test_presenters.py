@@ -58,7 +58,7 @@ def test_services_namespace_narrows_rows_but_not_the_json_shape():
     model = present_pane("services", observed(), Selection(namespace="shop"))
     assert [r.key for r in model.rows] == ["shop/cart"]
     doc = _json(model)
-    assert set(doc) == {"node", "backend", "rows"}
+    assert set(doc) == {"node", "backend", "rows", "consistency"}
     assert set(doc["rows"][0]) == {"namespace", "name", "type", "cluster_ip", "ports", "ready", "total",
                                    "endpoints", "backend"}
 

@@ -58,9 +58,9 @@ def check_consistency(cluster: ClusterState, nodes: Mapping[str, NodeState], *, 
     already parsed); by default it is parsed here, only when a proxy topic asks for it.
     """
     wanted = tuple(t for t in topics if t in TOPICS)
-    plugins = expectations(cluster)
+    plugins = cluster.memo(expectations)  # both read every Pod and Node: kept with the state
     expectation = plugins[0] if plugins else None
-    facts = node_facts(cluster, expectation)
+    facts = cluster.memo(node_facts, expectation)
     checks: list[Check] = []
     read: list[str] = []
     for name, state in _ordered(nodes, clean(local_node)):
