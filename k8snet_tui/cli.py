@@ -7,6 +7,7 @@
     k8snet route URL | /PATH [--class NAME]
     k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
     k8snet path FROM TO [--check] [--node NODE]   can FROM (NS/POD, node/NAME, outside) reach TO?
+    k8snet balance NS/SVC [--requests N] [--seed S]   a LoadBalancer's spread over nodes, then pods
     k8snet diff A B [--json]      (what changed between two snapshots, in words)
     k8snet find IP|NAME|CHAIN     (everything that mentions it)
     k8snet check [--json]         (config vs kernel: tunnel mode, pod CIDR routes, kube-proxy mode)
@@ -35,7 +36,7 @@ from k8snet_tui.registry import pane_by_word
 PANES = tuple(spec.id for spec in PANE_SPECS)
 PANE_HELP = "; ".join(f"{spec.key} {spec.id} ({', '.join(spec.aliases)})" for spec in PANE_SPECS)
 OUTPUTS = ("text", "wide", "json", "yaml")
-ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "check"})  # commands that answer and exit
+ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "balance", "check"})  # commands that answer and exit
 
 EXIT_CODES = """exit codes:
   0    ok
@@ -198,6 +199,15 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     _add_output_args(path)
     _add_source_args(path, top=False)
 
+    bal = command("balance", "a LoadBalancer Service: who gave its address, which node answers, each pod's share")
+    bal.add_argument("service", metavar="NS/SVC", help="the Service (name alone: the current namespace)")
+    bal.add_argument("--requests", metavar="N", help="also simulate N requests (seeded) and count them per pod")
+    bal.add_argument("--seed", metavar="S", help="the simulation's seed (default 1): the same seed, the same counts")
+    bal.add_argument("--clients", metavar="K", help="pretend clients the requests come from in turn (default 1)")
+    bal.add_argument("--port", metavar="P", help="only this port (its name or number); the simulation uses the first")
+    _add_output_args(bal)
+    _add_source_args(bal, top=False)
+
     cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
@@ -248,6 +258,9 @@ def command_words(args: argparse.Namespace) -> list[str]:
         return ["find", args.word]
     if args.command == "path":
         return ["path", args.src, args.dst, *(["--check"] if args.check else [])]
+    if args.command == "balance":
+        return ["balance", args.service, *(w for opt in ("requests", "seed", "clients", "port")
+                                            if getattr(args, opt) is not None for w in (f"--{opt}", getattr(args, opt)))]
     raise UsageError(f"{args.command} has no command words")
 
 
@@ -391,6 +404,12 @@ def _dispatch(args: argparse.Namespace) -> int:
         return _emit("policy-check", view, args, source)
     if command.verb == "path":
         return _emit("path", _path(observed, command, args), args, source)
+    if command.verb == "balance":
+        from k8snet_tui.present.balancing import report as balance_report
+
+        return _emit("balance", balance_report(observed, command.arg, requests=command.requests,
+                                               seed=command.seed if command.seed is not None else 1,
+                                               clients=command.clients or 1, port=command.port), args, source)
     raise UsageError(f"unknown command {args.command}")
 
 

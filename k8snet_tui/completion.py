@@ -20,7 +20,7 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
 COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve", "capture", "completion",
-            "agent", "probe", "check")
+            "agent", "probe", "check", "balance")
 AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
@@ -36,12 +36,13 @@ COMMAND_OPTIONS = {
     "find": ("-o", "--output", "--json", "--no-headers"),
     "check": ("-o", "--output", "--json", "--no-headers"),
     "path": ("--check", "-o", "--output", "--json", "--no-headers"),
+    "balance": ("--requests", "--seed", "--clients", "--port", "-o", "--output", "--json", "--no-headers"),
     "lab": (),
     "serve": ("--port", "--host", "--font-size", "--lab"),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
-               "--protocol", "--image", "--host", "--font-size"}
+               "--protocol", "--image", "--host", "--font-size", "--requests", "--seed", "--clients"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:
@@ -115,7 +116,7 @@ def candidates(words: list[str]) -> list[str]:
             from k8snet_tui.registry import PANES
 
             return _prefixed([w for spec in PANES for w in (spec.id, *spec.aliases)], current)
-        if command == "trace":
+        if command in ("trace", "balance"):
             return _prefixed(_names(before, "Service"), current)
         if command == "dns":
             return _prefixed(_names(before, "Service", short=True), current)

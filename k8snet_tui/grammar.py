@@ -7,6 +7,7 @@
     route URL | /PATH [--class ENTRY]  (a bare path goes to the default entry point)
     policy check SRC DST [--port N] [--protocol TCP|UDP|SCTP]   SRC/DST: NS/POD or ip:ADDRESS
     path FROM TO [--check] [--node NAME]   FROM: NS/POD, node/NAME, outside; TO: NAME[:PORT], IP:PORT, URL
+    balance NS/SVC [--requests N] [--seed S] [--clients K] [--port P]   (a LoadBalancer: nodes, then pods)
     ns NAME | all     theme NAME       ctx NAME        q | quit
     lab [STEP.N | next | prev | off]   (the guided lab: its questions, answered from the data)
     diff [A] B                         (two snapshots; `:` only B: the open state against B)
@@ -32,7 +33,8 @@ RESOLVERS = ("glibc", "musl", "busybox")
 QTYPES = ("A", "AAAA", "A+AAAA", "SRV", "PTR", "TXT", "CNAME")
 QUIT_WORDS = ("q", "quit", "q!", "exit")
 # The verbs and the pane each opens in the TUI.
-VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy", "path": "path"}
+VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy", "path": "path",
+             "balance": "balancing"}
 VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit", "diff", "find")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
@@ -83,10 +85,13 @@ class Command:
     port: str | None = None  # a number, or a port name of the destination pod
     protocol: str | None = None  # None: not given (TCP)
     paths: tuple[str, ...] = ()  # diff: the snapshots (one on the `:` line, two on the CLI)
+    requests: int | None = None  # balance: requests to simulate (None: none)
+    seed: int | None = None  # balance: the simulation's seed (None: 1)
+    clients: int | None = None  # balance: pretend clients the requests come from in turn (None: 1)
 
     @property
     def has_argument(self) -> bool:
-        return bool(self.target or self.name or self.url or self.src)
+        return bool(self.target or self.name or self.url or self.src or (self.verb == "balance" and self.arg))
 
     def canonical(self) -> str:
         """The command spelled the one way both surfaces print it (used by tests and help)."""
@@ -105,6 +110,8 @@ class Command:
             return "policy " + self.pane_argument()
         if self.verb == "diff":
             return shlex.join(["diff", *self.paths])
+        if self.verb == "balance":
+            return "balance " + self.pane_argument()
         return f"{self.verb} {self.arg}".rstrip()
 
     def pane_argument(self) -> str:
@@ -123,6 +130,13 @@ class Command:
         if self.verb == "path":
             return shlex.join([self.src, self.dst, *(["--node", self.node] if self.node else []),
                                *(["--check"] if self.check else [])])
+        if self.verb == "balance":
+            words = [self.arg] if self.arg else []
+            for opt, value in (("requests", self.requests), ("seed", self.seed), ("clients", self.clients),
+                               ("port", self.port)):
+                if value is not None:
+                    words += [f"--{opt}", str(value)]
+            return shlex.join(words)
         return self.arg
 
 
@@ -159,6 +173,8 @@ def parse(line: str | Sequence[str]) -> Command | None:
         return _route(rest, word)
     if verb == "path":
         return _path(rest, word)
+    if verb == "balance":
+        return _balance(rest, word)
     if verb in ("ns", "theme", "ctx"):
         if len(rest) > 1:
             raise GrammarError(f"{word}: one name expected, got {len(rest)} words")
@@ -336,6 +352,32 @@ def _path(rest: Sequence[str], word: str) -> Command:
     if not dst.strip() or any(c.isspace() for c in dst):
         raise GrammarError(f"path: {clean(dst)!r} is not NAME[:PORT], IP:PORT or a URL", hint=PATH_USAGE)
     return Command("path", word, pane="path", src=src, dst=dst, check=check, node=options.get("node"))
+
+
+BALANCE_USAGE = "balance NS/SVC [--requests N] [--seed S] [--clients K] [--port P]"
+BALANCE_LIMITS = {"requests": 1_000_000, "seed": 2**32 - 1, "clients": 10_000}
+
+
+def _balance(rest: Sequence[str], word: str) -> Command:
+    """`balance NS/SVC`: a LoadBalancer Service's spread over nodes and pods, simulated on request."""
+    positional, options = _options(rest, ("requests", "seed", "clients", "port"), "balance")
+    if len(positional) > 1:
+        raise GrammarError(f"balance: one Service expected, got {len(positional)} words", hint=BALANCE_USAGE)
+    service = positional[0] if positional else ""
+    ns, slash, name = service.rpartition("/")
+    if service and (not name or (slash and not ns) or "/" in ns or any(c.isspace() for c in service)):
+        raise GrammarError(f"balance: {clean(service)!r} is not NS/NAME", hint=BALANCE_USAGE)
+    numbers: dict[str, int] = {}
+    for opt, top in BALANCE_LIMITS.items():
+        if opt in options:
+            text = options[opt]
+            low = 0 if opt == "seed" else 1
+            if not (text.isascii() and text.isdigit() and len(text) <= 10 and low <= int(text) <= top):
+                raise GrammarError(f"balance: --{opt} {clean(text)!r} is not a number from {low} to {top:,}",
+                                   hint=BALANCE_USAGE)
+            numbers[opt] = int(text)
+    return Command("balance", word, pane="balancing", arg=service, port=options.get("port"),
+                   requests=numbers.get("requests"), seed=numbers.get("seed"), clients=numbers.get("clients"))
 
 
 def _policy_check(rest: Sequence[str], word: str) -> Command:

@@ -57,7 +57,7 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 def test_commands(env) -> None:
     assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve",
-                                      "capture", "completion", "agent", "probe", "check"]
+                                      "capture", "completion", "agent", "probe", "check", "balance"]
     assert bash_complete(env, "tr") == ["trace"]
 
 
@@ -83,6 +83,8 @@ def test_panes_by_id_and_alias(env) -> None:
 def test_services_pods_and_namespaces_from_the_current_source(env) -> None:
     services = bash_complete(env, "trace", "default/w")
     assert services == ["default/website", "default/webstate"]
+    assert bash_complete(env, "balance", "emissary/") == ["emissary/emissary-ingress"]
+    assert "--requests" in bash_complete(env, "balance", "emissary/emissary-ingress", "--re")
     pods = bash_complete(env, "dns", "website", "--pod", "kube-system/")
     assert pods == ["kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
     assert bash_complete(env, "show", "pods", "-n", "kube-") == ["kube-node-lease", "kube-public", "kube-system"]

@@ -146,9 +146,13 @@ COMMANDS = {
         ["policy", "check", "default/website-67cdc95f5f-fhmzn", "default/engine-75fdb4c546-pwch5", "--port", "8080"]],
     "## `k8snet path FROM TO --json`": [["path", "default/client", "website:8080", "--check"],
                                         ["path", "default/website-67cdc95f5f-fhmzn", "website:80"]],
+    "## `k8snet balance NS/SVC --json`": [["balance", "emissary/emissary-ingress", "--requests", "100"]],
 }
 # The lab has no NetworkPolicy, so no allowing rule: the `rule` object's keys are not printed.
-NOT_IN_THE_LAB = {"## `k8snet policy check SRC DST --json`": {"policy", "peer", "port_text", "peer_text"}}
+NOT_IN_THE_LAB = {"## `k8snet policy check SRC DST --json`": {"policy", "peer", "port_text", "peer_text"},
+                  # the lab's one LoadBalancer Service is pending: no node, pod or count is printed
+                  "## `k8snet balance NS/SVC --json`": {"pod", "address", "node", "share", "source", "backend",
+                                                       "local_endpoints", "expected", "count"}}
 
 
 @pytest.mark.parametrize("heading", list(COMMANDS))

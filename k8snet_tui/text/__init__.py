@@ -5,11 +5,14 @@ from __future__ import annotations
 from typing import Any, TextIO
 
 from . import check, diff, find, flows, panes, path, policy
+from .balancing import VIEWS as BALANCING_VIEWS
 from .table import Column, TextOptions, Writer, terminal_width
 
 VIEWS = {**panes.SHOW, "policy": policy.show, "trace": flows.trace, "dns-lookup": flows.dns, "route": flows.route,
          "policy-check": policy.check, "diff": diff.diff, "find": find.find,
          "path": path.path, "check": check.check}
+
+VIEWS.update(BALANCING_VIEWS)  # pane 9's `show balancing` and `k8snet balance`
 
 
 def render(view: str, model: Any, out: TextIO, options: TextOptions) -> None:

@@ -66,12 +66,23 @@ def requested_ips(svc: Obj) -> tuple[str, ...]:
     return tuple(dict.fromkeys(w.strip() for w in words if w.strip()))[:16]
 
 
+# Node labels only a cloud's node controller or managed service sets (snapshots keep labels,
+# not the providerID).
+CLOUD_LABELS = (("eks.amazonaws.com/", "aws"), ("cloud.google.com/gke", "gce"), ("kubernetes.azure.com/", "azure"),
+                ("node.kubernetes.io/instance-type", "cloud"))
+
+
 def cloud_provider(cluster: ClusterState) -> str:
-    """The cloud the Nodes' providerID names ("aws" from aws:///zone/i-...), "" for none."""
+    """The cloud the Nodes name ("aws" from a providerID aws:///zone/i-..., or a managed
+    service's labels), "" for none."""
     for node in cluster.of("Node")[:50]:
         scheme = dig_str(node, "spec", "providerID").partition("://")[0].lower()
         if scheme in CLOUD_PROVIDERS:
             return scheme
+        labels = dig_dict(node, "metadata", "labels")
+        for prefix, cloud in CLOUD_LABELS:
+            if any(isinstance(k, str) and k.startswith(prefix) for k in labels):
+                return cloud
     return ""
 
 
@@ -161,7 +172,7 @@ def _allocated(cluster: ClusterState, svc: Obj, pools: tuple[Pool, ...], notes: 
                                 f"the load balancer is a DNS name ({', '.join(hostnames)}): its addresses are the "
                                 "cloud's, not in the cluster's objects"))
     if cloud or hostnames or (lb_class in CLOUD_CLASSES) or any(k.startswith(CLOUD_ANNOTATIONS) for k in notes):
-        who = f"the {cloud} cloud controller" if cloud else "a cloud load-balancer controller"
+        who = f"the {cloud} cloud controller" if cloud not in ("", "cloud") else "a cloud load-balancer controller"
         findings.append(Finding("info", "cloud-allocated",
                                 f"{who} made a load balancer outside the cluster; it forwards to the nodes"))
         return AllocationResult(Allocation("allocated", "cloud", lb_class, None, requested,
@@ -211,8 +222,9 @@ def _pending(cluster: ClusterState, svc: Obj, pools: tuple[Pool, ...], notes: Ma
         return _pending_cilium(svc, pools, requested, pending)
     cloud = cloud_provider(cluster)
     if cloud:
+        who = f"the {cloud} cloud controller" if cloud != "cloud" else "the cloud controller"
         return pending("cloud", "pending-no-allocator",
-                       f"the {cloud} cloud controller has not made a load balancer for it yet (its events say why)")
+                       f"{who} has not made a load balancer for it yet (its events say why)")
     return pending("none", "pending-no-allocator",
                    "nobody allocates LoadBalancer addresses in this cluster: the Nodes name no cloud provider, "
                    "and there is no MetalLB IPAddressPool, no CiliumLoadBalancerIPPool and no kube-vip")

@@ -1,0 +1,303 @@
+"""Pane 9: "Balancing". A LoadBalancer Service from its address to its pods, in two levels.
+
+The table lists the LoadBalancer Services (address, who allocated it, the node that answers);
+below it the picture of the one the cursor is on: address -> announcing node(s) -> each node's
+own pick (its kube-proxy rules as the Services trace reads them, or the API's model of them) ->
+pods, every edge with its share, then each pod's share of all the traffic as a bar. `s`
+simulates 1,000 seeded requests and draws the counts beside the expected shares; `m` (live)
+counts per pod what the entry nodes' DNAT counters (or conntrack) say since it was pressed;
+`w` opens the why under the picture; `p` goes to the next port. Tab moves into the picture to
+scroll it. Everything cluster-derived goes through data_text.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any, ClassVar
+
+from rich.text import Text
+from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
+from textual.containers import VerticalScroll
+from textual.widgets import Static
+
+from k8snet_tui.domain.balancing import BalancePlan, Simulation, plan_service, simulate
+from k8snet_tui.domain.balancing.measure import Measured, measure
+from k8snet_tui.domain.model import Observed
+from k8snet_tui.present.balancing import BalancingModel, bar, explain, headline, pct, port_lines, present
+from k8snet_tui.present.selection import Selection
+from k8snet_tui.screens.base import Pane
+from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.safe import data_text
+
+SIM_REQUESTS = 1000
+SIM_CLIENTS = 100  # pretend clients, so ClientIP affinity still lets the requests spread
+COLUMNS = ("service", "address", "by", "entry")
+
+EXPLAIN = """\
+## Load balancing, in two levels
+
+A LoadBalancer Service's address is given by an **allocator**: a cloud controller, MetalLB
+(from an `IPAddressPool`), Cilium LB IPAM, kube-vip; with none, it stays `<pending>`
+(the NodePort still works on every node).
+
+**Node level**: who answers for the address. MetalLB in layer 2 has *one* node answer ARP
+for it (its `ServiceL2Status` and the speaker's `nodeAssigned` event name it), so that node
+takes all of it. With BGP, every announcing node takes a share (the router's ECMP). A cloud
+balancer sends to every node, or under `externalTrafficPolicy: Local` only to the nodes whose
+health check (`healthCheckNodePort`) finds a ready endpoint.
+
+**Pod level**: each entry node's kube-proxy picks the pod (iptables statistic rules, nftables
+numgen, IPVS weights). `Cluster` spreads over every ready pod and rewrites the source to the
+node's; `Local` keeps the client's address and sends only to the node's own pods.
+
+`s` simulates seeded requests; `m` (live) counts what the nodes' counters saw since you
+pressed it.
+"""
+
+
+@dataclass(frozen=True)
+class BalancingPaneModel:
+    overview: BalancingModel
+    plan: BalancePlan | None  # the selected Service's picture
+    error: str = ""
+
+
+class BalancingPane(Pane):
+    PANE_ID = "balancing"
+    TITLE = "Balancing"
+    KEY = "9"
+    EXPLAIN = EXPLAIN
+    NEEDS = ("Service", "EndpointSlice", "IPAddressPool", "L2Advertisement", "ServiceL2Status", "Event")
+    PANE_KEYS = (
+        ("up / down", "pick a LoadBalancer Service"),
+        ("s", f"simulate {SIM_REQUESTS:,} requests (seeded; again: the next seed) beside the expected shares"),
+        ("m", "live: count per pod what the entry nodes' counters say since you pressed it (again: stop)"),
+        ("w", "why: who allocated, who answers, what the traffic policy does"),
+        ("p", "the next port of the Service"),
+        ("tab", "into the picture, to scroll it"),
+        (":balance NS/SVC", "the same view from the command line"),
+    )
+    BINDINGS: ClassVar[list[BindingType]] = [
+        Binding("s", "simulate", "Simulate", id="balancing.simulate"),
+        Binding("m", "measure", "Measure", id="balancing.measure"),
+        Binding("w", "why", "Why", id="balancing.why"),
+        Binding("p", "next_port", "Port", id="balancing.port"),
+    ]
+    DEFAULT_CSS = """
+    BalancingPane #bal-head { height: auto; max-height: 2; padding: 0 1; }
+    BalancingPane #bal-table { height: auto; max-height: 7; }
+    BalancingPane #bal-scroll { height: 1fr; border-top: solid $primary; }
+    BalancingPane #bal-scroll:focus { background: $boost; }
+    BalancingPane #bal-picture { height: auto; padding: 0 1; }
+    """
+
+    def __init__(self, context: Any) -> None:
+        super().__init__(context)
+        self._selected: str | None = None
+        self._model: BalancingPaneModel | None = None
+        self._port = 0
+        self._seed = 1
+        self._sim: tuple[str, int, Simulation] | None = None  # (service, port index, run)
+        self._why = False
+        self._start: Observed | None = None  # `m`: the state counting starts from
+        self._measure_for: tuple[str, int] | None = None
+        self._picture = Text()
+
+    def compose_body(self) -> ComposeResult:
+        yield Static(id="bal-head")
+        yield ResourceTable(COLUMNS, id="bal-table", priorities=(0, 0, 1, 1))
+        with VerticalScroll(id="bal-scroll"):
+            yield Static(id="bal-picture")
+
+    # -- the model -------------------------------------------------------------------------------
+
+    def selection(self, observed: Observed) -> Selection:
+        return Selection(namespace=observed.cluster.namespace, selected=self._selected)
+
+    def build_model(self, observed: Observed) -> BalancingPaneModel:
+        selection = self.selection(observed)
+        overview = present(observed, selection)
+        keys = [s.service for s in overview.services]
+        key = selection.selected if selection.selected in keys else (keys[0] if keys else None)
+        if key is None:
+            return BalancingPaneModel(overview, None)
+        ns, _, name = key.partition("/")
+        try:
+            return BalancingPaneModel(overview, plan_service(observed, ns, name))
+        except KeyError:
+            return BalancingPaneModel(overview, None, f"{key} is gone")
+
+    def render_model(self, observed: Observed, model: BalancingPaneModel) -> None:
+        self._model = model
+        table = self.query_one("#bal-table", ResourceTable)
+        table.set_rows((s.service, (data_text(s.service), data_text(", ".join(s.addresses) or "<pending>"),
+                                    data_text(s.allocator + (f" {s.pool}" if s.pool else "")),
+                                    data_text(f"{s.announce_mode}: {', '.join(s.nodes) or '-'}")))
+                       for s in model.overview.services)
+        if model.plan is not None and self._selected is None:
+            self._selected = model.plan.balance.service
+        keys = [s.service for s in model.overview.services]
+        if self._selected in keys and table.selected_key() != self._selected:
+            table.move_cursor(row=keys.index(self._selected))
+        self._draw()
+
+    def _current_plan(self) -> BalancePlan | None:
+        m = self._model
+        if m is None or m.plan is None or (self._selected and m.plan.balance.service != self._selected):
+            return None
+        return m.plan
+
+    # -- drawing ---------------------------------------------------------------------------------
+
+    def _draw(self) -> None:
+        m = self._model
+        head = Text()
+        plan = self._current_plan()
+        if m is None:
+            return
+        if not m.overview.services:
+            head.append("No LoadBalancer Service here. ", style="bold")
+            head.append("e: what this pane shows", style="dim")
+        elif plan is not None:
+            head.append(data_text(headline(plan.balance), style="bold"))
+        self.query_one("#bal-head", Static).update(head)
+        out = Text()
+        lines: list[tuple[str, str]] = []
+        if plan is not None and plan.ports:
+            b = plan.balance
+            self._port %= len(plan.ports)
+            port = plan.ports[self._port].spread
+            sim = self._sim[2] if self._sim and self._sim[:2] == (b.service, self._port) else None
+            lines += [(text, "") for text in port_lines(b, port, sim)]
+            lines += [(text, "") for text in self._measured_lines(plan)]
+            if self._why:
+                lines.append(("Why:", "bold"))
+                lines += [(f"  {text}", "") for text in explain(b)]
+            else:
+                found = [f for f in b.findings if f.severity != "info"]
+                lines += [(f"! {f.message}", "bold") for f in found[:3]]
+                lines.append(("s: simulate · m: measure (live) · w: why · p: next port · tab: scroll", "dim"))
+        elif m.error:
+            lines.append((m.error, "bold"))
+        elif m.overview.findings:
+            lines += [(f"! {f.message}", "bold") for f in m.overview.findings]
+        for i, (text, style) in enumerate(lines):
+            if i:
+                out.append("\n")
+            out.append(data_text(text, style=style) if text else Text(""))
+        self._picture = out
+        self.query_one("#bal-picture", Static).update(out)
+
+    def _measured_lines(self, plan: BalancePlan) -> list[str]:
+        if self._start is None or self.observed is None or self._measure_for != (plan.balance.service, self._port):
+            return []
+        b = plan.balance
+        port = plan.ports[self._port].spread
+        entry = tuple(n.node for n in port.nodes)
+        ns, _, name = b.service.partition("/")
+        got: Measured = measure(self._start, self.observed, ns, name, port.port, entry)
+        if not got.how:
+            why = ", ".join(got.missing) if got.missing else "no entry node"
+            return [f"measured: nothing to count yet ({why}: no kernel state at both ends)"]
+        counts = {(a, p): c for a, p, c in got.counts}
+        known = [c for c in counts.values() if c is not None]
+        total = sum(known)
+        out = [f"measured since m ({got.how} on {', '.join(got.nodes)}): {total} in all"]
+        for pod in port.pods:
+            c = counts.get((pod.address, pod.port))
+            seen = (c / total) if c is not None and total else 0.0
+            out.append(f"  {bar(seen, 8)} {('?' if c is None else str(c)):>5}  {pct(seen):>6}  "
+                       f"{pod.pod or pod.address}")
+        return out
+
+    # -- keys ------------------------------------------------------------------------------------
+
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        super().on_resource_table_row_highlighted(event)
+        key = str(event.row_key.value)
+        if key != self._selected:
+            self._selected = key
+            self._port = 0
+            if self.observed is not None:
+                self.show_observed(self.observed)
+
+    def action_simulate(self, requests: int = SIM_REQUESTS) -> None:
+        plan = self._current_plan()
+        if plan is None or not plan.ports:
+            self.context.notify("no LoadBalancer Service to simulate", title="simulate")
+            return
+        port, seed, b = plan.ports[self._port % len(plan.ports)], self._seed, plan.balance
+        index = self._port % len(plan.ports)
+
+        def work() -> Simulation:
+            return simulate(port, requests, seed=seed, clients=SIM_CLIENTS, affinity_seconds=b.affinity_seconds,
+                            service=b.service)
+
+        def done(sim: Simulation) -> None:
+            self._sim = (b.service, index, sim)
+            self._seed += 1
+            self._draw()
+            answered = sim.requests - sim.lost
+            self.context.notify(f"{sim.requests:,} requests (seed {sim.seed}): {answered:,} answered, "
+                                f"{sim.lost:,} lost; chi-square {sim.chi_square:.2f}", title="simulate")
+
+        self.jobs.start("simulate", work, done, description="simulated requests")
+
+    def action_measure(self) -> None:
+        plan = self._current_plan()
+        if self.observed is None or plan is None:
+            return
+        if self.observed.mode != "live":
+            self.context.notify("m counts on a live cluster: a snapshot's counters never move (s simulates)",
+                                title="measure")
+            return
+        if self._start is not None:
+            self._start = None
+            self._measure_for = None
+            self.context.notify("measuring stopped", title="measure")
+        else:
+            self._start = self.observed
+            self._measure_for = (plan.balance.service, self._port)
+            self.context.notify("measuring: send requests to the address; the counts grow with each poll",
+                                title="measure")
+        self._draw()
+
+    def action_why(self) -> None:
+        self._why = not self._why
+        self._draw()
+
+    def action_next_port(self) -> None:
+        plan = self._current_plan()
+        if plan is not None and plan.ports:
+            self._port = (self._port + 1) % len(plan.ports)
+            self._draw()
+
+    # -- what the app forwards -------------------------------------------------------------------
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        """`:balance NS/SVC` selects that Service (and simulates with --requests)."""
+        if verb != "balance" or not arg.strip():
+            return
+        from k8snet_tui import grammar
+        from k8snet_tui.errors import K8snetError
+
+        try:
+            cmd = grammar.parse(["balance", *grammar.split_line(arg)])
+        except K8snetError as exc:
+            self.context.notify(exc.message, title="balance", severity="warning")
+            return
+        if cmd is None or not cmd.arg:
+            return
+        namespace = (self.observed.cluster.namespace if self.observed is not None else None) or "default"
+        self._selected = cmd.arg if "/" in cmd.arg else f"{namespace}/{cmd.arg}"
+        self._port = 0
+        if self.observed is not None:
+            self.show_observed(self.observed)
+        if cmd.requests and self._current_plan() is not None:
+            if cmd.seed is not None:
+                self._seed = cmd.seed
+            self.action_simulate(cmd.requests)
+
+    def plain_text(self) -> str:
+        return "\n\n".join(p for p in (self.TITLE, self._picture.plain) if p)

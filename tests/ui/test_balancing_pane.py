@@ -1,0 +1,71 @@
+"""Pane 9 on the rendered screen at 80x24: the lab's pending LoadBalancer Service says who would
+allocate its address and why nobody does; with MetalLB objects the picture runs address ->
+announcing node -> pods with shares; `s` draws the simulated counts beside the expected shares;
+`m` says it needs a live cluster on a snapshot; `w` opens the why; `:balance` selects."""
+
+from __future__ import annotations
+
+from k8snet_tui.sources.snapshot import bundled_lab_path
+
+from tests.support.metallb_lab import LB_IP, metallb_lab
+from tests.ui.conftest import screen_text, screen_words, settle
+
+LAB = str(bundled_lab_path())
+POD = "emissary/emissary-ingress-dd8b8db7f-jljj5"
+
+
+async def _open(pilot) -> None:
+    await settle(pilot)
+    await pilot.press("9")
+    await settle(pilot)
+
+
+async def test_the_labs_pending_service_says_why_at_80x24(make_lab_app):
+    app = make_lab_app(snapshot=LAB)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        words = screen_words(app)
+        assert "emissary/emissary-ingress" in words and "<pending>" in words
+        assert "nobody allocates LoadBalancer addresses" in words
+        assert "NodePort 31211" in words
+        await pilot.press("s")
+        await settle(pilot)
+        assert "1,000 requests (seed 1): 0 answered, 1,000 lost" in screen_words(app)
+        await pilot.press("m")
+        await settle(pilot)
+        assert "m counts on a live cluster" in screen_words(app)
+
+
+async def test_metallb_picture_simulation_and_why(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        text = screen_text(app)
+        assert f"{LB_IP}:80/TCP" in text and "layer2: node-1" in text
+        assert "100.0% node-1" in text
+        assert POD in text
+        assert "simulated" not in text
+        await pilot.press("s")
+        await settle(pilot)
+        text = screen_text(app)
+        assert "expected" in text and "simulated" in text
+        assert " 1000  " + POD in text  # one pod: every simulated request lands on it
+        assert "1,000 answered, 0 lost" in screen_words(app)
+        await pilot.press("w")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "Who gave the address: MetalLB's controller assigned" in words
+        await pilot.press("p")
+        await settle(pilot)
+        assert f"{LB_IP}:443/TCP" in screen_text(app)
+
+
+async def test_colon_balance_opens_the_pane_on_the_service(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *"balance emissary/emissary-ingress --requests 200", "enter")
+        await settle(pilot)
+        text = screen_text(app)
+        assert f"{LB_IP}:80/TCP" in text
+        assert "  200  " + POD in text
