@@ -28,6 +28,7 @@ from textual.theme import Theme
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
+from k8snet_tui.collect.gc_policy import calm
 from k8snet_tui.collect.session import Session
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
 from k8snet_tui.config import THEME_NAMES, Settings
@@ -140,6 +141,7 @@ class K8snetApp(GuideActions, App[int]):
         # app: out of the cyclic GC's reach, a full collection no longer walks millions of
         # objects (0.1-0.7 s with the loop stopped at 30k pods). Refcounting still frees them.
         gc.freeze()
+        self._gc_restore = calm()  # and rare full collections (collect/gc_policy.py)
         # Views are built in thread workers; every time the event loop waits in select() it
         # hands the GIL to a busy worker and then waits up to the switch interval to get it back
         # (5 ms by default, many times per frame). 1 ms keeps keys responsive during builds.
@@ -212,6 +214,8 @@ class K8snetApp(GuideActions, App[int]):
         from k8snet_tui.sources.exec_plugin import end_plugins
 
         end_plugins()
+        if getattr(self, "_gc_restore", None) is not None:
+            self._gc_restore()
 
     # -- data flow -----------------------------------------------------------------------------
 
