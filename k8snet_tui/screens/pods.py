@@ -82,9 +82,12 @@ class PodNetworkPane(SectionedPane):
         ("/", "filter the pods (any column)"),
         ("[ / ]", "previous / next section: Pods, Ranges & CNI, Path"),
         ("e", "how pods get addresses and how they talk"),
+        ("!", "config vs kernel: the tunnel and pod CIDR checks of this node in full (the ✗ badge counts "
+              "the disagreements)"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("c", "check_pod", "Check pod", id="pods.check"),
+        Binding("exclamation_mark", "consistency", "Config≠kernel", id="pods.consistency", show=False),
     ]
 
     def __init__(self, context: PaneContext) -> None:
@@ -141,6 +144,7 @@ class PodNetworkPane(SectionedPane):
         self.view, self._objects, prepared, ranges, self._rows = model
         self.query_one("#pods-table", ResourceTable).set_prepared(prepared)
         self.say("pods-ranges", ranges)
+        self._draw_section_bar()  # the config vs kernel badge
         self._draw_detail()
         self._draw_path()
 
@@ -179,8 +183,33 @@ class PodNetworkPane(SectionedPane):
         if event.data_table.id == "pods-table":
             self._draw_detail()
 
+    def _draw_section_bar(self) -> None:
+        super()._draw_section_bar()
+        badge = self.view.consistency.badge() if self.view is not None else ""
+        bar = self.query_one(f"#{self.PANE_ID}-sections-bar", Static)
+        if badge and isinstance(bar.content, Text):
+            bar.update(Text.assemble(bar.content, "  ", (f" {badge} (!) ", "bold reverse")))
+
+    def action_consistency(self) -> None:
+        self.show_section("ranges")
+        self.query_one(f"#{self.section_id('ranges')}", VerticalScroll).scroll_home(animate=False)
+
+    def _consistency_text(self, view: PodsModel) -> list[Text]:
+        report = view.consistency
+        out: list[Text] = [heading("Config vs kernel (tunnel, pod CIDRs)")]
+        for c in report.findings:
+            out.append(Text("  ✗ ", style="bold").append(data_text(f"{c.node}: {c.code}", style="bold")))
+            out += [line(f"  {label}", value) for label, value in (
+                ("config says", c.config), ("kernel shows", c.kernel), ("where", c.where),
+                ("why it matters", c.why), ("check next", c.next or "-"))]
+        out += [Text("  ? ").append(data_text(f"{c.node or 'cluster'}: {c.code} not checked: {c.kernel}"))
+                for c in report.checks if c.status == "not-checked"]
+        out.append(Text(f"  ✓ {report.agreed} check(s) agree" + ("" if report.disagreements else
+                                                                 "; nothing disagrees"), style="dim"))
+        return out + [Text("")]
+
     def _ranges_text(self, view: PodsModel) -> Text:
-        out: list[Text] = [heading("Cluster pod CIDR")]
+        out: list[Text] = [*self._consistency_text(view), heading("Cluster pod CIDR")]
         for fact in view.cluster_cidrs:
             entry = Text("  ")
             entry.append(data_text(fact.cidr, style="bold"))

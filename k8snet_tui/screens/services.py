@@ -17,7 +17,9 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import NoActiveWorker, get_current_worker
 
+from k8snet_tui.domain.consistency import ConsistencyReport
 from k8snet_tui.domain.datapath.backend import (
     Datapath,
     cilium_replaces_kube_proxy,
@@ -33,7 +35,7 @@ from k8snet_tui.domain.services import (
     with_connections,
 )
 from k8snet_tui.present import Selection
-from k8snet_tui.present.services import COLUMNS, ServiceRow, service_rows
+from k8snet_tui.present.services import COLUMNS, ServiceRow, first_service_rows, service_consistency, service_rows
 from k8snet_tui.present.trace import TraceModel, present_trace
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
@@ -47,6 +49,7 @@ HISTORY = 10  # polls of packet deltas kept per endpoint
 # Node states smaller than this are parsed at once; bigger ones in a thread worker.
 SYNC_PARSE_CHARS = 256_000
 READING = "reading the node's rules..."
+FIRST_ROWS = 200  # rows shown ahead of a big table's first whole build (a few screens)
 
 
 def _node_size(node: NodeState) -> int:
@@ -72,6 +75,7 @@ class _Model(NamedTuple):
     rows_for: tuple[Any, str | None, str | None]
     rows: tuple[ServiceRow, ...] | None  # None: the rows shown are for the same state and backend
     cells: list[tuple[str, tuple[str, ...]]] | None  # None: the same rows as shown
+    consistency: ConsistencyReport | None = None  # None while the node's rules are being read
 
 
 class ServicesPane(Pane):
@@ -91,9 +95,12 @@ class ServicesPane(Pane):
         (":trace NS/NAME[:PORT]", "open the trace of that service (and port)"),
         (":svc", "back to the services table"),
         ("◀ hit +N", "live mode: that endpoint's DNAT rule counted N new packets since the last poll"),
+        ("!", "config vs kernel: kube-proxy's configured mode and the Service CIDR against this node's rules "
+              "and routes (the ✗ badge in the header counts the disagreements); again: hide"),
     )
     BINDINGS = [
         Binding("l", "pod_log", "Pod log", id="services.pod_log"),
+        Binding("exclamation_mark", "consistency", "Config≠kernel", id="services.consistency", show=False),
         Binding("r", "whatif_request", "Request?", id="services.whatif_request"),
         Binding("x", "whatif_delete", "Delete?", id="services.whatif_delete"),
     ]
@@ -111,6 +118,7 @@ class ServicesPane(Pane):
         self._dp_cache: dict[int, tuple[NodeState, Any, Datapath]] = {}
         self._parsing: set[int] = set()
         self._rows_shown: tuple[Any, ...] | None = None
+        self._first_shown = False  # the first screenful went ahead of the first whole build
         self._rows_for: tuple[Any, str | None, str | None] | None = None  # (state, backend, namespace) shown
         self._cidrs_for: tuple[Any, ServiceCIDRs] | None = None
         self._mode = "table"  # table | trace | log
@@ -124,6 +132,8 @@ class ServicesPane(Pane):
         self._summary = Text()
         self._note = ""  # what the note line says ("" when hidden)
         self._log_text = Text()
+        self._consistency: ConsistencyReport | None = None
+        self._consistency_shown = False  # `!` opened the details in the note line
 
     # -- layout --------------------------------------------------------------------------------
 
@@ -221,6 +231,8 @@ class ServicesPane(Pane):
         parsed = None
         if dp is None and node is not None and _node_size(node) <= SYNC_PARSE_CHARS:
             dp = parsed = parse_node_datapath(node, observed.cluster)
+        if self._rows_shown is None and not self._first_shown:
+            self._first_rows(observed, dp, selection.namespace)
         cidrs_for = self._cidrs_for
         if cidrs_for is None or cidrs_for[0] is not observed.cluster:
             cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
@@ -232,7 +244,26 @@ class ServicesPane(Pane):
             # ClusterState) and no backend needs no new rows: at 10k services that saves a pass.
             rows = service_rows(observed.cluster, dp.backend if dp else "unknown", selection.namespace)
         cells = _cells(rows, dp) if rows is not None and rows != self._rows_shown else None
-        return _Model(kpr, dp, parsed, cidrs_for, rows_for, rows, cells)
+        consistency = service_consistency(observed, node, dp) if dp is not None and node is not None else None
+        return _Model(kpr, dp, parsed, cidrs_for, rows_for, rows, cells, consistency)
+
+    def _first_rows(self, observed: Observed, dp: Datapath | None, namespace: str | None) -> None:
+        """In a worker, before a table's first whole build: its first screenful at once (a big
+        cluster's 10k rows take a second; these need only their own Services' slices)."""
+        try:
+            get_current_worker()
+        except NoActiveWorker:
+            return  # an inline build: the whole table comes as fast
+        first, total = first_service_rows(observed.cluster, dp.backend if dp else "unknown", namespace, FIRST_ROWS)
+        if total > len(first):
+            self._first_shown = True
+            with suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._show_first_rows, _cells(first, dp), total)
+
+    def _show_first_rows(self, cells: list[tuple[str, tuple[str, ...]]], total: int) -> None:
+        if self._rows_shown is None:  # the whole table has not come first
+            self.table.set_rows(cells)
+            self._set_note(f"⏳ the first {len(cells)} of {total:,} services; the rest are being read")
 
     def render_model(self, observed: Observed, model: _Model) -> None:
         node = observed.local
@@ -241,7 +272,10 @@ class ServicesPane(Pane):
         dp = model.dp if model.dp is not None else self._datapath(node, observed)
         self._cidrs_for = model.cidrs_for
         cidrs = model.cidrs_for[1]
+        self._consistency = model.consistency
         self._render_summary(observed, node, dp, cidrs)
+        if self._consistency_shown:
+            self._show_consistency()
         if model.rows is not None:
             # Rows built before the node's rules were read say "…reading": the parse worker
             # asks for a new build when it is done.
@@ -266,6 +300,10 @@ class ServicesPane(Pane):
             line.append(READING, style="bold")
         else:
             line.append_text(data_text(dp.backend, "bold"))
+            badge = self._consistency.badge() if self._consistency is not None else ""
+            if badge:  # the details are one key away (`!`), the header keeps its two rows
+                line.append(" ")
+                line.append(f" {badge} (!) ", style="bold reverse")
             line.append(" — ")
             line.append_text(data_text("; ".join(dp.reasons)))
         line.append("\nService CIDR ")
@@ -287,6 +325,35 @@ class ServicesPane(Pane):
             # A note about an earlier reading (still parsing, or node state that had failed)
             # is cleared once a good reading arrives.
             self._set_note("")
+
+    def action_consistency(self) -> None:
+        self._consistency_shown = not self._consistency_shown
+        if self._consistency_shown:
+            self._show_consistency()
+        else:
+            self._set_note("")
+
+    def _show_consistency(self) -> None:
+        """The config vs kernel checks in the note line under the header (`!` again hides them)."""
+        report = self._consistency
+        if report is None:
+            out = Text("⏳ config vs kernel: the node's rules are still being read")
+        else:
+            parts: list[Text] = []
+            for c in report.findings:
+                parts.append(Text.assemble(("✗ ", "bold"), data_text(f"{c.node}: {c.config}", "bold")))
+                parts.append(Text("  kernel: ").append_text(data_text(c.kernel)))
+                parts.append(Text("  why: ").append_text(data_text(c.why)))
+                parts.append(Text("  next: ").append_text(data_text(c.next or "-")))
+            parts += [Text("? ").append_text(data_text(f"{c.node or 'cluster'}: {c.code} not checked: {c.kernel}"))
+                      for c in report.checks if c.status == "not-checked"]
+            parts += [Text("✓ ").append_text(data_text(f"{c.node}: {c.config}; {c.kernel}"))
+                      for c in report.checks if c.status == "agree"]
+            out = Text("\n").join(parts) if parts else Text("nothing to check")
+        self._note = "consistency"
+        note = self.query_one("#svc-note", Static)
+        note.update(out)
+        note.display = True
 
     def _set_note(self, message: str) -> None:
         self._note = message

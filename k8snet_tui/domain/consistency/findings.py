@@ -70,6 +70,10 @@ class ConsistencyReport:
     def findings(self) -> tuple[Check, ...]:
         return tuple(c for c in self.checks if c.disagrees)
 
+    def badge(self) -> str:
+        """A few words for a pane's header: "" when nothing disagrees."""
+        return f"✗ {self.disagreements} config≠kernel" if self.disagreements else ""
+
     def of_topics(self, topics: tuple[str, ...]) -> ConsistencyReport:
         return make_report(self.nodes, [c for c in self.checks if c.topic in topics])
 

@@ -66,7 +66,7 @@ def cilium_expectation(cluster: ClusterState) -> Expectation | None:
     device = f"cilium_{settings.tunnel_protocol}" if settings.tunnel_protocol else ""
     return Expectation(
         plugin="Cilium",
-        source=f"ConfigMap {settings.source} ({settings.routing_from})",
+        source=f"ConfigMap {settings.source} {settings.routing_from}",
         routing=TUNNEL if settings.routing_mode == "tunnel" else NATIVE,
         protocol=settings.tunnel_protocol,
         tunnel_devices=(device,) if device else ("cilium_vxlan", "cilium_geneve"),

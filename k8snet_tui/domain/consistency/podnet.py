@@ -127,7 +127,7 @@ def pod_network_checks(cluster: ClusterState, name: str, kernel: Kernel, facts: 
 def _device_checks(node: _Node, exp: Expectation) -> list[Check]:
     out: list[Check] = []
     names = [i.name for i in node.kernel.interfaces]
-    config = f"{exp.plugin} {exp.mode_words()}, from {exp.source}"
+    config = f"{exp.source}: {exp.plugin} {exp.mode_words()}"
     tunnel = next((node.iface(d) for d in exp.tunnel_devices if node.iface(d) is not None), None)
     if tunnel is None and exp.protocol:
         kind = "flannel.1" if exp.protocol == "vxlan" and exp.plugin == "Flannel" else exp.protocol
@@ -156,13 +156,13 @@ def _device_checks(node: _Node, exp: Expectation) -> list[Check]:
         host = node.iface(exp.host_device)
         if host is None:
             out.append(_check(
-                "host-device", "tunnel", DISAGREE, node.name, f"{exp.plugin} runs (from {exp.source})",
+                "host-device", "tunnel", DISAGREE, node.name, f"{exp.source}: {exp.plugin} runs",
                 f"no {exp.host_device} device among {len(names)} devices", f"`ip link` of {node.name}",
                 f"{exp.plugin} routes every pod CIDR through {exp.host_device}; without it the agent has not set "
                 "up this node, so pod traffic follows whatever else the routes say",
                 f"ip link show {exp.host_device}; kubectl -n kube-system get pods -o wide (the agent on {node.name})"))
         else:
-            out.append(_check("host-device", "tunnel", AGREE, node.name, f"{exp.plugin} runs (from {exp.source})",
+            out.append(_check("host-device", "tunnel", AGREE, node.name, f"{exp.source}: {exp.plugin} runs",
                               f"{host.name} is present ({host.kind}, state {host.state})", f"device {host.name}",
                               f"{exp.plugin} routes pod CIDRs through {host.name}", ""))
             out.append(_router_check(node, exp, host))

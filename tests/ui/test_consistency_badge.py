@@ -1,0 +1,61 @@
+"""The config vs kernel findings where a user looks: pane 3's section bar and pane 4's header
+carry a ✗ badge, `!` opens the details. On the bundled lab (cilium-config says VXLAN, node-1
+routes natively and has no Cilium devices) and on a copy whose kube-proxy ConfigMap says
+nftables while node-1 holds iptables-legacy rules."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+from tests.ui.conftest import screen_words, settle
+
+LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
+
+
+async def test_pod_network_pane_badges_todays_lab(make_lab_app):
+    app = make_lab_app(snapshot=str(LAB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert "✗ 4 config≠kernel (!)" in screen_words(app)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "Config vs kernel (tunnel, pod CIDRs)" in words
+        assert "no cilium_vxlan device" in words and "check next:" in words
+
+
+async def test_services_header_badges_a_mode_disagreement_and_bang_toggles_details(make_lab_app, tmp_path):
+    snap = tmp_path / "snap"
+    shutil.copytree(LAB, snap)
+    path = snap / "api" / "configmaps.json"
+    doc = json.loads(path.read_text())
+    for cm in doc["items"] if isinstance(doc, dict) else doc:
+        if cm["metadata"]["name"] == "kube-proxy":
+            cm["data"]["config.conf"] = cm["data"]["config.conf"].replace("mode: iptables", "mode: nftables")
+    path.write_text(json.dumps(doc))
+    app = make_lab_app(snapshot=str(snap))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert "✗ 1 config≠kernel (!)" in screen_words(app)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "config.conf mode: nftables" in words and "holds nat KUBE-SERVICES rules (iptables-legacy)" in words
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert "config.conf mode: nftables" not in screen_words(app)
+
+
+async def test_services_header_has_no_badge_when_the_mode_agrees(make_lab_app):
+    app = make_lab_app(snapshot=str(LAB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("4")
+        await settle(pilot)
+        assert "config≠kernel" not in screen_words(app)
+        await pilot.press("exclamation_mark")
+        await settle(pilot)
+        assert "✓ node-1: ConfigMap kube-system/kube-proxy config.conf mode: iptables" in screen_words(app)
