@@ -131,7 +131,7 @@ def port_lines(b: Balance, p: PortSpread, sim: Simulation | None = None) -> tupl
             seen = got / answered if answered else 0.0
             line = f"  {bar(pod.share, 8)} {pct(pod.share):>6}  {bar(seen, 8)} {got:>5}  {name}"
         out.append(line)
-    if p.lost > 1e-9:
+    if p.lost > 1e-9 and p.nodes:
         out.append(f"  {bar(p.lost)} {pct(p.lost):>6}  lost (dropped, rejected or no node)")
     if sim is not None:
         out.append(f"simulated {sim.requests} requests (seed {sim.seed}, {sim.clients} client(s)): "

@@ -12,6 +12,7 @@ scroll it. Everything cluster-derived goes through data_text.
 
 from __future__ import annotations
 
+import textwrap
 from dataclasses import dataclass
 from typing import Any, ClassVar
 
@@ -24,9 +25,11 @@ from textual.widgets import Static
 from k8snet_tui.domain.balancing import BalancePlan, Simulation, plan_service, simulate
 from k8snet_tui.domain.balancing.measure import Measured, measure
 from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.present.balancing import BalancingModel, bar, explain, headline, pct, port_lines, present
 from k8snet_tui.present.selection import Selection
 from k8snet_tui.screens.base import Pane
+from k8snet_tui.text.table import crop
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_text
 
@@ -54,6 +57,15 @@ node's; `Local` keeps the client's address and sends only to the node's own pods
 `s` simulates seeded requests; `m` (live) counts what the nodes' counters saw since you
 pressed it.
 """
+
+
+class Picture(Static):
+    """The picture; drawn again when its width changes (the explain drawer opens, a resize)."""
+
+    def on_resize(self) -> None:
+        pane = next((a for a in self.ancestors if isinstance(a, BalancingPane)), None)
+        if pane is not None:
+            pane.call_after_refresh(pane.redraw)
 
 
 @dataclass(frozen=True)
@@ -108,7 +120,7 @@ class BalancingPane(Pane):
         yield Static(id="bal-head")
         yield ResourceTable(COLUMNS, id="bal-table", priorities=(0, 0, 1, 1))
         with VerticalScroll(id="bal-scroll"):
-            yield Static(id="bal-picture")
+            yield Picture(id="bal-picture")
 
     # -- the model -------------------------------------------------------------------------------
 
@@ -132,7 +144,7 @@ class BalancingPane(Pane):
         self._model = model
         table = self.query_one("#bal-table", ResourceTable)
         table.set_rows((s.service, (data_text(s.service), data_text(", ".join(s.addresses) or "<pending>"),
-                                    data_text(s.allocator + (f" {s.pool}" if s.pool else "")),
+                                    data_text(s.allocator),
                                     data_text(f"{s.announce_mode}: {', '.join(s.nodes) or '-'}")))
                        for s in model.overview.services)
         if model.plan is not None and self._selected is None:
@@ -160,7 +172,7 @@ class BalancingPane(Pane):
             head.append("No LoadBalancer Service here. ", style="bold")
             head.append("e: what this pane shows", style="dim")
         elif plan is not None:
-            head.append(data_text(headline(plan.balance), style="bold"))
+            head.append(data_text(crop(clean(headline(plan.balance)), max(20, self._width() - 2)), style="bold"))
         self.query_one("#bal-head", Static).update(head)
         out = Text()
         lines: list[tuple[str, str]] = []
@@ -175,19 +187,35 @@ class BalancingPane(Pane):
                 lines.append(("Why:", "bold"))
                 lines += [(f"  {text}", "") for text in explain(b)]
             else:
-                found = [f for f in b.findings if f.severity != "info"]
+                found = [f for f in b.findings if f.severity != "info"
+                         and (f.code != "no-lb-rule" or f":{port.port};" in f.message)]
                 lines += [(f"! {f.message}", "bold") for f in found[:3]]
                 lines.append(("s: simulate · m: measure (live) · w: why · p: next port · tab: scroll", "dim"))
         elif m.error:
             lines.append((m.error, "bold"))
         elif m.overview.findings:
             lines += [(f"! {f.message}", "bold") for f in m.overview.findings]
-        for i, (text, style) in enumerate(lines):
-            if i:
-                out.append("\n")
-            out.append(data_text(text, style=style) if text else Text(""))
+        width = max(30, self._width() - 3)
+        first = True
+        for text, style in lines:
+            lead = len(text) - len(text.lstrip(" "))
+            parts = textwrap.wrap(clean(text), width, subsequent_indent=" " * (lead + 4), break_long_words=True,
+                                  drop_whitespace=False) or [""]
+            for part in parts:
+                if not first:
+                    out.append("\n")
+                first = False
+                out.append(data_text(part.rstrip(), style=style) if part.strip() else Text(""))
         self._picture = out
         self.query_one("#bal-picture", Static).update(out)
+
+    def _width(self) -> int:
+        """The picture's width (the pane's, less the explain drawer when open), once laid out."""
+        picture = self.query_one("#bal-picture", Static)
+        return picture.size.width or self.size.width or self.app.size.width or 80
+
+    def redraw(self) -> None:
+        self._draw()
 
     def _measured_lines(self, plan: BalancePlan) -> list[str]:
         if self._start is None or self.observed is None or self._measure_for != (plan.balance.service, self._port):
