@@ -8,7 +8,7 @@ from k8snet_tui.domain.consistency import SERVICE_TOPICS, ConsistencyReport, che
 from k8snet_tui.domain.datapath.backend import Datapath, parse_node_datapath
 from k8snet_tui.domain.datapath.endpoints import service_ports
 from k8snet_tui.domain.model import ClusterState, NodeState, Obj, Observed, dig_str, name_of, namespace_of
-from k8snet_tui.domain.service_index import service_index
+from k8snet_tui.domain.service_index import ServiceIndex, service_index
 
 from .common import node_for, objects_in
 from .selection import Selection
@@ -89,16 +89,28 @@ def service_rows(cluster: ClusterState, backend: str, namespace: str | None) -> 
 
 def _rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
     index = service_index(cluster)
-    rows = []
-    for svc in objects_in(cluster, "Service", namespace):
-        ns, name = namespace_of(svc), name_of(svc)
-        count = index.count(ns, name)
-        kind = dig_str(svc, "spec", "type") or "ClusterIP"
-        rows.append(ServiceRow(ns, name, kind, dig_str(svc, "spec", "clusterIP") or "", _ports_text(svc),
-                               count.ready, count.total, f"{count.ready}/{count.total}", backend,
-                               _health(kind, count.ready, count.total)))
+    rows = [_row(svc, index, backend) for svc in objects_in(cluster, "Service", namespace)]
     rows.sort(key=lambda r: (r.namespace, r.name))
     return tuple(rows)
+
+
+def _row(svc: Obj, index: ServiceIndex, backend: str) -> ServiceRow:
+    ns, name = namespace_of(svc), name_of(svc)
+    count = index.count(ns, name)
+    kind = dig_str(svc, "spec", "type") or "ClusterIP"
+    return ServiceRow(ns, name, kind, dig_str(svc, "spec", "clusterIP") or "", _ports_text(svc),
+                      count.ready, count.total, f"{count.ready}/{count.total}", backend,
+                      _health(kind, count.ready, count.total))
+
+
+def first_service_rows(cluster: ClusterState, backend: str, namespace: str | None,
+                       limit: int) -> tuple[tuple[ServiceRow, ...], int]:
+    """The first `limit` rows of `service_rows` (the same rows in the same order) and how many
+    rows there are in all, reading only those Services' EndpointSlices: a screenful to show
+    while the whole table is built."""
+    services = sorted(objects_in(cluster, "Service", namespace), key=lambda s: (namespace_of(s), name_of(s)))
+    index = service_index(cluster)
+    return tuple(_row(svc, index, backend) for svc in services[:limit]), len(services)
 
 
 def present(observed: Observed, selection: Selection) -> ServicesModel:

@@ -172,7 +172,7 @@ class BalancingPane(Pane):
             head.append("No LoadBalancer Service here. ", style="bold")
             head.append("e: what this pane shows", style="dim")
         elif plan is not None:
-            head.append(data_text(crop(clean(headline(plan.balance)), max(20, self._width() - 2)), style="bold"))
+            head.append(data_text(crop(clean(headline(plan.balance)), max(20, self._width())), style="bold"))
         self.query_one("#bal-head", Static).update(head)
         out = Text()
         lines: list[tuple[str, str]] = []
@@ -195,7 +195,7 @@ class BalancingPane(Pane):
             lines.append((m.error, "bold"))
         elif m.overview.findings:
             lines += [(f"! {f.message}", "bold") for f in m.overview.findings]
-        width = max(30, self._width() - 3)
+        width = max(30, self._width())
         first = True
         for text, style in lines:
             lead = len(text) - len(text.lstrip(" "))
@@ -212,7 +212,7 @@ class BalancingPane(Pane):
     def _width(self) -> int:
         """The picture's width (the pane's, less the explain drawer when open), once laid out."""
         picture = self.query_one("#bal-picture", Static)
-        return picture.size.width or self.size.width or self.app.size.width or 80
+        return picture.content_size.width or self.size.width or self.app.size.width or 80
 
     def redraw(self) -> None:
         self._draw()

@@ -17,6 +17,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
+from textual.worker import NoActiveWorker, get_current_worker
 
 from k8snet_tui.domain.consistency import ConsistencyReport
 from k8snet_tui.domain.datapath.backend import (
@@ -34,7 +35,7 @@ from k8snet_tui.domain.services import (
     with_connections,
 )
 from k8snet_tui.present import Selection
-from k8snet_tui.present.services import COLUMNS, ServiceRow, service_consistency, service_rows
+from k8snet_tui.present.services import COLUMNS, ServiceRow, first_service_rows, service_consistency, service_rows
 from k8snet_tui.present.trace import TraceModel, present_trace
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
@@ -48,6 +49,7 @@ HISTORY = 10  # polls of packet deltas kept per endpoint
 # Node states smaller than this are parsed at once; bigger ones in a thread worker.
 SYNC_PARSE_CHARS = 256_000
 READING = "reading the node's rules..."
+FIRST_ROWS = 200  # rows shown ahead of a big table's first whole build (a few screens)
 
 
 def _node_size(node: NodeState) -> int:
@@ -116,6 +118,7 @@ class ServicesPane(Pane):
         self._dp_cache: dict[int, tuple[NodeState, Any, Datapath]] = {}
         self._parsing: set[int] = set()
         self._rows_shown: tuple[Any, ...] | None = None
+        self._first_shown = False  # the first screenful went ahead of the first whole build
         self._rows_for: tuple[Any, str | None, str | None] | None = None  # (state, backend, namespace) shown
         self._cidrs_for: tuple[Any, ServiceCIDRs] | None = None
         self._mode = "table"  # table | trace | log
@@ -228,6 +231,8 @@ class ServicesPane(Pane):
         parsed = None
         if dp is None and node is not None and _node_size(node) <= SYNC_PARSE_CHARS:
             dp = parsed = parse_node_datapath(node, observed.cluster)
+        if self._rows_shown is None and not self._first_shown:
+            self._first_rows(observed, dp, selection.namespace)
         cidrs_for = self._cidrs_for
         if cidrs_for is None or cidrs_for[0] is not observed.cluster:
             cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
@@ -241,6 +246,24 @@ class ServicesPane(Pane):
         cells = _cells(rows, dp) if rows is not None and rows != self._rows_shown else None
         consistency = service_consistency(observed, node, dp) if dp is not None and node is not None else None
         return _Model(kpr, dp, parsed, cidrs_for, rows_for, rows, cells, consistency)
+
+    def _first_rows(self, observed: Observed, dp: Datapath | None, namespace: str | None) -> None:
+        """In a worker, before a table's first whole build: its first screenful at once (a big
+        cluster's 10k rows take a second; these need only their own Services' slices)."""
+        try:
+            get_current_worker()
+        except NoActiveWorker:
+            return  # an inline build: the whole table comes as fast
+        first, total = first_service_rows(observed.cluster, dp.backend if dp else "unknown", namespace, FIRST_ROWS)
+        if total > len(first):
+            self._first_shown = True
+            with suppress(RuntimeError):  # the app is closing
+                self.app.call_from_thread(self._show_first_rows, _cells(first, dp), total)
+
+    def _show_first_rows(self, cells: list[tuple[str, tuple[str, ...]]], total: int) -> None:
+        if self._rows_shown is None:  # the whole table has not come first
+            self.table.set_rows(cells)
+            self._set_note(f"⏳ the first {len(cells)} of {total:,} services; the rest are being read")
 
     def render_model(self, observed: Observed, model: _Model) -> None:
         node = observed.local

@@ -115,5 +115,5 @@ async def test_a_changed_row_outside_the_width_sample_widens_its_column(tmp_path
         await _new_data(app, pilot)
         await pilot.press("slash", *"bulk-02222", "enter")
         await settle(pilot)
-        line = next(line for line in screen_lines(app) if "bulk-02222" in line)
+        line = next(line for line in screen_lines(app) if "bulk-02222" in line and "10.9.8.223" in line)  # the row
         assert long_phase in line, line  # the whole cell, not cut short with …
