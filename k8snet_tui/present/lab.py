@@ -7,8 +7,8 @@ computed from what was observed, never written down: on another cluster the same
 gets that cluster's answer. When the data cannot answer (a snapshot without cloud metadata, a
 cluster without the lab's `website` Service) the answer says so and what would provide it.
 
-Steps 5 and 6 of the lab (load balancing, service mesh) are listed as coming, with what they
-will cover.
+Step 5 (load balancing) is answered from the balancing domain (pane 9); step 6 (service mesh)
+is listed as coming, with what it will cover.
 """
 
 from __future__ import annotations
@@ -16,6 +16,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from k8snet_tui.domain.balancing import Balance
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.endpoints import service_ports
 from k8snet_tui.domain.dns import dns_lookup_view
@@ -37,6 +38,7 @@ LAB_SERVICE = "website"  # the lab's Service; another one is used (and named) wh
 LAB_CLIENT = "client"  # the lab's client pod
 LAB_HEADLESS = "headlesswebsite"
 LAB_PATHS = ("/web/", "/engine/")
+LAB_LOAD_BALANCER = "emissary-ingress"  # the lab's LoadBalancer Service (step 5)
 
 
 @dataclass(frozen=True, slots=True)
@@ -87,13 +89,11 @@ class LabModel(JsonModel):
 
 
 COMING = (
-    Coming(5, "Load balancing", "a LoadBalancer Service given an address by a load-balancer controller "
-           "(MetalLB), which node answers for that address, and the path from it to a pod"),
     Coming(6, "Service mesh", "a meshed pod's redirect rules (sidecar or ambient), the ports the proxy "
            "takes over, and what the mesh adds between a client and a Service"),
 )
 
-STEP_TITLES = {1: "Pod networking", 2: "Services", 3: "DNS", 4: "External access"}
+STEP_TITLES = {1: "Pod networking", 2: "Services", 3: "DNS", 4: "External access", 5: "Load balancing"}
 
 
 # -- what the questions are about -----------------------------------------------------------------
@@ -107,6 +107,7 @@ class Subject:
     client: Obj | None
     headless: Obj | None
     gateway: str | None = None  # http://ADDRESS:NODEPORT of the first ingress controller
+    load_balancer: Obj | None = None  # step 5's LoadBalancer Service
 
 
 def _gateway_base(cluster: ClusterState) -> str | None:
@@ -141,7 +142,7 @@ def find_subject(cluster: ClusterState) -> Subject:
     headless = [s for s in services if dig_str(s, "spec", "clusterIP") == "None"]
     headless.sort(key=lambda s: (name_of(s) != LAB_HEADLESS, _ref(s)))
     return Subject(service, note, clients[0] if clients else None, headless[0] if headless else None,
-                   _gateway_base(cluster))
+                   _gateway_base(cluster), _load_balancer(cluster))
 
 
 def _no_service() -> Answer:
@@ -417,6 +418,87 @@ def gateway_routes(observed: Observed, selection: Selection, subject: Subject) -
     return Answer(tuple(lines))
 
 
+# -- step 5: load balancing -------------------------------------------------------------------------
+
+def _load_balancer(cluster: ClusterState) -> Obj | None:
+    """The lab's LoadBalancer Service (emissary-ingress), else the first one."""
+    from k8snet_tui.domain.balancing import load_balancers
+
+    found = load_balancers(cluster)
+    return next((s for s in found if name_of(s) == LAB_LOAD_BALANCER), found[0] if found else None)
+
+
+def _balance(observed: Observed, svc: Obj) -> Balance:
+    from k8snet_tui.domain.balancing import balance_service
+
+    return balance_service(observed, namespace_of(svc), name_of(svc))
+
+
+def _no_load_balancer() -> Answer:
+    return Answer(("This cluster has no Service of type LoadBalancer.",
+                   "The lab's emissary-ingress is one: kubectl get service -n emissary shows its EXTERNAL-IP."),
+                  known=False)
+
+
+def lb_allocator(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    svc = subject.load_balancer
+    if svc is None:
+        return _no_load_balancer()
+    b = _balance(observed, svc)
+    a = b.allocation
+    if a.state == "pending":
+        lines = [f"{b.service} is <pending>: {a.reason}."]
+        lines += [f.message for f in b.findings if f.code in ("allocation-failed", "requested-ip-outside-pools")]
+        node_port = next((p.node_port for p in b.ports if p.node_port), None)
+        if node_port:
+            lines.append(f"Meanwhile every node's NodePort {node_port} reaches it.")
+        return Answer(tuple(lines))
+    return Answer((f"{b.service} has EXTERNAL-IP {', '.join(b.addresses or b.hostnames)}: {a.reason}.",
+                   f"ipMode {b.ip_mode or 'unset'}, externalTrafficPolicy {b.external_traffic_policy}."))
+
+
+def lb_announcer(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    svc = subject.load_balancer
+    if svc is None:
+        return _no_load_balancer()
+    b = _balance(observed, svc)
+    ann = b.announce
+    if b.allocation.state == "pending":
+        return Answer((f"No node answers for {b.service}: it has no address yet.",), known=False)
+    if ann.nodes:
+        lines = [f"{', '.join(ann.nodes)} answers for {', '.join(b.addresses)} ({ann.mode})."]
+        lines += [f"  {e}" for e in ann.evidence[:2]]
+        return Answer(tuple(lines))
+    return Answer((f"Which node answers for {', '.join(b.addresses)} is not recorded ({ann.mode}): "
+                   + "; ".join(ann.evidence), ), known=False)
+
+
+def lb_shares(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    svc = subject.load_balancer
+    if svc is None:
+        return _no_load_balancer()
+    b = _balance(observed, svc)
+    port = b.ports[0] if b.ports else None
+    if port is None or not port.pods:
+        why = "it has no address yet" if b.allocation.state == "pending" else "no entry node sends it to a pod"
+        return Answer((f"No pod gets traffic sent to {b.service}'s address: {why}.",), known=False)
+    entry = ", ".join(f"{n.node} {n.share * 100:.0f}%" for n in port.nodes)
+    lines = [f"Entering at {entry}, then:"]
+    lines += [f"  {p.pod or p.address} on {p.node or '?'}: {p.share * 100:.1f}%" for p in port.pods[:8]]
+    lines.append("The client's address is kept." if b.client_ip_preserved else
+                 "The source is rewritten to the node's address on the way (externalTrafficPolicy Cluster).")
+    return Answer(tuple(lines))
+
+
+def _lb_ref(s: Subject) -> str:
+    return _ref(s.load_balancer) if s.load_balancer is not None else f"emissary/{LAB_LOAD_BALANCER}"
+
+
+def _lb_get(s: Subject) -> str:
+    ns, _, name = _lb_ref(s).partition("/")
+    return kubectl("get", "service", name, namespace=ns)
+
+
 # -- the stops --------------------------------------------------------------------------------------
 
 Compute = Callable[[Observed, Selection, Subject], Answer]
@@ -508,6 +590,13 @@ STOPS: tuple[StopSpec, ...] = (
              _svc_ref, lambda s: pipe(("sudo", "iptables", "-nvL", "-t", "nat"), ("grep", _node_port(s))), node_port),
     StopSpec(4, "Where do /web/ and /engine/ go through the gateway?", "ingress", "route", lambda s: LAB_PATHS[0],
              lambda s: cmd("curl", "-i", (s.gateway or "http://PUBLIC-IP:NODEPORT") + LAB_PATHS[0]), gateway_routes),
+    StopSpec(5, "Who gave this Service its EXTERNAL-IP (or why is it <pending>)?", "balancing", "balance", _lb_ref,
+             _lb_get, lb_allocator, select=_lb_ref),
+    StopSpec(5, "Which node answers for that address?", "balancing", "balance", _lb_ref,
+             lambda s: kubectl("get", "servicel2statuses", namespace="metallb-system"), lb_announcer, select=_lb_ref),
+    StopSpec(5, "Which pod gets what share of the requests sent to it?", "balancing", "balance", _lb_ref,
+             lambda s: kubectl("describe", "service", _lb_ref(s).partition("/")[2],
+                               namespace=_lb_ref(s).partition("/")[0]), lb_shares, select=_lb_ref),
 )
 
 

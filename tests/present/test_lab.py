@@ -50,11 +50,11 @@ def text(s) -> str:
     return "\n".join(s.answer.lines)
 
 
-def test_steps_one_to_four_in_order_and_five_six_coming(lab):
+def test_steps_one_to_five_in_order_and_six_coming(lab):
     model = present(lab, Selection())
     assert [s.step for s in model.stops] == sorted(s.step for s in model.stops)
-    assert {s.step for s in model.stops} == {1, 2, 3, 4}
-    assert [c.step for c in COMING] == [5, 6] and all(c.covers for c in COMING)
+    assert {s.step for s in model.stops} == {1, 2, 3, 4, 5}
+    assert [c.step for c in COMING] == [6] and all(c.covers for c in COMING)
     json.dumps(to_jsonable(model))  # typed all the way: the serializer takes it
 
 
@@ -188,3 +188,20 @@ def test_empty_cluster_never_fails_and_says_what_is_missing():
         s = present_stop(Observed(), i)
         assert s.answer.lines, s.label
     assert not present_stop(Observed(), 4).answer.known
+
+
+def test_step_five_is_answered_from_the_balancing_view(lab, tmp_path):
+    """On the lab the LoadBalancer Service is pending and says why; with MetalLB objects the
+    three answers name the address, the pool, the announcing node and each pod's share."""
+    from k8snet_tui.snapshot_state import open_state
+
+    from tests.support.metallb_lab import LB_IP, metallb_lab
+
+    pending = stop(lab, "5.1")
+    assert pending.pane == "balancing" and pending.arg == "emissary/emissary-ingress"
+    assert "<pending>" in text(pending) and "nobody allocates" in text(pending)
+    assert not stop(lab, "5.2").answer.known
+    metallb, _, _ = open_state(str(metallb_lab(tmp_path, announcer="node-2")), report=False)
+    assert LB_IP in text(stop(metallb, "5.1")) and "metallb-system/lab-pool" in text(stop(metallb, "5.1"))
+    assert text(stop(metallb, "5.2")).startswith(f"node-2 answers for {LB_IP}")
+    assert "emissary/emissary-ingress-dd8b8db7f-jljj5 on node-1: 100.0%" in text(stop(metallb, "5.3"))
