@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_VERSION=v1.36.3
 cache_root=${K8SNET_CLUSTER_CACHE:-$HOME/.cache/k8snet/cluster}
-GLOBIGNORE="$here/gobuild/kube-router/*:$here/gobuild/kube-proxy-v*/*"  # these have keys of their own (below)
+GLOBIGNORE="$here/gobuild/kube-router/*:$here/gobuild/kube-proxy-v*/*:$here/gobuild/istio/*"  # these have keys of their own (below)
 key=$(cat "$here"/go.mod "$here"/go.sum "$here"/gobuild/*/go.mod "$here"/gobuild/*/go.sum \
       "$here"/gobuild/etcd/main.go | sha256sum | cut -c1-12)
 unset GLOBIGNORE
@@ -39,6 +39,26 @@ build_kube_router() {
   fi
   mkdir -p "$bin"
   ln -sfn "$kr_dir/kube-router" "$bin/kube-router"
+}
+
+# Istio's pilot-agent, for its istio-iptables subcommand (what a sidecar's istio-init container
+# runs): the mesh tests run it in pod network namespaces (tests/cluster/harness/mesh.py). Keyed by
+# its own pins and linked into $bin; the proxy itself (Envoy) is not built and cannot run here.
+istio_dir="$cache_root/istio-$(cat "$here"/gobuild/istio/go.mod "$here"/gobuild/istio/go.sum \
+  | sha256sum | cut -c1-12)"
+build_istio() {
+  if [[ ! -x $istio_dir/pilot-agent ]]; then
+    command -v go >/dev/null || { log "Go is not installed: Istio's pilot-agent needs Go >= 1.26 to build"; exit 3; }
+    mkdir -p "$istio_dir"
+    log "building pilot-agent (istio-iptables) from istio.io/istio/pilot/cmd/pilot-agent"
+    local t0=$SECONDS
+    (cd "$here/gobuild/istio" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" \
+      -o "$istio_dir/pilot-agent.tmp" istio.io/istio/pilot/cmd/pilot-agent)
+    mv "$istio_dir/pilot-agent.tmp" "$istio_dir/pilot-agent"
+    log "built pilot-agent in $((SECONDS - t0)) s"
+  fi
+  mkdir -p "$bin"
+  ln -sfn "$istio_dir/pilot-agent" "$bin/pilot-agent"
 }
 
 # Older kube-proxy releases, one module each under gobuild/kube-proxy-<release> (v1.23: the
@@ -76,6 +96,7 @@ build_old_kube_proxies() {
 if [[ -f $stamp ]]; then
   build_kube_router
   build_old_kube_proxies
+  build_istio
   log "cached: $bin"
   echo "$bin"
   exit 0
@@ -114,6 +135,7 @@ build "$here/gobuild/kwok"    kwok    sigs.k8s.io/kwok/cmd/kwok
 build "$here/gobuild/coredns" coredns github.com/coredns/coredns
 build_kube_router
 build_old_kube_proxies
+build_istio
 touch "$stamp"
 log "all binaries ready in $((SECONDS - t_all)) s: $bin"
 echo "$bin"

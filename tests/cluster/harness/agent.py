@@ -29,7 +29,7 @@ from pathlib import Path
 
 import urllib3
 
-from . import net
+from . import mesh, net
 from .api import Api
 
 HERE = Path(__file__).resolve().parent.parent  # tests/cluster
@@ -246,7 +246,10 @@ class PodAgent(threading.Thread):
         resolv = pod_resolv_conf(md["namespace"], spec.get("dnsPolicy", "ClusterFirst"))
         net.write_resolv_conf(pod_ns, resolv or "# dnsPolicy Default: no upstream DNS\n"
                                                 "nameserver 127.0.0.1\n")
-        if kind in ("httpd", "nginx"):
+        if mesh.handles(pod):  # Istio's sidecar shape: its real redirect rules, then listeners (mesh.py)
+            p.proc, p.ready_file = mesh.start(pod, pod_ns, self.dir, Path(self.coredns_bin).parent, log_path,
+                                              self._spawn)
+        elif kind in ("httpd", "nginx"):
             p.ready_file = self.dir / f"{md['namespace']}_{md['name']}.{n}.ready"
             argv = [sys.executable, "-I", "-S", str(HERE / "podserver.py"), "--kind", kind,
                     "--pod", md["name"], "--namespace", md["namespace"],
