@@ -118,7 +118,7 @@ def report_problems(snap: Any, *, strict: bool = False, out: Any = None) -> None
 
 
 def _refuse_empty(snap: Any) -> None:
-    has_objects = any(snap.cluster.objects.values()) if hasattr(snap.cluster, "objects") else True
+    has_objects = snap.cluster.has_objects() if hasattr(snap.cluster, "has_objects") else True
     if not has_objects and not snap.nodes and not snap.meta:
         raise SnapshotError(f"{clean(snap.path)}: nothing in it could be read (no meta.json, api/*.json or nodes/)",
                             hint="is it the right directory? `k8snet capture -o DIR` writes one")

@@ -9,11 +9,11 @@ from __future__ import annotations
 
 import gc
 import threading
-from collections.abc import Callable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field
 from types import MappingProxyType
-from typing import Any, TypeVar, TypeVarTuple, cast
+from typing import Any, Protocol, TypeVar, TypeVarTuple, cast
 
 Obj = dict[str, Any]
 T = TypeVar("T")
@@ -73,6 +73,69 @@ class KindMap(Mapping[str, tuple[Obj, ...]]):
             _READS.note((ALL_KINDS,))
         return len(self._by_kind)
 
+
+class DeferredItems(Protocol):
+    """One kind's list not decoded yet (a big snapshot's pods): its items read one by one.
+
+    `heads()` are small dicts, one per item in list order, holding only the few fields the
+    indexes key on (each exactly as in the whole item); `item(i)` decodes one item (kept);
+    `all()` decodes every item, which is what reading the kind at large gives."""
+
+    def __len__(self) -> int: ...
+    def heads(self) -> Sequence[Obj]: ...
+    def item(self, index: int) -> Obj: ...
+    def all(self) -> tuple[Obj, ...]: ...
+
+
+class LazyKinds(Mapping[str, tuple[Obj, ...]]):
+    """A state's objects by kind where some kinds are decoded on first read (a snapshot's)."""
+
+    __slots__ = ("_deferred", "_kinds", "_lock")
+
+    def __init__(self, kinds: dict[str, tuple[Obj, ...] | DeferredItems]) -> None:
+        self._kinds = dict(kinds)  # kind -> its tuple, or its deferred items until first read
+        self._deferred = {k: v for k, v in kinds.items() if not isinstance(v, tuple)}
+        self._lock = threading.Lock()
+
+    def __getitem__(self, kind: str) -> tuple[Obj, ...]:
+        if _READS.frames:
+            _READS.note((kind,))
+        value = self._kinds[kind]
+        if isinstance(value, tuple):
+            return value
+        with self._lock:
+            value = self._kinds[kind]
+            if not isinstance(value, tuple):
+                value = self._kinds[kind] = value.all()
+        return value
+
+    def get(self, kind: str, default: Any = None) -> Any:
+        return self[kind] if kind in self._kinds else default
+
+    def __contains__(self, kind: object) -> bool:
+        if _READS.frames and isinstance(kind, str):
+            _READS.note((kind,))
+        return kind in self._kinds
+
+    def __iter__(self) -> Iterator[str]:
+        if _READS.frames:
+            _READS.note((ALL_KINDS,))
+        return iter(self._kinds)
+
+    def __len__(self) -> int:
+        if _READS.frames:
+            _READS.note((ALL_KINDS,))
+        return len(self._kinds)
+
+    def deferred(self, kind: str) -> DeferredItems | None:
+        """The kind's items to read one by one (None: it was never deferred)."""
+        if _READS.frames:
+            _READS.note((kind,))
+        return self._deferred.get(kind)
+
+    def any_objects(self) -> bool:
+        """Whether any kind has an object, without decoding a deferred one."""
+        return any(len(v) for v in self._kinds.values())
 
 
 def dig(obj: Any, *path: str | int, default: Any = None) -> Any:
@@ -152,6 +215,17 @@ class ClusterState:
 
     def of(self, kind: str) -> tuple[Obj, ...]:
         return self.objects.get(kind, ())
+
+    def deferred(self, kind: str) -> DeferredItems | None:
+        """`kind`'s items to read one by one when this state's loader deferred them (a big
+        snapshot's pods and slices), else None: an index keyed on a few fields reads the
+        `heads()` and decodes only the items it is asked for."""
+        objects = self.objects
+        return objects.deferred(kind) if isinstance(objects, LazyKinds) else None
+
+    def has_objects(self) -> bool:
+        objects = self.objects
+        return objects.any_objects() if isinstance(objects, LazyKinds) else any(objects.values())
 
     def memo(self, build: Callable[[ClusterState, *Ts], T], *args: *Ts) -> T:
         """`build(self, *args)`, computed once per ClusterState and kept with it.
@@ -280,6 +354,8 @@ class NodeState:
     ipvsadm: str | None = None  # `ipvsadm -Ln` text
     cilium_services: tuple[Obj, ...] | None = None  # `cilium-dbg service list -o json`
     conntrack: tuple[Obj, ...] = ()  # {"proto","orig_src","orig_dst","orig_dport","reply_src","reply_sport",...}
+    # each pod network namespace's reading: {"path","inode","addresses","iptables","nft_ruleset",...} (probe/podnetns.py)
+    pod_netns: tuple[Obj, ...] = ()
     resolv_conf: str | None = None
     hostname: str = ""
     source: str = ""  # "probe", "snapshot:<path>", ...

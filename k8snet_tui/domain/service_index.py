@@ -19,11 +19,12 @@ one for every change), and shared: callers read it and never mutate what it retu
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from .model import (
     ClusterState,
+    DeferredItems,
     Obj,
     dig,
     dig_dict,
@@ -110,50 +111,83 @@ class ServiceIndex:
     Services pane, which counts every Service, reads them all once, as before.
     """
 
-    __slots__ = ("_indexed", "_raw", "services")
+    __slots__ = ("_counts", "_indexed", "_items", "_positions", "_raw", "services")
 
-    def __init__(self, services: dict[tuple[str, str], Obj], raw: dict[tuple[str, str], list[Obj]]) -> None:
+    def __init__(self, services: dict[tuple[str, str], Obj], raw: dict[tuple[str, str], list[Obj]],
+                 positions: dict[tuple[str, str], list[int]] | None = None,
+                 items: DeferredItems | None = None) -> None:
         self.services = services
+        # With deferred slices (a big snapshot's), a group holds their positions until first read.
+        self._positions = positions or {}
+        self._items = items
         self._raw = raw
         self._indexed: dict[tuple[str, str], tuple[IndexedSlice, ...]] = {}
+        self._counts: dict[tuple[str, str], EndpointCount] = {}
+
+    def _objects(self, key: tuple[str, str]) -> list[Obj]:
+        found = self._raw.get(key)
+        if found is None and key in self._positions:
+            assert self._items is not None
+            found = self._raw.setdefault(key, [self._items.item(i) for i in self._positions[key]])
+        return found or []
+
+    def _keys(self) -> Iterable[tuple[str, str]]:
+        return self._positions if self._items is not None else self._raw
 
     @property
     def slices_by_service(self) -> dict[tuple[str, str], tuple[IndexedSlice, ...]]:
         """Every labelled slice, indexed, by Service (in the order the slices were listed)."""
-        return {key: self._group(key) for key in self._raw}
+        return {key: self._group(key) for key in self._keys()}
 
     def service(self, namespace: str, name: str) -> Obj | None:
         return self.services.get((namespace, name))
 
     def labelled(self) -> Mapping[tuple[str, str], list[Obj]]:
         """The slice objects by (namespace, service label), as listed and not yet read (callers must not mutate)."""
+        if self._items is not None:
+            return {key: self._objects(key) for key in self._positions}
         return self._raw
 
     def slices(self, namespace: str, name: str) -> tuple[IndexedSlice, ...]:
         """The slices labelled for `namespace/name`, in list order."""
         key = (namespace, name)
-        return self._group(key) if key in self._raw else ()
+        return self._group(key) if key in self._raw or key in self._positions else ()
 
     def _group(self, key: tuple[str, str]) -> tuple[IndexedSlice, ...]:
         group = self._indexed.get(key)
         if group is None:  # two threads may both build it: equal values, the first one kept
-            group = self._indexed.setdefault(key, tuple(index_slice(obj) for obj in self._raw[key]))
+            group = self._indexed.setdefault(key, tuple(index_slice(obj) for obj in self._objects(key)))
         return group
 
     def all_slices(self) -> tuple[IndexedSlice, ...]:
-        return tuple(s for key in self._raw for s in self._group(key))
+        return tuple(s for key in self._keys() for s in self._group(key))
 
     def endpoints(self, namespace: str, name: str) -> tuple[SliceEndpoint, ...]:
         return tuple(ep for s in self.slices(namespace, name) for ep in s.endpoints)
 
     def count(self, namespace: str, name: str) -> EndpointCount:
+        key = (namespace, name)
+        found = self._counts.get(key)
+        if found is not None:
+            return found
         ready: set[str] = set()
         total: set[str] = set()
-        for ep in self.endpoints(namespace, name):
-            total.update(ep.addresses)
-            if ep.ready:
-                ready.update(ep.addresses)
-        return EndpointCount(len(ready), len(total))
+        group = self._indexed.get(key)
+        if group is not None:
+            for ep in (ep for s in group for ep in s.endpoints):
+                total.update(ep.addresses)
+                if ep.ready:
+                    ready.update(ep.addresses)
+        else:  # counted off the objects: the Services pane counts every Service and reads no more
+            for obj in self._objects(key):
+                for ep in dig_list(obj, "endpoints"):
+                    if not isinstance(ep, dict):
+                        continue
+                    addresses = [a for a in dig_list(ep, "addresses") if isinstance(a, str) and a]
+                    total.update(addresses)
+                    if endpoint_conditions(ep).ready:
+                        ready.update(addresses)
+        return self._counts.setdefault(key, EndpointCount(len(ready), len(total)))
 
     def port_endpoints(self, namespace: str, name: str, port_name: str,
                        protocol: str | None = None) -> tuple[tuple[int | None, SliceEndpoint], ...]:
@@ -222,6 +256,14 @@ def _build(cluster: ClusterState) -> ServiceIndex:
     services: dict[tuple[str, str], Obj] = {}
     for svc in cluster.of("Service"):
         services.setdefault((namespace_of(svc), name_of(svc)), svc)
+    deferred = cluster.deferred("EndpointSlice")
+    if deferred is not None:  # grouped by the slices' heads; a group's slices decoded when read
+        positions: dict[tuple[str, str], list[int]] = {}
+        for i, head in enumerate(deferred.heads()):
+            service = dig_str(head, "metadata", "labels", SERVICE_NAME_LABEL)
+            if service:
+                positions.setdefault((namespace_of(head), service), []).append(i)
+        return ServiceIndex(services, {}, positions, deferred)
     grouped: dict[tuple[str, str], list[Obj]] = {}
     for obj in cluster.of("EndpointSlice"):
         if not isinstance(obj, dict):

@@ -58,6 +58,8 @@ def node_files(node: NodeState) -> dict[str, str]:
         files["cilium-services.json"] = as_json(list(node.cilium_services))
     if node.conntrack:
         files["conntrack.json"] = as_json(list(node.conntrack))
+    if node.pod_netns:
+        files["pod-netns.json"] = as_json(list(node.pod_netns))
     return files
 
 

@@ -27,7 +27,7 @@ PROBE_FORMAT = "k8snet.probe/v1"
 PROBE_MODULE = "k8snet_tui.probe"
 CLIENT_OUTPUT_CAP = 512 * MiB  # two 64 MiB iptables dumps, an nft ruleset, conntrack...
 
-_OBJECT_LISTS = ("links", "addresses", "routes", "rules", "neighbours", "conntrack")
+_OBJECT_LISTS = ("links", "addresses", "routes", "rules", "neighbours", "conntrack", "pod_netns")
 _TEXT_MAPS = ("iptables", "ip6tables")
 
 
@@ -123,6 +123,7 @@ def node_state_from_probe(doc: dict, source: str, node: str = "") -> NodeState:
         ipvsadm=ipvsadm,
         cilium_services=cilium,
         conntrack=lists["conntrack"],
+        pod_netns=lists["pod_netns"],
         resolv_conf=resolv_conf,
         hostname=hostname,
         source=source,

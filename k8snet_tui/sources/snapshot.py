@@ -17,12 +17,13 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from k8snet_tui.domain.model import ClusterState, NodeState, gc_paused
+from k8snet_tui.domain.model import ClusterState, LazyKinds, NodeState, gc_paused
 from k8snet_tui.errors import SnapshotError
 from k8snet_tui.sources import snapshot_decode
 from k8snet_tui.sources import snapshot_read as rules
 from k8snet_tui.sources.allowlist import slim
 from k8snet_tui.sources.kinds import BY_NAME, LIST_KINDS
+from k8snet_tui.sources.snapshot_decode import DeferredList
 from k8snet_tui.sources.snapshot_dir import read_directory
 from k8snet_tui.sources.snapshot_read import IP_JSON_FILES, IPTABLES_FILES, MAX_FILE_BYTES, Problem, Reading
 from k8snet_tui.sources.snapshot_tar import read_tarball
@@ -53,7 +54,7 @@ def bundled_lab_path() -> Path:
     return Path(__file__).resolve().parent.parent / "data" / "lab"
 
 
-def load_snapshot(path: str | Path, *, slim: bool | None = None) -> Snapshot:
+def load_snapshot(path: str | Path, *, slim: bool | None = None, defer: bool = True) -> Snapshot:
     """Open a snapshot directory, a .tar.gz (.tgz, .tar) of one, or `lab` (the bundled lab snapshot).
 
     `slim`: keep of each API object only the allow-listed fields (as `k8snet capture` writes
@@ -61,13 +62,18 @@ def load_snapshot(path: str | Path, *, slim: bool | None = None) -> Snapshot:
     to slim when msgspec is there: a typed list is then decoded straight into its slim shape,
     ~3x faster than `json.loads` alone (`snapshot_decode`); without it slimming would cost ~4x
     the JSON decode, so objects stay whole. `slim=False` keeps every object as its file has it.
+
+    `defer` (with slimming): the big lists (pods, EndpointSlices) are checked and cut into
+    items now, and each item is decoded when first read (`ClusterState.deferred`), so a trace
+    of one Service decodes a few of the 30,000 pods of scale L; reading the kind at large
+    decodes it all. Every object and problem is the same either way.
     """
     if slim is None:
         slim = snapshot_decode.available()
     bundled = str(path) == LAB_NAME
     root = bundled_lab_path() if bundled else Path(path).expanduser()
     if root.is_file() and root.name.endswith(TARBALL_SUFFIXES):
-        return _Loader(read_tarball(root), bundled=False, display=str(root), slim=slim).load()
+        return _Loader(read_tarball(root), bundled=False, display=str(root), slim=slim, defer=defer).load()
     if not root.exists():
         raise SnapshotError(f"no snapshot at {root}",
                             hint="give a snapshot directory, a .tar.gz of one, or 'lab' for the bundled one")
@@ -75,15 +81,17 @@ def load_snapshot(path: str | Path, *, slim: bool | None = None) -> Snapshot:
         raise SnapshotError(f"{root} is neither a snapshot directory nor a .tar.gz",
                             hint="a snapshot is a directory with meta.json, api/ and nodes/ (docs/snapshot-format.md)"
                                  ", or a .tar.gz / .tar of one")
-    return _Loader(read_directory(root), bundled=bundled, display=str(root), slim=slim).load()
+    return _Loader(read_directory(root), bundled=bundled, display=str(root), slim=slim, defer=defer).load()
 
 
 class _Loader:
     """Makes sense of the files a reader gathered; every file it cannot use is a problem."""
 
-    def __init__(self, reading: Reading, *, bundled: bool, display: str, slim: bool = False) -> None:
+    def __init__(self, reading: Reading, *, bundled: bool, display: str, slim: bool = False,
+                 defer: bool = False) -> None:
         self.reading = reading
         self.slim = slim
+        self.defer = defer
         self.kept = _slimmed if slim else _whole
         self.files = reading.files
         self.bundled = bundled
@@ -103,7 +111,7 @@ class _Loader:
 
     def _load(self) -> Snapshot:
         meta = self._meta()
-        objects = self._api_objects()
+        cluster = self._cluster()
         nodes = self._nodes()
         local_node = meta.get("local_node")
         local = local_node if isinstance(local_node, str) else ""
@@ -117,7 +125,7 @@ class _Loader:
             name=name,
             path=self.display,
             meta=MappingProxyType(meta),
-            cluster=ClusterState.from_objects(objects),
+            cluster=cluster,
             nodes=MappingProxyType(nodes),
             local_node=local,
             cloud=MappingProxyType(cloud) if isinstance(cloud, dict) else None,
@@ -187,22 +195,49 @@ class _Loader:
             self.problem("meta.json", "format", f"is {fmt!r}; this version reads {FORMAT!r} and will try anyway")
         return meta
 
-    def _api_objects(self) -> list[dict[str, Any]]:
-        out: list[dict[str, Any]] = []
+    def _cluster(self) -> ClusterState:
+        """The API objects by kind, as `ClusterState.from_objects` groups them; a big list of a
+        kind no other file holds is left for its readers to decode (`snapshot_decode.defer_list`)."""
+        parts = self._api_objects()
+        lists = [p for p in parts if isinstance(p, list)]
+        eager_kinds = {o.get("kind") for part in lists for o in part if isinstance(o, dict)}
+        deferred_kinds = [p.kind for p in parts if not isinstance(p, list)]
+        by_kind: dict[str, Any] = {}
+        for part in parts:
+            if not isinstance(part, list):
+                if part.kind not in eager_kinds and deferred_kinds.count(part.kind) == 1:
+                    by_kind[part.kind] = part
+                    continue
+                part = list(part.all())  # the kind is in other files too: in file order, as always
+            for obj in part:
+                kind = obj.get("kind") if isinstance(obj, dict) else None
+                if isinstance(kind, str) and kind:
+                    by_kind.setdefault(kind, []).append(obj)
+        if len(lists) == len(parts):
+            return ClusterState(objects=MappingProxyType({k: tuple(v) for k, v in by_kind.items()}))
+        return ClusterState(objects=LazyKinds({k: v if isinstance(v, DeferredList) else tuple(v)
+                                               for k, v in by_kind.items()}))
+
+    def _api_objects(self) -> list[list[dict[str, Any]] | DeferredList]:
+        out: list[list[dict[str, Any]] | DeferredList] = []
         for rel in sorted(r for r in self.files if r.startswith("api/")):
             data = self._read_bytes(rel)
             if data is None or not self._counted(rel, data):
+                continue
+            deferred = snapshot_decode.defer_list(data, rel) if self.slim and self.defer else None
+            if deferred is not None:
+                out.append(deferred)
                 continue
             # Slimming: a typed list is decoded straight into its allow-listed shape when that
             # is sure to give what json.loads + slim() give; anything else takes that old path.
             items = snapshot_decode.decode_list(data, rel) if self.slim else None
             if items is not None:
-                out.extend(items)
+                out.append(items)
                 continue
             doc = self._decoded(rel, data, expect=dict)
             del data
             if doc is not None:
-                out.extend(self._objects_in(rel, doc))
+                out.append(self._objects_in(rel, doc))
         return out
 
     def _objects_in(self, path: str, doc: dict[str, Any]) -> list[dict[str, Any]]:
@@ -270,7 +305,8 @@ class _Loader:
             text = self._read_text(d + filename)
             if text is not None:
                 fields[attr] = text
-        for filename, attr in (("cilium-services.json", "cilium_services"), ("conntrack.json", "conntrack")):
+        for filename, attr in (("cilium-services.json", "cilium_services"), ("conntrack.json", "conntrack"),
+                               ("pod-netns.json", "pod_netns")):
             doc = self._json_file(d + filename, expect=list)
             if doc is not None:
                 fields[attr] = tuple(self._only_objects(d + filename, doc))

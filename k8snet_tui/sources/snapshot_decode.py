@@ -17,11 +17,13 @@ after the decode, with the allow-list's own code. msgspec missing: always None.
 
 from __future__ import annotations
 
+import json
 import re
+import threading
 from functools import cache
 from typing import Any, TypedDict, Union
 
-from k8snet_tui.sources.allowlist import ALLOWED, CONTAINER, KEEP, WHOLE, Flags, Map, Spec, prune
+from k8snet_tui.sources.allowlist import ALLOWED, CONTAINER, KEEP, WHOLE, Flags, Map, Spec, prune, slim
 from k8snet_tui.sources.kinds import BY_NAME, KINDS, LIST_KINDS
 
 try:
@@ -117,11 +119,185 @@ def _prune_command_lines(item: dict[str, Any], paths: tuple[tuple[str, ...], ...
                     spec[field][i] = prune(container, CONTAINER)
 
 
+# The fields each deferred kind's indexes key on (the pod index: key, host network, addresses;
+# the Service index: a slice's namespace and labels). Values come out exactly as in the item.
+HEADS: dict[str, dict[str, Any]] = {
+    "Pod": {"metadata": {"name": True, "namespace": True}, "spec": {"hostNetwork": True},
+            "status": {"podIP": True, "podIPs": True}},
+    "EndpointSlice": {"metadata": {"name": True, "namespace": True, "labels": True}},
+}
+
+
+def defer_list(data: bytes, path: str) -> DeferredList | None:
+    """The API list in `data` as items to decode one by one, or None: decode it now.
+
+    For a list of one kind with `HEADS` only, where the loader would name no problem: one
+    pass checks the JSON and cuts it into items (msgspec `Raw`), a second reads each item's
+    head (its kind and the few fields indexes key on). An item is decoded when first asked
+    for, into its allow-listed shape, or by `json.loads` and `slim()` when the typed decode
+    refuses it (what the loader does for a whole list the typed path refuses: every item then
+    is exactly as the loader would make it)."""
+    if msgspec is None:
+        return None
+    kinds = _guesses(data, path)
+    if not kinds or kinds[0] not in HEADS:
+        return None
+    kind = kinds[0]
+    try:
+        doc = _raw_decoder().decode(data)
+    except Exception:
+        return None
+    items = doc.get("items")
+    if items is None:
+        return None
+    list_kind = doc.get("kind")
+    typed = LIST_KINDS.get(list_kind) if isinstance(list_kind, str) else None
+    head_decoder = _head_decoder(kind)
+    heads: list[dict[str, Any] | None] = []
+    for raw in items:
+        try:
+            head = head_decoder.decode(raw)
+        except Exception:
+            head = None  # a field of the wrong shape: this item's head comes from the item itself
+        item_kind = head.get("kind") if head is not None else _kind_of(raw)
+        if item_kind is None:
+            if typed is None or typed.kind != kind:
+                return None  # the loader would name a problem, or slim it as another kind
+        elif item_kind is _NOT_A_STR or item_kind != kind:
+            return None
+        heads.append(head)
+    return DeferredList(kind, data, items, heads)
+
+
+_NOT_A_STR = object()
+
+
+def _kind_of(raw: Any) -> Any:
+    """An item's `kind` when its head would not decode: None when absent, _NOT_A_STR when not a string."""
+    try:
+        found = _kind_decoder().decode(raw)
+    except Exception:
+        return _NOT_A_STR  # not an object, or a kind that is no string: the loader's problems
+    if "kind" not in found:
+        return None
+    value = found["kind"]
+    return value if isinstance(value, str) else _NOT_A_STR  # (a null kind: the loader keeps it whole)
+
+
+class DeferredList:
+    """One API list's items, decoded when first read (`model.DeferredItems`). Thread-safe."""
+
+    __slots__ = ("_api_version", "_data", "_done", "_heads", "_items", "_lock", "_raws", "kind")
+
+    def __init__(self, kind: str, data: bytes, raws: list[Any], heads: list[dict[str, Any] | None]) -> None:
+        self.kind = kind
+        self._api_version = BY_NAME[kind].api_version
+        self._data = data  # the Raw items point into it
+        self._raws = raws
+        self._heads = heads
+        self._items: list[dict[str, Any] | None] = [None] * len(raws)
+        self._done: tuple[dict[str, Any], ...] | None = None
+        self._lock = threading.Lock()
+
+    def __len__(self) -> int:
+        return len(self._raws)
+
+    def heads(self) -> list[dict[str, Any]]:
+        heads = self._heads
+        for i, head in enumerate(heads):
+            if head is None:
+                heads[i] = self.item(i)
+        return heads  # type: ignore[return-value]
+
+    def item(self, index: int) -> dict[str, Any]:
+        found = self._items[index]
+        if found is None:
+            with self._lock:
+                found = self._items[index]
+                if found is None:
+                    found = self._items[index] = self._decode(index)
+        return found
+
+    def _decode(self, index: int) -> dict[str, Any]:
+        raw = self._raws[index]
+        try:
+            item = _item_decoder(self.kind).decode(raw)
+        except Exception:  # as the loader: json.loads and the allow-list (a wrong shape becomes None)
+            # decoded as the loader decodes a file (bad UTF-8 replaced), inside a list so that
+            # json.loads meets the nesting depth it meets in the whole file
+            text = bytes(raw).decode("utf-8", errors="replace")
+            item = json.loads('{"items":[' + text + "]}")["items"][0]
+            if "kind" not in item:  # (a present kind is this list's: defer_list checked)
+                item["kind"] = self.kind
+                item.setdefault("apiVersion", self._api_version)
+            kept = slim(item)
+            return item if kept is None else kept
+        if "kind" not in item:
+            item["kind"] = self.kind
+            item.setdefault("apiVersion", self._api_version)
+        paths = _CONTAINER_PATHS.get(self.kind)
+        if paths:
+            _prune_command_lines(item, paths)
+        return item
+
+    def all(self) -> tuple[dict[str, Any], ...]:
+        if self._done is None:
+            done = tuple(self.item(i) for i in range(len(self._raws)))
+            with self._lock:
+                if self._done is None:
+                    self._done = done
+                    self._raws, self._data = [], b""  # every item is decoded: the bytes can go
+        return self._done
+
+    @property
+    def decoded(self) -> int:
+        """How many items have been decoded so far (for benchmarks and tests of the laziness)."""
+        return sum(1 for item in self._items if item is not None)
+
+
 @cache
-def _decoder(kind: str) -> Any:
+def _raw_decoder() -> Any:
+    envelope = _record("RawList", {"kind": str, "apiVersion": str, "items": _list[msgspec.Raw]}, total=False)
+    return msgspec.json.Decoder(envelope)
+
+
+@cache
+def _kind_decoder() -> Any:
+    return msgspec.json.Decoder(_record("KindOnly", {"kind": Any}, total=False))
+
+
+@cache
+def _item_decoder(kind: str) -> Any:
+    return msgspec.json.Decoder(_item_type(kind))
+
+
+@cache
+def _head_decoder(kind: str) -> Any:
+    fields = {key: _type(_project(ALLOWED[kind][key], shape), f"{kind}Head_{key}")
+              for key, shape in HEADS[kind].items()}
+    fields.update(kind=str, apiVersion=str)
+    return msgspec.json.Decoder(_record(f"{kind}Head", fields, total=False))
+
+
+def _project(spec: Spec, shape: Any) -> Spec:
+    """`spec` with only the keys `shape` names (True: the whole sub-spec)."""
+    if shape is True:
+        return spec
+    if isinstance(spec, list):
+        return [_project(spec[0], shape)]
+    return {key: _project(spec[key], sub) for key, sub in shape.items()}
+
+
+@cache
+def _item_type(kind: str) -> Any:
     fields = {key: _type(sub, f"{kind}_{key}") for key, sub in ALLOWED[kind].items()}
     fields.update(kind=str, apiVersion=str)
-    item = _record(f"{kind}Slim", fields, total=False)
+    return _record(f"{kind}Slim", fields, total=False)
+
+
+@cache
+def _decoder(kind: str) -> Any:
+    item = _item_type(kind)
     envelope = _record(f"{kind}ListSlim", {"kind": str, "apiVersion": str, "items": _list[item]}, total=False)
     return msgspec.json.Decoder(envelope)
 
@@ -146,4 +322,4 @@ def _type(spec: Spec, name: str) -> Any:
     raise TypeError(f"not an allow-list spec: {spec!r}")
 
 
-__all__ = ["available", "decode_list"]
+__all__ = ["HEADS", "DeferredList", "available", "decode_list", "defer_list"]

@@ -49,7 +49,7 @@ IPTABLES_FILES = {
     "ip6tables-nft-save.txt": ("ip6tables", "nft"),
 }
 NODE_FILES = frozenset({"probe.json", "nft-ruleset.json", "ipvsadm.txt", "resolv.conf", "cilium-services.json",
-                        "conntrack.json", *IP_JSON_FILES, *IPTABLES_FILES})
+                        "conntrack.json", "pod-netns.json", *IP_JSON_FILES, *IPTABLES_FILES})
 TOP_FILES = frozenset({"meta.json", "cloud.json"})
 UNKNOWN = "not a file this version knows; ignored"
 _CONTROL = re.compile("[\x00-\x1f\x7f-\x9f]")

@@ -148,3 +148,31 @@ def test_a_trace_reads_only_its_services_slices_and_answers_as_with_every_slice_
         assert alone == whole
         assert sorted(read) == sorted(own) and own  # that Service's slices, and only them
         read.clear()
+
+
+@pytest.mark.skipif(not snapshot_decode.available(), reason="msgspec is not installed")
+@pytest.mark.parametrize("scale", SCALES)
+def test_a_trace_on_a_fresh_snapshot_decodes_only_its_pods_and_slices(data, scale) -> None:
+    """Pods and slices are decoded one by one when read: a trace of one Service decodes its own
+    pods and slices only, and answers as when every object was decoded at load."""
+    eager = load_snapshot(data[scale] / "snapshot", defer=False)
+    eager_dp = parse_node_datapath(eager.local, eager.cluster)
+    services = eager.cluster.of("Service")
+    picked = [s for i, s in enumerate(services) if i < 2 or i % (TRACED[scale] * 10) == 0][:8]
+    traced = 0
+    for svc in picked:
+        ref = f"{namespace_of(svc)}/{name_of(svc)}"
+        lazy = load_snapshot(data[scale] / "snapshot")
+        pods, slices = lazy.cluster.deferred("Pod"), lazy.cluster.deferred("EndpointSlice")
+        assert pods is not None and slices is not None and pods.decoded == slices.decoded == 0
+        lazy_dp = parse_node_datapath(lazy.local, lazy.cluster)
+        got = as_text(views.trace(observed_of(lazy), ref, datapath=lazy_dp))
+        assert got == as_text(views.trace(observed_of(eager), ref, datapath=eager_dp))
+        own = [sl for sl in eager.cluster.of("EndpointSlice")
+               if sl["metadata"].get("labels", {}).get("kubernetes.io/service-name") == name_of(svc)
+               and namespace_of(sl) == namespace_of(svc)]
+        behind = {ep["targetRef"]["name"] for sl in own for ep in sl.get("endpoints") or () if ep.get("targetRef")}
+        assert slices.decoded == len(own)
+        assert pods.decoded == len(behind) < len(pods)  # the pods behind its endpoints, looked up by key
+        traced += bool(behind)
+    assert traced >= 2

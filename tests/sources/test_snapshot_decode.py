@@ -17,6 +17,8 @@ from pathlib import Path
 
 import pytest
 
+from k8snet_tui.domain.datapath.endpoints import shared_pod_index
+from k8snet_tui.domain.service_index import service_index
 from k8snet_tui.sources import snapshot_decode
 from k8snet_tui.sources.allowlist import slim
 from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
@@ -35,8 +37,29 @@ def old_path(path: Path, monkeypatch) -> tuple[dict, tuple]:
 
 
 def fast_path(path: Path) -> tuple[dict, tuple]:
-    snap = load_snapshot(path, slim=True)
+    """The typed decode's objects and problems; the deferred load (pods and slices decoded one
+    by one) must give the very same, through its indexes first and then read whole."""
+    snap = load_snapshot(path, slim=True, defer=False)
+    lazy = load_snapshot(path, slim=True)
+    assert lazy.problems == snap.problems
+    same_indexes(lazy.cluster, snap.cluster)
+    assert list(lazy.cluster.objects) == list(snap.cluster.objects)  # kinds in the same order
+    assert dict(lazy.cluster.objects) == dict(snap.cluster.objects)
     return dict(snap.cluster.objects), snap.problems
+
+
+def same_indexes(lazy, eager) -> None:
+    """The pod and Service indexes of a fresh deferred state answer as the eager state's."""
+    lazy_pods, eager_pods = shared_pod_index(lazy), shared_pod_index(eager)
+    for got, want in zip(lazy_pods, eager_pods, strict=True):
+        assert list(got) == list(want)
+        assert all(got[k] == want[k] for k in want) and all(got.get(k) == want.get(k) for k in ("", "x/y"))
+    lazy_index, eager_index = service_index(lazy), service_index(eager)
+    keys = list(eager_index.labelled()) + [("default", "nope")]
+    for ns, name in keys:
+        assert lazy_index.count(ns, name) == eager_index.count(ns, name)
+    assert [lazy_index.slices(*k) for k in keys] == [eager_index.slices(*k) for k in keys]
+    assert dict(lazy_index.labelled()) == dict(eager_index.labelled())
 
 
 def counting(monkeypatch) -> list[str]:
@@ -63,8 +86,9 @@ def test_slim_is_the_default_and_whole_objects_stay_available() -> None:
 
 def test_the_lab_decodes_typed_as_slim_would(monkeypatch) -> None:
     expected = old_path(bundled_lab_path(), monkeypatch)
-    taken = counting(monkeypatch)
     assert fast_path(bundled_lab_path()) == expected
+    taken = counting(monkeypatch)
+    load_snapshot(bundled_lab_path(), defer=False)
     # Every list but the ConfigMaps (kept by name, not by field) took the typed path.
     assert len(taken) == len(list((bundled_lab_path() / "api").glob("*.json"))) - 1
     assert "api/configmaps.json" not in taken
@@ -75,8 +99,9 @@ def test_the_bench_scales_decode_typed_as_slim_would(scale, tmp_path, monkeypatc
     snap_dir = generate(scale, tmp_path, log=lambda *_: None) / "snapshot"
     whole = load_snapshot(snap_dir, slim=False)
     expected = {kind: tuple(slim(o) or o for o in objs) for kind, objs in whole.cluster.objects.items()}
-    taken = counting(monkeypatch)
     assert fast_path(snap_dir) == (expected, whole.problems)
+    taken = counting(monkeypatch)
+    load_snapshot(snap_dir, defer=False)
     assert sorted(taken) == sorted(f"api/{p.name}" for p in (snap_dir / "api").glob("*.json"))
 
 
@@ -139,6 +164,12 @@ AWKWARD = {
         "linkerd.io/inject": "enabled", "secret/thing": "x", "kubernetes.io/egress-bandwidth": 5})),
     "unicode": pod_list(changed("metadata.name", "p\u00e9\u4e2d\U0001F600")),
     "control characters escaped": pod_list(changed("metadata.name", "a\u0000b\u001b[31m")),
+    # for the deferred load: a kind on the item, no apiVersion, and a shape the typed decode refuses
+    "its own kind, no apiVersion, a wrong shape": pod_list(POD, {**changed("status.podIPs", "x"), "kind": "Pod"}),
+    "a null kind": pod_list(POD, {**POD, "kind": None}),
+    "an empty kind": pod_list(POD, {**POD, "kind": ""}),
+    "a kind that is a number": pod_list(POD, {**POD, "kind": 7}),
+    "a wrong shape in a head field": pod_list(POD, changed("metadata.name", {"a": 1}), changed("status.podIPs", 5)),
 }
 RAW_AWKWARD = {
     "NaN": pod_list(POD).replace('"Running"', "NaN"),

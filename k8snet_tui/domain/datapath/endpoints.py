@@ -6,11 +6,11 @@ The join (which slices are a Service's) and the readiness rules are the Service 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from ..model import ClusterState, Obj, dig, dig_list, dig_str, name_of, namespace_of
+from ..model import ClusterState, DeferredItems, Obj, dig, dig_list, dig_str, name_of, namespace_of
 from ..service_index import IndexedSlice, index_slice, service_index
 
 
@@ -120,28 +120,67 @@ def pod_index(cluster: ClusterState, namespace: str | None = None) -> tuple[dict
     if namespace is None:
         by_key, by_ip = shared_pod_index(cluster)
         return dict(by_key), dict(by_ip)
-    return _pod_index(cluster, namespace)
+    by_key, by_ip = _pod_index(cluster, namespace)
+    return by_key, by_ip
 
 
 def shared_pod_index(cluster: ClusterState) -> tuple[Mapping[str, Obj], Mapping[str, Obj]]:
-    """`pod_index(cluster)`, built once per ClusterState and shared: read it, never change it."""
-    return cluster.memo(_pod_index)
+    """`pod_index(cluster)`, built once per ClusterState and shared: read it, never change it.
+
+    When the state's pods are deferred (a big snapshot's), the index is made from each pod's
+    head (key, host network, addresses) and a pod is decoded when it is looked up."""
+    if cluster.deferred("Pod") is not None:
+        return cluster.memo(_deferred_pod_index)
+    by_key, by_ip = cluster.memo(_pod_index)
+    return by_key, by_ip
 
 
-def _pod_index(cluster: ClusterState, namespace: str | None = None) -> tuple[dict[str, Obj], dict[str, Obj]]:
-    by_key: dict[str, Obj] = {}
-    by_ip: dict[str, Obj] = {}
-    for pod in cluster.of("Pod"):
+class _Decoded(Mapping[str, Obj]):
+    """key -> the deferred item at a position, decoded when read."""
+
+    __slots__ = ("_items", "_positions")
+
+    def __init__(self, positions: dict[str, int], items: DeferredItems) -> None:
+        self._positions = positions
+        self._items = items
+
+    def __getitem__(self, key: str) -> Obj:
+        return self._items.item(self._positions[key])
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._positions
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self._positions)
+
+    def __len__(self) -> int:
+        return len(self._positions)
+
+
+def _deferred_pod_index(cluster: ClusterState) -> tuple[_Decoded, _Decoded]:
+    items = cluster.deferred("Pod")  # (read here, so the memo notes that this read the pods)
+    assert items is not None
+    by_key, by_ip = _pod_index(cluster, None, items.heads())
+    return _Decoded(by_key, items), _Decoded(by_ip, items)
+
+
+def _pod_index(cluster: ClusterState, namespace: str | None = None,
+               heads: Sequence[Obj] | None = None) -> tuple[dict[str, Any], dict[str, Any]]:
+    """(by "ns/name", by IP): the pods, or with `heads` the positions of the pods they head."""
+    by_key: dict[str, Any] = {}
+    by_ip: dict[str, Any] = {}
+    pods: Iterable[tuple[Any, Obj]] = enumerate(heads) if heads is not None else ((p, p) for p in cluster.of("Pod"))
+    for value, pod in pods:
         if namespace is not None and namespace_of(pod) != namespace:
             continue
-        by_key[f"{namespace_of(pod)}/{name_of(pod)}"] = pod
+        by_key[f"{namespace_of(pod)}/{name_of(pod)}"] = value
         if dig(pod, "spec", "hostNetwork") is True:
             continue  # host-network pods share the node IP; not a unique key
         for ip in dig_list(pod, "status", "podIPs"):
             if dig_str(ip, "ip"):
-                by_ip.setdefault(dig_str(ip, "ip"), pod)
+                by_ip.setdefault(dig_str(ip, "ip"), value)
         if dig_str(pod, "status", "podIP"):
-            by_ip.setdefault(dig_str(pod, "status", "podIP"), pod)
+            by_ip.setdefault(dig_str(pod, "status", "podIP"), value)
     return by_key, by_ip
 
 
