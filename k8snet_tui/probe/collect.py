@@ -61,7 +61,9 @@ class Probe:
         proc: str = "/proc",
         resolv_conf: str = "/etc/resolv.conf",
         python: str = sys.executable,
+        pod_netns: bool = False,
     ) -> None:
+        self.read_pod_netns = pod_netns  # the pods' own namespaces (probe/podnetns.py); `k8snet probe` turns it on
         self.tool_path = tool_path
         self.timeout = timeout
         self.output_cap = output_cap
@@ -317,6 +319,12 @@ class Probe:
         if capped:
             self.errors.append(f"conntrack table has more than {cap} entries; kept the first {cap}")
 
+    def pod_netns(self, doc: dict[str, Any]) -> None:
+        from k8snet_tui.probe.podnetns import collect_pod_netns
+
+        doc["pod_netns"], errors = collect_pod_netns(python=self.python, proc=self.proc)
+        self.errors.extend(errors)
+
     def resolv(self, doc: dict[str, Any]) -> None:
         doc["resolv_conf"] = self.read_file(self.resolv_conf_path, limit=1 * MiB)
 
@@ -343,6 +351,8 @@ class Probe:
         self.section(doc, "IPVS", self.ipvs)
         self.section(doc, "conntrack", self.conntrack)
         self.section(doc, "/etc/resolv.conf", self.resolv)
+        if self.read_pod_netns:
+            self.section(doc, "the pods' network namespaces", self.pod_netns)
         doc["errors"] = self.errors
         return doc
 

@@ -14,11 +14,14 @@
 
 from __future__ import annotations
 
+import hashlib
 from dataclasses import dataclass
 
+from ..datapath.endpoints import lb_ingress_ips
 from ..datapath.trace_model import Finding
 from ..model import ClusterState, Obj, dig_dict, dig_list, dig_str, name_of, namespace_of
 from ..policy.selectors import parse_selector
+from ..service_index import service_index
 from .allocation import KUBE_VIP_HOST, AllocationResult, service_annotations
 from .events import announced_node, service_events
 from .model import Announce
@@ -71,6 +74,54 @@ def advertisements(cluster: ClusterState, kind: str, pool: Pool) -> tuple[Obj, .
 def _eligible(cluster: ClusterState, nodes: tuple[str, ...], advs: tuple[Obj, ...], kind: str) -> tuple[str, ...]:
     return tuple(n for n in nodes if any(_node_selected(cluster, n, dig_list(a, "spec", "nodeSelectors"), kind)
                                          for a in advs))
+
+
+SPEAKER_LABELS = (("app.kubernetes.io/component", "speaker", "app.kubernetes.io/name", "metallb"),
+                  ("component", "speaker", "app", "metallb"))
+
+
+def speaker_nodes(cluster: ClusterState) -> tuple[str, ...] | None:
+    """Nodes a MetalLB speaker pod runs on (Running, not being deleted); None when no speaker pod
+    is in the state (then every node is assumed to run one, as the DaemonSet does)."""
+    found: list[str] = []
+    any_speaker = False
+    for pod in cluster.of("Pod"):
+        labels = _labels(pod)
+        if not any(labels.get(k1) == v1 and labels.get(k2) == v2 for k1, v1, k2, v2 in SPEAKER_LABELS):
+            continue
+        any_speaker = True
+        node = dig_str(pod, "spec", "nodeName")
+        if node and dig_str(pod, "status", "phase") == "Running" and not dig_str(pod, "metadata", "deletionTimestamp"):
+            found.append(node)
+    return tuple(dict.fromkeys(found)) if any_speaker else None
+
+
+def _network_unavailable(cluster: ClusterState, node: str) -> bool:
+    return any(dig_str(c, "type") == "NetworkUnavailable" and dig_str(c, "status") == "True"
+               for c in dig_list(cluster.get("Node", "", node), "status", "conditions"))
+
+
+def layer2_candidates(cluster: ClusterState, nodes: tuple[str, ...], advs: tuple[Obj, ...]) -> tuple[str, ...]:
+    """The nodes whose speaker may announce a layer-2 address (MetalLB's speakersForPool): a
+    running speaker, the network available, not labelled to be left out of load balancers, and
+    selected by an L2Advertisement of the pool."""
+    speakers = speaker_nodes(cluster)
+    return tuple(n for n in _eligible(cluster, nodes, advs, "L2Advertisement")
+                 if (speakers is None or n in speakers) and not _network_unavailable(cluster, n)
+                 and EXCLUDE_LABEL not in _labels(cluster.get("Node", "", n)))
+
+
+def layer2_winner(candidates: tuple[str, ...], address: str) -> str | None:
+    """MetalLB's layer-2 election: the candidate whose sha256(node + "#" + address) is lowest."""
+    if not candidates:
+        return None
+    return min(candidates, key=lambda n: hashlib.sha256(f"{n}#{address}".encode()).digest())
+
+
+def _serving_nodes(cluster: ClusterState, svc: Obj) -> tuple[str, ...]:
+    """Nodes with an endpoint that can serve (serving, or ready when serving is unset)."""
+    eps = service_index(cluster).endpoints(namespace_of(svc), name_of(svc))
+    return tuple(dict.fromkeys(e.node for e in eps if e.conditions.serving and e.node))
 
 
 def _l2_status_node(cluster: ClusterState, ns: str, name: str) -> tuple[str, str] | None:
@@ -173,13 +224,16 @@ def _metallb(cluster: ClusterState, svc: Obj, pool: Pool, nodes: tuple[str, ...]
         if not peers:
             findings.append(Finding("warning", "announcer-unknown", "BGP advertisement with no BGPPeer that applies"))
         return AnnounceResult(Announce("bgp", eligible, (why,), peers), tuple(findings))
-    eligible = _eligible(cluster, nodes, l2, "L2Advertisement")
+    serving = _serving_nodes(cluster, svc)
+    eligible = layer2_candidates(cluster, nodes, l2)
     if local_policy:
-        eligible = tuple(n for n in eligible if n in endpoint_nodes)
+        eligible = tuple(n for n in eligible if n in serving)
     evidence: list[str] = []
     status = _l2_status_node(cluster, ns, name)
     event = _latest_event_node(cluster, ns, name)
-    chosen = status[0] if status else (event[0] if event else "")
+    ips = lb_ingress_ips(svc)
+    predicted = layer2_winner(eligible, ips[0]) if ips and serving else None
+    chosen = status[0] if status else (event[0] if event else (predicted or ""))
     if status:
         evidence.append(status[1])
     if event:
@@ -188,6 +242,22 @@ def _metallb(cluster: ClusterState, svc: Obj, pool: Pool, nodes: tuple[str, ...]
         findings.append(Finding("info", "announcer-moved",
                                 f"the ServiceL2Status names {status[0]} and the newest event {event[0]}: the "
                                 "announcement moved (the status is the current one)"))
+    if not (status or event) and (not serving or not eligible):
+        why = ("no endpoint can serve, so no MetalLB speaker announces the address" if not serving else
+               "no node may announce it: none has a running speaker, its network up, no exclude-from-external-"
+               "load-balancers label" + (" and a ready endpoint (Local)" if local_policy else "")
+               + " and an L2Advertisement that selects it")
+        findings.append(Finding("warning", "no-announcer", why))
+        return AnnounceResult(Announce("layer2", (), (why,)), tuple(findings))
+    if predicted is not None:
+        among = ", ".join(eligible)
+        if not (status or event):
+            evidence.append(f"predicted: MetalLB's layer-2 election picks {predicted} (the lowest "
+                            f"sha256 of node#{ips[0]} among {among}); no ServiceL2Status or event records it")
+        elif chosen != predicted:
+            findings.append(Finding("info", "announcer-not-predicted",
+                                    f"{chosen} announces, where the election among {among} gives {predicted}: "
+                                    "a speaker is down or not seen, or the nodes changed since"))
     if not chosen:
         return _unknown_one(nodes, endpoint_nodes, local_policy, "layer2", findings,
                             "no ServiceL2Status or nodeAssigned event names the announcing node")

@@ -6,6 +6,8 @@ degrees of freedom) over a fixed seeded request count, as the what-if request te
 
 from __future__ import annotations
 
+import hashlib
+
 import pytest
 
 from k8snet_tui.domain.balancing import balance_service, balancing_overview
@@ -159,13 +161,35 @@ def test_pool_for_an_address_outside_every_pool_is_named():
     assert b.allocation.allocator == "unknown" and "address-outside-pools" in _codes(b)
 
 
-def test_unknown_announcer_averages_over_eligible_nodes():
+def _election(nodes, ip):
+    """MetalLB's layer-2 rule, as its speaker states it: the lowest sha256(node#ip) wins."""
+    return min(nodes, key=lambda n: hashlib.sha256(f"{n}#{ip}".encode()).digest())
+
+
+def test_without_a_record_the_layer2_announcer_is_metallbs_election():
     svc = lb_service("web", "shop", ip="192.0.2.10")
     eps = slice_("web", "shop", [("10.1.0.1", "a", True), ("10.2.0.1", "b", True)])
-    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), node("a"), node("b")]),
+    names = ["a", "b", "c", "d"]
+    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), *map(node, names)]),
                         "web", "shop")
-    assert b.announce.nodes == () and "announcer-unknown" in _codes(b)
-    assert {n.node: n.share for n in b.ports[0].nodes} == {"a": 0.5, "b": 0.5}
+    winner = _election(names, "192.0.2.10")
+    assert b.announce.nodes == (winner,) and any("predicted" in e for e in b.announce.evidence)
+    # the node MetalLB leaves out (the label, or its network down) never wins; Local: only nodes with endpoints
+    excluded = {**node(winner), "metadata": {"name": winner, "labels": {
+        "node.kubernetes.io/exclude-from-external-load-balancers": ""}}}
+    others = [node(n) for n in names if n != winner]
+    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), excluded, *others]), "web", "shop")
+    assert b.announce.nodes == (_election([n for n in names if n != winner], "192.0.2.10"),)
+    local = lb_service("web", "shop", ip="192.0.2.10", policy="Local")
+    b = balance_service(observed([local, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), *map(node, names)]), "web", "shop")
+    assert b.announce.nodes == (_election(["a", "b"], "192.0.2.10"),)
+
+
+def test_nobody_announces_without_a_serving_endpoint():
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    eps = slice_("web", "shop", [("10.1.0.1", "a", False)])
+    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), node("a")]), "web", "shop")
+    assert b.announce.nodes == () and "no-announcer" in _codes(b) and b.ports[0].lost == 1.0
 
 
 def test_pool_without_advertisement_is_a_finding():
