@@ -82,7 +82,12 @@ SPEAKER_LABELS = (("app.kubernetes.io/component", "speaker", "app.kubernetes.io/
 
 def speaker_nodes(cluster: ClusterState) -> tuple[str, ...] | None:
     """Nodes a MetalLB speaker pod runs on (Running, not being deleted); None when no speaker pod
-    is in the state (then every node is assumed to run one, as the DaemonSet does)."""
+    is in the state (then every node is assumed to run one, as the DaemonSet does). Read once
+    per state: it walks every pod."""
+    return cluster.memo(_speaker_nodes)
+
+
+def _speaker_nodes(cluster: ClusterState) -> tuple[str, ...] | None:
     found: list[str] = []
     any_speaker = False
     for pod in cluster.of("Pod"):
