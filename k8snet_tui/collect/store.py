@@ -21,6 +21,8 @@ from typing import Any
 from k8snet_tui.domain.model import ClusterState, KindMap, Obj, dig_str
 from k8snet_tui.sources.allowlist import slim
 
+KEPT_STATES = 4  # states whose memoised results a new state may still take (see Store._recent)
+
 
 def _kept(obj: Obj) -> Obj:
     """What the store keeps of an object: the fields the panes read (the capture allow-list,
@@ -51,6 +53,10 @@ class Store:
         # snapshot had it, so a kind nobody wrote keeps its tuple and the indexes built on it.
         self._changed: set[str] = set()
         self._tuples: dict[str, tuple[Obj, ...]] = {}
+        # The last few states handed out, newest first, each with the kinds changed since: a
+        # build that finishes on an older state (a 10k-row table takes a second, and under a
+        # watch every key press and tick makes a new state) still reaches the next state.
+        self._recent: list[tuple[ClusterState, set[str]]] = []
         self.namespace = namespace
         # Bumped when the API server answers again after an outage: watchers sleeping out a long
         # backoff wake up and resync at once instead of up to a minute later.
@@ -152,8 +158,10 @@ class Store:
                 stale_since=min(self._stale.values()) if self._stale else None,
                 namespace=self.namespace,
             )
-            if self._cached is not None:
-                state.inherit(self._cached[1], self._changed)
+            recent = [(old, since | self._changed) for old, since in self._recent]
+            for old, since in recent:  # newest first: a result kept from a newer state wins
+                state.inherit(old, since)
+            self._recent = [(state, set()), *recent[:KEPT_STATES - 1]]
             self._changed = set()
             self._cached = (self._version, state)
             return state

@@ -258,3 +258,22 @@ def test_a_pod_update_rebuilds_only_that_pods_row_of_the_pod_view() -> None:
     # A new poll of the node (another NodeState) redoes the node's rows; the values stay the same.
     third = build_podnet_view(s.snapshot(), NodeState(node="n1")).pods
     assert third == second and all(a is not b for a, b in zip(third, second, strict=True))
+
+
+def test_a_build_finished_on_an_older_state_reaches_the_next_one() -> None:
+    # Under a watch a new state is made at every key press and tick, while a big table's build
+    # on the state it started from takes a second: its result must not be lost to the newer ones.
+    s = _pod_store()
+    first = s.snapshot()
+    s.apply("Pod", "MODIFIED", obj("a", uid="u-a", rv="2"))
+    second = s.snapshot()  # made while a build on `first` still runs
+    names_first = first.memo(_service_names)  # ... which ends now
+    pods_first = first.memo(_pod_versions)
+    s.apply("Pod", "MODIFIED", obj("a", uid="u-a", rv="3"))
+    third = s.snapshot()
+    assert third.memo(_service_names) is names_first  # taken over, not built again
+    assert third.memo(_pod_versions) == ("3",) and pods_first == ("1",)  # pods changed since: rebuilt
+    assert second.memo(_service_names) == names_first
+    s.replace_kind("Service", [_svc("web")])
+    s.apply("Pod", "MODIFIED", obj("a", uid="u-a", rv="4"))
+    assert s.snapshot().memo(_service_names) == ("web",)  # a Service change since: nothing old kept
