@@ -252,7 +252,14 @@ def _metallb(cluster: ClusterState, svc: Obj, pool: Pool, nodes: tuple[str, ...]
                "no node may announce it: none has a running speaker, its network up, no exclude-from-external-"
                "load-balancers label" + (" and a ready endpoint (Local)" if local_policy else "")
                + " and an L2Advertisement that selects it")
-        findings.append(Finding("warning", "no-announcer", why))
+        if local_policy and serving:  # Local: the nodes with endpoints are not among those that may announce
+            code = "local-no-endpoints-on-announcer"
+            why = (f"externalTrafficPolicy Local: the endpoints are on {', '.join(serving)}, and no node "
+                   "there may announce (no running speaker, its network down, the exclude-from-external-"
+                   "load-balancers label, or no L2Advertisement selects it), so no node answers")
+        else:
+            code = "no-announcer"
+        findings.append(Finding("warning", code, why))
         return AnnounceResult(Announce("layer2", (), (why,)), tuple(findings))
     if predicted is not None:
         among = ", ".join(eligible)

@@ -241,3 +241,15 @@ def test_kernel_state_without_a_rule_for_the_address_is_said():
                    {"test-hostname": kernel})
     b = balance_service(obs, "web", "shop")
     assert "no-lb-rule" in _codes(b) and b.ports[0].nodes[0].source == "api"
+
+
+def test_local_with_endpoints_only_on_a_node_that_may_not_announce():
+    """The real MetalLB's case (tests/cluster/test_balancing_real.py): Local, the one pod on a node
+    labelled out of load balancers: nobody answers ARP, and the finding says why."""
+    svc = lb_service("web", "shop", ip="192.0.2.10", policy="Local")
+    eps = slice_("web", "shop", [("10.1.0.1", "a", True)])
+    out = {"apiVersion": "v1", "kind": "Node", "metadata": {"name": "a", "labels": {
+        "node.kubernetes.io/exclude-from-external-load-balancers": ""}}}
+    b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), out, node("b")]), "web", "shop")
+    assert b.announce.nodes == () and "local-no-endpoints-on-announcer" in _codes(b)
+    assert b.ports[0].lost == 1.0 and b.ports[0].pods == ()
