@@ -69,3 +69,66 @@ async def test_colon_balance_opens_the_pane_on_the_service(make_lab_app, tmp_pat
         text = screen_text(app)
         assert f"{LB_IP}:80/TCP" in text
         assert "  200  " + POD in text
+
+
+async def test_m_counts_per_pod_since_it_was_pressed_on_a_live_session(tmp_path, monkeypatch):
+    """A live session whose node polls show the emissary pod's DNAT counter moving: after `m`,
+    the picture counts what the announcing node's counter gained since the key was pressed."""
+    from dataclasses import dataclass, replace
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.config import Settings
+    from k8snet_tui.domain.model import Observed
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    snap = load_snapshot(str(metallb_lab(tmp_path)))
+    node = snap.nodes["node-1"]
+    rule = "[0:0] -A KUBE-SEP-SMOATV2KMSE45B72"  # emissary/emissary-ingress:http -> 10.0.0.5:8080
+
+    def counted(n: int):
+        text = node.iptables["legacy"]
+        assert rule in text
+        return replace(node, iptables={**node.iptables, "legacy": text.replace(rule, rule.replace("[0:0]", f"[{n}:{60 * n}]"))})
+
+    @dataclass
+    class Live:
+        polls: tuple
+        poll: int = 0
+        mode: str = "live"
+        banner: str = ""
+        label: str = "LIVE fake"
+        pod_logs = None
+        watchers = ()
+        poller = None
+
+        @property
+        def version(self) -> int:
+            return self.poll
+
+        def observed(self) -> Observed:
+            return Observed(cluster=snap.cluster, nodes={"node-1": self.polls[self.poll]}, local_node="node-1",
+                            mode="live")
+
+        def with_namespace(self, namespace):
+            pass
+
+        def node_state(self, name, *, refresh=False):
+            raise AssertionError("not asked")
+
+        def cached_node_state(self, name):
+            return None
+
+    session = Live((counted(3), counted(3), counted(10)))
+    app = make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        assert "measuring: send requests" in screen_words(app)
+        session.poll = 2  # seven requests reached the pod since m
+        app.refresh_data()
+        await settle(pilot)
+        text = screen_text(app)
+        assert "measured since m (DNAT packet counters on node-1): 7 in all" in text
+        assert "7  100.0%  " + POD in text
