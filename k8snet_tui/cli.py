@@ -8,6 +8,7 @@
     k8snet policy check SRC DST [--port N] [--protocol P]   SRC/DST: NS/POD or ip:ADDRESS
     k8snet path FROM TO [--check] [--node NODE]   can FROM (NS/POD, node/NAME, outside) reach TO?
     k8snet balance NS/SVC [--requests N] [--seed S]   a LoadBalancer's spread over nodes, then pods
+    k8snet mesh NS/POD [ADDRESS:PORT] [--uid N] [--from ADDRESS]   a pod's mesh redirect rules; one connection
     k8snet diff A B [--json]      (what changed between two snapshots, in words)
     k8snet find IP|NAME|CHAIN     (everything that mentions it)
     k8snet check [--json]         (config vs kernel: tunnel mode, pod CIDR routes, kube-proxy mode)
@@ -36,7 +37,7 @@ from k8snet_tui.registry import pane_by_word
 PANES = tuple(spec.id for spec in PANE_SPECS)
 PANE_HELP = "; ".join(f"{spec.key} {spec.id} ({', '.join(spec.aliases)})" for spec in PANE_SPECS)
 OUTPUTS = ("text", "wide", "json", "yaml")
-ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "balance", "check"})  # commands that answer and exit
+ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "balance", "check", "mesh"})  # commands that answer and exit
 
 EXIT_CODES = """exit codes:
   0    ok
@@ -208,6 +209,16 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     _add_output_args(bal)
     _add_source_args(bal, top=False)
 
+    mesh = command("mesh", "a pod's mesh: who redirects it, its own rules in words, and where a connection goes")
+    mesh.add_argument("pod", metavar="NS/POD", help="the pod (name alone: the current namespace)")
+    mesh.add_argument("dest", metavar="ADDRESS:PORT", nargs="?", default="",
+                      help="a destination: the order a connection from the pod's app takes")
+    mesh.add_argument("--uid", type=int, default=0, metavar="N", help="the app's uid (default 0; 1337 is Istio's proxy)")
+    mesh.add_argument("--from", dest="inbound_from", default="", metavar="ADDRESS",
+                      help="walk a connection arriving at the pod's ADDRESS:PORT from this address instead")
+    _add_output_args(mesh)
+    _add_source_args(mesh, top=False)
+
     cap = command("capture", "write a snapshot of the live cluster and this node")
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
@@ -361,6 +372,8 @@ def _dispatch(args: argparse.Namespace) -> int:
 
     if args.command == "check":
         return _check(args)
+    if args.command == "mesh":
+        return _mesh(args)
     command = grammar.parse(command_words(args))  # words are checked before any source is opened
     if command is not None and command.verb == "diff":
         return _diff(command, args)
@@ -422,6 +435,20 @@ def _check(args: argparse.Namespace) -> int:
     report = check_observed(observed)
     _emit("check", report, args, source)
     return 5 if report.disagreements else 0
+
+
+def _mesh(args: argparse.Namespace) -> int:
+    """`k8snet mesh NS/POD [DEST]` (docs/json.md)."""
+    from k8snet_tui.observe import observe
+    from k8snet_tui.present.mesh import pod_report
+
+    if args.dest:
+        from k8snet_tui.present.mesh import parse_dest
+
+        parse_dest(args.dest)  # a bad destination is a usage error before any source is opened
+    observed, source = observe(args)
+    return _emit("mesh-pod", pod_report(observed, args.pod, args.dest, uid=args.uid, inbound_from=args.inbound_from),
+                 args, source)
 
 
 def _path(observed: Any, command: Any, args: argparse.Namespace) -> Any:

@@ -92,6 +92,7 @@ class ServicesPane(Pane):
         ("l", "on an endpoint (⇒) line of a trace: tail its pod's log (live mode)"),
         ("r", "what if: a pretend request to the traced Service (seeded): the pod that answers, the counters that move"),
         ("x", "what if: on an endpoint (⇒) line, its pod deleted: the endpoints, chains and probabilities next"),
+        ("m", "on a trace: what the mesh does to this Service's connections from meshed pods, before kube-proxy"),
         (":trace NS/NAME[:PORT]", "open the trace of that service (and port)"),
         (":svc", "back to the services table"),
         ("◀ hit +N", "live mode: that endpoint's DNAT rule counted N new packets since the last poll"),
@@ -103,6 +104,7 @@ class ServicesPane(Pane):
         Binding("exclamation_mark", "consistency", "Config≠kernel", id="services.consistency", show=False),
         Binding("r", "whatif_request", "Request?", id="services.whatif_request"),
         Binding("x", "whatif_delete", "Delete?", id="services.whatif_delete"),
+        Binding("m", "mesh", "Mesh", id="services.mesh"),
     ]
 
     DEFAULT_CSS = """
@@ -473,6 +475,15 @@ class ServicesPane(Pane):
         if self.observed is not None and self._trace is not None:
             open_request(self.app, self.observed, self._trace, line.endpoint if line else None)
 
+    def action_mesh(self) -> None:
+        from k8snet_tui.screens.mesh import open_service_mesh
+
+        if self.observed is not None and self._trace is not None:
+            line = self.trace_view.current_line()
+            port = next((p for p in self._trace.ports if line is not None and line.endpoint is not None
+                         and any(e is line.endpoint for e in p.endpoints)), self._trace.ports[0] if self._trace.ports else None)
+            open_service_mesh(self.app, self.observed, self._trace.service, str(port.port) if port else "")
+
     def action_whatif_delete(self) -> None:
         from k8snet_tui.screens.whatif import open_deletion
 
@@ -525,7 +536,7 @@ class ServicesPane(Pane):
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         # `l` means something only on a trace: keep it out of the footer elsewhere.
-        if action in ("pod_log", "whatif_request", "whatif_delete"):
+        if action in ("pod_log", "whatif_request", "whatif_delete", "mesh"):
             return self._mode == "trace"
         return True
 

@@ -132,3 +132,49 @@ async def test_m_counts_per_pod_since_it_was_pressed_on_a_live_session(tmp_path,
         text = screen_text(app)
         assert "measured since m (DNAT packet counters on node-1): 7 in all" in text
         assert "7  100.0%  " + POD in text
+
+
+async def test_hostile_names_in_the_picture_stay_inert(tmp_path, monkeypatch):
+    """A LoadBalancer Service, its pool and the announcing node's event message carry the
+    injection corpus: pane 9 and its notifications show it as typed, nothing reaches the
+    terminal as markup, a link or a control character."""
+    import html
+    import json
+    import re
+
+    from tests.support.hostile import ALL, FORBIDDEN_BYTES
+
+    root = metallb_lab(tmp_path)
+    api = root / "api"
+    services = json.loads((api / "services.json").read_text())
+    evil = "evil-[bold red]pwn[/]"
+    for svc in services["items"]:
+        if svc["metadata"]["name"] == "emissary-ingress":
+            svc["metadata"]["name"] = evil
+    (api / "services.json").write_text(json.dumps(services))
+    events = json.loads((api / "events.json").read_text())
+    events["items"][0]["involvedObject"]["name"] = evil
+    events["items"][0]["message"] = f'announcing from node "node-1{ALL}"'
+    (api / "events.json").write_text(json.dumps(events))
+    (api / "servicel2statuses.json").unlink()
+    pools = json.loads((api / "ipaddresspools.json").read_text())
+    pools["items"][0]["spec"]["addresses"].append(ALL)
+    (api / "ipaddresspools.json").write_text(json.dumps(pools))
+    from k8snet_tui.app import make_app
+    from k8snet_tui.collect.session import SnapshotSession
+    from k8snet_tui.config import Settings
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    app = make_app(Settings(offline=True), SnapshotSession(load_snapshot(str(root))), save_dir=str(tmp_path / "s"))
+    async with app.run_test(size=(160, 50)) as pilot:
+        await _open(pilot)
+        await pilot.press("s", "w")
+        await settle(pilot)
+        svg = app.export_screenshot()
+        assert "<a " not in svg
+        text = html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
+        assert f"emissary/{evil}" in text
+        assert "too long to be an address range" in text  # the pool's hostile range, named as data
+        assert "layer2: node-1[bold" not in text  # a node name that is not one is not believed
+        assert not any(b in text for b in FORBIDDEN_BYTES)

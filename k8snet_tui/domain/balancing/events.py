@@ -16,7 +16,8 @@ from ..model import ClusterState, dig_str
 REASONS = frozenset({"IPAllocated", "AllocationFailed", "nodeAssigned", "ClearAssignment",
                      "EnsuringLoadBalancer", "EnsuredLoadBalancer", "SyncLoadBalancerFailed"})
 MAX_PER_SERVICE = 20
-_NODE = re.compile(r'announcing from node "([^"]{1,253})"(?: with protocol "([^"]{1,32})")?')
+# A node name is a DNS subdomain: anything else in the quotes is not a node (and not believed).
+_NODE = re.compile(r'announcing from node "([a-z0-9](?:[-a-z0-9.]{0,251}[a-z0-9])?)"(?: with protocol "([a-z0-9-]{1,32})")?')
 
 
 @dataclass(frozen=True)
