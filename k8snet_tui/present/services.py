@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 
 from k8snet_tui.domain.consistency import SERVICE_TOPICS, ConsistencyReport, check_consistency
 from k8snet_tui.domain.datapath.backend import Datapath, parse_node_datapath
@@ -88,8 +88,15 @@ def service_rows(cluster: ClusterState, backend: str, namespace: str | None) -> 
 
 
 def _rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[ServiceRow, ...]:
+    # The backend is one column: the rows for another backend (the node's rules read after the
+    # first rows were built, "unknown" until then) are those rows with that column changed.
+    rows = cluster.memo(_rows_for_any_backend, namespace)
+    return tuple(replace(r, backend=backend) for r in rows) if rows and rows[0].backend != backend else rows
+
+
+def _rows_for_any_backend(cluster: ClusterState, namespace: str | None) -> tuple[ServiceRow, ...]:
     index = service_index(cluster)
-    rows = [_row(svc, index, backend) for svc in objects_in(cluster, "Service", namespace)]
+    rows = [_row(svc, index, "unknown") for svc in objects_in(cluster, "Service", namespace)]
     rows.sort(key=lambda r: (r.namespace, r.name))
     return tuple(rows)
 

@@ -277,3 +277,27 @@ def test_a_build_finished_on_an_older_state_reaches_the_next_one() -> None:
     s.replace_kind("Service", [_svc("web")])
     s.apply("Pod", "MODIFIED", obj("a", uid="u-a", rv="4"))
     assert s.snapshot().memo(_service_names) == ("web",)  # a Service change since: nothing old kept
+
+
+def test_the_services_rows_for_the_nodes_backend_reuse_the_rows_built_before_it_was_read(monkeypatch) -> None:
+    # The table is built once with backend "unknown" (a big dump is still being parsed), then
+    # for the backend found: that second table must not count every Service's endpoints again.
+    from k8snet_tui.domain.service_index import ServiceIndex
+    from k8snet_tui.present.services import service_rows
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    from tests.support.paths import LAB_PRINTED
+
+    counted: list[tuple[str, str]] = []
+    count = ServiceIndex.count
+    monkeypatch.setattr(ServiceIndex, "count", lambda self, ns, name: counted.append((ns, name)) or count(self, ns, name))
+    s = Store()
+    for kind, objs in load_snapshot(str(LAB_PRINTED)).cluster.objects.items():
+        s.replace_kind(kind, objs)
+    state = s.snapshot()
+    before = service_rows(state, "unknown", None)
+    assert len(counted) == len(before) == 3
+    after = service_rows(state, "iptables", None)
+    assert len(counted) == 3  # no Service counted again
+    assert [r.backend for r in after] == ["iptables"] * 3
+    assert [(r.key, r.endpoints, r.ports) for r in after] == [(r.key, r.endpoints, r.ports) for r in before]
