@@ -374,7 +374,8 @@ NETWORK_CONFIGMAPS: tuple[NetworkConfigMap, ...] = (
         "ipam", "routing-mode", "tunnel-protocol", "tunnel", "kube-proxy-replacement",
         "cluster-pool-ipv4-cidr", "cluster-pool-ipv4-mask-size", "cluster-pool-ipv6-cidr",
         "cluster-pool-ipv6-mask-size", "enable-ipv4", "enable-ipv6", "ipv4-native-routing-cidr",
-        "ipv6-native-routing-cidr", "auto-direct-node-routes", "enable-bpf-masquerade")),
+        "ipv6-native-routing-cidr", "auto-direct-node-routes", "enable-bpf-masquerade",
+        "bpf-lb-algorithm")),  # random or maglev: how the balancing pane words Cilium's pick
 )
 
 # CoreDNS directives whose arguments are credentials (route53, tsig, azure, etcd): the Corefile

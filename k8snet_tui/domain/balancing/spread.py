@@ -78,7 +78,14 @@ def _stand_in(sp: ServicePort, path: PathTrace) -> PortTrace:
                      {r: None for r in CHAIN_ROLES}, (), (), (), "", None, (path,))
 
 
-def _how(backend: str, path: PathTrace) -> str:
+def _cilium_algorithm(cluster: ClusterState) -> str:
+    """Cilium's backend pick from cilium-config: `random` (its default) or `maglev` (a hash of
+    the flow into a lookup table, so a flow keeps its backend while the backends stay the same)."""
+    algo = cluster.configmap("kube-system", "cilium-config").get("bpf-lb-algorithm", "").strip().lower()
+    return "Maglev hashing" if algo == "maglev" else "random"
+
+
+def _how(backend: str, path: PathTrace, port: PortTrace | None = None, cilium: str = "random") -> str:
     shares = [e.share for e in path.endpoints]
     if not shares:
         return "no endpoint: the node drops it" if path.dropped else "no endpoint"
@@ -86,8 +93,11 @@ def _how(backend: str, path: PathTrace) -> str:
         each = "all" if len(shares) == 1 else f"1/{len(shares)} each"
     else:
         each = ", ".join(nice_fraction(s) for s in shares)
+    scheduler = next((s.text.split()[2] for s in port.steps if s.chain == "ipvs" and s.kind == "entry"
+                      and len(s.text.split()) >= 3), "") if port is not None else ""
     word = {"iptables-legacy": "statistic random", "iptables-nft": "statistic random", "nftables": "numgen random",
-            "ipvs": "IPVS", "cilium": "Cilium", "none": "as kube-proxy would program it"}.get(backend, backend)
+            "ipvs": f"IPVS scheduler {scheduler}".rstrip(), "cilium": f"Cilium, {cilium}",
+            "none": "as kube-proxy would program it"}.get(backend, backend)
     return f"{each} ({word})"
 
 
@@ -108,7 +118,7 @@ def spread_port(cluster: ClusterState, nodes: Mapping[str, NodeState], svc: Obj,
         path: PathTrace | None = None
         port: PortTrace | None = None
         backend = "none"
-        if state is not None and state.has_kernel_state:
+        if state is not None and (state.has_kernel_state or state.ipvsadm or state.cilium_services is not None):
             dp = datapaths.get(node) or datapaths.setdefault(node, parse_node_datapath(state, cluster))
             trace = trace_service(cluster, state, ns, name, sp.name or str(sp.port), datapath=dp)
             port = next((p for p in trace.ports if p.port == sp.port and p.protocol == sp.protocol), None)
@@ -129,7 +139,8 @@ def spread_port(cluster: ClusterState, nodes: Mapping[str, NodeState], svc: Obj,
         lost = path.dropped + path.rejected + path.unhandled
         pods = tuple(PodShare(e.pod, e.address, e.port, e.node, e.share) for e in path.endpoints)
         rows.append(NodeSpread(node, share, source, backend, ready_nodes.get(node, 0), lost, pods,
-                               _how(backend, path), path.chain, path.masquerade))
+                               _how(backend, path, port, _cilium_algorithm(cluster) if backend == "cilium" else ""),
+                               path.chain, path.masquerade))
         plans.append(NodePlan(node, share, backend, port, path))
     first: dict[tuple[str, int], PodShare] = {}
     total: dict[tuple[str, int], float] = {}

@@ -11,6 +11,7 @@ import hashlib
 import pytest
 
 from k8snet_tui.domain.balancing import balance_service, balancing_overview
+from k8snet_tui.domain.model import NodeState
 from k8snet_tui.snapshot_state import open_state
 
 from .fixtures import (
@@ -253,3 +254,45 @@ def test_local_with_endpoints_only_on_a_node_that_may_not_announce():
     b = balance_service(observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), out, node("b")]), "web", "shop")
     assert b.announce.nodes == () and "local-no-endpoints-on-announcer" in _codes(b)
     assert b.ports[0].lost == 1.0 and b.ports[0].pods == ()
+
+
+IPVS_LB = """IP Virtual Server version 1.2.1 (size=4096)
+Prot LocalAddress:Port Scheduler Flags
+  -> RemoteAddress:Port           Forward Weight ActiveConn InActConn
+TCP  10.96.0.50:80 wrr
+  -> 10.1.0.1:8080                Masq    3      0          0
+  -> 10.1.0.2:8080                Masq    1      0          0
+TCP  192.0.2.10:80 wrr
+  -> 10.1.0.1:8080                Masq    3      0          0
+  -> 10.1.0.2:8080                Masq    1      0          0
+"""  # `ipvsadm -Ln`'s layout (tests/domain/fixtures/datapath/ipvsadm-Ln.txt), weights set by hand
+
+
+def test_an_ipvs_node_spreads_by_its_weights_and_the_simulation_follows_wrr():
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    eps = slice_("web", "shop", [("10.1.0.1", "n1", True), ("10.1.0.2", "n1", True)])
+    obs = observed([svc, eps, pool("p", "192.0.2.0/28"), l2adv("l2"), l2status("web", "shop", "n1"), node("n1")],
+                   {"n1": NodeState(node="n1", ipvsadm=IPVS_LB)})
+    b = balance_service(obs, "web", "shop", requests=400, seed=1, clients=400)
+    (n,) = b.ports[0].nodes
+    assert (n.source, n.backend) == ("kernel", "ipvs") and "IPVS scheduler wrr" in n.how
+    assert {p.address: p.share for p in b.ports[0].pods} == {"10.1.0.1": 0.75, "10.1.0.2": 0.25}
+    assert b.simulation is not None
+    assert [c.count for c in b.simulation.counts] == [300, 100]  # wrr goes round by weight: exact
+
+
+def test_a_cilium_node_names_maglev_from_its_config():
+    svc = lb_service("web", "shop", ip="192.0.2.10")
+    eps = slice_("web", "shop", [("10.1.0.1", "n1", True), ("10.1.0.2", "n1", True)])
+    backends = [{"ip": a, "port": 8080, "protocol": "TCP", "state": "active", "weight": 1}
+                for a in ("10.1.0.1", "10.1.0.2")]
+    frontend = {"spec": {"id": 3, "frontend-address": {"ip": "192.0.2.10", "port": 80, "protocol": "TCP"},
+                         "backend-addresses": backends,
+                         "flags": {"type": "LoadBalancer", "name": "shop", "namespace": "web"}}}
+    config = {"apiVersion": "v1", "kind": "ConfigMap", "metadata": {"name": "cilium-config", "namespace": "kube-system"},
+              "data": {"kube-proxy-replacement": "true", "bpf-lb-algorithm": "maglev"}}
+    obs = observed([svc, eps, config, pool("p", "192.0.2.0/28"), l2adv("l2"), l2status("web", "shop", "n1"),
+                    node("n1")], {"n1": NodeState(node="n1", cilium_services=(frontend,))})
+    (n,) = balance_service(obs, "web", "shop").ports[0].nodes
+    assert (n.source, n.backend) == ("kernel", "cilium") and "Maglev" in n.how
+    assert [p.share for p in n.pods] == [0.5, 0.5]
