@@ -91,7 +91,8 @@ def bench_latency(scale: str, data_root: Path | None, seconds: float) -> dict:
     return {"scale": scale, "presses": len(lat), "key_p50_ms": round(pct(lat, 0.5), 1),
             "key_p95_ms": round(pct(lat, 0.95), 1), "key_max_ms": round(max(lat), 1),
             "max_loop_stall_ms": r["max_loop_lag_ms"], "p99_loop_lag_ms": r["p99_loop_lag_ms"],
-            "updates_per_s": r["updates_per_s"], "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1)}
+            "updates_per_s": r["updates_per_s"], "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1),
+            **{k: r[k] for k in ("gc_collections", "gc_full_collections", "gc_longest_ms", "gc_total_ms") if k in r}}
 
 
 def bench_table(scale: str, data_root: Path | None, rows: int) -> dict:

@@ -12,6 +12,7 @@ T_EXEC = time.time()  # as early as this module can note it (the parent notes th
 
 import argparse  # noqa: E402
 import asyncio  # noqa: E402
+import gc  # noqa: E402
 import json  # noqa: E402
 import os  # noqa: E402
 import resource  # noqa: E402
@@ -175,6 +176,17 @@ def mode_latency(a: argparse.Namespace) -> dict:
 
     lags: list[float] = []
     key_lat: list[float] = []
+    collections: list[tuple[int, float]] = []  # (generation, seconds) of each collection while keys run
+    gc_started = [0.0]
+
+    def on_gc(phase: str, info: dict) -> None:
+        if phase == "start":
+            gc_started[0] = time.perf_counter()
+        elif not stop.is_set() and "duration_s" not in stalls and probe_on[0]:
+            collections.append((info["generation"], time.perf_counter() - gc_started[0]))
+
+    probe_on = [False]
+    gc.callbacks.append(on_gc)
     stalls: dict = {}
     frame = {"pending": None, "latency": None}
     original = app._display
@@ -206,6 +218,7 @@ def mode_latency(a: argparse.Namespace) -> dict:
     async def pilot(p) -> None:
         await p.pause()
         probe_task = asyncio.create_task(probe())
+        probe_on[0] = True
         th = threading.Thread(target=updater, daemon=True)
         t_start = time.perf_counter()
         th.start()
@@ -231,8 +244,13 @@ def mode_latency(a: argparse.Namespace) -> dict:
     app.run(headless=True, size=(160, 50), auto_pilot=pilot)
     if app.return_code:  # a crashed app still draws frames: its "latencies" would mean nothing
         return {"error": f"the app ended with code {app.return_code} during the latency run"}
+    gc.callbacks.remove(on_gc)
     lags_ms = sorted(x * 1000 for x in lags)
+    full = [d for g, d in collections if g == 2]
     return {"key_latency_ms": [round(x * 1000, 3) for x in key_lat], "max_loop_lag_ms": round(max(lags_ms), 2),
+            "gc_collections": len(collections), "gc_full_collections": len(full),
+            "gc_longest_ms": round(max((d for _, d in collections), default=0.0) * 1000, 1),
+            "gc_total_ms": round(sum(d for _, d in collections) * 1000, 1),
             "p99_loop_lag_ms": round(lags_ms[int(len(lags_ms) * 0.99)], 2), "lag_samples": len(lags_ms),
             "updates": applied[0], "updates_per_s": round(applied[0] / stalls["duration_s"]),
             "store_version": store.version, "peak_rss_kib": _peak_rss_kib()}
