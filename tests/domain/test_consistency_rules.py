@@ -262,3 +262,21 @@ def test_tunnel_port_needs_detailed_links(lab):
     detailed = dict(vxlan, linkinfo={"info_kind": "vxlan", "info_data": {"id": 0, "port": 4789}})
     port = only(run(objects, replace(node, links=node.links + (detailed,))), "tunnel-port")
     assert port.status == DISAGREE and "UDP 4789" in port.kernel and "UDP 8472" in port.config
+
+
+def test_the_route_table_answers_as_best_route(lab):
+    """The indexed lookup the checks use gives `best_route`'s answer (longest prefix, then metric)."""
+    from k8snet_tui.domain.consistency.podnet import _RouteTable
+    from k8snet_tui.domain.layers.kernel import best_route, read_kernel
+
+    _, node = lab
+    extra = ({"dst": "default", "gateway": "172.31.16.1", "dev": "eth0", "flags": []},
+             {"dst": "10.0.0.0/16", "dev": "eth0", "metric": 100, "flags": []},
+             {"dst": "10.0.0.0/16", "dev": "kv1", "metric": 50, "flags": []},
+             {"dst": "fd00::/64", "dev": "eth0", "flags": []})
+    kernel = read_kernel(replace(node, routes=node.routes + extra))
+    table = _RouteTable(kernel.routes)
+    targets = ["10.0.0.2", "10.0.0.9", "10.0.0.0/24", "10.0.1.0/24", "10.0.1.7", "10.96.0.1", "10.96.0.0/12",
+               "10.0.0.0/8", "8.8.8.8", "127.0.0.1", "fd00::5", "fd00::/48", "not-an-address"]
+    for target in targets:
+        assert table.lookup(target) == best_route(kernel.routes, target), target
