@@ -43,6 +43,7 @@ __all__ = [
 ]
 
 DatapathFor = Callable[[NodeState], Datapath]
+MAX_UNREAD_LISTED = 10  # nodes without kernel state named one by one; more are counted in one check
 
 
 def _ordered(nodes: Mapping[str, NodeState], local: str) -> list[tuple[str, NodeState]]:
@@ -82,14 +83,23 @@ def check_consistency(cluster: ClusterState, nodes: Mapping[str, NodeState], *, 
         checks.append(Check("tunnel-mode", "tunnel", NOT_CHECKED, "", f"also configured: {others}",
                             f"only {plugins[0].plugin}'s settings are compared", "the CNI ConfigMaps and IPPools",
                             "two plugins' settings usually mean a migration in progress", ""))
-    for name in sorted(set(facts) - set(read)):
-        for topic in ("tunnel", "proxy"):
-            if topic in wanted or (topic == "tunnel" and "pod-cidr" in wanted) or \
-                    (topic == "proxy" and "service-cidr" in wanted):
-                checks.append(Check("node-state", topic, NOT_CHECKED, name, "the node is in the API",
-                                    f"no kernel state of {name} was read", f"Node {name}",
-                                    "its devices, routes and rules could disagree with the configuration unseen",
-                                    f"k8snet --node {name} (through its agent), or a capture on {name}"))
+    unread = sorted(set(facts) - set(read))
+    for topic in ("tunnel", "proxy"):
+        if not (topic in wanted or (topic == "tunnel" and "pod-cidr" in wanted) or
+                (topic == "proxy" and "service-cidr" in wanted)):
+            continue
+        if len(unread) > MAX_UNREAD_LISTED:  # one line for many: a big cluster read from one node
+            shown = ", ".join(unread[:3])
+            checks.append(Check("node-state", topic, NOT_CHECKED, "", f"{len(unread)} nodes are in the API",
+                                f"no kernel state of {len(unread)} nodes was read ({shown}, ...)", "Node objects",
+                                "their devices, routes and rules could disagree with the configuration unseen",
+                                "k8snet --node NAME (through its agent) for the ones that matter"))
+            continue
+        for name in unread:
+            checks.append(Check("node-state", topic, NOT_CHECKED, name, "the node is in the API",
+                                f"no kernel state of {name} was read", f"Node {name}",
+                                "its devices, routes and rules could disagree with the configuration unseen",
+                                f"k8snet --node {name} (through its agent), or a capture on {name}"))
     if not read:
         checks.append(Check("node-state", wanted[0] if wanted else "tunnel", NOT_CHECKED, "",
                             "the configuration was read", "no node's kernel state was read",

@@ -150,7 +150,7 @@ def _config_words(cluster: ClusterState) -> str:
 
 
 def service_cidr_check(cluster: ClusterState, name: str, kernel: Kernel, dp: Datapath | None) -> list[Check]:
-    cidrs = find_service_cidrs(cluster)
+    cidrs = cluster.memo(find_service_cidrs)  # reads every kube-system Pod when no ServiceCIDR exists
     if not cidrs.cidrs:
         return [Check("service-cidr-route", "service-cidr", NOT_CHECKED, name, "the Service CIDR is unknown",
                       cidrs.detail, "ServiceCIDR objects, the kube-apiserver flag", "", "")]
