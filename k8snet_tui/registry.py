@@ -63,7 +63,7 @@ PANES: tuple[PaneSpec, ...] = (
     PaneSpec("balancing", "9", "Balancing", ("lb", "loadbalancer", "metallb"),
              "a LoadBalancer's address: who gave it, which node answers, each node's and each pod's share",
              "k8snet_tui.screens.balancing:BalancingPane", "k8snet_tui.present.balancing:present"),
-    PaneSpec("mesh", "0", "Mesh", ("istio", "linkerd", "sidecar", "10"),
+    PaneSpec("mesh", "0", "Mesh", ("istio", "linkerd", "10"),
              "which pods are meshed and how; what a pod's own rules redirect to the proxy, and in what order",
              "k8snet_tui.screens.mesh:MeshPane", "k8snet_tui.present.mesh:present"),
 )
