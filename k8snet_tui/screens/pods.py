@@ -82,7 +82,7 @@ class PodNetworkPane(SectionedPane):
         ("/", "filter the pods (any column)"),
         ("[ / ]", "previous / next section: Pods, Ranges & CNI, Path"),
         ("e", "how pods get addresses and how they talk"),
-        ("!", "config vs kernel: the tunnel and pod CIDR checks of this node in full (the ✗ badge counts "
+        ("exclamation_mark", "config vs kernel: the tunnel and pod CIDR checks of this node in full (the ✗ badge counts "
               "the disagreements)"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [

@@ -96,7 +96,7 @@ class ServicesPane(Pane):
         (":trace NS/NAME[:PORT]", "open the trace of that service (and port)"),
         (":svc", "back to the services table"),
         ("◀ hit +N", "live mode: that endpoint's DNAT rule counted N new packets since the last poll"),
-        ("!", "config vs kernel: kube-proxy's configured mode and the Service CIDR against this node's rules "
+        ("exclamation_mark", "config vs kernel: kube-proxy's configured mode and the Service CIDR against this node's rules "
               "and routes (the ✗ badge in the header counts the disagreements); again: hide"),
     )
     BINDINGS = [
