@@ -13,7 +13,8 @@ scroll it. Everything cluster-derived goes through data_text.
 from __future__ import annotations
 
 import textwrap
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
+from functools import partial
 from typing import Any, ClassVar
 
 from rich.text import Text
@@ -115,6 +116,8 @@ class BalancingPane(Pane):
         self._start: Observed | None = None  # `m`: the state counting starts from
         self._measure_for: tuple[str, int] | None = None
         self._picture = Text()
+        self._node_results: dict[str, Any] = {}  # entry node -> NodeStateResult read for it
+        self._reading: set[str] = set()
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="bal-head")
@@ -127,7 +130,14 @@ class BalancingPane(Pane):
     def selection(self, observed: Observed) -> Selection:
         return Selection(namespace=observed.cluster.namespace, selected=self._selected)
 
+    def _with_entry_nodes(self, observed: Observed) -> Observed:
+        """`observed` with the entry nodes' states read for this pane (the agent, or the snapshot)."""
+        extra = {n: r.state for n, r in list(self._node_results.items())
+                 if r.state is not None and n not in observed.nodes}
+        return replace(observed, nodes={**observed.nodes, **extra}) if extra else observed
+
     def build_model(self, observed: Observed) -> BalancingPaneModel:
+        observed = self._with_entry_nodes(observed)
         selection = self.selection(observed)
         overview = present(observed, selection)
         keys = [s.service for s in overview.services]
@@ -153,6 +163,36 @@ class BalancingPane(Pane):
         if self._selected in keys and table.selected_key() != self._selected:
             table.move_cursor(row=keys.index(self._selected))
         self._draw()
+        if model.plan is not None:
+            self._read_entry_nodes(observed, model.plan)
+
+    def _read_entry_nodes(self, observed: Observed, plan: BalancePlan) -> None:
+        """Read the entry nodes whose kernel state is not here (live: through their agent pods),
+        so their own rules give the pod-level spread; the picture is built again when they come."""
+        ann = plan.balance.announce
+        session = self.context.session
+        for node in ann.nodes or ann.candidates:
+            if node in observed.nodes or node in self._node_results or node in self._reading:
+                continue
+            held = session.cached_node_state(node)
+            if held is not None and held.state is not None:
+                self._node_results[node] = held
+                continue
+            if observed.mode != "live":
+                continue  # a snapshot holds what it holds: the node stays modelled, and says so
+            self._reading.add(node)
+
+            def done(result: Any, node: str = node) -> None:
+                self._reading.discard(node)
+                self._node_results[node] = result
+                if result.state is not None and self.observed is not None:
+                    self._model_for = None  # the same state, now with this node: build again
+                    self.show_observed(self.observed)
+                else:
+                    self._draw()
+
+            self.jobs.start(f"node {node}", partial(session.node_state, node), done,
+                            description=f"node {node}'s state for the balancing picture")
 
     def _current_plan(self) -> BalancePlan | None:
         m = self._model
@@ -183,6 +223,12 @@ class BalancingPane(Pane):
             sim = self._sim[2] if self._sim and self._sim[:2] == (b.service, self._port) else None
             lines += [(text, "") for text in port_lines(b, port, sim)]
             lines += [(text, "") for text in self._measured_lines(plan)]
+            for n in port.nodes:
+                got = self._node_results.get(n.node)
+                if n.source == "api" and n.node in self._reading:
+                    lines.append((f"{n.node}: reading its state…", "dim"))
+                elif n.source == "api" and got is not None and got.state is None and got.error:
+                    lines.append((f"{n.node} is modelled: {got.error}", "dim"))
             if self._why:
                 lines.append(("Why:", "bold"))
                 lines += [(f"  {text}", "") for text in explain(b)]

@@ -178,3 +178,59 @@ async def test_hostile_names_in_the_picture_stay_inert(tmp_path, monkeypatch):
         assert "too long to be an address range" in text  # the pool's hostile range, named as data
         assert "layer2: node-1[bold" not in text  # a node name that is not one is not believed
         assert not any(b in text for b in FORBIDDEN_BYTES)
+
+
+async def test_live_the_announcing_nodes_own_rules_are_read_through_the_session(tmp_path, monkeypatch):
+    """The announcing node is not the one the session polls: the pane asks the session for its
+    state (the agent pod, as the node picker does) and draws that node's own kube-proxy rules.
+    Rules and objects: kube-proxy's own proxier test (tests/domain/fixtures/realworld/)."""
+    from dataclasses import dataclass, field
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.config import Settings
+    from k8snet_tui.domain.model import ClusterState, NodeState, Observed
+    from k8snet_tui.sources.node_exec import NodeStateResult
+
+    from tests.domain.balancing.fixtures import l2adv, l2status, node, pool, realworld
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    objects, kernel = realworld("v1.26-etp-local-ready")  # ns1/svc1: LB 1.2.3.4, Local, on test-hostname
+    cluster = ClusterState.from_objects([*objects, pool("lab", "1.2.3.0/28"), l2adv("l2"),
+                                         l2status("ns1", "svc1", "test-hostname"), node("test-hostname"),
+                                         node("host-1")])
+
+    @dataclass
+    class Live:
+        mode: str = "live"
+        banner: str = ""
+        label: str = "LIVE fake"
+        version: int = 1
+        pod_logs = None
+        watchers = ()
+        poller = None
+        asked: list = field(default_factory=list)
+
+        def observed(self) -> Observed:
+            return Observed(cluster=cluster, nodes={"host-1": NodeState(node="host-1")}, local_node="host-1",
+                            mode="live")
+
+        def with_namespace(self, namespace):
+            pass
+
+        def node_state(self, name, *, refresh=False):
+            self.asked.append(name)
+            return NodeStateResult(name, state=kernel, source="agent")
+
+        def cached_node_state(self, name):
+            return None
+
+    session = Live()
+    app = make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await settle(pilot)
+        assert session.asked == ["test-hostname"]
+        text = screen_text(app)
+        assert "1.2.3.4:80/TCP  ->  layer2: test-hostname" in text
+        assert "100.0% test-hostname  (its iptables-nft rules; 2 ready pod(s) here)" in text
+        assert "50.0% 10.0.1.1:80" in text and "50.0% 10.0.1.2:80" in text
