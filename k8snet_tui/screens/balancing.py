@@ -373,5 +373,13 @@ class BalancingPane(Pane):
                 self._seed = cmd.seed
             self.action_simulate(cmd.requests)
 
+    def apply_filter(self, text: str) -> None:
+        self.query_one("#bal-table", ResourceTable).set_filter(text)
+
+    def drill_in(self) -> bool:
+        """enter: into the picture, to scroll it."""
+        self.query_one("#bal-scroll", VerticalScroll).focus()
+        return True
+
     def plain_text(self) -> str:
         return "\n\n".join(p for p in (self.TITLE, self._picture.plain) if p)

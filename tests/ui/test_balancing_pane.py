@@ -234,3 +234,13 @@ async def test_live_the_announcing_nodes_own_rules_are_read_through_the_session(
         assert "1.2.3.4:80/TCP  ->  layer2: test-hostname" in text
         assert "100.0% test-hostname  (its iptables-nft rules; 2 ready pod(s) here)" in text
         assert "50.0% 10.0.1.1:80" in text and "50.0% 10.0.1.2:80" in text
+
+
+async def test_the_filter_narrows_the_services(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("slash", *"nothing-like-it", "enter")
+        await settle(pilot)
+        table = screen_text(app).split("service", 1)[1].split("───", 1)[0]
+        assert "emissary/emissary-ingress" not in table
