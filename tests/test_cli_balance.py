@@ -25,6 +25,7 @@ def test_balance_json_on_metallb(tmp_path, capsys):
     assert doc["announce"] == {"mode": "layer2", "nodes": ["node-2"], "evidence": doc["announce"]["evidence"],
                                "peers": []}
     (http, https) = doc["ports"]
+    assert https["port"] == 443 and [n["node"] for n in https["nodes"]] == ["node-2"]
     assert [n["node"] for n in http["nodes"]] == ["node-2"] and http["nodes"][0]["source"] == "api"
     sim = doc["simulation"]
     assert sim["requests"] == 500 and sim["seed"] == 9 and sum(c["count"] for c in sim["counts"]) == 500
