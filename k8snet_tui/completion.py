@@ -20,7 +20,7 @@ SAFE_NAME = re.compile(r"[A-Za-z0-9][A-Za-z0-9._:/@+-]{0,252}\Z")
 SAFE_PATH = re.compile(r"[A-Za-z0-9._/~+@:-]{1,4096}\Z")
 MAX_CANDIDATES = 2000
 COMMANDS = ("show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve", "capture", "completion",
-            "agent", "probe", "check", "balance")
+            "agent", "probe", "check", "balance", "mesh")
 AGENT_OPTIONS = ("--image", "--reader-role", "-h", "--help")  # `agent manifest` reads no cluster
 SOURCE_OPTIONS = ("--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "-A", "--all-namespaces",
                   "--node", "--strict")
@@ -37,12 +37,14 @@ COMMAND_OPTIONS = {
     "check": ("-o", "--output", "--json", "--no-headers"),
     "path": ("--check", "-o", "--output", "--json", "--no-headers"),
     "balance": ("--requests", "--seed", "--clients", "--port", "-o", "--output", "--json", "--no-headers"),
+    "mesh": ("--uid", "--from", "-o", "--output", "--json", "--no-headers"),
     "lab": (),
     "serve": ("--port", "--host", "--font-size", "--lab"),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
-               "--protocol", "--image", "--host", "--font-size", "--requests", "--seed", "--clients"}
+               "--protocol", "--image", "--host", "--font-size", "--requests", "--seed", "--clients", "--uid",
+               "--from"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:
@@ -128,6 +130,8 @@ def candidates(words: list[str]) -> list[str]:
         return _prefixed(("lab",), current)
     if command == "find" and position == 1:  # an address, a name or a chain: the names are offered
         return _prefixed([*_names(before, "Service", short=True), *_names(before, "Pod", short=True)], current)
+    if command == "mesh" and position == 1:  # mesh NS/POD: the pods
+        return _prefixed(_names(before, "Pod"), current)
     if command == "path" and position == 1:  # path FROM TO: a pod, node/NAME or outside
         return _prefixed([*_names(before, "Pod"), "outside"], current)
     if command == "path" and position == 2:  # a Service's short name (the port is the user's)

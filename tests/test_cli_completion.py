@@ -57,7 +57,7 @@ def bash_complete(env: dict[str, str], *words: str, cwd: Path | None = None) -> 
 
 def test_commands(env) -> None:
     assert bash_complete(env, "") == ["show", "trace", "dns", "route", "policy", "diff", "find", "path", "lab", "serve",
-                                      "capture", "completion", "agent", "probe", "check", "balance"]
+                                      "capture", "completion", "agent", "probe", "check", "balance", "mesh"]
     assert bash_complete(env, "tr") == ["trace"]
 
 

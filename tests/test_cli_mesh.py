@@ -1,0 +1,67 @@
+"""`k8snet show mesh` and `k8snet mesh NS/POD [ADDRESS:PORT]` on the mesh lab (the lab's client
+pod with Istio's sidecar and the rules the real istio-iptables wrote): text in words, JSON through
+the one serializer with its source, exit 2 for a question that cannot be asked."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from k8snet_tui.cli import main
+
+from tests.support.mesh_lab import CLIENT, CLIENT_IP, mesh_lab
+
+
+@pytest.fixture(autouse=True)
+def _env(monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setenv("HOME", str(tmp_path))
+    monkeypatch.setenv("COLUMNS", "80")
+    for var in ("KUBECONFIG", "K8SNET_CONFIG", "NO_COLOR"):
+        monkeypatch.delenv(var, raising=False)
+
+
+@pytest.fixture
+def lab(tmp_path: Path) -> str:
+    return str(mesh_lab(tmp_path))
+
+
+def test_show_mesh_json(lab, capsys):
+    assert main(["show", "mesh", "--json", "--snapshot", lab]) == 0
+    doc = json.loads(capsys.readouterr().out)
+    assert doc["source"]["kind"] == "snapshot"
+    assert doc["meshed"] == 2 and doc["config"]["state"] == "not read yet"
+    client = next(p for p in doc["pods"] if f"{p['namespace']}/{p['name']}" == CLIENT)
+    assert client["ip"] == CLIENT_IP and (client["mesh"], client["mode"], client["version"]) == ("istio", "sidecar", "1.31.0")
+    r = client["redirects"]
+    assert (r["state"], r["backend"], r["outbound_port"], r["inbound_port"]) == ("read", "nft", 15001, 15006)
+    assert r["excluded_uids"] == ["1337"] and "datapath" not in client
+
+
+def test_mesh_pod_connection_text_and_json(lab, capsys):
+    assert main(["mesh", CLIENT, "10.96.0.10:53", "--snapshot", lab]) == 0
+    out = " ".join(capsys.readouterr().out.split())  # the words, whatever the wrapping at 80 columns
+    assert "redirected to port 15001 in the pod" in out
+    assert "order: app -> OUTPUT -> ISTIO_OUTPUT -> ISTIO_REDIRECT -> port 15001 (proxy)" in out
+    assert main(["mesh", CLIENT, "10.96.0.10:53", "--uid", "1337", "--json", "--snapshot", lab]) == 0
+    conn = json.loads(capsys.readouterr().out)["connection"]
+    assert (conn["verdict"], conn["proxy_port"], conn["uid"]) == ("out", None, 1337)
+    assert conn["hops"][1]["rule"] == "-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"
+    assert main(["mesh", CLIENT, f"{CLIENT_IP}:8080", "--from", "10.0.0.2", "--json", "--snapshot", lab]) == 0
+    conn = json.loads(capsys.readouterr().out)["connection"]
+    assert (conn["direction"], conn["verdict"], conn["proxy_port"]) == ("inbound", "redirect", 15006)
+
+
+def test_a_pod_whose_rules_were_not_read_says_why(lab, capsys):
+    assert main(["mesh", "default/webstate-1", "10.96.0.10:53", "--snapshot", lab]) == 0
+    out = " ".join(capsys.readouterr().out.split())
+    assert "cannot tell" in out and "no network namespace on node-2 holds 10.0.1.4" in out
+
+
+def test_questions_that_cannot_be_asked_exit_2(lab, capsys):
+    assert main(["mesh", CLIENT, "website", "--snapshot", lab]) == 2
+    assert "is not ADDRESS:PORT" in capsys.readouterr().err
+    assert main(["mesh", "default/nope", "--snapshot", lab]) == 2
+    assert "no pod default/nope" in capsys.readouterr().err
