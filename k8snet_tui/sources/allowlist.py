@@ -81,6 +81,10 @@ POD_ANNOTATIONS = frozenset({
     "config.linkerd.io/skip-inbound-ports", "config.linkerd.io/skip-outbound-ports",
     "traffic.sidecar.istio.io/includeInboundPorts", "traffic.sidecar.istio.io/excludeInboundPorts",
     "traffic.sidecar.istio.io/excludeOutboundPorts", "traffic.sidecar.istio.io/excludeOutboundIPRanges",
+    # pane 0: what shapes a sidecar's redirect rules, and who injected it with which proxy
+    "traffic.sidecar.istio.io/includeOutboundIPRanges", "traffic.sidecar.istio.io/includeOutboundPorts",
+    "traffic.sidecar.istio.io/excludeInterfaces", "sidecar.istio.io/interceptionMode", "sidecar.istio.io/status",
+    "status.sidecar.istio.io/port", "linkerd.io/proxy-version", "policy.cilium.io/proxy-visibility",
     "kubernetes.io/ingress-bandwidth", "kubernetes.io/egress-bandwidth",  # the bandwidth CNI plugin
     "k8s.v1.cni.cncf.io/networks", "k8s.v1.cni.cncf.io/network-status",  # Multus: extra interfaces
     "cni.projectcalico.org/podIP", "cni.projectcalico.org/podIPs", "cni.projectcalico.org/ipv4pools",
@@ -154,6 +158,7 @@ CONTAINER = {
     "image": KEEP,  # how a CNI or an ingress controller is recognised
     "ports": [{"name": KEEP, "containerPort": KEEP, "protocol": KEEP, "hostPort": KEEP, "hostIP": KEEP}],
     "command": NETWORK_FLAGS, "args": NETWORK_FLAGS,
+    "restartPolicy": KEEP,  # an init container with Always is a native sidecar (Istio's istio-proxy)
 }
 POD_SPEC = {
     "nodeName": KEEP, "hostNetwork": KEEP, "hostname": KEEP, "subdomain": KEEP,
@@ -336,6 +341,28 @@ ALLOWED: Mapping[str, dict[str, Spec]] = {
         "spec": {"blocks": [{"cidr": KEEP, "start": KEEP, "stop": KEEP}], "cidrs": [{"cidr": KEEP}],
                  "disabled": KEEP, "serviceSelector": SELECTOR},
     },
+    # Istio's mesh configuration (pane 0): modes, hosts, subsets, routes and weights; JWT rules and
+    # header values a route sets are not kept (AuthorizationPolicy's rules stay whole: principals,
+    # namespaces, ports and methods, no secrets).
+    "PeerAuthentication": {"metadata": metadata(),
+                           "spec": {"selector": {"matchLabels": Map()}, "mtls": {"mode": KEEP}, "portLevelMtls": Map()}},
+    "AuthorizationPolicy": {"metadata": metadata(),
+                            "spec": {"selector": {"matchLabels": Map()}, "targetRefs": KEEP, "action": KEEP,
+                                     "provider": {"name": KEEP}, "rules": KEEP}},
+    "DestinationRule": {"metadata": metadata(),
+                        "spec": {"host": KEEP, "exportTo": KEEP, "workloadSelector": {"matchLabels": Map()},
+                                 "trafficPolicy": {"loadBalancer": KEEP, "tls": {"mode": KEEP, "sni": KEEP},
+                                                   "portLevelSettings": KEEP, "connectionPool": KEEP,
+                                                   "outlierDetection": KEEP},
+                                 "subsets": [{"name": KEEP, "labels": Map(), "trafficPolicy": KEEP}]}},
+    "VirtualService": {"metadata": metadata(),
+                       "spec": {"hosts": KEEP, "gateways": KEEP, "exportTo": KEEP,
+                                "http": [{"name": KEEP, "match": KEEP,
+                                          "route": [{"destination": KEEP, "weight": KEEP}],
+                                          "timeout": KEEP, "retries": KEEP, "fault": KEEP, "mirror": KEEP,
+                                          "redirect": KEEP, "rewrite": KEEP}],
+                                "tcp": [{"match": KEEP, "route": [{"destination": KEEP, "weight": KEEP}]}],
+                                "tls": [{"match": KEEP, "route": [{"destination": KEEP, "weight": KEEP}]}]}},
     # Events about Services (the live list asks for no others): who allocated, who announces.
     "Event": {
         "metadata": {"name": KEEP, "namespace": KEEP, "uid": KEEP, "resourceVersion": KEEP},

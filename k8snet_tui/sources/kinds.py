@@ -76,6 +76,12 @@ KINDS: tuple[Kind, ...] = (
          optional=True, panes=("balancing",)),
     Kind("Event", "", "v1", "events", optional=True, panes=("balancing",),
          field_selector="involvedObject.kind=Service"),
+    # Istio's mesh configuration, joined to Services by pane 0 (its Gateway kind is left out: the name
+    # is Gateway API's here).
+    Kind("PeerAuthentication", "security.istio.io", "v1", "peerauthentications", optional=True, panes=("mesh",)),
+    Kind("AuthorizationPolicy", "security.istio.io", "v1", "authorizationpolicies", optional=True, panes=("mesh",)),
+    Kind("DestinationRule", "networking.istio.io", "v1", "destinationrules", optional=True, panes=("mesh",)),
+    Kind("VirtualService", "networking.istio.io", "v1", "virtualservices", optional=True, panes=("mesh",)),
     # Recognised and listed by the policy pane, not evaluated (a verdict they touch is incomplete).
     Kind("AdminNetworkPolicy", "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies",
          namespaced=False, optional=True, panes=("policy",)),
