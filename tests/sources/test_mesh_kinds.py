@@ -11,7 +11,8 @@ from k8snet_tui.sources.kinds import BY_NAME
 POD = {
     "apiVersion": "v1", "kind": "Pod",
     "metadata": {"name": "a", "namespace": "ns", "labels": {"app": "a"},
-                 "annotations": {"sidecar.istio.io/status": "{}", "traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8",
+                 "annotations": {"sidecar.istio.io/status": "{}",
+                                 "traffic.sidecar.istio.io/includeOutboundIPRanges": "10.0.0.0/8",
                                  "kubectl.kubernetes.io/last-applied-configuration": "{secret}"}},
     "spec": {"nodeName": "n1", "containers": [{"name": "app", "image": "app:1", "env": [{"name": "K", "value": "v"}]}],
              "initContainers": [{"name": "istio-init", "image": "istio/proxyv2:1.31.0"},
