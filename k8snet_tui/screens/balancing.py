@@ -118,6 +118,7 @@ class BalancingPane(Pane):
         self._picture = Text()
         self._node_results: dict[str, Any] = {}  # entry node -> NodeStateResult read for it
         self._reading: set[str] = set()
+        self._parsed: dict[str, tuple[Any, Any]] = {}  # node -> (the NodeState parsed, its Datapath)
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="bal-head")
@@ -136,6 +137,14 @@ class BalancingPane(Pane):
                  if r.state is not None and n not in observed.nodes}
         return replace(observed, nodes={**observed.nodes, **extra}) if extra else observed
 
+    def _datapaths(self, observed: Observed) -> dict[str, Any]:
+        """The parsed datapaths of nodes whose state is the one parsed last time: indexing a big
+        dump takes a while, and a poll that brings the same node state reuses it."""
+        return {n: dp for n, (state, dp) in self._parsed.items() if observed.nodes.get(n) is state}
+
+    def _keep_parsed(self, observed: Observed, datapaths: dict[str, Any]) -> None:
+        self._parsed = {n: (observed.nodes[n], dp) for n, dp in datapaths.items() if n in observed.nodes}
+
     def build_model(self, observed: Observed) -> BalancingPaneModel:
         observed = self._with_entry_nodes(observed)
         selection = self.selection(observed)
@@ -146,7 +155,10 @@ class BalancingPane(Pane):
             return BalancingPaneModel(overview, None)
         ns, _, name = key.partition("/")
         try:
-            return BalancingPaneModel(overview, plan_service(observed, ns, name))
+            datapaths = self._datapaths(observed)  # filled with what this build parses
+            plan = plan_service(observed, ns, name, datapaths=datapaths)
+            self._keep_parsed(observed, datapaths)
+            return BalancingPaneModel(overview, plan)
         except KeyError:
             return BalancingPaneModel(overview, None, f"{key} is gone")
 
