@@ -60,3 +60,9 @@ def test_colon_words_round_trip():
     cmd = parse("balance emissary/emissary-ingress --requests 10 --seed 3 --port http")
     assert cmd is not None and cmd.pane == "balancing" and cmd.requests == 10 and cmd.seed == 3
     assert cmd.canonical() == "balance emissary/emissary-ingress --requests 10 --seed 3 --port http"
+
+
+def test_a_service_that_is_not_a_load_balancer_exits_2_and_points_at_trace(capsys):
+    assert main(["balance", "default/website", "--snapshot", "lab"]) == 2
+    err = capsys.readouterr().err
+    assert "default/website is a NodePort Service, not a LoadBalancer" in err and "k8snet trace default/website" in err

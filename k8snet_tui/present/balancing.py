@@ -22,7 +22,7 @@ from k8snet_tui.domain.balancing import (
     balancing_overview,
 )
 from k8snet_tui.domain.datapath.trace_model import Finding
-from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.model import Observed, dig_str
 from k8snet_tui.domain.services import find_service
 from k8snet_tui.errors import UsageError
 
@@ -65,6 +65,11 @@ def report(observed: Observed, ref: str, *, requests: int | None = None, seed: i
             "list them with: k8snet show balancing"
         raise UsageError(f"unknown service {match.key}", hint=hint)
     ns, _, name = match.key.partition("/")
+    stype = dig_str(match.service, "spec", "type") or "ClusterIP"
+    if stype != "LoadBalancer":
+        raise UsageError(f"{match.key} is a {stype} Service, not a LoadBalancer: no address is allocated for it",
+                         hint=f"its datapath: k8snet trace {match.key}; the LoadBalancer Services: "
+                              "k8snet show balancing")
     b = balance_service(observed, ns, name, requests=requests, seed=seed, clients=clients, port=port)
     if port is not None and not b.ports:
         raise UsageError(f"service {match.key} has no port {port!r}", hint="give the port's name or number")
