@@ -280,3 +280,19 @@ def test_the_route_table_answers_as_best_route(lab):
                "10.0.0.0/8", "8.8.8.8", "127.0.0.1", "fd00::5", "fd00::/48", "not-an-address"]
     for target in targets:
         assert table.lookup(target) == best_route(kernel.routes, target), target
+
+
+def test_hostile_strings_reach_no_check_raw(lab):
+    """Cluster text in a check's words is cleaned: no control character survives to a terminal."""
+    objects, node = lab
+    evil = "\x1b[31mred\x1b]0;title\x07\u202e"
+    objects = with_configmap(objects, "cilium-config", None)
+    objects = with_configmap(objects, "kube-flannel-cfg", {"net-conf.json": json.dumps({"Backend": {"Type": evil}})})
+    objects = with_configmap(objects, "kube-proxy", kube_proxy(evil.replace("\x1b", "\x1bx")))
+    objects = [dict(o, metadata=dict(o["metadata"], name="node-2" + evil)) if o.get("kind") == "Node"
+               and o["metadata"]["name"] == "node-2" else o for o in objects]
+    report = run(objects, node)
+    assert report.checks
+    for check in report.checks:
+        for text in (check.node, check.config, check.kernel, check.where, check.why, check.next):
+            assert not any(ord(ch) < 32 or ch in "\x7f\u202e" for ch in text), (check.code, text)

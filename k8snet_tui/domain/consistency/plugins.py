@@ -93,7 +93,7 @@ def flannel_expectation(cluster: ClusterState) -> Expectation | None:
     except ValueError:
         conf = {}
     backend = dig_dict(conf, "Backend")
-    kind = (dig_str(backend, "Type") or "vxlan").lower()
+    kind = clean(dig_str(backend, "Type") or "vxlan").lower()
     said = f"ConfigMap {where} net-conf.json Backend.Type {kind}" + ("" if dig_str(backend, "Type") else " (the default)")
     if kind == "host-gw":
         return Expectation("Flannel", said, NATIVE, "", (), (), None, "", ())
