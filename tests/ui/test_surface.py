@@ -68,7 +68,7 @@ async def test_services_endpoints_are_on_screen_at_80_columns(make_lab_app):
 
 async def test_help_lists_the_keys_as_remapped(make_lab_app):
     app = make_lab_app(Settings(offline=True, keymap={"pane.dns": "f5", "app.command": "colon,ctrl+o"}))
-    async with app.run_test(size=(120, 70)) as pilot:  # tall enough for every key of the help at once (9 panes)
+    async with app.run_test(size=(120, 76)) as pilot:  # tall enough for every key of the help at once (10 panes)
         await settle(pilot)
         await pilot.press("question_mark")
         await settle(pilot)
