@@ -12,7 +12,7 @@ set -euo pipefail
 here=$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)
 KUBE_VERSION=v1.36.3
 cache_root=${K8SNET_CLUSTER_CACHE:-$HOME/.cache/k8snet/cluster}
-GLOBIGNORE="$here/gobuild/kube-router/*:$here/gobuild/kube-proxy-v*/*:$here/gobuild/istio/*"  # these have keys of their own (below)
+GLOBIGNORE="$here/gobuild/kube-router/*:$here/gobuild/kube-proxy-v*/*:$here/gobuild/istio/*:$here/gobuild/metallb/*"  # these have keys of their own (below)
 key=$(cat "$here"/go.mod "$here"/go.sum "$here"/gobuild/*/go.mod "$here"/gobuild/*/go.sum \
       "$here"/gobuild/etcd/main.go | sha256sum | cut -c1-12)
 unset GLOBIGNORE
@@ -93,10 +93,45 @@ build_old_kube_proxies() {
   done
 }
 
+# MetalLB: its controller and speaker (L2 mode) give the lab's LoadBalancer Services real
+# addresses (tests/cluster/test_balancing_real.py), built into a directory keyed by its own pins
+# and linked into $bin as metallb-controller and metallb-speaker. Its CRDs and its native
+# manifest (the RBAC the harness applies) are copied from the module's own files in the Go
+# module cache (the download the build already did) into metallb-manifests/.
+mlb_dir="$cache_root/metallb-$(cat "$here"/gobuild/metallb/go.mod "$here"/gobuild/metallb/go.sum \
+  | sha256sum | cut -c1-12)"
+build_metallb() {
+  if [[ ! -f $mlb_dir/.complete ]]; then
+    command -v go >/dev/null || { log "Go is not installed: MetalLB needs Go >= 1.26 to build"; exit 3; }
+    local t0=$SECONDS src
+    mkdir -p "$mlb_dir"
+    log "building MetalLB's controller and speaker from go.universe.tf/metallb"
+    (cd "$here/gobuild/metallb" && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" \
+      -o "$mlb_dir/metallb-controller.tmp" go.universe.tf/metallb/controller \
+      && GOFLAGS=-mod=mod CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" \
+      -o "$mlb_dir/metallb-speaker.tmp" go.universe.tf/metallb/speaker)
+    src=$(cd "$here/gobuild/metallb" && GOFLAGS=-mod=mod go list -m -f '{{.Dir}}' go.universe.tf/metallb)
+    rm -rf "$mlb_dir/manifests"
+    mkdir -p "$mlb_dir/manifests/crd"
+    cp "$src"/config/crd/bases/metallb.io_*.yaml "$mlb_dir/manifests/crd/"
+    cp "$src/config/manifests/metallb-native.yaml" "$mlb_dir/manifests/"
+    chmod -R u+w,go-w "$mlb_dir/manifests"
+    mv "$mlb_dir/metallb-controller.tmp" "$mlb_dir/metallb-controller"
+    mv "$mlb_dir/metallb-speaker.tmp" "$mlb_dir/metallb-speaker"
+    touch "$mlb_dir/.complete"
+    log "built MetalLB in $((SECONDS - t0)) s"
+  fi
+  mkdir -p "$bin"
+  ln -sfn "$mlb_dir/metallb-controller" "$bin/metallb-controller"
+  ln -sfn "$mlb_dir/metallb-speaker" "$bin/metallb-speaker"
+  ln -sfn "$mlb_dir/manifests" "$bin/metallb-manifests"
+}
+
 if [[ -f $stamp ]]; then
   build_kube_router
   build_old_kube_proxies
   build_istio
+  build_metallb
   log "cached: $bin"
   echo "$bin"
   exit 0
@@ -136,6 +171,7 @@ build "$here/gobuild/coredns" coredns github.com/coredns/coredns
 build_kube_router
 build_old_kube_proxies
 build_istio
+build_metallb
 touch "$stamp"
 log "all binaries ready in $((SECONDS - t_all)) s: $bin"
 echo "$bin"
