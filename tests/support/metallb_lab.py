@@ -52,3 +52,14 @@ def metallb_lab(tmp: Path, *, announcer: str = ANNOUNCER) -> Path:
     for name, doc in files.items():
         (out / "api" / name).write_text(json.dumps(doc))
     return out
+
+
+def bundled_lb_addresses() -> list[str]:
+    """The bundled lab's emissary-ingress status addresses, read from its file (empty while the
+    lab's capture has it pending): the lab tests expect what the data says."""
+    services = json.loads((bundled_lab_path() / "api" / "services.json").read_text())
+    for svc in services["items"]:
+        if svc["metadata"]["name"] == "emissary-ingress":
+            ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") or []
+            return [i["ip"] for i in ingress if i.get("ip")]
+    return []

@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
-from tests.support.metallb_lab import LB_IP, metallb_lab
+from tests.support.metallb_lab import LB_IP, bundled_lb_addresses, metallb_lab
 from tests.ui.conftest import screen_text, screen_words, settle
 
 LAB = str(bundled_lab_path())
@@ -21,10 +21,14 @@ async def _open(pilot) -> None:
 
 
 async def test_the_labs_pending_service_says_why_at_80x24(make_lab_app):
+    real = bundled_lb_addresses()
     app = make_lab_app(snapshot=LAB)
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         words = screen_words(app)
+        if real:  # a lab captured with its MetalLB: the picture starts at the real address
+            assert f"{real[0]}:80/TCP" in screen_text(app) and "metallb" in words
+            return
         assert "emissary/emissary-ingress" in words and "<pending>" in words
         assert "nobody allocates LoadBalancer addresses" in words
         assert "NodePort 31211" in words

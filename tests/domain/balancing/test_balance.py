@@ -27,6 +27,7 @@ from .fixtures import (
     realworld,
     slice_,
 )
+from tests.support.metallb_lab import bundled_lb_addresses
 
 CRITICAL = {1: 10.828, 2: 13.816, 3: 16.266}
 N = 3000
@@ -39,6 +40,10 @@ def _codes(b):
 def test_the_labs_emissary_service_is_pending_and_says_why():
     obs, _, _ = open_state("lab", report=False)
     b = balance_service(obs, "emissary", "emissary-ingress")
+    real = bundled_lb_addresses()
+    if real:  # a lab captured with its MetalLB: the address is the status's, allocated by MetalLB
+        assert b.addresses == tuple(real) and b.allocation.state == "allocated", b.allocation
+        return
     assert b.allocation.state == "pending" and b.allocation.allocator == "none"
     assert b.addresses == () and b.announce.nodes == ()
     (f,) = [f for f in b.findings if f.code == "pending-no-allocator"]
