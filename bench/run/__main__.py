@@ -78,6 +78,8 @@ def bench_start(largest: str | None, data_root: Path | None, runs: int) -> dict:
                 "services": expect, "session_loaded_s": round(r["t_session"] - r["t_spawn"], 3),
                 "first_paint_s": round(r["first_paint"] - r["t_spawn"], 3),
                 "rows": r["rows"], "all_rows_s": round(r["rows_done"] - r["t_spawn"], 3),
+                "first_rows_s": round(r["first_rows"] - r["t_spawn"], 3) if "first_rows" in r else None,
+                "first_rows_count": r.get("first_rows_count"),
                 "all_rows_loaded": r["rows"] >= expect, "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1)}
     return out
 

@@ -55,6 +55,24 @@ def _hook_first_frame(app, marks: dict) -> None:
     app._display = display
 
 
+def _hook_first_rows(marks: dict) -> None:
+    """Note when a table is first handed rows (a first screenful, or the whole table)."""
+    from k8snet_tui.widgets.resource_table import ResourceTable
+
+    for name in ("set_rows", "set_prepared"):
+        original = getattr(ResourceTable, name, None)  # set_prepared: not in older trees
+        if original is None:
+            continue
+
+        def hooked(table, rows, _original=original):
+            _original(table, rows)
+            if table.row_count and "first_rows" not in marks:
+                marks["first_rows"] = time.time()
+                marks["first_rows_count"] = table.row_count
+
+        setattr(ResourceTable, name, hooked)
+
+
 def mode_start(a: argparse.Namespace) -> dict:
     """What `k8snet --snapshot PATH` does, headless: first paint, then (if a table shows) all rows."""
     _env()
@@ -71,6 +89,7 @@ def mode_start(a: argparse.Namespace) -> dict:
     app = make_app(settings, session, start_pane="services")
     marks: dict = {}
     _hook_first_frame(app, marks)
+    _hook_first_rows(marks)
 
     async def pilot(p) -> None:
         marks["ready"] = time.time()
@@ -82,6 +101,7 @@ def mode_start(a: argparse.Namespace) -> dict:
             tables = _tables(app)
             rows = max((t.row_count for t in tables), default=0)
             marks.setdefault("tables", len(tables))
+
             if not tables or not a.expect_rows or rows >= a.expect_rows:
                 break
             await asyncio.sleep(0.02)
