@@ -142,3 +142,24 @@ def test_the_view_joins_readings_by_ip_and_says_why_not():
     assert a is not None and a.redirects.outbound_port == 15001 and a.findings == ()
     assert b is not None and any("proxy that is not there" in f for f in b.findings)
     assert c is not None and c.redirects.state == "not read" and "n2" in c.redirects.reason
+
+
+def test_hostile_readings_and_pods_never_crash():
+    from k8snet_tui.domain.mesh.datapath import pod_datapath
+
+    for reading in ({"addresses": 7, "errors": 3, "iptables": "x", "nft_ruleset": []},
+                    {"addresses": ["10.0.0.9"], "iptables": {"nft": "*nat\n-A OUTPUT -j ISTIO_X\x1b[31m\nCOMMIT\n",
+                                                                "legacy": 5}, "nft_ruleset": {"nftables": 9}},
+                    {"error": ["not", "text"]}):
+        dp = pod_datapath(reading)
+        dp.walk(outbound_packet("10.0.0.1", 80))
+    loop = ("*nat\n:OUTPUT ACCEPT [0:0]\n:ISTIO_OUTPUT - [0:0]\n:ISTIO_A - [0:0]\n-A OUTPUT -j ISTIO_OUTPUT\n"
+            "-A ISTIO_OUTPUT -j ISTIO_A\n-A ISTIO_A -j ISTIO_OUTPUT\nCOMMIT\n")
+    w = walk(parse_iptables_save(loop), outbound_packet("10.0.0.1", 80))
+    assert w.verdict == "unknown" and "loop" in w.reason
+    weird = {"metadata": {"name": 5, "labels": "x", "annotations": []}, "spec": {"containers": "no",
+                                                                                  "initContainers": [3]}}
+    assert not detect_pod(weird).meshed
+    cluster = ClusterState.from_objects([pod("a", containers=[PROXY], inits=[INIT])])
+    node = NodeState(node="n1", pod_netns=({"addresses": "10.0.0.9"}, {"addresses": [None, 4]}))
+    assert build_mesh_view(cluster, {"n1": node}).pod("ns/a") is not None

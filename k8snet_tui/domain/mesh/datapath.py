@@ -45,11 +45,16 @@ class PodDatapath:
 NOT_READ = PodDatapath("none", "no reading of this pod's network namespace", "", NO_LAYOUT, _EMPTY, (), (), ())
 
 
+def _list(value: Any) -> list[Any]:
+    """A reading's list field, or nothing: a snapshot's file may hold anything there."""
+    return value if isinstance(value, list) else []
+
+
 def _native_tables(ruleset: Any) -> tuple[str, ...]:
     if not isinstance(ruleset, Mapping):
         return ()
     out = []
-    for item in ruleset.get("nftables", []) or []:
+    for item in _list(ruleset.get("nftables")):
         table = item.get("table") if isinstance(item, Mapping) else None
         if isinstance(table, Mapping) and str(table.get("name", "")).startswith("istio"):
             out.append(f"{table.get('family')} {table.get('name')}")
@@ -63,12 +68,12 @@ def pod_datapath(reading: Mapping[str, Any] | None) -> PodDatapath:
         return PodDatapath("unknown", str(reading["error"]), "", NO_LAYOUT, _EMPTY,
                            (), (), ())
     texts = reading.get("iptables") if isinstance(reading.get("iptables"), Mapping) else {}
-    addresses = tuple(str(a) for a in reading.get("addresses", []) or [])
+    addresses = tuple(str(a) for a in _list(reading.get("addresses")))
     native = _native_tables(reading.get("nft_ruleset"))
     parsed = {b: parse_iptables_save(str(t), backend=b) for b, t in (texts or {}).items() if isinstance(t, str)}
     layouts = {b: read_layout(d) for b, d in parsed.items()}
     with_mesh = [b for b, lay in layouts.items() if lay.mesh]
-    findings: list[str] = [f"reading: {e}" for e in reading.get("errors", []) or [] if isinstance(e, str)][:5]
+    findings: list[str] = [f"reading: {e}" for e in _list(reading.get("errors")) if isinstance(e, str)][:5]
     if len(with_mesh) > 1:
         findings.append(f"mesh chains in both iptables backends ({', '.join(with_mesh)}): the kernel runs both")
     backend = with_mesh[0] if with_mesh else (next(iter(parsed)) if parsed else "")

@@ -134,7 +134,8 @@ def _readings_by_ip(nodes: Mapping[str, NodeState]) -> dict[str, dict[str, Obj]]
     for name, node in nodes.items():
         by_ip: dict[str, Obj] = {}
         for reading in node.pod_netns:
-            for addr in reading.get("addresses", []) or []:
+            addrs = reading.get("addresses")
+            for addr in addrs if isinstance(addrs, list) else []:
                 if isinstance(addr, str) and not addr.startswith(("127.", "::1", "fe80")):
                     by_ip.setdefault(addr, reading)
         out[node.node or name] = by_ip
