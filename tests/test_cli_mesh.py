@@ -54,10 +54,12 @@ def test_mesh_pod_connection_text_and_json(lab, capsys):
     assert (conn["direction"], conn["verdict"], conn["proxy_port"]) == ("inbound", "redirect", 15006)
 
 
-def test_a_pod_whose_rules_were_not_read_says_why(lab, capsys):
+def test_a_pod_whose_namespace_could_not_be_read_is_unknown_with_why(lab, capsys):
     assert main(["mesh", "default/webstate-1", "10.96.0.10:53", "--snapshot", lab]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    assert "cannot tell" in out and "no network namespace on node-2 holds 10.0.1.4" in out
+    # the mesh lab's node-2 has one namespace that could not be read: the pod is unknown, with why
+    assert "cannot tell" in out and "no readable namespace on node-2 holds 10.0.1.4" in out
+    assert "could not be read (/proc/4300/ns/net: could not enter the namespace: gone)" in out
 
 
 def test_questions_that_cannot_be_asked_exit_2(lab, capsys):

@@ -62,7 +62,7 @@ def redirect_words(r: Redirects) -> str:
     if r.state == "not read":
         return "ztunnel (node)" if r.reason.startswith("ambient") else "rules not read"
     if r.state == "unknown":
-        return f"unknown: {r.reason}"
+        return "unknown (unreadable)"
     if not r.mesh_chains:
         return "no redirect rules"
     if r.mesh_chains == "unrecognised":
@@ -84,7 +84,7 @@ def layout_lines(p: MeshPod) -> tuple[str, ...]:
     for k, v in p.annotations:
         out.append(f"annotation {k}: {v}")
     if r.state != "read":
-        out.append(f"own rules: {redirect_words(r)}" + (f" ({r.reason})" if r.reason and r.state == "not read" else ""))
+        out.append(f"own rules: {redirect_words(r)}" + (f": {r.reason}" if r.reason else ""))
     elif not r.mesh_chains:
         out.append(f"own rules ({r.backend or 'no backend'}): no mesh chains, nothing redirected")
     else:

@@ -128,6 +128,15 @@ def _redirects(dp: PodDatapath) -> Redirects:
                      lay.excluded_in_ports, lay.dns_port, lay.other_rules)
 
 
+def _unreadable(nodes: Mapping[str, NodeState]) -> dict[str, list[str]]:
+    """node -> why each of its pod namespaces that could not be read was not (their pods are unknown)."""
+    out: dict[str, list[str]] = {}
+    for name, node in nodes.items():
+        why = [f"{r.get('path', '?')}: {r.get('error')}" for r in node.pod_netns if r.get("error")]
+        out[node.node or name] = out[name] = why
+    return out
+
+
 def _readings_by_ip(nodes: Mapping[str, NodeState]) -> dict[str, dict[str, Obj]]:
     """node -> pod IP -> the namespace reading holding that address."""
     out: dict[str, dict[str, Obj]] = {}
@@ -143,7 +152,8 @@ def _readings_by_ip(nodes: Mapping[str, NodeState]) -> dict[str, dict[str, Obj]]
     return out
 
 
-def _datapath_for(found: PodMesh, readings: Mapping[str, Mapping[str, Obj]]) -> PodDatapath:
+def _datapath_for(found: PodMesh, readings: Mapping[str, Mapping[str, Obj]],
+                  unreadable: Mapping[str, list[str]]) -> PodDatapath:
     if found.mode == "ambient":
         return PodDatapath("none", "ambient: the node's ztunnel redirects it, not the pod's own rules", "",
                            NOT_READ.layout, NOT_READ.dump, (), (), ())
@@ -152,6 +162,11 @@ def _datapath_for(found: PodMesh, readings: Mapping[str, Mapping[str, Obj]]) -> 
         why = f"no reading of node {found.node or '(none)'}'s pod namespaces (run `sudo k8snet probe` there)"
         return PodDatapath("none", why, "", NOT_READ.layout, NOT_READ.dump, (), (), ())
     reading = by_ip.get(found.ip)
+    if reading is None and unreadable.get(found.node):
+        why = unreadable[found.node]
+        return PodDatapath("unknown", f"no readable namespace on {found.node} holds {found.ip or 'its IP'}, and "
+                           f"{len(why)} could not be read ({why[0]}{', ...' if len(why) > 1 else ''})", "",
+                           NOT_READ.layout, NOT_READ.dump, (), (), ())
     if reading is None:
         return PodDatapath("none", f"no network namespace on {found.node} holds {found.ip or 'its IP'}", "",
                            NOT_READ.layout, NOT_READ.dump, (), (), ())
@@ -164,13 +179,14 @@ def build_mesh_view(cluster: ClusterState, nodes: Mapping[str, NodeState],
         name_of(ns): {str(k): str(v) for k, v in dig_dict(ns, "metadata", "labels").items()}
         for ns in cluster.of("Namespace")}
     readings = _readings_by_ip(nodes)
+    unreadable = _unreadable(nodes)
     rows: list[MeshPod] = []
     for pod in cluster.in_namespace("Pod", namespace):
         if dig_dict(pod, "spec").get("hostNetwork") is True:
             continue
         ns = dig_str(pod, "metadata", "namespace")
         found = detect_pod(pod, ns_labels.get(ns))
-        dp = _datapath_for(found, readings)
+        dp = _datapath_for(found, readings, unreadable)
         findings = list(found.findings) + list(dp.findings)
         if found.mode in ("sidecar", "native sidecar") and dp.state == "read" and not dp.layout.redirects:
             findings.append("a sidecar, but its namespace has no redirect rules: connections bypass the proxy")
