@@ -163,9 +163,9 @@ def _datapath_for(found: PodMesh, readings: Mapping[str, Mapping[str, Obj]],
         return PodDatapath("none", why, "", NOT_READ.layout, NOT_READ.dump, (), (), ())
     reading = by_ip.get(found.ip)
     if reading is None and unreadable.get(found.node):
-        why = unreadable[found.node]
+        failed = unreadable[found.node]
         return PodDatapath("unknown", f"no readable namespace on {found.node} holds {found.ip or 'its IP'}, and "
-                           f"{len(why)} could not be read ({why[0]}{', ...' if len(why) > 1 else ''})", "",
+                           f"{len(failed)} could not be read ({failed[0]}{', ...' if len(failed) > 1 else ''})", "",
                            NOT_READ.layout, NOT_READ.dump, (), (), ())
     if reading is None:
         return PodDatapath("none", f"no network namespace on {found.node} holds {found.ip or 'its IP'}", "",
