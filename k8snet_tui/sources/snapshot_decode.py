@@ -242,12 +242,29 @@ class DeferredList:
 
     def all(self) -> tuple[dict[str, Any], ...]:
         if self._done is None:
-            done = tuple(self.item(i) for i in range(len(self._raws)))
+            done = tuple(self._every_item())
             with self._lock:
                 if self._done is None:
                     self._done = done
                     self._raws, self._data = [], b""  # every item is decoded: the bytes can go
         return self._done
+
+    def _every_item(self) -> list[dict[str, Any]]:
+        """Every item: the whole list in one typed decode when it takes it (an item decoded
+        before stays the object it was), else item by item."""
+        try:
+            items = _checked(_decoder(self.kind).decode(self._data), self.kind)
+        except Exception:
+            items = None
+        if items is None or len(items) != len(self._raws):
+            return [self.item(i) for i in range(len(self._raws))]
+        with self._lock:
+            for i, known in enumerate(self._items):
+                if known is None:
+                    self._items[i] = items[i]
+                else:
+                    items[i] = known
+        return items
 
     @property
     def decoded(self) -> int:
