@@ -35,7 +35,7 @@ QUIT_WORDS = ("q", "quit", "q!", "exit")
 # The verbs and the pane each opens in the TUI.
 VERB_PANE = {"trace": "services", "dns": "dns", "route": "ingress", "policy": "policy", "path": "path",
              "balance": "balancing"}
-VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit", "diff", "find")
+VERBS = ("show", "trace", "dns", "route", "policy", "ns", "theme", "ctx", "quit", "diff", "find", "check")
 PROTOCOLS = ("TCP", "UDP", "SCTP")
 VERB_ALIASES = {"namespace": "ns", "context": "ctx", **{w: "quit" for w in QUIT_WORDS}}
 MAX_LINE = 4096  # a command line longer than this is not a command
@@ -192,6 +192,11 @@ def parse(line: str | Sequence[str]) -> Command | None:
         return _diff(rest, word)
     if verb == "find":
         return _find(rest, word)
+    if verb == "check":  # config vs kernel: pane 3's tunnel and pod CIDR checks, or pane 4's proxy ones
+        topic = rest[0].lower() if len(rest) == 1 else ""
+        if len(rest) > 1 or topic not in ("", "pods", "proxy", "services"):
+            raise GrammarError(f"{word}: pods (the default) or proxy expected", hint="check | check proxy")
+        return Command("show", word, pane="services" if topic in ("proxy", "services") else "pods")
     spec = pane_by_word(word)
     if spec is not None and spec.id == "policy" and rest[:1] and rest[0].lower() == "check":
         return _policy_check(rest[1:], word)

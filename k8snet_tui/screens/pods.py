@@ -382,6 +382,9 @@ class PodNetworkPane(SectionedPane):
         self._draw_detail()
 
     def handle_command(self, verb: str, arg: str) -> None:
+        if verb == "check":  # `:check`: the config vs kernel details, as `!`
+            self.action_consistency()
+            return
         self.show_section("list")
         self.apply_filter(arg)
 

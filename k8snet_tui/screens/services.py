@@ -598,7 +598,10 @@ class ServicesPane(Pane):
             table.move_cursor(row=table.get_row_index(key))
 
     def handle_command(self, verb: str, arg: str) -> None:
-        if verb == "trace" and arg.strip():
+        if verb == "check":  # `:check proxy`: the config vs kernel details shown, as `!` does
+            self._consistency_shown = False
+            self.action_consistency()
+        elif verb == "trace" and arg.strip():
             self.open_trace(arg)
         elif verb in ("svc", "services", "service"):
             while self.go_back():

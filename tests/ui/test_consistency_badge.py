@@ -59,3 +59,18 @@ async def test_services_header_has_no_badge_when_the_mode_agrees(make_lab_app):
         await pilot.press("exclamation_mark")
         await settle(pilot)
         assert "✓ node-1: ConfigMap kube-system/kube-proxy config.conf mode: iptables" in screen_words(app)
+
+
+async def test_colon_check_opens_the_details_from_anywhere(make_lab_app):
+    app = make_lab_app(snapshot=str(LAB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("1")
+        await settle(pilot)
+        await pilot.press("colon", *"check", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "3 Pod network" in words and "Config vs kernel (tunnel, pod CIDRs)" in words
+        await pilot.press("colon", *"check proxy", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "4 Services" in words and "✓ node-1: ConfigMap kube-system/kube-proxy config.conf mode: iptables" in words
