@@ -200,7 +200,7 @@ class DeferredList:
         self._lock = threading.Lock()
 
     def __len__(self) -> int:
-        return len(self._raws)
+        return len(self._items)
 
     def heads(self) -> list[dict[str, Any]]:
         heads = self._heads
@@ -246,7 +246,8 @@ class DeferredList:
             with self._lock:
                 if self._done is None:
                     self._done = done
-                    self._raws, self._data = [], b""  # every item is decoded: the bytes can go
+                    # every item is decoded: the bytes can go, and each item is its own head
+                    self._raws, self._data, self._heads = [], b"", list(done)
         return self._done
 
     def _every_item(self) -> list[dict[str, Any]]:
@@ -256,8 +257,8 @@ class DeferredList:
             items = _checked(_decoder(self.kind).decode(self._data), self.kind)
         except Exception:
             items = None
-        if items is None or len(items) != len(self._raws):
-            return [self.item(i) for i in range(len(self._raws))]
+        if items is None or len(items) != len(self._items):
+            return [self.item(i) for i in range(len(self._items))]
         with self._lock:
             for i, known in enumerate(self._items):
                 if known is None:

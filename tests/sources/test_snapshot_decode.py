@@ -45,6 +45,9 @@ def fast_path(path: Path) -> tuple[dict, tuple]:
     same_indexes(lazy.cluster, snap.cluster)
     assert list(lazy.cluster.objects) == list(snap.cluster.objects)  # kinds in the same order
     assert dict(lazy.cluster.objects) == dict(snap.cluster.objects)
+    for kind, objects in snap.cluster.objects.items():  # read whole, a deferred list still counts its items
+        deferred = lazy.cluster.deferred(kind)
+        assert deferred is None or (len(deferred) == len(objects) and list(deferred.heads()) == list(objects))
     return dict(snap.cluster.objects), snap.problems
 
 
