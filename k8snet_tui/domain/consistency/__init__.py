@@ -12,7 +12,7 @@ from collections.abc import Callable, Iterable, Mapping
 
 from ..datapath.backend import Datapath, parse_node_datapath
 from ..layers.kernel import read_kernel
-from ..model import ClusterState, NodeState, Observed
+from ..model import ClusterState, NodeState, Observed, name_of
 from ..sanitize import clean
 from .findings import (
     AGREE,
@@ -59,9 +59,12 @@ def check_consistency(cluster: ClusterState, nodes: Mapping[str, NodeState], *, 
     already parsed); by default it is parsed here, only when a proxy topic asks for it.
     """
     wanted = tuple(t for t in topics if t in TOPICS)
-    plugins = cluster.memo(expectations)  # both read every Pod and Node: kept with the state
+    pod_network = "tunnel" in wanted or "pod-cidr" in wanted
+    plugins = cluster.memo(expectations) if pod_network else ()  # kept with the state
     expectation = plugins[0] if plugins else None
-    facts = cluster.memo(node_facts, expectation)
+    # Every Pod is read for the pod network checks only; the proxy ones need just the nodes' names.
+    facts = cluster.memo(node_facts, expectation) if pod_network else {}
+    api_nodes = set(facts) if pod_network else {clean(name_of(n)) for n in cluster.of("Node")}
     checks: list[Check] = []
     read: list[str] = []
     for name, state in _ordered(nodes, clean(local_node)):
@@ -69,7 +72,7 @@ def check_consistency(cluster: ClusterState, nodes: Mapping[str, NodeState], *, 
             continue
         read.append(name)
         kernel = read_kernel(state)
-        if "tunnel" in wanted or "pod-cidr" in wanted:
+        if pod_network:
             checks += [c for c in pod_network_checks(cluster, name, kernel, facts, expectation) if c.topic in wanted]
         dp: Datapath | None = None
         if "proxy" in wanted or "service-cidr" in wanted:
@@ -83,7 +86,7 @@ def check_consistency(cluster: ClusterState, nodes: Mapping[str, NodeState], *, 
         checks.append(Check("tunnel-mode", "tunnel", NOT_CHECKED, "", f"also configured: {others}",
                             f"only {plugins[0].plugin}'s settings are compared", "the CNI ConfigMaps and IPPools",
                             "two plugins' settings usually mean a migration in progress", ""))
-    unread = sorted(set(facts) - set(read))
+    unread = sorted(api_nodes - set(read))
     for topic in ("tunnel", "proxy"):
         if not (topic in wanted or (topic == "tunnel" and "pod-cidr" in wanted) or
                 (topic == "proxy" and "service-cidr" in wanted)):

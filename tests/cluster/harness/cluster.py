@@ -548,7 +548,7 @@ class LabCluster:
         for n in self.nodes.values():
             self.pod_cidrs[n.name] = self._pod_cidr(n.name)
         specs = [net.NodeSpec(n.name, n.host_ip, n.netns, n.name) for n in self.nodes.values()]
-        net.route_pod_cidrs(specs, self.pod_cidrs)
+        net.build_cilium_datapath(specs, self.pod_cidrs)
 
     def _pod_cidr(self, node: str) -> str | None:
         return self.api.get(f"/api/v1/nodes/{node}").get("spec", {}).get("podCIDR")
@@ -558,7 +558,8 @@ class LabCluster:
         self.agent = PodAgent(api=self.api, prefix=self.prefix, node_netns=self.node_netns,
                               node_ips={n.name: n.host_ip for n in self.nodes.values()},
                               run_dir=self.run_dir, coredns_bin=str(self.bin / "coredns"),
-                              coredns_kubeconfig=self.users["coredns"].kubeconfig, log=self.log)
+                              coredns_kubeconfig=self.users["coredns"].kubeconfig, log=self.log,
+                              node_gateways={n: net.router_ip(c) for n, c in self.pod_cidrs.items()})
         self.agent.start()
         self.apply(SCENARIOS / "base")
 
@@ -757,8 +758,10 @@ class LabCluster:
 
     # ------------------------------------------------------------------ readiness
     def scenario_variables(self) -> dict[str, str]:
-        return {"NODE1_POD_CIDR": self.pod_cidrs.get("node-1", ""),
-                "NODE2_POD_CIDR": self.pod_cidrs.get("node-2", "")}
+        cidrs = {n: self.pod_cidrs.get(n, "") for n in ("node-1", "node-2")}
+        return {"NODE1_POD_CIDR": cidrs["node-1"], "NODE2_POD_CIDR": cidrs["node-2"],
+                "NODE1_ROUTER_IP": net.router_ip(cidrs["node-1"]) if cidrs["node-1"] else "",
+                "NODE2_ROUTER_IP": net.router_ip(cidrs["node-2"]) if cidrs["node-2"] else ""}
 
     def wait_ready(self, timeout: float = 120) -> None:
         """Lab endpoints populated, every pod's server up, kube-proxy rules in place, CoreDNS
@@ -772,7 +775,8 @@ class LabCluster:
             pods = self.api.get("/api/v1/pods")["items"]
             for p in pods:
                 if p["spec"].get("nodeName") and p.get("status", {}).get("podIP") \
-                        and not p["metadata"].get("deletionTimestamp"):
+                        and not p["metadata"].get("deletionTimestamp") \
+                        and not p["spec"].get("hostNetwork"):  # those share the node's namespace
                     pn = self.agent.find(p["metadata"]["namespace"], p["metadata"]["name"])
                     if pn is None or not pn.serving():
                         return False
