@@ -35,7 +35,7 @@ def test_host_view_lists_node_1s_interfaces_and_the_pod_veths(lab_cluster, obser
     by_name = {i["name"]: i for i in host["interfaces"]}
     addresses = {a["address"]: name for name, i in by_name.items() for a in i["addresses"]}
     assert addresses.get(lab_cluster.nodes["node-1"].host_ip), addresses  # the node's host link
-    veths = [i for i in host["interfaces"] if i["kind"] == "veth"]
+    veths = [i for i in host["interfaces"] if i["kind"] in ("veth", "lxc")]  # lxc: Cilium's pod veths
     local_pods = [p for p in observed.cluster.of("Pod")
                   if p["spec"].get("nodeName") == "node-1" and p.get("status", {}).get("podIP")
                   and not p["spec"].get("hostNetwork")]
@@ -47,7 +47,7 @@ def test_host_view_lists_node_1s_interfaces_and_the_pod_veths(lab_cluster, obser
 def test_pod_view_pairs_each_local_pod_with_its_host_veth(observed):
     pods = views.build("pods", observed).to_json()
     host = views.build("host", observed).to_json()
-    veth_names = {i["name"] for i in host["interfaces"] if i["kind"] == "veth"}
+    veth_names = {i["name"] for i in host["interfaces"] if i["kind"] in ("veth", "lxc")}
     local = [p for p in pods["pods"] if p["local"] and p["ips"] and not p["host_network"]]
     assert local
     for pod in local:
@@ -79,6 +79,7 @@ def test_reachability_succeeds_for_a_website_pod_and_fails_cleanly_for_no_pod(la
     assert ok.http.ok is True and ok.http.status == 200, ok.http.words
     node_cidr = ipaddress.ip_network(lab_cluster.pod_cidrs["node-1"])
     used = {p["status"].get("podIP") for p in observed.cluster.of("Pod")}
+    used.add(str(node_cidr.broadcast_address - 1))  # the node's router address, on cilium_host
     empty = next(str(ip) for ip in reversed(list(node_cidr.hosts())) if str(ip) not in used)
     bad = check_pod(empty, 80, timeout=1.0, netns=netns)
     assert bad.icmp.ok is False and bad.http.ok is False

@@ -2,14 +2,18 @@
 
 kwok marks pods Running and gives them IPs from their node's podCIDR, but nothing runs.
 This thread watches pods and, for each pod with a podIP on one of our nodes, creates a
-pod network namespace wired into the node namespace and starts what the image stands for:
+pod network namespace wired into the node namespace the way Cilium wires it (an lxc... veth,
+eth0 in the pod, the node's cilium_host address as the gateway; see net.py) and starts what
+the image stands for:
 
   httpd                -> podserver.py --kind httpd  (Apache's "It works!")
   nginx, nginx-slim    -> podserver.py --kind nginx  (the nginx welcome page)
   coredns              -> the real CoreDNS, kubernetes plugin reading the API
   anything else        -> nothing (the pod still gets its network namespace)
 
-A deleted pod's namespace and process go away with it.
+A deleted pod's namespace and process go away with it. hostNetwork pods (the cilium and
+kube-proxy DaemonSets, the control plane's static pods) share their node's namespace and get
+nothing of their own.
 """
 
 from __future__ import annotations
@@ -118,12 +122,15 @@ class PodNet:
 class PodAgent(threading.Thread):
     def __init__(self, *, api: Api, prefix: str, node_netns: dict[str, str],
                  node_ips: dict[str, str], run_dir: Path,
-                 coredns_bin: str, coredns_kubeconfig: Path, log: Callable[[str], None]):
+                 coredns_bin: str, coredns_kubeconfig: Path, log: Callable[[str], None],
+                 node_gateways: dict[str, str] | None = None):
         super().__init__(name=f"{prefix}-pod-agent", daemon=True)
         self.api = api
         self.prefix = prefix
         self.node_netns = node_netns
         self.node_ips = node_ips
+        # each node's router address (cilium_host), the pods' default gateway
+        self.node_gateways = node_gateways or {}
         self.dir = run_dir / "pods"
         self.dir.mkdir(parents=True, exist_ok=True)
         self.coredns_bin = coredns_bin
@@ -235,14 +242,15 @@ class PodAgent(threading.Thread):
         self._counter += 1
         n = self._counter
         pod_ns = f"{self.prefix}-pod{n}-{md['name']}"[:80]
-        host_link = f"kv{n}"
+        host_link = net.lxc_name(md["uid"])
         kinds = [image_kind(c.get("image", "")) for c in spec.get("containers", [])]
         kind = next((k for k in kinds if k), None)
         log_path = self.dir / f"{md['namespace']}_{md['name']}.log"
         p = PodNet(uid=md["uid"], namespace=md["namespace"], name=md["name"], node=node, ip=ip,
                    pod_ns=pod_ns, host_link=host_link, kind=kind, log_path=log_path)
         self.pods[p.uid] = p
-        net.setup_pod_network(self.node_netns[node], pod_ns, host_link, ip, self.node_ips[node])
+        net.setup_pod_network(self.node_netns[node], pod_ns, host_link, ip, self.node_ips[node],
+                              self.node_gateways[node])
         resolv = pod_resolv_conf(md["namespace"], spec.get("dnsPolicy", "ClusterFirst"))
         net.write_resolv_conf(pod_ns, resolv or "# dnsPolicy Default: no upstream DNS\n"
                                                 "nameserver 127.0.0.1\n")

@@ -3,12 +3,13 @@
 Everything here shells out to iproute2: it is what a human would type to debug the
 same topology, and its errors are readable. Names that live in the root namespace
 (network namespace names, the one root-side veth) carry the run prefix; names inside
-the harness's own namespaces (eth0, br0, pod veths) need no prefix.
+the harness's own namespaces (eth0, br0, cilium_*, the lxc pod veths) need no prefix.
 """
 
 from __future__ import annotations
 
 import contextlib
+import hashlib
 import ipaddress
 import json
 import os
@@ -151,9 +152,6 @@ def build_node_network(prefix: str, nodes: list[NodeSpec], root_link: str, net_n
             # No default route. ClusterIPs must have a route so that locally generated traffic
             # reaches the nat OUTPUT chain (kube-proxy's DNAT happens there).
             f"route add {SERVICE_CIDR} dev eth0 src {n.host_ip}",
-            # the pods' default gateway (see setup_pod_network); link scope, so it is never
-            # picked as a source address
-            f"addr add {POD_GATEWAY}/32 dev lo scope link",
         ], ns=n.netns)
         # A resolver that goes nowhere: nothing in a node namespace resolves through the machine.
         write_resolv_conf(n.netns, "# k8snet test node: no upstream DNS\nnameserver 127.0.0.1\n")
@@ -165,27 +163,97 @@ def build_node_network(prefix: str, nodes: list[NodeSpec], root_link: str, net_n
     ip("link", "set", root_link, "up")
 
 
-def route_pod_cidrs(nodes: list[NodeSpec], pod_cidrs: dict[str, str]) -> None:
-    """Native routing: every node reaches each other node's pod /24 via that node's host IP."""
+# Cilium's device layout in tunnel mode (the lab's cilium-config: tunnel vxlan), built from
+# plain kernel devices because no Cilium agent runs here:
+#   cilium_host/cilium_net  a veth pair; cilium_host holds the node's router address (the last
+#                           usable address of its pod CIDR) as a /32, like Cilium's router IP
+#   cilium_vxlan            VXLAN VNI 2 on UDP 8472 from the node's host IP, no learning, with
+#                           an all-zeros fdb entry per peer node (where its frames go)
+#   routes                  what Cilium's tunnel mode shows: every pod CIDR, the node's own and
+#                           the peers', "via <router> dev cilium_host", the peers' with mtu 1450
+#                           (and src the host IP, not the router address: see below)
+# Cilium moves a packet for a peer's pods from cilium_host into the tunnel with BPF, which also
+# makes ARP unnecessary there. Plain kernel devices need both spelled out:
+#   - the kernel ignores a gateway that is one of its own addresses, so a packet routed "via
+#     <router> dev cilium_host" asks ARP for its destination on cilium_host; cilium_net answers
+#     (proxy_arp; accept_local, since the question comes from the router address) with its
+#     MAC, TUNNEL_MAC, which every node's cilium_net and cilium_vxlan share;
+#   - a tc u32 filter on cilium_host's egress (one per peer CIDR) redirects those packets to
+#     cilium_vxlan, which sends them to the peer; the peer's cilium_vxlan has TUNNEL_MAC, so
+#     it takes the frame as its own and routes it to the pod's lxc veth.
+# The fdb sends to every peer, so this is right for two nodes, which is what the harness
+# builds (build_cilium_datapath refuses more). Tests of the layout: tests/cluster/test_cilium_layout.py.
+VXLAN_DEV = "cilium_vxlan"
+VXLAN_ID = 2
+VXLAN_PORT = 8472
+VXLAN_MTU = 1450
+TUNNEL_ROUTE_MTU = 1450
+
+
+def router_ip(pod_cidr: str) -> str:
+    """The node's Cilium router address (cilium_host): the last usable address of its pod CIDR.
+    kwok hands pod IPs out from the bottom of the range, so the top one is never a pod's."""
+    net_ = ipaddress.ip_network(pod_cidr)
+    return str(net_.broadcast_address - 1)
+
+
+TUNNEL_MAC = "02:c1:11:00:00:01"  # locally administered; cilium_net and cilium_vxlan, every node
+
+
+def build_cilium_datapath(nodes: list[NodeSpec], pod_cidrs: dict[str, str]) -> None:
+    """cilium_host/cilium_net, cilium_vxlan, the tunnel routes, fdb entries and the tc redirects
+    on every node (see the comment above)."""
+    if len(nodes) != 2:
+        raise NetError(f"the VXLAN emulation joins exactly two nodes, not {len(nodes)}")
     for n in nodes:
-        for other in nodes:
-            if other.name != n.name and pod_cidrs.get(other.name):
-                ip("route", "replace", pod_cidrs[other.name], "via", other.host_ip, "dev", "eth0",
-                   ns=n.netns)
+        own = pod_cidrs[n.name]
+        router = router_ip(own)
+        peers = [o for o in nodes if o.name != n.name and pod_cidrs.get(o.name)]
+        lines = [
+            f"link add cilium_host type veth peer name cilium_net address {TUNNEL_MAC}",
+            f"link add {VXLAN_DEV} address {TUNNEL_MAC} type vxlan id {VXLAN_ID} "
+            f"dstport {VXLAN_PORT} local {n.host_ip} dev eth0 nolearning",
+            f"link set {VXLAN_DEV} mtu {VXLAN_MTU}",
+            "link set cilium_net up", "link set cilium_host up", f"link set {VXLAN_DEV} up",
+            f"addr add {router}/32 dev cilium_host",
+            f"route add {router}/32 dev cilium_host scope link",
+            f"route add {own} via {router} dev cilium_host src {router}",
+        ]
+        # Cilium's peer routes say `src <router>`; here the node's host IP, so the node's own
+        # connections to the other node's pods keep coming from the node's address as k8snet's
+        # NetworkPolicy verdicts (and the policy tests against kube-router) take them to.
+        lines += [f"route add {pod_cidrs[o.name]} via {router} dev cilium_host src {n.host_ip} "
+                  f"mtu {TUNNEL_ROUTE_MTU}" for o in peers]
+        ip_batch(lines, ns=n.netns)
+        sysctl(n.netns, {"net.ipv4.conf.cilium_net.proxy_arp": "1",
+                         "net.ipv4.conf.cilium_net.accept_local": "1",
+                         "net.ipv4.neigh.cilium_net.proxy_delay": "0"})  # answer at once
+        for o in peers:
+            run(["bridge", "-n", n.netns, "fdb", "append", "00:00:00:00:00:00", "dev", VXLAN_DEV,
+                 "dst", o.host_ip, "self", "permanent"])
+        run(["tc", "-n", n.netns, "qdisc", "add", "dev", "cilium_host", "clsact"])
+        for o in peers:
+            run(["tc", "-n", n.netns, "filter", "add", "dev", "cilium_host", "egress", "protocol",
+                 "ip", "u32", "match", "ip", "dst", pod_cidrs[o.name],
+                 "action", "mirred", "egress", "redirect", "dev", VXLAN_DEV])
 
 
 def delete_link(name: str) -> None:
     ip("link", "delete", name, check=False)
 
 
-POD_GATEWAY = "169.254.1.1"
+def lxc_name(pod_uid: str) -> str:
+    """The node-side name of a pod's veth, as Cilium names it: lxc + 12 hex digits."""
+    return "lxc" + hashlib.sha256(pod_uid.encode()).hexdigest()[:12]
 
 
-def setup_pod_network(node_ns: str, pod_ns: str, host_link: str, pod_ip: str, host_ip: str
-                      ) -> None:
-    """A pod namespace with eth0 (pod_ip/32, default route via the link-local gateway that the
-    node owns on its loopback, so it answers ARP for it on every pod veth) and a /32 route
-    to the pod in the node namespace (source: the node's host IP)."""
+def setup_pod_network(node_ns: str, pod_ns: str, host_link: str, pod_ip: str, host_ip: str,
+                      gateway: str) -> None:
+    """A pod namespace as Cilium wires it: eth0 (pod_ip/32) whose peer `host_link` (lxc...)
+    stays in the node namespace, and a default route via the node's router address
+    (`gateway`, on cilium_host: the node answers ARP for it on every lxc veth). In the node
+    namespace a /32 route to the pod through its lxc veth, as Cilium's endpoint routes are
+    (source: the node's host IP)."""
     netns_add(pod_ns)
     ip("link", "add", host_link, "type", "veth", "peer", "name", "eth0", "netns", pod_ns, ns=node_ns)
     sysctl(node_ns, {f"net.ipv6.conf.{host_link}.disable_ipv6": "1"})
@@ -195,8 +263,8 @@ def setup_pod_network(node_ns: str, pod_ns: str, host_link: str, pod_ip: str, ho
     ip_batch([
         f"addr add {pod_ip}/32 dev eth0",
         "link set eth0 up",
-        f"route add {POD_GATEWAY} dev eth0 scope link",
-        f"route add default via {POD_GATEWAY} dev eth0",
+        f"route add {gateway} dev eth0 scope link",
+        f"route add default via {gateway} dev eth0 mtu {TUNNEL_ROUTE_MTU}",
     ], ns=pod_ns)
 
 
