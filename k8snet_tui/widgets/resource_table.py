@@ -165,9 +165,10 @@ class PreparedRows(NamedTuple):
 
 def prepare_rows(columns: Sequence[str], rows: Iterable[tuple[str, Sequence[Cell]]],
                  previous: PreparedRows | None = None) -> PreparedRows:
-    """What `set_rows(rows)` computes, for any thread: pass the last result as `previous` and
-    the widths keep up with every changed row (compared by identity first, then by value),
-    not only with the sample, and no column narrows while rows keep changing."""
+    """What `set_rows(rows)` computes, for any thread. With the last result as `previous`, the
+    widths are the last ones widened by every changed row (compared by identity first, then by
+    value): no column narrows while rows keep changing, and a changed row far down the list
+    widens its column though the sample would have missed it."""
     table = {key: tuple(cells) for key, cells in rows}
     values = list(table.values())
     header = [Text(name).cell_len for name in columns]
@@ -176,10 +177,13 @@ def prepare_rows(columns: Sequence[str], rows: Iterable[tuple[str, Sequence[Cell
     before = previous.rows
     changed = [cells for key, cells in table.items()
                if (old := before.get(key)) is not cells and old != cells]
-    widths = measure_widths(header, values, changed)
-    if len(changed) < len(table):  # a stream of updates: a column may widen, never jitter narrower
-        widths = [max(w, p) for w, p in zip(widths, previous.widths, strict=False)]
-    return PreparedRows(table, tuple(widths), len(changed))
+    if len(changed) == len(table):  # nothing kept (a new namespace, a re-list): measure afresh
+        return PreparedRows(table, tuple(measure_widths(header, values)), len(changed))
+    # A stream of updates: the widths so far, widened by the changed rows only (no sample walk:
+    # at 30k rows and 1,000 updates a second most ticks change a few hundred), never narrowed.
+    widths = measure_widths(header, (), changed)
+    return PreparedRows(table, tuple(max(w, p) for w, p in zip(widths, previous.widths, strict=False)),
+                        len(changed))
 
 
 class TableRow(NamedTuple):

@@ -117,3 +117,18 @@ async def test_a_changed_row_outside_the_width_sample_widens_its_column(tmp_path
         await settle(pilot)
         line = next(line for line in screen_lines(app) if "bulk-02222" in line and "10.9.8.223" in line)  # the row
         assert long_phase in line, line  # the whole cell, not cut short with …
+
+
+def test_prepared_widths_widen_with_changed_rows_and_are_measured_afresh_when_all_change():
+    from k8snet_tui.widgets.resource_table import prepare_rows
+
+    rows = [(f"k{i}", ("a" * 3, str(i))) for i in range(5000)]
+    first = prepare_rows(["name", "n"], rows)
+    assert first.widths == (4, 4) and first.changed == 5000
+    wide = rows[:4000] + [("k4000", ("b" * 30, "4000"))] + rows[4001:]  # outside the width sample
+    second = prepare_rows(["name", "n"], wide, first)
+    assert second.changed == 1 and second.widths == (30, 4)
+    back = prepare_rows(["name", "n"], rows, second)
+    assert back.changed == 1 and back.widths == (30, 4)  # no narrowing while rows keep changing
+    fresh = prepare_rows(["name", "n"], [(f"x{i}", ("c", "1")) for i in range(10)], back)
+    assert fresh.changed == 10 and fresh.widths == (4, 1)  # all new rows: measured afresh
