@@ -23,6 +23,7 @@ import threading
 from functools import cache
 from typing import Any, TypedDict, Union
 
+from k8snet_tui.domain.model import gc_paused
 from k8snet_tui.sources.allowlist import ALLOWED, CONTAINER, KEEP, WHOLE, Flags, Map, Spec, prune, slim
 from k8snet_tui.sources.kinds import BY_NAME, KINDS, LIST_KINDS
 
@@ -242,7 +243,8 @@ class DeferredList:
 
     def all(self) -> tuple[dict[str, Any], ...]:
         if self._done is None:
-            done = tuple(self._every_item())
+            with gc_paused():  # tens of thousands of acyclic dicts, as at load
+                done = tuple(self._every_item())
             with self._lock:
                 if self._done is None:
                     self._done = done
