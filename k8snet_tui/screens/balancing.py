@@ -177,7 +177,26 @@ class BalancingPane(Pane):
         self._draw()
         if model.plan is not None:
             self._read_entry_nodes(observed, model.plan)
+            if self._start is not None:
+                self._refresh_read_nodes()
 
+    def _refresh_read_nodes(self) -> None:
+        """While `m` counts: read again the entry nodes read through the session, so their
+        counters move with each poll (the session's own node is polled anyway)."""
+        session = self.context.session
+        for node, held in list(self._node_results.items()):
+            if held.state is None or node in self._reading:
+                continue
+            self._reading.add(node)
+
+            def done(result: Any, node: str = node) -> None:
+                self._reading.discard(node)
+                if result.state is not None:
+                    self._node_results[node] = result
+                self._draw()
+
+            self.jobs.start(f"node {node} again", partial(session.node_state, node, refresh=True), done,
+                            description=f"node {node}'s counters for m")
     def _read_entry_nodes(self, observed: Observed, plan: BalancePlan) -> None:
         """Read the entry nodes whose kernel state is not here (live: through their agent pods),
         so their own rules give the pod-level spread; the picture is built again when they come."""
@@ -282,7 +301,7 @@ class BalancingPane(Pane):
         port = plan.ports[self._port].spread
         entry = tuple(n.node for n in port.nodes)
         ns, _, name = b.service.partition("/")
-        got: Measured = measure(self._start, self.observed, ns, name, port.port, entry)
+        got: Measured = measure(self._start, self._with_entry_nodes(self.observed), ns, name, port.port, entry)
         if not got.how:
             why = ", ".join(got.missing) if got.missing else "no entry node"
             return [f"measured: nothing to count yet ({why}: no kernel state at both ends)"]
@@ -343,7 +362,7 @@ class BalancingPane(Pane):
             self._measure_for = None
             self.context.notify("measuring stopped", title="measure")
         else:
-            self._start = self.observed
+            self._start = self._with_entry_nodes(self.observed)
             self._measure_for = (plan.balance.service, self._port)
             self.context.notify("measuring: send requests to the address; the counts grow with each poll",
                                 title="measure")

@@ -248,3 +248,71 @@ async def test_the_filter_narrows_the_services(make_lab_app, tmp_path):
         await settle(pilot)
         table = screen_text(app).split("service", 1)[1].split("───", 1)[0]
         assert "emissary/emissary-ingress" not in table
+
+
+async def test_m_on_an_announcing_node_read_through_the_session_reads_it_again(tmp_path, monkeypatch):
+    """The announcing node is not the polled one: while `m` counts, the pane reads it again
+    through the session, and its DNAT counter's gain shows per pod. Rules: kube-proxy's own test
+    (tests/domain/fixtures/realworld/), with a packet counter written in front of one DNAT rule."""
+    from dataclasses import dataclass, field, replace
+
+    from k8snet_tui.app import make_app
+    from k8snet_tui.config import Settings
+    from k8snet_tui.domain.model import ClusterState, NodeState, Observed
+    from k8snet_tui.sources.node_exec import NodeStateResult
+
+    from tests.domain.balancing.fixtures import l2adv, l2status, node, pool, realworld
+
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    objects, kernel = realworld("v1.26-etp-local-ready")
+    rule = "-A KUBE-SEP-3JOIVZTXZZRGORX4 -p tcp"  # ns1/svc1 -> 10.0.1.1:80
+
+    def counted(n: int) -> NodeState:
+        text = kernel.iptables["nft"]
+        assert rule in text
+        return replace(kernel, iptables={"nft": text.replace(rule, f"[{n}:{60 * n}] {rule}")})
+
+    cluster = ClusterState.from_objects([*objects, pool("lab", "1.2.3.0/28"), l2adv("l2"),
+                                         l2status("ns1", "svc1", "test-hostname"), node("test-hostname"),
+                                         node("host-1")])
+
+    @dataclass
+    class Live:
+        mode: str = "live"
+        banner: str = ""
+        label: str = "LIVE fake"
+        version: int = 1
+        pod_logs = None
+        watchers = ()
+        poller = None
+        reads: list = field(default_factory=list)
+
+        def observed(self) -> Observed:
+            return Observed(cluster=cluster, nodes={"host-1": NodeState(node="host-1")}, local_node="host-1",
+                            mode="live")
+
+        def with_namespace(self, namespace):
+            pass
+
+        def node_state(self, name, *, refresh=False):
+            self.reads.append(refresh)
+            return NodeStateResult(name, state=counted(5 * (len(self.reads) - 1)), source="agent")
+
+        def cached_node_state(self, name):
+            return None
+
+    session = Live()
+    app = make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await settle(pilot)
+        await pilot.press("m")
+        await settle(pilot)
+        session.version = 2  # the next poll: the pane reads the announcing node again
+        app.refresh_data()
+        await settle(pilot)
+        assert session.reads[0] is False and True in session.reads[1:]
+        text = screen_text(app)
+        assert "measured since m (DNAT packet counters on test-hostname): 5 in all" in text
+        assert "5  100.0%  10.0.1.1" in text
+        assert "?    0.0%  10.0.1.2" in text  # no counter on its rule in this dump: unknown, not 0
