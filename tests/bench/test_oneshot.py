@@ -36,3 +36,8 @@ def test_the_one_shot_benchmark_runs_the_commands_and_finds_the_chains(tmp_path)
     assert stages["read_mib"] > 1 and stages["total"]["cpu_s"] > 0 and stages["imports"]["wall_s"] > 0
     assert "cpu_s" in res["after"]["trace"]
     assert "before" not in res
+    # the trace decoded a few of the deferred pods and slices, and found its chains in the text
+    pods, total = stages["decoded_Pod"].split("/")
+    assert 0 < int(pods) < int(total) and stages["decoded_EndpointSlice"].startswith(f"{len(slices)}/")
+    assert res["dump"]["chains_found_in_text"] and stages["dump_lines_indexed"] is False
+    assert res["dump"]["line_index_s"] > 0

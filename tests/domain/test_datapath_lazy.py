@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 
 import pytest
 from hypothesis import given, settings
@@ -18,7 +19,7 @@ from hypothesis import strategies as st
 from k8snet_tui.domain.datapath import backend
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.iptables_lazy import LazyIptablesDump, index_iptables_save
-from k8snet_tui.domain.datapath.iptables_save import IptablesDump, parse_iptables_save
+from k8snet_tui.domain.datapath.iptables_save import IptablesDump, parse_iptables_save, splits_at_spaces_only
 from k8snet_tui.domain.model import name_of, namespace_of
 from k8snet_tui.domain.services import trace_service
 from k8snet_tui.present.serialize import to_jsonable
@@ -41,10 +42,13 @@ def picture(d: IptablesDump) -> dict:
     }
 
 
-def same_as_full(text: str) -> LazyIptablesDump:
+def same_as_full(text: str, *, found: bool | None = None) -> LazyIptablesDump:
+    """`found`: whether its chains must be found in the text (True) or through the line index (False)."""
     full = parse_iptables_save(text, "legacy")
     lazy = index_iptables_save(text, "legacy")
     assert isinstance(lazy, LazyIptablesDump)
+    if found is not None:
+        assert lazy.lines_indexed is not found
     # Chain by chain first (the lazy way in), then the whole dump.
     names = {(t, n) for t, cs in full.tables.items() for n in cs} | {("nat", "NOPE"), ("nope", "X")}
     for t, n in sorted(names):
@@ -89,6 +93,9 @@ HOSTILE = [
     # declarations as kube-proxy writes them, twice, late, with other counters, quoted, empty
     "*nat\n:A - [0:0]\n:A ACCEPT [0:0]\n:B DROP [1:1]\n-A C -j A\n:C ACCEPT [0:0]\n:\"D - [0:0]\n: - [0:0]\n"
     ":E - [0:0] extra\n:F - [0:0x]\n-A E -j B\nCOMMIT\n:G - [0:0]\n",
+    # plain words, but chain words quoted (the tokenizer names the chain): read through the line index
+    '*nat\n:Q - [0:0]\n-A "Q" -j DROP\n-A Q"" -j RETURN\n-A  "Q" -j ACCEPT\n[1:1] -A "Q" -j DROP\nCOMMIT\n',
+    '*nat\n:A - [0:0]\n--append "A" -j DROP\n--append  A"" -j RETURN\nCOMMIT\n',
     # a rule line that is a continuation of a run, then interrupted by a blank and a comment
     "*nat\n:A - [0:0]\n-A A -j DROP\n\n-A A -j DROP\n# c\n-A A -j DROP\n-A B -j DROP\n-A A -j DROP\nCOMMIT\n",
 ]
@@ -97,6 +104,71 @@ HOSTILE = [
 @pytest.mark.parametrize("text", HOSTILE)
 def test_hostile_dumps_read_lazily_as_in_full(text: str) -> None:
     same_as_full(text)
+
+
+H1, H2 = "KUBE-SEP-AAAAAAAAAAAAAAAA", "KUBE-SVC-BBBBBBBBBBBBBBBB"  # kube-proxy's hashed names
+# Dumps whose chains are found in the text (plain words, no quoted chain word), with everything
+# else a finder could get wrong.
+FINDABLE = [
+    # blanks: leading, doubled, trailing; --append; a blank after a declaration's colon; tables
+    # and COMMIT lines indented; a `*` and a COMMIT inside rules
+    "  *nat\n :A - [0:0]\n:  B ACCEPT [1:1]\n  -A A -j B\n-A   A  -j  DROP \n[1:2]   -A  B -j A\n--append A -j C\n"
+    "  [3:4] --append B -j RETURN\n-A A -m comment --comment COMMIT -j DROP\n-A B -j *x\n  COMMIT  \n"
+    "-A A -j DROP\n *filter\n-A A -j ACCEPT\n COMMIT\n",
+    # counters on a run's second line only: the dump has counters
+    "*nat\n-A X -j DROP\n[3:4] -A X -j DROP\nCOMMIT\n",
+    # a chain word right after -j, as a jump, and as the word after -A; one with -g
+    "*nat\n:A - [0:0]\n-A B -j A\n-A B -g A\n-A A -j A\n-A  A\n-A -j A\nCOMMIT\n",
+    HOSTILE[3], HOSTILE[4],
+    # names that are prefixes of others; `-A NAME` inside a comment, after a word, at a line's end
+    '*nat\n:KUBE-SVC-A - [0:0]\n:KUBE-SVC-AB - [0:0]\n-A KUBE-SVC-AB -j DROP\n-A KUBE-SVC-A\n'
+    '-A KUBE-SVC-AB -m comment --comment "x -A KUBE-SVC-A -j y" -j RETURN\nfoo -A KUBE-SVC-A -j DROP\n'
+    '-A KUBE-SVC-A -j KUBE-SVC-AB\nCOMMIT\n',
+    # counters words, good and bad and unclosed; a counters word with a blank inside; outside a table
+    "[1:2] -A OUT -j DROP\n*nat\n:A ACCEPT [3:4]\n[1:2] -A A -j DROP\n[x] -A A -j DROP\n[1:2 -A A -j DROP\n"
+    "[1: 2] -A A -j DROP\n[5:6]-A A -j DROP\nCOMMIT\n-A A -j DROP\n[7:8] -A A -j RETURN\n",
+    # a table twice and one in between; an empty table name; COMMITTED is no COMMIT; no final newline
+    "*nat\n:A - [0:0]\n-A A -j B\nCOMMIT\n*filter\n:A - [0:0]\n-A A -j ACCEPT\nCOMMITTED\n-A A -j DROP\n"
+    "COMMIT\n*\n:Z - [0:0]\n-A Z -j DROP\n*nat\n:A ACCEPT [9:9]\n:C - [0:0]\n-A A -j C\n*mangle\n-A A -j X",
+    # declarations: twice, late, with other counters, bare, with extra words; one as a word of a rule
+    "*nat\n:A - [0:0]\n:A ACCEPT [0:0]\n-A C -j A\n:C ACCEPT [0:0]\n:E - [0:0] extra\n:F\n:F - [1:1]\n"
+    "-A E -j B\n-A F -j :A\n:G - [0:0x]\nCOMMIT\n:H - [0:0]\n",
+    # runs broken by blanks, comments, other chains; the same chain again much later
+    "*nat\n:A - [0:0]\n-A A -j DROP\n\n-A A -j DROP\n# -A A\n-A A -j DROP\n-A B -j DROP\n-A A -j DROP\n"
+    + "-A B -j RETURN\n" * 50 + "-A A -p tcp --dport 80 -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n",
+    # hashed names: met as jumps, in comments, as a prefix, declared twice and late, in two tables,
+    # after counters, as the first line of a table, at the very end
+    f"*nat\n:{H1} - [0:0]\n-A {H2} -j {H1}\n-A {H2} -m comment --comment \"-A {H1} x\" -j {H1}X\n"
+    f"[1:2] -A {H1} -j DROP\n[1:2]-A {H1} -j DROP\nx -A {H1}\n-A {H1}\n-A {H1}X -j DROP\n:{H1} ACCEPT [5:5]\n"
+    f"-A {H2} -j RETURN\n:{H1}:\n-A {H1} -p tcp -j DNAT --to-destination 10.0.0.1:80\nCOMMIT\n"
+    f"*filter\n-A {H1} -j ACCEPT\n:{H2} - [0:0]\nCOMMIT\n*mangle\n:{H2}\n-A {H2}",
+]
+
+
+@pytest.mark.parametrize("text", FINDABLE)
+def test_chains_found_in_the_text_read_as_in_full(text: str) -> None:
+    same_as_full(text, found=True)
+
+
+FINDABLE_WORDS = [" ", "  *nat", " COMMIT", "--append A", "--append", ": A", ":  B - [0:0]", "-g",
+                  "*nat", "*filter", "*", "COMMIT", "COMMITTED", ":A - [0:0]", ":B ACCEPT [1:2]", ":C", ":AB",
+                  "-A A", "-A B", "-A AB", "-A C", "[1:2] -A A", "[x] -A B", "[1:2 -A AB", "-j", "DROP", "A", "B",
+                  "AB", "-m", "comment", "--comment", '"a', 'b"', "-p", "tcp", "--dport", "80", "!", "-s",
+                  "DNAT", "--to-destination", "10.0.0.1:80", "#", "Warning", "-g", "RETURN", "",
+                  f"-A {H1}", f":{H1}", H1, f"-A {H2}", f":{H2} - [0:0]", H2, f"{H1}X", f"[3:4] -A {H2}"]
+# (no tab, no non-ASCII digit: those need the line index, see findable())
+
+
+def findable(text: str) -> bool:
+    """Whether chains are found in the text: plain words, and no rule line quoting its chain word."""
+    return splits_at_spaces_only(text) and not re.search(r'(?:-A|--append) +[^ \n"]*"', text)
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(FINDABLE_WORDS), min_size=1, max_size=8).map(" ".join), max_size=14))
+def test_any_dump_found_in_the_text_reads_as_in_full(lines: list[str]) -> None:
+    text = "\n".join(lines)
+    same_as_full(text, found=findable(text))
 
 
 WORDS = ["*nat", "*filter", "COMMIT", ":A - [0:0]", ":B ACCEPT [1:2]", ":C", "-A A", "-A B", "-A C",
@@ -108,7 +180,8 @@ WORDS = ["*nat", "*filter", "COMMIT", ":A - [0:0]", ":B ACCEPT [1:2]", ":C", "-A
 @settings(max_examples=300, deadline=None)
 @given(st.lists(st.lists(st.sampled_from(WORDS), max_size=8).map(" ".join), max_size=14))
 def test_any_dump_reads_lazily_as_in_full(lines: list[str]) -> None:
-    same_as_full("\n".join(lines))
+    text = "\n".join(lines)
+    same_as_full(text, found=findable(text))
 
 
 def test_iterable_lines_are_parsed_in_full() -> None:
@@ -160,8 +233,10 @@ def test_one_trace_parses_few_chains(data) -> None:
     svc = snap.cluster.of("Service")[5]
     tr = trace_service(snap.cluster, snap.local, namespace_of(svc), name_of(svc), datapath=dp)
     assert to_jsonable(tr)["ports"][0]["endpoints"]
-    declared = len(dump._decls)
+    declared = sum(len(cs) for cs in parse_iptables_save(snap.local.iptables["legacy"]).tables.values())
     assert declared > 1000
     assert dump.parsed_chains < 50 < declared  # its own SVC/SEP chains and the entry chains, not the dump
+    assert not dump.lines_indexed  # its chains were found in the text, not through an index of every line
     dump.full()
+    assert dump.lines_indexed
     assert dump.parsed_chains >= declared
