@@ -63,3 +63,30 @@ def bundled_lb_addresses() -> list[str]:
             ingress = (svc.get("status") or {}).get("loadBalancer", {}).get("ingress") or []
             return [i["ip"] for i in ingress if i.get("ip")]
     return []
+
+
+def emissary_pods() -> list[tuple[str, str]]:
+    """(ns/pod, node) of the bundled lab's ready emissary-ingress endpoints, from its slices."""
+    slices = json.loads((bundled_lab_path() / "api" / "endpointslices.json").read_text())
+    out = []
+    for s in slices["items"]:
+        if s["metadata"].get("labels", {}).get("kubernetes.io/service-name") != "emissary-ingress":
+            continue
+        for ep in s.get("endpoints") or []:
+            ref = ep.get("targetRef") or {}
+            if ref.get("kind") == "Pod" and (ep.get("conditions") or {}).get("ready", True):
+                pod = f"{ref.get('namespace') or s['metadata']['namespace']}/{ref['name']}"
+                if (pod, ep.get("nodeName", "")) not in out:
+                    out.append((pod, ep.get("nodeName", "")))
+    return out
+
+
+def emissary_http_rule(iptables_save: str) -> tuple[str, str]:
+    """(the counter prefix as printed, the rest) of the DNAT rule of emissary-ingress:http on a
+    node: the rule `m` counts."""
+    import re
+
+    m = re.search(r'^(\[\d+:\d+\]) (-A KUBE-SEP-\S+ .*"emissary/emissary-ingress:http.*-j DNAT.*)$', iptables_save,
+                  re.MULTILINE)
+    assert m, "no DNAT rule of emissary-ingress:http in the dump"
+    return m.group(1), m.group(2)

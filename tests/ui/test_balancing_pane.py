@@ -7,11 +7,11 @@ from __future__ import annotations
 
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
-from tests.support.metallb_lab import LB_IP, bundled_lb_addresses, metallb_lab
+from tests.support.metallb_lab import LB_IP, bundled_lb_addresses, emissary_http_rule, emissary_pods, metallb_lab
 from tests.ui.conftest import screen_text, screen_words, settle
 
 LAB = str(bundled_lab_path())
-POD = "emissary/emissary-ingress-dd8b8db7f-jljj5"
+POD = emissary_pods()[0][0]  # the lab's one emissary pod, from its EndpointSlice
 
 
 async def _open(pilot) -> None:
@@ -88,12 +88,12 @@ async def test_m_counts_per_pod_since_it_was_pressed_on_a_live_session(tmp_path,
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
     snap = load_snapshot(str(metallb_lab(tmp_path)))
     node = snap.nodes["node-1"]
-    rule = "[0:0] -A KUBE-SEP-SMOATV2KMSE45B72"  # emissary/emissary-ingress:http -> 10.0.0.5:8080
+    backend = next(iter(node.iptables))
+    prefix, rule = emissary_http_rule(node.iptables[backend])  # emissary/emissary-ingress:http's DNAT
 
     def counted(n: int):
-        text = node.iptables["legacy"]
-        assert rule in text
-        return replace(node, iptables={**node.iptables, "legacy": text.replace(rule, rule.replace("[0:0]", f"[{n}:{60 * n}]"))})
+        text = node.iptables[backend].replace(f"{prefix} {rule}", f"[{n}:{60 * n}] {rule}")
+        return replace(node, iptables={**node.iptables, backend: text})
 
     @dataclass
     class Live:
