@@ -8,8 +8,6 @@ import gc
 
 from k8snet_tui.collect.gc_policy import THRESHOLDS, calm
 
-from tests.ui.conftest import make_lab_app, notifications_on  # noqa: F401  (pytest fixtures)
-
 
 def test_calm_sets_and_restores_the_thresholds() -> None:
     before = gc.get_threshold()

@@ -47,7 +47,7 @@ def test_finds_namespaces_by_file_and_by_process_once_each(netns, tmp_path):
     pod = netns()
     sleeper = pod.popen("sleep", "30")
     try:
-        entries, errors = find_netns()
+        entries, _errors = find_netns()
         mine = [e for e in entries if pod.name in e["names"]]
         assert len(mine) == 1, mine  # its file and its process: one namespace
         assert sleeper.pid in mine[0]["pids"] or len(mine[0]["pids"]) == 8
