@@ -32,7 +32,7 @@ def test_show_mesh_json(lab, capsys):
     assert main(["show", "mesh", "--json", "--snapshot", lab]) == 0
     doc = json.loads(capsys.readouterr().out)
     assert doc["source"]["kind"] == "snapshot"
-    assert doc["meshed"] == 2 and doc["config"]["state"] == "not read yet"
+    assert doc["meshed"] == 2 and doc["config"]["state"] == "no mesh configuration"
     client = next(p for p in doc["pods"] if f"{p['namespace']}/{p['name']}" == CLIENT)
     assert client["ip"] == CLIENT_IP and (client["mesh"], client["mode"], client["version"]) == ("istio", "sidecar", "1.31.0")
     r = client["redirects"]

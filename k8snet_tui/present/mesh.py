@@ -12,8 +12,9 @@ from __future__ import annotations
 import ipaddress
 from dataclasses import dataclass
 
-from k8snet_tui.domain.mesh.view import Explanation, MeshConfig, MeshPod, Redirects, build_mesh_view, explain
-from k8snet_tui.domain.model import Observed, dig_list, dig_str
+from k8snet_tui.domain.mesh.config import MeshConfig, ServiceConfig, service_config
+from k8snet_tui.domain.mesh.view import Explanation, MeshPod, Redirects, build_mesh_view, explain
+from k8snet_tui.domain.model import ClusterState, Observed, dig_list, dig_str
 from k8snet_tui.errors import UsageError
 
 from .selection import Selection
@@ -42,6 +43,7 @@ class PodReport(JsonModel):
     layout: tuple[str, ...]
     connection: Explanation | None
     config: MeshConfig
+    service: ServiceConfig | None = None  # the destination is a Service's ClusterIP: the mesh's routes and mTLS from this pod
 
 
 def present(observed: Observed, selection: Selection) -> MeshModel:
@@ -138,7 +140,31 @@ def pod_report(observed: Observed, key: str, dest: str = "", *, uid: int = 0, in
     if dest:
         host, port = parse_dest(dest)
         conn = explain(row, host, port, uid=uid, inbound_from=inbound_from)
+        if not inbound_from:
+            return PodReport(row, layout_lines(row), conn, view.config, dest_config(observed.cluster, row.key, host, port))
     return PodReport(row, layout_lines(row), conn, view.config)
+
+
+def dest_config(cluster: ClusterState, pod_key: str, host: str, port: int) -> ServiceConfig | None:
+    """The mesh configuration for a connection from `pod_key` to host:port, when host is a
+    Service's ClusterIP (None otherwise)."""
+    for svc in cluster.of("Service"):
+        ips = [dig_str(svc, "spec", "clusterIP"), *(str(i) for i in dig_list(svc, "spec", "clusterIPs"))]
+        if host in ips:
+            ns, _, name = pod_key.partition("/")
+            return service_config(cluster, dig_str(svc, "metadata", "namespace"), dig_str(svc, "metadata", "name"),
+                                  port=port, source=cluster.get("Pod", ns, name))
+    return None
+
+
+def pod_config_lines(config: MeshConfig, pod_key: str) -> tuple[str, ...]:
+    """The pane's lines for a pod: the state of the mesh configuration, and each Service whose
+    routes reach this pod, worked out for a meshed client in the Service's namespace."""
+    out = [f"{config.state}: {config.note}"]
+    for c in config.services:
+        if any(pod_key in d.pods for r in c.routes for d in r.destinations):
+            out += c.lines
+    return tuple(out[:80])
 
 
 def connection_lines(e: Explanation) -> tuple[str, ...]:
@@ -161,6 +187,7 @@ class ServiceMesh(JsonModel):
     clients: tuple[Explanation, ...]
     unmeshed_clients: int
     config: MeshConfig
+    mesh: ServiceConfig | None = None  # the routes, mTLS and authorization for a meshed client
 
 
 def for_service(observed: Observed, ref: str) -> ServiceMesh:
@@ -178,7 +205,8 @@ def for_service(observed: Observed, ref: str) -> ServiceMesh:
     view = build_mesh_view(observed.cluster, observed.nodes, None)
     meshed = [p for p in view.pods if p.meshed]
     clients = tuple(explain(p, ip, port) for p in meshed) if ip and ip != "None" and port else ()
-    return ServiceMesh(f"{ns}/{name}", ip, port, clients, len(view.pods) - len(meshed), view.config)
+    mesh = service_config(observed.cluster, ns, name, port=port or None)
+    return ServiceMesh(f"{ns}/{name}", ip, port, clients, len(view.pods) - len(meshed), view.config, mesh)
 
 
 def service_lines(s: ServiceMesh) -> tuple[str, ...]:
@@ -191,5 +219,8 @@ def service_lines(s: ServiceMesh) -> tuple[str, ...]:
         if e.after:
             out.append(f"  then: {e.after}")
     out.append(f"{s.unmeshed_clients} pod(s) without a mesh: straight to kube-proxy's rules")
-    out.append(f"mesh routes and mTLS for it: {s.config.state}")
+    if s.mesh is not None and s.config.state == "read":
+        out += s.mesh.lines
+    else:
+        out.append(f"mesh routes and mTLS for it: {s.config.state}")
     return tuple(out)

@@ -22,15 +22,17 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Static
 
 from k8snet_tui.domain.mesh.view import explain
-from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.model import ClusterState, Observed
 from k8snet_tui.errors import UsageError
 from k8snet_tui.present.mesh import (
     MeshModel,
     connection_lines,
+    dest_config,
     for_service,
     layout_lines,
     mode_words,
     parse_dest,
+    pod_config_lines,
     present,
     redirect_words,
     service_lines,
@@ -93,6 +95,7 @@ class MeshPane(Pane):
         super().__init__(context)
         self._model: MeshPaneModel | None = None
         self._connection: tuple[str, list[str]] | None = None  # (pod key, lines)
+        self._cluster: ClusterState | None = None
 
     def compose_body(self) -> ComposeResult:
         yield Static(id="mesh-head")
@@ -109,6 +112,7 @@ class MeshPane(Pane):
 
     def render_model(self, observed: Observed, model: MeshPaneModel) -> None:
         self._model = model
+        self._cluster = observed.cluster  # the `t` box joins a ClusterIP destination to its Service's mesh config
         table = self.query_one("#mesh-table", ResourceTable)
         table.set_rows((p.key, (data_text(p.key), data_text(mode_words(p)), data_text(redirect_words(p.redirects)),
                                 data_text(str(len(p.findings)) if p.findings else "")))
@@ -151,8 +155,10 @@ class MeshPane(Pane):
                     out.append("\n")
                 out.append_text(data_text(line, "bold" if i == 0 or line.startswith("!") else ""))
             if self._model is not None:
-                out.append("\n\nMesh configuration: ", style="bold")
-                out.append_text(data_text(self._model.overview.config.state))
+                out.append("\n\nMesh configuration:", style="bold")
+                for line in pod_config_lines(self._model.overview.config, row.key):
+                    out.append("\n")
+                    out.append_text(data_text(line, "bold" if line.startswith("mesh config") else ""))
         self.query_one("#mesh-detail", Static).update(out)
 
     def selected_pod(self) -> str | None:
@@ -184,7 +190,9 @@ class MeshPane(Pane):
         except UsageError as exc:
             self.context.notify(str(exc), title="mesh", severity="warning")
             return
-        self._connection = (row.key, list(connection_lines(explain(row, host, port, uid=uid))))
+        lines = list(connection_lines(explain(row, host, port, uid=uid)))
+        svc = dest_config(self._cluster, row.key, host, port) if self._cluster is not None else None
+        self._connection = (row.key, lines + list(svc.lines if svc is not None else ()))
         event.input.display = False
         self.query_one("#mesh-table", ResourceTable).focus()
         self._draw()

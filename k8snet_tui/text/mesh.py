@@ -26,6 +26,9 @@ def show(model: Any, w: Writer) -> None:
             w.line(f"ambient: {', '.join(model.namespaces_ambient)}", indent=2, hanging=4)
     w.section("Mesh configuration")
     w.line(f"{model.config.state}: {model.config.note}", indent=2, hanging=4)
+    for svc in model.config.services:
+        for text in svc.lines:
+            w.line(text, indent=2 if text.startswith("mesh config") else 4, hanging=6)
     if model.findings:
         w.section("Findings")
         for text in model.findings:
@@ -41,6 +44,9 @@ def pod(model: Any, w: Writer) -> None:
             w.line(text, indent=2, hanging=6)
     w.section("Mesh configuration")
     w.line(f"{model.config.state}: {model.config.note}", indent=2, hanging=4)
+    if model.service is not None:
+        for text in model.service.lines:
+            w.line(text, indent=2, hanging=6)
 
 
 VIEWS = {"mesh": show, "mesh-pod": pod}

@@ -5,7 +5,7 @@ A pod's namespace reading is found on the node it runs on (`NodeState.pod_netns`
 IP among the namespace's addresses; a pod whose node has no readings, or whose IP is in none,
 keeps "not read" with why. Mesh configuration joined to Services (PeerAuthentication,
 DestinationRule, VirtualService, AuthorizationPolicy, GAMMA routes) has its own place,
-`config`, filled by config.py when it reads them; until then it says "not read yet".
+`config`, filled by config.py (mesh_config).
 """
 
 from __future__ import annotations
@@ -15,20 +15,11 @@ from dataclasses import dataclass, field
 
 from ..json_meta import json_field
 from ..model import ClusterState, NodeState, Obj, dig_dict, dig_str, name_of
+from .config import MeshConfig, mesh_config
 from .datapath import NOT_READ, PodDatapath, pod_datapath
 from .detect import PodMesh, detect_pod
 from .layout import Layout
 from .walk import Step, inbound_packet, outbound_packet
-
-
-@dataclass(frozen=True, slots=True)
-class MeshConfig:
-    """The mesh's own objects joined to Services (item 3 of issue 19). state: "not read yet"
-    until config.py reads them; then "read" with its rows."""
-
-    state: str = "not read yet"
-    note: str = "PeerAuthentication, DestinationRule, VirtualService, AuthorizationPolicy and GAMMA routes are not read yet"
-    services: tuple[Obj, ...] = ()
 
 
 @dataclass(frozen=True, slots=True)
@@ -202,7 +193,7 @@ def build_mesh_view(cluster: ClusterState, nodes: Mapping[str, NodeState],
     ambient = tuple(sorted(n for n, lab in ns_labels.items() if lab.get("istio.io/dataplane-mode") == "ambient"))
     rows.sort(key=lambda r: (not r.meshed, r.namespace, r.name))
     all_findings = tuple(f"{r.key}: {f}" for r in rows for f in r.findings)
-    return MeshView(tuple(rows), injected, ambient, MeshConfig(), all_findings)
+    return MeshView(tuple(rows), injected, ambient, mesh_config(cluster, namespace), all_findings)
 
 
 def _hops(steps: tuple[Step, ...]) -> tuple[Hop, ...]:
