@@ -86,7 +86,8 @@ def emissary_http_rule(iptables_save: str) -> tuple[str, str]:
     node: the rule `m` counts."""
     import re
 
-    m = re.search(r'^(\[\d+:\d+\]) (-A KUBE-SEP-\S+ .*"emissary/emissary-ingress:http.*-j DNAT.*)$', iptables_save,
-                  re.MULTILINE)
+    # the comment is "ns/svc:http" (older kube-proxy) or "ns/svc:http -> IP:PORT": never :https
+    m = re.search(r'^(\[\d+:\d+\]) (-A KUBE-SEP-\S+ .*"emissary/emissary-ingress:http(?:"| ->).*-j DNAT.*)$',
+                  iptables_save, re.MULTILINE)
     assert m, "no DNAT rule of emissary-ingress:http in the dump"
     return m.group(1), m.group(2)

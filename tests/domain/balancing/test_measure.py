@@ -13,7 +13,7 @@ from k8snet_tui.domain.balancing.measure import measure
 from k8snet_tui.snapshot_state import open_state
 
 # The first DNAT rule of default/website:http in the dump: its counters, the rule, where it sends.
-WEBSITE_DNAT = re.compile(r'^\[(\d+):(\d+)\] (-A KUBE-SEP-\S+ .*"default/website:http.*-j DNAT '
+WEBSITE_DNAT = re.compile(r'^\[(\d+):(\d+)\] (-A KUBE-SEP-\S+ .*"default/website:http(?:"| ->).*-j DNAT '
                           r'--to-destination ([\d.]+):(\d+))$', re.MULTILINE)
 
 
