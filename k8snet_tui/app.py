@@ -13,18 +13,21 @@ import os
 import sys
 import threading
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
 from textual import events, work
-from textual.app import App, ComposeResult, SystemCommand
+from textual.app import App, ComposeResult, ScreenError, SystemCommand
+from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.dom import DOMNode
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
+from textual.widget import Widget
 from textual.widgets import ContentSwitcher, Input, Static
 
 from k8snet_tui import __version__
@@ -39,7 +42,7 @@ from k8snet_tui.registry import PANES as PANE_SPECS
 from k8snet_tui.registry import load_pane_class
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import LocalNetwork, PaneContext
-from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions
+from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions, LabPanel
 from k8snet_tui.screens.modals import ALL_NAMESPACES, CommandPaletteScreen, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.screens.node_picker import OWN, NodeChoice, NodePickerScreen
@@ -72,7 +75,7 @@ class K8snetApp(GuideActions, App[int]):
     ENABLE_COMMAND_PALETTE = True
     # Zoomed (`z`), the pane fills the screen but the keys, the input boxes and the toasts stay:
     # without them `:` typed into an invisible box and every message was hidden.
-    ALLOW_IN_MAXIMIZED_VIEW = "Footer, .bottom-input, ToastRack"
+    ALLOW_IN_MAXIMIZED_VIEW = "KeyFooter, .bottom-input, ToastRack"  # for Textual's maximize (zoom is ours)
 
     # The pane keys come from the registry; the tooltip is the line `?` shows for a binding.
     BINDINGS = [
@@ -108,6 +111,7 @@ class K8snetApp(GuideActions, App[int]):
         self._seen_version = -1
         self._panes: dict[str, Pane] = {}
         self._zoomed = False
+        self._last_focus: Widget | None = None  # where the keyboard was (see on_descendant_focus)
         self.crash: BaseException | None = None  # the first unexpected exception, for run_app
         self.observed: Observed = session.observed()
         # Panes get what they may use through this, never by reaching into the app.
@@ -133,6 +137,7 @@ class K8snetApp(GuideActions, App[int]):
                     Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
                           id="command-input", classes="bottom-input")):
             box.display = False  # hidden inputs must never take the first focus (they would eat keys)
+            box.submit_hint = "Done" if box.id == "filter-input" else "Run"  # type: ignore[attr-defined]  # footer
             yield box
         yield KeyFooter()
 
@@ -195,6 +200,8 @@ class K8snetApp(GuideActions, App[int]):
     def on_resize(self, event: events.Resize) -> None:
         # At 80 columns every cell of the footer counts: drop the padding between its keys.
         self.query_one(KeyFooter).compact = event.size.width < 100
+        for panel in self.query(LabPanel):  # short screens: a compact lab panel
+            panel.redraw()
 
     def exit(self, result: int | None = None, return_code: int = 0,
              message: Any = None) -> None:
@@ -279,6 +286,7 @@ class K8snetApp(GuideActions, App[int]):
                 def run() -> None:
                     command(verb, arg)
                     self.navigator.opened_at(pane_id, pane.depth())  # where `esc` leaves it
+                    self.call_after_refresh(self.show_filter)
                 pane.when_ready(run)
 
             pane.handle_command = run_later  # type: ignore[method-assign]
@@ -286,25 +294,48 @@ class K8snetApp(GuideActions, App[int]):
 
     def _activate(self, pane_id: str) -> Pane:
         pane = self._pane(pane_id)
+        self._restyle_if_stale(pane)  # a theme changed while it was hidden
         switcher = self.query_one(ContentSwitcher)
         switcher.current = f"pane-{pane_id}"
         self.query_one(StatusBar).pane_title = f"{pane.KEY} {pane.TITLE}"
-        if self._zoomed:
-            self._apply_zoom()
         if pane.dirty or pane.observed is not self._view_for(pane):
             if self._seen_version != self.session.version:
                 self.refresh_data()
             else:
                 pane.when_ready(lambda: pane.show_observed(self._view_for(pane)))
-        self.call_after_refresh(self._focus_pane, pane)
+        self.call_after_refresh(self._focus_pane, pane, later=True)
+        self.call_after_refresh(self.show_filter)
         return pane
 
-    def _focus_pane(self, pane: Pane) -> None:
+    def _focus_pane(self, pane: Pane, *, later: bool = False) -> None:
+        if pane is not self.current_pane:
+            return  # the user went on: the pane now shown has had its own
+        if later and (self.screen is not self.screen_stack[0] or any(
+                box.display and box.has_focus for box in self.query(".bottom-input"))):
+            return  # the user typed `:` or `/` (or opened a box) before this frame: theirs
+        if not pane.is_mounted:  # mounted just now (its first visit): its widgets can take focus soon
+            pane.when_ready(partial(self.call_after_refresh, self._focus_pane, pane, later=True))
+            return
         focusable = [w for w in pane.query("*") if w.focusable and w.display]
         if focusable:
             focusable[0].focus()
         else:
             self.set_focus(None)
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        # A hidden pane's own late `focus()` (its first build ending after the user switched
+        # away, at start-up) must not take the keyboard: its keys would act on a pane no one
+        # sees, and `:` typed meanwhile lost its box. The keyboard goes back where it was.
+        widget = event.widget
+        pane = next((node for node in widget.ancestors_with_self if isinstance(node, Pane)), None)
+        if pane is None or pane.display:
+            self._last_focus = widget
+            return
+        last = self._last_focus
+        if last is not None and last.is_attached and last.display and last.screen is widget.screen:
+            widget.screen.set_focus(last)
+        else:
+            self._focus_pane(self.current_pane)
 
     def _start_live(self) -> None:
         session = self.session
@@ -370,17 +401,29 @@ class K8snetApp(GuideActions, App[int]):
         self._apply_zoom()
 
     def _apply_zoom(self) -> None:
-        """Maximize the visible pane while zoomed: a hidden pane left maximized blanks the screen."""
-        screen = self.current_pane.screen
-        if self._zoomed:
-            screen.maximize(self.current_pane, container=False)
-        elif screen.maximized is not None:
-            screen.minimize()
+        """Zoomed, the pane has every row but the footer's (and the boxes' and toasts', docked
+        over it): the header, the banner and the lab panel are hidden.
+
+        Not Textual's maximize: that toggles a class on the screen, which restyles every widget
+        of all eight panes (0.2-1.3 s a zoom), and a maximized pane left hidden by a pane switch
+        blanked the screen. Hiding three widgets restyles nothing."""
+        shown = not self._zoomed
+        self.query_one(StatusBar).display = shown
+        self.query_one("#banner", Static).display = shown and bool(self.session.banner)
+        for panel in self.query(".zoom-hides"):
+            panel.display = shown
 
     def action_filter(self) -> None:
         box = self.query_one("#filter-input", Input)
+        with box.prevent(Input.Changed):  # the pane's own filter, to edit (the box is shared by all panes)
+            box.value = self.current_pane.active_filter()
         box.display = True
         self._focus_now(box)
+
+    def show_filter(self) -> None:
+        """The header names the filter in force on the pane shown, however it was set."""
+        for status in self.query(StatusBar):
+            status.filter = self.current_pane.active_filter()
 
     def action_command_line(self) -> None:
         box = self.query_one("#command-input", Input)
@@ -406,7 +449,9 @@ class K8snetApp(GuideActions, App[int]):
         if self._zoomed:
             self.action_zoom()
             return
-        self.navigator.back()
+        if not self.navigator.back() and self.current_pane.active_filter():
+            self.current_pane.apply_filter("")  # at the pane's home: esc clears the filter in force
+        self.show_filter()
 
     def action_help(self) -> None:
         """Help from the bindings as they are now (after the user's keymap), pane first."""
@@ -490,6 +535,7 @@ class K8snetApp(GuideActions, App[int]):
     def on_input_changed(self, event: Input.Changed) -> None:
         if event.input.id == "filter-input":
             self.current_pane.apply_filter(event.value)
+            self.show_filter()
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id == "filter-input":
@@ -497,6 +543,7 @@ class K8snetApp(GuideActions, App[int]):
         elif event.input.id == "command-input":
             event.input.display = False
             self.run_command(event.value)
+            self.call_after_refresh(self.show_filter)  # `:svc NAME`, `:pods WORD` filter the list
 
     def run_command(self, line: str) -> None:
         """`:` commands, parsed by the grammar the CLI uses (k8snet_tui/grammar.py)."""
@@ -546,6 +593,66 @@ class K8snetApp(GuideActions, App[int]):
         from textual.theme import ThemeProvider
 
         self.push_screen(CommandPaletteScreen(providers=[ThemeProvider], placeholder="Search for themes…"))
+
+    def refresh_css(self, animate: bool = True) -> None:
+        """As Textual's (a theme change, `:theme`), but only what is shown is restyled now.
+
+        Textual restyles every widget of the app: all eight panes, two thirds of them hidden
+        (0.2-1.3 s a theme change). A hidden pane is restyled when it is next shown
+        (`_restyle_if_stale`), before its first frame."""
+        stylesheet = self.stylesheet
+        stylesheet.set_variables(self.get_css_variables())
+        stylesheet.reparse()
+        stylesheet.update_nodes(self._shown_nodes(self), animate=animate)
+        try:
+            if self.screen.is_mounted:
+                self.screen._refresh_layout(self.size)
+                self.screen._css_update_count = self._css_update_count
+        except ScreenError:
+            pass
+        for screen in self.screen_stack:
+            if screen is not self.screen:
+                stylesheet.update_nodes(self._shown_nodes(screen), animate=animate)
+                screen._css_update_count = self._css_update_count
+
+    def _shown_nodes(self, root: DOMNode) -> Iterator[DOMNode]:
+        """`root` and its descendants, depth first, but for the panes not shown (left stale)."""
+        stack = [root]
+        while stack:
+            node = stack.pop()
+            if isinstance(node, Pane) and not node.display:
+                node.styled_for = -1  # restyle when shown
+                continue
+            if isinstance(node, Pane):
+                node.styled_for = self._css_update_count
+            yield node
+            stack.extend(reversed(node._nodes))
+
+    def _restyle_if_stale(self, pane: Pane) -> None:
+        if pane.is_mounted and pane.styled_for not in (None, self._css_update_count):
+            self.stylesheet.update(pane)
+        pane.styled_for = self._css_update_count
+
+    def push_screen(self, screen: Any, callback: Any = None, wait_for_dismiss: bool = False,
+                    *, mode: str | None = None) -> Any:
+        if isinstance(screen, Screen):
+            self._dismiss_once(screen)
+        return super().push_screen(screen, callback, wait_for_dismiss=wait_for_dismiss, mode=mode)  # type: ignore[call-overload]
+
+    def _dismiss_once(self, screen: Screen[Any]) -> None:
+        """A modal closes once. Enter picks in a list through a message: enter twice in one burst
+        (a fast typist, a paste) picked twice, and the second `dismiss` popped the screen under
+        it (ScreenStackError: the app ended, on every picker; the monkey test found it)."""
+        dismiss = screen.dismiss
+        closed = [False]
+
+        def once(result: Any = None) -> AwaitComplete:
+            if closed[0] or screen is not self.screen:
+                return AwaitComplete.nothing()
+            closed[0] = True
+            return dismiss(result)
+
+        screen.dismiss = once  # type: ignore[method-assign]
 
     def action_command_palette(self) -> None:
         # A palette just closed by a theme pick stays attached while every widget is restyled:

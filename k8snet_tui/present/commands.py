@@ -183,9 +183,61 @@ def focus_commands(cluster: ClusterState, key: str, backend: str) -> tuple[ByHan
     return ()
 
 
+PATH_ARROW = " -> "  # pane 8's focus key: "SRC -> DST", the question asked
+
+
+def _host_port(dst: str) -> tuple[str, str | None]:
+    """`website:80` -> (website, 80); `[fd00::1]:80` and `10.0.0.3` as they are."""
+    if dst.startswith("["):
+        host, _, rest = dst[1:].partition("]")
+        return host, rest.removeprefix(":") or None
+    host, colon, port = dst.rpartition(":")
+    if colon and port.isdigit() and host and ":" not in host:
+        return host, port
+    return dst, None
+
+
+def path_commands(src: str, dst: str) -> tuple[ByHand, ...]:
+    """Pane 8's question by hand, from its source: the lookup, then the request itself
+    (`kubectl exec` into the source pod; a node source or none: on that machine)."""
+    src, dst = src.strip(), dst.strip()
+    if not dst:
+        return ()
+    parts = _split_key(src)
+    pod = parts if parts is not None and parts[0] != "node" else None
+
+    def run(*words: str) -> str:
+        if pod is None:
+            return cmd(*words)
+        return kubectl("exec", pod[1], "--", *words, namespace=pod[0])
+
+    where = f"from {src}" if src else "from here"
+    url = dst if "://" in dst else None
+    host, port = _host_port(dst.split("://", 1)[1].split("/", 1)[0] if url else dst)
+    out: list[ByHand] = []
+    if host and not _ip(host):
+        out.append(ByHand(f"the lookup, {where}", run("nslookup", host)))
+    if url is not None:
+        out.append(ByHand(f"the request, {where}", run("curl", "-sv", "-m", "5", url)))
+    elif port is not None and _ip(host):
+        out.append(ByHand(f"the connection, {where}", run("nc", "-zv", "-w", "3", host, port)))
+    else:
+        target = f"http://{host}:{port}/" if port else f"http://{host}/"
+        out.append(ByHand(f"the request, {where}", run("curl", "-sv", "-m", "5", target)))
+    if pod is not None:
+        out.append(ByHand("the source pod: its IP and node", kubectl("get", "pod", pod[1], "-o", "wide",
+                                                                     namespace=pod[0])))
+    if _ip(host):
+        out.append(ByHand("the route to it", cmd("ip", "route", "get", host)))
+    return tuple(out)
+
+
 def _focus(pane: str, cluster: ClusterState, key: str, backend: str) -> tuple[ByHand, ...]:
     if pane == "dns" and "@" not in key and "/" not in key and not _ip(key):
         return dns_commands(key)  # a name looked up from "a ClusterFirst pod": as this machine would
+    if pane == "path" and PATH_ARROW in key:
+        src, _, dst = key.partition(PATH_ARROW)
+        return path_commands(src, dst)
     return focus_commands(cluster, key, backend)
 
 

@@ -73,6 +73,7 @@ class Pane(Vertical, can_focus=False):
         self._idle = asyncio.Event()
         self._idle.set()
         self._model_for: tuple[Observed, Selection, Any] | None = None  # the last model built
+        self.styled_for: int | None = None  # the app's CSS generation last applied (hidden: stale)
 
     def compose(self) -> ComposeResult:
         with Horizontal(classes="pane-row"):
@@ -271,6 +272,14 @@ class Pane(Vertical, can_focus=False):
     def apply_filter(self, text: str) -> None:
         """Narrow the pane's main list; panes without a list ignore it."""
 
+    def active_filter(self) -> str:
+        """The filter in force on the pane's lists ("" for none), for the header: set by `/`,
+        a `:` command (`:svc NAME`, `:pods WORD`) or a lab stop, it must never be hidden."""
+        for table in self.query(ResourceTable):
+            if table.filter_text:
+                return table.filter_text
+        return ""
+
     def drill_in(self) -> bool:
         """`enter`: go deeper from the selection; True when something happened."""
         return False
@@ -285,6 +294,11 @@ class Pane(Vertical, can_focus=False):
 
     def handle_command(self, verb: str, arg: str) -> None:
         """A `:` command (or a drill from another pane) for this pane; an empty `arg` means home."""
+
+    def location(self) -> tuple[str, str] | None:
+        """Where the pane is, as the (verb, arg) `handle_command` takes to open it there again
+        (the navigator's way back inside one pane); None at its home view."""
+        return None
 
     def selected_pod(self) -> str | None:
         """The pod the user is on (`ns/name`), for the node picker's default; None when none."""

@@ -18,12 +18,21 @@ from textual.binding import Binding
 from textual.widgets import ContentSwitcher, Static
 
 from k8snet_tui.domain.model import Observed
-from k8snet_tui.present.lab import COMING, Stop, present_stop, stop_count
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_text
 
 if TYPE_CHECKING:
     from k8snet_tui.app import K8snetApp
+    from k8snet_tui.present.lab import Stop
+
+# present/lab.py (every stop's answer: DNS, balancing, routes, what-if...) is imported when the
+# lab is first used, not with the app: it was the largest import before the first frame.
+
+
+def stop_count() -> int:
+    from k8snet_tui.present.lab import stop_count as count
+
+    return count()
 
 GUIDE_BINDINGS = [
     Binding("greater_than_sign", "lab_next", "Next", id="lab.next", show=False,
@@ -32,27 +41,50 @@ GUIDE_BINDINGS = [
             tooltip="guided lab: the previous question"),
     Binding("k", "toggle_commands", "Cmds", id="view.commands", show=False,
             tooltip="by-hand commands (kubectl, iptables, nft, ip, nslookup) beside the facts, on/off"),
+    Binding("L", "lab_fold", "Fold lab", id="lab.fold", show=False,
+            tooltip="guided lab: fold the panel to its question (the pane gets the rows), unfold"),
 ]
+SHORT_SCREEN = 30  # rows: below this the lab panel drops its rule and its step line (80x24: the SSH default)
 LAB_WORDS = "lab [N.M|next|prev|off]"
 REANSWER_S = 5.0
 
 
-def stop_text(stop: Stop, index: int, total: int) -> Text:
+def stop_text(stop: Stop, index: int, total: int, *, short: bool = False, folded: bool = False,
+              width: int = 0) -> Text:
+    """The panel's text. Short (a screen under SHORT_SCREEN rows): the label and the question
+    share a line and the lab's command is cut to one, so the pane keeps its rows; folded (`L`):
+    the label and the question only."""
     out = Text()
     out.append(f" LAB {stop.label} ", style="bold reverse")
-    out.append(f" step {stop.step} {stop.step_title} · {index + 1}/{total + 1} · < prev  > next  :lab off\n",
-               style="dim")
-    out.append_text(data_text(stop.question, style="bold"))
+    if folded:
+        out.append(f" {index + 1}/{total + 1} ", style="dim")
+        out.append("L: unfold ", style="dim")
+        out.append_text(data_text(stop.question, style="bold"))
+        if width:
+            out.truncate(width, overflow="ellipsis")
+        return out
+    if short:
+        out.append(f" {index + 1}/{total + 1} · < > · L fold · ", style="dim")
+        out.append_text(data_text(stop.question, style="bold"))
+    else:
+        out.append(f" step {stop.step} {stop.step_title} · {index + 1}/{total + 1} · < prev  > next  L fold  "
+                   ":lab off\n", style="dim")
+        out.append_text(data_text(stop.question, style="bold"))
     for i, line in enumerate(stop.answer.lines):
         out.append("\n")
         out.append(("? " if not stop.answer.known else "→ ") if not i else "  ", style="bold")
         out.append_text(data_text(line))
     out.append("\nlab: $ ", style="dim")
-    out.append_text(data_text(stop.lab_command, style="italic"))
+    command = data_text(stop.lab_command, style="italic")
+    if short and width:  # one line: the rows go to the pane
+        command.truncate(max(8, width - len("lab: $ ")), overflow="ellipsis")
+    out.append_text(command)
     return out
 
 
 def coming_text(total: int) -> Text:
+    from k8snet_tui.present.lab import COMING
+
     out = Text()
     out.append(" LAB 5-6 ", style="bold reverse")
     out.append(f" coming · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
@@ -64,7 +96,7 @@ def coming_text(total: int) -> Text:
 
 
 class LabPanel(Static):
-    """The guided lab's panel, under the pane; keyboard only (the app's `<`/`>`)."""
+    """The guided lab's panel, under the pane; keyboard only (the app's `<`/`>`, `L`)."""
 
     DEFAULT_CSS = """
     LabPanel {
@@ -74,7 +106,31 @@ class LabPanel(Static):
         border-top: solid $primary;
         background: $panel;
     }
+    LabPanel.-short {
+        max-height: 8;
+        border-top: none;
+    }
+    LabPanel.-folded {
+        height: 1;
+    }
     """
+
+    def __init__(self, **kwargs: object) -> None:
+        super().__init__(**kwargs)  # type: ignore[arg-type]
+        self.stop: tuple[Stop, int, int] | None = None  # what it shows, to draw again when folded or resized
+        self.folded = False
+
+    def show_stop(self, stop: Stop, index: int, total: int) -> None:
+        self.stop = (stop, index, total)
+        self.redraw()
+
+    def redraw(self) -> None:
+        short = self.app.size.height < SHORT_SCREEN
+        self.set_class(short, "-short")
+        self.set_class(self.folded and self.stop is not None, "-folded")
+        if self.stop is not None:
+            width = self.size.width - 2 if self.size.width else self.app.size.width - 2  # less the padding
+            self.update(stop_text(*self.stop, short=short, folded=self.folded, width=width))
 
 
 class GuideActions:
@@ -126,6 +182,11 @@ class GuideActions:
                 return
             self.lab_go(index)
 
+    def action_lab_fold(self) -> None:
+        for panel in self._app.query(LabPanel):
+            panel.folded = not panel.folded
+            panel.redraw()
+
     def lab_off(self) -> None:
         self.lab_index = None
         for panel in self._app.query(LabPanel):
@@ -138,6 +199,8 @@ class GuideActions:
         self.lab_index = index
         panel = self._lab_panel()
         if index == total:
+            panel.stop = None
+            panel.redraw()
             panel.update(coming_text(total))
             self._guide_badge()
             return
@@ -149,12 +212,16 @@ class GuideActions:
         found = self._app.query(LabPanel)
         if found:
             return found.first()
-        panel = LabPanel(id="lab-panel")
+        panel = LabPanel(id="lab-panel", classes="zoom-hides")
+        panel.display = not self._app._zoomed  # zoomed (`z`), the pane has the screen
+        panel.set_class(self._app.size.height < SHORT_SCREEN, "-short")
         self._app.mount(panel, after=self._app.query_one(ContentSwitcher))
         return panel
 
     @work(thread=True, exclusive=True, group="lab", exit_on_error=False)
     def _lab_answer(self, observed: Observed, index: int, open_pane: bool = False) -> None:
+        from k8snet_tui.present.lab import present_stop
+
         try:
             stop = present_stop(observed, index)
         except Exception as exc:  # a bug in one answer must not end the lab
@@ -167,13 +234,14 @@ class GuideActions:
         if self.lab_index != index:
             return  # the user moved on meanwhile
         self._lab_answer_for = (observed, index)
-        self._lab_panel().update(stop_text(stop, index, stop_count()))
+        self._lab_panel().show_stop(stop, index, stop_count())
         if open_pane:
             pane = self._app.navigator.open_pane(stop.pane)
             if stop.arg:
                 pane.handle_command(stop.verb, stop.arg)
             if stop.select:
                 self._app.call_after_refresh(self._lab_select, stop.select)
+            self._app.call_after_refresh(self._app.show_filter)  # a stop's `:svc NAME` filters the list
             self._app.call_after_refresh(self._app.current_pane.refresh_by_hand)
 
     def _lab_select(self, key: str) -> None:

@@ -4,6 +4,8 @@ Number keys and `:svc` open a pane where the user asked (and forget the way back
 chose a new place). Drilling across panes (`enter` on an Ingress rule opens its Service's trace)
 remembers where it came from, so `esc` walks back the way the user came: from the trace to the
 Services table (the pane's own level), and then on to the Ingress pane it was opened from.
+Opened in the pane the user is on (`:find` typed on a trace, a hit in the Services pane), the
+way back is that pane where it was (the first trace), not its home.
 """
 
 from __future__ import annotations
@@ -31,12 +33,19 @@ class Destination(Protocol):
         """Open what a `:` command or a drill from another pane asks for (`trace NS/NAME`)."""
         ...
 
+    def location(self) -> tuple[str, str] | None:
+        """Where the pane is, as the (verb, arg) that opens it there again; None at its home."""
+        ...
+
 
 @dataclass(frozen=True)
 class Return:
     origin: str  # the pane to go back to
     target: str  # the pane that was opened from it
     depth: int  # how deep the target was right after opening: back above it means "leave"
+    # Opened in the pane the user was on (`:find` on a trace, a hit in the same pane): where
+    # that pane was, to open it there again on the way back.
+    restore: tuple[str, str] | None = None
 
 
 class Navigator:
@@ -56,11 +65,15 @@ class Navigator:
 
     def open(self, pane_id: str, verb: str, arg: str) -> Destination:
         """Open `verb arg` in `pane_id` from the current pane, remembering the way back."""
-        origin = self._current().PANE_ID
+        current = self._current()
+        origin = current.PANE_ID
+        was = current.location() if origin == pane_id else None
         pane = self._show(pane_id)
         pane.handle_command(verb, arg)
         if origin != pane_id:
             self._stack.append(Return(origin, pane_id, pane.depth()))
+        elif was is not None and pane.location() != was:
+            self._stack.append(Return(origin, pane_id, pane.depth(), restore=was))
         return pane
 
     def opened_at(self, pane_id: str, depth: int) -> None:
@@ -79,6 +92,9 @@ class Navigator:
         top = self._stack[-1] if self._stack else None
         if top is not None and top.target == pane.PANE_ID and (not handled or pane.depth() < top.depth):
             self._stack.pop()
-            self._show(top.origin)
+            if top.restore is not None:  # the same pane, where it was
+                pane.handle_command(*top.restore)
+            else:
+                self._show(top.origin)
             return True
         return handled

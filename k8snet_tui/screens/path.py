@@ -213,8 +213,10 @@ class PathPane(Pane):
             yield HopChain(id="path-chain")
             yield Static(id="path-check")
         with Horizontal(id="path-boxes"):
-            yield Input(placeholder="from NS/POD", id="path-src")
-            yield Input(placeholder="to name:port, IP:PORT or URL", id="path-dst")
+            for box in (Input(placeholder="from NS/POD", id="path-src"),
+                        Input(placeholder="to name:port, IP:PORT or URL", id="path-dst")):
+                box.submit_hint = "Check"  # type: ignore[attr-defined]  # the footer's "⏎ Check" while typing
+                yield box
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -404,6 +406,12 @@ class PathPane(Pane):
     def drill_in(self) -> bool:
         self.query_one(HopChain).action_open()
         return True
+
+    def focus_key(self) -> str | None:
+        """`k`: the question on screen ("SRC -> DST"), so the commands are for this path."""
+        if self.asked is not None and self.asked[1]:
+            return f"{self.asked[0]} -> {self.asked[1]}"
+        return None
 
     def selected_pod(self) -> str | None:
         src = self.query_one("#path-src", Input).value.strip()

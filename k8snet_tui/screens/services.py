@@ -576,6 +576,12 @@ class ServicesPane(Pane):
     def depth(self) -> int:
         return {"table": 0, "trace": 1, "log": 2}.get(self._mode, 0)
 
+    def location(self) -> tuple[str, str] | None:
+        if self._mode == "table" or self._trace_ref is None:
+            return None
+        ns, name, port = self._trace_ref
+        return ("trace", f"{ns}/{name}" + (f":{port}" if port else ""))
+
     def go_back(self, focus: bool = True) -> bool:
         if self._mode == "log":
             self._show_mode("trace", focus)

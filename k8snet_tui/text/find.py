@@ -6,7 +6,9 @@ from typing import Any
 
 from .table import Column, Writer
 
-COLUMNS = (Column("kind", 1), Column("what", 0), Column("why", 2), Column("in the TUI", 3))
+# KIND first and never hidden: "which kind of thing mentions it" is half the answer (a pod, a
+# Service endpoint, a chain, a route); WHAT is the other half.
+COLUMNS = (Column("kind", 0), Column("what", 0), Column("why", 2), Column("in the TUI", 3))
 
 
 def find(model: Any, w: Writer) -> None:

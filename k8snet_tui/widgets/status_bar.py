@@ -5,12 +5,13 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+from rich.style import Style
 from rich.text import Text
-from textual.app import ComposeResult
+from textual import events
 from textual.binding import Binding
 from textual.reactive import reactive
-from textual.widgets import Footer, Static
-from textual.widgets._footer import FooterKey  # Textual exports no public name for it (8.2)
+from textual.widget import Widget
+from textual.widgets import Input, Static
 
 from k8snet_tui.widgets.safe import data_text
 
@@ -25,6 +26,7 @@ class StatusBar(Static):
     live: reactive[bool] = reactive(False)
     node_badge: reactive[str] = reactive("")  # "node node-2 agent 12s": whose state the node panes read
     badges: reactive[str] = reactive("")  # the guided lab's stop, the by-hand toggle (screens/lab.py)
+    filter: reactive[str] = reactive("")  # the filter in force on the pane shown (`/`, `:svc NAME`, a lab stop)
 
     def render(self) -> Text:
         full = self._line(compact=False)
@@ -45,6 +47,11 @@ class StatusBar(Static):
         line.append(f"{gap}ns: ")
         namespace = "all" if compact and self.namespace == "all namespaces" else self.namespace
         line.append_text(data_text(namespace, style="bold"))
+        if self.filter:  # next to the namespace, early on the line: a hidden filter reads as missing rows
+            cap = 14 if compact else 24  # 80 columns: the pane's title must still fit
+            words = self.filter if len(self.filter) <= cap else self.filter[:cap - 1] + "…"
+            line.append(" " if compact else "  filter: ")
+            line.append_text(data_text(f"/{words}" if compact else words, style="bold reverse"))
         line.append(gap)
         line.append(" RO " if compact else " READ-ONLY ", style="reverse")
         if self.stale_since is not None:
@@ -64,69 +71,173 @@ class StatusBar(Static):
         return line
 
 
-class KeyFooter(Footer):
-    """Textual's footer, ordered for 80 columns: `?` and `q` first, the pane's keys next.
+class KeyFooter(Widget, can_focus=False):
+    """The keys of the focused place, on one line: `?` and `q` first, the pane's keys next.
 
     Textual lists the focused widget's bindings first and the app's last, so on a narrow
-    terminal help and quit were the ones cut off. The number keys share one entry ("1-6 Panes").
+    terminal help and quit were the ones cut off. The number keys share one entry ("1-8 Panes").
+    While a text box has the keyboard, the letter keys type into it, so only what works there
+    is shown: enter (what the box's `submit_hint` says it does), esc, and the keys that are not
+    characters.
+
+    One widget that draws a line, not Textual's footer of ~25 key widgets: that one was rebuilt
+    (mounted, styled, laid out) on every change of focus or bindings, several times per pane
+    switch. This one redraws when its keys change, from a line kept per set of keys (so per
+    pane), and a click runs the key under the pointer.
+    """
+
+    ALLOW_SELECT = False
+    COMPONENT_CLASSES = {"footer-key--key", "footer-key--description", "footer-key--separator"}
+    DEFAULT_CSS = """
+    KeyFooter {
+        dock: bottom;
+        height: 1;
+        color: $footer-foreground;
+        background: $footer-background;
+    }
+    KeyFooter > .footer-key--key {
+        color: $footer-key-foreground;
+        background: $footer-key-background;
+        text-style: bold;
+    }
+    KeyFooter > .footer-key--description {
+        color: $footer-description-foreground;
+        background: $footer-description-background;
+    }
+    KeyFooter > .footer-key--separator {
+        color: $foreground 20%;
+    }
     """
 
     FIRST_ACTIONS = ("help", "quit")
     PANE_ACTION = "show_pane"
+    PALETTE_CLASS = "-command-palette"
 
-    # What is on screen now: (compact, entries). Textual recomposes the footer on every change
-    # of focus or bindings (several times per pane switch, ~25 widgets each, each restyled);
-    # most of those leave the same keys, and then nothing is rebuilt.
-    _shown: tuple[bool, tuple[_Entry, ...]] | None = None
+    compact: reactive[bool] = reactive(False)
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        # (entries, compact, width, theme) -> the line and where each key sits on it
+        self._lines: dict[tuple[object, ...], tuple[Text, tuple[tuple[int, int, _Entry], ...]]] = {}
+        self._spans: tuple[tuple[int, int, _Entry], ...] = ()
+
+    def on_mount(self) -> None:
+        self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
+
+    def on_unmount(self) -> None:
+        self.screen.bindings_updated_signal.unsubscribe(self)
+
+    def _bindings_changed(self, screen: object) -> None:
+        self.refresh()  # the keys are read when the line is drawn, once focus has settled
+
+    def watch_compact(self) -> None:
+        self.refresh()
 
     def _entries(self) -> tuple[_Entry, ...]:
+        screen = self.screen
+        typing = isinstance(screen.focused, Input)
         shown: dict[str, tuple[Binding, bool, str]] = {}
-        for active in self.screen.active_bindings.values():
-            if active.binding.show and active.binding.action not in shown:
-                shown[active.binding.action] = (active.binding, active.enabled, active.tooltip)
+        for active in screen.active_bindings.values():
+            binding = active.binding
+            if typing and _types_into_box(binding.key):
+                continue
+            if binding.show and binding.action not in shown:
+                shown[binding.action] = (binding, active.enabled, active.tooltip)
         first = [shown.pop(a) for a in self.FIRST_ACTIONS if a in shown]
         panes = [shown.pop(a) for a in list(shown) if a.startswith(self.PANE_ACTION)]
         out = [_Entry(b.key, self.app.get_key_display(b), b.description, b.action, not enabled, tooltip)
                for b, enabled, tooltip in first + list(shown.values())
                if b.action != "app.command_palette"]  # docked on the right below, as Textual's footer does
+        if typing:
+            hint = getattr(screen.focused, "submit_hint", "") or "Run"
+            out[:0] = [_Entry("enter", "⏎", str(hint), "submit", False, ""),
+                       _Entry("escape", "esc", "Back", "back", False, "")]
         if panes:
             displays = [self.app.get_key_display(b) for b, _, _ in panes]
-            joined = "".join(displays)
-            consecutive = joined.isdigit() and len(joined) == len(displays) > 2 and \
-                joined == "".join(str(int(displays[0]) + i) for i in range(len(displays)))
-            label = (f"{displays[0]}-{displays[-1]}" if consecutive
+            digits = sorted(int(d) for d in displays if len(d) == 1 and d.isdigit())
+            # "1-9", or "0-9" with pane 0 (its key comes last, after 9)
+            consecutive = len(digits) == len(displays) > 2 and digits == list(range(digits[0], digits[-1] + 1))
+            label = (f"{digits[0]}-{digits[-1]}" if consecutive
                      else "".join(d if len(d) == 1 else f" {d}" for d in displays).strip())
             out.append(_Entry(panes[0][0].key, label, "Panes", panes[0][0].action, False, "switch pane"))
-        palette = self.screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
-        if self.show_command_palette and self.app.ENABLE_COMMAND_PALETTE and palette is not None:
+        palette = screen.active_bindings.get(self.app.COMMAND_PALETTE_BINDING)
+        if self.app.ENABLE_COMMAND_PALETTE and palette is not None:
             out.append(_Entry(palette.binding.key, self.app.get_key_display(palette.binding),
                               palette.binding.description, palette.binding.action, not palette.enabled, "",
-                              "-command-palette"))
+                              self.PALETTE_CLASS))
         return tuple(out)
 
-    def compose(self) -> ComposeResult:
-        if not self._bindings_ready:  # as Footer.compose: the screen's bindings are not known yet
-            return
+    def render(self) -> Text:
         entries = self._entries()
-        self._shown = (self.compact, entries)
-        for e in entries:
-            key = FooterKey(e.key, e.display, e.description, e.action, disabled=e.disabled, tooltip=e.tooltip,
-                            classes=e.classes)
-            # Set, not data-bound: a bound `compact` restyles every key once more as it mounts.
-            # The palette key was never bound (as in Textual's footer): it stays compact.
-            compact = self.compact or e.classes == "-command-palette"
-            key.set_reactive(FooterKey.compact, compact)
-            key.set_class(compact, "-compact", update=False)
-            yield key
+        width = self.size.width
+        cache_key = (entries, self.compact, width, self.app.theme)
+        kept = self._lines.get(cache_key)
+        if kept is None:
+            if len(self._lines) > 64:
+                self._lines.clear()
+            kept = self._lines[cache_key] = self._draw(entries, width)
+        line, self._spans = kept
+        return line
 
-    async def recompose(self) -> None:
-        if self._shown is not None and self._bindings_ready and self._shown == (self.compact, self._entries()):
-            return  # the same keys as on screen
-        await super().recompose()
+    def _draw(self, entries: tuple[_Entry, ...], width: int) -> tuple[Text, tuple[tuple[int, int, _Entry], ...]]:
+        key_style = self.get_component_rich_style("footer-key--key")
+        description_style = self.get_component_rich_style("footer-key--description")
+        base = self.rich_style
+        compact = self.compact
+        keys = [e for e in entries if e.classes != self.PALETTE_CLASS]
+        palette = [e for e in entries if e.classes == self.PALETTE_CLASS]
+        right = Text()
+        spans: list[tuple[int, int, _Entry]] = []
+        for e in palette:  # docked right; always drawn compact, as Textual's footer does
+            right.append("▏", style=self.get_component_rich_style("footer-key--separator"))
+            right.append(e.display, style=key_style)
+            right.append(f" {e.description}" + ("" if compact else " "), style=description_style)
+        room = max(0, width - right.cell_len) if width else 10_000
+        left = Text()
+        for e in keys:
+            start = left.cell_len
+            dim = Style(dim=True) if e.disabled else Style()
+            if compact:  # "? Help q Quit": no padding, one space after each key
+                left.append(e.display, style=key_style + dim)
+                left.append(f" {e.description}", style=description_style + dim)
+                spans.append((start, left.cell_len, e))
+                left.append(" ")
+            else:  # " ? Help  q Quit "
+                left.append(f" {e.display} ", style=key_style + dim)
+                left.append(f"{e.description} ", style=description_style + dim)
+                spans.append((start, left.cell_len, e))
+        left.truncate(room, pad=True)
+        if palette:
+            spans.append((room, room + right.cell_len, palette[0]))
+        line = Text.assemble(left, right, no_wrap=True, end="")
+        line.stylize_before(base)
+        return line, tuple(spans)
 
-    def watch_compact(self, compact: bool) -> None:
-        if self._shown is not None:
-            self.call_after_refresh(self.recompose)
+    def on_click(self, event: events.Click) -> None:
+        for start, end, entry in self._spans:
+            if start <= event.x < end:
+                if entry.disabled:
+                    self.app.bell()
+                else:
+                    self.app.simulate_key(entry.key)
+                return
+
+    def plain(self) -> str:
+        """The keys as shown, for `?` and tests of this widget."""
+        return self.render().plain
+
+
+def _types_into_box(key: str) -> bool:
+    """A key a focused text box takes as a character (so its binding elsewhere does nothing)."""
+    first = key.split(",")[0].strip()
+    if len(first) == 1:
+        return first.isprintable()
+    return first in _CHARACTER_KEY_NAMES
+
+
+_CHARACTER_KEY_NAMES = {"slash", "colon", "question_mark", "space", "greater_than_sign", "less_than_sign",
+                        "left_square_bracket", "right_square_bracket", "full_stop", "comma", "minus", "plus",
+                        "equals_sign", "number_sign", "exclamation_mark", "asterisk", "underscore"}
 
 
 class _Entry(NamedTuple):

@@ -33,6 +33,9 @@ class FakePane:
         if arg:
             self.level = 1  # a trace, a lookup: one level in
 
+    def location(self) -> tuple[str, str] | None:
+        return self.commands[-1] if self.level and self.commands else None
+
 
 def _nav():
     panes = {p: FakePane(p) for p in ("services", "ingress", "dns")}
@@ -72,6 +75,17 @@ def test_opening_in_the_same_pane_keeps_no_return():
     nav.open_trace("default/web")  # from Services itself
     assert nav.stack == ()
     assert nav.back() and shown[-1] == "services"
+
+
+def test_a_second_trace_opened_over_a_trace_comes_back_to_the_first():
+    nav, panes, shown = _nav()
+    nav.open_trace("default/web")  # from the Services table: no way back needed
+    nav.open_trace("default/db")  # `:find` on that trace picked another Service's trace
+    assert panes["services"].commands[-1] == ("trace", "default/db")
+    assert nav.back() and shown[-1] == "services"
+    assert panes["services"].commands[-1] == ("trace", "default/web") and panes["services"].level == 1
+    assert nav.back() and panes["services"].level == 0  # and then the table
+    assert nav.stack == ()
 
 
 # -- the job runner, in a real app --------------------------------------------------------------

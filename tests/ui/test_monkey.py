@@ -176,14 +176,49 @@ async def full_settle(pilot) -> None:
     app = pilot.app
     for _ in range(20):
         screen = app.screen
-        await pilot._wait_for_screen()
+        await _wait_for_shown(pilot)
+        await settle(pilot)  # what the widgets posted to the screen as they went idle (a redraw)
         if app.screen is not screen:
             continue
-        screen._on_timer_update()
-        await settle(pilot)
-        if app.screen is screen and not (screen._layout_required or screen._dirty_widgets
-                                         or screen._repaint_required or screen._recompose_required):
+        if not (screen._layout_required or screen._dirty_widgets or screen._repaint_required
+                or screen._recompose_required or screen._callbacks):
             return
+        # The frame's layout and paint; what runs after it (a focus change, a widget that
+        # redraws then) is waited for on the next round.
+        screen._on_timer_update()
+
+
+async def _wait_for_shown(pilot) -> None:
+    """As `Pilot._wait_for_screen`, for the widgets that are shown: every message queued for the
+    app, the top screen and each widget drawn on it is handled. The hidden panes (a third of
+    the screen's widgets) draw nothing until shown, and then they are in this walk."""
+    app = pilot.app
+    screen = app.screen
+    nodes = [app, screen]
+    stack = [screen]
+    while stack:
+        for child in stack.pop()._nodes:
+            if child.display:
+                nodes.append(child)
+                stack.append(child)
+    waiting = [0]
+    done = asyncio.Event()
+
+    def one_done() -> None:
+        waiting[0] -= 1
+        if waiting[0] == 0:
+            done.set()
+
+    for node in nodes:
+        if node.call_later(one_done):
+            waiting[0] += 1
+    if waiting[0]:
+        waits = [asyncio.ensure_future(done.wait()), asyncio.ensure_future(app._exception_event.wait())]
+        _, pending = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
+        for task in pending:
+            task.cancel()
+        if not app.is_running or app._exception is not None:
+            raise AssertionError(f"the app stopped: {app._exception!r}")
 
 
 async def _until_listed(pilot, title: str, timeout: float = 2.0) -> None:
@@ -371,3 +406,23 @@ async def test_escape_after_a_palette_pick_keeps_the_app(tmp_path, monkeypatch):
         await full_settle(pilot)
         assert app.is_running and app.crash is None, repr(app.crash)
         assert looks_blank(screen_text(app)) is None
+
+
+@pytest.mark.parametrize("pane, key", [("5", "p"), ("4", "n"), ("3", "N")])
+async def test_enter_twice_on_a_picker_keeps_the_app(pane, key, tmp_path, monkeypatch):
+    """Seed 689545041: enter twice in one burst on the DNS pod picker; the second pick popped the
+    screen under it (ScreenStackError), the same on the namespace and node pickers."""
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
+    app = _lab_app(tmp_path)
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await press(pilot, pane)
+        await full_settle(pilot)
+        await press(pilot, key)
+        await full_settle(pilot)
+        send(app, "enter")
+        send(app, "enter")  # both queued before the first is handled
+        await full_settle(pilot)
+        await pilot.pause()  # the picker's pop
+        await full_settle(pilot)
+        assert app.is_running and app.crash is None, repr(app.crash)
+        assert len(app.screen_stack) == 1 and looks_blank(screen_text(app)) is None, screen_text(app)
