@@ -177,6 +177,25 @@ BACKEND = {
 PARENT_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "sectionName": KEEP, "port": KEEP}
 HTTP_PATH = {"type": KEEP, "replaceFullPath": KEEP, "replacePrefixMatch": KEEP}
 BACKEND_REF = {"group": KEEP, "kind": KEEP, "namespace": KEEP, "name": KEEP, "port": KEEP, "weight": KEEP}
+# Istio's and Linkerd's shapes the mesh configuration reads (pane 0).
+STRING_MATCH = {"exact": KEEP, "prefix": KEEP, "regex": KEEP}
+HTTP_MATCH = {"name": KEEP, "uri": STRING_MATCH, "scheme": STRING_MATCH, "method": STRING_MATCH,
+              "authority": STRING_MATCH, "headers": Map(STRING_MATCH), "withoutHeaders": Map(STRING_MATCH),
+              "queryParams": Map(STRING_MATCH), "port": KEEP, "sourceLabels": Map(), "sourceNamespace": KEEP,
+              "gateways": KEEP, "ignoreUriCase": KEEP}
+L4_MATCH = {"port": KEEP, "destinationSubnets": KEEP, "sourceLabels": Map(), "sniHosts": KEEP, "gateways": KEEP,
+            "sourceNamespace": KEEP}
+MESH_DESTINATION = {"host": KEEP, "subset": KEEP, "port": {"number": KEEP}}
+LOAD_BALANCER = {"simple": KEEP, "consistentHash": {"httpHeaderName": KEEP, "httpCookie": {"name": KEEP, "ttl": KEEP},
+                                                    "useSourceIp": KEEP, "httpQueryParameterName": KEEP}}
+CLIENT_TLS = {"mode": KEEP, "sni": KEEP}
+TRAFFIC_POLICY = {"loadBalancer": LOAD_BALANCER, "tls": CLIENT_TLS,
+                  "portLevelSettings": [{"port": {"number": KEEP}, "loadBalancer": LOAD_BALANCER, "tls": CLIENT_TLS}]}
+AUTHZ_SOURCE = frozenset({"principals", "notPrincipals", "requestPrincipals", "notRequestPrincipals", "namespaces",
+                          "notNamespaces", "ipBlocks", "notIpBlocks", "remoteIpBlocks", "notRemoteIpBlocks",
+                          "serviceAccounts", "notServiceAccounts"})
+AUTHZ_OPERATION = frozenset({"hosts", "notHosts", "ports", "notPorts", "methods", "notMethods", "paths", "notPaths"})
+MESH_REF = {"group": KEEP, "kind": KEEP, "name": KEEP, "namespace": KEEP}
 
 # -- the table -----------------------------------------------------------------------------------------
 
@@ -341,28 +360,54 @@ ALLOWED: Mapping[str, dict[str, Spec]] = {
         "spec": {"blocks": [{"cidr": KEEP, "start": KEEP, "stop": KEEP}], "cidrs": [{"cidr": KEEP}],
                  "disabled": KEEP, "serviceSelector": SELECTOR},
     },
-    # Istio's mesh configuration (pane 0): modes, hosts, subsets, routes and weights; JWT rules and
-    # header values a route sets are not kept (AuthorizationPolicy's rules stay whole: principals,
-    # namespaces, ports and methods, no secrets).
+    # Istio's mesh configuration (pane 0): modes, hosts, subsets, routes and weights, spelled out to
+    # the leaves (KEEP keeps scalars and lists of them only: a map under KEEP would be dropped).
+    # Header values a route sets, JWT rules and TLS file paths are not kept; match values, and
+    # AuthorizationPolicy's principals, namespaces, ports, methods and paths, are (none is a secret).
     "PeerAuthentication": {"metadata": metadata(),
-                           "spec": {"selector": {"matchLabels": Map()}, "mtls": {"mode": KEEP}, "portLevelMtls": Map()}},
+                           "spec": {"selector": {"matchLabels": Map()}, "mtls": {"mode": KEEP},
+                                    "portLevelMtls": Map({"mode": KEEP})}},
     "AuthorizationPolicy": {"metadata": metadata(),
-                            "spec": {"selector": {"matchLabels": Map()}, "targetRefs": KEEP, "action": KEEP,
-                                     "provider": {"name": KEEP}, "rules": KEEP}},
+                            "spec": {"selector": {"matchLabels": Map()}, "targetRefs": [MESH_REF], "action": KEEP,
+                                     "provider": {"name": KEEP},
+                                     "rules": [{"from": [{"source": Map(KEEP, AUTHZ_SOURCE)}],
+                                                "to": [{"operation": Map(KEEP, AUTHZ_OPERATION)}],
+                                                "when": [{"key": KEEP, "values": KEEP, "notValues": KEEP}]}],
+                                     # Linkerd's AuthorizationPolicy (policy.linkerd.io) has the same kind name
+                                     "targetRef": MESH_REF, "requiredAuthenticationRefs": [MESH_REF]}},
     "DestinationRule": {"metadata": metadata(),
                         "spec": {"host": KEEP, "exportTo": KEEP, "workloadSelector": {"matchLabels": Map()},
-                                 "trafficPolicy": {"loadBalancer": KEEP, "tls": {"mode": KEEP, "sni": KEEP},
-                                                   "portLevelSettings": KEEP, "connectionPool": KEEP,
-                                                   "outlierDetection": KEEP},
-                                 "subsets": [{"name": KEEP, "labels": Map(), "trafficPolicy": KEEP}]}},
+                                 "trafficPolicy": TRAFFIC_POLICY,
+                                 "subsets": [{"name": KEEP, "labels": Map(), "trafficPolicy": TRAFFIC_POLICY}]}},
     "VirtualService": {"metadata": metadata(),
                        "spec": {"hosts": KEEP, "gateways": KEEP, "exportTo": KEEP,
-                                "http": [{"name": KEEP, "match": KEEP,
-                                          "route": [{"destination": KEEP, "weight": KEEP}],
-                                          "timeout": KEEP, "retries": KEEP, "fault": KEEP, "mirror": KEEP,
-                                          "redirect": KEEP, "rewrite": KEEP}],
-                                "tcp": [{"match": KEEP, "route": [{"destination": KEEP, "weight": KEEP}]}],
-                                "tls": [{"match": KEEP, "route": [{"destination": KEEP, "weight": KEEP}]}]}},
+                                "http": [{"name": KEEP, "match": [HTTP_MATCH],
+                                          "route": [{"destination": MESH_DESTINATION, "weight": KEEP}],
+                                          "timeout": KEEP,
+                                          "retries": {"attempts": KEEP, "perTryTimeout": KEEP, "retryOn": KEEP},
+                                          "fault": {"delay": {"fixedDelay": KEEP, "percentage": {"value": KEEP}},
+                                                    "abort": {"httpStatus": KEEP, "grpcStatus": KEEP,
+                                                              "percentage": {"value": KEEP}}},
+                                          "mirror": MESH_DESTINATION, "directResponse": {"status": KEEP},
+                                          "redirect": {"uri": KEEP, "authority": KEEP, "port": KEEP, "scheme": KEEP,
+                                                       "redirectCode": KEEP},
+                                          "rewrite": {"uri": KEEP, "authority": KEEP}}],
+                                "tcp": [{"match": [L4_MATCH], "route": [{"destination": MESH_DESTINATION, "weight": KEEP}]}],
+                                "tls": [{"match": [L4_MATCH], "route": [{"destination": MESH_DESTINATION, "weight": KEEP}]}]}},
+    "GRPCRoute": {"metadata": metadata(),
+                  "spec": {"parentRefs": [PARENT_REF], "hostnames": KEEP,
+                           "rules": [{"matches": [{"method": {"type": KEEP, "service": KEEP, "method": KEEP},
+                                                   "headers": [{"type": KEEP, "name": KEEP, "value": KEEP}]}],
+                                      "filters": [{"type": KEEP}], "backendRefs": [BACKEND_REF]}]}},
+    # Linkerd's inbound policy: which pods and port a Server covers, who is authorized (identities,
+    # service accounts, networks); nothing secret is in them.
+    "Server": {"metadata": metadata(),
+               "spec": {"podSelector": {"matchLabels": Map(),
+                                        "matchExpressions": [{"key": KEEP, "operator": KEEP, "values": KEEP}]},
+                        "port": KEEP,
+                        "proxyProtocol": KEEP, "accessPolicy": KEEP}},
+    "MeshTLSAuthentication": {"metadata": metadata(), "spec": {"identities": KEEP, "identityRefs": [MESH_REF]}},
+    "NetworkAuthentication": {"metadata": metadata(), "spec": {"networks": [{"cidr": KEEP, "except": KEEP}]}},
     # Events about Services (the live list asks for no others): who allocated, who announces.
     "Event": {
         "metadata": {"name": KEEP, "namespace": KEEP, "uid": KEEP, "resourceVersion": KEEP},

@@ -82,6 +82,16 @@ KINDS: tuple[Kind, ...] = (
     Kind("AuthorizationPolicy", "security.istio.io", "v1", "authorizationpolicies", optional=True, panes=("mesh",)),
     Kind("DestinationRule", "networking.istio.io", "v1", "destinationrules", optional=True, panes=("mesh",)),
     Kind("VirtualService", "networking.istio.io", "v1", "virtualservices", optional=True, panes=("mesh",)),
+    # Gateway API's GRPCRoute (a Service parentRef is a mesh route, GAMMA) and Linkerd's policy kinds
+    # whose names are their own. Linkerd's AuthorizationPolicy and HTTPRoute share their kind names
+    # with Istio's and Gateway API's, and this table is keyed by kind: they are read from snapshots
+    # (told apart by apiVersion), not watched live.
+    Kind("GRPCRoute", "gateway.networking.k8s.io", "v1", "grpcroutes", optional=True, panes=("mesh",)),
+    Kind("Server", "policy.linkerd.io", "v1beta3", "servers", optional=True, panes=("mesh",)),
+    Kind("MeshTLSAuthentication", "policy.linkerd.io", "v1alpha1", "meshtlsauthentications", optional=True,
+         panes=("mesh",)),
+    Kind("NetworkAuthentication", "policy.linkerd.io", "v1alpha1", "networkauthentications", optional=True,
+         panes=("mesh",)),
     # Recognised and listed by the policy pane, not evaluated (a verdict they touch is incomplete).
     Kind("AdminNetworkPolicy", "policy.networking.k8s.io", "v1alpha1", "adminnetworkpolicies",
          namespaced=False, optional=True, panes=("policy",)),
