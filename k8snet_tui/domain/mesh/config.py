@@ -27,9 +27,11 @@ from .routes import (
     Route,
     RouteSet,
     default_routes,
+    destination_rule,
     gamma_routes,
     service_for,
     service_pods,
+    traffic_policy,
     virtual_service,
     vs_routes,
 )
@@ -196,6 +198,10 @@ def service_config(cluster: ClusterState, namespace: str, name: str, *, port: in
     targets = _targets(cluster, dests, svc, own_pods)
     tls_each: list[tuple[str, Verdict]] = []
     authz_each: list[tuple[str, Verdict]] = []
+    # with no route chosen (or none at all) the Service's own pods are the servers, and the
+    # DestinationRule for the Service's host (no subset) sets the client's TLS
+    own_tls = (traffic_policy(destination_rule(cluster.of("DestinationRule"), host, req, namespace, root_namespace,
+                                               findings), "", port, findings)[0] if client_mesh == "istio" else None)
     pas = cluster.of("PeerAuthentication")
     aps = cluster.of("AuthorizationPolicy")
     for dest, pod in targets[:MAX_ITEMS]:
@@ -207,7 +213,7 @@ def service_config(cluster: ClusterState, namespace: str, name: str, *, port: in
         if mode is not None:
             findings.extend(f for f in mode.findings if f not in findings)
         sends = client_sends(client_mesh, server_mesh, mode.mode if mode else "",
-                             dest.tls if dest and client_mesh == "istio" else None)
+                             (dest.tls if dest else own_tls) if client_mesh == "istio" else None)
         tls = connection(sends, server_mesh, mode)
         tls_each.append((key, tls))
         if tls.answer == "refused":

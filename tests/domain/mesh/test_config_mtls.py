@@ -143,3 +143,15 @@ def test_linkerd_meshed_pods_talk_mtls_and_outsiders_plaintext():
     meshed pods'; unmeshed clients talk plaintext."""
     assert ask([], server_proxy="linkerd").tls.answer == "mtls"
     assert ask([], server_proxy="linkerd", client="legacy/curl").tls.answer == "plaintext"
+
+
+def test_undecided_route_still_uses_the_services_destination_rule_tls():
+    """DR TLSmode at the rule's top level applies to the Service's own pods when which route the
+    request takes is not known: DISABLE against STRICT is refused, not guessed as auto mTLS."""
+    from .world import subsets_dr
+    vs = obj("VirtualService", "shop", "reviews", {"hosts": ["reviews"], "http": [
+        {"match": [{"uri": {"prefix": "/api"}}], "route": [{"destination": {"host": "reviews", "subset": "v2"}}]}]})
+    dr = subsets_dr(trafficPolicy={"tls": {"mode": "DISABLE"}})
+    got = ask([NS_STRICT, dr, vs])
+    assert got.chosen is None
+    assert got.tls.answer == "refused"
