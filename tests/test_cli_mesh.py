@@ -11,7 +11,7 @@ import pytest
 
 from k8snet_tui.cli import main
 
-from tests.support.mesh_lab import CLIENT, CLIENT_IP, mesh_lab
+from tests.support.mesh_lab import CLIENT, lab_pod, mesh_lab
 
 
 @pytest.fixture(autouse=True)
@@ -34,7 +34,8 @@ def test_show_mesh_json(lab, capsys):
     assert doc["source"]["kind"] == "snapshot"
     assert doc["meshed"] == 2 and doc["config"]["state"] == "no mesh configuration"
     client = next(p for p in doc["pods"] if f"{p['namespace']}/{p['name']}" == CLIENT)
-    assert client["ip"] == CLIENT_IP and (client["mesh"], client["mode"], client["version"]) == ("istio", "sidecar", "1.31.0")
+    assert client["ip"] == lab_pod(Path(lab), "client")["status"]["podIP"]
+    assert (client["mesh"], client["mode"], client["version"]) == ("istio", "sidecar", "1.31.0")
     r = client["redirects"]
     assert (r["state"], r["backend"], r["outbound_port"], r["inbound_port"]) == ("read", "nft", 15001, 15006)
     assert r["excluded_uids"] == ["1337"] and "datapath" not in client
@@ -49,16 +50,22 @@ def test_mesh_pod_connection_text_and_json(lab, capsys):
     conn = json.loads(capsys.readouterr().out)["connection"]
     assert (conn["verdict"], conn["proxy_port"], conn["uid"]) == ("out", None, 1337)
     assert conn["hops"][1]["rule"] == "-A ISTIO_OUTPUT -m owner --uid-owner 1337 -j RETURN"
-    assert main(["mesh", CLIENT, f"{CLIENT_IP}:8080", "--from", "10.0.0.2", "--json", "--snapshot", lab]) == 0
+    client_ip = lab_pod(Path(lab), "client")["status"]["podIP"]
+    assert main(["mesh", CLIENT, f"{client_ip}:8080", "--from", "10.0.0.2", "--json", "--snapshot", lab]) == 0
     conn = json.loads(capsys.readouterr().out)["connection"]
     assert (conn["direction"], conn["verdict"], conn["proxy_port"]) == ("inbound", "redirect", 15006)
 
 
 def test_a_pod_whose_namespace_could_not_be_read_is_unknown_with_why(lab, capsys):
-    assert main(["mesh", "default/webstate-1", "10.96.0.10:53", "--snapshot", lab]) == 0
+    # another pod on the client's node: that node has one namespace that could not be read
+    node = lab_pod(Path(lab), "client")["spec"]["nodeName"]
+    pods = json.loads((Path(lab) / "api" / "pods.json").read_text())["items"]
+    other = next(p for p in pods if p["spec"].get("nodeName") == node and p["metadata"]["name"] != "client"
+                 and not p["spec"].get("hostNetwork") and p.get("status", {}).get("podIP"))
+    key = f"{other['metadata']['namespace']}/{other['metadata']['name']}"
+    assert main(["mesh", key, "10.96.0.10:53", "--snapshot", lab]) == 0
     out = " ".join(capsys.readouterr().out.split())
-    # the mesh lab's node-2 has one namespace that could not be read: the pod is unknown, with why
-    assert "cannot tell" in out and "no readable namespace on node-2 holds 10.0.1.4" in out
+    assert "cannot tell" in out and f"no readable namespace on {node} holds {other['status']['podIP']}" in out
     assert "could not be read (/proc/4300/ns/net: could not enter the namespace: gone)" in out
 
 
