@@ -30,7 +30,8 @@ def http_probe(url, count, timeout):
             resp = conn.getresponse()
             body = resp.read().decode(errors="replace")
             out.append({"status": resp.status, "pod": resp.getheader("X-Pod-Name"),
-                        "namespace": resp.getheader("X-Pod-Namespace"), "body": body})
+                        "namespace": resp.getheader("X-Pod-Namespace"),
+                        "client": resp.getheader("X-Client-Addr"), "body": body})
         except OSError as e:
             out.append({"error": f"{type(e).__name__}: {e}"})
         finally:

@@ -4,7 +4,8 @@ namespace (started by the harness agent with `ip netns exec`).
   python podserver.py --kind httpd|nginx --pod NAME --namespace NS [--port 80] [--ready-file F]
 
 `httpd` answers Apache's default page, `nginx` the nginx welcome page. Every answer carries
-X-Pod-Name and X-Pod-Namespace, so a test can tell which endpoint served it. Standard library
+X-Pod-Name and X-Pod-Namespace, so a test can tell which endpoint served it, and
+X-Client-Addr, the peer address it saw. Standard library
 only: it starts in a fraction of a second.
 """
 
@@ -68,6 +69,8 @@ def main(argv=None):
             self.send_header("Content-Length", str(len(payload)))
             self.send_header("X-Pod-Name", args.pod)
             self.send_header("X-Pod-Namespace", args.namespace)
+            # The peer address as the pod saw it: tells a preserved client IP from a SNAT.
+            self.send_header("X-Client-Addr", self.client_address[0])
             self.end_headers()
             if with_body:
                 self.wfile.write(payload)

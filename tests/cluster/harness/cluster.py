@@ -27,7 +27,7 @@ from pathlib import Path
 
 import yaml
 
-from . import net
+from . import metallb, net
 from .agent import PodAgent
 from .api import Api, ApiError, Applier, load_manifests
 from .pki import make_pki
@@ -166,6 +166,7 @@ class LabCluster:
         self.users: dict[str, User] = {}
         self.procs: dict[str, Proc] = {}
         self.agent: PodAgent | None = None
+        self.metallb: metallb.MetalLB | None = None  # lab101 with MetalLB built: see start_metallb
         self.keep_run_dir = bool(os.environ.get("K8SNET_KEEP_CLUSTER"))
         self._stopped = False
         self._started = False
@@ -239,6 +240,8 @@ class LabCluster:
             if self.scenario:
                 self._phase("scenario", lambda: self.apply(SCENARIOS / self.scenario))
                 self._phase("ready", self.wait_ready)
+            if self.scenario == "lab101" and metallb.available(self.bin):
+                self._phase("metallb", self.start_metallb)
         except Exception:
             self.log(f"[k8snet-cluster] start failed; logs in {self.run_dir}/logs")
             self.keep_run_dir = True
@@ -260,7 +263,7 @@ class LabCluster:
                 return
             self._stopped = True
         t = time.monotonic()
-        for name in [n for n in self.procs if n.startswith(("kube-proxy", "kwok-exec"))]:
+        for name in [n for n in self.procs if n.startswith(("kube-proxy", "kwok-exec", "metallb"))]:
             self._kill(name)
         if self.agent is not None:
             try:
@@ -798,6 +801,13 @@ class LabCluster:
         if proc.returncode != 0 or "timed out" in proc.stdout:
             return []
         return sorted(proc.stdout.split())
+
+    def start_metallb(self, timeout: float = 90) -> None:
+        """MetalLB's controller and speakers, the lab's pool, the client namespace
+        (harness/metallb.py); waits until emissary/emissary-ingress has its address."""
+        self.metallb = metallb.MetalLB(self)
+        self.metallb.start(timeout)
+        self.metallb.wait_address("emissary", "emissary-ingress", timeout)
 
     # ------------------------------------------------------------------ for tests
     def run_in_node(self, node: str, argv: list[str], *, timeout: float = 60,

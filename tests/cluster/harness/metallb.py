@@ -217,6 +217,17 @@ class MetalLB:
             out[name] = link["address"]
         return out
 
+    def controller_metric(self, name: str) -> float | None:
+        """One unlabelled metric of the controller (its /metrics on 127.0.0.1 in node-1's
+        namespace), e.g. metallb_k8s_client_config_stale_bool; None when it is not there."""
+        proc = self.c.run_in_node("node-1", ["curl", "-s", "--max-time", "3",
+                                             f"http://127.0.0.1:{CONTROLLER_PORT}/metrics"], timeout=10)
+        for line in proc.stdout.splitlines():
+            parts = line.split()
+            if len(parts) == 2 and parts[0] == name:
+                return float(parts[1])
+        return None
+
     def log(self, name: str) -> str:
         p = self.c.procs.get(name)
         return p.log.read_text(errors="replace") if p else ""
