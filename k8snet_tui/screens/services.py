@@ -40,7 +40,6 @@ from k8snet_tui.present.trace import TraceModel, present_trace
 from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import PaneContext
-from k8snet_tui.views import split_service_ref
 from k8snet_tui.widgets.resource_table import ResourceTable
 from k8snet_tui.widgets.safe import data_block, data_text
 from k8snet_tui.widgets.trace_view import TraceLine, TraceView, message_lines, trace_lines
@@ -367,6 +366,8 @@ class ServicesPane(Pane):
 
     def open_trace(self, ref: str) -> None:
         """Open the trace of `ns/name[:port]` (or show the closest names when there is none)."""
+        from k8snet_tui.views import split_service_ref  # here: views imports DNS and routes, not needed to start
+
         key, port = split_service_ref(ref.strip())
         observed = self.observed
         self._trace_message = None
