@@ -140,8 +140,16 @@ def port_lines(b: Balance, p: PortSpread, sim: Simulation | None = None) -> tupl
         out.append(f"  {bar(p.lost)} {pct(p.lost):>6}  lost (dropped, rejected or no node)")
     if sim is not None:
         out.append(f"simulated {sim.requests} requests (seed {sim.seed}, {sim.clients} client(s)): "
-                   f"{sim.lost} lost, chi-square {sim.chi_square:.2f}")
+                   f"{fit_words(sim)}")
     return tuple(out)
+
+
+def fit_words(sim: Simulation) -> str:
+    """How many were lost and how well the answered ones fit the shares; with none answered
+    there is nothing to fit, and a chi-square of 0 would read as a perfect spread."""
+    if sim.lost >= sim.requests:
+        return f"all {sim.lost} lost: no pod answered, so there is no spread to compare"
+    return f"{sim.lost} lost, chi-square {sim.chi_square:.2f}"
 
 
 def explain(b: Balance) -> tuple[str, ...]:

@@ -6,8 +6,8 @@ own pick (its kube-proxy rules as the Services trace reads them, or the API's mo
 pods, every edge with its share, then each pod's share of all the traffic as a bar. `s`
 simulates 1,000 seeded requests and draws the counts beside the expected shares; `m` (live)
 counts per pod what the entry nodes' DNAT counters (or conntrack) say since it was pressed;
-`w` opens the why under the picture; `p` goes to the next port. Tab moves into the picture to
-scroll it. Everything cluster-derived goes through data_text.
+`w` opens the why under the picture; `p` goes to the next port. Enter (or tab) moves into the
+picture to scroll it, esc back to the list. Everything cluster-derived goes through data_text.
 """
 
 from __future__ import annotations
@@ -88,7 +88,7 @@ class BalancingPane(Pane):
         ("m", "live: count per pod what the entry nodes' counters say since you pressed it (again: stop)"),
         ("w", "why: who allocated, who answers, what the traffic policy does"),
         ("p", "the next port of the Service"),
-        ("tab", "into the picture, to scroll it"),
+        ("enter / tab", "into the picture, to scroll it (esc: back to the list)"),
         (":balance NS/SVC", "the same view from the command line"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
@@ -229,7 +229,14 @@ class BalancingPane(Pane):
         m = self._model
         if m is None or m.plan is None or (self._selected and m.plan.balance.service != self._selected):
             return None
+        if self._filtered_out():
+            return None
         return m.plan
+
+    def _filtered_out(self) -> str:
+        """The filter when it hides every Service (the picture must not show one the list hides)."""
+        table = self.query_one("#bal-table", ResourceTable)
+        return table.filter_text if table.filter_text and table.row_count == 0 else ""
 
     # -- drawing ---------------------------------------------------------------------------------
 
@@ -242,6 +249,10 @@ class BalancingPane(Pane):
         if not m.overview.services:
             head.append("No LoadBalancer Service here. ", style="bold")
             head.append("e: what this pane shows", style="dim")
+        elif self._filtered_out():
+            head.append("No LoadBalancer Service matches ", style="bold")
+            head.append(data_text(f"/{crop(self._filtered_out(), 40)}", style="bold"))
+            head.append("  (/ changes the filter)", style="dim")
         elif plan is not None:
             head.append(data_text(crop(clean(headline(plan.balance)), max(20, self._width())), style="bold"))
         self.query_one("#bal-head", Static).update(head)
@@ -267,7 +278,7 @@ class BalancingPane(Pane):
                 found = [f for f in b.findings if f.severity != "info"
                          and (f.code != "no-lb-rule" or f":{port.port};" in f.message)]
                 lines += [(f"! {f.message}", "bold") for f in found[:3]]
-                lines.append(("s: simulate · m: measure (live) · w: why · p: next port · tab: scroll", "dim"))
+                lines.append(("s: simulate · m: measure (live) · w: why · p: next port · enter: scroll", "dim"))
         elif m.error:
             lines.append((m.error, "bold"))
         elif m.overview.findings:
@@ -276,8 +287,10 @@ class BalancingPane(Pane):
         first = True
         for text, style in lines:
             lead = len(text) - len(text.lstrip(" "))
-            parts = textwrap.wrap(clean(text), width, subsequent_indent=" " * (lead + 4), break_long_words=True,
-                                  drop_whitespace=False) or [""]
+            # drop_whitespace: a line broken at a space starts its next part with it, one column
+            # deeper than the indent (the paragraph's own leading indent is kept either way)
+            parts = textwrap.wrap(clean(text), width, subsequent_indent=" " * (lead + 4),
+                                  break_long_words=True) or [""]
             for part in parts:
                 if not first:
                     out.append("\n")
@@ -344,8 +357,9 @@ class BalancingPane(Pane):
             self._seed += 1
             self._draw()
             answered = sim.requests - sim.lost
+            fit = "nothing to compare" if answered == 0 else f"chi-square {sim.chi_square:.2f}"
             self.context.notify(f"{sim.requests:,} requests (seed {sim.seed}): {answered:,} answered, "
-                                f"{sim.lost:,} lost; chi-square {sim.chi_square:.2f}", title="simulate")
+                                f"{sim.lost:,} lost; {fit}", title="simulate")
 
         self.jobs.start("simulate", work, done, description="simulated requests")
 
@@ -406,10 +420,23 @@ class BalancingPane(Pane):
 
     def apply_filter(self, text: str) -> None:
         self.query_one("#bal-table", ResourceTable).set_filter(text)
+        self._draw()
+
+    def on_resource_table_row_selected(self, event: ResourceTable.RowSelected) -> None:
+        if event.data_table.id == "bal-table":  # enter on the list: the table takes it first
+            event.stop()
+            self.drill_in()
 
     def drill_in(self) -> bool:
         """enter: into the picture, to scroll it."""
         self.query_one("#bal-scroll", VerticalScroll).focus()
+        return True
+
+    def go_back(self) -> bool:
+        """esc in the picture: back to the list."""
+        if not self.query_one("#bal-scroll", VerticalScroll).has_focus:
+            return False
+        self.query_one("#bal-table", ResourceTable).focus()
         return True
 
     def plain_text(self) -> str:

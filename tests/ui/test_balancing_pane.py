@@ -316,3 +316,83 @@ async def test_m_on_an_announcing_node_read_through_the_session_reads_it_again(t
         assert "measured since m (DNAT packet counters on test-hostname): 5 in all" in text
         assert "5  100.0%  10.0.1.1" in text
         assert "?    0.0%  10.0.1.2" in text  # no counter on its rule in this dump: unknown, not 0
+
+
+def _pending_lab(tmp_path):
+    """The bundled lab with its LoadBalancer Service pending whatever its capture holds: no
+    address in its status, no pool, advertisement, status or event of an allocator."""
+    import json
+    import shutil
+
+    out = tmp_path / "pending-lab"
+    shutil.copytree(LAB, out)
+    services = json.loads((out / "api" / "services.json").read_text())
+    for svc in services["items"]:
+        if svc["metadata"]["name"] == "emissary-ingress":
+            svc["status"] = {"loadBalancer": {}}
+            svc["metadata"].get("annotations", {}).pop("metallb.io/ip-allocated-from-pool", None)
+    (out / "api" / "services.json").write_text(json.dumps(services))
+    for name in ("ipaddresspools.json", "l2advertisements.json", "servicel2statuses.json", "events.json",
+                 "ciliumloadbalancerippools.json", "bgpadvertisements.json", "bgppeers.json"):
+        (out / "api" / name).unlink(missing_ok=True)
+    return str(out)
+
+
+async def test_a_simulation_where_every_request_is_lost_claims_no_fit(make_lab_app, tmp_path):
+    """A pending Service loses all 1,000 requests: a chi-square of 0.00 read as a perfect spread."""
+    app = make_lab_app(snapshot=_pending_lab(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        assert "<pending>" in screen_words(app)
+        await pilot.press("s")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "all 1000 lost: no pod answered, so there is no spread to compare" in words
+        assert "0 answered, 1,000 lost; nothing to compare" in words
+        assert "chi-square" not in words
+
+
+async def test_wrapped_why_lines_keep_their_indent(make_lab_app, tmp_path):
+    """A sentence of the why broken at a space: its next line starts at the indent, not one deeper."""
+    app = make_lab_app(snapshot=_pending_lab(tmp_path))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        lines = screen_text(app).splitlines()
+        at = next(i for i, line in enumerate(lines) if "externalTrafficPolicy Cluster:" in line)
+        first, nxt = lines[at], lines[at + 1]
+        assert nxt.strip() and not nxt.lstrip().startswith("externalTrafficPolicy")
+        assert len(nxt) - len(nxt.lstrip()) == len(first) - len(first.lstrip()) + 4
+
+
+async def test_enter_goes_into_the_picture_and_esc_back_to_the_list(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press("w")
+        await settle(pilot)
+        top = f"{LB_IP}:80/TCP"
+        assert top in screen_text(app)
+        await pilot.press("enter", "end")
+        await settle(pilot)
+        assert top not in screen_text(app)  # the picture scrolled: its first line went up
+        assert "emissary/emissary-ingress" in screen_text(app)  # still on pane 9, the list above
+        await pilot.press("escape", "home")
+        await settle(pilot)
+        assert top not in screen_text(app)  # home went to the list, not to the picture
+
+
+async def test_a_filter_that_hides_every_service_hides_its_picture(make_lab_app, tmp_path):
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        assert f"{LB_IP}:80/TCP" in screen_text(app)
+        await pilot.press("slash", *"nothing-like-it", "enter")
+        await settle(pilot)
+        assert "No LoadBalancer Service matches /nothing-like-it" in screen_words(app)
+        assert LB_IP not in screen_text(app) and POD not in screen_text(app)
+        await pilot.press("s")
+        await settle(pilot)
+        assert "no LoadBalancer Service to simulate" in screen_words(app)
+        assert "simulated" not in screen_text(app)
