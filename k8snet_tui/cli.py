@@ -433,8 +433,12 @@ def _check(args: argparse.Namespace) -> int:
 
     observed, source = observe(args)
     report = check_observed(observed)
-    _emit("check", report, args, source)
-    return 5 if report.disagreements else 0
+    code = 5 if report.disagreements else 0
+    try:
+        _emit("check", report, args, source)
+    except BrokenPipeError:  # `k8snet check | head`: the reader stopped early, the verdict stands
+        _quiet_stdout()
+    return code
 
 
 def _mesh(args: argparse.Namespace) -> int:
