@@ -86,9 +86,11 @@ def coming_text(total: int) -> Text:
     from k8snet_tui.present.lab import COMING
 
     out = Text()
-    out.append(" LAB 5-6 ", style="bold reverse")
+    out.append(f" LAB {coming_label()} ", style="bold reverse")
     out.append(f" coming · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
-    out.append("Steps 1-4 are done. The lab's last two steps are not in k8snet yet:", style="bold")
+    done = min(c.step for c in COMING) - 1
+    rest = "last step is" if len(COMING) == 1 else f"last {len(COMING)} steps are"
+    out.append(f"Steps 1-{done} are done. The lab's {rest} not in k8snet yet:", style="bold")
     for c in COMING:
         out.append(f"\n{c.step} {c.title} (coming): ", style="bold")
         out.append(c.covers)
@@ -275,26 +277,34 @@ class GuideActions:
         self._app.query_one(StatusBar).badges = " · ".join(words)
 
 
+def coming_label() -> str:
+    """The steps still coming, as the coming page is labelled: `6`, or `5-6` for two."""
+    from k8snet_tui.present.lab import COMING
+
+    steps = [c.step for c in COMING]
+    return str(steps[0]) if len(steps) == 1 else f"{steps[0]}-{steps[-1]}"
+
+
 def present_label(index: int) -> str:
-    """`2.3` for a stop's index, `5-6` for the coming page."""
+    """`2.3` for a stop's index, the coming steps (`6`) for the coming page."""
     from k8snet_tui.present.lab import STOPS
 
     if index >= len(STOPS):
-        return "5-6"
+        return coming_label()
     step = STOPS[index].step
     return f"{step}.{sum(1 for s in STOPS[:index + 1] if s.step == step)}"
 
 
 def lab_index_of(word: str) -> int | None:
-    """The stop `word` names: `2.3`, a step (`3`: its first stop; `5`/`6`: the coming page)."""
-    from k8snet_tui.present.lab import STOPS
+    """The stop `word` names: `2.3`, a step (`3`: its first stop; a step still coming: the coming page)."""
+    from k8snet_tui.present.lab import COMING, STOPS
 
     for i in range(len(STOPS)):
         if present_label(i) == word:
             return i
     if word.isdigit():
         step = int(word)
-        if step in (5, 6):
+        if step in {c.step for c in COMING}:
             return len(STOPS)
         return next((i for i, s in enumerate(STOPS) if s.step == step), None)
     return None
