@@ -7,12 +7,13 @@ few steps (and at the end of each sequence) the screen must show something that 
 the hatching Textual draws behind a hidden maximized widget. It runs up to 1,500 steps per size
 or 25 s, whichever comes first (at least one sequence per pane). A palette entry is mostly pasted
 into the palette's box (one in five typed key by key) and chosen once the search lists it.
-Zoom and theme steps restyle every widget of all eight panes (0.2-1.3 s each, against ~18 ms for
-a key), so they are not in the random mix: each sequence has one of them at a random step, a
-theme in odd sequences (going round the themes, by `:theme` and by the palette in turn) and a
-zoom in even ones (`z` and a pane, going round the panes; every fourth the palette's "Zoom").
-A screen is judged only once Textual has laid out the screen on top (`full_settle`): a modal
-read before its first layout is empty, which no user sees. A failure names the seed:
+Zoom and theme steps are the dearest (a theme restyles the pane shown and the app's own
+widgets: ~10x a key), so they are not in the random mix: each sequence has one of them at a
+random step, a theme in odd sequences (going round the themes, by `:theme` and by the palette
+in turn) and a zoom in even ones (`z` and a pane, going round the panes; every fourth the
+palette's "Zoom"). A screen is judged only once the widgets shown on the top screen have handled
+their messages and what they redrew is painted (`full_settle`): a modal read before its first
+layout is empty, and a footer read mid-redraw is stale, which no user sees. A failure names the seed:
 `K8SNET_MONKEY_SEED=<seed> pytest tests/ui/test_monkey.py` replays it.
 """
 
