@@ -57,22 +57,29 @@ def present(observed: Observed, selection: Selection) -> BalancingModel:
     return BalancingModel(services, pools, findings)
 
 
-def report(observed: Observed, ref: str, *, requests: int | None = None, seed: int = 1, clients: int = 1,
-           port: str | None = None) -> BalanceReport:
+def load_balancer_key(observed: Observed, ref: str) -> str:
+    """`NS/NAME` of the LoadBalancer Service `ref` names; a UsageError that says why otherwise
+    (`k8snet balance` and pane 9's `:balance` give the same words)."""
     match = find_service(observed.cluster, ref)
     if match.service is None:
         hint = f"did you mean: {', '.join(match.suggestions)}" if match.suggestions else \
             "list them with: k8snet show balancing"
         raise UsageError(f"unknown service {match.key}", hint=hint)
-    ns, _, name = match.key.partition("/")
     stype = dig_str(match.service, "spec", "type") or "ClusterIP"
     if stype != "LoadBalancer":
         raise UsageError(f"{match.key} is a {stype} Service, not a LoadBalancer: no address is allocated for it",
                          hint=f"its datapath: k8snet trace {match.key}; the LoadBalancer Services: "
                               "k8snet show balancing")
+    return match.key
+
+
+def report(observed: Observed, ref: str, *, requests: int | None = None, seed: int = 1, clients: int = 1,
+           port: str | None = None) -> BalanceReport:
+    key = load_balancer_key(observed, ref)
+    ns, _, name = key.partition("/")
     b = balance_service(observed, ns, name, requests=requests, seed=seed, clients=clients, port=port)
     if port is not None and not b.ports:
-        raise UsageError(f"service {match.key} has no port {port!r}", hint="give the port's name or number")
+        raise UsageError(f"service {key} has no port {port!r}", hint="give the port's name or number")
     return as_report(b)
 
 

@@ -27,7 +27,16 @@ from k8snet_tui.domain.balancing import BalancePlan, Simulation, plan_service, s
 from k8snet_tui.domain.balancing.measure import Measured, measure
 from k8snet_tui.domain.model import Observed
 from k8snet_tui.domain.sanitize import clean
-from k8snet_tui.present.balancing import BalancingModel, bar, explain, headline, pct, port_lines, present
+from k8snet_tui.present.balancing import (
+    BalancingModel,
+    bar,
+    explain,
+    headline,
+    load_balancer_key,
+    pct,
+    port_lines,
+    present,
+)
 from k8snet_tui.present.selection import Selection
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.text.table import crop
@@ -406,10 +415,13 @@ class BalancingPane(Pane):
         except K8snetError as exc:
             self.context.notify(exc.message, title="balance", severity="warning")
             return
-        if cmd is None or not cmd.arg:
+        if cmd is None or not cmd.arg or self.observed is None:
             return
-        namespace = (self.observed.cluster.namespace if self.observed is not None else None) or "default"
-        self._selected = cmd.arg if "/" in cmd.arg else f"{namespace}/{cmd.arg}"
+        try:  # an unknown Service or one that is not a LoadBalancer: say so, keep the one shown
+            self._selected = load_balancer_key(self.observed, cmd.arg)
+        except K8snetError as exc:
+            self.context.notify(str(exc), title="balance", severity="warning")
+            return
         self._port = 0
         if self.observed is not None:
             self.show_observed(self.observed)

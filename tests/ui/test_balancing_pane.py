@@ -396,3 +396,20 @@ async def test_a_filter_that_hides_every_service_hides_its_picture(make_lab_app,
         await settle(pilot)
         assert "no LoadBalancer Service to simulate" in screen_words(app)
         assert "simulated" not in screen_text(app)
+
+
+async def test_colon_balance_on_a_wrong_service_says_why_and_keeps_the_picture(make_lab_app, tmp_path):
+    """`:balance` on an unknown Service, or on one that is not a LoadBalancer, said nothing and
+    left the picture blank; it gives the words `k8snet balance` gives, and the shown one stays."""
+    app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _open(pilot)
+        await pilot.press(":", *"balance default/kubernetes", "enter")
+        await settle(pilot)
+        words = screen_words(app)
+        assert "default/kubernetes is a ClusterIP Service, not a LoadBalancer" in words
+        assert f"{LB_IP}:80/TCP" in screen_text(app)
+        await pilot.press(":", *"balance nope/nope", "enter")
+        await settle(pilot)
+        assert "unknown service nope/nope" in screen_words(app)
+        assert f"{LB_IP}:80/TCP" in screen_text(app)
