@@ -191,3 +191,14 @@ def test_find_at_60_columns_keeps_kind_beside_what(tmp_path, monkeypatch, capsys
     assert head.split()[:2] == ["KIND", "WHAT"], head
     assert max(len(line) for line in lines) <= 60
     assert any(line.startswith("pod ") and "website-67cdc95f5f-fhmzn" in line for line in lines), lines
+
+
+def test_path_commands_keep_the_users_words_as_single_shell_words():
+    import shlex
+
+    from k8snet_tui.present.commands import path_commands
+
+    for dst in ("web;rm -rf ~:80", "http://x/$(id)", "10.0.0.3:80 && id"):
+        for c in path_commands("default/client", dst):
+            words = shlex.split(c.command)  # as a shell reads the line: the path's words stay one word
+            assert not {"rm", "-rf", "~", "&&", "id", "$(id)"} & set(words), c.command
