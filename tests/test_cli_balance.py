@@ -66,3 +66,10 @@ def test_a_service_that_is_not_a_load_balancer_exits_2_and_points_at_trace(capsy
     assert main(["balance", "default/website", "--snapshot", "lab"]) == 2
     err = capsys.readouterr().err
     assert "default/website is a NodePort Service, not a LoadBalancer" in err and "k8snet trace default/website" in err
+
+
+def test_a_port_the_service_lacks_exits_2_and_lists_its_ports(tmp_path, capsys):
+    snap = str(metallb_lab(tmp_path))
+    assert main(["balance", "emissary/emissary-ingress", "--port", "9999", "--snapshot", snap]) == 2
+    err = capsys.readouterr().err
+    assert "has no port '9999'" in err and "http (80), https (443)" in err

@@ -79,7 +79,11 @@ def report(observed: Observed, ref: str, *, requests: int | None = None, seed: i
     ns, _, name = key.partition("/")
     b = balance_service(observed, ns, name, requests=requests, seed=seed, clients=clients, port=port)
     if port is not None and not b.ports:
-        raise UsageError(f"service {key} has no port {port!r}", hint="give the port's name or number")
+        svc = find_service(observed.cluster, key).service or {}
+        names = [f"{q.get('name') or '-'} ({q.get('port')})" for q in (svc.get("spec") or {}).get("ports") or []
+                 if isinstance(q, dict)]
+        raise UsageError(f"service {key} has no port {port!r}",
+                         hint=f"give a port's name or number: {', '.join(names) or 'it has none'}")
     return as_report(b)
 
 
