@@ -165,6 +165,7 @@ POD_SPEC = {
     "dnsPolicy": KEEP,
     "dnsConfig": {"nameservers": KEEP, "searches": KEEP, "options": [{"name": KEEP, "value": KEEP}]},
     "setHostnameAsFQDN": KEEP,
+    "serviceAccountName": KEEP,  # a meshed pod's identity: mTLS principals, Linkerd's MeshTLSAuthentication
     "containers": [CONTAINER], "initContainers": [CONTAINER],
 }
 POD_TEMPLATE = {"metadata": {"labels": Map(), "annotations": Map(KEEP, POD_ANNOTATIONS)}, "spec": POD_SPEC}

@@ -64,3 +64,9 @@ def test_every_documented_case_reads_the_same_after_the_allow_list():
         slimmed = [slim(o) for o in objs]
         assert all(o is not None for o in slimmed)
         assert _answers(ask(slimmed, **kw)) == _answers(ask(objs, **kw)), objs
+        # the pods and Services slimmed too: a pod's service account is its mTLS principal
+        cluster = ClusterState.from_objects([slim(o) for o in base() + objs])
+        cns, _, cname = kw.get("client", "shop/productpage").partition("/")
+        rest = {k: v for k, v in kw.items() if k != "client"}
+        got = service_config(cluster, "shop", "reviews", source=cluster.get("Pod", cns, cname), **rest)
+        assert _answers(got) == _answers(ask(objs, **kw)), objs
