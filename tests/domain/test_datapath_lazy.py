@@ -16,7 +16,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from k8snet_tui.domain.datapath import backend
+from k8snet_tui.domain.datapath import backend, iptables_lazy
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.iptables_lazy import LazyIptablesDump, index_iptables_save
 from k8snet_tui.domain.datapath.iptables_save import IptablesDump, parse_iptables_save, splits_at_spaces_only
@@ -182,6 +182,16 @@ WORDS = ["*nat", "*filter", "COMMIT", ":A - [0:0]", ":B ACCEPT [1:2]", ":C", "-A
 def test_any_dump_reads_lazily_as_in_full(lines: list[str]) -> None:
     text = "\n".join(lines)
     same_as_full(text, found=findable(text))
+
+
+def test_many_chains_read_one_by_one_switch_to_the_line_index() -> None:
+    names = [f"KUBE-SEP-{i:016d}" for i in range(iptables_lazy.FINDS_BEFORE_INDEX + 5)]
+    text = "*nat\n" + "".join(f":{n} - [0:0]\n" for n in names) + "".join(f"-A {n} -j DROP\n" for n in names)
+    dump = index_iptables_save(text + "COMMIT\n", "legacy")
+    for i, name in enumerate(names):
+        assert dump.rules("nat", name)[0].target == "DROP"
+        assert dump.lines_indexed is (i >= iptables_lazy.FINDS_BEFORE_INDEX)  # found, then through the index
+    same_as_full(text)
 
 
 def test_iterable_lines_are_parsed_in_full() -> None:

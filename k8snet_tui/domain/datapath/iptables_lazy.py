@@ -40,6 +40,10 @@ from .iptables_save import (
 from .problems import ParseProblem, snippet
 
 _intern = sys.intern
+# A chain found in the text costs one scan of its table's text (~6 ms at scale L), the line index
+# ~100-150 scans' worth: past this many chains read one by one (a Service with hundreds of
+# endpoints, a pane walking every chain), the index is built and the rest are read through it.
+FINDS_BEFORE_INDEX = 48
 # A declaration: (its line, policy, packets, bytes); only the first one of a chain counts.
 _Decl = tuple[int, str, "int | None", "int | None"]
 
@@ -75,6 +79,7 @@ class LazyIptablesDump(IptablesDump):
         # str.find when it is first read (`_ChainFinder`), and the line index is built only when
         # something needs more than chains (`_ensure_index`).
         self._finder = _ChainFinder.of(text, self._reader.plain)
+        self._finds = 0  # chains read so far (each found by one scan of its table's text)
         if self._finder is None:
             self._index(text)
 
@@ -238,6 +243,9 @@ class LazyIptablesDump(IptablesDump):
             return self._parsed[key]
 
     def _parse_chain(self, table: str, name: str) -> Chain | None:
+        self._finds += 1
+        if self._finds > FINDS_BEFORE_INDEX:
+            self._ensure_index()  # many chains read one by one: the line index costs less from here
         if self._finder is not None:
             decl, runs = self._finder.locate(table, name)
         else:
@@ -335,6 +343,9 @@ class LazyIptablesDump(IptablesDump):
 
     def declares(self, table: str, name: str) -> bool:
         """Whether the dump declares or fills chain `name`, without parsing it (a cheap pre-check)."""
+        self._finds += 1
+        if self._finds > FINDS_BEFORE_INDEX:
+            self._ensure_index()
         finder = self._finder
         if finder is not None:
             decl, runs = finder.locate(table, name)
