@@ -183,7 +183,11 @@ class MeshPane(Pane):
         if row is None or not words:
             return
         uid = 0
-        if len(words) == 3 and words[1] == "as" and words[2].isdigit():
+        if len(words) > 1:  # only `as UID`: anything else was a silent uid 0
+            if len(words) != 3 or words[1] != "as" or not words[2].isdigit() or int(words[2]) > 2**32 - 1:
+                self.context.notify(f"{' '.join(words[1:])!r} is not `as UID` (ADDRESS:PORT [as UID])",
+                                    title="mesh", severity="warning")
+                return
             uid = int(words[2])
         try:
             host, port = parse_dest(words[0])
