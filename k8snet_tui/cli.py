@@ -223,6 +223,9 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     cap.add_argument("-o", "--output", required=True, metavar="PATH", help="directory, or a path ending in .tar.gz")
     cap.add_argument("--notes", default="", help="free text stored in meta.json")
     cap.add_argument("--no-probe", action="store_true", help="do not read this node's kernel state")
+    cap.add_argument("--pod-netns", action="store_true",
+                     help="also read the pods' own network namespaces on this node (pane 0's redirect rules; "
+                     "through sudo it needs the probe's second sudoers line, docs/security.md)")
     _add_source_args(cap, top=False)
 
     lab = command("lab", "the app in guided lab mode: the lab's questions, step by step, answered from the data")

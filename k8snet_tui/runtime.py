@@ -75,13 +75,14 @@ def node_reader(args: argparse.Namespace):
     """
     prefix = shlex.split(os.environ["K8SNET_PROBE_CMD"]) if os.environ.get("K8SNET_PROBE_CMD") else None
     node = getattr(args, "node", None) or socket.gethostname()
+    extra = ("--pod-netns",) if getattr(args, "pod_netns", False) else ()  # `capture --pod-netns`
 
     def read() -> NodeState:
         from dataclasses import replace
 
         from k8snet_tui.sources.probe_client import run_probe
 
-        state = run_probe(prefix)
+        state = run_probe(prefix, timeout=30.0 if extra else 10.0, extra_args=extra)
         return replace(state, node=node)
 
     return read

@@ -28,8 +28,11 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--conntrack-max", type=int, default=None, metavar="N",
                    help="keep at most N conntrack entries (default 50000)")
     p.add_argument("--indent", type=int, default=None, help="pretty-print the JSON")
-    p.add_argument("--no-pod-netns", action="store_true",
-                   help="do not read the pods' own network namespaces (their mesh redirect rules)")
+    # Off by default: entering each pod's namespace costs ~0.25 s a namespace, and the app polls
+    # the probe every few seconds; the mesh pane's pod rules come from `--pod-netns` runs.
+    p.add_argument("--pod-netns", action="store_true",
+                   help="also read the pods' own network namespaces (their mesh redirect rules)")
+    p.add_argument("--no-pod-netns", action="store_true", help=argparse.SUPPRESS)  # the default
     return p
 
 
@@ -49,7 +52,7 @@ def main(argv: list[str] | None = None) -> int:
 
     timeout = COMMAND_TIMEOUT if args.timeout is None else min(max(args.timeout, 0.5), 300.0)
     cap = CONNTRACK_CAP if args.conntrack_max is None else min(max(args.conntrack_max, 0), 1_000_000)
-    doc = Probe(timeout=timeout, conntrack_cap=cap, pod_netns=not args.no_pod_netns).collect()
+    doc = Probe(timeout=timeout, conntrack_cap=cap, pod_netns=args.pod_netns and not args.no_pod_netns).collect()
     # ASCII only: interface names, rule comments and resolv.conf may hold C1 controls or bidi
     # marks, and this document is often read on a terminal (`sudo k8snet probe | less`).
     data = json.dumps(doc, indent=args.indent, ensure_ascii=True).encode("ascii")

@@ -214,6 +214,7 @@ def run_probe(
     argv_prefix: list[str] | None = None,
     timeout: float = 10.0,
     *,
+    extra_args: tuple[str, ...] = (),
     source: str = "probe",
     node: str = "",
 ) -> NodeState:
@@ -230,6 +231,7 @@ def run_probe(
         # A command the user configured (K8SNET_PROBE_CMD) may name a tool on their PATH;
         # nothing else of this environment goes along.
         argv, env = list(argv_prefix), {**CHILD_ENV, "PATH": os.environ.get("PATH") or SAFE_PATH}
+    argv = [*argv, *extra_args]  # `--pod-netns`: a fixed word, so a sudoers line can name it exactly
     result = run(argv, timeout=timeout, max_bytes=CLIENT_OUTPUT_CAP, grace=2.0, env=env, cwd="/")
     doc: Any = None
     if result.stdout and not result.truncated:

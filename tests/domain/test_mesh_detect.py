@@ -144,6 +144,16 @@ def test_the_view_joins_readings_by_ip_and_says_why_not():
     assert c is not None and c.redirects.state == "not read" and "n2" in c.redirects.reason
 
 
+def test_a_node_read_without_its_pod_namespaces_is_not_read_never_none():
+    """The probe reads pod namespaces only with --pod-netns: a node state without them (every live
+    poll) says how to read them, instead of claiming that no namespace holds the pod."""
+    meshed = pod("a", containers=[PROXY], inits=[INIT], ip="10.0.0.9")
+    view = build_mesh_view(ClusterState.from_objects([meshed]), {"n1": NodeState(node="n1")})
+    a = view.pod("ns/a")
+    assert a is not None and a.redirects.state == "not read", a.redirects
+    assert "--pod-netns" in a.redirects.reason and "no network namespace" not in a.redirects.reason
+
+
 def test_hostile_readings_and_pods_never_crash():
     from k8snet_tui.domain.mesh.datapath import pod_datapath
 

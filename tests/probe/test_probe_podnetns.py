@@ -88,3 +88,25 @@ def test_collect_caps_the_number_read(netns):
     out, errors = collect_pod_netns(cap=1)
     assert len(out) == 1
     assert any("only the first 1" in e for e in errors)
+
+
+def test_the_probe_reads_pod_namespaces_only_when_asked(monkeypatch):
+    """Every live poll runs the probe: entering each pod's namespace (~0.25 s each) happens only
+    for `k8snet probe --pod-netns` / `k8snet capture --pod-netns`, never by default."""
+    import k8snet_tui.probe as probe_cli
+    import k8snet_tui.probe.collect as collect
+
+    asked: list[bool] = []
+
+    class Recorder:
+        def __init__(self, *, timeout, conntrack_cap, pod_netns):
+            asked.append(pod_netns)
+
+        def collect(self):
+            return {"format": "k8snet.probe/v1"}
+
+    monkeypatch.setattr(collect, "Probe", Recorder)
+    monkeypatch.setattr(probe_cli.os, "geteuid", lambda: 0)
+    monkeypatch.setattr("k8snet_tui.probe.trust.check_install", lambda: None)
+    assert probe_cli.main([]) == 0 and probe_cli.main(["--pod-netns"]) == 0
+    assert asked == [False, True]

@@ -132,6 +132,8 @@ def _readings_by_ip(nodes: Mapping[str, NodeState]) -> dict[str, dict[str, Obj]]
     """node -> pod IP -> the namespace reading holding that address."""
     out: dict[str, dict[str, Obj]] = {}
     for name, node in nodes.items():
+        if not node.pod_netns:
+            continue  # not read (the probe reads pod namespaces only with --pod-netns): unknown, not "none"
         by_ip: dict[str, Obj] = {}
         for reading in node.pod_netns:
             addrs = reading.get("addresses")
@@ -150,7 +152,8 @@ def _datapath_for(found: PodMesh, readings: Mapping[str, Mapping[str, Obj]],
                            NOT_READ.layout, NOT_READ.dump, (), (), ())
     by_ip = readings.get(found.node)
     if by_ip is None:
-        why = f"no reading of node {found.node or '(none)'}'s pod namespaces (run `sudo k8snet probe` there)"
+        why = (f"node {found.node or '(none)'}'s pod namespaces were not read: `sudo k8snet probe --pod-netns` "
+               "there, or `k8snet capture --pod-netns`, reads them")
         return PodDatapath("none", why, "", NOT_READ.layout, NOT_READ.dump, (), (), ())
     reading = by_ip.get(found.ip)
     if reading is None and unreadable.get(found.node):
