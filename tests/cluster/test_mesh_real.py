@@ -185,3 +185,37 @@ def test_unmeshed_and_ambient_pods_have_no_redirect_rules(meshed):
         reading = read_netns(f"/run/netns/{meshed.pod_netns(ns, name)}")
         dp = pod_datapath(reading)
         assert dp.layout.mesh == "" and not dp.layout.redirects, (ns, name)
+
+
+def test_the_panes_own_statement_matches_too(meshed):
+    """The same cases through what pane 0 and `k8snet mesh` use: the API's pods and namespaces as a
+    ClusterState, the probe's whole-node reading of every namespace (collect_pod_netns, as
+    `k8snet probe` runs it; the harness's nodes share this machine, so each node gets it), the
+    readings joined to pods by IP (build_mesh_view) and `explain`."""
+    from k8snet_tui.domain.mesh.view import build_mesh_view, explain
+    from k8snet_tui.domain.model import NodeState
+    from k8snet_tui.probe.podnetns import collect_pod_netns
+
+    c = meshed
+    objs = []
+    for path, kind in (("/api/v1/pods", "Pod"), ("/api/v1/namespaces", "Namespace")):
+        for item in c.api.get(path)["items"]:
+            objs.append({**item, "kind": kind, "apiVersion": "v1"})
+    readings, _errors = collect_pod_netns(cap=400, budget=300)
+    mine = tuple(r for r in readings if any(ip_of(c, ns, n) in (r.get("addresses") or [])
+                                            for ns, n in [("mesh-app", s) for s in SIDECARS]))
+    assert len(mine) == len(SIDECARS), [r.get("path") for r in mine]
+    nodes = {n: NodeState(node=n, pod_netns=mine) for n in ("node-1", "node-2")}
+    view = build_mesh_view(ClusterState.from_objects(objs), nodes, "mesh-app")
+    for name, dst, port, uid, gid in _cases(c):
+        if uid != gid:
+            continue  # explain takes one uid for both, as the app runs
+        row = view.pod(f"mesh-app/{name}")
+        assert row is not None and row.mode == "sidecar", name
+        e = explain(row, dst, port, uid=uid)
+        got = real(c, "mesh-app", name, dst, port, uid, gid)
+        where = f"{name} -> {dst}:{port} as {uid}: the pane says {e.words} ({e.order}); it arrived at {got}"
+        if e.verdict == "redirect":
+            assert got["pod"] == f"mesh-app/{name}" and got["listener"] == e.proxy_port == 15001, where
+        else:
+            assert e.verdict == "out" and got["listener"] == port, where
