@@ -48,6 +48,8 @@ COMMANDS = {
     "find": ["find", "website"],
     "path": ["path", "default/client", "website:80"],
     "check": ["check"],
+    "balance": ["balance", "emissary/emissary-ingress"],
+    "mesh": ["mesh", "default/client"],
 }
 
 
