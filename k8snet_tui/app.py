@@ -232,9 +232,13 @@ class K8snetApp(GuideActions, App[int]):
         return self._panes[current.removeprefix("pane-")]
 
     def _tick(self) -> None:
+        # The timer can still fire while the app closes, after its widgets are gone: then
+        # there is nothing to refresh (a tick there once crashed the exit).
+        if self._quitting or not self.query(StatusBar):
+            return
         if self.session.version != self._seen_version:
             self.refresh_data()
-        for status in self.query(StatusBar):  # none while the app closes
+        for status in self.query(StatusBar):
             status.node_badge = self.nodes.badge(self.observed)  # its age ticks
 
     def _view_for(self, pane: Pane) -> Observed:

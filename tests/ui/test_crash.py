@@ -54,3 +54,18 @@ def test_a_crash_in_a_one_shot_command_exits_1(state_home, monkeypatch, capsys):
     assert err.count("\n") == 1 and "unexpected error: Forced" in err
     assert "forced failure" in (state_home / "crash.log").read_text()
 
+
+
+async def test_a_data_change_while_the_app_closes_does_not_crash_the_exit(make_lab_app):
+    """Seen on the live cluster: the one-second tick fired after the app's widgets were gone
+    (new data had just arrived) and the exit died on "No nodes match StatusBar". Closing
+    removes the status bar first here, then new data arrives, then a tick passes."""
+    from k8snet_tui.widgets.status_bar import StatusBar
+
+    app = make_lab_app()
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause()
+        await app.query_one(StatusBar).remove()
+        app.session.with_namespace("default")  # the session now answers differently
+        await pilot.pause(1.3)  # one tick at least
+        assert app.is_running
