@@ -191,9 +191,8 @@ def cluster_ip(namespace: str, name: str) -> str:
 
 def node_port(namespace: str, name: str, port: str | int | None = None) -> int:
     for p in service(namespace, name)["spec"].get("ports", []):
-        if port is None or p.get("name") == port or p.get("port") == port:
-            if p.get("nodePort"):
-                return int(p["nodePort"])
+        if (port is None or p.get("name") == port or p.get("port") == port) and p.get("nodePort"):
+            return int(p["nodePort"])
     raise LookupError(f"Service {namespace}/{name} has no NodePort for {port}")
 
 
