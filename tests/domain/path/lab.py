@@ -19,10 +19,15 @@ from functools import lru_cache
 from k8snet_tui.domain.model import ClusterState, Obj, Observed, name_of, namespace_of
 from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
 
-WEBSITE_PODS = ("website-67cdc95f5f-fhmzn", "website-67cdc95f5f-gmn95", "website-67cdc95f5f-x5n29")
-ON_NODE_1 = "default/website-67cdc95f5f-fhmzn"  # node-1: the node whose kernel state was captured
-CLIENT = "default/client"  # node-2: no kernel state captured
-EMISSARY = "emissary/emissary-ingress-dd8b8db7f-jljj5"  # another namespace, on node-1
+from tests import lab_roles as roles
+
+# The lab's pods by role (tests/lab_roles.py reads them from the lab's files: names and placement
+# change from one capture to the next).
+WEBSITE_PODS = roles.website_pods()
+ON_NODE_1 = roles.website_pod()  # a website pod on node-1: the node whose kernel state was captured
+OFF_NODE = roles.pod_on(roles.other_node(), namespace="default")  # on node-2: no kernel state captured
+CLIENT = roles.client()
+EMISSARY = roles.pod_in_other_namespace_on(roles.captured_node())  # another namespace, on node-1
 
 
 @lru_cache(maxsize=1)

@@ -8,7 +8,12 @@ import pytest
 
 from k8snet_tui.domain.path import KINDS, PathInputError, diagnose
 
-from .lab import CLIENT, EMISSARY, ON_NODE_1, WEBSITE_PODS, declare_port, edited, find, lab, policy, website_slice
+from .lab import CLIENT, EMISSARY, OFF_NODE, ON_NODE_1, WEBSITE_PODS, declare_port, edited, find, lab, policy, website_slice
+from tests import lab_roles as roles
+
+WEBSITE_IP = roles.cluster_ip("default", "website")
+NODE_1_IP = roles.node_ip(roles.captured_node())
+INGRESS_NODEPORT = roles.node_port("emissary", "emissary-ingress", "http")
 
 
 def verdicts(d):
@@ -20,9 +25,11 @@ def test_a_pod_on_the_captured_node_reaches_the_website_and_every_hop_is_ok():
     assert d.reachable and d.verdict == "reachable" and d.first_failure is None
     assert [h.hop for h in d.hops] == ["dns", "service", "endpoints", "port", "datapath", "network", "policy"]
     assert set(verdicts(d).values()) == {"ok"}
-    assert d.dial == "10.97.71.81:80"
-    assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in d.hop("datapath").summary  # the real chain of the capture
-    assert sorted(e.address for e in d.endpoints) == ["10.0.0.2", "10.0.0.3", "10.0.1.1"]
+    assert d.dial == f"{WEBSITE_IP}:80"
+    assert roles.svc_chain("default", "website", "http") in d.hop("datapath").summary  # the real chain of the capture
+    # the endpoints are the three website pods' addresses
+    assert sorted(e.address for e in d.endpoints) == sorted(roles.pod_ip(f"default/{p}") for p in WEBSITE_PODS)
+    assert len(d.endpoints) == 3
 
 
 def test_the_full_name_and_the_namespaced_name_resolve_like_the_short_one():
@@ -32,12 +39,12 @@ def test_the_full_name_and_the_namespaced_name_resolve_like_the_short_one():
 
 
 def test_a_node_without_kernel_state_makes_the_datapath_unknown_with_the_reason_never_ok():
-    d = diagnose(lab(), CLIENT, "website:80")  # client runs on node-2: only node-1 was captured
+    d = diagnose(lab(), OFF_NODE, "website:80")  # a pod on node-2: only node-1 was captured
     dp = d.hop("datapath")
-    assert dp.verdict == "unknown" and "node-2" in dp.reason
+    assert dp.verdict == "unknown" and roles.other_node() in dp.reason
     assert not d.reachable and d.verdict == "unknown" and d.first_failure is None
     # the same question judged on node-1's rules (--node) is whole again
-    assert diagnose(lab(), CLIENT, "website:80", node="node-1").hop("datapath").verdict == "ok"
+    assert diagnose(lab(), OFF_NODE, "website:80", node=roles.captured_node()).hop("datapath").verdict == "ok"
 
 
 def test_a_forbidden_kind_is_unknown_with_the_reason():
@@ -124,7 +131,7 @@ def test_the_wrong_client_port_fails_the_service_hop_and_names_the_right_one():
     d = diagnose(lab(), ON_NODE_1, "website:8080")
     assert d.first_failure.hop == "service" and "its ports: 80/TCP (http)" in d.first_failure.fix
     # the NodePort on the ClusterIP, and the targetPort instead of the port, say what they are
-    d = diagnose(lab(), ON_NODE_1, "website:31100")
+    d = diagnose(lab(), ON_NODE_1, f"website:{roles.node_port('default', 'website', 'http')}")
     assert "NodePort of default/website" in d.first_failure.fix
     d = diagnose(lab(), ON_NODE_1, "emissary-ingress.emissary:8080")
     assert "targetPort" in d.first_failure.fix and "port 80" in d.first_failure.fix
@@ -156,7 +163,7 @@ def test_egress_default_deny_without_dns_fails_dns_first_and_policy_after():
     assert d.first_failure.hop == "dns" and "UDP 53" in d.first_failure.fix
     assert d.hop("policy").verdict == "fail" and d.hop("policy").after_failure
     # dialled by address there is no lookup: policy is the answer
-    d = diagnose(edited(deny), ON_NODE_1, "10.97.71.81:80")
+    d = diagnose(edited(deny), ON_NODE_1, f"{WEBSITE_IP}:80")
     assert d.first_failure.hop == "policy" and "egress" in d.first_failure.fix
 
 
@@ -180,9 +187,10 @@ def test_a_service_missing_from_the_node_rules_fails_the_datapath():
 
 
 def test_a_pod_ip_has_no_service_and_no_datapath_hop():
-    d = diagnose(lab(), ON_NODE_1, "10.0.1.3:80")
+    engine = roles.engine_pod()
+    d = diagnose(lab(), ON_NODE_1, f"{roles.pod_ip(engine)}:80")
     assert [h.hop for h in d.hops] == ["service", "port", "network", "policy"]
-    assert d.reachable and "default/engine-75fdb4c546-pwch5" in d.hop("service").summary
+    assert d.reachable and engine in d.hop("service").summary
 
 
 def test_a_headless_service_goes_to_the_pods_directly():
@@ -192,10 +200,10 @@ def test_a_headless_service_goes_to_the_pods_directly():
 
 
 def test_an_ingress_url_from_outside_walks_the_nodeport_and_the_route():
-    d = diagnose(lab(), "outside", "http://172.31.24.84:31211/engine")
+    d = diagnose(lab(), "outside", f"http://{NODE_1_IP}:{INGRESS_NODEPORT}/engine")
     assert d.reachable and [h.hop for h in d.hops][-1] == "route"
     assert "default/engine:80" in d.hop("route").summary
-    d = diagnose(lab(), "outside", "http://172.31.24.84:31211/nothing-here")
+    d = diagnose(lab(), "outside", f"http://{NODE_1_IP}:{INGRESS_NODEPORT}/nothing-here")
     assert d.first_failure.hop == "route" and "404" in d.first_failure.summary
 
 
@@ -211,13 +219,15 @@ def test_a_url_to_a_plain_service_from_a_pod_is_routed_by_that_service_not_by_an
 
 
 def test_an_outside_client_cannot_dial_a_cluster_ip():
-    d = diagnose(lab(), "outside", "10.97.71.81:80")
-    assert d.first_failure.hop == "service" and "NodePort 31100" in d.first_failure.fix
+    d = diagnose(lab(), "outside", f"{WEBSITE_IP}:80")
+    assert d.first_failure.hop == "service"
+    assert f"NodePort {roles.node_port('default', 'website', 'http')}" in d.first_failure.fix
 
 
 def test_every_hop_kind_is_a_known_kind_and_hops_come_in_order():
-    for src, dst in ((ON_NODE_1, "website:80"), ("outside", "http://172.31.24.84:31211/engine"),
-                     (CLIENT, "webstate:80"), ("node/node-1", "10.97.71.81:80")):
+    for src, dst in ((ON_NODE_1, "website:80"), ("outside", f"http://{NODE_1_IP}:{INGRESS_NODEPORT}/engine"),
+                     (CLIENT, "webstate:80"), (OFF_NODE, "webstate:80"),
+                     (f"node/{roles.captured_node()}", f"{WEBSITE_IP}:80")):
         kinds = [h.hop for h in diagnose(lab(), src, dst).hops]
         assert kinds == sorted(kinds, key=KINDS.index), kinds
 
