@@ -17,6 +17,12 @@ from k8snet_tui import grammar
 from k8snet_tui.cli import parse_command
 from k8snet_tui.errors import UsageError
 
+from tests import lab_roles as roles
+
+WEBSITE_IP = roles.cluster_ip("default", "website")  # the lab's website ClusterIP
+WEBSITE_NODEPORT = roles.node_port("default", "website", "http")
+EMISSARY_NODEPORT = roles.node_port("emissary", "emissary-ingress", "http")
+
 # (form, what it means)
 FORMS = [
     ("show 4", "show services"),
@@ -131,10 +137,10 @@ def lab():
 
 
 @pytest.mark.parametrize("target, ref", [
-    ("10.97.71.81", "default/website"),
-    ("10.97.71.81:80", "default/website:http"),
-    ("31100", "default/website:http"),
-    ("31211", "emissary/emissary-ingress:http"),
+    (WEBSITE_IP, "default/website"),
+    (f"{WEBSITE_IP}:80", "default/website:http"),
+    (str(WEBSITE_NODEPORT), "default/website:http"),
+    (str(EMISSARY_NODEPORT), "emissary/emissary-ingress:http"),
     ("10.96.0.10:53", "kube-system/kube-dns:dns"),
     ("default/website:http", "default/website:http"),
 ])
@@ -142,7 +148,7 @@ def test_an_address_or_nodeport_is_traced_as_its_service(lab, target: str, ref: 
     assert grammar.resolve_trace(lab, grammar.parse_trace_target(target)) == ref
 
 
-@pytest.mark.parametrize("target", ["10.1.2.3", "10.97.71.81:81", "30999"])
+@pytest.mark.parametrize("target", ["10.1.2.3", f"{WEBSITE_IP}:81", "30999"])
 def test_an_address_no_service_has_is_a_usage_error(lab, target: str) -> None:
     with pytest.raises(UsageError, match="no Service has"):
         grammar.resolve_trace(lab, grammar.parse_trace_target(target))
@@ -167,9 +173,9 @@ def cli(monkeypatch, tmp_path, capsys):
 
 @pytest.mark.parametrize("argv, key, expected", [
     (["dns", "website", "--resolver", "busybox"], "resolver", "busybox"),
-    (["route", "/engine/"], "url", "http://172.31.24.84:31211/engine/"),
-    (["trace", "10.97.71.81"], "service", "default/website"),
-    (["trace", "31100"], "service", "default/website"),
+    (["route", "/engine/"], "url", f"http://{roles.node_ip(roles.captured_node())}:{EMISSARY_NODEPORT}/engine/"),
+    (["trace", WEBSITE_IP], "service", "default/website"),
+    (["trace", str(WEBSITE_NODEPORT)], "service", "default/website"),
     (["show", "4"], "backend", "iptables-legacy"),
     (["show", "svc"], "backend", "iptables-legacy"),
 ])

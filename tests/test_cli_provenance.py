@@ -22,6 +22,7 @@ import pytest
 
 from k8snet_tui.cli import main
 
+from tests import lab_roles as roles
 from tests.support.cli_env import isolate_cli_env
 
 JSON_COMMANDS = [["show", p] for p in ("internet", "host", "pods", "services", "dns", "ingress")] + [
@@ -49,7 +50,8 @@ def test_every_document_says_its_source(argv: list[str], output: str, capsys) ->
     assert code == 0, err
     doc = json.loads(out) if output == "--json" else yaml.safe_load(out)
     assert doc["source"] == {"kind": "snapshot", "path": doc["source"]["path"], "name": "lab",
-                             "captured_at": "2026-11-26T05:48:19Z", "why": "--snapshot lab (the bundled lab)"}
+                             "captured_at": roles.meta()["captured_at"], "why": "--snapshot lab (the bundled lab)"}
+    assert doc["source"]["captured_at"].startswith("20")  # the lab's meta.json has its capture time
     assert Path(doc["source"]["path"]).name == "lab"
     assert "note:" not in err  # asked for the lab: nothing to explain
 
