@@ -19,7 +19,10 @@ from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources.snapshot import bundled_lab_path, load_snapshot
 from k8snet_tui.text import TextOptions, render
 
-ON_NODE_1 = "default/website-67cdc95f5f-fhmzn"
+from tests import lab_roles as roles
+
+ON_NODE_1 = roles.website_pod()  # a website pod on node-1, the node whose state the lab holds
+WEBSITE_IP = roles.cluster_ip("default", "website")
 
 
 @pytest.fixture(scope="module")
@@ -41,7 +44,7 @@ def test_the_chain_marks_the_first_failure_and_greys_what_comes_after(lab):
 
 def test_a_reachable_chain_has_no_failure_and_every_hop_says_where_to_see_it(lab):
     m = chain(report(lab, ON_NODE_1, "website:80"))
-    assert m.verdict == "reachable" and m.headline == f"✓ reachable: {ON_NODE_1} -> website:80 (dials 10.97.71.81:80)"
+    assert m.verdict == "reachable" and m.headline == f"✓ reachable: {ON_NODE_1} -> website:80 (dials {WEBSITE_IP}:80)"
     assert not any(r.first_failure or r.greyed for r in m.rows)
     sees = {r.hop: r.see for r in m.rows}
     assert sees["dns"] == f"dns website --pod {ON_NODE_1}" and sees["datapath"] == "trace default/website:http"
@@ -49,10 +52,11 @@ def test_a_reachable_chain_has_no_failure_and_every_hop_says_where_to_see_it(lab
 
 
 def test_the_pane_model_lists_pods_with_an_address_and_defaults_to_the_selected_one(lab):
-    m = present(lab, Selection(selected="default/engine-75fdb4c546-pwch5"))
-    assert "default/client" in m.pods and m.default_source == "default/engine-75fdb4c546-pwch5"
-    assert present(lab, Selection(namespace="kube-system")).pods == (
-        "kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l")
+    engine = roles.engine_pod()
+    m = present(lab, Selection(selected=engine))
+    assert "default/client" in m.pods and m.default_source == engine
+    # kube-system's pods with an address of their own: CoreDNS (hostNetwork pods are the node itself)
+    assert present(lab, Selection(namespace="kube-system")).pods == roles.coredns_pods()
 
 
 def test_json_is_the_serializer_output_with_the_contract_keys(lab):
@@ -80,9 +84,9 @@ def test_text_gives_the_verdict_first_then_one_line_per_hop_and_the_fix(lab):
     text = _text(report(lab, "default/client", "website:8080"))
     lines = text.splitlines()
     assert lines[0] == "✗ unreachable: default/client -> website:8080: the service hop fails"
-    assert "  ✓ dns       website -> 10.97.71.81" in lines  # wrapped at 80 under its own indent
-    assert lines[lines.index("  ✓ dns       website -> 10.97.71.81") + 1].startswith("              (website.default")
-    assert any(line.startswith("  ✗ service   10.97.71.81 is Service default/website") for line in lines)
+    assert f"  ✓ dns       website -> {WEBSITE_IP}" in lines  # wrapped at 80 under its own indent
+    assert lines[lines.index(f"  ✓ dns       website -> {WEBSITE_IP}") + 1].startswith("              (website.default")
+    assert any(line.startswith(f"  ✗ service   {WEBSITE_IP} is Service default/website") for line in lines)
     assert any(line.startswith("              fix: Service default/website has no port 8080;") for line in lines)
     assert "  ? network   (after the failure) no endpoint to reach" in lines
     assert all(len(line) <= 80 for line in lines)
@@ -95,17 +99,17 @@ def test_wide_text_adds_every_hops_evidence(lab):
 
 def test_the_check_lines_say_what_happened_and_a_disagreement_is_a_finding(lab):
     d = report(lab, ON_NODE_1, "website:80")
-    failed = as_report(compare(d, "10.97.71.81", 80, ok=False, error="timed out", elapsed_ms=2001.0,
+    failed = as_report(compare(d, WEBSITE_IP, 80, ok=False, error="timed out", elapsed_ms=2001.0,
                                netns="/run/netns/cni-1", unavailable=None))
-    assert check_lines(failed) == ("check: 10.97.71.81:80 failed: timed out in 2001 ms (from /run/netns/cni-1); "
+    assert check_lines(failed) == (f"check: {WEBSITE_IP}:80 failed: timed out in 2001 ms (from /run/netns/cni-1); "
                                    "DISAGREES with the diagnosis",)
     assert failed.check.agrees is False and failed.findings[0].startswith("disagreement: every hop is ok")
     assert "Check:" in _text(failed) and "disagreement" in _text(failed)
-    ok = compare(d, "10.97.71.81", 80, ok=True, error=None, elapsed_ms=1.0, netns=None, unavailable=None)
+    ok = compare(d, WEBSITE_IP, 80, ok=True, error=None, elapsed_ms=1.0, netns=None, unavailable=None)
     assert ok.check.agrees is True and ok.findings == ()
     broken = report(lab, ON_NODE_1, "website:8080")
-    surprise = compare(broken, "10.97.71.81", 8080, ok=True, error=None, elapsed_ms=1.0, netns=None, unavailable=None)
+    surprise = compare(broken, WEBSITE_IP, 8080, ok=True, error=None, elapsed_ms=1.0, netns=None, unavailable=None)
     assert surprise.check.agrees is False and "the service hop fails" in surprise.findings[0]
-    none = compare(d, "10.97.71.81", 80, ok=False, error=None, elapsed_ms=None, netns=None,
+    none = compare(d, WEBSITE_IP, 80, ok=False, error=None, elapsed_ms=None, netns=None,
                    unavailable="this is a snapshot")
     assert none.check.ok is None and none.check.agrees is None and none.findings == ()

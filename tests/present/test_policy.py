@@ -15,6 +15,7 @@ from k8snet_tui.present.policy import NO_POLICY, check, present
 from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.sources.snapshot import load_snapshot
 
+from tests import lab_roles as roles
 from tests.support.policy_lab import LAB, policy_lab
 
 
@@ -103,7 +104,7 @@ def test_the_explanation_names_the_allowing_rule_or_the_isolating_policies():
 
 def test_an_egress_policy_without_dns_is_a_finding(tmp_path):
     observed = load_snapshot(str(policy_lab(tmp_path)))
-    result = check(observed, "default/client", "default/website-67cdc95f5f-fhmzn", 80)
+    result = check(observed, "default/client", roles.website_pod(), 80)
     assert result.verdict == "allow"
     assert any(line.startswith("finding: default/client is isolated for egress and no egress rule allows DNS")
                for line in result.explanation)

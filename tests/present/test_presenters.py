@@ -13,6 +13,9 @@ from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.registry import PANES
 
 from .fixtures import observed
+from tests import lab_roles as roles
+
+LAB_INGRESS = f"http://{roles.node_ip(roles.captured_node())}:{roles.node_port('emissary', 'emissary-ingress', 'http')}"
 
 
 def _json(model):
@@ -139,18 +142,19 @@ def _tested(url):
 
 
 def test_route_result_in_words_names_the_rule_the_service_and_its_endpoints():
-    _, lines = _tested("http://172.31.24.84:31211/engine")  # the lab's Ingress through Emissary
+    _, lines = _tested(f"{LAB_INGRESS}/engine")  # the lab's Ingress through Emissary
     assert lines[("status", "Status")].text == "✓ routed" and "ready endpoint" in lines[("status", "Status")].note
     assert lines[("row", "Entry")].text == "emissary/emissary-ingress:80"
     assert lines[("row", "Rule")].text == "Ingress default/web-ingress  /engine Prefix"
     assert lines[("row", "Upstream")].text == "the pod receives the path /"  # Emissary's default rewrite
     assert lines[("row", "Service")].text == "default/engine:80" and "enter" in lines[("row", "Service")].note
-    assert lines[("row", "Endpoints")].text == "10.0.1.3:80"
-    assert lines[("row", "Pods")].text == "default/engine-75fdb4c546-pwch5"
+    engine = roles.engine_pod()  # the engine Deployment's one pod
+    assert lines[("row", "Endpoints")].text == f"{roles.pod_ip(engine)}:80"
+    assert lines[("row", "Pods")].text == engine
 
 
 def test_route_result_for_no_rule_says_why_each_candidate_lost():
-    lines, by_kind = _tested("http://172.31.24.84:31211/nope")
+    lines, by_kind = _tested(f"{LAB_INGRESS}/nope")
     assert by_kind[("status", "Status")].text == "✗ 404 no route"
     assert by_kind[("row", "Rule")].text.startswith("none matched")
     lost = [line.text for line in lines if line.kind == "no"]
