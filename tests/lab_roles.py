@@ -178,6 +178,12 @@ def pod_in_other_namespace_on(node: str) -> str:
 
 # -- Services and their rules ----------------------------------------------------------------------
 
+def services(*, namespace: str | None = None) -> list[Obj]:
+    """The lab's Services (of `namespace`, or all), sorted by NS/NAME."""
+    return sorted((s for s in _items("services") if namespace is None or s["metadata"].get("namespace") == namespace),
+                  key=ref)
+
+
 def service(namespace: str, name: str) -> Obj:
     for s in _items("services"):
         if s["metadata"].get("namespace") == namespace and s["metadata"]["name"] == name:

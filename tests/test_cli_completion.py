@@ -18,6 +18,8 @@ import pytest
 from k8snet_tui.completion import candidates, script
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
+from tests import lab_roles as roles
+
 BASH = shutil.which("bash")
 
 
@@ -72,7 +74,9 @@ def test_diff_offers_the_bundled_lab_and_find_offers_names(env) -> None:
     assert bash_complete(env, "diff", "l") == ["lab"]
     assert bash_complete(env, "diff", "lab", "") == ["lab"]
     assert "website" in bash_complete(env, "find", "web")
-    assert "website-67cdc95f5f-gmn95" in bash_complete(env, "find", "website-67")
+    website_pods = roles.website_pods()  # website-<ReplicaSet hash>-<id>
+    offered = bash_complete(env, "find", website_pods[0][:len("website-") + 2])
+    assert set(website_pods) <= set(offered)
 
 
 def test_panes_by_id_and_alias(env) -> None:
@@ -83,10 +87,13 @@ def test_panes_by_id_and_alias(env) -> None:
 def test_services_pods_and_namespaces_from_the_current_source(env) -> None:
     services = bash_complete(env, "trace", "default/w")
     assert services == ["default/website", "default/webstate"]
-    assert bash_complete(env, "balance", "emissary/") == ["emissary/emissary-ingress"]
+    assert bash_complete(env, "balance", "emissary/") == [
+        roles.ref(svc) for svc in roles.services(namespace="emissary")]
     assert "--requests" in bash_complete(env, "balance", "emissary/emissary-ingress", "--re")
     pods = bash_complete(env, "dns", "website", "--pod", "kube-system/")
-    assert pods == ["kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
+    every = roles.pods(namespace="kube-system") + roles.pods(namespace="kube-system", host_network=True)
+    assert pods == sorted(roles.ref(p) for p in every)  # hostNetwork ones (cilium, kube-proxy...) too
+    assert len(roles.coredns_pods()) == 2 and set(roles.coredns_pods()) <= set(pods)
     assert bash_complete(env, "show", "pods", "-n", "kube-") == ["kube-node-lease", "kube-public", "kube-system"]
     assert bash_complete(env, "dns", "kube") == ["kube-dns", "kubernetes"]
 
@@ -94,8 +101,8 @@ def test_services_pods_and_namespaces_from_the_current_source(env) -> None:
 def test_policy_check_completes_pods(env) -> None:
     assert bash_complete(env, "policy", "") == ["check"]
     assert bash_complete(env, "policy", "check", "default/cl") == ["default/client"]
-    assert bash_complete(env, "policy", "check", "default/client", "kube-system/core") == [
-        "kube-system/coredns-f6d9fc45b-6tnv2", "kube-system/coredns-f6d9fc45b-dv24l"]
+    assert bash_complete(env, "policy", "check", "default/client", "kube-system/core") == list(roles.coredns_pods())
+    assert len(roles.coredns_pods()) == 2
     assert bash_complete(env, "policy", "check", "a", "b", "--protocol", "") == ["TCP", "UDP", "SCTP"]
 
 
