@@ -1,5 +1,8 @@
 """Find from anywhere on the bundled lab, and on hand-written policies."""
 
+import ipaddress
+import json
+
 import pytest
 
 from k8snet_tui.collect.session import SnapshotSession
@@ -7,10 +10,16 @@ from k8snet_tui.domain.find import find
 from k8snet_tui.domain.model import ClusterState, Observed
 from k8snet_tui.sources.snapshot import load_snapshot
 
+from tests import lab_roles as roles
+
 
 @pytest.fixture(scope="module")
 def lab():
     return SnapshotSession(load_snapshot("lab")).observed()
+
+
+def _captured_routes() -> list[dict]:
+    return json.loads((roles.lab_dir() / "nodes" / roles.captured_node() / "ip-route.json").read_text())
 
 
 def kinds(hits):
@@ -18,38 +27,47 @@ def kinds(hits):
 
 
 def test_an_address_finds_its_pod_endpoints_chain_route_node_and_names(lab):
-    hits, more = find(lab, "10.0.0.3")
+    node = roles.captured_node()
+    pod_ref = roles.website_pod(node)  # a website pod on the node whose rules and routes the lab holds
+    ip, name = roles.pod_ip(pod_ref), pod_ref.split("/")[1]
+    hits, more = find(lab, ip)
     assert more == 0
     got = kinds(hits)
-    assert got[0] == ("pod", "default/website-67cdc95f5f-gmn95")
-    assert ("endpoint", "default/website:http -> 10.0.0.3:80") in got
-    assert ("chain", "KUBE-SEP-N7VSNWLSIFJSRFBL") in got
-    assert ("route", "10.0.0.3 dev kv5 on node-1") in got
-    assert ("node", "node-1") in got  # its pod CIDR holds the address
-    assert ("dns", "10-0-0-3.headlesswebsite.default.svc.cluster.local A") in got
-    assert ("node", "node-2") not in got
-    exact = [h for h in hits if h.exact]
-    assert [h.kind for h in hits if not h.exact] == ["node"]  # only the CIDR is a partial hit
-    assert len(exact) == len(hits) - 1
+    assert got[0] == ("pod", pod_ref)
+    assert ("endpoint", f"default/website:http -> {ip}:80") in got
+    assert ("chain", roles.sep_chain(ip)) in got
+    assert ("route", f"{ip} dev {roles.pod_route_device(ip)} on {node}") in got
+    assert ("node", node) in got  # its pod CIDR holds the address
+    assert ("dns", f"{ip.replace('.', '-')}.headlesswebsite.default.svc.cluster.local A") in got
+    assert ("node", roles.other_node()) not in got
+    # the partial hits are only what holds the address in a range: the node's pod CIDR, and a route
+    # to a range (Cilium's `10.0.0.0/24 via <router> dev cilium_host`) when the node has one
+    covering = [r for r in _captured_routes() if r.get("dst", "default") != "default"
+                and "/" in r["dst"] and ipaddress.ip_address(ip) in ipaddress.ip_network(r["dst"], strict=False)]
+    assert [h.kind for h in hits if not h.exact] == ["node"] + ["route"] * len(covering)
+    assert [h.subject.split()[0] for h in hits if not h.exact and h.kind == "route"] == [r["dst"] for r in covering]
     pod = hits[0]
-    assert (pod.jump.pane, pod.jump.verb, pod.jump.arg) == ("pods", "pods", "website-67cdc95f5f-gmn95")
+    assert (pod.jump.pane, pod.jump.verb, pod.jump.arg) == ("pods", "pods", name)
     chain = next(h for h in hits if h.kind == "chain")
     assert (chain.jump.pane, chain.jump.verb, chain.jump.arg) == ("services", "trace", "default/website:http")
 
 
 def test_a_cluster_ip_finds_the_service_its_chain_and_its_name(lab):
-    got = kinds(find(lab, "10.97.71.81")[0])
-    assert got[:3] == [("service", "default/website"), ("chain", "KUBE-SVC-RYQJBQ5TR32XWAUN"),
+    got = kinds(find(lab, roles.cluster_ip("default", "website"))[0])
+    assert got[:3] == [("service", "default/website"), ("chain", roles.svc_chain("default", "website", "http")),
                        ("dns", "website.default.svc.cluster.local A")]
-    assert ("route", "10.96.0.0/12 dev eth0 on node-1") in got
+    assert ("route", f"10.96.0.0/12 dev eth0 on {roles.captured_node()}") in got
 
 
 def test_a_chain_name_says_what_it_means(lab):
-    (hit,), _ = find(lab, "kube-sep-n7vsnwlsifjsrfbl")
+    ip = roles.pod_ip(roles.website_pod())
+    (hit,), _ = find(lab, roles.sep_chain(ip).lower())
     assert hit.kind == "chain" and hit.exact
-    assert "10.0.0.3:80" in hit.detail and "default/website:http" in hit.detail
-    ext = find(lab, "KUBE-EXT-RYQJBQ5TR32XWAUN")[0]
-    assert [h.detail for h in ext] == ["the external chain of default/website:http on node-1"]
+    assert f"{ip}:80" in hit.detail and "default/website:http" in hit.detail
+    ext_chain = roles.svc_chain("default", "website", "http").replace("KUBE-SVC-", "KUBE-EXT-")
+    assert f":{ext_chain} " in roles.iptables_save()  # the lab's rules declare the external chain
+    ext = find(lab, ext_chain)[0]
+    assert [h.detail for h in ext] == [f"the external chain of default/website:http on {roles.captured_node()}"]
 
 
 def test_a_name_finds_exact_first_then_the_rest(lab):
