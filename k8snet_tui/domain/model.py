@@ -39,14 +39,33 @@ class _Reads(threading.local):
 _READS = _Reads()
 
 
+def namespace_read(kind: str, namespace: str) -> str:
+    """What a build that read only `kind`'s objects in `namespace` is noted to have read."""
+    return f"{kind}@{namespace}"
+
+
 class KindMap(Mapping[str, tuple[Obj, ...]]):
     """A state's objects by kind that notes which kinds a `memo` build reads, so the store's
     next state can keep the results built from kinds that did not change (`inherit`)."""
 
-    __slots__ = ("_by_kind",)
+    __slots__ = ("_by_kind", "_by_namespace")
 
-    def __init__(self, by_kind: dict[str, tuple[Obj, ...]]) -> None:
+    def __init__(self, by_kind: dict[str, tuple[Obj, ...]],
+                 by_namespace: dict[str, dict[str, tuple[Obj, ...]]] | None = None) -> None:
         self._by_kind = by_kind
+        # kind -> namespace -> its objects in list order (the live store's), when kept: a build
+        # reading one namespace (kube-system's pods) then reads only it, and keeps its result
+        # while pods change elsewhere (the read is noted as `namespace_read(kind, namespace)`).
+        self._by_namespace = by_namespace or {}
+
+    def in_namespace(self, kind: str, namespace: str) -> tuple[Obj, ...] | None:
+        """`kind`'s objects in `namespace` in list order; None when they are not kept apart."""
+        spaces = self._by_namespace.get(kind)
+        if spaces is None:
+            return None
+        if _READS.frames:
+            _READS.note((namespace_read(kind, namespace),))
+        return spaces.get(namespace, ())
 
     def __getitem__(self, kind: str) -> tuple[Obj, ...]:
         if _READS.frames:
@@ -283,9 +302,13 @@ class ClusterState:
 
     def in_namespace(self, kind: str, namespace: str | None = None) -> tuple[Obj, ...]:
         ns = self.namespace if namespace is None else namespace
-        items = self.of(kind)
         if not ns:
-            return items
+            return self.of(kind)
+        objects = self.objects
+        if isinstance(objects, KindMap):
+            kept = objects.in_namespace(kind, ns)  # the live store's own tuple for it
+            if kept is not None:
+                return kept
         return self.memo(_by_namespace, kind).get(ns, ())
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:

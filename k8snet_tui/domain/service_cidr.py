@@ -52,9 +52,9 @@ def find_service_cidrs(cluster: ClusterState) -> ServiceCIDRs:
             names.append(name_of(obj))
     if found:
         return ServiceCIDRs(tuple(found), "ServiceCIDR", f"ServiceCIDR objects: {', '.join(names)}", True)
-    for pod in cluster.of("Pod"):
-        if dig_str(pod, "metadata", "namespace") != "kube-system":
-            continue
+    # Only kube-system's pods: a live store hands them out alone, so this reads a few dozen
+    # pods, not all of them, and the result outlives pod updates in other namespaces.
+    for pod in cluster.in_namespace("Pod", "kube-system"):
         if dig_str(pod, "metadata", "labels", "component") != "kube-apiserver":
             continue
         for c in dig_list(pod, "spec", "containers"):

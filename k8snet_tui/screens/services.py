@@ -236,7 +236,7 @@ class ServicesPane(Pane):
             self._first_rows(observed, dp, selection.namespace)
         cidrs_for = self._cidrs_for
         if cidrs_for is None or cidrs_for[0] is not observed.cluster:
-            cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
+            cidrs_for = (observed.cluster, observed.cluster.memo(find_service_cidrs))
         rows_for = (observed.cluster, dp.backend if dp else None, selection.namespace)
         shown_for = self._rows_for
         rows = None
@@ -289,7 +289,7 @@ class ServicesPane(Pane):
 
     def _service_cidrs(self, observed: Observed) -> ServiceCIDRs:
         if self._cidrs_for is None or self._cidrs_for[0] is not observed.cluster:
-            self._cidrs_for = (observed.cluster, find_service_cidrs(observed.cluster))
+            self._cidrs_for = (observed.cluster, observed.cluster.memo(find_service_cidrs))
         return self._cidrs_for[1]
 
     def _render_summary(self, observed: Observed, node: NodeState, dp: Datapath | None,

@@ -133,11 +133,10 @@ def _flags(pod: Obj) -> dict[str, str]:
 
 
 def _controller_managers(cluster: ClusterState) -> list[Obj]:
-    return [
+    return [  # kube-system's pods only (a live store hands them out alone: no walk of every pod)
         p
-        for p in cluster.of("Pod")
-        if namespace_of(p) == "kube-system"
-        and (dig_str(p, "metadata", "labels", "component") == "kube-controller-manager"
+        for p in cluster.in_namespace("Pod", "kube-system")
+        if (dig_str(p, "metadata", "labels", "component") == "kube-controller-manager"
              or name_of(p).startswith("kube-controller-manager"))
     ]
 
