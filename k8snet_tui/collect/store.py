@@ -18,6 +18,7 @@ from collections.abc import Iterable
 from types import MappingProxyType
 from typing import Any
 
+from k8snet_tui.collect.namespaces import NamespacedObjects
 from k8snet_tui.domain.model import ClusterState, KindMap, Obj, dig_str
 from k8snet_tui.sources.allowlist import slim
 
@@ -57,6 +58,7 @@ class Store:
         # build that finishes on an older state (a 10k-row table takes a second, and under a
         # watch every key press and tick makes a new state) still reaches the next state.
         self._recent: list[tuple[ClusterState, set[str]]] = []
+        self._namespaces = NamespacedObjects()  # each kind's objects by namespace, for the states
         self.namespace = namespace
         # Bumped when the API server answers again after an outage: watchers sleeping out a long
         # backoff wake up and resync at once instead of up to a minute later.
@@ -77,6 +79,7 @@ class Store:
                 self._part_keys[(kind, part)] = set(fresh)
             else:
                 self._by_kind[kind] = fresh
+            self._namespaces.replaced(kind)
             self._changed.add(kind)
             self._forbidden.pop((kind, part), None)
             self._stale.pop((kind, part), None)
@@ -91,14 +94,17 @@ class Store:
             keys = self._part_keys.setdefault((kind, part), set()) if part else None
             for event_type, obj in events:
                 key = object_key(obj)
+                old = bucket.get(key)
                 if event_type == "DELETED":
+                    new = None
                     bucket.pop(key, None)
                     if keys is not None:
                         keys.discard(key)
                 else:
-                    bucket[key] = _kept(obj)
+                    new = bucket[key] = _kept(obj)
                     if keys is not None:
                         keys.add(key)
+                self._namespaces.applied(kind, key, old, new)
             self._changed.add(kind)
             self._version += 1
 
@@ -152,13 +158,15 @@ class Store:
             tuples = {k: kept[k] if k in kept and k not in self._changed else tuple(v.values())
                       for k, v in self._by_kind.items()}
             self._tuples = tuples
+            spaces, spoiled = self._namespaces.snapshot(self._by_kind, self._changed)
             state = ClusterState(
-                objects=KindMap(tuples),
+                objects=KindMap(tuples, spaces),
                 forbidden=MappingProxyType(self._forbidden_by_kind()),
                 stale_since=min(self._stale.values()) if self._stale else None,
                 namespace=self.namespace,
             )
-            recent = [(old, since | self._changed) for old, since in self._recent]
+            changed = self._changed | spoiled  # a build that read one namespace: spoiled by its changes only
+            recent = [(old, since | changed) for old, since in self._recent]
             for old, since in recent:  # newest first: a result kept from a newer state wins
                 state.inherit(old, since)
             self._recent = [(state, set()), *recent[:KEPT_STATES - 1]]
