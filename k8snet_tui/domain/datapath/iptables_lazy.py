@@ -246,8 +246,11 @@ class LazyIptablesDump(IptablesDump):
         self._finds += 1
         if self._finds > FINDS_BEFORE_INDEX:
             self._ensure_index()  # many chains read one by one: the line index costs less from here
-        if self._finder is not None:
-            decl, runs = self._finder.locate(table, name)
+        found = self._finder.locate(table, name) if self._finder is not None else None
+        if found is None:
+            self._ensure_index()
+        if found is not None:
+            decl, runs = found
         else:
             decl = self._decls.get((table, name))
             runs = self._runs.get((table, name), [])
@@ -346,10 +349,10 @@ class LazyIptablesDump(IptablesDump):
         self._finds += 1
         if self._finds > FINDS_BEFORE_INDEX:
             self._ensure_index()
-        finder = self._finder
-        if finder is not None:
-            decl, runs = finder.locate(table, name)
-            return decl is not None or bool(runs)
+        found = self._finder.locate(table, name) if self._finder is not None else None
+        if found is not None:
+            return found[0] is not None or bool(found[1])
+        self._ensure_index()
         return (table, name) in self._decls or (table, name) in self._runs
 
     # Known after the line index: asking for them builds it.
@@ -424,18 +427,21 @@ class LazyIptablesDump(IptablesDump):
         return len(self._parsed)
 
 
-# A rule line whose chain word holds a quote: the tokenizer decides which chain that is.
+# A rule line whose chain word holds a quote. Without a backslash in the dump a quoted word is
+# the text between its quotes, so the name is spelled out; with one, `"A\B"` is chain AB.
 _QUOTED_CHAIN = re.compile(r'-A +[^ \n"]*"')
 _QUOTED_APPEND = re.compile(r'--append +[^ \n"]*"')
 
 
 class _ChainFinder:
     """One chain's declaration and rule lines found with `str.find`, in a dump of plain words
-    (ASCII, lines cut at spaces only) where no rule line quotes its chain word, so every line
-    that declares or fills chain C holds C as it is. Every place C is met is read as the line
-    index would read its line (`_read_line`), inside the table that line is in; a place right
-    after `-j ` or inside a longer word is passed over at once (at scale L, KUBE-MARK-MASQ is
-    met ~100k times, as a jump). The answers are the line index's (tests/domain/
+    (ASCII, lines cut at spaces only). Every line that declares or fills chain C holds C as it
+    is: in a dump without a backslash a quoted word is the text between its quotes, and a dump
+    with one is found in only when no rule line quotes its chain word; a name holding a quote or
+    a backslash goes the line index's way (kube-proxy's never do). Every place C is met is read
+    as the line index would read its line (`_read_line`), inside the table that line is in; a
+    place right after `-j ` or inside a longer word is passed over at once (at scale L,
+    KUBE-MARK-MASQ is met ~100k times, as a jump). The answers are the line index's (tests/domain/
     test_datapath_lazy.py compares the two on every bench scale and on generated and hostile
     dumps). At scale L the line index takes ~0.6 s; a trace finds its ~25 chains in ~0.15 s."""
 
@@ -449,8 +455,10 @@ class _ChainFinder:
 
     @classmethod
     def of(cls, text: str, plain: bool | None) -> _ChainFinder | None:
-        if not plain or _QUOTED_CHAIN.search(text) or ("--append" in text and _QUOTED_APPEND.search(text)):
+        if not plain:
             return None
+        if "\\" in text and (_QUOTED_CHAIN.search(text) or ("--append" in text and _QUOTED_APPEND.search(text))):
+            return None  # an escape may spell a quoted chain word otherwise than its name
         return cls(text, plain)
 
     @staticmethod
@@ -498,8 +506,11 @@ class _ChainFinder:
         i = offset // block
         return lines[i] + text.count("\n", i * block, offset) + 1
 
-    def locate(self, table: str, name: str) -> tuple[_Decl | None, list[list[int]]]:
-        """The declaration and the runs of rule lines (first line, offset, count) of `table`/`name`."""
+    def locate(self, table: str, name: str) -> tuple[_Decl | None, list[list[int]]] | None:
+        """The declaration and the runs of rule lines (first line, offset, count) of `table`/`name`;
+        None for a name with a quote or a backslash, which a quoted word may spell otherwise."""
+        if '"' in name or "\\" in name:
+            return None
         text = self._text
         size = len(text)
         decl: _Decl | None = None
@@ -511,7 +522,7 @@ class _ChainFinder:
             k = text.find(name, start, end)
             while k >= 0:
                 stop = k + after
-                if (stop < size and text[stop] not in " \n") or text[k - 3:k] == "-j " or text[k - 3:k] == "-g ":
+                if (stop < size and text[stop] not in ' \n"') or text[k - 3:k] == "-j " or text[k - 3:k] == "-g ":
                     k = text.find(name, k + 1, end)
                     continue
                 line_start = text.rfind("\n", start, k) + 1 or start
