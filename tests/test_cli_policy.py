@@ -14,10 +14,11 @@ from k8snet_tui import grammar
 from k8snet_tui.cli import main, parse_command
 from k8snet_tui.errors import UsageError
 
+from tests import lab_roles as roles
 from tests.support.policy_lab import policy_lab
 
-WEB = "default/website-67cdc95f5f-fhmzn"
-ENGINE = "default/engine-75fdb4c546-pwch5"
+WEB = roles.website_pod()  # a website pod of the lab (names change from one capture to the next)
+ENGINE = roles.engine_pod()
 
 
 @pytest.fixture(autouse=True)

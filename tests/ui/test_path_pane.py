@@ -7,11 +7,14 @@ from __future__ import annotations
 
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
+from tests import lab_roles as roles
 from tests.ui.conftest import screen_text, screen_words
 from tests.ui.conftest import settle as _settle
 
 LAB = str(bundled_lab_path())
-ON_NODE_1 = "default/website-67cdc95f5f-fhmzn"
+ON_NODE_1 = roles.website_pod()  # a website pod on node-1, the node whose state the lab holds
+OFF_NODE = roles.pod_on(roles.other_node(), namespace="default")  # a pod on node-2: no state captured
+WEBSITE_IP = roles.cluster_ip("default", "website")
 
 
 async def settle(pilot) -> None:
@@ -43,7 +46,7 @@ async def test_a_working_path_shows_every_hop_ok_at_80x24(make_lab_app):
     async with app.run_test(size=(80, 24)) as pilot:
         await _ask(app, pilot, ON_NODE_1, "website:80")
         text = screen_text(app)
-        assert "✓ reachable: dials 10.97.71.81:80" in text
+        assert f"✓ reachable: dials {WEBSITE_IP}:80" in text
         for hop in ("dns", "service", "endpoints", "port", "datapath", "network", "policy"):
             assert f"✓ {hop}" in text, hop
         assert "✗" not in text.split("reachable", 1)[1]
@@ -66,7 +69,7 @@ async def test_space_opens_a_hop_and_enter_opens_its_pane_with_esc_back(make_lab
         await _ask(app, pilot, ON_NODE_1, "website:80")
         await pilot.press("space")  # the cursor starts on dns
         await settle(pilot)
-        assert "A website.default.svc.cluster.local.: answer: 10.97.71.81" in screen_text(app)
+        assert f"A website.default.svc.cluster.local.: answer: {WEBSITE_IP}" in screen_text(app)
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
@@ -78,7 +81,7 @@ async def test_space_opens_a_hop_and_enter_opens_its_pane_with_esc_back(make_lab
         await pilot.press("down", "down", "down", "down", "enter")  # datapath: the trace
         await settle(pilot)
         text = screen_text(app)
-        assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in text
+        assert roles.svc_chain("default", "website", "http") in text
         await pilot.press("escape")
         await settle(pilot)
         await pilot.press("escape")
@@ -89,12 +92,12 @@ async def test_space_opens_a_hop_and_enter_opens_its_pane_with_esc_back(make_lab
 async def test_a_node_without_state_is_unknown_with_the_reason(make_lab_app):
     app = make_lab_app(snapshot=LAB)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _ask(app, pilot, "default/client", "website:80")
+        await _ask(app, pilot, OFF_NODE, "website:80")
         text = screen_text(app)
         assert "? cannot tell" in text and "? datapath" in text
         await pilot.press("down", "down", "down", "down", "space")
         await settle(pilot)
-        assert "the snapshot holds no state of node node-2" in screen_words(app)
+        assert f"the snapshot holds no state of node {roles.other_node()}" in screen_words(app)
 
 
 async def test_c_says_why_no_real_attempt_is_made_from_a_snapshot(make_lab_app):
@@ -125,8 +128,8 @@ async def test_colon_path_runs_in_the_pane(make_lab_app):
 
 
 async def test_the_source_nodes_state_is_read_through_the_session(tmp_path, monkeypatch):
-    """The client runs on node-2, whose state the lab does not hold: the pane asks the session for
-    it (as the node picker does) and judges the datapath on what comes back."""
+    """A pod on node-2, whose state the lab does not hold: the pane asks the session for it (as
+    the node picker does) and judges the datapath on what comes back."""
     from dataclasses import replace
 
     from k8snet_tui.app import make_app
@@ -137,13 +140,15 @@ async def test_the_source_nodes_state_is_read_through_the_session(tmp_path, monk
 
     monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "none.toml"))
     snap = load_snapshot(LAB)
+    other = roles.other_node()
     asked = []
 
     class Agent(SnapshotSession):
         def node_state(self, name, *, refresh=False):
             asked.append(name)
-            if name == "node-2":  # node-1's capture stands in for what an agent would read there
-                return NodeStateResult(name, state=replace(snap.nodes["node-1"], node="node-2"), source="agent")
+            if name == other:  # node-1's capture stands in for what an agent would read there
+                return NodeStateResult(name, state=replace(snap.nodes[roles.captured_node()], node=other),
+                                       source="agent")
             return super().node_state(name)
 
         def cached_node_state(self, name):
@@ -151,10 +156,10 @@ async def test_the_source_nodes_state_is_read_through_the_session(tmp_path, monk
 
     app = make_app(Settings(offline=True), Agent(snap, banner="test"), save_dir=str(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
-        await _ask(app, pilot, "default/client", "website:80")
-        assert "node-2" in asked
+        await _ask(app, pilot, OFF_NODE, "website:80")
+        assert other in asked
         text = screen_text(app)
-        assert "✓ datapath" in text and "on node-2" in text
+        assert "✓ datapath" in text and f"on {other}" in text
 
 
 async def test_hostile_names_in_the_chain_stay_inert(tmp_path, monkeypatch):

@@ -4,8 +4,12 @@ escape sequences) stays inert."""
 
 from __future__ import annotations
 
+from tests import lab_roles as roles
 from tests.support.policy_lab import LAB, many_groups_lab, policy_lab
 from tests.ui.conftest import screen_text, settle
+
+WEB = roles.website_pod()  # a website pod of the lab (names change from one capture to the next)
+ENGINE = roles.engine_pod()
 
 
 async def _open(app, pilot) -> None:
@@ -57,21 +61,20 @@ async def test_the_test_box_gives_the_verdict(make_lab_app, tmp_path):
         src = app.query_one("#policy-src")
         dst = app.query_one("#policy-dst")
         port = app.query_one("#policy-port")
-        for widget, value in ((src, "default/website-67cdc95f5f-fhmzn"), (dst, "default/engine-75fdb4c546-pwch5"),
-                              (port, "8080")):
+        for widget, value in ((src, WEB), (dst, ENGINE), (port, "8080")):
             widget.value = ""
             widget.focus()
             await pilot.press(*value)
         await pilot.press("enter")
         await settle(pilot)
         text = screen_text(app)
-        assert "allow: default/website-67cdc95f5f-fhmzn may reach" in text
+        assert f"allow: {WEB} may reach" in text
         assert "engine-from-website" in text
         port.value = ""
         port.focus()
         await pilot.press(*"80", "enter")
         await settle(pilot)
-        assert "deny: default/website-67cdc95f5f-fhmzn may not reach" in screen_text(app)
+        assert f"deny: {WEB} may not reach" in screen_text(app)
 
 
 async def test_colon_policy_check_runs_in_the_pane(make_lab_app, tmp_path):
@@ -83,7 +86,7 @@ async def test_colon_policy_check_runs_in_the_pane(make_lab_app, tmp_path):
         assert "no pod default/nope" in screen_text(app)
         await pilot.press("escape")
         await settle(pilot)
-        await pilot.press("colon", *"np check default/client ip:10.0.0.2 --port 80", "enter")
+        await pilot.press("colon", *f"np check default/client ip:{roles.pod_ip(WEB)} --port 80", "enter")
         await settle(pilot)
         text = screen_text(app)
         assert "allow: default/client may reach" in text
