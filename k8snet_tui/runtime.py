@@ -19,7 +19,7 @@ from k8snet_tui.collect.watch import forbidden_reason
 from k8snet_tui.config import Settings
 from k8snet_tui.domain.model import NodeState, Observed
 from k8snet_tui.errors import ClusterUnreachable, KubeconfigError
-from k8snet_tui.sources.kinds import KINDS, read_scopes
+from k8snet_tui.sources.kinds import KINDS, read_scopes, store_part
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.ports import ApiFailure
 from k8snet_tui.sources.snapshot import LAB_NAME, load_snapshot
@@ -151,9 +151,10 @@ def list_once(session: LiveSession) -> Observed:
                                       hint="log in again (your token or certificate may have expired), "
                                            "then compare with: kubectl auth whoami") from None
             if exc.forbidden:
-                store.mark_forbidden(kind.kind, forbidden_reason(kind, namespace, name), part=name)
+                store.mark_forbidden(kind.kind, forbidden_reason(kind, namespace, name),
+                                    part=store_part(kind, namespace, name))
             continue
-        store.replace_kind(kind.kind, items, part=name)
+        store.replace_kind(kind.kind, items, part=store_part(kind, namespace, name))
     if failures:
         server = getattr(session.source, "server", "")
         raise ClusterUnreachable(f"cannot reach the cluster at {server or session.context}: {failures[0].message}",

@@ -22,7 +22,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from k8snet_tui.collect.store import Store
-from k8snet_tui.sources.kinds import Kind
+from k8snet_tui.sources.kinds import Kind, store_part
 from k8snet_tui.sources.ports import ApiFailure, ClusterSource
 
 PAGE_LIMIT = 500
@@ -62,6 +62,7 @@ class KindWatcher:
         self.name = name
         # Only named watchers pass `name=`: a source that reads kinds whole need not know it.
         self._only = {"name": name} if name else {}
+        self.part = store_part(kind, self.namespace, name)  # where its objects are kept in the store
         self.backoff = Backoff()
         self._sleep = sleep or interruptible_sleep
         self._on_change = on_change or (lambda: None)
@@ -86,13 +87,13 @@ class KindWatcher:
                     continue
                 if exc.forbidden:
                     self.store.mark_forbidden(self.kind.kind, forbidden_reason(self.kind, self.namespace, self.name),
-                                              part=self.name)
+                                              part=self.part)
                     self._on_change()
                     version = ""
                     self._sleep(RECHECK_FORBIDDEN, cancelled)
                     continue
                 if exc.not_served and self.kind.optional:
-                    self.store.replace_kind(self.kind.kind, [], part=self.name)
+                    self.store.replace_kind(self.kind.kind, [], part=self.part)
                     version = ""
                     self._sleep(RECHECK_FORBIDDEN, cancelled)
                     continue
@@ -101,7 +102,7 @@ class KindWatcher:
                     if reset:
                         reset()  # an expired exec-plugin token: reload credentials next time
                 # Keep the version: resuming from it either works or answers 410, which re-lists.
-                self.store.mark_stale(self.kind.kind, part=self.name)
+                self.store.mark_stale(self.kind.kind, part=self.part)
                 self._on_change()
                 self._sleep(self.backoff.next_delay(), self._woken_by_recovery(cancelled))
 
@@ -122,7 +123,7 @@ class KindWatcher:
             token = page.continue_token
             if not token or cancelled():
                 break
-        self.store.replace_kind(self.kind.kind, items, part=self.name)
+        self.store.replace_kind(self.kind.kind, items, part=self.part)
         self.relists += 1
         self._on_change()
         return version
@@ -131,7 +132,7 @@ class KindWatcher:
         events = self.source.watch(self.kind, self.namespace, resource_version=version,
                                    timeout_seconds=self.watch_seconds, **self._only)
         # The watch request was accepted: the API is back, whatever it has to say next.
-        self.store.mark_fresh(self.kind.kind, part=self.name)
+        self.store.mark_fresh(self.kind.kind, part=self.part)
         self._on_change()
         for event in events:
             if cancelled():
@@ -146,10 +147,10 @@ class KindWatcher:
             if isinstance(rv, str) and rv:
                 version = rv
             if event.type in ("ADDED", "MODIFIED", "DELETED"):
-                self.store.apply(self.kind.kind, event.type, event.object, part=self.name)
-                self.store.mark_fresh(self.kind.kind, part=self.name)
+                self.store.apply(self.kind.kind, event.type, event.object, part=self.part)
+                self.store.mark_fresh(self.kind.kind, part=self.part)
                 self._on_change()
-        self.store.mark_fresh(self.kind.kind, part=self.name)
+        self.store.mark_fresh(self.kind.kind, part=self.part)
         return version
 
 

@@ -361,6 +361,10 @@ ALLOWED: Mapping[str, dict[str, Spec]] = {
         "spec": {"blocks": [{"cidr": KEEP, "start": KEEP, "stop": KEEP}], "cidrs": [{"cidr": KEEP}],
                  "disabled": KEEP, "serviceSelector": SELECTOR},
     },
+    # Calico's pools: the tunnel modes the consistency check compares with the node.
+    "IPPool": {"metadata": metadata(),
+               "spec": {"cidr": KEEP, "ipipMode": KEEP, "vxlanMode": KEEP, "natOutgoing": KEEP, "disabled": KEEP,
+                        "blockSize": KEEP, "nodeSelector": KEEP}},
     # Istio's mesh configuration (pane 0): modes, hosts, subsets, routes and weights, spelled out to
     # the leaves (KEEP keeps scalars and lists of them only: a map under KEEP would be dropped).
     # Header values a route sets, JWT rules and TLS file paths are not kept; match values, and

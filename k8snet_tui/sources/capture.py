@@ -21,7 +21,7 @@ from typing import Any
 from k8snet_tui.domain.model import NodeState, Observed, name_of, namespace_of
 from k8snet_tui.errors import UsageError
 from k8snet_tui.sources.allowlist import slim
-from k8snet_tui.sources.kinds import KINDS
+from k8snet_tui.sources.kinds import BY_NAME
 from k8snet_tui.sources.snapshot import FORMAT
 
 LAST_APPLIED = "kubectl.kubernetes.io/last-applied-configuration"
@@ -81,7 +81,7 @@ def write_snapshot(out: Path, observed: Observed, *, source: str, notes: str = "
             "source": source, "local_node": observed.local_node, "notes": notes}
     (target / "meta.json").write_text(json.dumps(meta, indent=2) + "\n", encoding="utf-8")
     written: dict[str, int] = {}
-    for kind in KINDS:
+    for kind in BY_NAME.values():  # once per kind name: its objects of every group, told apart by apiVersion
         items = [s for s in (scrub(o) for o in observed.cluster.of(kind.kind)) if s is not None]
         if not items and kind.optional:
             continue

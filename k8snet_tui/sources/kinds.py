@@ -82,11 +82,14 @@ KINDS: tuple[Kind, ...] = (
     Kind("AuthorizationPolicy", "security.istio.io", "v1", "authorizationpolicies", optional=True, panes=("mesh",)),
     Kind("DestinationRule", "networking.istio.io", "v1", "destinationrules", optional=True, panes=("mesh",)),
     Kind("VirtualService", "networking.istio.io", "v1", "virtualservices", optional=True, panes=("mesh",)),
-    # Gateway API's GRPCRoute (a Service parentRef is a mesh route, GAMMA) and Linkerd's policy kinds
-    # whose names are their own. Linkerd's AuthorizationPolicy and HTTPRoute share their kind names
-    # with Istio's and Gateway API's, and this table is keyed by kind: they are read from snapshots
-    # (told apart by apiVersion), not watched live.
+    # Gateway API's GRPCRoute (a Service parentRef is a mesh route, GAMMA) and Linkerd's policy kinds.
+    # Linkerd's AuthorizationPolicy and HTTPRoute share their kind names with Istio's and Gateway
+    # API's: each is watched on its own and kept as its own part of the kind (`store_part`), and the
+    # readers tell the two apart by apiVersion, as they do in snapshots.
     Kind("GRPCRoute", "gateway.networking.k8s.io", "v1", "grpcroutes", optional=True, panes=("mesh",)),
+    Kind("AuthorizationPolicy", "policy.linkerd.io", "v1alpha1", "authorizationpolicies", optional=True,
+         panes=("mesh",)),
+    Kind("HTTPRoute", "policy.linkerd.io", "v1beta3", "httproutes", optional=True, panes=("mesh",)),
     Kind("Server", "policy.linkerd.io", "v1beta3", "servers", optional=True, panes=("mesh",)),
     Kind("MeshTLSAuthentication", "policy.linkerd.io", "v1alpha1", "meshtlsauthentications", optional=True,
          panes=("mesh",)),
@@ -100,12 +103,31 @@ KINDS: tuple[Kind, ...] = (
     Kind("CiliumNetworkPolicy", "cilium.io", "v2", "ciliumnetworkpolicies", optional=True, panes=("policy",)),
     Kind("CiliumClusterwideNetworkPolicy", "cilium.io", "v2", "ciliumclusterwidenetworkpolicies",
          namespaced=False, optional=True, panes=("policy",)),
+    # Calico's pools say whether its pods are tunnelled (the consistency check compares that with
+    # the node's devices and routes).
+    Kind("IPPool", "crd.projectcalico.org", "v1", "ippools", namespaced=False, optional=True, panes=("pods",)),
 )
 
-BY_NAME = {k.kind: k for k in KINDS}
+# A bare kind name means the first entry of that name (Istio's AuthorizationPolicy, Gateway API's
+# HTTPRoute); (group, kind) names each entry.
+BY_NAME: dict[str, Kind] = {}
+for _k in KINDS:
+    BY_NAME.setdefault(_k.kind, _k)
+BY_GROUP_KIND = {(k.group, k.kind): k for k in KINDS}
+_SHARED_NAMES = frozenset(k.kind for k in KINDS if BY_NAME[k.kind] is not k)
+del _k
 
 # apiVersion/kind a typed List's items lack (`ServiceList` items carry neither): from the list's kind.
-LIST_KINDS = {f"{k.kind}List": k for k in KINDS}
+LIST_KINDS = {f"{k.kind}List": k for k in BY_NAME.values()}
+
+
+def store_part(kind: Kind, namespace: str | None = None, name: str = "") -> str:
+    """The part of the store a watcher of `kind` keeps its objects in: namespace/name for a kind
+    read object by object, the API group for a kind whose name another group shares (so one
+    group's re-list never drops the other's objects), else "" (the kind as a whole)."""
+    if name:
+        return f"{namespace or ''}/{name}"
+    return kind.group if kind.kind in _SHARED_NAMES else ""
 
 
 def read_scopes(kind: Kind, namespace: str | None) -> tuple[tuple[str | None, str], ...]:

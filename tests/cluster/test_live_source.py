@@ -30,7 +30,7 @@ pytestmark = pytest.mark.cluster
 SERVED_OPTIONAL = {"ServiceCIDR", "Mapping", "Listener", "Host", "CiliumNode"}  # the lab's CRDs + 1.33+ GA
 ABSENT_OPTIONAL = {"Gateway", "HTTPRoute",  # no Gateway API CRDs in the lab, nor policy ones
                    "AdminNetworkPolicy", "BaselineAdminNetworkPolicy", "CiliumNetworkPolicy",
-                   "CiliumClusterwideNetworkPolicy"}
+                   "CiliumClusterwideNetworkPolicy", "IPPool"}  # nor Calico's
 # Served only when another scenario on the same cluster has installed their CRDs (the mesh scenario
 # installs Istio's), or never in the lab (Cilium's LB IPAM, Linkerd, GRPCRoute): either is right.
 MAYBE_SERVED = {"CiliumLoadBalancerIPPool", "PeerAuthentication", "AuthorizationPolicy", "DestinationRule",
