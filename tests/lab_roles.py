@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import json
 import re
+from dataclasses import replace
 from functools import lru_cache
 from pathlib import Path
 from typing import Any
@@ -237,6 +238,38 @@ def sep_chain(address: str, namespace: str = "default", name: str = "website", p
     return m.group(1)
 
 
+def chain_rules(chain: str, node: str | None = None) -> list[tuple[int, int, str]]:
+    """(rule number from 1, packet counter, the rule's text after `-A CHAIN `) of each rule of `chain`
+    in the captured `iptables-save`, in order (the numbers the trace shows as #N)."""
+    out = []
+    for m in re.finditer(rf"^(?:\[(\d+):\d+\] )?-A {re.escape(chain)} (.*)$", iptables_save(node), re.M):
+        out.append((len(out) + 1, int(m.group(1) or 0), m.group(2)))
+    return out
+
+
+def chain_rule(chain: str, contains: str, node: str | None = None) -> tuple[int, int]:
+    """(number, packets) of the one rule of `chain` whose text holds `contains`."""
+    found = [(n, pkts) for n, pkts, text in chain_rules(chain, node) if contains in text]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} rules of {chain} hold {contains!r}, not one")
+    return found[0]
+
+
+def svc_endpoints_in_rule_order(namespace: str = "default", name: str = "website", port: str = "http") -> tuple[str, ...]:
+    """The endpoint addresses of NS/NAME:PORT as its KUBE-SVC chain lists them (the order of the probabilities)."""
+    found = [re.search(rf'"{re.escape(f"{namespace}/{name}:{port}")} -> ([\d.]+):\d+"', text)
+             for _, _, text in chain_rules(svc_chain(namespace, name, port))]
+    return tuple(m.group(1) for m in found if m)
+
+
+def pod_with_ip(address: str) -> str:
+    """"NS/NAME" of the one pod (own network) with `address`."""
+    found = [ref(p) for p in pods() if p.get("status", {}).get("podIP") == address]
+    if len(found) != 1:
+        raise LookupError(f"{len(found)} pods have the address {address}, not one")
+    return found[0]
+
+
 def sep_chains(namespace: str = "default", name: str = "website", port: str = "http") -> tuple[str, ...]:
     """Every KUBE-SEP-... chain of NS/NAME:PORT, in the order the captured rules list them."""
     comment = re.escape(f'"{namespace}/{name}:{port}"')
@@ -257,3 +290,39 @@ def tunnel_mode() -> bool:
     """Whether node-1's captured devices are Cilium's tunnel layout (cilium_vxlan present)."""
     links = json.loads((lab_dir() / "nodes" / captured_node() / "ip-link.json").read_text())
     return any(link.get("ifname") == "cilium_vxlan" for link in links)
+
+
+# -- node-1's state edited into another layout (for config-vs-kernel tests) --------------------------
+
+def _underlay_device(node: Any) -> str:
+    """The device that holds the node's InternalIP (eth0 in the lab)."""
+    own = node_ip(node.node or captured_node())
+    for link in node.addresses:
+        if any(a.get("local") == own for a in link.get("addr_info", [])):
+            return str(link["ifname"])
+    raise LookupError(f"no device of {node.node} holds {own}")
+
+
+def without_links(node: Any, *names: str) -> Any:
+    """The node's state with the devices called NAME (or starting with NAME*) gone from `ip link`
+    and `ip addr`, as if never created (routes are left as captured)."""
+    exact = {n for n in names if not n.endswith("*")}
+    prefixes = tuple(n[:-1] for n in names if n.endswith("*"))
+
+    def gone(link: Obj) -> bool:
+        name = str(link.get("ifname", ""))
+        return name in exact or bool(prefixes) and name.startswith(prefixes)
+
+    return replace(node, links=tuple(x for x in node.links if not gone(x)),
+                   addresses=tuple(x for x in node.addresses if not gone(x)))
+
+
+def natively_routed(node: Any) -> Any:
+    """The captured node's state as native routing shows it: each other node's pod CIDR
+    `via <that node's InternalIP> dev eth0` (the shape `ip -j route` gives), no tunnel device.
+    A capture that already routes natively comes back unchanged; a tunnel capture is edited."""
+    device = _underlay_device(node)
+    others = {pod_cidr(n): node_ip(n) for n in nodes() if n != (node.node or captured_node())}
+    routes = tuple({"dst": r["dst"], "gateway": others[r["dst"]], "dev": device, "flags": []}
+                   if r.get("dst") in others and r.get("table", "main") == "main" else r for r in node.routes)
+    return without_links(replace(node, routes=routes), "cilium_vxlan", "cilium_geneve", "flannel.1", "vxlan.calico")

@@ -3,6 +3,9 @@ requests (seeded: the same presses give the same pod), `x` a pretend deletion of
 
 from __future__ import annotations
 
+import re
+
+from tests import lab_roles as roles
 from tests.ui.conftest import screen_text, screen_words, settle
 
 
@@ -28,7 +31,14 @@ async def to_endpoint(pilot, address: str) -> None:
     raise AssertionError(f"no endpoint line for {address}:\n{screen_text(pilot.app)}")
 
 
+def _moves(chain: str, contains: str) -> str:
+    """`CHAIN #N [P -> P+1 pkts]`: the lab's rule of `chain` holding `contains`, one request later."""
+    number, packets = roles.chain_rule(chain, contains)
+    return f"{chain} #{number} [{packets} -> {packets + 1} pkts]"
+
+
 async def test_r_sends_a_pretend_request_and_names_the_pod_and_the_counters(make_lab_app):
+    cluster_ip, client = roles.cluster_ip("default", "website"), roles.client()
     app = make_lab_app(snapshot="lab")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_website_trace(pilot)
@@ -37,11 +47,17 @@ async def test_r_sends_a_pretend_request_and_names_the_pod_and_the_counters(make
         await settle(pilot)
         words = screen_words(app)
         assert "WHAT IF (computed: nothing is sent, nothing is deleted)" in words
-        assert "from the client pod default/client (10.0.1.6) to 10.97.71.81:80" in words
-        assert "request #1: answered by default/website-67cdc95f5f-fhmzn at 10.0.0.2:80 (random pick" in words
-        assert "KUBE-SERVICES #7 [6 -> 7 pkts]" in words
-        assert "KUBE-SVC-RYQJBQ5TR32XWAUN #2 [2 -> 3 pkts]" in words
-        assert "KUBE-SEP-X2MCN5BVWANDBEEH #2 [2 -> 3 pkts]" in words
+        assert f"from the client pod {client} ({roles.pod_ip(client)}) to {cluster_ip}:80" in words
+        answer = re.search(r"request #1: answered by (default/website-\S+) at ([\d.]+):80 \(random pick", words)
+        assert answer, words
+        pod_ref, address = answer.groups()
+        assert roles.pod_ip(pod_ref) == address and address in roles.endpoint_addresses("default", "website")
+        svc_chain, sep_chain = roles.svc_chain("default", "website", "http"), roles.sep_chain(address)
+        # the counters that would move: the website rule of KUBE-SERVICES, the jump to the answering
+        # pod's SEP chain, that chain's DNAT, each one packet more than the lab's captured counter
+        assert _moves("KUBE-SERVICES", '"default/website:http cluster IP"') in words
+        assert _moves(svc_chain, f"-j {sep_chain}") in words
+        assert _moves(sep_chain, f"-j DNAT --to-destination {address}:80") in words
         await pilot.press("m")  # 100 more
         await settle(pilot)
         assert "after 101 requests" in screen_words(app)
@@ -50,28 +66,37 @@ async def test_r_sends_a_pretend_request_and_names_the_pod_and_the_counters(make
         assert "WHAT IF" not in screen_text(app) and "Trace default/website" in screen_text(app)
         await pilot.press("r")  # the same seed: the same first answer
         await settle(pilot)
-        assert "request #1: answered by default/website-67cdc95f5f-fhmzn" in screen_words(app)
+        assert f"request #1: answered by {pod_ref} at {address}:80" in screen_words(app)
+
+
+def _replica_set(pod_ref: str) -> str:
+    (owner,) = [o for o in roles.pod(pod_ref)["metadata"]["ownerReferences"] if o["kind"] == "ReplicaSet"]
+    return str(owner["name"])
 
 
 async def test_x_on_an_endpoint_predicts_the_rules_after_its_pod_is_deleted(make_lab_app):
+    # kube-proxy lists website's three endpoints with probabilities 1/3, 1/2, rest: deleting the
+    # second one's pod leaves the first at 1/2
+    first, second, _third = roles.svc_endpoints_in_rule_order("default", "website", "http")
+    kept, deleted = roles.pod_with_ip(first), roles.pod_with_ip(second)
     app = make_lab_app(snapshot="lab")
     async with app.run_test(size=(80, 24)) as pilot:
         await open_website_trace(pilot)
-        await to_endpoint(pilot, "10.0.0.3:80")
+        await to_endpoint(pilot, f"{second}:80")
         await pilot.press("x")
         await settle(pilot)
         words = screen_words(app)
-        assert "what if pod default/website-67cdc95f5f-gmn95 is deleted" in words
+        assert f"what if pod {deleted} is deleted" in words
         assert "WHAT IF (computed: nothing is sent, nothing is deleted)" in words
-        assert "(service chain KUBE-SVC-RYQJBQ5TR32XWAUN): 3 -> 2 endpoints" in words
-        assert "- 10.0.0.3:80 default/website-67cdc95f5f-gmn95 KUBE-SEP-N7VSNWLSIFJSRFBL: gone" in words
-        assert ("~ 10.0.0.2:80 default/website-67cdc95f5f-fhmzn KUBE-SEP-X2MCN5BVWANDBEEH: "
+        assert f"(service chain {roles.svc_chain('default', 'website', 'http')}): 3 -> 2 endpoints" in words
+        assert f"- {second}:80 {deleted} {roles.sep_chain(second)}: gone" in words
+        assert (f"~ {first}:80 {kept} {roles.sep_chain(first)}: "
                 "1/3 (probability 0.33333333349) -> 1/2 (probability 0.50000000000)") in words
-        assert "ReplicaSet website-67cdc95f5f creates a replacement pod" in words
+        assert f"ReplicaSet {_replica_set(deleted)} creates a replacement pod" in words
         await pilot.press("escape")
         await settle(pilot)
         assert "WHAT IF" not in screen_text(app)
-        assert "on endpoint 10.0.0.3:80" in screen_words(app)  # back on the same trace line
+        assert f"on endpoint {second}:80" in screen_words(app)  # back on the same trace line
 
 
 async def test_x_off_an_endpoint_says_where_to_go_and_the_table_has_no_what_if_keys(make_lab_app):
