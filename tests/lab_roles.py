@@ -311,7 +311,7 @@ def without_links(node: Any, *names: str) -> Any:
 
     def gone(link: Obj) -> bool:
         name = str(link.get("ifname", ""))
-        return name in exact or bool(prefixes) and name.startswith(prefixes)
+        return name in exact or (bool(prefixes) and name.startswith(prefixes))
 
     return replace(node, links=tuple(x for x in node.links if not gone(x)),
                    addresses=tuple(x for x in node.addresses if not gone(x)))

@@ -4,7 +4,9 @@ The base is the bundled lab: node-1's `ip -j -d link`, `ip -j route show table a
 iptables-legacy-save were captured from the test cluster's node namespace with a real kube-proxy.
 Each test changes the API side (a ConfigMap) or drops/edits entries of those real dumps, so every
 shape stays the kernel's. The nftables dump is kube-proxy's own 1.36 expectation loaded into a
-real nft (tests/domain/fixtures/realworld/README.md).
+real nft (tests/domain/fixtures/realworld/README.md). The lab's pods, nodes and layout are read by
+role (tests/lab_roles.py): "native routes" are node-1's routes with node-2's pod CIDR sent via
+node-2's address on eth0 and no tunnel device (`natively_routed`), whichever layout was captured.
 """
 
 from __future__ import annotations
@@ -18,6 +20,9 @@ import pytest
 from k8snet_tui.domain.consistency import AGREE, DISAGREE, NOT_CHECKED, check_consistency
 from k8snet_tui.domain.model import ClusterState, NodeState
 from k8snet_tui.snapshot_state import open_state
+
+from tests import lab_roles as roles
+from tests.lab_roles import natively_routed, without_links
 
 NFT = Path(__file__).parent / "fixtures" / "realworld" / "v1.36-nft-overall.nft.json"
 
@@ -66,26 +71,36 @@ def without_routes(node: NodeState, dst: str) -> NodeState:
 
 # -- tunnel mode vs devices and routes ------------------------------------------------------------
 
+OTHER = roles.other_node()
+REMOTE_CIDR = roles.pod_cidr(OTHER)  # node-2's pod CIDR, 10.0.1.0/24
+NATIVE_ROUTE = f"{REMOTE_CIDR} via {roles.node_ip(OTHER)} dev eth0"
+
+
 def test_tunnel_config_on_native_routes_disagrees(lab):
     objects, node = lab
     report = run(with_configmap(objects, "cilium-config", cilium(**{"routing-mode": "tunnel",
-                                                                    "tunnel-protocol": "vxlan"})), node)
+                                                                    "tunnel-protocol": "vxlan"})),
+                 natively_routed(node))
     device = only(report, "tunnel-device")
     assert device.status == DISAGREE and "cilium_vxlan" in device.kernel
     remote = only(report, "remote-pod-cidr")
     assert remote.status == DISAGREE
-    assert "10.0.1.0/24 via 172.31.24.122 dev eth0" in remote.kernel and "node-2" in remote.kernel
-    assert remote.why and remote.next and "10.0.1.1" in remote.next  # what to run: ip route get
+    assert NATIVE_ROUTE in remote.kernel and OTHER in remote.kernel
+    first = REMOTE_CIDR.rsplit(".", 1)[0] + ".1"  # the first address of node-2's pod CIDR
+    assert remote.why and remote.next and first in remote.next  # what to run: ip route get
 
 
 def test_native_config_on_native_routes_agrees_on_mode(lab):
     objects, node = lab
-    report = run(with_configmap(objects, "cilium-config", cilium(**{"routing-mode": "native"})), node)
+    native = natively_routed(node)
+    report = run(with_configmap(objects, "cilium-config", cilium(**{"routing-mode": "native"})), native)
     assert only(report, "tunnel-device").status == AGREE
     assert only(report, "remote-pod-cidr").status == AGREE
-    # Still Cilium: its own devices are missing either way.
-    assert only(report, "host-device").status == DISAGREE
-    assert only(report, "pod-devices").status == DISAGREE
+    # Still Cilium: without its own devices (cilium_host, the pods' lxc veths) it disagrees either way.
+    bare = run(with_configmap(objects, "cilium-config", cilium(**{"routing-mode": "native"})),
+               without_links(native, "cilium_host", "cilium_net", "lxc*"))
+    assert only(bare, "host-device").status == DISAGREE
+    assert only(bare, "pod-devices").status == DISAGREE
 
 
 def test_geneve_config_expects_cilium_geneve(lab):
@@ -123,27 +138,31 @@ def test_unknown_cni_still_checks_reachability(lab):
 
 def test_local_pod_routed_away_disagrees(lab):
     objects, node = lab
-    routes = [dict(r, dev="eth0", gateway="172.31.16.1") if r.get("dst") == "10.0.0.3" else r for r in node.routes]
+    pod = roles.website_pod()  # a pod on node-1
+    ip = roles.pod_ip(pod)
+    routes = [dict(r, dev="eth0", gateway="172.31.16.1") if r.get("dst") == ip else r for r in node.routes]
     report = run(objects, replace(node, routes=tuple(routes)))
     local = only(report, "local-pods-routed")
-    assert local.status == DISAGREE and "10.0.0.3" in local.kernel and "website-67cdc95f5f-gmn95" in local.kernel
+    assert local.status == DISAGREE and ip in local.kernel and pod.split("/")[1] in local.kernel
 
 
 def test_pod_outside_its_node_cidr_disagrees(lab):
     objects, node = lab
+    name = roles.pod_on(roles.captured_node(), namespace="default").split("/")[1]  # a pod on node-1
     moved = []
     for o in objects:
-        if o.get("kind") == "Pod" and o["metadata"]["name"] == "webstate-0":
+        if o.get("kind") == "Pod" and o["metadata"]["name"] == name:
             o = json.loads(json.dumps(o))
             o["status"]["podIP"] = "10.0.7.9"
             o["status"]["podIPs"] = [{"ip": "10.0.7.9"}]
         moved.append(o)
     check = only(run(moved, node), "pods-in-node-cidr")
-    assert check.status == DISAGREE and "webstate-0 10.0.7.9" in check.kernel
+    assert check.status == DISAGREE and f"{name} 10.0.7.9" in check.kernel
 
 
 def test_flannel_vxlan_without_flannel_device_disagrees(lab):
     objects, node = lab
+    node = natively_routed(node)  # no VXLAN device of any name (a captured cilium_vxlan would do)
     objects = with_configmap(objects, "cilium-config", None)
     objects = with_configmap(objects, "kube-flannel-cfg",
                              {"net-conf.json": json.dumps({"Network": "10.0.0.0/8", "Backend": {"Type": "vxlan"}})})
@@ -256,6 +275,7 @@ def test_tunnel_port_needs_detailed_links(lab):
              "mtu": 1500, "operstate": "UNKNOWN", "link_type": "ether", "address": "8e:1f:35:7c:2a:01",
              "linkinfo": {"info_kind": "vxlan"}}  # `ip -j link` entry of a vxlan device; -d would add info_data
     objects = with_configmap(objects, "cilium-config", cilium(**{"routing-mode": "tunnel"}))
+    node = without_links(node, "cilium_vxlan")  # the captured one, if any, is the detailed kind
     report = run(objects, replace(node, links=node.links + (vxlan,)))
     assert only(report, "tunnel-device").status == AGREE
     assert only(report, "tunnel-port").status == NOT_CHECKED
