@@ -205,7 +205,7 @@ def node_port(namespace: str, name: str, port: str | int | None = None) -> int:
 
 def endpoint_addresses(namespace: str, name: str) -> tuple[str, ...]:
     """Every endpoint address of the Service's EndpointSlices, sorted (as strings)."""
-    out = []
+    out: list[str] = []
     for s in _items("endpointslices"):
         labels = s["metadata"].get("labels", {})
         if s["metadata"].get("namespace") == namespace and labels.get("kubernetes.io/service-name") == name:
@@ -241,7 +241,7 @@ def sep_chain(address: str, namespace: str = "default", name: str = "website", p
 def chain_rules(chain: str, node: str | None = None) -> list[tuple[int, int, str]]:
     """(rule number from 1, packet counter, the rule's text after `-A CHAIN `) of each rule of `chain`
     in the captured `iptables-save`, in order (the numbers the trace shows as #N)."""
-    out: list[str] = []
+    out: list[tuple[int, int, str]] = []
     for m in re.finditer(rf"^(?:\[(\d+):\d+\] )?-A {re.escape(chain)} (.*)$", iptables_save(node), re.M):
         out.append((len(out) + 1, int(m.group(1) or 0), m.group(2)))
     return out
