@@ -23,6 +23,8 @@ from k8snet_tui.present.serialize import to_jsonable
 from k8snet_tui.registry import PANES
 from k8snet_tui.sources.snapshot import load_snapshot
 
+from tests import lab_roles as roles
+
 DOC = Path(__file__).resolve().parents[1] / "docs" / "json.md"
 
 
@@ -132,8 +134,10 @@ def _printed(argv: list[str], capsys) -> dict:
     return printed
 
 
-LAB_SERVICES = ("default/website", "default/engine", "default/headlesswebsite", "default/kubernetes",
-                "default/webstate", "emissary/emissary-ingress", "kube-system/kube-dns")
+LAB_SERVICES = tuple(roles.ref(svc) for svc in roles.services())  # every Service of the lab
+WEBSITE_POD = roles.website_pod()  # a website pod on the captured node
+ENGINE_URL = f"http://{roles.node_ip(roles.captured_node())}:{roles.node_port('emissary', 'emissary-ingress', 'http')}/engine"
+LB_ALLOCATED = bool(roles.service("emissary", "emissary-ingress").get("status", {}).get("loadBalancer", {}).get("ingress"))
 # Each command's section of the doc, and the runs on the bundled lab whose keys together must
 # cover the section's example (so a documented field that stops being printed fails) and stay
 # within the names the section gives (so a new printed field must be documented).
@@ -141,18 +145,19 @@ COMMANDS = {
     "## `k8snet trace NS/NAME[:PORT] --json`": [["trace", ref] for ref in LAB_SERVICES],
     "## `k8snet dns NAME --json`": [["dns", "website", "--pod", "default/client"], ["dns", "bad..name"],
                                     ["dns", "_http._tcp.website", "--type", "SRV", "--resolver", "musl"]],
-    "## `k8snet route URL --json`": [["route", "http://172.31.24.84:31211/engine"], ["route", "/nope"]],
+    "## `k8snet route URL --json`": [["route", ENGINE_URL], ["route", "/nope"]],
     "## `k8snet policy check SRC DST --json`": [
-        ["policy", "check", "default/website-67cdc95f5f-fhmzn", "default/engine-75fdb4c546-pwch5", "--port", "8080"]],
+        ["policy", "check", WEBSITE_POD, roles.engine_pod(), "--port", "8080"]],
     "## `k8snet path FROM TO --json`": [["path", "default/client", "website:8080", "--check"],
-                                        ["path", "default/website-67cdc95f5f-fhmzn", "website:80"]],
+                                        ["path", WEBSITE_POD, "website:80"]],
     "## `k8snet balance NS/SVC --json`": [["balance", "emissary/emissary-ingress", "--requests", "100"]],
 }
 # The lab has no NetworkPolicy, so no allowing rule: the `rule` object's keys are not printed.
 NOT_IN_THE_LAB = {"## `k8snet policy check SRC DST --json`": {"policy", "peer", "port_text", "peer_text"},
-                  # the lab's one LoadBalancer Service is pending: no node, pod or count is printed
-                  "## `k8snet balance NS/SVC --json`": {"pod", "address", "node", "share", "source", "backend",
-                                                       "local_endpoints", "expected", "count"}}
+                  # the lab's one LoadBalancer Service: allocated and announced (MetalLB), nothing to find;
+                  # pending (a lab without an allocator), no node, pod or count is printed
+                  "## `k8snet balance NS/SVC --json`": {"severity", "code", "message"} if LB_ALLOCATED else
+                  {"pod", "address", "node", "share", "source", "backend", "local_endpoints", "expected", "count"}}
 
 
 @pytest.mark.parametrize("heading", list(COMMANDS))
@@ -168,7 +173,7 @@ def test_dns_and_route_json_are_their_models(observed, capsys):
     lookup = views.dns_lookup(observed, "website", pod="default/client")
     assert _printed(["dns", "website", "--pod", "default/client"], capsys) == json.loads(
         json.dumps(to_jsonable(lookup_model(lookup))))
-    url = "http://172.31.24.84:31211/engine"
+    url = ENGINE_URL
     assert _printed(["route", url], capsys) == json.loads(json.dumps(to_jsonable(route_model(views.route(observed, url)))))
     trace = views.trace(observed, "default/website")
     assert _printed(["trace", "default/website"], capsys) == json.loads(json.dumps(to_jsonable(trace)))
