@@ -3,7 +3,7 @@
 The app owns no data logic. It asks the session for an `Observed`, hands it to the visible
 pane, and runs the session's background work (API watchers on daemon threads, node polls in a
 thread worker) whose results come back as a version number it checks once a second, so a burst
-of events becomes one repaint.
+of events becomes one repaint; a kind's first list wakes it at once (the first rows wait for no tick).
 """
 
 from __future__ import annotations
@@ -14,16 +14,18 @@ import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator
+from contextlib import suppress
 from functools import partial
 from pathlib import Path
 from typing import Any
 
 from rich.text import Text
-from textual import events, work
+from textual import events, on, work
 from textual.app import App, ComposeResult, ScreenError, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.dom import DOMNode
+from textual.message import Message
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 from textual.theme import Theme
@@ -69,6 +71,14 @@ assert set(THEMES) == set(THEME_NAMES)
 DEFAULT_PANE = "services"
 
 
+WAKE_COALESCE_S = 0.03  # a burst of first lists within this makes one refresh
+OTHER_PANES_LIVE_S = 2.5  # live: the panes not shown are mounted this long after the first frame
+
+
+class KindListed(Message):
+    """A kind's first list reached a live session's store (posted from a watcher thread)."""
+
+
 class K8snetApp(GuideActions, App[int]):
     TITLE = "k8snet"
     CSS_PATH = "styles/app.tcss"
@@ -109,6 +119,8 @@ class K8snetApp(GuideActions, App[int]):
         self.start_node = start_node  # `--node NAME` (live): picked as with `N` once a pane is up
         self.save_dir = Path(save_dir or os.environ.get("K8SNET_SAVE_DIR") or ".")
         self._seen_version = -1
+        self._wake_lock = threading.Lock()  # a kind listed wakes the app once per burst
+        self._wake_posted = False
         self._panes: dict[str, Pane] = {}
         self._zoomed = False
         self._last_focus: Widget | None = None  # where the keyboard was (see on_descendant_focus)
@@ -165,16 +177,25 @@ class K8snetApp(GuideActions, App[int]):
         if self.session.banner:
             self.query_one("#banner", Static).update(data_text(self.session.banner, style="bold"))
         self._activate(self.start_pane)
-        self.call_after_refresh(self._build_other_panes)
+        if self.session.watchers or self.session.poller is not None:
+            # A live session's background work, after the first frame (importing the kubernetes
+            # client and connecting can take a while) and before the other panes are mounted
+            # (~1 s of the loop under load): the first lists are on their way meanwhile.
+            self.call_after_refresh(self._start_live)
+        if self.session.watchers:
+            # Mounting the other panes holds the loop ~0.7 s under load; a live start's first
+            # lists land meanwhile and would wait for it. A pane asked for sooner mounts then.
+            self.set_timer(OTHER_PANES_LIVE_S, self._build_other_panes)
+        else:
+            self.call_after_refresh(self._build_other_panes)
         if self.start_lab:
             self.call_after_refresh(self.lab_go, 0)
         if self.start_node:
             self.call_after_refresh(self._pick_node, self.start_node)
         self.set_interval(1.0, self._tick)
-        if self.session.watchers or self.session.poller is not None:
-            # A live session's background work, after the first frame: importing the kubernetes
-            # client and connecting can take a while.
-            self.call_after_refresh(self._start_live)
+        when_loaded = getattr(self.session, "when_loaded", None)
+        if callable(when_loaded):  # a big snapshot still being read (collect/loading.py): rows when it is
+            when_loaded(self._snapshot_read)
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual would print a full traceback over the user's shell after exiting with code 1;
@@ -234,12 +255,41 @@ class K8snetApp(GuideActions, App[int]):
     def _tick(self) -> None:
         # The timer can still fire while the app closes, after its widgets are gone: then
         # there is nothing to refresh (a tick there once crashed the exit).
-        if self._quitting or not self.query(StatusBar):
+        if not self._refresh_if_changed():
             return
-        if self.session.version != self._seen_version:
-            self.refresh_data()
         for status in self.query(StatusBar):
             status.node_badge = self.nodes.badge(self.observed)  # its age ticks
+
+    def _refresh_if_changed(self) -> bool:
+        """Refresh if the session's data changed; False once the app's widgets are gone."""
+        if self._quitting or not self.query(StatusBar):
+            return False
+        if self.session.version != self._seen_version:
+            self.refresh_data()
+        return True
+
+    def _snapshot_read(self) -> None:
+        """The session's snapshot is read (called on the reading thread, or here if it was already)."""
+        if threading.get_ident() == self._thread_id:
+            self.call_later(self._show_read_snapshot)
+        else:
+            with suppress(RuntimeError):  # the app has ended meanwhile
+                self.call_from_thread(self._show_read_snapshot)
+
+    def _show_read_snapshot(self) -> None:
+        error = getattr(self.session, "error", None)
+        if error is not None:  # as when it is read before the app starts: one message, exit status 1
+            self.crash = error
+            self.exit(1)
+            return
+        gc.freeze()  # as at mount: what is loaded lives as long as the app
+        if self._quitting or not self.query(StatusBar):
+            return
+        self.query_one(StatusBar).mode_label = self.session.label
+        banner = self.query_one("#banner", Static)
+        banner.update(data_text(self.session.banner, style="bold"))
+        banner.display = bool(self.session.banner) and not self._zoomed
+        self.refresh_data()
 
     def _view_for(self, pane: Pane) -> Observed:
         """What `pane` draws: with the picked node's state if it reads node state (`N`)."""
@@ -341,8 +391,29 @@ class K8snetApp(GuideActions, App[int]):
         else:
             self._focus_pane(self.current_pane)
 
+    def _kind_listed(self, kind: str) -> None:
+        """From a watcher thread: a kind's first list is in the store. One wake per burst (a
+        start lists ~40 kinds within ms), so the rows need not wait for the next tick."""
+        with self._wake_lock:
+            if self._wake_posted:
+                return
+            self._wake_posted = True
+        self.post_message(KindListed())
+
+    @on(KindListed)
+    def _wake_on_listed(self, _message: KindListed) -> None:
+        self.set_timer(WAKE_COALESCE_S, self._woken)
+
+    def _woken(self) -> None:
+        with self._wake_lock:
+            self._wake_posted = False
+        self._refresh_if_changed()
+
     def _start_live(self) -> None:
         session = self.session
+        store = getattr(session, "store", None)
+        if callable(getattr(store, "on_listed", None)):
+            store.on_listed(self._kind_listed)  # type: ignore[union-attr]
         # Each watcher sits in a long HTTP read for as long as the app runs, so it gets a daemon
         # thread of its own. As Textual thread workers they took threads of the event loop's
         # default executor (min(32, cpus + 4): 6 on 2 cores), so most kinds were never listed

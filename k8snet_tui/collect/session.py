@@ -133,7 +133,10 @@ class LiveSession:
 
     def __post_init__(self) -> None:
         self.store = Store(namespace=self.namespace)
-        self.watchers = [KindWatcher(self.source, self.store, kind, namespace, name=name)
+        # The API client hands its watchers list pages already in the store's shape.
+        for_watchers = getattr(self.source, "for_watchers", None)
+        watched = for_watchers() if callable(for_watchers) else self.source
+        self.watchers = [KindWatcher(watched, self.store, kind, namespace, name=name)
                          for kind in KINDS for namespace, name in read_scopes(kind, self.namespace)]
         ping = getattr(self.source, "ping", None)
         if callable(ping):  # a silent watch cannot tell a stopped API server from a quiet cluster

@@ -14,13 +14,14 @@ from __future__ import annotations
 
 import threading
 import time
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from types import MappingProxyType
 from typing import Any
 
 from k8snet_tui.collect.namespaces import NamespacedObjects
 from k8snet_tui.domain.model import ClusterState, KindMap, Obj, dig_str
 from k8snet_tui.sources.allowlist import slim
+from k8snet_tui.sources.snapshot_decode import SlimObject
 
 KEPT_STATES = 4  # states whose memoised results a new state may still take (see Store._recent)
 
@@ -29,6 +30,8 @@ def _kept(obj: Obj) -> Obj:
     """What the store keeps of an object: the fields the panes read (the capture allow-list,
     strings interned), so a big cluster's objects take about half the memory. A kind the list
     does not keep (no entry, or a ConfigMap it does not name) is kept whole, as before."""
+    if obj.__class__ is SlimObject:  # a live list page decoded in the store's shape already
+        return obj
     small = slim(obj)
     return obj if small is None else small
 
@@ -63,6 +66,15 @@ class Store:
         # Bumped when the API server answers again after an outage: watchers sleeping out a long
         # backoff wake up and resync at once instead of up to a minute later.
         self.recoveries = 0
+        # Told (from the writer's thread, outside the lock) when a kind's first list lands, so
+        # a reader need not poll for it: the app's first rows wait for no tick.
+        self._listed: set[tuple[str, str]] = set()
+        self._on_listed: list[Callable[[str], None]] = []
+
+    def on_listed(self, callback: Callable[[str], None]) -> None:
+        """Call `callback(kind)` whenever a kind (or one part of it) is listed for the first time."""
+        with self._lock:
+            self._on_listed.append(callback)
 
     @property
     def version(self) -> int:
@@ -84,6 +96,12 @@ class Store:
             self._forbidden.pop((kind, part), None)
             self._stale.pop((kind, part), None)
             self._version += 1
+            first = (kind, part) not in self._listed
+            if first:
+                self._listed.add((kind, part))
+            listeners = tuple(self._on_listed) if first else ()
+        for callback in listeners:
+            callback(kind)
 
     def apply(self, kind: str, event_type: str, obj: Obj, part: str = "") -> None:
         self.apply_many(kind, [(event_type, obj)], part)

@@ -20,6 +20,7 @@ from k8snet_tui.errors import KubeconfigError
 from k8snet_tui.sources.kinds import Kind
 from k8snet_tui.sources.kubeconfig import KubeconfigChoice
 from k8snet_tui.sources.ports import ApiFailure, ListPage, WatchEvent
+from k8snet_tui.sources.snapshot_decode import decode_page
 
 CONNECT_TIMEOUT = 5.0
 LIST_READ_TIMEOUT = 30.0
@@ -161,10 +162,16 @@ class LiveApi:
             return False
         return True if resp.status < 400 else None
 
+    def for_watchers(self) -> SlimPages:
+        """This client as the store's watchers read it (list pages in the store's shape)."""
+        return SlimPages(self)
+
     def list_page(self, kind: Kind, namespace: str | None, *, limit: int = 500,
-                  continue_token: str = "", name: str = "") -> ListPage:
+                  continue_token: str = "", name: str = "", slim: bool = False) -> ListPage:
         """One page of `kind`; with `name`, only the object of that name (a field selector:
-        the API server sends nothing else, and RBAC can grant exactly that object)."""
+        the API server sends nothing else, and RBAC can grant exactly that object). With
+        `slim`, its items come in the store's allow-listed shape (what the store would keep of
+        them), decoded in one typed pass where that is certain to give the same objects."""
         query = [("limit", str(limit))]
         selector = ",".join(s for s in (f"metadata.name={name}" if name else "", kind.field_selector) if s)
         if selector:
@@ -175,9 +182,15 @@ class LiveApi:
         data = _read_all(resp)
         if resp.status >= 400:
             raise ApiFailure(resp.status, str(resp.reason or ""), _body_message(data))
+        if slim:
+            # ~2.5x cheaper than json.loads and slim() in Python (10k pods at scale M: ~0.5 s
+            # of CPU saved while the app draws its first rows on the same GIL).
+            typed = decode_page(data, kind.kind, kind.api_version)
+            if typed is not None:
+                return ListPage(*typed)
         try:
             doc = json.loads(data)
-        except ValueError:
+        except (ValueError, RecursionError):  # nested past Python's limit: as bad as not JSON
             raise ApiFailure(resp.status, "bad response", f"list of {kind.plural} was not JSON") from None
         items = doc.get("items") if isinstance(doc, dict) else None
         meta = doc.get("metadata") if isinstance(doc, dict) else None
@@ -239,6 +252,21 @@ class LiveApi:
             raise ApiFailure(0, "watch interrupted", _transport_message(exc)) from None
         finally:
             raw.release_conn()
+
+
+class SlimPages:
+    """The watchers' view of a `LiveApi`: list pages come in the store's shape (`slim=True`);
+    everything else is the source's own. Other readers (the node agent's pods, completion)
+    keep whole objects."""
+
+    def __init__(self, source: LiveApi) -> None:
+        self.source = source
+
+    def list_page(self, kind: Kind, namespace: str | None, **options: Any) -> ListPage:
+        return self.source.list_page(kind, namespace, slim=True, **options)
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self.source, name)
 
 
 class _CapturedErrors(logging.Handler):

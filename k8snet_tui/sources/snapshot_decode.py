@@ -120,6 +120,55 @@ def _prune_command_lines(item: dict[str, Any], paths: tuple[tuple[str, ...], ...
                     spec[field][i] = prune(container, CONTAINER)
 
 
+class SlimObject(dict[str, Any]):
+    """An API object already in its allow-listed shape (a live list page decoded typed): the
+    store keeps it as it is instead of slimming it a second time."""
+
+    __slots__ = ()
+
+
+def decode_page(data: bytes, kind: str, api_version: str) -> tuple[list[dict[str, Any]], str, str] | None:
+    """One live list page (`{"metadata": {...}, "items": [...]}` as the API server sends it) ->
+    (items in their allow-listed shape, each a `SlimObject`, resourceVersion, continue token), or None: the caller
+    decodes it the old way (`json.loads`, then `kind`/`apiVersion` filled in, then `slim()`).
+
+    The answer is that old way's, exactly: an item without a `kind` gets the page's kind and
+    apiVersion, as the watcher's `setdefault`s did; an item of another or a null kind, a value
+    the typed decode refuses, a metadata field that is not a string, a ConfigMap (kept by
+    name): None. `managedFields` and the last-applied annotation are not in the allow-list, so
+    dropping them first (the old way) changes nothing."""
+    if msgspec is None or kind not in ALLOWED or kind in _NOT_TYPED:
+        return None
+    try:
+        doc = _page_decoder(kind).decode(data)
+    except Exception:  # any refusal: the old way decides (and names what is wrong)
+        return None
+    items = doc.get("items")
+    if not isinstance(items, list):
+        return None  # an error body, or a page without items: the old way's answer
+    out: list[dict[str, Any]] = []
+    for item in items:
+        if "kind" not in item:
+            item["kind"] = kind
+        elif item["kind"] != kind:
+            return None  # slim() would keep it as another kind, or whole
+        item.setdefault("apiVersion", api_version)
+        out.append(SlimObject(item))
+    paths = _CONTAINER_PATHS.get(kind)
+    if paths:
+        for item in out:
+            _prune_command_lines(item, paths)
+    meta = doc.get("metadata") or {}
+    return out, meta.get("resourceVersion") or "", meta.get("continue") or ""
+
+
+@cache
+def _page_decoder(kind: str) -> Any:
+    meta = _record(f"{kind}PageMeta", {"resourceVersion": str, "continue": str}, total=False)
+    envelope = _record(f"{kind}PageSlim", {"metadata": meta, "items": _list[_item_type(kind)]}, total=False)
+    return msgspec.json.Decoder(envelope)
+
+
 # The fields each deferred kind's indexes key on (the pod index: key, host network, addresses;
 # the Service index: a slice's namespace and labels). Values come out exactly as in the item.
 HEADS: dict[str, dict[str, Any]] = {
@@ -342,4 +391,4 @@ def _type(spec: Spec, name: str) -> Any:
     raise TypeError(f"not an allow-list spec: {spec!r}")
 
 
-__all__ = ["HEADS", "DeferredList", "available", "decode_list", "defer_list"]
+__all__ = ["HEADS", "DeferredList", "SlimObject", "available", "decode_list", "decode_page", "defer_list"]
