@@ -516,12 +516,13 @@ def k9s_services(k9s: str, kubeconfig: str, expect: int, timeout: float = 120) -
     return out
 
 
-def _run_child(mode: str, *extra: str, timeout: float = 600) -> dict:
+def _run_child(mode: str, *extra: str, timeout: float = 600, tree: Path = ROOT) -> dict:
+    """`python -m bench.live MODE` from `tree` (this one, or a `git archive` of an older commit)."""
     import subprocess
 
     t_spawn = time.time()
-    p = subprocess.run([sys.executable, "-m", "bench.live", mode, *extra], cwd=ROOT, capture_output=True,
-                       text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(ROOT)}, check=False)
+    p = subprocess.run([sys.executable, "-m", "bench.live", mode, *extra], cwd=tree, capture_output=True,
+                       text=True, timeout=timeout, env={**os.environ, "PYTHONPATH": str(tree)}, check=False)
     for line in p.stdout.splitlines():
         if line.startswith("BENCH-RESULT "):
             res = json.loads(line.split(" ", 1)[1])
@@ -534,7 +535,7 @@ def _run_child(mode: str, *extra: str, timeout: float = 600) -> dict:
 
 
 def bench_live(scale: str = "M", data_root: Path | None = None, steady: float = 60.0, app: bool = True,
-               bin_dir: str | None = None, log=print) -> dict:
+               bin_dir: str | None = None, log=print, app_runs: int = 1, before: Path | None = None) -> dict:
     from bench.gen import generate
 
     if os.geteuid() != 0:
@@ -591,23 +592,38 @@ def bench_live(scale: str = "M", data_root: Path | None = None, steady: float = 
             s["steady"]["audit"] = audit_counts(cluster.audit_log, s["steady"]["from"], s["steady"]["to"])
             s["session_audit"] = audit_counts(cluster.audit_log, s["t0"] - 1, s["steady"]["from"]).get("k8snet")
         res["session"] = s
-        if app:
-            res["loadavg_before_app"] = _load_text()
-            r = _run_child("app", "--kubeconfig", str(cluster.kubeconfig), "--expect-rows", str(svc_count))
-            if "error" not in r:
-                r = {"first_frame_s": round(r["first_paint"] - r["t_spawn"], 3) if "first_paint" in r else None,
-                     "first_service_rows_s": round(r["first_rows"] - r["t_spawn"], 3) if "first_rows" in r else None,
-                     "first_rows_count": r.get("first_rows_count"),
-                     "all_service_rows_s": round(r["rows_done"] - r["t_spawn"], 3),
-                     "rows": r["rows"], "expected_rows": svc_count, "requests": r["requests"],
-                     "imports_and_session_s": round(r["t_session"] - r["t_spawn"], 3),
-                     "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1)}
-            res["app"] = r
         k9s = os.environ.get("K8SNET_K9S_BIN")
-        if k9s and Path(k9s).is_file():
-            res["k9s"] = k9s_services(k9s, str(cluster.kubeconfig), svc_count)
-        else:
+        if not (k9s and Path(k9s).is_file()):
             res["k9s"] = {"skipped": "no k9s binary (set K8SNET_K9S_BIN)"}
+            k9s = None
+        # Interleaved rounds, so each tool sees the same load: this tree's app, the `before`
+        # tree's app (a `git archive` of an older commit), k9s.
+        for round_ in range(max(1, app_runs) if app else 0):
+            for label, tree in (("app", ROOT), ("app_before", before)):
+                if tree is None:
+                    continue
+                res.setdefault(f"loadavg_before_{label}", []).append(_load_text())
+                r = _run_child("app", "--kubeconfig", str(cluster.kubeconfig), "--expect-rows", str(svc_count),
+                               tree=tree)
+                if "error" not in r:
+                    r = {"first_frame_s": round(r["first_paint"] - r["t_spawn"], 3) if "first_paint" in r else None,
+                         "first_service_rows_s": round(r["first_rows"] - r["t_spawn"], 3)
+                         if "first_rows" in r else None,
+                         "first_rows_count": r.get("first_rows_count"),
+                         "all_service_rows_s": round(r["rows_done"] - r["t_spawn"], 3),
+                         "rows": r["rows"], "expected_rows": svc_count, "requests": r["requests"],
+                         "imports_and_session_s": round(r["t_session"] - r["t_spawn"], 3),
+                         "peak_rss_mib": round(r["peak_rss_kib"] / 1024, 1)}
+                if round_ == 0:
+                    res[label] = r
+                res.setdefault(f"{label}_runs", []).append(r)
+            if k9s:
+                k = k9s_services(k9s, str(cluster.kubeconfig), svc_count)
+                if round_ == 0:
+                    res["k9s"] = k
+                res.setdefault("k9s_runs", []).append(k)
+        if k9s and not app:
+            res["k9s"] = k9s_services(k9s, str(cluster.kubeconfig), svc_count)
     finally:
         stop.set()
         res["loadavg_end"] = _load_text()
@@ -628,13 +644,16 @@ def summary_rows(res: dict) -> list[tuple[str, str, str]]:
     k = (s["steady"].get("audit") or {}).get("k8snet", {})
     rows.append((f"live steady {s['steady']['seconds']} s", f"LiveApi.requests +{s['steady']['liveapi_requests']}",
                  f"audit by verb {k.get('by_verb', {})}"))
-    a = res.get("app")
-    if a and "error" not in a:
-        rows.append(("live app", f"first frame {a['first_frame_s']} s, first rows {a['first_service_rows_s']} s",
-                     f"all {a['rows']:,} rows {a['all_service_rows_s']} s; RSS {a['peak_rss_mib']} MiB"))
-    k = res.get("k9s") or {}
-    if "service_list_s" in k:
-        rows.append(("live k9s", f"service list {k['service_list_s']} s", f"RSS {k.get('peak_rss_mib')} MiB"))
+    for label in ("app", "app_before"):
+        for a in res.get(f"{label}_runs") or ([res[label]] if label in res else []):
+            if "error" in a:
+                rows.append((f"live {label}", "ERROR", a["error"][-200:]))
+                continue
+            rows.append((f"live {label}", f"first frame {a['first_frame_s']} s, first rows {a['first_service_rows_s']} s",
+                         f"all {a['rows']:,} rows {a['all_service_rows_s']} s; RSS {a['peak_rss_mib']} MiB"))
+    for k in res.get("k9s_runs") or [res.get("k9s") or {}]:
+        if "service_list_s" in k:
+            rows.append(("live k9s", f"service list {k['service_list_s']} s", f"RSS {k.get('peak_rss_mib')} MiB"))
     return rows
 
 
@@ -651,6 +670,9 @@ def main() -> int:
     ap.add_argument("--kubeconfig", default=None)
     ap.add_argument("--expect-rows", type=int, default=1)
     ap.add_argument("--timeout", type=float, default=180)
+    ap.add_argument("--app-runs", type=int, default=1, help="rounds of app (and k9s), interleaved")
+    ap.add_argument("--before", type=Path, default=None,
+                    help="a tree of an older commit (git archive) whose app runs in each round too")
     a = ap.parse_args()
     if a.mode == "session":
         print("BENCH-RESULT " + json.dumps(child_session(a)), flush=True)
@@ -659,7 +681,8 @@ def main() -> int:
         print("BENCH-RESULT " + json.dumps(child_app(a)), flush=True)
         return 0
     res = bench_live(a.scale.upper(), a.data, a.steady, not a.no_app,
-                     log=lambda m: print(m, file=sys.stderr, flush=True))
+                     log=lambda m: print(m, file=sys.stderr, flush=True), app_runs=a.app_runs,
+                     before=a.before.resolve() if a.before else None)
     for x, y, z in summary_rows(res):
         print(f"{x:<24}  {y:<60}  {z}")
     out = a.json or (ROOT / "bench" / "out" / "results-live.json")
