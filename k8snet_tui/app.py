@@ -280,7 +280,7 @@ class K8snetApp(GuideActions, App[int]):
         error = getattr(self.session, "error", None)
         if error is not None:  # as when it is read before the app starts: one message, exit status 1
             self.crash = error
-            self.exit(1)
+            self.exit(1, return_code=1)
             return
         gc.freeze()  # as at mount: what is loaded lives as long as the app
         if self._quitting or not self.query(StatusBar):

@@ -11,9 +11,11 @@ import argparse
 import os
 import shlex
 import socket
+from pathlib import Path
 from types import MappingProxyType
 
-from k8snet_tui.collect.session import LiveSession, SnapshotSession
+from k8snet_tui.collect.loading import SnapshotLoading
+from k8snet_tui.collect.session import LiveSession, Session, SnapshotSession
 from k8snet_tui.collect.store import Store
 from k8snet_tui.collect.watch import forbidden_reason
 from k8snet_tui.config import Settings
@@ -42,15 +44,50 @@ def snapshot_banner(snapshot, reason: str) -> str:
     return text
 
 
+BACKGROUND_READ_BYTES = 8 << 20  # a snapshot this big is read while the app draws its first frame
+
+
+def _snapshot_size(path: str) -> int:
+    """The bytes of a snapshot's files (a directory's api/ and nodes/, or the archive): a guess
+    at how long it takes to read, from names and sizes only (nothing opened, no link followed)."""
+    root = Path(path).expanduser()
+    try:
+        if not root.is_dir():
+            return root.lstat().st_size if root.is_file() else 0
+        total = 0
+        for sub in ("api", "nodes"):
+            part = root / sub
+            if part.is_dir() and not part.is_symlink():
+                with os.scandir(part) as entries:
+                    total += sum(e.stat(follow_symlinks=False).st_size for e in entries
+                                 if e.is_file(follow_symlinks=False))
+        return total
+    except OSError:
+        return 0  # read in the foreground: its error is then said before the app starts
+
+
+def _open_snapshot(path: str, namespace: str | None) -> SnapshotSession:
+    snap = load_snapshot(path)
+    reason = "the bundled lab snapshot (--snapshot lab)" if snap.bundled else "opened with --snapshot"
+    session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
+    if namespace:
+        session.with_namespace(namespace)
+    return session
+
+
+def tui_session(args: argparse.Namespace, settings: Settings) -> Session:
+    """As `choose_session`, but a big snapshot is read on a thread while the app starts."""
+    path = getattr(args, "snapshot", None)
+    if path and path != LAB_NAME and _snapshot_size(path) >= BACKGROUND_READ_BYTES:
+        namespace = _namespace(args)
+        return SnapshotLoading(lambda: _open_snapshot(path, namespace), what=str(path)).start()
+    return choose_session(args, settings)
+
+
 def choose_session(args: argparse.Namespace, settings: Settings) -> SnapshotSession | LiveSession:
     namespace = _namespace(args)
     if getattr(args, "snapshot", None):
-        snap = load_snapshot(args.snapshot)
-        reason = "the bundled lab snapshot (--snapshot lab)" if snap.bundled else "opened with --snapshot"
-        session = SnapshotSession(snap, banner=snapshot_banner(snap, reason))
-        if namespace:
-            session.with_namespace(namespace)
-        return session
+        return _open_snapshot(args.snapshot, namespace)
     choice = resolve_kubeconfig(getattr(args, "kubeconfig", None))
     if not choice.found:
         snap = load_snapshot(LAB_NAME)
@@ -96,7 +133,7 @@ def run_tui(args: argparse.Namespace) -> int:
         from dataclasses import replace
 
         settings = replace(settings, theme=args.theme)
-    session = choose_session(args, settings)
+    session = tui_session(args, settings)
     start_node = None
     node = getattr(args, "node", None)
     if isinstance(session, LiveSession) and node and node != socket.gethostname():
