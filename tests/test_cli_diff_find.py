@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import tarfile
 from pathlib import Path
 
@@ -14,11 +13,13 @@ import pytest
 from k8snet_tui.cli import main
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
+from tests import lab_roles as roles
+from tests.lab_deletion import website_pod_deletion
 from tests.support.cli_env import isolate_cli_env
 from tests.test_json_contract import _documented_names, _example_keys, _keys
 
-VICTIM = "website-67cdc95f5f-gmn95"
-SEP = "KUBE-SEP-N7VSNWLSIFJSRFBL"
+DELETION = website_pod_deletion()  # the website pod on the captured node
+VICTIM, SEP, IP = DELETION.name, DELETION.sep, DELETION.address
 
 
 @pytest.fixture(autouse=True)
@@ -35,34 +36,23 @@ def run(argv: list[str], capsys) -> tuple[int, str, str]:
 
 def after_deletion(tmp_path: Path) -> Path:
     """A copy of the lab's files as they read after `kubectl delete pod` of the victim."""
-    out = tmp_path / "after"
-    shutil.copytree(bundled_lab_path(), out)
-    pods = json.loads((out / "api/pods.json").read_text())
-    pods["items"] = [p for p in pods["items"] if p["metadata"]["name"] != VICTIM]
-    (out / "api/pods.json").write_text(json.dumps(pods))
-    slices = json.loads((out / "api/endpointslices.json").read_text())
-    for s in slices["items"]:
-        s["endpoints"] = [e for e in s.get("endpoints") or [] if "10.0.0.3" not in e["addresses"]]
-    (out / "api/endpointslices.json").write_text(json.dumps(slices))
-    dump = out / "nodes/node-1/iptables-legacy-save.txt"
-    text = "\n".join(line for line in dump.read_text().splitlines() if SEP not in line) + "\n"
-    text = text.replace("--probability 0.33333333349 -j KUBE-SEP-X2MCN5BVWANDBEEH",
-                        "--probability 0.50000000000 -j KUBE-SEP-X2MCN5BVWANDBEEH")
-    dump.write_text(text.replace("[6:360]", "[61:3660]"))  # counters move: noise, never named
-    routes = json.loads((out / "nodes/node-1/ip-route.json").read_text())
-    (out / "nodes/node-1/ip-route.json").write_text(json.dumps([r for r in routes if r.get("dst") != "10.0.0.3"]))
-    return out
+    return DELETION.write_after(tmp_path / "after")
 
 
 def test_diff_names_the_deletion_in_words(tmp_path, capsys):
     code, out, err = run(["diff", "lab", str(after_deletion(tmp_path))], capsys)
     assert code == 0, err
+    # the pod; its endpoint in website and headlesswebsite; its SEP chain; the two endpoints left
+    # (1/3 -> 1/2 each); its route; the headless A and SRV answers and its own name
     assert "Result: 10 changes: pods 1, endpoints 2, chains 1, probabilities 2, routes 1, dns 3" in out
     assert f"- pod default/{VICTIM} is gone" in out
-    assert f"- the endpoint chain of 10.0.0.3:80 of default/website:http is gone on node-1: {SEP}" in out
-    assert "~ 10.0.0.2:80 of default/website:http gets 1/2 (probability 0.50000000000), was 1/3" in out
-    assert "- route 10.0.0.3 dev kv5" in out
-    assert "3660" not in out and "Not compared (noise)" in out
+    node = roles.captured_node()
+    assert f"- the endpoint chain of {IP}:80 of default/website:http is gone on {node}: {SEP}" in out
+    first = DELETION.left[0]
+    was = f"1/3 (probability {DELETION.probability_before(first)})" if DELETION.probability_before(first) else "1/3"
+    assert f"~ {first}:80 of default/website:http gets 1/2 (probability 0.50000000000), was {was}" in out
+    assert f"- route {IP} dev {DELETION.route['dev']}" in out
+    assert "424242" not in out and "Not compared (noise)" in out
 
 
 def test_diff_of_a_tarball_and_the_same_state_is_no_change(tmp_path, capsys):
@@ -89,7 +79,7 @@ def test_diff_json_matches_its_doc_section(tmp_path, capsys):
 
 def test_find_json_matches_its_doc_section(capsys):
     printed: set[str] = set()
-    for word in ("10.0.0.3", "website", SEP):
+    for word in (IP, "website", SEP):
         code, out, err = run(["find", word, "--json", "--snapshot", "lab"], capsys)
         assert code == 0, err
         doc = json.loads(out)
@@ -101,7 +91,7 @@ def test_find_json_matches_its_doc_section(capsys):
 
 
 def test_find_as_text_names_the_command_to_type(capsys):
-    code, out, _ = run(["find", "10.0.0.3", "--snapshot", "lab"], capsys)
+    code, out, _ = run(["find", IP, "--snapshot", "lab"], capsys)
     assert code == 0
     assert f"pod        default/{VICTIM}" in out and ":trace default/website:http" in out
     code, out, _ = run(["find", "nothing-has-this-name", "--snapshot", "lab"], capsys)

@@ -1,6 +1,7 @@
 """The comparison of two states on the bundled lab: a pod deletion as kube-proxy would leave it."""
 
 import json
+import re
 from dataclasses import replace
 
 import pytest
@@ -10,8 +11,12 @@ from k8snet_tui.domain.diff import compare
 from k8snet_tui.domain.model import ClusterState, Observed
 from k8snet_tui.sources.snapshot import load_snapshot
 
-VICTIM = "default/website-67cdc95f5f-gmn95"  # 10.0.0.3 on node-1, KUBE-SEP-N7VSNWLSIFJSRFBL
-SEP = "KUBE-SEP-N7VSNWLSIFJSRFBL"
+from tests import lab_roles as roles
+from tests.lab_deletion import website_pod_deletion
+
+DELETION = website_pod_deletion()  # the website pod on the captured node: its SEP chain and route are there
+VICTIM, SEP, IP = DELETION.victim, DELETION.sep, DELETION.address
+NODE = roles.captured_node()
 
 
 @pytest.fixture(scope="module")
@@ -31,19 +36,15 @@ def deleted(lab: Observed, *, noise: bool = True) -> Observed:
             if kind == "Pod" and f"{o['metadata']['namespace']}/{o['metadata']['name']}" == VICTIM:
                 continue
             if kind == "EndpointSlice":
-                o["endpoints"] = [e for e in o.get("endpoints", []) if "10.0.0.3" not in e.get("addresses", [])]
+                o["endpoints"] = [e for e in o.get("endpoints", []) if IP not in e.get("addresses", [])]
             if noise:
                 o.setdefault("metadata", {})["resourceVersion"] = "999999"
             objs.append(o)
     node = lab.local
-    text = node.iptables["legacy"]
-    lines = [line for line in text.splitlines() if SEP not in line]
-    text = "\n".join(lines) + "\n"
-    text = text.replace("--probability 0.33333333349 -j KUBE-SEP-X2MCN5BVWANDBEEH",
-                        "--probability 0.50000000000 -j KUBE-SEP-X2MCN5BVWANDBEEH")
+    text = DELETION.rules_after(node.iptables["legacy"])
     if noise:
-        text = text.replace("[6:360] -A KUBE-SERVICES", "[60:3600] -A KUBE-SERVICES")
-    routes = tuple(r for r in node.routes if r.get("dst") != "10.0.0.3")
+        text = re.sub(r"^\[\d+:\d+\] -A KUBE-SERVICES", "[4242:424242] -A KUBE-SERVICES", text, flags=re.M)
+    routes = tuple(r for r in node.routes if r.get("dst") != IP)
     new_node = replace(node, iptables={**node.iptables, "legacy": text}, routes=routes,
                        conntrack=() if noise else node.conntrack, neighbours=() if noise else node.neighbours)
     return replace(lab, cluster=ClusterState.from_objects(objs), nodes={**lab.nodes, node.node: new_node})
@@ -55,7 +56,7 @@ def by_group(d):
 
 def test_the_same_state_has_no_change(lab):
     d = compare(lab, lab)
-    assert d.same and d.nodes == ("node-1",)
+    assert d.same and d.nodes == (NODE,)
     assert all(not g.changes for g in d.groups)
 
 
@@ -64,36 +65,40 @@ def test_a_deleted_pod_is_named_in_every_group_it_touches_and_nothing_else(lab):
     g = by_group(d)
     assert g["pods"] == [("removed", VICTIM)]
     assert g["services"] == []
-    assert g["endpoints"] == [("removed", "default/headlesswebsite:http 10.0.0.3:80"),
-                              ("removed", "default/website:http 10.0.0.3:80")]
-    assert g["chains"] == [("removed", "default/website:http 10.0.0.3:80")]
+    assert g["endpoints"] == [("removed", f"default/headlesswebsite:http {IP}:80"),
+                              ("removed", f"default/website:http {IP}:80")]
+    assert g["chains"] == [("removed", f"default/website:http {IP}:80")]
     (chain,) = [c for grp in d.groups if grp.name == "chains" for c in grp.changes]
-    assert SEP in chain.words and "endpoint chain of 10.0.0.3:80" in chain.words
-    assert g["probabilities"] == [("changed", "default/website:http 10.0.0.2:80"),
-                                  ("changed", "default/website:http 10.0.1.1:80")]
+    assert SEP in chain.words and f"endpoint chain of {IP}:80" in chain.words
+    # the two endpoints left: each 1/3 before, 1/2 after; the first in rule order at probability 1/2
+    first, last = DELETION.left
+    assert g["probabilities"] == sorted(("changed", f"default/website:http {a}:80") for a in DELETION.left)
     probs = {c.subject: c for grp in d.groups if grp.name == "probabilities" for c in grp.changes}
-    assert probs["default/website:http 10.0.0.2:80"].before == "1/3 (probability 0.33333333349)"
-    assert probs["default/website:http 10.0.0.2:80"].after == "1/2 (probability 0.50000000000)"
-    assert probs["default/website:http 10.0.1.1:80"].after == "1/2"
-    assert g["routes"] == [("removed", "node-1 10.0.0.3 dev kv5 scope link src 172.31.24.84")]
+    for address in DELETION.left:
+        before = DELETION.probability_before(address)
+        assert probs[f"default/website:http {address}:80"].before == (f"1/3 (probability {before})" if before else "1/3")
+    assert probs[f"default/website:http {first}:80"].after == "1/2 (probability 0.50000000000)"
+    assert probs[f"default/website:http {last}:80"].after == "1/2"
+    route = DELETION.route
+    assert g["routes"] == [("removed", f"{NODE} {IP} dev {route['dev']} scope {route['scope']} src {route['prefsrc']}")]
     dns = dict(g["dns"])
     assert set(g["dns"]) == {("changed", "headlesswebsite.default.svc.cluster.local. A"),
                              ("changed", "_http._tcp.headlesswebsite.default.svc.cluster.local. SRV"),
-                             ("removed", "10-0-0-3.headlesswebsite.default.svc.cluster.local. A")}, dns
+                             ("removed", f"{IP.replace('.', '-')}.headlesswebsite.default.svc.cluster.local. A")}, dns
     # counters, conntrack, neighbours and resourceVersions moved, and are not named
-    assert not [c for grp in d.groups for c in grp.changes if "360" in c.words or "999999" in c.words]
+    assert not [c for grp in d.groups for c in grp.changes if "424242" in c.words or "999999" in c.words]
 
 
 def test_noise_alone_is_no_change(lab):
     noisy = deleted(lab)
     assert compare(noisy, replace(noisy, nodes={
-        "node-1": replace(noisy.local, conntrack=lab.local.conntrack, neighbours=lab.local.neighbours)})).same
+        NODE: replace(noisy.local, conntrack=lab.local.conntrack, neighbours=lab.local.neighbours)})).same
 
 
 def test_a_node_only_on_one_side_is_said(lab):
     d = compare(lab, replace(lab, nodes={}))
     assert d.nodes == ()
-    assert by_group(d)["nodes"] == [("removed", "node-1")]
+    assert by_group(d)["nodes"] == [("removed", NODE)]
 
 
 def test_rules_that_changed_without_the_api_are_still_found(lab):
@@ -101,9 +106,9 @@ def test_rules_that_changed_without_the_api_are_still_found(lab):
     just the Services whose chains appear in changed lines, so this must still be seen."""
     node = lab.local
     text = "\n".join(line for line in node.iptables["legacy"].splitlines() if SEP not in line) + "\n"
-    after = replace(lab, nodes={"node-1": replace(node, iptables={**node.iptables, "legacy": text})})
+    after = replace(lab, nodes={NODE: replace(node, iptables={**node.iptables, "legacy": text})})
     g = by_group(compare(lab, after))
     assert g["pods"] == g["endpoints"] == g["dns"] == g["routes"] == []
-    assert g["chains"] == [("removed", "default/website:http 10.0.0.3:80")]
+    assert g["chains"] == [("removed", f"default/website:http {IP}:80")]
     # the other Services' chains did not change, and none is named
     assert all(s.startswith("default/website:http") for _, s in g["chains"] + g["probabilities"])

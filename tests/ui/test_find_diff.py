@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from tests.test_cli_diff_find import after_deletion
+from tests.test_cli_diff_find import DELETION, after_deletion
 from tests.ui.conftest import screen_text, screen_words, settle
 
 
@@ -24,8 +24,8 @@ async def test_colon_diff_shows_what_changed_against_a_snapshot(make_lab_app, tm
         await until_shown(pilot, "esc: close")
         words = screen_words(app)
         assert "diff: 10 changes: pods 1, endpoints 2, chains 1, probabilities 2" in words
-        assert "- pod default/website-67cdc95f5f-gmn95 is gone" in words
-        assert "- the endpoint chain of 10.0.0.3:80 of default/website:http is gone" in words
+        assert f"- pod {DELETION.victim} is gone" in words
+        assert f"- the endpoint chain of {DELETION.address}:80 of default/website:http is gone" in words
         assert "esc: close" in words
         await pilot.press("escape")
         await settle(pilot)
