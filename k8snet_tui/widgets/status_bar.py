@@ -5,6 +5,7 @@ from __future__ import annotations
 import time
 from typing import NamedTuple
 
+from rich.cells import cell_len
 from rich.style import Style
 from rich.text import Text
 from textual import events
@@ -75,7 +76,8 @@ class KeyFooter(Widget, can_focus=False):
     """The keys of the focused place, on one line: `?` and `q` first, the pane's keys next.
 
     Textual lists the focused widget's bindings first and the app's last, so on a narrow
-    terminal help and quit were the ones cut off. The number keys share one entry ("1-8 Panes").
+    terminal help and quit were the ones cut off. The number keys share one entry ("0-9 Panes").
+    What does not fit is dropped whole, from the right: the app's keys before the pane's own.
     While a text box has the keyboard, the letter keys type into it, so only what works there
     is shown: enter (what the box's `submit_hint` says it does), esc, and the keys that are not
     characters.
@@ -195,7 +197,13 @@ class KeyFooter(Widget, can_focus=False):
         room = max(0, width - right.cell_len) if width else 10_000
         left = Text()
         for e in keys:
+            # Whole entries only: the first that does not fit ends the line, so a narrow
+            # terminal loses the last keys (the app's, after the pane's own), never half a word.
             start = left.cell_len
+            label = (cell_len(e.display) + 1 + cell_len(e.description) if compact
+                     else cell_len(e.display) + cell_len(e.description) + 3)
+            if start + label > room:
+                break
             dim = Style(dim=True) if e.disabled else Style()
             if compact:  # "? Help q Quit": no padding, one space after each key
                 left.append(e.display, style=key_style + dim)

@@ -78,3 +78,9 @@ def make_lab_app(tmp_path, monkeypatch):
         return make_app(settings or Settings(offline=True), session, save_dir=str(tmp_path / "saved"), **kwargs)
 
     return build
+
+
+async def press_and_settle(pilot, *keys: str) -> None:
+    """Press `keys` (Textual's Pilot), then wait until they are handled and drawn (`settle`)."""
+    await pilot.press(*keys)
+    await settle(pilot)
