@@ -13,6 +13,7 @@ import pytest
 
 from k8snet_tui.present.lab import STOPS
 
+from tests import lab_roles as roles
 from tests.ui.conftest import screen_text, screen_words, settle
 
 LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
@@ -34,11 +35,13 @@ def expected() -> dict[str, list[str]]:
     website = svc("website")
     dns_ip = svc("kube-dns", "kube-system")["spec"]["clusterIP"]
     gateway_np = next(p["nodePort"] for p in svc("emissary-ingress", "emissary")["spec"]["ports"] if p["port"] == 80)
+    cloud = json.loads((LAB / "cloud.json").read_text()) if (LAB / "cloud.json").is_file() else None
     lb_ips = [i["ip"] for i in (svc("emissary-ingress", "emissary").get("status") or {}).get("loadBalancer", {})
               .get("ingress") or [] if i.get("ip")]  # empty while the lab's capture has it pending
     return {
-        "1.1": ["no cloud metadata"],
-        "1.2": ["eth0 has 172.31.24.84/20", "RFC 1918"],
+        # with the capture's cloud facts, their public address; without, why it is not known
+        "1.1": [f"Public address: {cloud['public_ipv4']}", cloud["private_ipv4"]] if cloud else ["no cloud metadata"],
+        "1.2": [f"eth0 has {roles.node_ip(roles.captured_node())}/20", "RFC 1918"],
         "1.3": [cilium["cluster-pool-ipv4-cidr"], f"node-2 has {nodes['node-2']['spec']['podCIDR']}"],
         "1.4": [f"Tunnel: {cilium['tunnel']}, UDP 8472"],
         "2.1": [f"cluster IP {website['spec']['clusterIP']}"],
