@@ -11,6 +11,7 @@ from __future__ import annotations
 import json
 import os
 import re
+from pathlib import Path
 
 import pytest
 from hypothesis import given, settings
@@ -262,3 +263,114 @@ def test_one_trace_parses_few_chains(data) -> None:
     dump.full()
     assert dump.lines_indexed
     assert dump.parsed_chains >= declared
+
+
+# ---- a chain's rules holding a word, read without parsing the chain -------------------------------
+
+FIXTURES = Path(__file__).parent / "fixtures"
+# Real kube-proxy output (iptables-save after iptables-restore of kube-proxy's own test rules, at
+# several releases) and the lab's dumps.
+REAL_DUMPS = sorted((FIXTURES / "realworld").glob("*.iptables-save.txt")) + [
+    FIXTURES / "datapath" / "lab-1.24-iptables-save.txt",
+    Path(__file__).parents[1] / "fixtures" / "lab-printed" / "nodes" / "ip-172-31-24-84" / "iptables-save.txt"]
+ENTRY_CHAINS = [("nat", "KUBE-SERVICES"), ("nat", "KUBE-NODEPORTS"), ("filter", "KUBE-SERVICES"),
+                ("filter", "KUBE-NODEPORTS"), ("filter", "KUBE-EXTERNAL-SERVICES"), ("filter", "KUBE-PROXY-FIREWALL")]
+
+
+def holding_as_in_full(text: str, chains: list[tuple[str, str]] | None = None) -> int:
+    """`rules_holding` (for every word of a chain's rules) and `has_rules` give the full parse's
+    answer or None; how many times they answered. The chains read that way are then read whole
+    and the dump compared with the full parse as `same_as_full` does."""
+    full = parse_iptables_save(text, "legacy")
+    lazy = index_iptables_save(text, "legacy")
+    assert isinstance(lazy, LazyIptablesDump)
+    if chains is None:
+        chains = sorted({(t, n) for t, cs in full.tables.items() for n in cs} | {("nat", "NOPE")})
+    answered = 0
+    for t, n in chains:
+        rules = full.rules(t, n)
+        has = lazy.has_rules(t, n)
+        assert has is None or has is bool(rules), (t, n)
+        answered += has is not None
+        words = sorted({w for r in rules for w in r.text.replace('"', " ").split()} | {n, "KUBE-CLUSTER-IP", "-j"})
+        for word in words[::max(1, len(words) // 300)]:  # (a bench dump's: 300 of them, evenly)
+            got = lazy.rules_holding(t, n, word)
+            if got is not None:
+                answered += 1
+                assert got == tuple(r for r in rules if word in r.text), (t, n, word)
+    for t, n in chains:  # then parsed, the lazy way in: the same rules as the full parse
+        assert lazy.rules(t, n) == full.rules(t, n)
+    assert picture(lazy) == picture(full)
+    return answered
+
+
+@pytest.mark.parametrize("path", REAL_DUMPS, ids=lambda p: p.name)
+def test_real_kube_proxy_dumps_read_the_rules_holding_a_word_as_in_full(path: Path) -> None:
+    text = path.read_text()
+    answered = holding_as_in_full(text, ENTRY_CHAINS)
+    lazy = index_iptables_save(text, "legacy")
+    assert lazy.has_rules("nat", "KUBE-SERVICES") is True  # kube-proxy's lines: read without the parse
+    assert answered > len(ENTRY_CHAINS)
+
+
+@pytest.mark.parametrize("text", HOSTILE + FINDABLE)
+def test_hostile_dumps_read_the_rules_holding_a_word_as_in_full(text: str) -> None:
+    holding_as_in_full(text)
+
+
+# Lines of one chain with everything that makes a line not a rule, or a rule of another shape:
+# -f takes no value, a quoted value may read as an option, `!` alone, a jump without a target,
+# counters good and bad, doubled blanks, quotes left open.
+RULE_WORDS = ["-d", "10.0.0.1/32", "10.0.0.10", "-p", "tcp", "-m", "comment", "--comment", '"a b"', '"-d"',
+              '"!"', '""', '"x', "!", "-f", "--fragment", "--dport", "80", "8080", "-j", "--jump", "-g", "DROP",
+              "KUBE-SVC-X", "KUBE-CLUSTER-IP", "--match-set", "set", "-5", "x", " ", "--to-destination",
+              "10.0.0.1:80", "DNAT"]
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "[1:2] ", "[x] ", "[1:2]  "]),
+                          st.lists(st.sampled_from(RULE_WORDS), max_size=9).map(" ".join)), max_size=10))
+def test_any_chain_reads_the_rules_holding_a_word_as_in_full(lines: list[tuple[str, str]]) -> None:
+    text = "*nat\n:C - [0:0]\n" + "".join(f"{counters}-A C {rest}\n" for counters, rest in lines) + "COMMIT\n"
+    holding_as_in_full(text, [("nat", "C")])
+
+
+# Lines shaped as kube-proxy's (pairs of an option and a value, then a jump), with the options
+# and values that make such a line a refused one or read otherwise: -f takes no value, a quoted
+# `-d` or `-j` is an option, a `!` may stand alone.
+PAIR_OPTIONS = ["-d", "! -d", "-p", "-m", "--comment", "--dport", "! --dport", "-f", "--fragment", "-s", "--match",
+                "--jump", "-g", "-j", "--to", "!", "-5"]
+PAIR_VALUES = ["10.0.0.1/32", "tcp", "comment", '"a b"', '"-d"', '"-j"', '"!"', '""', '"-f"', '"x"', "x", "-5", "!", "80",
+               "10.0.0.1", '"10.0.0.1/32 -j"']
+
+
+@settings(max_examples=400, deadline=None)
+@given(st.lists(st.tuples(st.sampled_from(["", "[1:2] ", "[x] "]),
+                          st.lists(st.tuples(st.sampled_from(PAIR_OPTIONS), st.sampled_from(PAIR_VALUES))
+                                   .map(" ".join), max_size=4).map(" ".join),
+                          st.sampled_from([" -j KUBE-SVC-X", " -j DNAT --to-destination 10.0.0.1:80", " -j", ""])),
+                min_size=1, max_size=8))
+def test_any_kube_proxy_shaped_chain_reads_the_rules_holding_a_word_as_in_full(lines) -> None:
+    text = "*nat\n:C - [0:0]\n" + "".join(f"{c}-A C {pairs}{jump}\n".replace("C  -", "C -")
+                                         for c, pairs, jump in lines) + "-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n"
+    holding_as_in_full(text, [("nat", "C")])
+
+
+def test_a_chain_with_a_line_not_surely_a_rule_is_parsed_to_tell() -> None:
+    sure = "*nat\n:C - [0:0]\n-A C -d 10.0.0.1/32 -p tcp -m tcp --dport 80 -j KUBE-SVC-X\n"
+    for line in ["-A C -f -d 10.0.0.1/32 -j DROP", "-A C -d 10.0.0.1/32 x -j DROP", '-A C -m comment --comment "-d" x -j A',
+                 "-A C -f x -j DROP", '-A C --comment "-d" -j A', "-A C --fragment x -j DROP", '-A C -p "!" -j', "-A C -g A",
+                 "-A C  -d 10.0.0.1/32 -j DROP", "-A C -d 10.0.0.1/32"]:
+        lazy = index_iptables_save(f"{sure}{line}\n-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n", "legacy")
+        assert lazy.rules_holding("nat", "C", "10.0.0.1") is None and lazy.has_rules("nat", "C") is None, line
+    lazy = index_iptables_save(sure + "-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n", "legacy")
+    got = lazy.rules_holding("nat", "C", "10.0.0.1")
+    assert got is not None and [r.index for r in got] == [1, 2] and lazy.parsed_chains == 0
+    assert index_iptables_save(sure.replace("80", "8\\0") + "COMMIT\n", "legacy").rules_holding("nat", "C", "x") is None
+
+
+@pytest.mark.parametrize("scale", SCALES)
+def test_bench_dumps_read_the_rules_holding_a_word_as_in_full(data, scale) -> None:
+    text = (data[scale] / "iptables-save.txt").read_text()
+    assert holding_as_in_full(text, ENTRY_CHAINS) > 300
+    assert index_iptables_save(text, "legacy").has_rules("nat", "KUBE-SERVICES") is True

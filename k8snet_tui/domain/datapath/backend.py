@@ -62,6 +62,10 @@ class Datapath:
 
 
 def _has_kube_proxy_rules(dump: IptablesDump) -> bool:
+    quick = getattr(dump, "has_rules", None)  # a lazy dump tells without parsing the chain
+    known = quick("nat", "KUBE-SERVICES") if quick is not None else None
+    if known is not None:
+        return bool(known)
     return dump.chain("nat", "KUBE-SERVICES") is not None and bool(dump.rules("nat", "KUBE-SERVICES"))
 
 
@@ -70,8 +74,11 @@ def _has_hint(dump: IptablesDump) -> bool:
 
 
 def _is_ipvs_mode(dump: IptablesDump) -> bool:
-    # IPVS mode matches service IPs through ipsets instead of per-service chains.
-    for rule in dump.rules("nat", "KUBE-SERVICES"):
+    # IPVS mode matches service IPs through ipsets instead of per-service chains. A rule naming
+    # the set holds its name: a lazy dump reads only those rules (None: it must parse them all).
+    holding = getattr(dump, "rules_holding", None)
+    rules = holding("nat", "KUBE-SERVICES", "KUBE-CLUSTER-IP") if holding is not None else None
+    for rule in dump.rules("nat", "KUBE-SERVICES") if rules is None else rules:
         if rule.option("--match-set", "set") and "KUBE-CLUSTER-IP" in (rule.option("--match-set", "set") or ""):
             return True
     return dump.chain("nat", "KUBE-LOAD-BALANCER") is not None

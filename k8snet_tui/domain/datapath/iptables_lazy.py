@@ -80,6 +80,10 @@ class LazyIptablesDump(IptablesDump):
         # something needs more than chains (`_ensure_index`).
         self._finder = _ChainFinder.of(text, self._reader.plain)
         self._finds = 0  # chains read so far (each found by one scan of its table's text)
+        # (table, chain) -> its runs when every line of them is surely a good rule, else None
+        self._sure: dict[tuple[str, str], list[list[int]] | None] = {}
+        self._holding: dict[tuple[str, str, str], tuple[Rule, ...] | None] = {}  # rules_holding's answers
+        self._escaped = "\\" in text  # quoted words may then spell a word otherwise than the text
         if self._finder is None:
             self._index(text)
 
@@ -344,6 +348,103 @@ class LazyIptablesDump(IptablesDump):
         c = self._chain(table, chain)
         return c.rules if c else ()
 
+    # -- a chain's rules holding a word, read without parsing the chain ------------------------
+
+    def rules_holding(self, table: str, name: str, needle: str) -> tuple[Rule, ...] | None:
+        """The rules of `table`/`name` whose text holds `needle`, in chain order, exactly as
+        `rules()` gives them (index and all); None when telling them takes parsing the chain
+        (then read `rules()`). A trace's entry rules are 2 of the 10,903 of KUBE-SERVICES at scale
+        L: parsing them all is ~0.2 s, finding the chain and reading the lines that hold its
+        address ~0.03 s. A rule's index is its place among the chain's good rules, so this
+        answers only for a chain every line of which is surely one (`_SURE_RULE`)."""
+        if not needle or "\n" in needle:
+            return None
+        with self._lock, gc_paused():
+            if (table, name) in self._parsed:
+                chain = self._parsed[(table, name)]
+                return tuple(r for r in chain.rules if needle in r.text) if chain is not None else ()
+            # Kept, as the parsed chains are: a caller may know a rule by its id while it reads.
+            key = (table, name, needle)
+            if key in self._holding:
+                return self._holding[key]
+            runs = self._sure_runs(table, name)
+            found = None if runs is None else self._read_holding(table, name, runs, needle)
+            self._holding[key] = found
+            return found
+
+    def has_rules(self, table: str, name: str) -> bool | None:
+        """`bool(rules(table, name))`, without parsing the chain when its lines are surely rules
+        (None: parse it to tell)."""
+        with self._lock:
+            if (table, name) in self._parsed:
+                return bool(self.rules(table, name))
+            runs = self._sure_runs(table, name)
+        return None if runs is None else bool(runs)
+
+    def _sure_runs(self, table: str, name: str) -> list[list[int]] | None:
+        key = (table, name)
+        if key in self._sure:
+            return self._sure[key]
+        runs: list[list[int]] | None = None
+        finder = self._finder
+        if finder is not None and not self._escaped and " " not in name and "\n" not in name:
+            self._finds += 1
+            found = finder.locate(table, name)
+            if found is not None:
+                text = finder._text
+                sure = _sure_rule(name)
+                runs = found[1]
+                for run in runs:
+                    end = run[1]
+                    for _ in range(run[2]):
+                        end = text.find("\n", end) + 1 or len(text) + 1
+                    # `^...$` per line: as many whole lines match as the run holds, or one is not sure
+                    if sum(1 for _ in sure.finditer(text, run[1], end - 1)) != run[2]:
+                        runs = None
+                        break
+        self._sure[key] = runs
+        return runs
+
+    def _read_holding(self, table: str, name: str, runs: list[list[int]], needle: str) -> tuple[Rule, ...] | None:
+        text = self._reader.src
+        assert text is not None
+        # A reader of its own: these lines are read again, with their problems, if the chain is.
+        reader = _RuleReader(self._reader.source, text, self._reader.plain)
+        out: list[Rule] = []
+        before = 0  # rules of the chain before this run (each of its lines is one)
+        cb = _ChainBuilder(name, "-", None, None, 0)  # its rules: as many as come before a line
+        for first_line, offset, count in runs:
+            end = offset
+            for _ in range(count):
+                end = text.find("\n", end) + 1 or len(text) + 1
+            k = text.find(needle, offset, end - 1)
+            seen, at = offset, 0  # newlines counted up to `seen`: the line's place in the run
+            while k >= 0:
+                line_start = text.rfind("\n", offset, k) + 1 or offset
+                line_end = text.find("\n", k, end - 1)
+                line_end = end - 1 if line_end < 0 else line_end
+                at += text.count("\n", seen, line_start)
+                seen = line_start
+                raw = text[line_start:line_end]
+                body = raw
+                pk = by = None
+                if raw[0] == "[":
+                    head, _, body = raw.partition(" ")
+                    cnt = parse_decimal_pair(head[1:-1], ":")
+                    if cnt is None:
+                        return None
+                    pk, by = cnt
+                pad = before + at - len(cb.rules)  # (only the length counts: lines come in order)
+                cb.rules.extend([None] * pad)  # type: ignore[list-item]
+                rule = reader.read(raw, raw, body, first_line + at, line_start, table, pk, by, {name: cb})
+                if rule is None or rule.index != before + at + 1:
+                    return None  # (a line _SURE_RULE passed is always a rule: never reached)
+                if needle in rule.text:
+                    out.append(rule)
+                k = text.find(needle, line_end, end - 1)
+            before += count
+        return tuple(out)
+
     def declares(self, table: str, name: str) -> bool:
         """Whether the dump declares or fills chain `name`, without parsing it (a cheap pre-check)."""
         self._finds += 1
@@ -516,6 +617,11 @@ class _ChainFinder:
         decl: _Decl | None = None
         runs: list[list[int]] = []
         after = len(name)
+        # A line that starts `-A NAME ` names NAME as the line index reads it, when NAME holds no
+        # blank (lines of a plain dump are cut at " " only): most lines met, kube-proxy's runs.
+        bare = " " not in name and "\n" not in name
+        skipped = 0
+        candidates: re.Pattern[str] | None = None
         for start, end in self._regions.get(table, ()):
             last: list[int] | None = None
             last_end = -1
@@ -523,27 +629,71 @@ class _ChainFinder:
             while k >= 0:
                 stop = k + after
                 if (stop < size and text[stop] not in ' \n"') or text[k - 3:k] == "-j " or text[k - 3:k] == "-g ":
-                    k = text.find(name, k + 1, end)
+                    skipped += 1
+                    if skipped < _SKIPS_IN_PYTHON:
+                        k = text.find(name, k + 1, end)
+                        continue
+                    # A name met mostly as a jump (KUBE-MARK-MASQ, DNAT: ~100k times at scale L):
+                    # the same places passed over by a regular expression, at C speed.
+                    if candidates is None:
+                        candidates = _candidates(name)
+                    m = candidates.search(text, k + 1, min(size, end + 1))
+                    k = m.start() if m is not None and m.end() <= end else -1
                     continue
                 line_start = text.rfind("\n", start, k) + 1 or start
                 line_end = text.find("\n", stop)
                 line_end = size if line_end < 0 else line_end
-                read = _read_line(text[line_start:line_end], self._plain)
-                if read is not None and read[1] == name:
-                    if read[0] == ":":
-                        if decl is None:
-                            decl = (self._line_number(line_start), read[2], read[3], read[4])
-                    elif last is not None and line_start == last_end + 1:
-                        last[2] += 1
-                        last_end = line_end
-                    else:
-                        first = (self._line_number(line_start) if last is None
-                                 else last[0] + last[2] - 1 + text.count("\n", last_end, line_start))
-                        last = [first, line_start, 1]
-                        runs.append(last)
-                        last_end = line_end
+                if bare and (stop == size or text[stop] != '"') and (
+                        (k == line_start + 3 and text[line_start:k] == "-A ")
+                        or (text[line_start] == "[" and text[k - 4:k] == " -A " and " " not in text[line_start:k - 4])):
+                    kind = "-A"  # `-A NAME ...` or `[p:b] -A NAME ...`: split()'s second or third word
+                else:
+                    read = _read_line(text[line_start:line_end], self._plain)
+                    if read is None or read[1] != name:
+                        k = text.find(name, line_end, end)
+                        continue
+                    kind = read[0]
+                if kind == ":":
+                    if decl is None:
+                        assert read is not None
+                        decl = (self._line_number(line_start), read[2], read[3], read[4])
+                elif last is not None and line_start == last_end + 1:
+                    last[2] += 1
+                    last_end = line_end
+                else:
+                    first = (self._line_number(line_start) if last is None
+                             else last[0] + last[2] - 1 + text.count("\n", last_end, line_start))
+                    last = [first, line_start, 1]
+                    runs.append(last)
+                    last_end = line_end
                 k = text.find(name, line_end, end)
         return decl, runs
+
+
+# A rule line that is surely a good rule of chain NAME, as kube-proxy writes them: optional
+# counters, `-A NAME`, pairs of an option (a match option, not -f, -j or -g) and one value
+# (plain, or quoted, not starting with `-` or `!`), each maybe negated, then `-j TARGET` and
+# its words; single spaces, in a dump of plain words without a backslash. Each pair is read as
+# one match and nothing in such a line is refused (iptables_save._parse_rule_tokens).
+_OPTION = r"(?:-[a-eh-ik-zA-Z]|--(?!(?:jump|goto|fragment) )[a-zA-Z][a-zA-Z0-9-]*)"
+_VALUE = r'(?:[^ "!\-\n][^ "\n]*|"(?:[^"!\-\n][^"\n]*)?")'
+_WORD = r'(?:[^ "\n]+|"[^"\n]*")'
+
+
+def _sure_rule(name: str) -> re.Pattern[str]:
+    return re.compile(rf"(?m)^(?:\[[0-9]{{1,20}}:[0-9]{{1,20}}\] )?-A {re.escape(name)}"
+                      rf"(?: (?:! )?{_OPTION} {_VALUE})* -j [^ \"\n]+(?: {_WORD})*$")
+
+
+# Places of a name passed over one by one in Python before a regular expression takes over.
+_SKIPS_IN_PYTHON = 64
+
+
+def _candidates(name: str) -> re.Pattern[str]:
+    """The places of `name` the finder reads a line at: followed by a blank, a newline, a quote
+    or the end, and not right after `-j ` or `-g ` (where it is a jump's target)."""
+    word = re.escape(name)
+    return re.compile(f'{word}(?![^ \\n"])(?<!-j {word})(?<!-g {word})')
 
 
 def _read_line(raw: str, plain: bool) -> tuple[str, str, str, int | None, int | None] | None:

@@ -70,9 +70,20 @@ def _bare(addr: str | None) -> str:
 # ---- an index of the entry rules, built once per dump ---------------------------------------
 
 def prepare(dump: IptablesDump) -> None:
-    """Build the per-dump indexes a trace uses, so the first trace costs what the others do."""
-    _entry_index(dump)
+    """Build the per-dump indexes a trace uses, so the first trace costs what the others do.
+
+    A lazy dump whose entry chains are surely rules line by line needs none: a trace reads the
+    rules holding its address or port name (`rules_holding`), without parsing the chains."""
+    if _reads_by_word(dump):
+        return
+    for table, chain in _ENTRY_CHAINS:
+        _entry_index(dump, table, chain)
     _comment_index(dump)
+
+
+def _reads_by_word(dump: IptablesDump) -> bool:
+    quick = getattr(dump, "has_rules", None)
+    return quick is not None and all(quick(t, c) is not None for t, c in _ENTRY_CHAINS)
 
 
 _CACHE: dict[tuple[int, str], tuple[Any, Any]] = {}  # for dumps without a __dict__
@@ -100,31 +111,50 @@ def _cached(dump: IptablesDump, name: str, build: Any) -> Any:
     return value
 
 
-def _entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
-    """(table, chain, destination or "", dport) -> rules, for the chains entry points live in."""
-    return _cached(dump, "_k8snet_entries", _build_entry_index)  # type: ignore[no-any-return]
+def _entry_index(dump: IptablesDump, table: str, chain: str) -> dict[tuple[str, str], list[Rule]]:
+    """(destination or "", dport) -> rules of one chain entry points live in."""
+    return _cached(dump, f"_k8snet_entries {table} {chain}",  # type: ignore[no-any-return]
+                   lambda d: _build_entry_index(d, table, chain))
 
 
-def _build_entry_index(dump: IptablesDump) -> dict[tuple[str, str, str, str], list[Rule]]:
-    out: dict[tuple[str, str, str, str], list[Rule]] = {}
-    for table, chains in (("nat", ("KUBE-SERVICES", "KUBE-NODEPORTS")), ("filter", _FILTER_CHAINS)):
-        for chain in chains:
-            for rule in dump.rules(table, chain):
-                dport = dest = None
-                for m in rule.matches:  # one pass: this runs over every service rule once
-                    opt = m.option
-                    if opt == "--dport":
-                        dport = m.value
-                    elif opt == "-d" and dest is None:
-                        dest = m.value
-                if dport is not None:
-                    key = (table, chain, _bare(dest), dport)
-                    lst = out.get(key)
-                    if lst is None:
-                        out[key] = [rule]
-                    else:
-                        lst.append(rule)
+_ENTRY_CHAINS = (("nat", "KUBE-SERVICES"), ("nat", "KUBE-NODEPORTS"), *(("filter", c) for c in _FILTER_CHAINS))
+
+
+def _entry_key(rule: Rule) -> tuple[str, str] | None:
+    """(destination or "", dport) the entry index files a rule under; None: not filed."""
+    dport = dest = None
+    for m in rule.matches:  # one pass: this runs over every service rule once
+        opt = m.option
+        if opt == "--dport":
+            dport = m.value
+        elif opt == "-d" and dest is None:
+            dest = m.value
+    return None if dport is None else (_bare(dest), dport)
+
+
+def _build_entry_index(dump: IptablesDump, table: str, chain: str) -> dict[tuple[str, str], list[Rule]]:
+    out: dict[tuple[str, str], list[Rule]] = {}
+    for rule in dump.rules(table, chain):
+        key = _entry_key(rule)
+        if key is not None:
+            lst = out.get(key)
+            if lst is None:
+                out[key] = [rule]
+            else:
+                lst.append(rule)
     return out
+
+
+def _entries(dump: IptablesDump, table: str, chain: str, addr: str, dport: str) -> list[Rule]:
+    """The entry index's rules for (addr, dport) in one chain. A rule filed under an address
+    holds it in its text, so a lazy dump that can read the rules holding a word gives them
+    without the index (which parses every rule of the chain: 10,903 in KUBE-SERVICES at L)."""
+    holding = getattr(dump, "rules_holding", None)
+    if addr and holding is not None and f"_k8snet_entries {table} {chain}" not in getattr(dump, "__dict__", {}):
+        rules = holding(table, chain, addr)
+        if rules is not None:
+            return [r for r in rules if _entry_key(r) == (addr, dport)]
+    return _entry_index(dump, table, chain).get((addr, dport), [])
 
 
 def _comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
@@ -140,6 +170,17 @@ def _build_comment_index(dump: IptablesDump) -> dict[str, list[Rule]]:
             if c and rule.target.startswith(_PORT_CHAINS):
                 out.setdefault(c.split(" ", 1)[0], []).append(rule)
     return out
+
+
+def _commented(dump: IptablesDump, spn: str) -> list[Rule]:
+    """The comment index's rules for `spn`, read off the rules holding it when the dump can."""
+    holding = getattr(dump, "rules_holding", None)
+    if spn and holding is not None and "_k8snet_comments" not in getattr(dump, "__dict__", {}):
+        parts = [holding("nat", chain, spn) for chain in ("KUBE-SERVICES", "KUBE-NODEPORTS")]
+        if parts[0] is not None and parts[1] is not None:
+            return [r for part in parts for r in part
+                    if r.comment and r.target.startswith(_PORT_CHAINS) and r.comment.split(" ", 1)[0] == spn]
+    return _comment_index(dump).get(spn, [])
 
 
 # ---- one client's walk -------------------------------------------------------------------
@@ -248,10 +289,9 @@ class _Walk(ChainWalk[_Client]):
 
 def _filter_verdict(dump: IptablesDump, client: _Client, node_port: bool) -> tuple[str, Rule] | None:
     """The REJECT/DROP kube-proxy's filter rules give this entry point, if any."""
-    idx = _entry_index(dump)
     addr = "" if node_port else client.address
     for chain in _FILTER_CHAINS:
-        for rule in idx.get(("filter", chain, addr, str(client.port)), ()):
+        for rule in _entries(dump, "filter", chain, addr, str(client.port)):
             if rule.target in ("REJECT", "DROP") and client.matches(rule, in_firewall=False):
                 return rule.target, rule
     return None
@@ -264,8 +304,7 @@ def _entry_rules(dump: IptablesDump, chain: str, client: _Client, proto: str,
     Two services can claim one address and port (or NodePort); the kernel takes the first
     rule, but each port's trace follows its own rules, known by chain name or comment.
     """
-    idx = _entry_index(dump)
-    rules = [r for r in idx.get(("nat", chain, client.address, str(client.port)), []) if (r.protocol or proto) == proto]
+    rules = [r for r in _entries(dump, "nat", chain, client.address, str(client.port)) if (r.protocol or proto) == proto]
     chains, spns = own
     mine = [r for r in rules if r.target in chains or (r.comment or "").split(" ", 1)[0] in spns]
     return mine or rules
@@ -349,9 +388,8 @@ def trace_iptables_port(dump: IptablesDump, namespace: str, name: str, port: Ser
         for prefix, role in _ROLE_PREFIX.items():
             if chain.startswith(prefix) and present[role] is None:
                 present[role] = chain
-    comments = _comment_index(dump)
     for s in spns:
-        for rule in comments.get(s, ()):
+        for rule in _commented(dump, s):
             for prefix, role in _ROLE_PREFIX.items():
                 if rule.target.startswith(prefix) and present[role] is None:
                     present[role] = rule.target
