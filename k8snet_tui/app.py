@@ -749,6 +749,11 @@ class K8snetApp(GuideActions, App[int]):
         for word in THEME_NAMES:
             yield SystemCommand(f"Theme: {word}", "colours (high-contrast for projectors, ansi for 16 colours)",
                                 partial(self.set_theme_word, word))
+        # The config vs kernel checks are `:` words and `!` on panes 3 and 4: here they can be found by name.
+        yield SystemCommand("Config vs kernel check", "pane 3: the CNI's tunnel mode and pod CIDR routes against "
+                            "the node's devices and routes (:check, !)", partial(self.run_command, "check"))
+        yield SystemCommand("Config vs kernel check: kube-proxy", "pane 4: kube-proxy's mode and Service CIDR against "
+                            "the node's rules (:check proxy)", partial(self.run_command, "check proxy"))
         yield SystemCommand("Save view", "text and SVG", self.action_save_view)
         yield SystemCommand("Node", "pick the node whose state the node panes read (N)", self.action_pick_node)
         yield SystemCommand("Guided lab", "the lab's questions one by one, answered from this data (> next, < prev, "
