@@ -79,15 +79,21 @@ def mode_start(a: argparse.Namespace) -> dict:
     from k8snet_tui.app import make_app
     from k8snet_tui.cli import build_parser
     from k8snet_tui.config import Settings
-    from k8snet_tui.runtime import choose_session
+    try:  # what `k8snet` itself runs: a big snapshot read while the app starts (older trees: before it)
+        from k8snet_tui.runtime import tui_session as choose_session
+    except ImportError:
+        from k8snet_tui.runtime import choose_session  # type: ignore[assignment]
 
     t_imports = time.time()
     args = build_parser().parse_args(["--snapshot", a.snapshot])
     settings = Settings.load()
     session = choose_session(args, settings)
     t_session = time.time()
-    app = make_app(settings, session, start_pane="services")
     marks: dict = {}
+    when_loaded = getattr(session, "when_loaded", None)
+    if callable(when_loaded):  # read in the background: when the read ended
+        when_loaded(lambda: marks.setdefault("session_read", time.time()))
+    app = make_app(settings, session, start_pane="services")
     _hook_first_frame(app, marks)
     _hook_first_rows(marks)
 

@@ -309,6 +309,8 @@ class ClusterState:
             kept = objects.in_namespace(kind, ns)  # the live store's own tuple for it
             if kept is not None:
                 return kept
+        elif self.deferred(kind) is not None:  # a big snapshot's pods: only this namespace's decoded
+            return self.memo(_deferred_in_namespace, kind, ns)
         return self.memo(_by_namespace, kind).get(ns, ())
 
     def get(self, kind: str, namespace: str, name: str) -> Obj | None:
@@ -355,6 +357,15 @@ def _by_key(cluster: ClusterState, kind: str) -> dict[tuple[str, str], Obj]:
     for obj in cluster.of(kind):
         out.setdefault((namespace_of(obj), name_of(obj)), obj)
     return out
+
+
+def _deferred_in_namespace(cluster: ClusterState, kind: str, namespace: str) -> tuple[Obj, ...]:
+    """`kind`'s items in `namespace`, found by their heads (which hold the namespace exactly as
+    the item does), in list order: the same objects reading the whole kind gives."""
+    deferred = cluster.deferred(kind)
+    if deferred is None:
+        return _by_namespace(cluster, kind).get(namespace, ())
+    return tuple(deferred.item(i) for i, head in enumerate(deferred.heads()) if namespace_of(head) == namespace)
 
 
 def _by_namespace(cluster: ClusterState, kind: str) -> dict[str, tuple[Obj, ...]]:

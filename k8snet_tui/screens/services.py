@@ -232,7 +232,7 @@ class ServicesPane(Pane):
         parsed = None
         if dp is None and node is not None and _node_size(node) <= SYNC_PARSE_CHARS:
             dp = parsed = parse_node_datapath(node, observed.cluster)
-        if self._rows_shown is None and not self._first_shown:
+        if not self._rows_shown and not self._first_shown:  # none yet (or none while a big snapshot was read)
             self._first_rows(observed, dp, selection.namespace)
         cidrs_for = self._cidrs_for
         if cidrs_for is None or cidrs_for[0] is not observed.cluster:
@@ -262,7 +262,7 @@ class ServicesPane(Pane):
                 self.app.call_from_thread(self._show_first_rows, _cells(first, dp), total)
 
     def _show_first_rows(self, cells: list[tuple[str, tuple[str, ...]]], total: int) -> None:
-        if self._rows_shown is None:  # the whole table has not come first
+        if not self._rows_shown:  # the whole table has not come first
             self.table.set_rows(cells)
             self._set_note(f"⏳ the first {len(cells)} of {total:,} services; the rest are being read")
 

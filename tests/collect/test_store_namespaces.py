@@ -99,3 +99,19 @@ def test_node_facts_reused_per_pod_equal_facts_read_afresh() -> None:
     facts = consistency_podnet.node_facts(store.snapshot(), None)
     assert ("default/p4", "10.7.4.4") in facts["n1"].pod_ips
     assert all(name != "default/p25" for name, _ in facts["n1"].pod_ips + facts["n2"].pod_ips)
+
+
+def test_a_big_snapshots_namespace_is_read_from_the_heads_decoding_only_its_pods(tmp_path) -> None:
+    from bench.gen import generate
+    from k8snet_tui.sources.snapshot import load_snapshot
+
+    snap_dir = generate("S", tmp_path, log=lambda *_: None) / "snapshot"
+    lazy = load_snapshot(snap_dir)
+    pods = lazy.cluster.deferred("Pod")
+    assert pods is not None and pods.decoded == 0
+    system = lazy.cluster.in_namespace("Pod", "kube-system")
+    assert 0 < pods.decoded == len(system) < len(pods)  # only kube-system's pods decoded
+    assert lazy.cluster.memo(find_service_cidrs) == find_service_cidrs(load_snapshot(snap_dir, defer=False).cluster)
+    everything = lazy.cluster.of("Pod")  # the whole kind, decoded: the same objects, in its order
+    assert system == tuple(p for p in everything if namespace_of(p) == "kube-system")
+    assert all(a is b for a, b in zip(system, (p for p in everything if namespace_of(p) == "kube-system")))

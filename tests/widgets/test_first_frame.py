@@ -24,6 +24,13 @@ async def test_no_deferred_list_is_decoded_on_the_ui_thread_at_start(make_lab_ap
         return whole(self)
 
     monkeypatch.setattr(snapshot_decode.DeferredList, "all", all_items)
+    one = snapshot_decode.DeferredList._decode
+
+    def one_item(self, index):  # the Services build decodes its slices one by one
+        decoded_on.append(threading.current_thread().name)
+        return one(self, index)
+
+    monkeypatch.setattr(snapshot_decode.DeferredList, "_decode", one_item)
     app = make_lab_app()
     assert app.session.snapshot.cluster.deferred("Pod") is not None  # the lab's pods are deferred
     async with app.run_test(size=(120, 30)) as pilot:
@@ -31,5 +38,5 @@ async def test_no_deferred_list_is_decoded_on_the_ui_thread_at_start(make_lab_ap
         await settle(pilot)
         assert app.query_one("#svc-table", ResourceTable).row_count == 3
         assert "website" in screen_words(app)
-    assert decoded_on, "the Services build reads the pods (off the UI thread)"
+    assert decoded_on, "the Services build reads the slices (off the UI thread)"
     assert threading.main_thread().name not in decoded_on, decoded_on
