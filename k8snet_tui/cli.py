@@ -216,6 +216,9 @@ def build_parser(prog: str = "k8snet") -> argparse.ArgumentParser:
     mesh.add_argument("--uid", type=int, default=0, metavar="N", help="the app's uid (default 0; 1337 is Istio's proxy)")
     mesh.add_argument("--from", dest="inbound_from", default="", metavar="ADDRESS",
                       help="walk a connection arriving at the pod's ADDRESS:PORT from this address instead")
+    mesh.add_argument("--path", default="", metavar="/P",
+                      help="the HTTP request's path, for the mesh routes and policies that match on it")
+    mesh.add_argument("--method", default="", metavar="M", help="the HTTP request's method (GET, POST, ...), likewise")
     _add_output_args(mesh)
     _add_source_args(mesh, top=False)
 
@@ -447,15 +450,14 @@ def _check(args: argparse.Namespace) -> int:
 def _mesh(args: argparse.Namespace) -> int:
     """`k8snet mesh NS/POD [DEST]` (docs/json.md)."""
     from k8snet_tui.observe import observe
-    from k8snet_tui.present.mesh import pod_report
+    from k8snet_tui.present.mesh import check_request, parse_dest, pod_report
 
     if args.dest:
-        from k8snet_tui.present.mesh import parse_dest
-
         parse_dest(args.dest)  # a bad destination is a usage error before any source is opened
+    check_request(args.path, args.method)
     observed, source = observe(args)
-    return _emit("mesh-pod", pod_report(observed, args.pod, args.dest, uid=args.uid, inbound_from=args.inbound_from),
-                 args, source)
+    return _emit("mesh-pod", pod_report(observed, args.pod, args.dest, uid=args.uid, inbound_from=args.inbound_from,
+                                        path=args.path, method=args.method), args, source)
 
 
 def _path(observed: Any, command: Any, args: argparse.Namespace) -> Any:

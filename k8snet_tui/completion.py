@@ -37,14 +37,14 @@ COMMAND_OPTIONS = {
     "check": ("-o", "--output", "--json", "--no-headers"),
     "path": ("--check", "-o", "--output", "--json", "--no-headers"),
     "balance": ("--requests", "--seed", "--clients", "--port", "-o", "--output", "--json", "--no-headers"),
-    "mesh": ("--uid", "--from", "-o", "--output", "--json", "--no-headers"),
+    "mesh": ("--uid", "--from", "--path", "--method", "-o", "--output", "--json", "--no-headers"),
     "lab": (),
     "serve": ("--port", "--host", "--font-size", "--lab"),
 }
 TAKES_VALUE = {"--snapshot", "--kubeconfig", "--context", "-n", "--namespace", "--node", "-o", "--output",
                "--pod", "--resolver", "--type", "--class", "--notes", "--interval", "--theme", "--pane", "--port",
                "--protocol", "--image", "--host", "--font-size", "--requests", "--seed", "--clients", "--uid",
-               "--from"}
+               "--from", "--path", "--method"}
 
 
 def script(shell: str, prog: str = "k8snet") -> str:

@@ -9,7 +9,9 @@ it comes from `domain/mesh`; nothing here decides where a packet goes.
 
 from __future__ import annotations
 
+import difflib
 import ipaddress
+import re
 from dataclasses import dataclass
 
 from k8snet_tui.domain.mesh.config import MeshConfig, ServiceConfig, service_config
@@ -20,7 +22,13 @@ from k8snet_tui.errors import UsageError
 from .selection import Selection
 from .serialize import JsonModel
 
-MESH_USAGE = "mesh NS/POD [ADDRESS:PORT] [--uid N] [--from ADDRESS]"
+MESH_USAGE = "mesh NS/POD [ADDRESS:PORT] [--uid N] [--from ADDRESS] [--path /P] [--method M]"
+# Pane 0's `t` box: the same question in the box's own words (no options there).
+PROMPT_FORM = "ADDRESS:PORT [as UID] [METHOD] [/PATH]"
+PROMPT_EXAMPLE = "10.96.0.10:80 as 1000 GET /api"
+# An HTTP method is a token (RFC 9110 section 9.1): letters here, the usual ones upper case.
+METHOD = re.compile(r"[A-Za-z]{1,20}")
+MAX_PATH = 2048
 
 
 @dataclass(frozen=True)
@@ -116,44 +124,107 @@ def layout_lines(p: MeshPod) -> tuple[str, ...]:
     return tuple(out)
 
 
-def parse_dest(text: str) -> tuple[str, int]:
+def parse_dest(text: str, hint: str = MESH_USAGE) -> tuple[str, int]:
     host, sep, port = text.rpartition(":")
     try:
         ipaddress.ip_address(host.strip("[]"))
         number = int(port)
     except ValueError:
-        raise UsageError(f"mesh: {text!r} is not ADDRESS:PORT", hint=MESH_USAGE) from None
+        raise UsageError(f"mesh: {text!r} is not ADDRESS:PORT", hint=hint) from None
     if not sep or not 0 < number < 65536:
-        raise UsageError(f"mesh: {text!r} is not ADDRESS:PORT", hint=MESH_USAGE)
+        raise UsageError(f"mesh: {text!r} is not ADDRESS:PORT", hint=hint)
     return host.strip("[]"), number
 
 
-def pod_report(observed: Observed, key: str, dest: str = "", *, uid: int = 0, inbound_from: str = "") -> PodReport:
+def check_request(path: str, method: str, hint: str = MESH_USAGE) -> tuple[str, str]:
+    """The request's path and method as the mesh's routes and policies compare them ("": not given)."""
+    if path and (not path.startswith("/") or len(path) > MAX_PATH or any(c.isspace() or ord(c) < 32 for c in path)):
+        raise UsageError(f"mesh: {path[:80]!r} is not a request path (it starts with /, no spaces)", hint=hint)
+    if method and not METHOD.fullmatch(method):
+        raise UsageError(f"mesh: {method[:40]!r} is not an HTTP method (GET, POST, ...)", hint=hint)
+    return path, method.upper()
+
+
+@dataclass(frozen=True)
+class Question:
+    """What pane 0's `t` box asks: a destination, the app's uid, and the request if HTTP."""
+
+    host: str
+    port: int
+    uid: int = 0
+    method: str = ""
+    path: str = ""
+
+
+def parse_question(text: str) -> Question:
+    """`ADDRESS:PORT [as UID] [METHOD] [/PATH]` (the words after the destination in any order);
+    a UsageError in the box's own form otherwise."""
+    hint = f"the box takes {PROMPT_FORM}, e.g. {PROMPT_EXAMPLE}"
+    words = text.split()
+    if not words:
+        raise UsageError("mesh: give a destination", hint=hint)
+    host, port = parse_dest(words[0], hint=hint)
+    uid, method, path = 0, "", ""
+    rest = words[1:]
+    while rest:
+        word = rest.pop(0)
+        if word == "as":
+            given = rest.pop(0) if rest else ""
+            if not given.isdigit() or int(given) > 2**32 - 1:
+                raise UsageError(f"mesh: {('as ' + given).strip()!r} is not `as UID`", hint=hint)
+            uid = int(given)
+        elif word.startswith("/") and not path:
+            path = word
+        elif METHOD.fullmatch(word) and not method:
+            method = word
+        else:
+            raise UsageError(f"mesh: {word[:40]!r} is neither `as UID`, a METHOD nor a /PATH", hint=hint)
+    path, method = check_request(path, method, hint)
+    return Question(host, port, uid, method, path)
+
+
+def no_pod(cluster: ClusterState, key: str) -> UsageError:
+    """An unknown pod in `k8snet mesh`'s and `:mesh`'s words, with the way forward."""
+    keys = [f"{dig_str(p, 'metadata', 'namespace')}/{dig_str(p, 'metadata', 'name')}" for p in cluster.of("Pod")]
+    # the name right in another namespace, or a Deployment's pod named by its prefix, first
+    name = key.partition("/")[2] or key
+    near = [k for k in keys if k.partition("/")[2] == name or k.partition("/")[2].startswith(name + "-")][:3]
+    near = near or difflib.get_close_matches(key, keys, n=3, cutoff=0.8)
+    hint = f"did you mean: {', '.join(near)}" if near else "list them with: k8snet show mesh"
+    return UsageError(f"mesh: no pod {key}", hint=hint)
+
+
+def pod_report(observed: Observed, key: str, dest: str = "", *, uid: int = 0, inbound_from: str = "",
+               path: str = "", method: str = "") -> PodReport:
     ns, sep, name = key.partition("/")
     if not sep:
         ns, name = observed.cluster.namespace or "default", key
+    path, method = check_request(path, method)
     view = build_mesh_view(observed.cluster, observed.nodes, ns)
     row = view.pod(f"{ns}/{name}")
     if row is None:
-        raise UsageError(f"mesh: no pod {ns}/{name}", hint=MESH_USAGE)
+        raise no_pod(observed.cluster, f"{ns}/{name}")
     conn = None
     if dest:
         host, port = parse_dest(dest)
         conn = explain(row, host, port, uid=uid, inbound_from=inbound_from)
         if not inbound_from:
-            return PodReport(row, layout_lines(row), conn, view.config, dest_config(observed.cluster, row.key, host, port))
+            return PodReport(row, layout_lines(row), conn, view.config,
+                             dest_config(observed.cluster, row.key, host, port, path=path, method=method))
     return PodReport(row, layout_lines(row), conn, view.config)
 
 
-def dest_config(cluster: ClusterState, pod_key: str, host: str, port: int) -> ServiceConfig | None:
+def dest_config(cluster: ClusterState, pod_key: str, host: str, port: int, *, path: str = "",
+                method: str = "") -> ServiceConfig | None:
     """The mesh configuration for a connection from `pod_key` to host:port, when host is a
-    Service's ClusterIP (None otherwise)."""
+    Service's ClusterIP (None otherwise); the request's path and method, when given, decide the
+    routes and policies that match on them."""
     for svc in cluster.of("Service"):
         ips = [dig_str(svc, "spec", "clusterIP"), *(str(i) for i in dig_list(svc, "spec", "clusterIPs"))]
         if host in ips:
             ns, _, name = pod_key.partition("/")
             return service_config(cluster, dig_str(svc, "metadata", "namespace"), dig_str(svc, "metadata", "name"),
-                                  port=port, source=cluster.get("Pod", ns, name))
+                                  port=port, source=cluster.get("Pod", ns, name), path=path, method=method)
     return None
 
 
@@ -188,6 +259,7 @@ class ServiceMesh(JsonModel):
     unmeshed_clients: int
     config: MeshConfig
     mesh: ServiceConfig | None = None  # the routes, mTLS and authorization for a meshed client
+    unmeshed_unread: int = 0  # of unmeshed_clients: pods whose own rules were not read (or unreadable)
 
 
 def for_service(observed: Observed, ref: str) -> ServiceMesh:
@@ -206,19 +278,27 @@ def for_service(observed: Observed, ref: str) -> ServiceMesh:
     meshed = [p for p in view.pods if p.meshed]
     clients = tuple(explain(p, ip, port) for p in meshed) if ip and ip != "None" and port else ()
     mesh = service_config(observed.cluster, ns, name, port=port or None)
-    return ServiceMesh(f"{ns}/{name}", ip, port, clients, len(view.pods) - len(meshed), view.config, mesh)
+    unread = sum(1 for p in view.pods if not p.meshed and p.redirects.state != "read")
+    return ServiceMesh(f"{ns}/{name}", ip, port, clients, len(view.pods) - len(meshed), view.config, mesh, unread)
 
 
 def service_lines(s: ServiceMesh) -> tuple[str, ...]:
     out = [f"MESH  {s.service} {s.cluster_ip}:{s.port}: what each meshed pod's connection meets first"]
     if not s.clients:
-        out.append("no meshed pod here: every client's connection goes straight to kube-proxy's rules")
+        out.append("no meshed pod here (no sidecar, no ambient label)")
     for e in s.clients:
         out.append(f"{e.pod}: {e.words}")
         out.append(f"  order: {e.order}")
         if e.after:
             out.append(f"  then: {e.after}")
-    out.append(f"{s.unmeshed_clients} pod(s) without a mesh: straight to kube-proxy's rules")
+    read = s.unmeshed_clients - s.unmeshed_unread
+    if not s.unmeshed_unread:
+        out.append(f"{s.unmeshed_clients} pod(s) without a mesh: straight to kube-proxy's rules")
+    else:  # no mesh detected; what their own rules do is not known until they are read
+        out.append(f"{s.unmeshed_clients} pod(s) without a mesh: "
+                   + (f"{read} straight to kube-proxy's rules (their own rules read), " if read else "")
+                   + f"{s.unmeshed_unread} whose own rules were not read (no mesh detected; where their "
+                     "connections go first is not known)")
     if s.mesh is not None and s.config.state == "read":
         out += s.mesh.lines
     else:

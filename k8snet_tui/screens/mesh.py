@@ -4,8 +4,10 @@ The table lists the pods (meshed first): the mesh and its mode (Istio sidecar or
 Linkerd, Cilium), what the pod's own nat rules redirect (read by the probe inside the pod's
 network namespace), and how many findings. Below it, the pod under the cursor in sentences:
 which ports go to the proxy, which uids, CIDRs and ports are left out. `t` asks for a
-destination (ADDRESS:PORT, optionally `as UID`) and shows the order a connection from that pod
-takes (app -> ISTIO_OUTPUT -> ISTIO_REDIRECT -> port 15001, or straight out). `MeshServiceScreen`
+destination (ADDRESS:PORT, optionally `as UID`, an HTTP METHOD and /PATH for the mesh's routes and
+policies) and shows the order a connection from that pod takes (app -> ISTIO_OUTPUT ->
+ISTIO_REDIRECT -> port 15001, or straight out). `:mesh NS/POD [ADDRESS:PORT ...]` picks the pod
+(and asks the same question). `MeshServiceScreen`
 is the box `m` opens on the Services trace. Everything cluster-derived goes through data_text.
 """
 
@@ -25,13 +27,15 @@ from k8snet_tui.domain.mesh.view import explain
 from k8snet_tui.domain.model import ClusterState, Observed
 from k8snet_tui.errors import UsageError
 from k8snet_tui.present.mesh import (
+    PROMPT_FORM,
     MeshModel,
     connection_lines,
     dest_config,
     for_service,
     layout_lines,
     mode_words,
-    parse_dest,
+    no_pod,
+    parse_question,
     pod_config_lines,
     present,
     redirect_words,
@@ -76,7 +80,7 @@ class MeshPane(Pane):
     NEEDS = ("Pod", "Namespace")
     PANE_KEYS = (
         ("up / down", "pick a pod"),
-        ("t", "a destination (ADDRESS:PORT [as UID]): the order a connection from this pod takes"),
+        ("t", f"a destination ({PROMPT_FORM}): the order a connection from this pod takes"),
         ("esc", "close the destination box"),
         ("m (Services trace)", "what the mesh does to that Service's connections before kube-proxy"),
     )
@@ -100,7 +104,10 @@ class MeshPane(Pane):
     def compose_body(self) -> ComposeResult:
         yield Static(id="mesh-head")
         yield ResourceTable(COLUMNS, id="mesh-table", priorities=(2, 0, 1, 3))
-        yield Input(placeholder="ADDRESS:PORT [as UID], enter: walk it, esc: close", id="mesh-dest")
+        # No destination starts with t: a `t` pressed in the box (asking again after a warning,
+        # the old text selected) is refused rather than typed in front of the next try.
+        yield Input(placeholder=f"{PROMPT_FORM}, enter: walk it, esc: close", id="mesh-dest",
+                    restrict=r"(?![tT])[\s\S]*")
         with VerticalScroll(id="mesh-scroll"):
             yield Static(id="mesh-detail")
 
@@ -174,32 +181,61 @@ class MeshPane(Pane):
         box = self.query_one("#mesh-dest", Input)
         box.display = True
         box.focus()
+        box.select_all()  # what was asked last is kept to edit; typing replaces it
 
     def on_input_submitted(self, event: Input.Submitted) -> None:
         if event.input.id != "mesh-dest":
             return
         row = self._row()
-        words = event.value.split()
-        if row is None or not words:
+        if row is None or not event.value.split():
             return
-        uid = 0
-        if len(words) > 1:  # only `as UID`: anything else was a silent uid 0
-            if len(words) != 3 or words[1] != "as" or not words[2].isdigit() or int(words[2]) > 2**32 - 1:
-                self.context.notify(f"{' '.join(words[1:])!r} is not `as UID` (ADDRESS:PORT [as UID])",
-                                    title="mesh", severity="warning")
-                return
-            uid = int(words[2])
+        if self._ask(row, event.value):
+            event.input.display = False
+            self.query_one("#mesh-table", ResourceTable).focus()
+        else:  # kept open, its text selected: the next try replaces it rather than appending to it
+            event.input.select_all()
+
+    def _ask(self, row: Any, text: str) -> bool:
+        """Walk `text` (the box's form) from `row`; a warning in the box's words when it does not parse."""
         try:
-            host, port = parse_dest(words[0])
+            q = parse_question(text)
         except UsageError as exc:
             self.context.notify(str(exc), title="mesh", severity="warning")
-            return
-        lines = list(connection_lines(explain(row, host, port, uid=uid)))
-        svc = dest_config(self._cluster, row.key, host, port) if self._cluster is not None else None
+            return False
+        lines = list(connection_lines(explain(row, q.host, q.port, uid=q.uid)))
+        svc = (dest_config(self._cluster, row.key, q.host, q.port, path=q.path, method=q.method)
+               if self._cluster is not None else None)
         self._connection = (row.key, lines + list(svc.lines if svc is not None else ()))
-        event.input.display = False
-        self.query_one("#mesh-table", ResourceTable).focus()
         self._draw()
+        return True
+
+    def handle_command(self, verb: str, arg: str) -> None:
+        """`:mesh NS/POD [ADDRESS:PORT [as UID] [METHOD] [/PATH]]`: that pod, and the connection if asked;
+        an unknown pod is said as `k8snet mesh` says it (the pane stays where it was)."""
+        words = arg.split()
+        if not words or self.observed is None:
+            return
+        cluster = self.observed.cluster
+        key = words[0] if "/" in words[0] else f"{cluster.namespace or 'default'}/{words[0]}"
+        if self._model is None:  # opened by this command: its rows are not drawn yet
+            self.render_model(self.observed, self.build_model(self.observed))
+        model = self._model
+        row = next((p for p in model.overview.pods if p.key == key), None) if model is not None else None
+        if row is None:
+            ns, _, name = key.partition("/")
+            if cluster.get("Pod", ns, name) is not None:
+                self.context.notify(f"mesh: {key} is outside namespace {cluster.namespace}: :ns {ns} or :ns all "
+                                    "shows it", title="mesh", severity="warning")
+            else:
+                self.context.notify(str(no_pod(cluster, key)), title="mesh", severity="warning")
+            return
+        table = self.query_one("#mesh-table", ResourceTable)
+        if key in table.keys:  # a filter may hide it: the detail still answers
+            table.move_cursor(row=table.get_row_index(key))
+        if len(words) > 1:
+            self._ask(row, " ".join(words[1:]))
+        else:
+            self._draw()
 
     def go_back(self) -> bool:
         box = self.query_one("#mesh-dest", Input)

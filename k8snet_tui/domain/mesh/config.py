@@ -191,7 +191,7 @@ def service_config(cluster: ClusterState, namespace: str, name: str, *, port: in
     if client_mesh:
         rs = _routes(cluster, svc, host, client_mesh, req, root_namespace, findings)
     else:
-        rs = RouteSet("none (no proxy)", (), None, "the client has no proxy: no mesh route applies; kube-proxy's rules "
+        rs = RouteSet("none (no proxy)", (), None, "no mesh route applies; kube-proxy's rules "
                       "spread connections over every pod of the Service", ())
     chosen = rs.routes[rs.chosen] if rs.chosen is not None else None
     dests = chosen.destinations if chosen else ()
@@ -230,12 +230,35 @@ def service_config(cluster: ClusterState, namespace: str, name: str, *, port: in
     nobody = "no pod to connect to" + (": the route's destinations have none" if rs.chosen is not None else "")
     if rs.chosen is None and rs.routes:
         nobody = "not worked out: which route applies is not known"
+    elif rs.chosen is None and not own_pods:
+        nobody += _not_pods(cluster, svc)
     tls_v = _group(tls_each, nobody)
     authz_v = _group(authz_each, nobody)
     findings = list(dict.fromkeys(findings))
     result = ServiceConfig(f"{namespace}/{name}", host, port, client, rs.source, rs.routes, rs.chosen, rs.chosen_words,
                            dests, tls_v, authz_v, tuple(findings), ())
     return replace(result, lines=config_lines(result))
+
+
+def _not_pods(cluster: ClusterState, svc: Obj) -> str:
+    """Why a Service without pods still has somewhere to go: its endpoints are addresses that are
+    no pod's (default/kubernetes: the API server's own host address), so no mesh proxy is there."""
+    ns, name = dig_str(svc, "metadata", "namespace"), dig_str(svc, "metadata", "name")
+    addresses: list[str] = []
+    for es in cluster.in_namespace("EndpointSlice", ns):
+        if dig_str(es, "metadata", "labels", "kubernetes.io/service-name") != name:
+            continue
+        for ep in capped(dig_list(es, "endpoints")):
+            if isinstance(ep, dict) and dig_str(ep, "targetRef", "kind") != "Pod":
+                addresses += [str(a) for a in capped(ep.get("addresses") if isinstance(ep.get("addresses"), list)
+                                                     else []) if isinstance(a, str)]
+    if not addresses:
+        return ""
+    unique = sorted(set(addresses))
+    shown = ", ".join(unique[:4]) + (", ..." if len(unique) > 4 else "")
+    if (ns, name) == ("default", "kubernetes"):
+        return f": its endpoint {shown} is the API server's own host address, not a pod, so no mesh proxy is there"
+    return f": its endpoints {shown} are not pods, so no mesh proxy is there"
 
 
 def _targets(cluster: ClusterState, dests: tuple[Destination, ...], svc: Obj,
@@ -257,7 +280,8 @@ def _targets(cluster: ClusterState, dests: tuple[Destination, ...], svc: Obj,
 def config_lines(c: ServiceConfig) -> tuple[str, ...]:
     """The answer as sentences, for the pane's drawer and `k8snet mesh`."""
     out = [f"mesh config for {c.service} port {c.port if c.port is not None else '?'}, from {c.client}:"]
-    out.append(f"routes ({c.source}): {c.route_words}")
+    # the source says "none (no proxy)" for a client without a proxy, which the first line names
+    out.append(f"routes: none: {c.route_words}" if c.source.startswith("none") else f"routes ({c.source}): {c.route_words}")
     for i, r in enumerate(c.routes[:20]):
         mark = ">" if i == c.chosen else " "
         state = {True: "matches", False: "does not match", None: "undecided"}[r.matched]
