@@ -67,6 +67,7 @@ class Pane(Vertical, can_focus=False):
         self.observed: Observed | None = None
         self.dirty = True
         self.build_cost: float | None = None  # seconds the last build_model took
+        self._built_objects = 0  # how many objects the cluster of the last build held
         self._building = False
         self._waiting: Observed | None = None  # the newest Observed that arrived during a build
         self._build_error: str | None = None
@@ -191,17 +192,19 @@ class Pane(Vertical, can_focus=False):
                             severity="error", timeout=15)
 
     def _build_inline(self, observed: Observed) -> bool:
-        if self.build_cost is not None:
-            return self.build_cost <= INLINE_BUILD_S
         # Counted without reading a kind whose items are still undecoded (a big snapshot's pods
         # and slices): summing the values decoded them on the UI thread, 1.7 s at 30k pods.
         cluster, total = observed.cluster, 0
         for kind in cluster.objects:
             deferred = cluster.deferred(kind)
             total += len(deferred) if deferred is not None else len(cluster.of(kind))
-            if total > INLINE_OBJECTS:
-                return False
-        return True
+        last, self._built_objects = self._built_objects, total
+        if self.build_cost is not None and (total <= INLINE_OBJECTS or total <= 2 * last):
+            return self.build_cost <= INLINE_BUILD_S
+        # A first build, or a cluster that grew past twice the last one's (the empty state
+        # shown while a big snapshot is read, a live start's first lists): the last build's
+        # cost says nothing of this one, which at 10k Services held the UI thread 1.5 s.
+        return total <= INLINE_OBJECTS
 
     def _built(self, observed: Observed, model: Any, error: str | None, cost: float) -> None:
         self._building = False

@@ -104,3 +104,30 @@ async def test_a_read_that_fails_ends_the_app_with_its_error(held_read, tmp_path
             await pilot.pause(0.05)
     assert app.return_code == 1
     assert isinstance(app.crash, K8snetError) and str(app.crash) == str(first.value)
+
+
+async def test_the_build_after_the_read_leaves_the_ui_thread(held_read, monkeypatch) -> None:
+    """The empty state's build is cheap; the one after the read is not (at 10k Services it held
+    the UI thread 1.5 s when it was run inline on the strength of the empty one's cost)."""
+    from k8snet_tui.screens import base
+    from k8snet_tui.screens.services import ServicesPane
+
+    monkeypatch.setattr(base, "INLINE_OBJECTS", 5)  # the lab counts as a big cluster
+    built_on: list[tuple[int, str]] = []
+    build = ServicesPane.build_model
+
+    def noted(self, observed):
+        built_on.append((len(observed.cluster.of("Service")), threading.current_thread().name))
+        return build(self, observed)
+
+    monkeypatch.setattr(ServicesPane, "build_model", noted)
+    args = build_parser().parse_args(["--snapshot", str(LAB_PRINTED)])
+    app = make_app(Settings(offline=True), runtime.tui_session(args, Settings(offline=True)), start_pane="services")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.3)
+        held_read.set()
+        await wait_for(pilot, app, "website")
+        app.exit(0)
+    assert built_on[0][0] == 0  # the empty state's, while the read was held
+    after = [name for services, name in built_on if services]
+    assert after and threading.main_thread().name not in after, built_on
