@@ -10,7 +10,10 @@ from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.sources.snapshot import load_snapshot
 
+from tests import lab_roles as roles
 from tests.ui.conftest import screen_text, settle
+
+WEBSITE_CHAIN = roles.svc_chain("default", "website", "http")  # its cluster IP rule's KUBE-SVC chain
 
 
 @pytest.fixture
@@ -31,16 +34,16 @@ async def _type(pilot, line: str) -> str:
 async def test_trace_by_cluster_ip_opens_the_services_trace(lab_app) -> None:
     async with lab_app.run_test(size=(140, 45), notifications=True) as pilot:
         await settle(pilot)
-        text = await _type(pilot, "trace 10.97.71.81")
+        text = await _type(pilot, f"trace {roles.cluster_ip('default', 'website')}")
         assert lab_app.current_pane.PANE_ID == "services"
-        assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in text
+        assert WEBSITE_CHAIN in text
 
 
 async def test_trace_by_nodeport_opens_the_services_trace(lab_app) -> None:
     async with lab_app.run_test(size=(140, 45), notifications=True) as pilot:
         await settle(pilot)
-        text = await _type(pilot, "trace 31100")
-        assert "KUBE-SVC-RYQJBQ5TR32XWAUN" in text
+        text = await _type(pilot, f"trace {roles.node_port('default', 'website', 'http')}")
+        assert WEBSITE_CHAIN in text
 
 
 async def test_show_by_number_opens_the_pane(lab_app) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 from k8snet_tui.cli import main
 
+from tests import lab_roles as roles
 from tests.support.cli_env import isolate_cli_env
 from tests.ui.conftest import screen_lines, screen_text, screen_words, settle
 
@@ -121,10 +122,11 @@ async def test_esc_after_find_on_a_trace_comes_back_to_that_trace(make_lab_app):
         await settle(pilot)
         await command(pilot, "trace default/website")
         assert "Trace default/website " in screen_text(app)
-        await command(pilot, "find 10.0.0.2")
+        ip = roles.pod_ip(roles.website_pod())
+        await command(pilot, f"find {ip}")
         await until(pilot, "hits")
         words = screen_words(app)
-        assert "endpoint default/headlesswebsite:http -> 10.0.0.2:80 → 4 Services" in words, words
+        assert f"endpoint default/headlesswebsite:http -> {ip}:80 → 4 Services" in words, words
         await pilot.press("down", "enter")  # that endpoint: its Service's trace, in the same pane
         await settle(pilot)
         assert "Trace default/headlesswebsite " in screen_text(app)
@@ -150,11 +152,12 @@ async def test_k_on_the_path_pane_gives_the_commands_for_that_path(make_lab_app)
         words = screen_words(app)
         assert "$ kubectl exec client -n default -- nslookup website" in words, screen_text(app)
         assert "$ kubectl exec client -n default -- curl -sv -m 5 http://website:80/" in words, screen_text(app)
-        await command(pilot, "path default/client 10.0.0.3:80")
+        ip = roles.pod_ip(roles.website_pod())
+        await command(pilot, f"path default/client {ip}:80")
         app.clear_notifications()
         await settle(pilot)
         words = screen_words(app)
-        assert "$ kubectl exec client -n default -- nc -zv -w 3 10.0.0.3 80" in words, screen_text(app)
+        assert f"$ kubectl exec client -n default -- nc -zv -w 3 {ip} 80" in words, screen_text(app)
         assert "nslookup" not in words  # an address needs no lookup
 
 
@@ -185,12 +188,13 @@ async def test_the_lab_panel_leaves_the_trace_room_and_folds(make_lab_app):
 def test_find_at_60_columns_keeps_kind_beside_what(tmp_path, monkeypatch, capsys):
     isolate_cli_env(tmp_path, monkeypatch, unset=("NO_COLOR",))
     monkeypatch.setenv("COLUMNS", "60")
-    assert main(["find", "10.0.0.2", "--snapshot", "lab"]) == 0
+    pod_ref = roles.website_pod()  # a website pod on the captured node
+    assert main(["find", roles.pod_ip(pod_ref), "--snapshot", "lab"]) == 0
     lines = capsys.readouterr().out.splitlines()
     head = next(line for line in lines if "WHAT" in line)
     assert head.split()[:2] == ["KIND", "WHAT"], head
     assert max(len(line) for line in lines) <= 60
-    assert any(line.startswith("pod ") and "website-67cdc95f5f-fhmzn" in line for line in lines), lines
+    assert any(line.startswith("pod ") and pod_ref.split("/")[1] in line for line in lines), lines
 
 
 def test_path_commands_keep_the_users_words_as_single_shell_words():
