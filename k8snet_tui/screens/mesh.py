@@ -207,6 +207,8 @@ class MeshPane(Pane):
                if self._cluster is not None else None)
         self._connection = (row.key, lines + list(svc.lines if svc is not None else ()))
         self._draw()
+        # the answer is drawn first: show it, wherever the detail was scrolled to before
+        self.query_one("#mesh-scroll", VerticalScroll).scroll_home(animate=False)
         return True
 
     def handle_command(self, verb: str, arg: str) -> None:
