@@ -194,8 +194,8 @@ class K8snetApp(GuideActions, App[int]):
             self.call_after_refresh(self._pick_node, self.start_node)
         self.set_interval(1.0, self._tick)
         when_loaded = getattr(self.session, "when_loaded", None)
-        if callable(when_loaded):  # a big snapshot still being read (collect/loading.py): rows when it is
-            when_loaded(self._snapshot_read)
+        if callable(when_loaded):  # a big snapshot to read (collect/loading.py): read after the first frame
+            self.call_after_refresh(when_loaded, self._snapshot_read)
 
     def _handle_exception(self, error: Exception) -> None:
         # Textual would print a full traceback over the user's shell after exiting with code 1;

@@ -80,7 +80,7 @@ def tui_session(args: argparse.Namespace, settings: Settings) -> Session:
     path = getattr(args, "snapshot", None)
     if path and path != LAB_NAME and _snapshot_size(path) >= BACKGROUND_READ_BYTES:
         namespace = _namespace(args)
-        return SnapshotLoading(lambda: _open_snapshot(path, namespace), what=str(path)).start()
+        return SnapshotLoading(lambda: _open_snapshot(path, namespace), what=str(path))  # the app starts it
     return choose_session(args, settings)
 
 

@@ -90,10 +90,15 @@ def mode_start(a: argparse.Namespace) -> dict:
     session = choose_session(args, settings)
     t_session = time.time()
     marks: dict = {}
-    when_loaded = getattr(session, "when_loaded", None)
-    if callable(when_loaded):  # read in the background: when the read ended
-        when_loaded(lambda: marks.setdefault("session_read", time.time()))
     app = make_app(settings, session, start_pane="services")
+    shown = getattr(app, "_show_read_snapshot", None)
+    if shown is not None:  # a snapshot read in the background: when the app learnt the read ended
+
+        def read_shown() -> None:
+            marks.setdefault("session_read", time.time())
+            shown()
+
+        app._show_read_snapshot = read_shown  # type: ignore[method-assign]
     _hook_first_frame(app, marks)
     _hook_first_rows(marks)
 

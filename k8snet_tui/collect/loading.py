@@ -23,7 +23,7 @@ _EMPTY = Observed(nodes=MappingProxyType({}), mode="snapshot")
 
 
 class SnapshotLoading:
-    """A `Session` whose snapshot is being read: `start()` begins the read."""
+    """A `Session` whose snapshot is to be read: `start()` begins the read."""
 
     mode = "snapshot"
 
@@ -33,15 +33,22 @@ class SnapshotLoading:
         self._lock = threading.Lock()
         self._session: SnapshotSession | None = None
         self._done = False
+        self._started = False
         self._listeners: list[Callable[[], None]] = []
         self._namespace: tuple[str | None] | None = None  # asked for before the read ended
         self._bumps = 0
         self.error: Exception | None = None  # why the read failed (a SnapshotError, say)
         self.banner = f"Reading the snapshot {what}… (the rows come when it is read)"
 
-    def start(self) -> SnapshotLoading:
+    def start(self) -> None:
+        """Begin the read (once). The app calls it after its first frame: started sooner, the
+        read's decode holds the GIL against the app's imports and mounting, and the frame
+        came no sooner than the rows on a busy machine."""
+        with self._lock:
+            if self._started:
+                return
+            self._started = True
         threading.Thread(target=self._run, daemon=True, name="k8snet snapshot read").start()
-        return self
 
     def _run(self) -> None:
         try:
@@ -60,12 +67,14 @@ class SnapshotLoading:
 
     def when_loaded(self, callback: Callable[[], None]) -> None:
         """`callback()` when the read has ended (well or not): on the reading thread, or at
-        once on this one if it has ended already."""
+        once on this one if it has ended already. Starts the read if it has not begun."""
         with self._lock:
-            if not self._done:
+            done = self._done
+            if not done:
                 self._listeners.append(callback)
-                return
-        callback()
+        if done:
+            callback()
+        self.start()
 
     @property
     def loading(self) -> bool:

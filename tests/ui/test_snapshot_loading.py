@@ -19,6 +19,7 @@ from k8snet_tui.cli import build_parser
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
 from k8snet_tui.errors import K8snetError
+from k8snet_tui.sources.snapshot import load_snapshot
 
 from tests.support.paths import LAB_PRINTED
 from tests.ui.conftest import screen_text
@@ -94,11 +95,13 @@ async def test_the_screen_is_the_one_a_snapshot_read_first_gives(held_read) -> N
 
 async def test_a_read_that_fails_ends_the_app_with_its_error(held_read, tmp_path) -> None:
     args = build_parser().parse_args(["--snapshot", str(tmp_path / "gone")])
-    held_read.set()
-    with pytest.raises(K8snetError) as first:
-        runtime.choose_session(args, Settings(offline=True))
+    with pytest.raises(K8snetError) as first:  # what the read before the start says
+        load_snapshot(str(tmp_path / "gone"))
     app = make_app(Settings(offline=True), runtime.tui_session(args, Settings(offline=True)), start_pane="services")
     async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.pause(0.5)
+        assert "Reading the snapshot" in screen_text(app)
+        held_read.set()  # the read goes on, and fails
         deadline = time.monotonic() + 20
         while app.is_running and time.monotonic() < deadline:
             await pilot.pause(0.05)
