@@ -18,9 +18,10 @@ from k8snet_tui.domain.model import NodeState
 from k8snet_tui.sources.node_exec import NodeStateResult
 from k8snet_tui.sources.snapshot import load_snapshot
 
+from tests import lab_roles as roles
 from tests.ui.conftest import screen_text, screen_words, settle
 
-NODE1_CHAIN = "KUBE-SEP-X2MCN5BVWANDBEEH"  # website's first endpoint in node-1's rules
+NODE1_CHAIN = roles.sep_chain(roles.svc_endpoints_in_rule_order()[0])  # website's first endpoint in node-1's rules
 NODE2_CHAIN = "KUBE-SEP-ONNODE2ONLYXXXXX"  # the same endpoint's chain in node-2's (made-up) rules
 APPLY = "k8snet agent manifest | kubectl apply -f -"
 
@@ -199,12 +200,13 @@ async def test_the_picker_starts_on_the_selected_pods_node(tmp_path, monkeypatch
         await settle(pilot)
         table = app.query_one("#pods-table")
         table.focus()
-        table.move_cursor(row=table.get_row_index("default/client"))  # client runs on node-2
+        on_node2 = roles.pod_on("node-2", namespace="default")  # a pod the scheduler put on node-2
+        table.move_cursor(row=table.get_row_index(on_node2))
         await settle(pilot)
         await pilot.press("N")
         await settle(pilot)
         text = screen_text(app)
-        assert "starts on the node of pod default/client" in screen_words(app)
+        assert f"starts on the node of pod {on_node2}" in screen_words(app)
         assert "node-2 (pod's)" in text
         await pilot.press("enter")  # the highlighted row: node-2
         await settle(pilot)
