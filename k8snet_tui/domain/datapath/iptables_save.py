@@ -14,6 +14,7 @@ from types import MappingProxyType
 from typing import Any, NamedTuple
 
 from ..model import gc_paused
+from ..numbers import MAX_DIGITS as _MAX_DIGITS
 from ..numbers import is_port_range, parse_decimal, parse_decimal_pair, parse_fraction, parse_port
 from .problems import ParseProblem, snippet
 
@@ -152,6 +153,36 @@ class Rule:
             "target_args": list(self.target_args),
             "text": self.text,
         }
+
+
+class _RuleInTheMaking:
+    """A `Rule`'s slots, writable: the parser fills them in and makes the object a `Rule`.
+
+    The frozen dataclass's `__init__` sets each of its 12 fields through `object.__setattr__`
+    (~1.5 us a rule, a fifth of a full parse); plain slot stores and one class change give
+    the same object (same slots, same values: `_new_rule(...) == Rule(...)`, frozen after)."""
+
+    __slots__ = Rule.__slots__  # the same layout, so `__class__` may change to Rule
+
+
+def _new_rule(table: str, chain: str, index: int, line: int, packets: int | None, byts: int | None,
+              matches: tuple[Match, ...], target: str, goto: bool, target_args: tuple[str, ...],
+              src: str, span: int) -> Rule:
+    r: Any = _RuleInTheMaking()
+    r.table = table
+    r.chain = chain
+    r.index = index
+    r.line = line
+    r.packets = packets
+    r.bytes = byts
+    r.matches = matches
+    r.target = target
+    r.goto = goto
+    r.target_args = target_args
+    r._src = src
+    r._span = span
+    r.__class__ = Rule
+    return r  # type: ignore[no-any-return]
 
 
 @dataclass(frozen=True, slots=True)
@@ -355,55 +386,64 @@ def _bad_target_arg(targs: tuple[str, ...]) -> tuple[str, str] | None:
     return None
 
 
+_tuple_new = tuple.__new__  # Match(...) without its Python-level __new__: the same tuple
+
+
+# What a token that is not a module option's is, found with one dict lookup (the words are
+# disjoint, so this is the order of checks it replaces): "!", a module, a target, a core option.
+_NOT, _MODULE, _TARGET = 0, 1, 2
+_TOKEN_KIND: dict[str, int | str] = {"!": _NOT, "-m": _MODULE, "--match": _MODULE, "-j": _TARGET, "--jump": _TARGET,
+                                     "-g": _TARGET, "--goto": _TARGET, **_CORE}
+
+
 def _parse_rule_tokens(toks: list[str], start: int = 0) -> tuple[tuple[Match, ...], str, bool, tuple[str, ...]] | str:
     """Tokens from `start` (after `-A CHAIN`) -> (matches, target, goto, target args), or an error message."""
     matches: list[Match] = []
+    kind_of = _TOKEN_KIND.get
+    intern = _intern
     module = ""
     negate = False
     i, n = start, len(toks)
     while i < n:
         tok = toks[i]
-        if tok == "!":
+        kind = kind_of(tok)
+        if kind is None:  # a module option (or a stray word)
+            if not (len(tok) > 1 and tok[0] == "-" and tok[1] not in _DIGITS):  # _is_option, inlined
+                return f"unexpected token {tok!r}"
+            # Its value is every token up to the next option or "!".
+            j = i + 1
+            while j < n:
+                t = toks[j]
+                if t == "!" or (len(t) > 1 and t[0] == "-" and t[1] not in _DIGITS):
+                    break
+                j += 1
+            value = toks[i + 1] if j == i + 2 else " ".join(toks[i + 1 : j])
+            matches.append(_tuple_new(Match, (module, intern(tok), value, negate)))
+            negate = False
+            i = j
+        elif kind is _NOT:
             negate = True
             i += 1
-            continue
-        if tok == "-m" or tok == "--match":
+        elif kind is _MODULE:
             if i + 1 >= n:
                 return "-m without a module name"
-            module = _intern(toks[i + 1])
+            module = intern(toks[i + 1])
             i += 2
-            continue
-        if tok == "-j" or tok == "--jump" or tok == "-g" or tok == "--goto":
+        elif kind is _TARGET:
             if i + 1 >= n:
                 return f"{tok} without a target"
-            return tuple(matches), _intern(toks[i + 1]), tok in ("-g", "--goto"), tuple(toks[i + 2 :])
-        core = _CORE.get(tok)
-        if core is not None:
-            if core == "-f":
-                matches.append(Match("", "-f", "", negate))
-                negate = False
-                i += 1
-                continue
+            return tuple(matches), intern(toks[i + 1]), tok in ("-g", "--goto"), tuple(toks[i + 2 :])
+        elif kind == "-f":
+            matches.append(_tuple_new(Match, ("", "-f", "", negate)))
+            negate = False
+            i += 1
+        else:  # a core option with its value
             if i + 1 >= n:
                 return f"{tok} without a value"
             value = toks[i + 1]
-            matches.append(Match("", core, _intern(value) if core == "-p" else value, negate))
+            matches.append(_tuple_new(Match, ("", kind, intern(value) if kind == "-p" else value, negate)))
             negate = False
             i += 2
-            continue
-        if not (len(tok) > 1 and tok[0] == "-" and tok[1] not in _DIGITS):  # _is_option, inlined
-            return f"unexpected token {tok!r}"
-        # A module option: its value is every token up to the next option or "!".
-        j = i + 1
-        while j < n:
-            t = toks[j]
-            if t == "!" or (len(t) > 1 and t[0] == "-" and t[1] not in _DIGITS):
-                break
-            j += 1
-        value = toks[i + 1] if j == i + 2 else " ".join(toks[i + 1 : j])
-        matches.append(Match(module, _intern(tok), value, negate))
-        negate = False
-        i = j
     return tuple(matches), "", False, ()
 
 
@@ -444,7 +484,10 @@ class _RuleReader:
     def read(self, raw: str, line: str, body: str, lineno: int, start: int, table: str,
              pk: int | None, by: int | None, chains: dict[str, _ChainBuilder]) -> Rule | None:
         """The rule of one `-A` line (`body`: the line after its counters), appended to its chain."""
-        toks = tokenize(body, self.plain)
+        if '"' in body:
+            toks = tokenize(body, self.plain)
+        else:  # tokenize()'s first case, without the call
+            toks = body.split() if self.plain else _words(body)
         if toks is None or len(toks) < 2:
             self.problem(lineno, "rule", "unterminated quote" if toks is None else "rule without a chain", line)
             return None
@@ -481,10 +524,11 @@ class _RuleReader:
         if src is not None and len(body) < (1 << _SPAN_BITS):
             # body is the tail of the stripped line (strip() hands back raw itself when it had no blanks)
             end = start + (len(raw) if raw is line else raw.find(line[0]) + len(line))
-            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
-                        src, ((end - len(body)) << _SPAN_BITS) | len(body))
+            rule = _new_rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
+                             src, ((end - len(body)) << _SPAN_BITS) | len(body))
         else:
-            rule = Rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs, body)
+            rule = _new_rule(table, chain_name, len(cb.rules) + 1, lineno, pk, by, matches, target, goto, targs,
+                             body, -1)
         cb.rules.append(rule)
         return rule
 
@@ -512,7 +556,10 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
     start = 0
     tables: dict[str, dict[str, _ChainBuilder]] = {}
     warnings: list[str] = []
-    jumps: dict[tuple[str, str], list[Rule]] = {}
+    # Jumps by table, then target (no (table, target) tuple made and hashed per rule);
+    # flattened to (table, target) keys at the end.
+    jumps_by_table: dict[str, dict[str, list[Rule]]] = {}
+    table_jumps: dict[str, list[Rule]] = {}
     dnat: dict[str, list[Rule]] = {}
     table = ""
     chains: dict[str, _ChainBuilder] | None = None
@@ -551,12 +598,13 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
                 chains = None
                 continue
             chains = tables.setdefault(table, {})
+            table_jumps = jumps_by_table.setdefault(table, {})
             continue
         if line == "COMMIT":
             table, chains = "", None
             continue
         if first == ":":
-            decl = _declaration(line)
+            decl = _declaration(line, plain)
             if chains is None:
                 problem("chain", "chain declared outside a table", line)
                 continue
@@ -574,12 +622,22 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         body = line
         if first == "[":
             head, _, body = line.partition(" ")
-            # _counters(head), inlined: this runs for every rule of a `-c` dump
-            cnt = parse_decimal_pair(head[1:-1], ":") if len(head) >= 5 and head[-1] == "]" else None
-            if cnt is None:
-                problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
-                continue
-            pk, by = cnt
+            # _counters(head), inlined: this runs for every rule of a `-c` dump. In a plain dump
+            # (all ASCII) isdigit() is exactly 0-9, so parse_decimal_pair's reading is spelt out.
+            if plain and len(head) >= 5 and head[-1] == "]":
+                p_text, sep, b_text = head[1:-1].partition(":")
+                if sep and p_text.isdigit() and b_text.isdigit() and len(p_text) <= _MAX_DIGITS \
+                        and len(b_text) <= _MAX_DIGITS:
+                    pk, by = int(p_text), int(b_text)
+                else:
+                    problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
+                    continue
+            else:
+                cnt = parse_decimal_pair(head[1:-1], ":") if len(head) >= 5 and head[-1] == "]" else None
+                if cnt is None:
+                    problem("counters", "bad rule counters (two decimal numbers, as [packets:bytes])", line)
+                    continue
+                pk, by = cnt
             has_counters = True
             body = body.lstrip(_BLANKS)
         if not body.startswith("-A ") and not body.startswith("--append "):
@@ -594,10 +652,9 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
         rule_count += 1
         target = rule.target
         if target:
-            key = (table, target)
-            lst = jumps.get(key)
+            lst = table_jumps.get(target)
             if lst is None:
-                jumps[key] = [rule]
+                table_jumps[target] = [rule]
             else:
                 lst.append(rule)
             if target == "DNAT":
@@ -605,12 +662,14 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
                 if dest:
                     dnat.setdefault(dest, []).append(rule)
 
+    jumps = {(t, target): rules for t, by_target in jumps_by_table.items() for target, rules in by_target.items()}
     return _frozen(backend, tables, warnings, problems, lineno, rule_count, has_counters, jumps, dnat)
 
 
-def _declaration(line: str) -> tuple[str, str, int | None, int | None, bool] | None:
-    """`:NAME POLICY [p:b]` -> (name, policy, packets, bytes, counters unreadable); None when empty."""
-    parts = _words(line[1:])
+def _declaration(line: str, plain: bool | None = False) -> tuple[str, str, int | None, int | None, bool] | None:
+    """`:NAME POLICY [p:b]` -> (name, policy, packets, bytes, counters unreadable); None when empty.
+    `plain`: the dump splits at spaces only (splits_at_spaces_only), so str.split() cuts the words."""
+    parts = line[1:].split() if plain else _words(line[1:])
     if not parts:
         return None
     pk = by = None
