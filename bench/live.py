@@ -309,7 +309,7 @@ def child_session(a: argparse.Namespace) -> dict:
         if kind not in listed:
             listed[kind] = time.time()
             counts[kind] = len(items)
-            if len(listed) == len(KINDS):
+            if len(listed) == len({k.kind for k in KINDS}):  # a kind read by name has several watchers
                 done.set()
 
     session.store.replace_kind = replace_kind

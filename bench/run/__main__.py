@@ -131,6 +131,9 @@ def _print_table(res: dict) -> None:
         else:
             rows.append((f"vs python-iptables {p['scale']}", f"ours {p['ours_parse_s']:.3f} s, iptc {p['iptc_read_s']:.3f} s",
                          f"x{p['ratio_parse']} (x{p['ratio_save_plus_parse']} incl. iptables-save)"))
+            if "before_parse_s" in p:
+                rows.append((f"vs python-iptables {p['scale']} before", f"ours before {p['before_parse_s']:.3f} s, "
+                             f"after again {p['ours_parse_again_s']:.3f} s", f"x{p['ratio_parse_before']} before"))
     for t in res.get("trace", []):
         for mode in ("iptables", "nftables"):
             m = t[mode]
@@ -192,7 +195,8 @@ def main() -> int:
     ap.add_argument("--latency-seconds", type=float, default=20.0)
     ap.add_argument("--data", type=Path, default=None, help="generated data root (default bench/.data)")
     ap.add_argument("--before", type=Path, default=None,
-                    help="a source tree of an older commit (git archive REV | tar -x -C DIR): one-shot commands side by side")
+                    help="a source tree of an older commit (git archive REV | tar -x -C DIR): one-shot commands "
+                         "and the python-iptables comparison's full parse side by side")
     ap.add_argument("--live", action="store_true", help="also against the cluster harness (see docs/performance.md)")
     ap.add_argument("--live-scale", default="M", help="scale loaded into the cluster for --live / --only live")
     args = ap.parse_args()
@@ -215,7 +219,8 @@ def main() -> int:
     if "iptc" in only:
         from .iptc_compare import bench_iptc
 
-        res["iptc"] = [bench_iptc(s, data[s]) for s in scales if s in args.iptc_scales.upper().split(",")]
+        res["iptc"] = [bench_iptc(s, data[s], before=args.before) for s in scales
+                       if s in args.iptc_scales.upper().split(",")]
     if "trace" in only and largest:
         from .trace import bench_trace
 
