@@ -73,6 +73,8 @@ DEFAULT_PANE = "services"
 
 WAKE_COALESCE_S = 0.03  # a burst of first lists within this makes one refresh
 OTHER_PANES_LIVE_S = 2.5  # live: the panes not shown are mounted this long after the first frame
+FIRST_KINDS = ("Service", "EndpointSlice")  # listed before the others when the Services are shown
+FIRST_LISTS_WAIT_S = 1.0  # the longest the other lists wait for them
 
 
 class KindListed(Message):
@@ -420,13 +422,36 @@ class K8snetApp(GuideActions, App[int]):
         # and the node poller never ran; and asyncio.run joins that executor's threads at exit,
         # so quitting waited for every open watch to end.
         cancelled = lambda: not self.is_running  # noqa: E731
+        first, go_on = self._first_lists(store)
         for watcher in session.watchers:
-            threading.Thread(target=self._run_watcher, args=(watcher, cancelled), daemon=True,
+            wait = None if getattr(watcher, "kind", None) is not None and watcher.kind.kind in first else go_on
+            threading.Thread(target=self._run_watcher, args=(watcher, cancelled, wait), daemon=True,
                              name=f"k8snet watch {watcher.kind.kind}").start()
         if session.poller is not None:
             self._poll_node()
 
-    def _run_watcher(self, watcher: Any, cancelled: Callable[[], bool]) -> None:
+    def _first_lists(self, store: Any) -> tuple[frozenset[str], threading.Event | None]:
+        """The kinds listed first, and what the other watchers wait for: the Services pane's rows
+        need the Services and their slices only, and the other ~40 lists (10k pods at scale M)
+        would share the GIL and the connection with them. The rest start once those two kinds
+        have been listed, or FIRST_LISTS_WAIT_S later whatever happened (a forbidden kind)."""
+        if "Service" not in self.current_pane.NEEDS or not callable(getattr(store, "on_listed", None)):
+            return frozenset(), None
+        first = frozenset(FIRST_KINDS)
+        go_on = threading.Event()
+        pending = set(first)
+
+        def listed(kind: str) -> None:  # a watcher thread
+            pending.discard(kind)
+            if not pending:
+                go_on.set()
+
+        store.on_listed(listed)
+        return first, go_on
+
+    def _run_watcher(self, watcher: Any, cancelled: Callable[[], bool], wait: threading.Event | None = None) -> None:
+        if wait is not None:
+            wait.wait(FIRST_LISTS_WAIT_S)
         backoff = Backoff(low=5.0, high=120.0)
         while not cancelled():
             try:

@@ -11,6 +11,7 @@ from __future__ import annotations
 import threading
 import time
 
+from k8snet_tui import app as app_module
 from k8snet_tui.app import K8snetApp, make_app
 from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.config import Settings
@@ -40,10 +41,13 @@ class QuietApi:
     def __init__(self, objects: dict[str, list[dict]]) -> None:
         self.objects = objects
         self.release = threading.Event()
+        self.calls: list[tuple[str, str]] = []  # (kind, "asked" | "answered"), in order
 
     def list_page(self, kind, namespace, *, limit, continue_token="", name="") -> ListPage:
+        self.calls.append((kind.kind, "asked"))
         if kind.kind in ("Service", "EndpointSlice"):
             self.release.wait(30)
+        self.calls.append((kind.kind, "answered"))
         return ListPage(list(self.objects.get(kind.kind, [])), "1", "")
 
     def watch(self, kind, namespace, *, resource_version, timeout_seconds, name=""):
@@ -81,4 +85,30 @@ async def test_the_first_lists_reach_the_screen_with_no_tick(tmp_path, monkeypat
         shown = await wait_for(pilot, app, "checkout")
         cart = next(line for line in shown.splitlines() if "cart" in line)
         assert "3/3" in cart, cart  # its slice's three ready endpoints
+        app.exit(0)
+
+
+async def test_the_services_and_their_slices_are_listed_before_the_other_kinds(tmp_path, monkeypatch) -> None:
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setattr(app_module, "FIRST_LISTS_WAIT_S", 30.0)  # no give-up while this test waits
+    api = QuietApi({"Service": [service("shop", "cart", "10.96.7.1")],
+                    "Pod": [{"kind": "Pod", "apiVersion": "v1", "metadata": {"name": "p1", "namespace": "shop"},
+                             "status": {"podIP": "10.244.1.5", "phase": "Running"}}]})
+    session = LiveSession(api, "fake", read_node=None, local_node="node-1")
+    app = make_app(Settings(offline=True), session, start_pane="services")
+    async with app.run_test(size=(120, 30), notifications=True) as pilot:
+        await pilot.pause(0.5)
+        asked = {kind for kind, what in api.calls if what == "asked"}
+        assert asked == {"Service", "EndpointSlice"}  # every other list waits for these two
+        api.release.set()
+        await wait_for(pilot, app, "cart")
+        for _ in range(100):
+            if ("Pod", "answered") in api.calls:
+                break
+            await pilot.pause(0.05)
+        calls = list(api.calls)
+        pod_asked = calls.index(("Pod", "asked"))
+        assert calls.index(("Service", "answered")) < pod_asked
+        assert calls.index(("EndpointSlice", "answered")) < pod_asked
         app.exit(0)
