@@ -12,7 +12,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from k8snet_tui.domain.model import Observed
+from k8snet_tui.domain.model import Observed, dig_str
 from k8snet_tui.domain.policy import (
     ALLOW,
     DENY,
@@ -228,7 +228,26 @@ def check(observed: Observed, src: str, dst: str, port: int | str | None = None,
     try:
         v = evaluate(index_of(observed.cluster), src, dst, port, protocol)
     except PolicyInputError as exc:
-        raise UsageError(f"policy check: {exc}",
-                         hint="give pods as NAMESPACE/NAME (k8snet show pods lists them) or an address as "
-                              "ip:ADDRESS") from None
+        hint = (_service_hint(observed, src) or _service_hint(observed, dst)
+                or "give pods as NAMESPACE/NAME (k8snet show pods lists them) or an address as ip:ADDRESS")
+        raise UsageError(f"policy check: {exc}", hint=hint) from None
     return check_verdict(v)
+
+
+def _service_hint(observed: Observed, spec: str) -> str:
+    """When `spec` names a Service, not a pod (the natural first try: `default/website`), say so
+    and name its pods: a NetworkPolicy is checked against the pod kube-proxy picked, never the
+    Service."""
+    ns, slash, name = spec.strip().partition("/")
+    if not slash or observed.cluster.get("Service", ns, name) is None:
+        return ""
+    from k8snet_tui.domain.mesh.routes import service_pods
+
+    pods = [f"{ns}/{dig_str(p, 'metadata', 'name')}" for p in
+            service_pods(observed.cluster, observed.cluster.get("Service", ns, name))]
+    if not pods:
+        return (f"{ns}/{name} is a Service, not a pod, and it selects no pod: a policy applies to pods "
+                "(give NAMESPACE/POD or ip:ADDRESS)")
+    shown = ", ".join(pods[:3]) + (f" and {len(pods) - 3} more" if len(pods) > 3 else "")
+    return (f"{ns}/{name} is a Service, not a pod: NetworkPolicies select pods; "
+            f"give one of its pods: {shown}")
