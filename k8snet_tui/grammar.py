@@ -278,6 +278,9 @@ def _address(text: str) -> tuple[str | None, str | None]:
     try:
         ip = ipaddress.ip_address(host)
     except ValueError:
+        if "." in host and host.isascii() and host.replace(".", "").isdigit():  # no Service name has a dot
+            raise GrammarError(f"trace: {clean(host)[:40]!r} is not an IP address (four numbers 0-255)",
+                               hint="trace NS/NAME[:PORT] | IP[:PORT] | NODEPORT") from None
         return None, None
     if port is not None and not (port.isascii() and port.isdigit() and 1 <= int(port) <= 65535):
         raise GrammarError(f"trace: {clean(port)!r} is not a port (1-65535)")
