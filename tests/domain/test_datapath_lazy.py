@@ -374,3 +374,45 @@ def test_bench_dumps_read_the_rules_holding_a_word_as_in_full(data, scale) -> No
     text = (data[scale] / "iptables-save.txt").read_text()
     assert holding_as_in_full(text, ENTRY_CHAINS) > 300
     assert index_iptables_save(text, "legacy").has_rules("nat", "KUBE-SERVICES") is True
+
+
+# ---- chains found together --------------------------------------------------------------------------
+
+def found_together_as_one_by_one(text: str) -> int:
+    """`locate_many` finds each chain as `locate` does, in every table, for the dump's chain names
+    and names that are prefixes, extensions or parts of them; how many names were compared."""
+    finder = iptables_lazy._ChainFinder.of(text, splits_at_spaces_only(text))
+    if finder is None:
+        return 0
+    full = parse_iptables_save(text, "legacy")
+    names = {n for cs in full.tables.values() for n in cs} | {r.target for cs in full.tables.values()
+                                                             for c in cs.values() for r in c.rules}
+    names |= {n[:-1] for n in names} | {n + "X" for n in names} | {"A", "B", "AB", "end", "NOPE", H1, H2}
+    simple = sorted(n for n in names if iptables_lazy._SIMPLE_NAME.fullmatch(n))
+    for table in [*full.tables, "nope"]:
+        assert finder.locate_many(table, simple) == {n: finder.locate(table, n) for n in simple}, table
+    return len(simple)
+
+
+@pytest.mark.parametrize("text", FINDABLE + [p.read_text() for p in REAL_DUMPS], ids=range(len(FINDABLE) + len(REAL_DUMPS)))
+def test_chains_found_together_are_found_as_one_by_one(text: str) -> None:
+    assert found_together_as_one_by_one(text) > 3
+
+
+@settings(max_examples=300, deadline=None)
+@given(st.lists(st.lists(st.sampled_from(FINDABLE_WORDS + ["--append end", "-A end", ":end - [0:0]", "-j end"]),
+                         min_size=1, max_size=8).map(" ".join), max_size=14))
+def test_any_dump_finds_chains_together_as_one_by_one(lines: list[str]) -> None:
+    found_together_as_one_by_one("\n".join(lines))
+
+
+def test_a_chain_read_brings_its_targets_and_they_read_as_in_full() -> None:
+    seps = [f"KUBE-SEP-{c * 16}" for c in "ABCDE"]
+    text = (f"*nat\n:{H2} - [0:0]\n" + "".join(f":{s} - [0:0]\n" for s in seps)
+            + "".join(f"-A {H2} -m statistic --mode random --probability 0.5 -j {s}\n" for s in seps)
+            + "".join(f"-A {s} -p tcp -m tcp -j DNAT --to-destination 10.0.0.{i}:80\n" for i, s in enumerate(seps))
+            + "COMMIT\n")
+    lazy = index_iptables_save(text, "legacy")
+    assert len(lazy.rules("nat", H2)) == 5 and lazy.parsed_chains == 6  # the SVC chain and its five SEPs
+    assert not lazy.lines_indexed
+    same_as_full(text, found=True)
