@@ -5,8 +5,8 @@
 The stages are the CLI's own steps done one after the other with the collector off, as the CLI
 runs them: imports, reading the files (the directory reader, caps and all), decoding the API
 lists and the node files (the rest of `load_snapshot`; pods and slices are only cut into items
-and their heads read), the datapath (the dump's chains found or indexed, and the entry rules the
-trace needs first), the pod index (from the pods' heads), and the trace itself, which decodes
+and their heads read), the datapath (the dump's chains found or indexed, and KUBE-SERVICES read
+as the trace reads it), the pod index (from the pods' heads), and the trace itself, which decodes
 the pods and slices it reads (their counts are in the output).
 CPU seconds of the process (user + system) are given beside the wall clock, since on a shared
 machine the wall clock also counts waiting for a core.
@@ -51,11 +51,8 @@ def main(argv: list[str]) -> int:
     snap = load_snapshot(snap_dir)
     mark("load_snapshot")  # reads the files again: the decode is this minus read_files
     datapath = parse_node_datapath(snap.local, snap.cluster)
-    mark("dump_index")
+    mark("dump_index")  # (and KUBE-SERVICES read as the trace reads it: whole, or its lines checked)
     dump = datapath.iptables_dump
-    if dump is not None:
-        dump.rules("nat", "KUBE-SERVICES")
-    mark("kube_services_parse")
     shared_pod_index(snap.cluster)
     mark("pod_index")
     obs = Observed(cluster=snap.cluster, nodes=snap.nodes, local_node=snap.local_node)
