@@ -340,15 +340,7 @@ def gc_paused() -> Iterator[None]:
         yield
     finally:
         if was_enabled:
-            if gc.get_count()[0] >= FREEZE_AFTER:
-                # A big build's objects live as long as its state: left young, the next
-                # collections walk every one of them (120-200 ms at L, on whichever thread
-                # allocates next, the UI's included). Frozen, refcounting still frees them.
-                gc.freeze()
             gc.enable()
-
-
-FREEZE_AFTER = 200_000  # net new container objects that make a build "big" (a first 30k-pod build)
 
 
 def _by_key(cluster: ClusterState, kind: str) -> dict[tuple[str, str], Obj]:
