@@ -24,6 +24,7 @@ from textual import events, on, work
 from textual.app import App, ComposeResult, ScreenError, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.message import Message
 from textual.notifications import SeverityLevel
@@ -259,12 +260,13 @@ class K8snetApp(GuideActions, App[int]):
         # there is nothing to refresh (a tick there once crashed the exit).
         if not self._refresh_if_changed():
             return
-        for status in self.query(StatusBar):
+        status = self._status_bar()
+        if status is not None:
             status.node_badge = self.nodes.badge(self.observed)  # its age ticks
 
     def _refresh_if_changed(self) -> bool:
         """Refresh if the session's data changed; False once the app's widgets are gone."""
-        if self._quitting or not self.query(StatusBar):
+        if self._quitting or self._status_bar() is None:
             return False
         if self.session.version != self._seen_version:
             self.refresh_data()
@@ -366,13 +368,16 @@ class K8snetApp(GuideActions, App[int]):
     def _focus_pane(self, pane: Pane, *, later: bool = False) -> None:
         if pane is not self.current_pane:
             return  # the user went on: the pane now shown has had its own
-        if later and (self.screen is not self.screen_stack[0] or any(
-                box.display and box.has_focus for box in self.query(".bottom-input"))):
+        # (What the keyboard is on is read from the screen, not by a query: a query matches its
+        # selector against every widget of all the panes, a few ms a pane switch.)
+        focused = self.screen.focused
+        if later and (self.screen is not self.screen_stack[0] or (
+                focused is not None and focused.display and focused.has_class("bottom-input"))):
             return  # the user typed `:` or `/` (or opened a box) before this frame: theirs
         if not pane.is_mounted:  # mounted just now (its first visit): its widgets can take focus soon
             pane.when_ready(partial(self.call_after_refresh, self._focus_pane, pane, later=True))
             return
-        focusable = [w for w in pane.query("*") if w.focusable and w.display]
+        focusable = [w for w in pane.walk_children(Widget) if w.focusable and w.display]
         if focusable:
             focusable[0].focus()
         else:
@@ -522,8 +527,20 @@ class K8snetApp(GuideActions, App[int]):
 
     def show_filter(self) -> None:
         """The header names the filter in force on the pane shown, however it was set."""
-        for status in self.query(StatusBar):
+        status = self._status_bar()
+        if status is not None:
             status.filter = self.current_pane.active_filter()
+
+    def _status_bar(self) -> StatusBar | None:
+        """The header, or None once the app's widgets are gone (it closes).
+
+        `query_one` is answered from a cache; `query` matches its selector against every widget
+        of all the panes (a few ms each: once a key and twice a tick, it was a tenth of a key's
+        cost in the monkey test)."""
+        try:
+            return self.query_one(StatusBar)
+        except NoMatches:
+            return None
 
     def action_command_line(self) -> None:
         box = self.query_one("#command-input", Input)
@@ -764,8 +781,14 @@ class K8snetApp(GuideActions, App[int]):
     def get_system_commands(self, screen: Screen) -> Iterable[SystemCommand]:
         # Textual's "Keys" panel and maximize commands are replaced by our help and zoom (its
         # maximize knows nothing of pane switches; its Keys panel lists the focused widget's keys).
-        replaced = {"Keys", "Maximize", "Minimize"}
-        yield from (c for c in super().get_system_commands(screen) if c.title not in replaced)
+        # Textual's list is Theme, Quit, Keys, Maximize or Minimize, Screenshot; its Keys entry
+        # queries every widget of the screen for a help panel on each search of the palette.
+        for command in super().get_system_commands(screen):
+            yield command
+            if command.title == "Quit":
+                break
+        yield SystemCommand("Screenshot", "an SVG of the screen, as Textual saves it",
+                            lambda: self.set_timer(0.1, self.deliver_screenshot))
         yield SystemCommand("Keys", "every key of this pane and of the app (?)", self.action_help)
         yield SystemCommand("Zoom", "the pane on the whole screen, for projectors (z)", self.action_zoom)
         for spec in PANE_SPECS:
