@@ -17,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from k8snet_tui.domain.balancing import Balance
+from k8snet_tui.domain.consistency import Check
 from k8snet_tui.domain.datapath.backend import parse_node_datapath
 from k8snet_tui.domain.datapath.endpoints import service_ports
 from k8snet_tui.domain.dns import dns_lookup_view
@@ -244,7 +245,19 @@ def tunnel(observed: Observed, selection: Selection, subject: Subject) -> Answer
         lines.append(model.cross_node)
     if not lines:
         return Answer(("The CNI's settings say nothing about tunnelling here.",), known=False)
-    return Answer(tuple(lines))
+    return Answer((*lines, *_kernel_disagrees(model.consistency.findings)))
+
+
+def _kernel_disagrees(found: tuple[Check, ...]) -> tuple[str, ...]:
+    """The settings above are what the CNI was told; when a node's kernel shows otherwise (no
+    tunnel device, the other node's pod CIDR routed straight out), a class must not be told the
+    packets are wrapped: say what the kernel shows and where the details are."""
+    if not found:
+        return ()
+    first = next((c for c in found if c.code == "remote-pod-cidr"), found[0])
+    node = f"{first.node}: " if first.node else ""
+    return (f"! But the kernel disagrees ({len(found)} config≠kernel): {node}{first.kernel}.",
+            "  ! on pane 3 (or k8snet check) lists each disagreement and what to check next.")
 
 
 # -- step 2: Services -----------------------------------------------------------------------------
