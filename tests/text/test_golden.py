@@ -14,7 +14,10 @@ import pytest
 
 from k8snet_tui.cli import main
 
+from tests import lab_roles as roles
+
 GOLDEN = Path(__file__).resolve().parent / "golden"
+INGRESS_NODEPORT = roles.node_port("emissary", "emissary-ingress", "http")  # the lab's, read from it
 CASES = {
     "show-internet": ["show", "internet"],
     "show-host": ["show", "host"],
@@ -23,14 +26,13 @@ CASES = {
     "show-dns": ["show", "dns"],
     "show-ingress": ["show", "ingress"],
     "trace-website": ["trace", "default/website"],
-    "trace-nodeport": ["trace", "31211"],
+    "trace-nodeport": ["trace", str(INGRESS_NODEPORT)],
     "dns-website-musl": ["dns", "website", "--pod", "default/client", "--resolver", "musl", "--type", "AAAA"],
     "dns-busybox": ["dns", "kubernetes", "--resolver", "busybox"],
-    "route-engine": ["route", "http://172.31.24.84:31211/engine"],
+    "route-engine": ["route", f"http://{roles.node_ip(roles.captured_node())}:{INGRESS_NODEPORT}/engine"],
     "route-bare-path": ["route", "/web/"],
     "show-policy": ["show", "policy"],
-    "policy-check-client-website": ["policy", "check", "default/client", "default/website-67cdc95f5f-fhmzn",
-                                    "--port", "80"],
+    "policy-check-client-website": ["policy", "check", "default/client", roles.website_pod(), "--port", "80"],
 }
 
 
@@ -83,9 +85,15 @@ def test_piped_output_has_no_width_limit(capsys, monkeypatch) -> None:
 
 def test_narrow_terminal_hides_low_priority_columns_with_a_marker(capsys, monkeypatch) -> None:
     out = printed(["show", "services"], 80, capsys, monkeypatch)
+    import re
+
     header = next(line for line in out.splitlines() if line.startswith("NAME"))
-    assert "TYPE" not in header and "BACKEND" not in header and header.endswith("…+3 cols")
+    marker = re.search(r"…\+(\d+) cols$", header)
+    assert "TYPE" not in header and "BACKEND" not in header and marker
     assert header.split()[0] == "NAME" and "ENDPOINTS" in header  # priority 0: never hidden
+    # the marker counts what is hidden: shown + hidden are the table's 7 columns (NAMESPACE ... BACKEND)
+    shown = re.sub(r"…\+\d+ cols$", "", header).replace("CLUSTER IP", "CLUSTER_IP").split()
+    assert len(shown) + int(marker.group(1)) == 7, header
 
 
 def test_wide_shows_every_column_whatever_the_width(capsys, monkeypatch) -> None:
@@ -98,9 +106,10 @@ def test_wide_shows_every_column_whatever_the_width(capsys, monkeypatch) -> None
 def test_no_headers_leaves_only_rows(capsys, monkeypatch) -> None:
     out = printed(["show", "services", "--no-headers"], None, capsys, monkeypatch)
     table = out.strip("\n").splitlines()
-    assert len(table) == 7 and table[0].split()[:2] == ["default", "engine"]
+    services = roles.services()  # every Service of the lab, one row each
+    assert len(table) == len(services) >= 7 and table[0].split()[:2] == ["default", "engine"]
     # every line a row (a namespace first): no header, label or field
-    assert {line.split()[0] for line in table} == {"default", "emissary", "kube-system"}
+    assert {line.split()[0] for line in table} == {s["metadata"]["namespace"] for s in services}
 
 
 def test_yaml_is_the_json_document(capsys, monkeypatch) -> None:
