@@ -1,12 +1,16 @@
 """A seeded monkey: random keys, palette entries and `:` commands through every pane.
 
-Each run drives the app on the bundled lab at 80x24 and 120x40 with hundreds of keys each: every
-binding of the app and of each pane (after Textual's own cursor and editing keys), every entry of
-the command palette, and `:` commands good and bad. After each step the app must still run; every
-few steps (and at the end of each sequence) the screen must show something that is not blank nor
-the hatching Textual draws behind a hidden maximized widget. It runs up to 1,500 steps per size
-or 25 s, whichever comes first (at least one sequence per pane). A palette entry is mostly pasted
-into the palette's box (one in five typed key by key) and chosen once the search lists it.
+Each run drives the app on the bundled lab at 80x24 and 120x40 with a thousand keys or more
+each: every binding of the app and of each pane (after Textual's own cursor and editing keys),
+every entry of the command palette, and `:` commands good and bad. A random step sends one to
+four keys in one go, as a fast typist does (each key is handled in turn; the app settles and
+paints once after the last). After each step the app must still run with no exception; the
+screen must show something that is not blank nor hatching after any step that changed the
+pane, the top screen (a modal opened or closed) or the notifications (a toast crashes only
+once it is painted), at most every 8 steps otherwise, and at the end of each sequence. It
+runs up to 1,500 steps per size or 25 s, whichever comes first (at least one sequence per
+pane), and prints its keys a minute. A palette entry is mostly pasted into the palette's box
+(one in five typed key by key) and chosen once the search lists it.
 Zoom and theme steps are the dearest (a theme restyles the pane shown and the app's own
 widgets: ~10x a key), so they are not in the random mix: each sequence has one of them at a
 random step, a theme in odd sequences (going round the themes, by `:theme` and by the palette
@@ -25,12 +29,14 @@ import random
 import socket
 import time
 import unicodedata
+from contextlib import suppress
 
 import pytest
 from textual import events
 from textual.binding import Binding
 from textual.keys import REPLACED_KEYS, _character_to_key, _get_unicode_name_from_key
-from textual.widgets import Input
+from textual.widgets import ContentSwitcher, Input
+from textual.worker import WorkerCancelled
 
 from k8snet_tui.app import K8snetApp, make_app
 from k8snet_tui.collect.session import SnapshotSession
@@ -44,7 +50,8 @@ SIZES = [(80, 24), (120, 40)]
 STEPS_PER_SIZE = 1500  # the target; on a slow or busy machine the time budget ends it earlier
 SECONDS_PER_SIZE = 25.0  # the whole test stays under a minute (K8SNET_MONKEY_SECONDS overrides)
 STEPS_PER_SEQUENCE = 40
-CHECK_EVERY = 8  # steps between two screen checks (rendering the whole screen is the slow part)
+CHECK_EVERY = 8  # at most this many steps between two looks at the screen (and one after each change)
+BURSTS = (1, 1, 2, 3, 4)  # how many keys a random step sends in one go
 QUIT_KEYS = {"q", "ctrl+q", "ctrl+c"}  # pressed once, on purpose, at the very end
 last_screen: list[str] = []  # what the screen showed when q was pressed at the end
 
@@ -137,12 +144,19 @@ def send(app, key: str) -> None:
 async def settle(pilot) -> None:
     """Until the app, the screen and the focused widget's chain have handled their messages.
 
-    (The whole screen's 200-odd widgets each time would cost more than the keys themselves;
-    `full_settle` does that before every look at the screen.)
+    In two rounds: the app handles a key first and hands it on to the focused widget's queue,
+    so that widget is waited for once the app's own queue is done. (The whole screen's
+    200-odd widgets each time would cost more than the keys themselves; `full_settle` does
+    that before every look at the screen.)
     """
     app = pilot.app
+    await _handled(app, [app])
     focused = app.screen.focused
-    nodes = dict.fromkeys([app, app.screen, *(focused.ancestors_with_self if focused is not None else ())])
+    await _handled(app, dict.fromkeys([app.screen, *(focused.ancestors_with_self if focused is not None else ())]))
+
+
+async def _handled(app, nodes) -> None:
+    """Until each of `nodes` has handled the messages already in its queue (or the app died)."""
     waiting = [0]
     done = asyncio.Event()
 
@@ -160,8 +174,8 @@ async def settle(pilot) -> None:
         _, pending = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
         for task in pending:
             task.cancel()
-        if not app.is_running or app._exception is not None:
-            raise AssertionError(f"the app stopped: {app._exception!r}")
+    if not app.is_running or app._exception is not None:
+        raise AssertionError(f"the app stopped: {app._exception!r}")
 
 
 async def full_settle(pilot) -> None:
@@ -202,24 +216,7 @@ async def _wait_for_shown(pilot) -> None:
             if child.display:
                 nodes.append(child)
                 stack.append(child)
-    waiting = [0]
-    done = asyncio.Event()
-
-    def one_done() -> None:
-        waiting[0] -= 1
-        if waiting[0] == 0:
-            done.set()
-
-    for node in nodes:
-        if node.call_later(one_done):
-            waiting[0] += 1
-    if waiting[0]:
-        waits = [asyncio.ensure_future(done.wait()), asyncio.ensure_future(app._exception_event.wait())]
-        _, pending = await asyncio.wait(waits, timeout=30, return_when=asyncio.FIRST_COMPLETED)
-        for task in pending:
-            task.cancel()
-        if not app.is_running or app._exception is not None:
-            raise AssertionError(f"the app stopped: {app._exception!r}")
+    await _handled(app, nodes)
 
 
 async def _until_listed(pilot, title: str, timeout: float = 2.0) -> None:
@@ -286,10 +283,46 @@ async def _step(pilot, rng: random.Random, keys: list[str], palette: list[str], 
         typed = rng.random() < 0.2  # key by key, as a user types (and races the search); else pasted
         await _palette(pilot, rng.choice(titles), typed, log)
     else:
-        key = rng.choice(keys)
-        log.append(key)
-        await press(pilot, key)
-    await settle(pilot)
+        # A few keys in one go, as a fast typist sends them: each is handled in turn, and the
+        # app settles (and paints) once after the last. One key at a time, the painting of a
+        # frame after nearly every key was most of a key's cost, which no typist makes happen.
+        burst = [rng.choice(keys) for _ in range(rng.choice(BURSTS))]
+        log.append(" ".join(burst))
+        for key in burst:
+            send(pilot.app, key)
+        await settle(pilot)
+
+
+class Watch:
+    """Whether the screen is worth a look now: the pane, the top screen (a modal opened or
+    closed) or the notifications changed since the last look (a toast is drawn by a widget of
+    its own, where a bad message crashed the app only once it was painted)."""
+
+    def __init__(self, app) -> None:
+        self.app = app
+        self.notified = 0  # counted by the test's wrapper of `notify`
+        self.seen = self._now()
+
+    def _now(self) -> tuple[object, ...]:
+        app = self.app
+        return app.screen, app.screen_stack[0].query_one(ContentSwitcher).current, self.notified
+
+    def changed(self) -> bool:
+        before, self.seen = self.seen, self._now()
+        return self.seen != before
+
+
+def count_notifications(monkeypatch) -> list[int]:
+    """Every `notify` of the app counted (then shown as before): a toast is worth a look."""
+    count = [0]
+    original = K8snetApp.notify
+
+    def notify(self, *args, **kwargs):
+        count[0] += 1
+        return original(self, *args, **kwargs)
+
+    monkeypatch.setattr(K8snetApp, "notify", notify)
+    return count
 
 
 @pytest.mark.parametrize("size", SIZES, ids=[f"{w}x{h}" for w, h in SIZES])
@@ -300,6 +333,7 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
     monkeypatch.setenv("K8SNET_OFFLINE", "1")
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)  # Textual's own "Screenshot" palette entry writes here
+    notified = count_notifications(monkeypatch)
     keys = vocabulary()
     app = make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (monkey)"),
                    save_dir=str(tmp_path / "saved"))
@@ -311,53 +345,85 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
         return (f"seed {seed} (K8SNET_MONKEY_SEED={seed} replays it), size {size}, last steps: {log[-25:]}, "
                 f"last key events: {[k for k, _ in delivered[-30:]]}")
 
+    counts: dict[str, float] = {}
     try:
-        pressed = await _run(app, size, rng, keys, log, where, delivered)
+        pressed = await _run(app, size, rng, keys, log, where, delivered, notified=notified, counts=counts)
     except AssertionError as exc:
         raise AssertionError(f"{exc}: {where()}") from exc
     except Exception as exc:  # the app's own exception, raised again by run_test
         raise AssertionError(f"{type(exc).__name__}: {exc}: {where()}") from exc
     assert app.crash is None, f"{app.crash!r}: {where()}"
     assert app.return_code == 0, f"q did not end the app: {where()}\n{''.join(last_screen)}"
-    # every pane had its sequence at least; the count (and the seed) go in the test report
-    print(f"monkey {size}: {pressed} steps, seed {seed}")
+    # every pane had its sequence at least; the counts (and the seed) go in the test report
+    print(f"monkey {size}: {pressed} steps, {len(delivered)} keys in {counts['seconds']:.1f} s "
+          f"({len(delivered) / counts['seconds'] * 60:.0f} a minute), {counts['checks']:.0f} screen checks, seed {seed}")
     assert pressed >= len(PANES) * STEPS_PER_SEQUENCE
 
 
-async def _run(app, size, rng, keys, log, where, log_keys) -> int:
-    """The monkey on one app; how many steps it took."""
-    pressed = 0
-    deadline = time.monotonic() + float(os.environ.get("K8SNET_MONKEY_SECONDS") or SECONDS_PER_SIZE)
-    def hook(message) -> None:
-        if isinstance(message, events.Key) and (not delivered or delivered[-1][1] is not message):
+async def _workers_done(app) -> None:
+    """Until the app's workers have ended. A cancelled one is no fault (the palette cancels its
+    last search when a key changes the words: WorkerManager.wait_for_complete raised for it);
+    one that failed is."""
+    for worker in list(app.workers):
+        with suppress(WorkerCancelled):
+            await worker.wait()
+
+
+async def _look(pilot, where) -> None:
+    """The screen once everything shown is drawn: something a user can read."""
+    await full_settle(pilot)
+    text = screen_text(pilot.app)
+    why = looks_blank(text)
+    assert why is None, f"blank screen ({why}): {where()}\n{text}"
+
+
+async def _run(app, size, rng, keys, log, where, log_keys, notified=None, counts=None) -> int:
+    """The monkey on one app; how many steps it took. The screen is looked at every
+    CHECK_EVERY steps and after any step that changed the pane, the top screen or the toasts;
+    every step must leave the app running with no exception."""
+    pressed = checks = 0
+    started = time.monotonic()
+    deadline = started + float(os.environ.get("K8SNET_MONKEY_SECONDS") or SECONDS_PER_SIZE)
+    seen: set[int] = set()  # the events are kept in `delivered`: no id is reused meanwhile
+
+    def hook(message) -> None:  # a key event is seen by each node it passes: counted once
+        if isinstance(message, events.Key) and id(message) not in seen:
+            seen.add(id(message))
             delivered.append((message.key, message))
 
     delivered = log_keys
+    notified = notified if notified is not None else [0]
     async with app.run_test(size=size, notifications=True, message_hook=hook) as pilot:
         await settle(pilot)
         palette = [c.title for c in app.get_system_commands(app.screen) if c.title not in ("Quit",)]
+        watch = Watch(app)
         sequence = 0
         while pressed < STEPS_PER_SIZE and (time.monotonic() < deadline or sequence < len(PANES)):
             spec = PANES[sequence % len(PANES)]
             log.append(f"-- sequence {sequence}: pane {spec.key}")
             await press(pilot, "escape", "escape", spec.key)
             rare_at = rng.randrange(STEPS_PER_SEQUENCE)
+            since_look = 0
             for step in range(STEPS_PER_SEQUENCE):
                 if step == rare_at:
                     await _rare_step(pilot, rng, sequence, log)
                 else:
                     await _step(pilot, rng, keys, palette, log)
                 pressed += 1
+                since_look += 1
                 assert app.is_running and app.return_code is None, f"the app stopped: {where()}"
-                if step % CHECK_EVERY == CHECK_EVERY - 1:
-                    await full_settle(pilot)
-                    why = looks_blank(screen_text(app))
-                    assert why is None, f"blank screen ({why}): {where()}\n{screen_text(app)}"
-            await pilot.app.workers.wait_for_complete()
-            await full_settle(pilot)
-            why = looks_blank(screen_text(app))
-            assert why is None, f"blank screen ({why}): {where()}\n{screen_text(app)}"
+                watch.notified = notified[0]
+                if watch.changed() or since_look >= CHECK_EVERY:
+                    await _look(pilot, where)
+                    checks += 1
+                    since_look = 0
+                    watch.changed()  # what the look itself let happen (a focus, a toast) is seen
+            await _workers_done(app)
+            await _look(pilot, where)
+            checks += 1
             sequence += 1
+        if counts is not None:
+            counts.update(seconds=time.monotonic() - started, checks=checks)
         # and the way out still works, with the code a user expects: esc until the pane is
         # back on the main screen with no box holding the keyboard (a modal over a picker over a
         # filter can take more than four), then q
