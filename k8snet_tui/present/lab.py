@@ -91,7 +91,8 @@ class LabModel(JsonModel):
 
 COMING = (
     Coming(6, "Service mesh", "a meshed pod's redirect rules (sidecar or ambient), the ports the proxy "
-           "takes over, and what the mesh adds between a client and a Service"),
+           "takes over, and what the mesh adds between a client and a Service; pane 0 (Mesh) shows these "
+           "already: press 0, then t for where a connection goes"),
 )
 
 STEP_TITLES = {1: "Pod networking", 2: "Services", 3: "DNS", 4: "External access", 5: "Load balancing"}

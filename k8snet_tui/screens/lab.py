@@ -89,8 +89,8 @@ def coming_text(total: int) -> Text:
     out.append(f" LAB {coming_label()} ", style="bold reverse")
     out.append(f" coming · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
     done = min(c.step for c in COMING) - 1
-    rest = "last step is" if len(COMING) == 1 else f"last {len(COMING)} steps are"
-    out.append(f"Steps 1-{done} are done. The lab's {rest} not in k8snet yet:", style="bold")
+    rest = "last step has" if len(COMING) == 1 else f"last {len(COMING)} steps have"
+    out.append(f"Steps 1-{done} are done. The lab's {rest} no guided questions yet:", style="bold")
     for c in COMING:
         out.append(f"\n{c.step} {c.title} (coming): ", style="bold")
         out.append(c.covers)
