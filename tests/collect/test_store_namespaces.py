@@ -10,6 +10,9 @@ from k8snet_tui.domain.consistency import podnet as consistency_podnet
 from k8snet_tui.domain.layers.podcidrs import cluster_pod_cidrs
 from k8snet_tui.domain.model import ClusterState, namespace_of
 from k8snet_tui.domain.service_cidr import find_service_cidrs
+from k8snet_tui.sources.snapshot import load_snapshot
+
+from bench.gen import generate
 
 NAMESPACES = ("default", "kube-system", "shop", "")
 
@@ -102,9 +105,6 @@ def test_node_facts_reused_per_pod_equal_facts_read_afresh() -> None:
 
 
 def test_a_big_snapshots_namespace_is_read_from_the_heads_decoding_only_its_pods(tmp_path) -> None:
-    from bench.gen import generate
-    from k8snet_tui.sources.snapshot import load_snapshot
-
     snap_dir = generate("S", tmp_path, log=lambda *_: None) / "snapshot"
     lazy = load_snapshot(snap_dir)
     pods = lazy.cluster.deferred("Pod")
@@ -114,4 +114,4 @@ def test_a_big_snapshots_namespace_is_read_from_the_heads_decoding_only_its_pods
     assert lazy.cluster.memo(find_service_cidrs) == find_service_cidrs(load_snapshot(snap_dir, defer=False).cluster)
     everything = lazy.cluster.of("Pod")  # the whole kind, decoded: the same objects, in its order
     assert system == tuple(p for p in everything if namespace_of(p) == "kube-system")
-    assert all(a is b for a, b in zip(system, (p for p in everything if namespace_of(p) == "kube-system")))
+    assert all(a is b for a, b in zip(system, (p for p in everything if namespace_of(p) == "kube-system"), strict=True))
