@@ -10,7 +10,7 @@ the command the lab typed. Each stop opens its pane and selection through the na
 from __future__ import annotations
 
 import time
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from rich.text import Text
 from textual import work
@@ -139,6 +139,7 @@ class GuideActions:
     """Mixed into the app: the guided lab and the by-hand toggle."""
 
     lab_index: int | None = None  # the stop shown (stop_count(): the "coming" page); None: off
+    _lab_filter: tuple[Any, str] | None = None  # (pane, text): the filter a stop's `:svc NAME` set
     _lab_answer_for: tuple[Observed, int] | None = None
     _lab_answered_at = 0.0
 
@@ -179,7 +180,8 @@ class GuideActions:
         else:
             index = lab_index_of(word)
             if index is None:
-                self._app.notify(f"lab: no stop {arg.strip()!r}: give STEP.N (1.1 to 4.2), a stop number, next, prev or off",
+                self._app.notify(f"lab: no stop {arg.strip()[:20]!r}: give STEP.N ({present_label(0)} to "
+                                 f"{present_label(stop_count() - 1)}), a step number, next, prev or off",
                             title="lab", severity="warning")
                 return
             self.lab_go(index)
@@ -191,6 +193,7 @@ class GuideActions:
 
     def lab_off(self) -> None:
         self.lab_index = None
+        self._drop_lab_filter()
         for panel in self._app.query(LabPanel):
             panel.remove()
         self._guide_badge()
@@ -238,13 +241,28 @@ class GuideActions:
         self._lab_answer_for = (observed, index)
         self._lab_panel().show_stop(stop, index, stop_count())
         if open_pane:
-            pane = self._app.navigator.open_pane(stop.pane)
+            self._drop_lab_filter()
+            pane: Any = self._app.navigator.open_pane(stop.pane)  # a pane: it has active_filter
+            before = pane.active_filter()
             if stop.arg:
                 pane.handle_command(stop.verb, stop.arg)
+            after = pane.active_filter()
+            self._lab_filter = (pane, after) if after and after != before else None
             if stop.select:
                 self._app.call_after_refresh(self._lab_select, stop.select)
             self._app.call_after_refresh(self._app.show_filter)  # a stop's `:svc NAME` filters the list
             self._app.call_after_refresh(self._app.current_pane.refresh_by_hand)
+
+    def _drop_lab_filter(self) -> None:
+        """A stop's filter (`:svc kube-dns` narrows the Services to one) belongs to that stop: the
+        next stop, or the lab's end, takes it away, unless the user has changed it since."""
+        if self._lab_filter is None:
+            return
+        pane, text = self._lab_filter
+        self._lab_filter = None
+        if pane.active_filter() == text:
+            pane.apply_filter("")
+            self._app.call_after_refresh(self._app.show_filter)
 
     def _lab_select(self, key: str) -> None:
         """Put the cursor on the stop's row, in whichever table of the pane shows it."""
