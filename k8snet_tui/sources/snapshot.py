@@ -203,7 +203,8 @@ class _Loader:
         kind no other file holds is left for its readers to decode (`snapshot_decode.defer_list`)."""
         parts = self._api_objects()
         lists = [p for p in parts if isinstance(p, list)]
-        eager_kinds = {o.get("kind") for part in lists for o in part if isinstance(o, dict)}
+        # Only a string kind can match a deferred list's; a hostile item may hold any JSON there.
+        eager_kinds = {k for part in lists for o in part if isinstance(o, dict) and isinstance(k := o.get("kind"), str)}
         deferred_kinds = [p.kind for p in parts if not isinstance(p, list)]
         by_kind: dict[str, Any] = {}
         for part in parts:
