@@ -100,6 +100,24 @@ def looks_blank(text: str) -> str | None:
     return None
 
 
+def pane_looks_blank(app, text: str) -> str | None:
+    """Why the pane shown on the main screen draws nothing a user can read, or None.
+
+    The header, banner and footer alone pass `looks_blank`; toasts and the lab panel fill the
+    rows between them. So the pane's own place on the screen is read: the left half of its
+    region (toasts stack on the right), while no modal covers it."""
+    if len(app.screen_stack) > 1:
+        return None
+    region = app.current_pane.region
+    if region.height < 3 or region.width < 20:
+        return None  # a short screen the lab panel fills: nothing to judge
+    rows = text.splitlines()[region.y:region.bottom]
+    shown = sum(1 for row in rows for c in row[region.x:region.x + region.width // 2] if not c.isspace())
+    if shown < 10:
+        return f"the pane {app.current_pane.PANE_ID} shows {shown} characters in its place"
+    return None
+
+
 @pytest.fixture
 def loopback_only(monkeypatch):
     """Nothing the monkey presses may reach past this machine."""
@@ -373,7 +391,7 @@ async def _look(pilot, where) -> None:
     """The screen once everything shown is drawn: something a user can read."""
     await full_settle(pilot)
     text = screen_text(pilot.app)
-    why = looks_blank(text)
+    why = looks_blank(text) or pane_looks_blank(pilot.app, text)
     assert why is None, f"blank screen ({why}): {where()}\n{text}"
 
 
