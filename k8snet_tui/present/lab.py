@@ -257,8 +257,8 @@ def _kernel_disagrees(found: tuple[Check, ...]) -> tuple[str, ...]:
         return ()
     first = next((c for c in found if c.code == "remote-pod-cidr"), found[0])
     node = f"{first.node}: " if first.node else ""
-    return (f"! But the kernel disagrees ({len(found)} config≠kernel): {node}{first.kernel}.",
-            "  ! on pane 3 (or k8snet check) lists each disagreement and what to check next.")
+    return (f"! But the kernel disagrees ({len(found)} config≠kernel, ! on pane 3 or k8snet check lists "
+            f"them): {node}{first.kernel}.",)
 
 
 # -- step 2: Services -----------------------------------------------------------------------------

@@ -16,12 +16,13 @@ def _services_rows(app) -> list[str]:
 
 async def _lab(pilot, app, where: str) -> str:
     await pilot.press("colon", *f"lab {where}", "enter")
-    words = ""
-    for _ in range(40):  # the answer is read in a worker, then shown from the UI thread
+    words, before = "", None
+    for _ in range(40):  # the answer is read in a worker, shown from the UI thread, then laid out
         await settle(pilot)
         words = screen_words(app)
-        if "reading the answer" not in words and "LAB " in words:
+        if "reading the answer" not in words and "LAB " in words and words == before:
             break
+        before = words
     return words
 
 
