@@ -15,6 +15,7 @@ import pytest
 from k8snet_tui.cli import build_parser, main
 
 README = Path(__file__).resolve().parents[1] / "README.md"
+LAB = Path(__file__).resolve().parents[1] / "k8snet_tui" / "data" / "lab"
 
 # Lines that cannot be answered from the bundled lab here, and why (they are still parsed).
 NOT_RUN = {
@@ -101,3 +102,21 @@ def test_each_one_shot_readme_command_answers_from_the_lab(
     out, err = capsys.readouterr()
     assert code in EXPECTED_EXIT.get(words[0], {0}), f"k8snet {' '.join(argv)} exited {code}:\n{err}"
     assert out.strip(), f"k8snet {' '.join(argv)} printed nothing"
+
+
+def lab_text() -> str:
+    return "\n".join(p.read_text(encoding="utf-8", errors="replace")
+                     for p in sorted(LAB.rglob("*")) if p.is_file() and p.suffix in (".json", ".txt", ""))
+
+
+def test_the_cluster_addresses_of_the_examples_are_the_bundled_labs() -> None:
+    """A new capture of the lab gives Services and pods new addresses: an example that names an old
+    one still runs (a mesh walk or a find of an address nobody has answers too), but says nothing
+    true. Every cluster address (10.x) an example names must be one the bundled lab holds."""
+    held = lab_text()
+    named = {a for words in COMMANDS for w in words for a in re.findall(r"\b10(?:\.\d{1,3}){3}\b", w)}
+    assert named, "the README's examples name no cluster address any more: drop this test"
+    stale = sorted(a for a in named if not re.search(rf"(?<![\d.]){re.escape(a)}(?![\d])", held))
+    assert not stale, (f"README.md's examples name {stale}, which the bundled lab "
+                       "(k8snet_tui/data/lab) does not hold: use the lab's addresses "
+                       "(k8snet show services --snapshot lab)")
