@@ -1,7 +1,7 @@
 """The config vs kernel findings where a user looks: pane 3's section bar and pane 4's header
-carry a ✗ badge, `!` opens the details. On the bundled lab (cilium-config says VXLAN, node-1
-routes natively and has no Cilium devices) and on a copy whose kube-proxy ConfigMap says
-nftables while node-1 holds iptables-legacy rules."""
+carry a ✗ badge, `!` opens the details. On a copy of the bundled lab whose node-1 lost its
+cilium_vxlan device (cilium-config says VXLAN), on a copy whose kube-proxy ConfigMap says
+nftables while node-1 holds iptables-legacy rules, and none on the lab itself, which agrees."""
 
 from __future__ import annotations
 
@@ -14,17 +14,30 @@ from tests.ui.conftest import screen_words, settle
 LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
 
 
-async def test_pod_network_pane_badges_todays_lab(make_lab_app):
-    app = make_lab_app(snapshot=str(LAB))
+async def test_pod_network_pane_badges_a_lab_without_its_vxlan_device(make_lab_app, tmp_path):
+    snap = tmp_path / "snap"
+    shutil.copytree(LAB, snap)
+    for dump in ("ip-link.json", "ip-addr.json"):  # both list the devices
+        path = snap / "nodes" / "node-1" / dump
+        path.write_text(json.dumps([lk for lk in json.loads(path.read_text()) if lk.get("ifname") != "cilium_vxlan"]))
+    app = make_lab_app(snapshot=str(snap))
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.press("3")
         await settle(pilot)
-        assert "✗ 4 config≠kernel (!)" in screen_words(app)
+        assert "✗ 1 config≠kernel (!)" in screen_words(app)
         await pilot.press("exclamation_mark")
         await settle(pilot)
         words = screen_words(app)
         assert "Config vs kernel (tunnel, pod CIDRs)" in words
         assert "no cilium_vxlan device" in words and "check next:" in words
+
+
+async def test_pod_network_pane_shows_no_badge_on_the_lab(make_lab_app):
+    app = make_lab_app(snapshot=str(LAB))
+    async with app.run_test(size=(80, 24)) as pilot:
+        await pilot.press("3")
+        await settle(pilot)
+        assert "config≠kernel" not in screen_words(app)
 
 
 async def test_services_header_badges_a_mode_disagreement_and_bang_toggles_details(make_lab_app, tmp_path):
