@@ -17,6 +17,7 @@ import os
 import re
 import shlex
 import shutil
+import socket
 import sys
 import tempfile
 from pathlib import Path
@@ -82,6 +83,20 @@ def make_server(command: list[str], *, host: str, port: int, font_size: int, tit
     return K8snetServer(shlex.join(command), host=host, port=port, title=title, public_url=url)
 
 
+def _check_can_listen(host: str, port: int) -> None:
+    """Bind the address once before saying "serving": a port already taken was reported only after
+    the 'serving http://...' lines and the server's banner, which read as if it had started. The
+    option aiohttp binds with (SO_REUSEADDR) is set, so a port in TIME_WAIT is not refused here."""
+    family = socket.AF_INET6 if ":" in host else socket.AF_INET
+    with socket.socket(family, socket.SOCK_STREAM) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind((host, port))
+        except OSError as exc:
+            raise UsageError(f"serve: cannot listen on {host}:{port}: {exc.strerror or exc}",
+                             hint="choose another --port (or --host)") from None
+
+
 def serve_from_args(args: argparse.Namespace) -> int:
     host = args.host
     check_options(host, args.port, args.font_size)
@@ -96,6 +111,7 @@ def serve_from_args(args: argparse.Namespace) -> int:
         raise UsageError("serve needs textual-serve, which is not installed",
                          hint="python3 -m pip install 'k8snet[serve]'") from None
     command = app_command(args)
+    _check_can_listen(host, args.port)
     save_dir = tempfile.mkdtemp(prefix="k8snet-serve-")
     os.environ["K8SNET_SAVE_DIR"] = save_dir  # each served app inherits it (ctrl+s lands there)
     url = f"http://{host}:{args.port}"
