@@ -362,7 +362,12 @@ def test_a_chain_with_a_line_not_surely_a_rule_is_parsed_to_tell() -> None:
                  "-A C -f x -j DROP", '-A C --comment "-d" -j A', "-A C --fragment x -j DROP", '-A C -p "!" -j', "-A C -g A",
                  "-A C  -d 10.0.0.1/32 -j DROP", "-A C -d 10.0.0.1/32"]:
         lazy = index_iptables_save(f"{sure}{line}\n-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n", "legacy")
-        assert lazy.rules_holding("nat", "C", "10.0.0.1") is None and lazy.has_rules("nat", "C") is None, line
+        assert lazy.rules_holding("nat", "C", "10.0.0.1") is None, line  # (its index needs the line)
+        assert lazy.rules_holding("nat", "C", "KUBE-SVC-X") == lazy.rules("nat", "C")[:1], line  # (it does not)
+        assert lazy.has_rules("nat", "C") is True, line  # the first line is surely a rule
+        first = index_iptables_save(f"*nat\n:C - [0:0]\n{line}\n-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n", "legacy")
+        assert first.has_rules("nat", "C") is None and first.rules_holding("nat", "C", "10.0.0.1") is None, line
+        assert first.rules_holding("nat", "C", "NOWHERE") == (), line  # no line holds it: no rule does
     lazy = index_iptables_save(sure + "-A C -d 10.0.0.1/32 -j DROP\nCOMMIT\n", "legacy")
     got = lazy.rules_holding("nat", "C", "10.0.0.1")
     assert got is not None and [r.index for r in got] == [1, 2] and lazy.parsed_chains == 0

@@ -83,8 +83,8 @@ class LazyIptablesDump(IptablesDump):
         # something needs more than chains (`_ensure_index`).
         self._finder = _ChainFinder.of(text, self._reader.plain)
         self._finds = 0  # chains read so far (each found by one scan of its table's text)
-        # (table, chain) -> its runs when every line of them is surely a good rule, else None
-        self._sure: dict[tuple[str, str], list[list[int]] | None] = {}
+        # (table, chain) -> its runs and how many of its lines are surely good rules (None: no finder)
+        self._sure: dict[tuple[str, str], _ChainLines | None] = {}
         self._holding: dict[tuple[str, str, str], tuple[Rule, ...] | None] = {}  # rules_holding's answers
         self._escaped = "\\" in text  # quoted words may then spell a word otherwise than the text
         if self._finder is None:
@@ -380,7 +380,8 @@ class LazyIptablesDump(IptablesDump):
         (then read `rules()`). A trace's entry rules are 2 of the 10,903 of KUBE-SERVICES at scale
         L: parsing them all is ~0.2 s, finding the chain and reading the lines that hold its
         address ~0.03 s. A rule's index is its place among the chain's good rules, so this
-        answers only for a chain every line of which is surely one (`_SURE_RULE`)."""
+        answers only when every line up to the last one holding `needle` is surely a rule
+        (`_sure_rule`); with no line holding it, the answer is none."""
         if not needle or "\n" in needle:
             return None
         with self._lock, gc_paused():
@@ -391,53 +392,76 @@ class LazyIptablesDump(IptablesDump):
             key = (table, name, needle)
             if key in self._holding:
                 return self._holding[key]
-            runs = self._sure_runs(table, name)
-            found = None if runs is None else self._read_holding(table, name, runs, needle)
+            lines = self._chain_lines(table, name)
+            found = None if lines is None else self._read_holding(table, lines, needle)
             self._holding[key] = found
             return found
 
     def has_rules(self, table: str, name: str) -> bool | None:
-        """`bool(rules(table, name))`, without parsing the chain when its lines are surely rules
-        (None: parse it to tell)."""
+        """`bool(rules(table, name))`, without parsing the chain when its first line is surely a
+        rule (None: parse it to tell)."""
         with self._lock:
             if (table, name) in self._parsed:
                 return bool(self.rules(table, name))
-            runs = self._sure_runs(table, name)
-        return None if runs is None else bool(runs)
+            lines = self._chain_lines(table, name)
+            if lines is None:
+                return None
+            if not lines.runs:
+                return False
+            return True if self._surely_rules(lines, 1) else None
 
-    def _sure_runs(self, table: str, name: str) -> list[list[int]] | None:
+    def _chain_lines(self, table: str, name: str) -> _ChainLines | None:
+        """The chain's runs as the finder finds them (kept), in a dump read word by word."""
         key = (table, name)
         if key in self._sure:
             return self._sure[key]
-        runs: list[list[int]] | None = None
+        lines = None
         finder = self._finder
         if finder is not None and not self._escaped and " " not in name and "\n" not in name:
             self._finds += 1
             found = finder.locate(table, name)
             if found is not None:
-                text = finder._text
-                sure = _sure_rule(name)
-                runs = found[1]
-                for run in runs:
-                    end = run[1]
-                    for _ in range(run[2]):
-                        end = text.find("\n", end) + 1 or len(text) + 1
-                    # `^...$` per line: as many whole lines match as the run holds, or one is not sure
-                    if sum(1 for _ in sure.finditer(text, run[1], end - 1)) != run[2]:
-                        runs = None
-                        break
-        self._sure[key] = runs
-        return runs
+                lines = _ChainLines(name, found[1])
+        self._sure[key] = lines
+        return lines
 
-    def _read_holding(self, table: str, name: str, runs: list[list[int]], needle: str) -> tuple[Rule, ...] | None:
+    def _surely_rules(self, lines: _ChainLines, count: int) -> bool:
+        """Whether the chain's first `count` lines are surely good rules (checked once, kept)."""
+        if count <= lines.checked:
+            return True
+        if count >= lines.fails_at:
+            return False
         text = self._reader.src
         assert text is not None
-        # A reader of its own: these lines are read again, with their problems, if the chain is.
-        reader = _RuleReader(self._reader.source, text, self._reader.plain)
-        out: list[Rule] = []
-        before = 0  # rules of the chain before this run (each of its lines is one)
-        cb = _ChainBuilder(name, "-", None, None, 0)  # its rules: as many as come before a line
-        for first_line, offset, count in runs:
+        sure = _sure_rule(lines.name)
+        seen = 0  # lines of the runs before this one
+        for _, offset, n in lines.runs:
+            lo, hi = max(lines.checked - seen, 0), min(count - seen, n)  # this run's lines to check
+            if lo < hi:
+                start = offset
+                for _ in range(lo):
+                    start = text.find("\n", start) + 1
+                end = start
+                for _ in range(hi - lo):
+                    end = text.find("\n", end) + 1 or len(text) + 1
+                # `^...$` per line: as many whole lines match as there are, or one is not sure
+                if sum(1 for _ in sure.finditer(text, start, end - 1)) != hi - lo:
+                    lines.fails_at = min(lines.fails_at, count)
+                    return False
+            seen += n
+            if seen >= count:
+                break
+        lines.checked = max(lines.checked, min(count, seen))
+        return True
+
+    def _read_holding(self, table: str, lines: _ChainLines, needle: str) -> tuple[Rule, ...] | None:
+        text = self._reader.src
+        assert text is not None
+        name = lines.name
+        # The lines holding the needle: (first line, its end, its line number, its place in the chain)
+        held: list[tuple[int, int, int, int]] = []
+        before = 0  # lines of the runs before this one (each one rule, once they are sure)
+        for first_line, offset, count in lines.runs:
             end = offset
             for _ in range(count):
                 end = text.find("\n", end) + 1 or len(text) + 1
@@ -449,24 +473,34 @@ class LazyIptablesDump(IptablesDump):
                 line_end = end - 1 if line_end < 0 else line_end
                 at += text.count("\n", seen, line_start)
                 seen = line_start
-                raw = text[line_start:line_end]
-                body = raw
-                pk = by = None
-                if raw[0] == "[":
-                    head, _, body = raw.partition(" ")
-                    cnt = parse_decimal_pair(head[1:-1], ":")
-                    if cnt is None:
-                        return None
-                    pk, by = cnt
-                pad = before + at - len(cb.rules)  # (only the length counts: lines come in order)
-                cb.rules.extend([None] * pad)  # type: ignore[list-item]
-                rule = reader.read(raw, raw, body, first_line + at, line_start, table, pk, by, {name: cb})
-                if rule is None or rule.index != before + at + 1:
-                    return None  # (a line _SURE_RULE passed is always a rule: never reached)
-                if needle in rule.text:
-                    out.append(rule)
+                held.append((line_start, line_end, first_line + at, before + at))
                 k = text.find(needle, line_end, end - 1)
             before += count
+        if not held:
+            return ()  # no line holds it: whatever the others are, no rule does
+        if not self._surely_rules(lines, held[-1][3] + 1):
+            return None
+        # A reader of its own: these lines are read again, with their problems, if the chain is.
+        reader = _RuleReader(self._reader.source, text, self._reader.plain)
+        cb = _ChainBuilder(name, "-", None, None, 0)  # its rules: as many as come before a line
+        out: list[Rule] = []
+        for line_start, line_end, lineno, place in held:
+            raw = text[line_start:line_end]
+            body = raw
+            pk = by = None
+            if raw[0] == "[":
+                head, _, body = raw.partition(" ")
+                cnt = parse_decimal_pair(head[1:-1], ":")
+                if cnt is None:
+                    return None
+                pk, by = cnt
+            pad = place - len(cb.rules)  # (only the length counts: lines come in order)
+            cb.rules.extend([None] * pad)  # type: ignore[list-item]
+            rule = reader.read(raw, raw, body, lineno, line_start, table, pk, by, {name: cb})
+            if rule is None or rule.index != place + 1:
+                return None  # (a line _sure_rule passed is always a rule: never reached)
+            if needle in rule.text:
+                out.append(rule)
         return tuple(out)
 
     def declares(self, table: str, name: str) -> bool:
@@ -759,6 +793,19 @@ class _ChainFinder:
 _OPTION = r"(?:-[a-eh-ik-zA-Z]|--(?!(?:jump|goto|fragment) )[a-zA-Z][a-zA-Z0-9-]*)"
 _VALUE = r'(?:[^ "!\-\n][^ "\n]*|"(?:[^"!\-\n][^"\n]*)?")'
 _WORD = r'(?:[^ "\n]+|"[^"\n]*")'
+
+
+class _ChainLines:
+    """A chain's runs of lines (first line, offset, count): how many of them, from the first, are
+    known to be surely good rules (`checked`), and from how many on one is known not to be."""
+
+    __slots__ = ("checked", "fails_at", "name", "runs")
+
+    def __init__(self, name: str, runs: list[list[int]]) -> None:
+        self.name = name
+        self.runs = runs
+        self.checked = 0
+        self.fails_at = sys.maxsize
 
 
 def _sure_rule(name: str) -> re.Pattern[str]:
