@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 from collections.abc import Callable, Iterable, Sequence
 
 from rich.table import Table
@@ -27,20 +28,33 @@ ALL_NAMESPACES = "\x00all"
 KeyRows = list[tuple[str, str]]
 
 
+def declared_keys(node: DOMNode) -> dict[str, str]:
+    """Binding id -> the key it is declared with, on the node's class and its bases."""
+    return {b.id: b.key for cls in type(node).__mro__ for b in vars(cls).get("BINDINGS", ())
+            if isinstance(b, Binding) and b.id}
+
+
 def help_rows(active: Iterable[ActiveBinding], pane: DOMNode, app: DOMNode,
               key_display: Callable[[Binding], str]) -> tuple[KeyRows, KeyRows]:
     """(pane rows, global rows) of `?`, from the bindings as they are now.
 
     `active` is the screen's active bindings, so a key the user remapped shows as the new key
     and a key that does nothing now is not listed. A pane's line comes from its `PANE_KEYS`
-    (matched through the binding's id to the key it was written for), else the tooltip, else
-    the short description; `PANE_KEYS` lines no binding claims (`/`, `:dns NAME`, signs) follow.
+    (matched through the binding's id to the key it was declared with, on the pane or on the
+    child widget that holds it), else the tooltip, else the short description. A `PANE_KEYS`
+    line for several keys (`s / d`, `[ / ]`) is one row for all of them, so no key is listed
+    twice; `PANE_KEYS` lines no binding claims (`/`, `:dns NAME`, signs) follow.
     """
     written = dict(getattr(pane, "PANE_KEYS", ()))
-    default_key = {b.id: b.key for cls in type(pane).__mro__ for b in vars(cls).get("BINDINGS", ())
-                   if isinstance(b, Binding) and b.id}
-    keys: dict[tuple[int, str], list[str]] = {}
-    lines: dict[tuple[int, str], tuple[bool, str]] = {}
+    label_of: dict[str, str] = {}  # a key as written -> the PANE_KEYS line that explains it
+    for label in written:
+        for part in label.split(" / "):
+            label_of.setdefault(part.strip(), label)
+    for label in written:
+        label_of[label] = label
+    declared: dict[int, dict[str, str]] = {}
+    keys: dict[object, list[tuple[int, str]]] = {}
+    lines: dict[object, tuple[bool, str]] = {}
     claimed: set[str] = set()
     for node, binding, _enabled, tooltip in active:
         if binding.system:
@@ -51,19 +65,25 @@ def help_rows(active: Iterable[ActiveBinding], pane: DOMNode, app: DOMNode,
             is_pane = True
         else:
             continue  # a widget's own keys (table cursor, input editing), the screen's focus keys
-        slot = (id(node), binding.action)
+        default = declared.setdefault(id(node), declared_keys(node)).get(binding.id or "", "")
+        if default and default not in label_of:  # `right_square_bracket` is written `]`
+            default = key_display(dataclasses.replace(binding, key=default))
+        label = label_of.get(default) if is_pane else None
+        slot: object = ("written", label) if label else (id(node), binding.action)
+        order = label.split(" / ").index(default) if label and default in label.split(" / ") else 0
         shown = key_display(binding)
-        if shown not in keys.setdefault(slot, []):
-            keys[slot].append(shown)
+        if shown not in (k for _, k in keys.setdefault(slot, [])):
+            keys[slot].append((order, shown))
         if slot not in lines:
-            default = default_key.get(binding.id or "", "")
-            claimed.add(default)
-            text = written.get(default) if is_pane else None
-            lines[slot] = (is_pane, text or binding.tooltip or tooltip or binding.description)
+            if label:
+                claimed.add(label)
+            lines[slot] = (is_pane, (written[label] if label else None)
+                           or binding.tooltip or tooltip or binding.description)
     pane_rows: KeyRows = []
     global_rows: KeyRows = []
     for slot, (is_pane, text) in lines.items():
-        (pane_rows if is_pane else global_rows).append((" ".join(keys[slot]), text))
+        joiner = " / " if isinstance(slot, tuple) and slot[0] == "written" and len(keys[slot]) > 1 else " "
+        (pane_rows if is_pane else global_rows).append((joiner.join(k for _, k in sorted(keys[slot])), text))
     pane_rows += [(key, text) for key, text in written.items() if key not in claimed]
     return pane_rows, global_rows
 
