@@ -2,10 +2,11 @@
 
 `present` is the pane's home model (every LoadBalancer Service, the pools, the pool findings);
 `report` the command's answer, the domain's `Balance` printed as JSON through the one
-serializer. `picture` turns one Balance into the lines the pane and the text output draw:
+serializer. `headline` is one Balance's first line (the Service, its address, who allocated
+it), and `port_lines` turns one of its ports into the lines the pane and the text output draw:
 address -> announcing node(s) -> each node's pick -> pods, every edge with its share, and the
-simulated counts beside the expected shares when there are any. Marks carry the meaning (the
-bars are characters), never colour alone.
+simulated counts beside the expected shares when there are any. `explain` is the drawer's why.
+Marks carry the meaning (the bars are characters), never colour alone.
 """
 
 from __future__ import annotations
