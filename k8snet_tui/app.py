@@ -98,7 +98,8 @@ class K8snetApp(GuideActions, App[int]):
         Binding("q", "quit", "Quit", id="app.quit", tooltip="quit"),
         Binding("colon", "command_line", "Cmd", id="app.command",
                 tooltip="command line: svc, trace NS/NAME, dns NAME, route URL, policy check, path FROM TO, "
-                        "find WORD, diff B, lab, check, ns NAME, theme NAME, q"),
+                        "balance NS/SVC, mesh NS/POD [DEST], find WORD, diff B, lab, check, show PANE, ns NAME, "
+                        "theme NAME, ctx NAME, q"),
         Binding("slash", "filter", "Filter", id="view.filter", tooltip="filter the current list"),
         Binding("e", "explain", "Explain", id="view.explain", tooltip="explain drawer on/off"),
         Binding("n", "namespace", "Namespace", id="app.namespace", show=False, tooltip="pick a namespace"),
