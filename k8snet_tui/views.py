@@ -71,7 +71,7 @@ def policy_check(observed: Observed, src: str, dst: str, port: str | None = None
 
 def route(observed: Observed, url: str, entry: str | None = None) -> Any:
     try:
-        return route_url(observed.cluster, url, entry)
+        return route_url(observed.cluster, url, entry, cloud=observed.cloud)
     except UrlError as exc:
         raise UsageError(f"cannot route {url!r}: {exc}",
                          hint="a URL looks like http://HOST[:PORT]/PATH; the host may be a node or LB address") from None

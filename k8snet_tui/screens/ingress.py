@@ -365,7 +365,7 @@ class IngressPane(Pane):
                 if url.startswith("/"):
                     base = default_base(view if view is not None else self.build_model(observed))
                     url = (base or "") + url  # without a base the parser says the host is missing
-                result = route_url(observed.cluster, url, entry)
+                result = route_url(observed.cluster, url, entry, cloud=observed.cloud)
                 return result, render_result(result, typed)
             except UrlError as exc:
                 return None, render_url_error(typed, exc.part, str(exc).split(": ", 1)[-1])

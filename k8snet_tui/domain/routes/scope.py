@@ -7,8 +7,11 @@ addresses and node ports, and the Service found is mapped back to the controller
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from typing import Any
 
+from ..layers.internet import cloud_facts_from_json
 from ..model import ClusterState, Obj, dig, dig_list, dig_str, key_of, name_of
 from .controllers import (
     EMISSARY,
@@ -94,7 +97,21 @@ def _from_name(cluster: ClusterState, entry: str, url: ParsedUrl) -> Scope:
     raise UrlError("entry", f"{entry!r} is not an IngressClass, Listener, Gateway or Service in the cluster")
 
 
-def _from_url(cluster: ClusterState, url: ParsedUrl) -> Scope:
+def public_node(cluster: ClusterState, cloud: Mapping[str, Any] | None, host: str) -> tuple[str, str] | None:
+    """(node name, its own address) when the cloud facts say `host` is the public address of a
+    node of the cluster (1:1 NAT to that node's InternalIP); None otherwise."""
+    if cloud is None:
+        return None
+    facts = cloud_facts_from_json(dict(cloud))
+    if not facts.public_ipv4 or facts.public_ipv4 != host or not facts.private_ipv4:
+        return None
+    for node in cluster.of("Node"):
+        if any(dig_str(a, "address") == facts.private_ipv4 for a in dig_list(node, "status", "addresses")):
+            return name_of(node), facts.private_ipv4
+    return None
+
+
+def _from_url(cluster: ClusterState, url: ParsedUrl, cloud: Mapping[str, Any] | None = None) -> Scope:
     nodes = set(node_addresses(cluster))
     for gw in cluster.of("Gateway"):
         addresses = {dig_str(a, "value") for a in dig_list(gw, "status", "addresses")}
@@ -115,7 +132,13 @@ def _from_url(cluster: ClusterState, url: ParsedUrl) -> Scope:
     if node_port_hits:
         svc, p = node_port_hits[0]
         findings = []
-        if url.host not in nodes:
+        nat = public_node(cluster, cloud, url.host) if url.host not in nodes else None
+        if nat is not None:
+            node, private = nat
+            msg = (f"{url.host} is the public address of Node {node}: the cloud translates it 1:1 (NAT) to {private}, "
+                   f"that node's own address, where node port {url.port} answers")
+            findings.append(Finding(INFO, "public-address", url.host, msg))
+        elif url.host not in nodes:
             msg = f"{url.host} is not a node address the API reports; assuming it reaches a node (public IPs are often NAT'd)"
             findings.append(Finding(INFO, "unknown-address", url.host, msg))
         return _from_service(cluster, svc, p, findings)
@@ -123,12 +146,14 @@ def _from_url(cluster: ClusterState, url: ParsedUrl) -> Scope:
     return Scope(None, None, findings=(Finding(WARNING, "entry-unknown", url.text(), msg),))
 
 
-def resolve_scope(cluster: ClusterState, url: ParsedUrl, entry: str | None) -> Scope:
+def resolve_scope(cluster: ClusterState, url: ParsedUrl, entry: str | None,
+                  cloud: Mapping[str, Any] | None = None) -> Scope:
+    """`cloud` (a snapshot's cloud.json, the cloud's facts) maps the node's public address to it."""
     if entry is not None and not isinstance(entry, str):
         raise UrlError("entry", "expected text")
     if entry:
         return _from_name(cluster, entry.strip(), url)
-    return _from_url(cluster, url)
+    return _from_url(cluster, url, cloud)
 
 
 def product(controller: str | None) -> str:

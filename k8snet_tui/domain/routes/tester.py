@@ -8,7 +8,7 @@ An Ingress served by Emissary is first turned into the Mapping Emissary would ma
 from __future__ import annotations
 
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -304,14 +304,17 @@ def _status(match: Match | None) -> str:
 
 def route_url(
     cluster: ClusterState, url: str, entry: str | None = None, *, method: str = "GET", headers: dict[str, str] | None = None,
+    cloud: Mapping[str, Any] | None = None,
 ) -> RouteResult:
     """Route `url` (entered through `entry`, or through whatever the URL's host:port reaches).
+
+    `cloud` (the cloud's facts, as cloud.json) lets a node's public address be named as that node's.
 
     Raises `UrlError` (with `.part`) when the URL or the entry cannot be understood.
     """
     parsed = parse_url(url)
     req = Request(parsed, (method or "GET").upper(), {k.lower(): v for k, v in (headers or {}).items()})
-    scope = resolve_scope(cluster, parsed, entry)
+    scope = resolve_scope(cluster, parsed, entry, cloud)
     table = build_route_table(cluster)
     findings: list[Finding] = list(scope.findings)
     match: Match | None
