@@ -403,6 +403,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         ref = grammar.resolve_trace(observed.cluster, command.target)
         return _emit("trace", views.trace(observed, ref, node=args.node), args, source)
     if command.verb == "dns":
+        if command.pod:
+            _known_pod(observed, command.pod)
         view = views.dns_lookup(observed, command.name, pod=command.pod,
                                 namespace=None if command.pod else args.namespace,
                                 resolver=command.resolver or "glibc", qtype=command.qtype or "A")
@@ -482,6 +484,19 @@ def _diff(command: Any, args: argparse.Namespace) -> int:
     after, after_label, _ = open_state(command.paths[1], strict=bool(args.strict))
     model = present_diff(before, after, before_label=before_label, after_label=after_label)
     return _emit("diff", model, args, {"kind": "snapshots", "before": command.paths[0], "after": command.paths[1]})
+
+
+
+def _known_pod(observed: Any, key: str) -> None:
+    """`dns --pod NS/POD` names a pod that exists, as path, policy and mesh ask: a guess built
+    for a mistyped name would answer for a pod nobody has."""
+    from k8snet_tui.domain.pod_names import near_pods
+
+    ns, _, name = key.partition("/")
+    if observed.cluster.get("Pod", ns, name) is None:
+        near = near_pods(observed.cluster, key)
+        raise UsageError(f"dns: no pod {key}",
+                         hint=f"did you mean: {', '.join(near)}" if near else "list them with: k8snet show pods")
 
 
 def _emit(view: str, model: Any, args: argparse.Namespace, source: dict[str, Any],

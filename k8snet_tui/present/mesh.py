@@ -9,7 +9,6 @@ it comes from `domain/mesh`; nothing here decides where a packet goes.
 
 from __future__ import annotations
 
-import difflib
 import ipaddress
 import re
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from dataclasses import dataclass
 from k8snet_tui.domain.mesh.config import MeshConfig, ServiceConfig, service_config
 from k8snet_tui.domain.mesh.view import Explanation, MeshPod, Redirects, build_mesh_view, explain
 from k8snet_tui.domain.model import ClusterState, Observed, dig_list, dig_str
+from k8snet_tui.domain.pod_names import near_pods
 from k8snet_tui.errors import UsageError
 
 from .selection import Selection
@@ -185,11 +185,7 @@ def parse_question(text: str) -> Question:
 
 def no_pod(cluster: ClusterState, key: str) -> UsageError:
     """An unknown pod in `k8snet mesh`'s and `:mesh`'s words, with the way forward."""
-    keys = [f"{dig_str(p, 'metadata', 'namespace')}/{dig_str(p, 'metadata', 'name')}" for p in cluster.of("Pod")]
-    # the name right in another namespace, or a Deployment's pod named by its prefix, first
-    name = key.partition("/")[2] or key
-    near = [k for k in keys if k.partition("/")[2] == name or k.partition("/")[2].startswith(name + "-")][:3]
-    near = near or difflib.get_close_matches(key, keys, n=3, cutoff=0.8)
+    near = near_pods(cluster, key)
     hint = f"did you mean: {', '.join(near)}" if near else "list them with: k8snet show mesh"
     return UsageError(f"mesh: no pod {key}", hint=hint)
 
