@@ -42,14 +42,16 @@ ONE_SHOT = frozenset({"show", "trace", "dns", "route", "policy", "balance", "che
 EXIT_CODES = """exit codes:
   0    ok
   1    a bug in k8snet (one line here, the traceback in the crash log)
-  2    usage error; unreadable input (kubeconfig, snapshot, an empty snapshot); an explicit
-       --context or --kubeconfig that cannot be used; with --strict, any snapshot problem;
-       --node NAME on a snapshot that holds no state for that node
+  2    usage error; unreadable input (kubeconfig, snapshot, an empty
+       snapshot); an explicit --context or --kubeconfig that cannot be used;
+       with --strict, any snapshot problem; --node NAME on a snapshot that
+       holds no state for that node
   3    the cluster could not be reached
-  4    --node NAME on a live cluster: that node's state could not be read (no agent pod on
-       it, pods/exec forbidden, the agent not ready, a timeout); stderr says which and what
-       to apply
-  5    check: at least one config vs kernel disagreement (the report is printed either way)
+  4    --node NAME on a live cluster: that node's state could not be read (no
+       agent pod on it, pods/exec forbidden, the agent not ready, a timeout);
+       stderr says which and what to apply
+  5    check: at least one config vs kernel disagreement (the report is
+       printed either way)
   130  interrupted"""
 
 

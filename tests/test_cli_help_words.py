@@ -48,6 +48,8 @@ def test_help_says_exit_4_is_for_a_live_node_and_2_for_a_snapshot(monkeypatch, c
     code, out, _ = run(["--help"], capsys)
     assert code == 0
     codes = exit_code_lines(out)
+    too_wide = [ln for ln in out.split("exit codes:", 1)[1].splitlines() if len(ln) > 79]
+    assert not too_wide, f"exit code lines wider than an 80-column terminal: {too_wide}"
     assert "--node" in codes["4"] and "live" in codes["4"], codes["4"]
     assert "--node" in codes["2"] and "snapshot" in codes["2"], codes["2"]
     # ...and that is what the CLI does: the lab holds node-1's state only.
