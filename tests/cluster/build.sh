@@ -46,6 +46,13 @@ build_kube_router() {
 # its own pins and linked into $bin; the proxy itself (Envoy) is not built and cannot run here.
 istio_dir="$cache_root/istio-$(cat "$here"/gobuild/istio/go.mod "$here"/gobuild/istio/go.sum \
   | sha256sum | cut -c1-12)"
+# The directory of MODULE@VERSION in the Go module cache, downloaded from the proxy if missing.
+module_dir() {
+  local dir
+  dir=$(cd "$here/gobuild/istio" && go mod download -json "$1" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')
+  [[ -n $dir && -d $dir ]] || { log "cannot fetch $1 from the Go module proxy"; exit 3; }
+  printf '%s\n' "$dir"
+}
 build_istio() {
   if [[ ! -x $istio_dir/pilot-agent ]]; then
     command -v go >/dev/null || { log "Go is not installed: Istio's pilot-agent needs Go >= 1.26 to build"; exit 3; }
@@ -57,8 +64,25 @@ build_istio() {
     mv "$istio_dir/pilot-agent.tmp" "$istio_dir/pilot-agent"
     log "built pilot-agent in $((SECONDS - t0)) s"
   fi
+  # The mesh tests apply Istio's CRDs and Gateway API's HTTPRoute and GRPCRoute CRDs (the release
+  # Istio's go.mod names). The build does not need Gateway API's module, so a cold module cache
+  # lacks it: fetch it here and copy the CRDs beside the binary, as MetalLB's are.
+  if [[ ! -f $istio_dir/crds/.complete ]]; then
+    local pin src gw gwdir
+    pin=$(awk '$1 == "require" && $2 == "istio.io/istio" { print $3; exit }' "$here/gobuild/istio/go.mod")
+    src=$(module_dir "istio.io/istio@$pin")
+    gw=$(awk '$1 == "sigs.k8s.io/gateway-api" { print $2; exit }' "$src/go.mod")
+    gwdir=$(module_dir "sigs.k8s.io/gateway-api@$gw")
+    rm -rf "$istio_dir/crds"
+    mkdir -p "$istio_dir/crds"
+    cp "$src/manifests/charts/base/files/crd-all.gen.yaml" "$istio_dir/crds/istio-crd-all.gen.yaml"
+    cp "$gwdir"/config/crd/standard/gateway.networking.k8s.io_{httproutes,grpcroutes}.yaml "$istio_dir/crds/"
+    chmod -R u+w,go-w "$istio_dir/crds"
+    touch "$istio_dir/crds/.complete"
+  fi
   mkdir -p "$bin"
   ln -sfn "$istio_dir/pilot-agent" "$bin/pilot-agent"
+  ln -sfn "$istio_dir/crds" "$bin/mesh-crds"
 }
 
 # Older kube-proxy releases, one module each under gobuild/kube-proxy-<release> (v1.23: the

@@ -3,60 +3,35 @@ live source reads back equal the documented ones.
 
 Istio's CRDs (the istio.io/istio module's manifests/charts/base/files/crd-all.gen.yaml) and
 Gateway API's HTTPRoute and GRPCRoute CRDs (the sigs.k8s.io/gateway-api release Istio's go.mod
-names, config/crd/standard) are installed from the Go module cache, as tests/cluster/build.sh
-left it. For each case of tests/domain/mesh's tables the objects are applied with server-side
-apply (the API server validates them against the CRDs' schemas and sets their creation times),
-read back through LiveApi (listing and slimming as the product does), and the routes, mTLS and
-authorization verdicts k8snet gives are compared with the table's documented answer and with
-the answer from the table's own objects. The pods are real Pod objects held by a scheduling
-gate: nothing runs them (nothing in a verdict needs a process; the redirect rules are
-test_mesh_real.py's). Linkerd's CRDs are not served by the module proxy, so its cases stay
-in the domain tests.
+names, config/crd/standard) are installed from bin/mesh-crds, where tests/cluster/build.sh
+copies them from the modules the Go module proxy serves. For each case of tests/domain/mesh's
+tables the objects are applied with server-side apply (the API server validates them against
+the CRDs' schemas and sets their creation times), read back through LiveApi (listing and
+slimming as the product does), and the routes, mTLS and authorization verdicts k8snet gives
+are compared with the table's documented answer and with the answer from the table's own
+objects. The pods are real Pod objects held by a scheduling gate: nothing runs them (nothing in
+a verdict needs a process; the redirect rules are test_mesh_real.py's). Linkerd's CRDs are not
+served by the module proxy, so its cases stay in the domain tests.
 """
 
 from __future__ import annotations
 
 import copy
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
-import yaml
 
 from k8snet_tui.domain.mesh.config import service_config
 
+from tests.cluster.harness.mesh import mesh_crds
 from tests.cluster.live_reads import api_state
 from tests.domain.mesh import test_config_authz, test_config_mtls, test_config_routes
 from tests.domain.mesh.world import ask, base, obj
 
 pytestmark = pytest.mark.cluster
 
-HERE = Path(__file__).resolve().parent
 NAMESPACES = ("shop", "legacy", "other", "istio-system")
 GATE = [{"name": "k8snet.test/never-run"}]
-
-
-def _modcache() -> Path:
-    return Path(subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True,
-                               timeout=30).stdout.strip())
-
-
-def _istio_dir() -> Path:
-    pin = next(line.split()[2] for line in (HERE / "gobuild/istio/go.mod").read_text().splitlines()
-               if line.startswith("require istio.io/istio "))
-    return _modcache() / f"istio.io/istio@{pin}"
-
-
-def crds() -> list[dict]:
-    istio = _istio_dir()
-    docs = [d for d in yaml.safe_load_all((istio / "manifests/charts/base/files/crd-all.gen.yaml").read_text()) if d]
-    gw = next(line.split()[1] for line in (istio / "go.mod").read_text().splitlines()
-              if line.strip().startswith("sigs.k8s.io/gateway-api "))
-    std = _modcache() / f"sigs.k8s.io/gateway-api@{gw}/config/crd/standard"
-    for name in ("httproutes", "grpcroutes"):
-        docs += [d for d in yaml.safe_load_all((std / f"gateway.networking.k8s.io_{name}.yaml").read_text()) if d]
-    return docs
 
 
 def _as_applied(o: dict) -> dict:
@@ -76,7 +51,7 @@ def _as_applied(o: dict) -> dict:
 @pytest.fixture(scope="module")
 def world(lab_cluster):
     c = lab_cluster
-    c.apply(crds())
+    c.apply(mesh_crds(c.bin))
     accounts = [{"apiVersion": "v1", "kind": "ServiceAccount", "metadata": {"namespace": ns, "name": n}}
                 for ns, n in (("shop", "bookinfo-productpage"), ("other", "ratings"))]
     objs = [_as_applied(o) for o in base()]

@@ -19,9 +19,9 @@ from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.live_api import LiveApi
 
+from tests.cluster.harness.mesh import mesh_crds
 from tests.cluster.live_reads import api_state
 from tests.cluster.test_live_source import wait_for
-from tests.cluster.test_mesh_config_real import crds as module_cache_crds
 
 pytestmark = pytest.mark.cluster
 
@@ -83,7 +83,7 @@ def seen(store, kind: str) -> set[tuple[str, str]]:
 @pytest.fixture
 def kinds_world(lab_cluster):
     c = lab_cluster
-    wanted = [d for d in module_cache_crds() if d["metadata"]["name"] in (
+    wanted = [d for d in mesh_crds(c.bin) if d["metadata"]["name"] in (
         "httproutes.gateway.networking.k8s.io", "authorizationpolicies.security.istio.io")]
     assert len(wanted) == 2, [d["metadata"]["name"] for d in wanted]
     c.apply(wanted + OWN_CRDS)

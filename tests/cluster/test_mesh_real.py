@@ -17,12 +17,9 @@ The proxies themselves (Envoy) cannot run here: nothing is proxied, the stand-in
 from __future__ import annotations
 
 import json
-import subprocess
 import time
-from pathlib import Path
 
 import pytest
-import yaml
 
 from k8snet_tui.domain.mesh.datapath import pod_datapath
 from k8snet_tui.domain.mesh.detect import detect_pod
@@ -35,7 +32,6 @@ from tests.cluster.harness.cluster import SCENARIOS
 
 pytestmark = pytest.mark.cluster
 
-HERE = Path(__file__).resolve().parent
 PY = "/usr/bin/python3"  # readable by uid 1337 (the venv's interpreter may live under /root)
 CONNECT = ("import socket,sys\n"
            "s=socket.create_connection((sys.argv[1],int(sys.argv[2])),timeout=3)\n"
@@ -43,19 +39,10 @@ CONNECT = ("import socket,sys\n"
 SIDECARS = ("sidecar-default", "sidecar-excl", "sidecar-only")
 
 
-def istio_crds() -> list[dict]:
-    root = subprocess.run(["go", "env", "GOMODCACHE"], capture_output=True, text=True, check=True,
-                          timeout=30).stdout.strip()
-    pin = next(line.split()[2] for line in (HERE / "gobuild/istio/go.mod").read_text().splitlines()
-               if line.startswith("require istio.io/istio "))
-    path = Path(root) / f"istio.io/istio@{pin}/manifests/charts/base/files/crd-all.gen.yaml"
-    return [d for d in yaml.safe_load_all(path.read_text()) if d]
-
-
 @pytest.fixture(scope="module")
 def meshed(lab_cluster):
     c = lab_cluster
-    c.apply(istio_crds())
+    c.apply(mesh.mesh_crds(c.bin, istio_only=True))
     c.apply(SCENARIOS / "mesh")
     pods_dir = c.run_dir / "pods"
     names = [("mesh-app", n) for n in (*SIDECARS, "not-injected")] + [

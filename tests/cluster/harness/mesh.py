@@ -21,6 +21,8 @@ import sys
 from collections.abc import Callable
 from pathlib import Path
 
+import yaml
+
 HERE = Path(__file__).resolve().parent.parent  # tests/cluster
 PROXY_PORT = "15001"  # MeshConfig.ProxyListenPort default
 INBOUND_PORT = "15006"  # MeshConfig.ProxyInboundListenPort default
@@ -125,3 +127,12 @@ def start(pod: dict, pod_ns: str, pods_dir: Path, bin_dir: Path, log_path: Path,
             "--pod", md["name"], "--namespace", md["namespace"],
             "--record", str(record_path(pods_dir, md["namespace"], md["name"])), "--ready-file", str(ready)]
     return spawn(pod_ns, argv, log_path), ready
+
+
+def mesh_crds(bin_dir: Path, *, istio_only: bool = False) -> list[dict]:
+    """Istio's CRDs and Gateway API's HTTPRoute and GRPCRoute CRDs, as build.sh copies them
+    beside the binaries (bin/mesh-crds: the releases the pinned Istio names)."""
+    crds = Path(bin_dir) / "mesh-crds"
+    names = ["istio-crd-all.gen.yaml"] + ([] if istio_only else [
+        "gateway.networking.k8s.io_httproutes.yaml", "gateway.networking.k8s.io_grpcroutes.yaml"])
+    return [d for name in names for d in yaml.safe_load_all((crds / name).read_text()) if d]
