@@ -21,7 +21,7 @@ from typing import Any
 
 from rich.text import Text
 from textual import events, on, work
-from textual.app import App, ComposeResult, ScreenError, SystemCommand
+from textual.app import App, ComposeResult, ScreenError, ScreenStackError, SystemCommand
 from textual.await_complete import AwaitComplete
 from textual.binding import Binding
 from textual.css.query import NoMatches
@@ -49,6 +49,7 @@ from k8snet_tui.screens.lab import GUIDE_BINDINGS, GuideActions, LabPanel
 from k8snet_tui.screens.modals import ALL_NAMESPACES, CommandPaletteScreen, HelpScreen, NamespacePicker, help_rows
 from k8snet_tui.screens.navigator import Navigator
 from k8snet_tui.screens.node_picker import OWN, NodeChoice, NodePickerScreen
+from k8snet_tui.widgets.key_order import KeyOrder
 from k8snet_tui.widgets.safe import data_text
 from k8snet_tui.widgets.status_bar import KeyFooter, StatusBar
 
@@ -116,6 +117,7 @@ class K8snetApp(GuideActions, App[int]):
                  save_dir: str | None = None, lab: bool = False, start_node: str | None = None) -> None:
         super().__init__()
         self._quitting = False  # set by exit(): input after it is dropped (see on_event)
+        self.key_order = KeyOrder(self)
         self.settings = settings
         self.session = session
         self.start_pane = start_pane
@@ -238,8 +240,18 @@ class K8snetApp(GuideActions, App[int]):
         # starts closing; a modal opened then mounts on a screen being torn down and crashed
         # the exit. Once quitting, input is dropped; every other event still runs.
         if self._quitting and isinstance(event, events.InputEvent):
+            self.key_order.drop()
             return
+        # Keys from the terminal go one at a time (widgets/key_order.py): `/web` typed fast,
+        # or while the app starts, gave `web` to the table the filter box replaced.
+        if not self.key_order.admit(event):
+            return
+        target = None
+        if isinstance(event, events.Key) and not event.is_forwarded:
+            with suppress(ScreenStackError):
+                target = self.focused or self.screen
         await super().on_event(event)
+        self.key_order.handled_by_app(event, target)
 
     def on_unmount(self) -> None:
         # A credential plugin still running (a login waiting on a browser) must not outlive us.
@@ -380,7 +392,9 @@ class K8snetApp(GuideActions, App[int]):
             return
         focusable = [w for w in pane.walk_children(Widget) if w.focusable and w.display]
         if focusable:
-            focusable[0].focus()
+            # Now, not with `focus()`, which runs after the keys already queued: a `:` among
+            # them opened the command box, then lost it to the pane's first widget.
+            pane.screen.set_focus(focusable[0])
         else:
             self.set_focus(None)
 

@@ -168,9 +168,12 @@ async def settle(pilot) -> None:
     that before every look at the screen.)
     """
     app = pilot.app
-    await _handled(app, [app])
-    focused = app.screen.focused
-    await _handled(app, dict.fromkeys([app.screen, *(focused.ancestors_with_self if focused is not None else ())]))
+    for _ in range(50):  # the app holds a key typed fast until the one before it is handled
+        await _handled(app, [app])
+        focused = app.screen.focused
+        await _handled(app, dict.fromkeys([app.screen, *(focused.ancestors_with_self if focused is not None else ())]))
+        if not app.key_order.pending:
+            return
 
 
 async def _handled(app, nodes) -> None:
