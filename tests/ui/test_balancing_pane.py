@@ -8,7 +8,7 @@ from __future__ import annotations
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
 from tests.support.metallb_lab import LB_IP, bundled_lb_addresses, emissary_http_rule, emissary_pods, metallb_lab
-from tests.ui.conftest import screen_text, screen_words, settle
+from tests.ui.conftest import press_and_settle, screen_text, screen_words, settle
 
 LAB = str(bundled_lab_path())
 POD = emissary_pods()[0][0]  # the lab's one emissary pod, from its EndpointSlice
@@ -16,8 +16,7 @@ POD = emissary_pods()[0][0]  # the lab's one emissary pod, from its EndpointSlic
 
 async def _open(pilot) -> None:
     await settle(pilot)
-    await pilot.press("9")
-    await settle(pilot)
+    await press_and_settle(pilot, "9")
 
 
 async def test_the_labs_pending_service_says_why_at_80x24(make_lab_app):
@@ -32,11 +31,9 @@ async def test_the_labs_pending_service_says_why_at_80x24(make_lab_app):
         assert "emissary/emissary-ingress" in words and "<pending>" in words
         assert "nobody allocates LoadBalancer addresses" in words
         assert "NodePort 31211" in words
-        await pilot.press("s")
-        await settle(pilot)
+        await press_and_settle(pilot, "s")
         assert "1,000 requests (seed 1): 0 answered, 1,000 lost" in screen_words(app)
-        await pilot.press("m")
-        await settle(pilot)
+        await press_and_settle(pilot, "m")
         assert "m counts on a live cluster" in screen_words(app)
 
 
@@ -49,18 +46,15 @@ async def test_metallb_picture_simulation_and_why(make_lab_app, tmp_path):
         assert "100.0% node-1" in text
         assert POD in text
         assert "simulated" not in text
-        await pilot.press("s")
-        await settle(pilot)
+        await press_and_settle(pilot, "s")
         text = screen_text(app)
         assert "expected" in text and "simulated" in text
         assert " 1000  " + POD in text  # one pod: every simulated request lands on it
         assert "1,000 answered, 0 lost" in screen_words(app)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_and_settle(pilot, "w")
         words = screen_words(app)
         assert "Who gave the address: MetalLB's controller assigned" in words
-        await pilot.press("p")
-        await settle(pilot)
+        await press_and_settle(pilot, "p")
         assert f"{LB_IP}:443/TCP" in screen_text(app)
 
 
@@ -68,8 +62,7 @@ async def test_colon_balance_opens_the_pane_on_the_service(make_lab_app, tmp_pat
     app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(":", *"balance emissary/emissary-ingress --requests 200", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, ":", *"balance emissary/emissary-ingress --requests 200", "enter")
         text = screen_text(app)
         assert f"{LB_IP}:80/TCP" in text
         assert "  200  " + POD in text
@@ -127,8 +120,7 @@ async def test_m_counts_per_pod_since_it_was_pressed_on_a_live_session(tmp_path,
     app = make_app(Settings(offline=True), session, save_dir=str(tmp_path / "saved"))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await press_and_settle(pilot, "m")
         assert "measuring: send requests" in screen_words(app)
         session.poll = 2  # seven requests reached the pod since m
         app.refresh_data()
@@ -173,8 +165,7 @@ async def test_hostile_names_in_the_picture_stay_inert(tmp_path, monkeypatch):
     app = make_app(Settings(offline=True), SnapshotSession(load_snapshot(str(root))), save_dir=str(tmp_path / "s"))
     async with app.run_test(size=(160, 50)) as pilot:
         await _open(pilot)
-        await pilot.press("s", "w")
-        await settle(pilot)
+        await press_and_settle(pilot, "s", "w")
         svg = app.export_screenshot()
         assert "<a " not in svg
         text = html.unescape("".join(re.findall(r">([^<]*)</text>", svg))).replace("\xa0", " ")
@@ -244,8 +235,7 @@ async def test_the_filter_narrows_the_services(make_lab_app, tmp_path):
     app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("slash", *"nothing-like-it", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "slash", *"nothing-like-it", "enter")
         table = screen_text(app).split("service", 1)[1].split("───", 1)[0]
         assert "emissary/emissary-ingress" not in table
 
@@ -306,8 +296,7 @@ async def test_m_on_an_announcing_node_read_through_the_session_reads_it_again(t
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         await settle(pilot)
-        await pilot.press("m")
-        await settle(pilot)
+        await press_and_settle(pilot, "m")
         session.version = 2  # the next poll: the pane reads the announcing node again
         app.refresh_data()
         await settle(pilot)
@@ -344,8 +333,7 @@ async def test_a_simulation_where_every_request_is_lost_claims_no_fit(make_lab_a
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         assert "<pending>" in screen_words(app)
-        await pilot.press("s")
-        await settle(pilot)
+        await press_and_settle(pilot, "s")
         words = screen_words(app)
         assert "all 1000 lost: no pod answered, so there is no spread to compare" in words
         assert "0 answered, 1,000 lost; nothing to compare" in words
@@ -357,8 +345,7 @@ async def test_wrapped_why_lines_keep_their_indent(make_lab_app, tmp_path):
     app = make_lab_app(snapshot=_pending_lab(tmp_path))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_and_settle(pilot, "w")
         lines = screen_text(app).splitlines()
         at = next(i for i, line in enumerate(lines) if "externalTrafficPolicy Cluster:" in line)
         first, nxt = lines[at], lines[at + 1]
@@ -370,16 +357,13 @@ async def test_enter_goes_into_the_picture_and_esc_back_to_the_list(make_lab_app
     app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press("w")
-        await settle(pilot)
+        await press_and_settle(pilot, "w")
         top = f"{LB_IP}:80/TCP"
         assert top in screen_text(app)
-        await pilot.press("enter", "end")
-        await settle(pilot)
+        await press_and_settle(pilot, "enter", "end")
         assert top not in screen_text(app)  # the picture scrolled: its first line went up
         assert "emissary/emissary-ingress" in screen_text(app)  # still on pane 9, the list above
-        await pilot.press("escape", "home")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape", "home")
         assert top not in screen_text(app)  # home went to the list, not to the picture
 
 
@@ -388,12 +372,10 @@ async def test_a_filter_that_hides_every_service_hides_its_picture(make_lab_app,
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
         assert f"{LB_IP}:80/TCP" in screen_text(app)
-        await pilot.press("slash", *"nothing-like-it", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "slash", *"nothing-like-it", "enter")
         assert "No LoadBalancer Service matches /nothing-like-it" in screen_words(app)
         assert LB_IP not in screen_text(app) and POD not in screen_text(app)
-        await pilot.press("s")
-        await settle(pilot)
+        await press_and_settle(pilot, "s")
         assert "no LoadBalancer Service to simulate" in screen_words(app)
         assert "simulated" not in screen_text(app)
 
@@ -404,12 +386,10 @@ async def test_colon_balance_on_a_wrong_service_says_why_and_keeps_the_picture(m
     app = make_lab_app(snapshot=str(metallb_lab(tmp_path)))
     async with app.run_test(size=(80, 24)) as pilot:
         await _open(pilot)
-        await pilot.press(":", *"balance default/kubernetes", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, ":", *"balance default/kubernetes", "enter")
         words = screen_words(app)
         assert "default/kubernetes is a ClusterIP Service, not a LoadBalancer" in words
         assert f"{LB_IP}:80/TCP" in screen_text(app)
-        await pilot.press(":", *"balance nope/nope", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, ":", *"balance nope/nope", "enter")
         assert "unknown service nope/nope" in screen_words(app)
         assert f"{LB_IP}:80/TCP" in screen_text(app)

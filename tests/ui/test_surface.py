@@ -7,15 +7,14 @@ import pytest
 from k8snet_tui.config import THEME_NAMES, Settings
 from k8snet_tui.registry import PANES
 
-from tests.ui.conftest import screen_lines, screen_text, settle
+from tests.ui.conftest import press_and_settle, screen_lines, screen_text, settle
 
 
 async def test_ctrl_s_writes_both_files_and_says_where(make_lab_app, tmp_path):
     app = make_lab_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+s")
-        await settle(pilot)
+        await press_and_settle(pilot, "ctrl+s")
         text = screen_text(app)
         assert "saved" in text, text
         names = sorted(p.suffix for p in (tmp_path / "saved").iterdir())
@@ -48,8 +47,7 @@ async def test_header_and_banner_take_two_rows_and_the_footer_shows_help_and_qui
         assert lines[1].strip().startswith("Nothing here is live")
         assert "Nothing here is live" not in "\n".join(lines[2:])
         for key in PANES:
-            await pilot.press(key.key)
-            await settle(pilot)
+            await press_and_settle(pilot, key.key)
             footer = screen_lines(app)[-1]
             assert "? Help" in footer and "q Quit" in footer, (key.id, footer)
             # The palette key covers the right edge: no letter of a key hidden beneath it.
@@ -70,16 +68,14 @@ async def test_help_lists_the_keys_as_remapped(make_lab_app):
     app = make_lab_app(Settings(offline=True, keymap={"pane.dns": "f5", "app.command": "colon,ctrl+o"}))
     async with app.run_test(size=(120, 76)) as pilot:  # tall enough for every key of the help at once (10 panes)
         await settle(pilot)
-        await pilot.press("question_mark")
-        await settle(pilot)
+        await press_and_settle(pilot, "question_mark")
         text = screen_text(app)
         assert "Everywhere" in text and "4 Services" in text
         dns_line = next(line for line in text.splitlines() if "DNS:" in line)
         assert "f5" in dns_line and " 5 " not in dns_line, dns_line
         assert any("^o" in line and "command line" in line for line in text.splitlines()), text
         await pilot.press("escape")
-        await pilot.press("f5")
-        await settle(pilot)
+        await press_and_settle(pilot, "f5")
         assert "5 DNS" in screen_lines(app)[0]
 
 
@@ -88,14 +84,11 @@ async def test_help_of_each_pane_names_its_own_keys(make_lab_app):
     async with app.run_test(size=(120, 60)) as pilot:
         await settle(pilot)
         for spec in PANES:
-            await pilot.press(spec.key)
-            await settle(pilot)
-            await pilot.press("question_mark")
-            await settle(pilot)
+            await press_and_settle(pilot, spec.key)
+            await press_and_settle(pilot, "question_mark")
             text = screen_text(app)
             assert f"{spec.key} {spec.title}" in text and "esc closes" in text, text
-            await pilot.press("escape")
-            await settle(pilot)
+            await press_and_settle(pilot, "escape")
             assert "esc closes" not in screen_text(app)
 
 
@@ -106,11 +99,9 @@ async def test_every_theme_works_from_config_and_from_the_command_line(make_lab_
         await settle(pilot)
         assert app.is_running and "SNAPSHOT" in screen_text(app)
         for other in THEME_NAMES:
-            await pilot.press("colon", *f"theme {other}", "enter")
-            await settle(pilot)
+            await press_and_settle(pilot, "colon", *f"theme {other}", "enter")
             assert "unknown theme" not in screen_text(app)
-        await pilot.press("colon", *"theme nope", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "colon", *"theme nope", "enter")
         text = screen_text(app)
         assert "unknown theme 'nope'" in text and "high-contrast" in text
 
@@ -121,14 +112,12 @@ async def test_zoom_follows_every_pane_switch(make_lab_app):
         await settle(pilot)
         await pilot.press("z")
         for spec in PANES:
-            await pilot.press(spec.key)
-            await settle(pilot)
+            await press_and_settle(pilot, spec.key)
             text = screen_text(app)
             assert text.count("╱") < 50, f"{spec.id} zoomed is hatched:\n{text}"
             assert "SNAPSHOT" not in text  # zoomed: the pane has the whole screen
             assert "? Help" in text  # and the keys stay
-        await pilot.press("z")
-        await settle(pilot)
+        await press_and_settle(pilot, "z")
         assert "SNAPSHOT" in screen_lines(app)[0]
 
 
@@ -149,8 +138,7 @@ async def test_an_unknown_command_says_so(make_lab_app):
     app = make_lab_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("colon", *"frobnicate", "enter")
-        await settle(pilot)
+        await press_and_settle(pilot, "colon", *"frobnicate", "enter")
         assert "frobnicate" in screen_text(app) and app.is_running
 
 
@@ -172,12 +160,10 @@ async def test_a_palette_search_still_running_when_the_palette_closes_ends_quiet
     app = make_lab_app()
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press("ctrl+p")
-        await settle(pilot)
+        await press_and_settle(pilot, "ctrl+p")
         palette = app.screen
         assert isinstance(palette, CommandPaletteScreen)
-        await pilot.press("escape")
-        await settle(pilot)
+        await press_and_settle(pilot, "escape")
         await palette.remove_children()
         palette._gather_commands("th")
         palette._list_visible = not palette._list_visible
