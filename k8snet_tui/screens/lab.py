@@ -292,7 +292,8 @@ class GuideActions:
             words.append("LAB " + (present_label(self.lab_index)))
         if self._app.pane_context.view.by_hand:
             words.append("CMDS")
-        self._app.query_one(StatusBar).badges = " · ".join(words)
+        for status in self._app.query(StatusBar):  # none once the app is closing
+            status.badges = " · ".join(words)
 
 
 def coming_label() -> str:
