@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from k8snet_tui import cli
+
 from tests.lab_roles import client, website_pods
 
 
