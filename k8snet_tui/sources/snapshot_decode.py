@@ -20,7 +20,8 @@ from __future__ import annotations
 import json
 import re
 import threading
-from functools import cache
+from collections.abc import Callable
+from functools import cache, wraps
 from typing import Any, TypedDict, Union
 
 from k8snet_tui.domain.model import gc_paused
@@ -50,6 +51,24 @@ _record: Any = TypedDict
 _list: Any = list
 _dict: Any = dict
 
+
+
+# msgspec works out a type's decoding plan when a Decoder for it is made, and two threads doing
+# that at once for the same (shared, nested) types crashed the process with a segfault: at a
+# live start every kind's watcher decodes its first page at the same moment. So the decoders
+# and their types are made under one lock, once each; a made Decoder is safe to share.
+_BUILDING = threading.RLock()
+
+
+def _built_once(build: Callable[..., Any]) -> Callable[..., Any]:
+    cached = cache(build)
+
+    @wraps(build)
+    def get(*args: Any) -> Any:
+        with _BUILDING:
+            return cached(*args)
+
+    return get
 
 def available() -> bool:
     return msgspec is not None
@@ -162,7 +181,7 @@ def decode_page(data: bytes, kind: str, api_version: str) -> tuple[list[dict[str
     return out, meta.get("resourceVersion") or "", meta.get("continue") or ""
 
 
-@cache
+@_built_once
 def _page_decoder(kind: str) -> Any:
     meta = _record(f"{kind}PageMeta", {"resourceVersion": str, "continue": str}, total=False)
     envelope = _record(f"{kind}PageSlim", {"metadata": meta, "items": _list[_item_type(kind)]}, total=False)
@@ -324,23 +343,23 @@ class DeferredList:
         return sum(1 for item in self._items if item is not None)
 
 
-@cache
+@_built_once
 def _raw_decoder() -> Any:
     envelope = _record("RawList", {"kind": str, "apiVersion": str, "items": _list[msgspec.Raw]}, total=False)
     return msgspec.json.Decoder(envelope)
 
 
-@cache
+@_built_once
 def _kind_decoder() -> Any:
     return msgspec.json.Decoder(_record("KindOnly", {"kind": Any}, total=False))
 
 
-@cache
+@_built_once
 def _item_decoder(kind: str) -> Any:
     return msgspec.json.Decoder(_item_type(kind))
 
 
-@cache
+@_built_once
 def _head_decoder(kind: str) -> Any:
     fields = {key: _type(_project(ALLOWED[kind][key], shape), f"{kind}Head_{key}")
               for key, shape in HEADS[kind].items()}
@@ -357,14 +376,14 @@ def _project(spec: Spec, shape: Any) -> Spec:
     return {key: _project(spec[key], sub) for key, sub in shape.items()}
 
 
-@cache
+@_built_once
 def _item_type(kind: str) -> Any:
     fields = {key: _type(sub, f"{kind}_{key}") for key, sub in ALLOWED[kind].items()}
     fields.update(kind=str, apiVersion=str)
     return _record(f"{kind}Slim", fields, total=False)
 
 
-@cache
+@_built_once
 def _decoder(kind: str) -> Any:
     item = _item_type(kind)
     envelope = _record(f"{kind}ListSlim", {"kind": str, "apiVersion": str, "items": _list[item]}, total=False)
