@@ -122,6 +122,20 @@ class LabPanel(Static):
         self.stop: tuple[Stop, int, int] | None = None  # what it shows, to draw again when folded or resized
         self.folded = False
 
+    def update(self, content: Any = "", *, layout: bool = True) -> None:
+        super().update(content, layout=layout)
+        # When the answer replaced "reading the answer…" right as the panel was first laid out,
+        # Textual kept the one row it had measured, and the screen's later layouts kept it too:
+        # the answer was cut to its first line (about one start in two at 80x24). Measuring
+        # again after the next refresh, with the screen laid out anew, gives it its text's height.
+        self.call_after_refresh(self._measure_again)
+
+    def _measure_again(self) -> None:
+        self.clear_cached_dimensions()
+        self.refresh(layout=True)
+        if self.parent is not None:
+            self.parent.refresh(layout=True)
+
     def show_stop(self, stop: Stop, index: int, total: int) -> None:
         self.stop = (stop, index, total)
         self.redraw()

@@ -84,3 +84,17 @@ async def press_and_settle(pilot, *keys: str) -> None:
     """Press `keys` (Textual's Pilot), then wait until they are handled and drawn (`settle`)."""
     await pilot.press(*keys)
     await settle(pilot)
+
+
+async def lab_answer_words(pilot, app: App, must: str = "LAB ") -> str:
+    """The screen's words once the guided lab's answer is shown and laid out: it is read in a
+    worker, shown from the UI thread, and the panel takes its height a frame later, so wait
+    until no "reading the answer" is left, `must` is there, and two looks agree."""
+    words, before = "", None
+    for _ in range(40):
+        await settle(pilot)
+        words = screen_words(app)
+        if "reading the answer" not in words and must in words and words == before:
+            break
+        before = words
+    return words

@@ -14,7 +14,7 @@ import pytest
 from k8snet_tui.present.lab import STOPS
 
 from tests import lab_roles as roles
-from tests.ui.conftest import screen_text, screen_words, settle
+from tests.ui.conftest import lab_answer_words, screen_text, screen_words, settle
 
 LAB = Path(__file__).resolve().parents[2] / "k8snet_tui" / "data" / "lab"
 
@@ -72,8 +72,7 @@ async def test_lab_walks_steps_one_to_four_with_keys(make_lab_app, size):
         for i, spec in enumerate(STOPS):
             if i:
                 await pilot.press("greater_than_sign")
-                await settle(pilot)
-            words = screen_words(app)
+            words = await lab_answer_words(pilot, app)
             label = next(w for w in want if f"LAB {w}" in words and w not in labels)
             labels.append(label)
             for fact in want[label]:

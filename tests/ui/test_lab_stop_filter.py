@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from k8snet_tui.present.lab import STOPS
 
-from tests.ui.conftest import screen_text, screen_words, settle
+from tests.ui.conftest import lab_answer_words, screen_text, screen_words, settle
 
 
 def _services_rows(app) -> list[str]:
@@ -16,14 +16,7 @@ def _services_rows(app) -> list[str]:
 
 async def _lab(pilot, app, where: str) -> str:
     await pilot.press("colon", *f"lab {where}", "enter")
-    words, before = "", None
-    for _ in range(40):  # the answer is read in a worker, shown from the UI thread, then laid out
-        await settle(pilot)
-        words = screen_words(app)
-        if "reading the answer" not in words and "LAB " in words and words == before:
-            break
-        before = words
-    return words
+    return await lab_answer_words(pilot, app)
 
 
 async def test_a_stops_filter_goes_with_the_next_stop_and_with_lab_off(make_lab_app):

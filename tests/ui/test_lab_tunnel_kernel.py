@@ -12,7 +12,7 @@ from k8snet_tui.cli import main
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
 from tests import lab_roles as roles
-from tests.ui.conftest import screen_words, settle
+from tests.ui.conftest import lab_answer_words, settle
 
 
 def _without_tunnel_device(tmp_path: Path) -> Path:
@@ -33,14 +33,7 @@ async def _tunnel_answer(make_lab_app, snapshot: str) -> str:
     async with app.run_test(size=(100, 40)) as pilot:
         await settle(pilot)
         await pilot.press("colon", *"lab 1.4", "enter")
-        words, before = "", None
-        for _ in range(40):  # the answer is read in a worker, shown from the UI thread, then laid out
-            await settle(pilot)
-            words = screen_words(app)
-            if "reading the answer" not in words and "Tunnel:" in words and words == before:
-                break
-            before = words
-        return words
+        return await lab_answer_words(pilot, app, must="Tunnel:")
 
 
 async def test_the_tunnel_answer_says_when_the_kernel_disagrees(make_lab_app, tmp_path):
