@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import subprocess
+import time
 
 from k8snet_tui.domain.mesh.datapath import pod_datapath
 from k8snet_tui.domain.mesh.walk import outbound_packet
@@ -47,6 +48,12 @@ def test_finds_namespaces_by_file_and_by_process_once_each(netns, tmp_path):
     pod = netns()
     sleeper = pod.popen("sleep", "30")
     try:
+        # `ip netns exec` enters the namespace and then runs sleep: wait until it is inside, or
+        # the search may meet the process still in ours (seen once in a CI run)
+        inside = os.stat(f"/run/netns/{pod.name}").st_ino
+        deadline = time.monotonic() + 10
+        while os.stat(f"/proc/{sleeper.pid}/ns/net").st_ino != inside and time.monotonic() < deadline:
+            time.sleep(0.01)
         entries, _errors = find_netns()
         mine = [e for e in entries if pod.name in e["names"]]
         assert len(mine) == 1, mine  # its file and its process: one namespace
