@@ -98,3 +98,16 @@ async def lab_answer_words(pilot, app: App, must: str = "LAB ") -> str:
             break
         before = words
     return words
+
+
+async def wait_for(pilot, app: App, text: str, seconds: float = 20.0) -> str:
+    """The screen once it shows `text` (looked at every 50 ms), else an AssertionError with the screen."""
+    import time
+
+    deadline = time.monotonic() + seconds
+    while time.monotonic() < deadline:
+        await pilot.pause(0.05)
+        shown = screen_text(app)
+        if text in shown:
+            return shown
+    raise AssertionError(f"{text!r} never shown; the screen:\n{screen_text(app)}")

@@ -17,7 +17,7 @@ from k8snet_tui.collect.session import LiveSession
 from k8snet_tui.config import Settings
 from k8snet_tui.sources.ports import ListPage, WatchEvent
 
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 
 
 def service(ns: str, name: str, ip: str) -> dict:
@@ -57,16 +57,6 @@ class QuietApi:
                 time.sleep(0.05)
                 yield WatchEvent("BOOKMARK", {"metadata": {"resourceVersion": resource_version}})
         return events()
-
-
-async def wait_for(pilot, app, text: str, seconds: float = 20.0) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        shown = screen_text(app)
-        if text in shown:
-            return shown
-    raise AssertionError(f"{text!r} never shown; the screen:\n{screen_text(app)}")
 
 
 async def test_the_first_lists_reach_the_screen_with_no_tick(tmp_path, monkeypatch) -> None:

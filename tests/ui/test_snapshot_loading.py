@@ -22,7 +22,7 @@ from k8snet_tui.errors import K8snetError
 from k8snet_tui.sources.snapshot import load_snapshot
 
 from tests.support.paths import LAB_PRINTED
-from tests.ui.conftest import screen_text
+from tests.ui.conftest import screen_text, wait_for
 
 
 @pytest.fixture
@@ -41,16 +41,6 @@ def held_read(tmp_path, monkeypatch):
 
     monkeypatch.setattr(runtime, "load_snapshot", held)
     return release
-
-
-async def wait_for(pilot, app, text: str, seconds: float = 20.0) -> str:
-    deadline = time.monotonic() + seconds
-    while time.monotonic() < deadline:
-        await pilot.pause(0.05)
-        shown = screen_text(app)
-        if text in shown:
-            return shown
-    raise AssertionError(f"{text!r} never shown; the screen:\n{screen_text(app)}")
 
 
 def row(shown: str, name: str) -> str:
