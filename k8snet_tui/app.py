@@ -37,7 +37,7 @@ from k8snet_tui import __version__
 from k8snet_tui.collect.gc_policy import calm
 from k8snet_tui.collect.session import Session
 from k8snet_tui.collect.watch import Backoff, interruptible_sleep
-from k8snet_tui.config import THEME_NAMES, Settings
+from k8snet_tui.config import THEME_HELP, THEME_NAMES, Settings
 from k8snet_tui.domain.model import Observed, name_of
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import K8snetError
@@ -153,7 +153,8 @@ class K8snetApp(GuideActions, App[int]):
             yield self._new_pane(self.start_pane)
         for box in (Input(placeholder="filter (esc clears)", id="filter-input", classes="bottom-input"),
                     Input(placeholder=":command  (svc, trace NS/NAME, dns NAME, route URL, ns NAME, theme NAME, q)",
-                          id="command-input", classes="bottom-input")):
+                          id="command-input", classes="bottom-input",
+                          select_on_focus=False)):  # the palette's Find opens it with `find ` typed
             box.display = False  # hidden inputs must never take the first focus (they would eat keys)
             box.submit_hint = "Done" if box.id == "filter-input" else "Run"  # type: ignore[attr-defined]  # footer
             yield box
@@ -557,9 +558,11 @@ class K8snetApp(GuideActions, App[int]):
         except NoMatches:
             return None
 
-    def action_command_line(self) -> None:
+    def action_command_line(self, typed: str = "") -> None:
+        """The `:` box, empty or with the start of a command (the palette's Find and Diff)."""
         box = self.query_one("#command-input", Input)
-        box.value = ""
+        box.value = typed
+        box.cursor_position = len(typed)
         box.display = True
         self._focus_now(box)
 
@@ -810,8 +813,12 @@ class K8snetApp(GuideActions, App[int]):
             yield SystemCommand(f"Go to {spec.title}", f"pane {spec.key}: {spec.summary}",
                                 partial(self.navigator.open_pane, spec.id))
         for word in THEME_NAMES:
-            yield SystemCommand(f"Theme: {word}", "colours (high-contrast for projectors, ansi for 16 colours)",
-                                partial(self.set_theme_word, word))
+            yield SystemCommand(f"Theme: {word}", THEME_HELP.get(word, "colours"), partial(self.set_theme_word, word))
+        yield SystemCommand("Namespace", "pick the namespace the panes show (n, :ns NAME)", self.action_namespace)
+        yield SystemCommand("Find", "everything that mentions an address, a name or a chain: type it after "
+                            ":find", partial(self.action_command_line, "find "))
+        yield SystemCommand("Diff", "this state against another snapshot directory: type its path after :diff",
+                            partial(self.action_command_line, "diff "))
         # The config vs kernel checks are `:` words and `!` on panes 3 and 4: here they can be found by name.
         yield SystemCommand("Config vs kernel check", "pane 3: the CNI's tunnel mode and pod CIDR routes against "
                             "the node's devices and routes (:check, !)", partial(self.run_command, "check"))

@@ -38,6 +38,11 @@ def config_path(env: Mapping[str, str] | None = None) -> Path:
 
 
 THEME_NAMES = ("default", "high-contrast", "ansi")
+THEME_HELP = {
+    "default": "Textual's dark colours, for a terminal of many colours",
+    "high-contrast": "yellow, cyan and white on black, for a projector",
+    "ansi": "only the terminal's own 16 colours and background",
+}
 KNOWN_KEYS = ("theme", "interval", "offline", "metadata_url", "echo_urls", "keymap")
 
 

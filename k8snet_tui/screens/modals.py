@@ -8,17 +8,18 @@ from collections.abc import Callable, Iterable, Sequence
 
 from rich.table import Table
 from rich.text import Text
-from textual import work
+from textual import on, work
 from textual.app import ComposeResult
 from textual.await_complete import AwaitComplete
 from textual.binding import ActiveBinding, Binding
-from textual.command import CommandPalette
+from textual.command import CommandList, CommandPalette
 from textual.containers import Vertical, VerticalScroll
 from textual.css.query import NoMatches
 from textual.dom import DOMNode
 from textual.screen import ModalScreen
-from textual.widgets import OptionList, Static
+from textual.widgets import Input, OptionList, Static
 from textual.widgets.option_list import Option
+from textual.worker import WorkerState, get_current_worker
 
 from k8snet_tui.widgets.safe import data_block, data_text
 
@@ -157,12 +158,36 @@ class NamespacePicker(ModalScreen[str | None]):
 
 
 class CommandPaletteScreen(CommandPalette):
-    """Textual's command palette, minus one crash.
+    """Textual's command palette, minus its crashes and with enter acting on what was typed.
 
     In Textual 8.2, page up/down in the palette before its list has been laid out (ctrl+p then
     pgup at once) raises KeyError from OptionList and kills the app; the monkey test found it.
     A move that cannot be made yet is dropped: the list is drawn a frame later.
+
+    Textual searches in a worker after each change of the box, and enter picks from the list
+    shown at that moment: typed fast ("zoom" and enter), enter met the list of the text before,
+    whose first entry is Quit, and the app ended. Enter pressed while the search for the box's
+    text is still running waits for that search and then picks from its results.
     """
+
+    _enter_waits: Callable[[], None] | None = None  # an enter waiting for the search: its keys' release
+
+    def _search_running(self) -> bool:
+        return self._search_running_besides(None)
+
+    def _search_running_besides(self, this: object) -> bool:
+        return any(worker is not this and worker.node is self and worker.group == self._GATHER_COMMANDS_GROUP
+                   and not worker.is_cancelled and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
+                   for worker in self.app.workers)
+
+    @on(Input.Submitted)
+    def _enter_after_search(self, event: Input.Submitted) -> None:
+        if self._search_running():
+            event.stop()
+            event.prevent_default()  # Textual's own handler (on the base class) is not called
+            # The keys typed after enter belong after its pick: held until the search has ended.
+            key_order = getattr(self.app, "key_order", None)
+            self._enter_waits = key_order.wait() if key_order is not None else (lambda: None)
 
     def _action_command_list(self, action: str) -> None:
         with contextlib.suppress(KeyError, IndexError):
@@ -181,8 +206,33 @@ class CommandPaletteScreen(CommandPalette):
     # The search's results are of no use by then, so the lookup failing ends the search.
     @work(exclusive=True, group=CommandPalette._GATHER_COMMANDS_GROUP)
     async def _gather_commands(self, search_value: str) -> None:
+        worker = get_current_worker()
+        try:
+            with contextlib.suppress(NoMatches):
+                await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]  # set by @work's functools.wraps
+        finally:
+            if self._enter_waits is not None and not self._search_running_besides(worker):
+                if worker.is_cancelled:
+                    self._let_keys_go()  # the palette is closing: no pick
+                else:  # the enter typed before these results were in, out of the worker
+                    self.call_later(self._enter_now)
+
+    def _enter_now(self) -> None:
+        """What enter does on a list that is shown: pick its highlighted entry (the first)."""
         with contextlib.suppress(NoMatches):
-            await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]  # set by @work's functools.wraps
+            entries = self.query_one(CommandList)
+            if self._list_visible and entries.option_count:  # else nothing matched: enter does nothing
+                index = entries.highlighted or 0
+                self._select_command(OptionList.OptionSelected(entries, entries.get_option_at_index(index), index))
+        self._let_keys_go()
+
+    def _let_keys_go(self) -> None:
+        release, self._enter_waits = self._enter_waits, None
+        if release is not None:
+            self.app.call_later(release)  # after the picked entry's command, which the pick queued on the app
+
+    def on_unmount(self) -> None:
+        self._let_keys_go()  # closed with an enter still waiting: the keys after it must not stay held
 
     def _watch__list_visible(self) -> None:
         with contextlib.suppress(NoMatches):

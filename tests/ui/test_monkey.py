@@ -355,6 +355,11 @@ async def test_monkey(size, tmp_path, monkeypatch, loopback_only):
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path / "state"))
     monkeypatch.chdir(tmp_path)  # Textual's own "Screenshot" palette entry writes here
     notified = count_notifications(monkeypatch)
+    # Random keys can leave the palette open and type into it; an enter there may pick Quit,
+    # which ends the run as q would. The monkey quits once, on purpose, at the very end.
+    entries = K8snetApp.get_system_commands
+    monkeypatch.setattr(K8snetApp, "get_system_commands",
+                        lambda self, screen: (c for c in entries(self, screen) if c.title != "Quit"))
     keys = vocabulary()
     app = make_app(Settings(offline=True), SnapshotSession(load_snapshot("lab"), banner="SNAPSHOT lab (monkey)"),
                    save_dir=str(tmp_path / "saved"))
