@@ -1,15 +1,18 @@
 """The live cluster: raw JSON list and watch over the kubernetes client's HTTP plumbing.
 
 Only the client's configuration loading (kubeconfig merging, exec credential plugins, TLS) and
-its connection pool are used. Responses are read as bytes and decoded with `json`: building the
-client's typed models costs seconds on big lists (kubernetes-client/python#1921), and the rest
-of the app works on plain dicts anyway. `kubernetes` is imported on first use, never at start-up.
+its connection pool are used, and only for kubeconfigs `direct_http` cannot serve exactly as the
+client would (a server, a CA and a token or client certificate go over urllib3 alone).
+Responses are read as bytes and decoded with `json`: building the client's typed models
+costs seconds on big lists (kubernetes-client/python#1921), and the rest of the app works on
+plain dicts anyway. `kubernetes` is imported on first use, never at start-up.
 """
 
 from __future__ import annotations
 
 import json
 import logging
+import ssl
 import threading
 import time
 from collections.abc import Iterator
@@ -17,6 +20,7 @@ from typing import Any
 
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import KubeconfigError
+from k8snet_tui.sources.direct_http import DirectClient, direct_settings
 from k8snet_tui.sources.kinds import Kind
 from k8snet_tui.sources.kubeconfig import KubeconfigChoice
 from k8snet_tui.sources.ports import ApiFailure, ListPage, WatchEvent
@@ -43,6 +47,8 @@ class LiveApi:
         self.plugin_error = ""  # the last credential plugin failure at a token renewal
         self._loader: Any = None
         self._failed: tuple[float, KubeconfigError] | None = None
+        self._direct: DirectClient | None = None
+        self._direct_checked = False
 
     # -- client --------------------------------------------------------------------------------
 
@@ -61,12 +67,27 @@ class LiveApi:
                 self._failed = None
             return self._api
 
+    def _direct_client(self) -> DirectClient | None:
+        """The urllib3-only client when the kubeconfig needs nothing more (`direct_http`),
+        else None: the kubernetes client then reads it, with its own errors."""
+        with self._lock:
+            if not self._direct_checked:
+                self._direct_checked = True
+                try:
+                    settings = direct_settings(self.choice.paths, self.context)
+                    self._direct = DirectClient(settings) if settings is not None else None
+                except (KubeconfigError, OSError, ssl.SSLError, ValueError):
+                    self._direct = None  # the client's own loading says what is wrong
+            return self._direct
+
     def reset(self) -> None:
         """Drop the client so the next request reloads credentials (e.g. after a 401)."""
         with self._lock:
             self._api = None
             self._loader = None
             self._failed = None
+            self._direct = None
+            self._direct_checked = False
 
     def _build_client(self) -> Any:
         from kubernetes import client, config
@@ -108,6 +129,9 @@ class LiveApi:
 
     @property
     def server(self) -> str:
+        direct = self._direct_client()
+        if direct is not None:
+            return direct.host
         try:
             return str(self._client().configuration.host)
         except KubeconfigError:
@@ -116,6 +140,13 @@ class LiveApi:
     # -- requests ------------------------------------------------------------------------------
 
     def _get(self, path: str, query: list[tuple[str, str]], timeout: tuple[float, float]) -> Any:
+        direct = self._direct_client()
+        if direct is not None:
+            self.requests += 1
+            try:
+                return direct.get(path, query, timeout)
+            except Exception as exc:  # urllib3 and ssl errors, as below
+                raise ApiFailure(0, "unreachable", _transport_message(exc)) from None
         api = self._client()
         # Building the headers may renew an exec-plugin token (the client's refresh hook). A
         # plugin failing there is kept on the loader: the old token is still sent, and if the
