@@ -93,6 +93,10 @@ async def test_x_on_an_endpoint_predicts_the_rules_after_its_pod_is_deleted(make
         assert (f"~ {first}:80 {kept} {roles.sep_chain(first)}: "
                 "1/3 (probability 0.33333333349) -> 1/2 (probability 0.50000000000)") in words
         assert f"ReplicaSet {_replica_set(deleted)} creates a replacement pod" in words
+        # the replacement's address said as the lab sees it: a different one, from its node's pod
+        # CIDR, and the Service's endpoints follow it (not "a new address" with nothing about where)
+        assert ("a new pod usually gets a different address, from the pod CIDR of the node it runs on, "
+                "and the Service's endpoints follow it once it is ready") in words
         await pilot.press("escape")
         await settle(pilot)
         assert "WHAT IF" not in screen_text(app)

@@ -16,8 +16,10 @@ The rules followed (kube-proxy's iptables and nftables proxiers, read, not copie
 - No endpoint left: the ClusterIP rejects (iptables: a REJECT in KUBE-SERVICES of the filter
   table; nftables: the no-endpoint-services map).
 
-A pod a ReplicaSet, StatefulSet or DaemonSet owns is replaced by a new pod (a new name and,
-for a ReplicaSet, a new address): that pod joins when it is ready and is not predicted here.
+A pod a ReplicaSet, StatefulSet or DaemonSet owns is replaced by a new pod (for a ReplicaSet a
+new name). The new pod usually gets a different address, from the pod CIDR of the node it runs
+on, even under a StatefulSet's same name; the Service's endpoints follow it once it is ready.
+It is not predicted here: neither its node nor its address is known yet.
 """
 
 from __future__ import annotations
@@ -167,11 +169,14 @@ def _owner_note(pod: Obj) -> str | None:
         if isinstance(ref, dict) and ref.get("controller") is True:
             kind, name = dig_str(ref, "kind"), dig_str(ref, "name")
             if kind == "ReplicaSet":
-                return (f"ReplicaSet {name} creates a replacement pod with a new name and address; kube-proxy "
-                        "adds it once it is ready (not predicted: its address is not known yet)")
+                return (f"ReplicaSet {name} creates a replacement pod with a new name; a new pod usually gets "
+                        "a different address, from the pod CIDR of the node it runs on, and the Service's "
+                        "endpoints follow it once it is ready (not predicted: its node and address are not "
+                        "known yet)")
             if kind == "StatefulSet":
-                return (f"StatefulSet {name} recreates the pod under the same name; it joins again once ready, "
-                        "usually with a new address (not predicted)")
+                return (f"StatefulSet {name} recreates the pod under the same name; it usually gets a different "
+                        "address, from the pod CIDR of the node it runs on, and the Service's endpoints follow "
+                        "it once it is ready (not predicted)")
             if kind == "DaemonSet":
                 return f"DaemonSet {name} recreates the pod on the same node (not predicted)"
             return f"{kind} {name} owns this pod and may replace it (not predicted)"
