@@ -28,6 +28,15 @@ ALL_NAMESPACES = "\x00all"
 
 KeyRows = list[tuple[str, str]]
 
+# Header badges that are no key but need words: `?` lists them after the keys.
+HEADER_SIGNS: KeyRows = [
+    ("STALE HH:MM:SS", "in the header: the API server stopped answering at that time, so what you see is the "
+                       "last data read, not now. k8snet keeps retrying (every 1 s up to every 60 s) and the "
+                       "badge goes when it reads again. If it stays: check the network or VPN to the API "
+                       "server and that your credentials have not expired (kubectl get --raw /readyz tells), "
+                       "or start again on another context (k8snet --context NAME)"),
+]
+
 
 def declared_keys(node: DOMNode) -> dict[str, str]:
     """Binding id -> the key it is declared with, on the node's class and its bases."""
@@ -86,6 +95,7 @@ def help_rows(active: Iterable[ActiveBinding], pane: DOMNode, app: DOMNode,
         joiner = " / " if isinstance(slot, tuple) and slot[0] == "written" and len(keys[slot]) > 1 else " "
         (pane_rows if is_pane else global_rows).append((joiner.join(k for _, k in sorted(keys[slot])), text))
     pane_rows += [(key, text) for key, text in written.items() if key not in claimed]
+    global_rows += HEADER_SIGNS
     return pane_rows, global_rows
 
 
