@@ -126,14 +126,15 @@ def node_reader(args: argparse.Namespace):
 
 
 def run_tui(args: argparse.Namespace) -> int:
-    from k8snet_tui.app import make_app, run_app
-
     settings = Settings.load()
     if getattr(args, "theme", None):
         from dataclasses import replace
 
         settings = replace(settings, theme=args.theme)
     session = tui_session(args, settings)
+    list_first_early(session, getattr(args, "pane", "services") or "services")
+    from k8snet_tui.app import make_app, run_app  # imported while the first lists are on their way
+
     start_node = None
     node = getattr(args, "node", None)
     if isinstance(session, LiveSession) and node and node != socket.gethostname():
@@ -145,6 +146,21 @@ def run_tui(args: argparse.Namespace) -> int:
     app = make_app(settings, session, start_pane=getattr(args, "pane", "services") or "services",
                    lab=getattr(args, "command", None) == "lab", start_node=start_node)
     return run_app(app)
+
+
+EARLY_KINDS = ("Service", "EndpointSlice")  # what the Services pane's rows need (the app lists them first)
+
+
+def list_first_early(session: Session, pane: str) -> None:
+    """Live, on the Services pane: list its kinds on a thread now, so they travel while Textual
+    and the app import; the watchers take those pages when they start (`LiveApi.list_early`)."""
+    if not isinstance(session, LiveSession) or pane != "services":
+        return
+    list_early = getattr(session.source, "list_early", None)
+    if not callable(list_early):
+        return
+    list_early([(kind, namespace, name) for kind in KINDS if kind.kind in EARLY_KINDS
+                for namespace, name in read_scopes(kind, session.namespace)])
 
 
 def observe_once(args: argparse.Namespace) -> Observed:

@@ -33,10 +33,14 @@ LIST_READ_TIMEOUT = 30.0
 WATCH_GRACE = 15.0
 PING_TIMEOUT = 3.0
 RETRY_LOAD = 30.0  # seconds a failed credential load answers for itself before it is tried again
+EARLY_FRESH = 10.0  # seconds a page listed early answers for the watcher that asks for it
+EARLY_MAX_PAGES = 100  # pages listed early per kind at most (50,000 objects at 500 a page)
 
 
 class LiveApi:
     """A `ClusterSource` over one kubeconfig context (or the in-cluster service account)."""
+
+    _early: _EarlyLists | None = None
 
     def __init__(self, choice: KubeconfigChoice, context: str = "") -> None:
         self.choice = choice
@@ -197,12 +201,48 @@ class LiveApi:
         """This client as the store's watchers read it (list pages in the store's shape)."""
         return SlimPages(self)
 
+    def list_early(self, scopes: list[tuple[Kind, str | None, str]], *, limit: int = 500) -> None:
+        """List these (kind, namespace, name) scopes now, on a thread, the way the watchers
+        will (`slim`, `limit` a page): started while the app imports, the lists the first rows
+        need are on their way, or here, when the watchers ask. Each page answers the one
+        request that would have fetched it, once, within EARLY_FRESH seconds; a failure is
+        not kept (the watcher's own request then meets it and reports it as always)."""
+        keys = [(kind.kind, kind.api_version, namespace, name, limit) for kind, namespace, name in scopes]
+        early = self._early = self._early or _EarlyLists()
+        early.expect(keys)
+
+        def run() -> None:
+            for key, (kind, namespace, name) in zip(keys, scopes, strict=True):
+                token = ""
+                try:
+                    for _ in range(EARLY_MAX_PAGES):
+                        page = self._fetch_page(kind, namespace, limit=limit, continue_token=token, name=name,
+                                                slim=True)
+                        early.put(key, token, page)
+                        token = page.continue_token
+                        if not token:
+                            break
+                except (ApiFailure, KubeconfigError):
+                    pass
+                finally:
+                    early.done(key)
+
+        threading.Thread(target=run, name="k8snet-early-lists", daemon=True).start()
+
     def list_page(self, kind: Kind, namespace: str | None, *, limit: int = 500,
                   continue_token: str = "", name: str = "", slim: bool = False) -> ListPage:
         """One page of `kind`; with `name`, only the object of that name (a field selector:
         the API server sends nothing else, and RBAC can grant exactly that object). With
         `slim`, its items come in the store's allow-listed shape (what the store would keep of
         them), decoded in one typed pass where that is certain to give the same objects."""
+        if slim and self._early is not None:
+            early = self._early.take((kind.kind, kind.api_version, namespace, name, limit), continue_token)
+            if early is not None:
+                return early
+        return self._fetch_page(kind, namespace, limit=limit, continue_token=continue_token, name=name, slim=slim)
+
+    def _fetch_page(self, kind: Kind, namespace: str | None, *, limit: int, continue_token: str, name: str,
+                    slim: bool) -> ListPage:
         query = [("limit", str(limit))]
         selector = ",".join(s for s in (f"metadata.name={name}" if name else "", kind.field_selector) if s)
         if selector:
@@ -283,6 +323,44 @@ class LiveApi:
             raise ApiFailure(0, "watch interrupted", _transport_message(exc)) from None
         finally:
             raw.release_conn()
+
+
+class _EarlyLists:
+    """Pages listed ahead of the watchers, by (scope, continue token); a request for one still
+    on its way waits for it (a scope's pages come one after another on one thread)."""
+
+    def __init__(self) -> None:
+        self._cond = threading.Condition()
+        self._pages: dict[tuple[Any, str], tuple[float, ListPage]] = {}
+        self._running: set[Any] = set()
+
+    def expect(self, keys: list[Any]) -> None:
+        with self._cond:
+            self._running.update(keys)
+
+    def put(self, key: Any, token: str, page: ListPage) -> None:
+        with self._cond:
+            self._pages[(key, token)] = (time.monotonic(), page)
+            self._cond.notify_all()
+
+    def done(self, key: Any) -> None:
+        with self._cond:
+            self._running.discard(key)
+            self._cond.notify_all()
+
+    def take(self, key: Any, token: str) -> ListPage | None:
+        if not self._running and not self._pages:
+            return None
+        with self._cond:
+            deadline = time.monotonic() + LIST_READ_TIMEOUT
+            while (key, token) not in self._pages and key in self._running:
+                if not self._cond.wait(max(0.0, deadline - time.monotonic())):
+                    break
+            now = time.monotonic()
+            for stale in [k for k, (at, _page) in self._pages.items() if now - at > EARLY_FRESH]:
+                del self._pages[stale]
+            held = self._pages.pop((key, token), None)
+            return held[1] if held is not None else None
 
 
 class SlimPages:

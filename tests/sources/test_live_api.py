@@ -10,6 +10,7 @@ import json
 import socket
 import sys
 import threading
+import time
 from collections.abc import Callable
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
@@ -470,3 +471,65 @@ def test_failing_renewal_runs_the_plugin_once_not_once_per_request(api: FakeApi,
     assert (state / "runs").read_text().count("run") == 3, "the plugin ran again after a renewal had just failed"
     assert "sso expired" in live.plugin_error
     assert {r.headers.get("authorization") for r in api.requests} == {"Bearer first"}
+
+
+# -- lists started early (while the app imports) ---------------------------------------------------
+
+def test_pages_listed_early_answer_the_watchers_once_each(api: FakeApi, live: LiveApi) -> None:
+    api.routes["/api/v1/services"] = paged_services(5)
+    live.list_early([(SERVICE, None, "")], limit=2)
+    pages = []
+    token = ""
+    while True:  # as a watcher lists: the same pages, none asked for twice
+        page = live.list_page(SERVICE, None, limit=2, continue_token=token, slim=True)
+        pages.append([i["metadata"]["name"] for i in page.items])
+        token = page.continue_token
+        if not token:
+            break
+    assert pages == [["svc-0", "svc-1"], ["svc-2", "svc-3"], ["svc-4"]]
+    assert [r.query.get("continue", "") for r in api.requests] == ["", "2", "4"]
+    live.list_page(SERVICE, None, limit=2, slim=True)  # a relist: asked again, never an old page
+    assert len(api.requests) == 4
+
+
+def test_a_watcher_waits_for_an_early_page_on_its_way_instead_of_asking_again(api: FakeApi, live: LiveApi) -> None:
+    slow = paged_services(3)
+    started = threading.Event()
+
+    def route(fake: FakeApi, h, req: Request) -> None:
+        started.set()
+        time.sleep(0.5)
+        slow(fake, h, req)
+
+    api.routes["/api/v1/services"] = route
+    live.list_early([(SERVICE, None, "")])
+    assert started.wait(10)
+    page = live.list_page(SERVICE, None, limit=500, slim=True)
+    assert len(page.items) == 3 and len(api.requests) == 1
+
+
+def test_an_early_failure_is_not_kept_and_old_pages_are_not_served(api: FakeApi, live: LiveApi,
+                                                                     monkeypatch: pytest.MonkeyPatch) -> None:
+    import k8snet_tui.sources.live_api as live_api
+
+    answers = [500, 200]
+
+    def route(fake: FakeApi, h, req: Request) -> None:
+        code = answers.pop(0) if answers else 200
+        if code != 200:
+            fake.json(h, code, status(code, "InternalError", "etcd is slow"))
+        else:
+            paged_services(1)(fake, h, req)
+
+    api.routes["/api/v1/services"] = route
+    live.list_early([(SERVICE, None, "")])
+    page = live.list_page(SERVICE, None, limit=500, slim=True)  # the early 500 is not kept: asked again
+    assert len(page.items) == 1 and len(api.requests) == 2
+    monkeypatch.setattr(live_api, "EARLY_FRESH", 0.0)
+    live.list_early([(SERVICE, None, "")])
+    deadline = time.monotonic() + 10
+    while len(api.requests) < 3 and time.monotonic() < deadline:
+        time.sleep(0.01)
+    time.sleep(0.05)
+    live.list_page(SERVICE, None, limit=500, slim=True)  # the early page is too old: asked again
+    assert len(api.requests) == 4
