@@ -8,6 +8,7 @@ of events becomes one repaint; a kind's first list wakes it at once (the first r
 
 from __future__ import annotations
 
+import asyncio
 import gc
 import os
 import sys
@@ -75,6 +76,7 @@ DEFAULT_PANE = "services"
 
 WAKE_COALESCE_S = 0.03  # a burst of first lists within this makes one refresh
 OTHER_PANES_LIVE_S = 2.5  # live: the panes not shown are mounted this long after the first frame
+OTHER_PANES_WAIT_S = 20.0  # a big snapshot read: they wait for its rows at most this long
 FIRST_KINDS = ("Service", "EndpointSlice")  # listed before the others when the Services are shown
 FIRST_LISTS_WAIT_S = 1.0  # the longest the other lists wait for them
 
@@ -193,8 +195,9 @@ class K8snetApp(GuideActions, App[int]):
             # Mounting the other panes holds the loop ~0.7 s under load; a live start's first
             # lists land meanwhile and would wait for it. A pane asked for sooner mounts then.
             self.set_timer(OTHER_PANES_LIVE_S, self._build_other_panes)
-        else:
+        elif not callable(getattr(self.session, "when_loaded", None)):
             self.call_after_refresh(self._build_other_panes)
+        # (a big snapshot read in the background: they are mounted once its rows are shown)
         if self.start_lab:
             self.call_after_refresh(self.lab_go, 0)
         if self.start_node:
@@ -308,6 +311,16 @@ class K8snetApp(GuideActions, App[int]):
         banner.update(data_text(self.session.banner, style="bold"))
         banner.display = bool(self.session.banner) and not self._zoomed
         self.refresh_data()
+        self.run_worker(self._other_panes_after_rows(), name="other panes", group="other-panes")
+
+    async def _other_panes_after_rows(self) -> None:
+        """Mount the hidden panes once the snapshot's rows are built: mounted meanwhile, they
+        held the GIL against the read and the rows' build (at scale L the rows came ~1 s later)."""
+        pane = self.current_pane
+        if pane is not None:
+            with suppress(asyncio.TimeoutError):
+                await pane.wait_built(timeout=OTHER_PANES_WAIT_S)
+        self._build_other_panes()
 
     def _view_for(self, pane: Pane) -> Observed:
         """What `pane` draws: with the picked node's state if it reads node state (`N`)."""
