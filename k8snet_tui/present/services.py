@@ -96,6 +96,11 @@ def _rows(cluster: ClusterState, backend: str, namespace: str | None) -> tuple[S
 
 def _rows_for_any_backend(cluster: ClusterState, namespace: str | None) -> tuple[ServiceRow, ...]:
     index = service_index(cluster)
+    if namespace is None and cluster.deferred("EndpointSlice") is not None:
+        # Every Service is counted, so every slice is read: a big snapshot's deferred slices in
+        # one typed pass over the list (~0.2 s at scale L) rather than one decode per slice as
+        # each Service asks for its own (~0.5 s). The slices decoded before stay the same objects.
+        cluster.of("EndpointSlice")
     rows = [_row(svc, index, "unknown") for svc in objects_in(cluster, "Service", namespace)]
     rows.sort(key=lambda r: (r.namespace, r.name))
     return tuple(rows)
