@@ -26,7 +26,7 @@ def route_hop(walk: Walk, resolved: Resolved | None = None) -> Hop:
     if resolved is not None and resolved.service is not None and resolved.service_port is not None:
         entry = f"Service/{resolved.service_key}:{resolved.service_port.port}"
     try:
-        result = route_url(walk.cluster, url, entry)
+        result = route_url(walk.cluster, url, entry, cloud=walk.observed.cloud)
     except UrlError as exc:
         return Hop("route", UNKNOWN, "the route tester cannot take this URL", reason=str(exc), see=see)
     ev = [Evidence("object", f"{c.kind} {c.name}", ("matches: " if c.matched else "") + c.reason)
