@@ -32,7 +32,14 @@ from k8snet_tui.screens.sectioned import (
 )
 from k8snet_tui.sources.reachability import Check
 from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.row_card import KEY_HELP, RowCard
 from k8snet_tui.widgets.safe import data_text
+
+IFACE_COLUMNS = ("name", "kind", "state", "MTU", "MAC", "addresses (class)")
+NEIGH_COLUMNS = ("IP", "device", "MAC", "state", "is")
+NODE_COLUMNS = ("node", "InternalIP", "shares subnet", "ExternalIP", "Hostname", "pod CIDRs")
+TABLES = {"ifaces": ("host-ifaces", IFACE_COLUMNS, "interface"), "neigh": ("host-neigh", NEIGH_COLUMNS, "neighbour"),
+          "nodes": ("host-nodes", NODE_COLUMNS, "node")}  # section -> (table id, columns, what a row is)
 
 # -- shared by the host and pod panes -----------------------------------------------------------
 
@@ -54,11 +61,13 @@ class HostPane(SectionedPane):
         ("[ / ]", "previous / next section: Interfaces, Routes, Neighbours, Nodes"),
         ("↑ ↓ ← →", "move in a table (← → scroll wide tables)"),
         ("p", "on the Nodes section: ping the selected node's host IP from this node (live only)"),
+        ("w", KEY_HELP),
         ("/", "filter the interfaces, neighbours and nodes"),
         ("e", "what the host network is, and what to look for"),
     )
     BINDINGS: ClassVar[list[BindingType]] = [
         Binding("p", "ping_node", "Ping node", id="host.ping"),
+        Binding("w", "whole_row", "Whole row", id="host.row"),
     ]
     DEFAULT_CSS = """
     HostPane #host-summary { max-height: 6; }
@@ -73,15 +82,18 @@ class HostPane(SectionedPane):
     def compose_sections(self) -> ComposeResult:
         with Vertical(id=self.section_id("ifaces"), classes="section"):
             yield Static(id="host-summary", classes="one-line")
-            yield ResourceTable(["name", "kind", "state", "MTU", "MAC", "addresses (class)"], id="host-ifaces")
+            yield ResourceTable(IFACE_COLUMNS, id="host-ifaces")
         with VerticalScroll(id=self.section_id("routes"), classes="section"):
             yield Static(id="host-routes", classes="section-text")
         with Vertical(id=self.section_id("neigh"), classes="section"):
-            yield ResourceTable(["IP", "device", "MAC", "state", "is"], id="host-neigh")
+            yield ResourceTable(NEIGH_COLUMNS, id="host-neigh")
         with Vertical(id=self.section_id("nodes"), classes="section"):
-            yield ResourceTable(["node", "InternalIP", "shares subnet", "ExternalIP", "Hostname", "pod CIDRs"],
-                                id="host-nodes")
+            yield ResourceTable(NODE_COLUMNS, id="host-nodes")
             yield Static(id="host-ping", classes="one-line")
+
+    def compose_body(self) -> ComposeResult:
+        yield from super().compose_body()
+        yield RowCard(id="host-row")  # `w`: the selected row whole, under whichever section is shown
 
     # -- rendering ---------------------------------------------------------------------------------
 
@@ -104,6 +116,7 @@ class HostPane(SectionedPane):
         self.query_one("#host-neigh", ResourceTable).set_rows(neigh)
         self.query_one("#host-nodes", ResourceTable).set_rows(nodes)
         self.say("host-ping", self._ping_line())
+        self._draw_row_card()
 
     def _summary(self, view: HostModel) -> Text:
         parts = [Text.assemble(("node ", "bold"), data_text(view.node or "unknown"))]
@@ -163,6 +176,25 @@ class HostPane(SectionedPane):
         if self.context.live:
             return Text("p: ping the selected node's host IP from this node", style="dim")
         return Text("p (ping a node) needs a live session: this is a snapshot", style="dim")
+
+    # -- the `w` card: the selected row whole ------------------------------------------------------
+
+    def action_whole_row(self) -> None:
+        self.query_one("#host-row", RowCard).toggle()
+        self._draw_row_card()
+
+    def _draw_row_card(self) -> None:
+        card = self.query_one("#host-row", RowCard)
+        table_id, columns, what = TABLES.get(self.section, ("", (), "row"))
+        table = self.query_one(f"#{table_id}", ResourceTable) if table_id else None
+        card.show_row(columns, table, what)
+
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        self._draw_row_card()
+
+    def show_section(self, name: str, *, focus: bool = True) -> None:
+        super().show_section(name, focus=focus)
+        self._draw_row_card()
 
     # -- the `p` action ----------------------------------------------------------------------------
 

@@ -1,0 +1,41 @@
+"""`w` shows the selected row whole at 80x24: the columns a narrow table hides (`…+N cols`) and
+the cells it cuts (`…`), named and in full, following the cursor. Driven by keys on the bundled lab."""
+
+from __future__ import annotations
+
+from tests import lab_roles as roles
+from tests.ui.conftest import press_and_settle, screen_lines, screen_text, screen_words, settle
+
+
+def _hostname(node: str) -> str:
+    (node_obj,) = [n for n in roles._items("nodes") if n["metadata"]["name"] == node]
+    return next(a["address"] for a in node_obj["status"]["addresses"] if a["type"] == "Hostname")
+
+
+async def test_host_nodes_hidden_columns_are_shown_whole_with_w(make_lab_app):
+    first, second = roles.nodes()[:2]
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_and_settle(pilot, "2", "left_square_bracket")  # the Nodes section
+        text = screen_text(app)
+        assert "…+2 cols" in text and "Hostname" not in text and "shares subnet" not in text, text
+        assert "w Whole row" in screen_lines(app)[-1]  # the footer names the key
+        await press_and_settle(pilot, "w")
+        words = screen_words(app)
+        assert f"node 1 of {len(roles.nodes())}" in words
+        assert f"Hostname {_hostname(first)} (not on screen)" in words, words
+        assert "shares subnet" in words and f"InternalIP {roles.node_ip(first)}" in words
+        await press_and_settle(pilot, "down")  # the card follows the cursor
+        words = screen_words(app)
+        assert f"node 2 of {len(roles.nodes())}" in words and f"Hostname {_hostname(second)}" in words
+        await press_and_settle(pilot, "w")
+        assert "Hostname" not in screen_text(app)  # w again hides it
+
+
+async def test_host_help_lists_w(make_lab_app):
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_and_settle(pilot, "2", "question_mark")
+        assert "w the whole selected row, every column: the ones a narrow screen hides" in screen_words(app)
