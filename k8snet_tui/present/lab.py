@@ -13,8 +13,9 @@ is listed as coming, with what it will cover.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
+from typing import Any
 
 from k8snet_tui.domain.balancing import Balance
 from k8snet_tui.domain.consistency import Check
@@ -24,6 +25,7 @@ from k8snet_tui.domain.dns import dns_lookup_view
 from k8snet_tui.domain.layers import build_internet_view
 from k8snet_tui.domain.model import ClusterState, Obj, Observed, dig_str, name_of, namespace_of
 from k8snet_tui.domain.routes import build_ingress_view, route_url
+from k8snet_tui.domain.routes.scope import public_node
 from k8snet_tui.domain.routes.urls import UrlError
 from k8snet_tui.domain.service_index import service_index
 from k8snet_tui.domain.services import ServiceTrace, trace_service
@@ -112,17 +114,25 @@ class Subject:
     load_balancer: Obj | None = None  # step 5's LoadBalancer Service
 
 
-def _gateway_base(cluster: ClusterState) -> str | None:
+def _gateway_base(cluster: ClusterState, cloud: Mapping[str, Any] | None = None) -> str | None:
+    """The node port on the node's public address when the cloud facts map one to it (1:1 NAT), as
+    the lab curls it from outside; else on the node's own address."""
     from k8snet_tui.grammar import route_base
 
-    return route_base(build_ingress_view(cluster).entry_points)
+    base = route_base(build_ingress_view(cluster).entry_points)
+    public = str(cloud.get("public_ipv4") or "") if cloud is not None else ""
+    if base is None or not public:
+        return base
+    host, _, port = base.removeprefix("http://").rpartition(":")
+    nat = public_node(cluster, cloud, public)
+    return f"http://{public}:{port}" if nat is not None and nat[1] == host else base
 
 
 def _ref(obj: Obj) -> str:
     return f"{namespace_of(obj)}/{name_of(obj)}"
 
 
-def find_subject(cluster: ClusterState) -> Subject:
+def find_subject(cluster: ClusterState, cloud: Mapping[str, Any] | None = None) -> Subject:
     services = cluster.of("Service")
     by_name = [s for s in services if name_of(s) == LAB_SERVICE]
     by_name.sort(key=lambda s: namespace_of(s) != "default")
@@ -144,7 +154,7 @@ def find_subject(cluster: ClusterState) -> Subject:
     headless = [s for s in services if dig_str(s, "spec", "clusterIP") == "None"]
     headless.sort(key=lambda s: (name_of(s) != LAB_HEADLESS, _ref(s)))
     return Subject(service, note, clients[0] if clients else None, headless[0] if headless else None,
-                   _gateway_base(cluster), _load_balancer(cluster))
+                   _gateway_base(cluster, cloud), _load_balancer(cluster))
 
 
 def _no_service() -> Answer:
@@ -419,10 +429,13 @@ def gateway_routes(observed: Observed, selection: Selection, subject: Subject) -
     lines = [f"Through the gateway at {base}:"]
     for path in LAB_PATHS:
         try:
-            result = route_url(observed.cluster, base + path)
+            result = route_url(observed.cluster, base + path, cloud=observed.cloud)
         except UrlError as exc:
             lines.append(f"  {path}: cannot be routed ({exc})")
             continue
+        nat = next((f.message for f in result.findings if f.code == "public-address"), None)
+        if nat and nat + "." not in lines:
+            lines.insert(1, nat + ".")
         m = result.matched
         if m is None:
             lines.append(f"  {path}: no rule matches ({result.status})")
@@ -623,7 +636,7 @@ def present_stop(observed: Observed, index: int, selection: Selection | None = N
     selection = selection or Selection()
     index = max(0, min(index, len(STOPS) - 1))
     spec = STOPS[index]
-    subject = find_subject(observed.cluster)
+    subject = find_subject(observed.cluster, observed.cloud)
     number = sum(1 for s in STOPS[:index + 1] if s.step == spec.step)
     return Stop(spec.step, STEP_TITLES[spec.step], number, spec.question, spec.pane, spec.verb, spec.arg(subject),
                 spec.lab_command(subject), spec.answer(observed, selection, subject),

@@ -175,6 +175,23 @@ def test_gateway_routes(lab):
     assert "Ingress default/web-ingress → default/engine:80" in text(s)
 
 
+def test_gateway_routes_go_through_the_public_address_the_cloud_names(lab):
+    # The lab curls the node port on the public address; the cloud facts (cloud.json) map it 1:1
+    # to node-1's own address, and the answer says so, as the route tester does.
+    cloud = json.loads((LAB / "cloud.json").read_text())
+    public, private = cloud["public_ipv4"], cloud["private_ipv4"]
+    np = next(p["nodePort"] for p in _svc("emissary-ingress", "emissary")["spec"]["ports"] if p["port"] == 80)
+    s = stop(lab, "4.2")
+    assert f"Through the gateway at http://{public}:{np}:" in text(s)
+    assert f"{public} is the public address of Node node-1: the cloud translates it 1:1 (NAT) to {private}" in text(s)
+    assert f"http://{public}:{np}/web/" in s.lab_command
+    assert "Mapping default/website → default/website:80" in text(s)
+    # without the cloud facts the node's own address is the gateway, and no NAT is claimed
+    s = stop(dataclasses.replace(lab, cloud=None), "4.2")
+    assert f"Through the gateway at http://{private}:{np}:" in text(s) and "NAT" not in text(s)
+    assert "Mapping default/website → default/website:80" in text(s)
+
+
 def test_another_cluster_gets_its_own_answers(lab):
     # Without the lab's website the questions are answered for a stand-in Service, and say so.
     objects = [o for kind, items in lab.cluster.objects.items() for o in items
