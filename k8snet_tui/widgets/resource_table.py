@@ -18,7 +18,9 @@ markup); other values are turned into inert Text here.
 Narrow terminals: each column has a priority (0: it answers the pane's question and never
 leaves the screen; higher numbers go first). When the row is wider than the table, the least
 important columns shrink to a floor, then hide, and the header ends in `…+N cols`; `ctrl+s`
-and `plain_text` still carry every column.
+and `plain_text` still carry every column. When the priority-0 columns alone are still too
+wide, they shrink too, rightmost first, so a cut cell ends in `…` instead of running off the
+right edge unmarked (a long DNS answer).
 """
 
 from __future__ import annotations
@@ -92,8 +94,8 @@ def fit_columns(natural: Sequence[int], headers: Sequence[int], priorities: Sequ
                 available: int) -> ColumnLayout:
     """The columns that fit in `available` cells: shrink the least important first, then hide them.
 
-    Priority 0 columns are never shrunk nor hidden (when they alone are too wide, the table
-    scrolls sideways).
+    Priority 0 columns are never hidden; they shrink only when they alone are too wide,
+    rightmost first, down to the same floor (below that the table scrolls sideways).
     """
     count = len(natural)
     order = sorted(range(count), key=lambda i: (-priorities[i], -i))  # least important first
@@ -114,8 +116,25 @@ def fit_columns(natural: Sequence[int], headers: Sequence[int], priorities: Sequ
             return layout
         candidates = [i for i in order if i not in hidden and priorities[i] > 0]
         if not candidates:
-            return layout._replace(short=True) if layout.hidden else layout
+            return _shrink_essential(layout._replace(short=True) if layout.hidden else layout,
+                                     natural, headers, available)
         hidden.add(candidates[0])
+
+
+def _shrink_essential(layout: ColumnLayout, natural: Sequence[int], headers: Sequence[int],
+                      available: int) -> ColumnLayout:
+    """The last resort of `fit_columns`: the columns left (priority 0) shrink, rightmost first,
+    to the floor the others have, so the cut is drawn as `…` on screen."""
+    columns = list(layout.columns)
+    for pos in range(len(columns) - 1, -1, -1):
+        excess = layout.width - available
+        if excess <= 0:
+            break
+        i, width = columns[pos]
+        floor = min(natural[i], max(MIN_COLUMN_WIDTH, min(headers[i], 12)))
+        columns[pos] = (i, width - min(excess, max(0, width - floor)))
+        layout = layout._replace(columns=tuple(columns))
+    return layout
 
 
 def _cell(value: Cell) -> Text:

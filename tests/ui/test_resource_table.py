@@ -147,23 +147,36 @@ async def test_plain_text_and_dataTable_compatible_reads():
         assert t.row_count == 0 and t.selected_key() is None
 
 
-async def test_long_cells_are_cut_with_an_ellipsis_and_scroll_sideways():
-    app = TableApp(priorities=(0, 0, 0))  # nothing may shrink or hide: the table scrolls
+async def test_long_cells_of_essential_columns_are_cut_on_screen_with_an_ellipsis():
+    # Every column priority 0 (none may hide) and the row far wider than the table: the cells
+    # shrink, rightmost first, and the cut shows as `…` on screen; it used to run off the right
+    # edge with no mark (a DNS answer cut mid-name looked whole).
+    app = TableApp(priorities=(0, 0, 0))
     async with app.run_test(size=(60, 10)) as pilot:
         t = app.query_one(ResourceTable)
         long = "x" * 200 + "END"
         t.set_rows([("k", ("ns", long, "ClusterIP"))])
         t.focus()
         await pilot.pause()
-        assert t.virtual_size.width < 200  # capped
+        assert t.virtual_size.width <= 60  # it fits: nothing off the right edge
         row = screen_lines(t)[1]
-        assert "…" not in row  # on screen: the start of the long cell
-        await pilot.press(*["right"] * 12)
-        await pilot.pause()
-        assert t.scroll_x > 0
-        assert "…" in screen_lines(t)[1]
+        assert row.rstrip().endswith("…") and "xxx…" in row, row  # both long cells end in the mark
         assert MAX_COLUMN_WIDTH < 200
         assert long in t.plain_text()  # the text itself is whole
+
+
+async def test_a_table_whose_floors_are_too_wide_still_scrolls_sideways():
+    columns = tuple(f"column{i}" for i in range(12))
+    app = TableApp(columns=columns, priorities=(0,) * 12)
+    async with app.run_test(size=(60, 10)) as pilot:
+        t = app.query_one(ResourceTable)
+        t.set_rows([("k", tuple("y" * 20 for _ in columns))])
+        t.focus()
+        await pilot.pause()
+        assert "y…" in screen_lines(t)[1]  # each shrunk to its floor, cut with the mark
+        await pilot.press(*["right"] * 12)
+        await pilot.pause()
+        assert t.scroll_x > 0  # twelve floors are wider than 60 cells: the rest is to the right
 
 
 async def test_hostile_cells_render_inert():
