@@ -40,6 +40,7 @@ from k8snet_tui.sources.dns_query import (
     show_server,
 )
 from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.row_card import KEY_HELP, RowCard
 from k8snet_tui.widgets.safe import data_block, data_text
 
 RESOLVERS = ("glibc", "musl", "busybox")
@@ -108,6 +109,7 @@ class DnsPane(Pane):
         ("c", "the Corefile: server blocks, plugins, kubernetes plugin options"),
         ("l", "every service DNS name; enter looks one up"),
         ("g", "live: ask the DNS server again"),
+        ("w", KEY_HELP + " (a long answer, cut with …, is whole here)"),
         ("/", "filter the plan and the names list"),
         (":dns NAME [TYPE] [RESOLVER]", "look NAME up from the command line"),
         ("esc", "leave the name box, or back to the plan"),
@@ -123,6 +125,7 @@ class DnsPane(Pane):
         Binding("c", "show_view('corefile')", "Corefile", id="dns.view.corefile", show=False),
         Binding("l", "show_view('names')", "Names", id="dns.view.names", show=False),
         Binding("g", "ask_again", "Ask again", id="dns.ask", show=False),
+        Binding("w", "whole_row", "Whole row", id="dns.row"),
     ]
 
     DEFAULT_CSS = """
@@ -168,6 +171,7 @@ class DnsPane(Pane):
                 yield Static(Text("every service DNS name: enter looks it up (/ filters)", style="dim"),
                              id="dns-names-hint")
                 yield ResourceTable(NAME_COLUMNS, id="dns-names-table")
+        yield RowCard(id="dns-row")  # `w`: the selected query or name whole (answers cut in the table)
         # Last in the DOM, so switching to the pane focuses the plan, not the box (digits stay pane keys).
         yield Input(placeholder="name to look up: i to type, enter runs it (e.g. website)", id="dns-name",
                     max_length=1024)
@@ -183,6 +187,7 @@ class DnsPane(Pane):
         self._plan(ask=False)
         self.query_one("#dns-names-table", ResourceTable).set_rows(names)
         self._render_corefile()
+        self._draw_row_card()
 
     def _namespace(self) -> str:
         cluster = self.observed.cluster if self.observed else None
@@ -382,6 +387,23 @@ class DnsPane(Pane):
     def _render_plan(self) -> None:
         self.query_one("#dns-summary", Static).update(self._summary())
         self.query_one("#dns-plan-table", ResourceTable).set_rows(self._plan_rows())
+        self._draw_row_card()
+
+    def _draw_row_card(self) -> None:
+        card = self.query_one("#dns-row", RowCard)
+        if self.view_id == "plan":
+            card.show_row(PLAN_COLUMNS, self.query_one("#dns-plan-table", ResourceTable), "query")
+        elif self.view_id == "names":
+            card.show_row(NAME_COLUMNS, self.query_one("#dns-names-table", ResourceTable), "name")
+        else:
+            card.show_row((), None, "row")
+
+    def action_whole_row(self) -> None:
+        self.query_one("#dns-row", RowCard).toggle()
+        self._draw_row_card()
+
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        self._draw_row_card()
 
     def _resolv_text(self) -> Text:
         out = Text()
@@ -565,6 +587,7 @@ class DnsPane(Pane):
         self.query_one("#dns-views", ContentSwitcher).current = f"dns-{view_id}"
         if self.is_mounted:
             self._render_controls()
+            self._draw_row_card()
         target = {"plan": "#dns-plan-table", "names": "#dns-names-table", "resolv": "#dns-resolv",
                   "corefile": "#dns-corefile"}[view_id]
         if not self.query_one("#dns-name", Input).has_focus:

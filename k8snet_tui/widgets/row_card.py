@@ -26,7 +26,7 @@ class RowCard(Static):
     RowCard {
         display: none;
         height: auto;
-        max-height: 60%;
+        max-height: 45%;
         padding: 0 1;
         border-top: solid $primary;
         background: $surface;
@@ -50,7 +50,8 @@ class RowCard(Static):
 
 
 def card_text(columns: Sequence[str], table: ResourceTable | None, what: str = "row") -> Text:
-    """The card's text: a title line, then `column  value` for every column."""
+    """The card's text: a title line, `column  value` for every column with a value, then the
+    empty ones named on one line."""
     key = table.selected_key() if table is not None else None
     if table is None or key is None:
         return Text(f"no {what} selected: this view has no table row to show (w hides this)", style="dim")
@@ -59,14 +60,20 @@ def card_text(columns: Sequence[str], table: ResourceTable | None, what: str = "
     out = Text()
     out.append(f"{what} {table.cursor_row + 1} of {table.row_count}", style="bold")
     out.append("  (w hides this; ↑↓ move)", style="dim")
-    width = max((len(c) for c in columns), default=0)
-    for i, name in enumerate(columns):
+    filled = [(name, cells[i]) for i, name in enumerate(columns)
+              if i < len(cells) and cells[i].plain.strip() not in ("", "—")]
+    width = max((len(name) for name, _ in filled), default=0)
+    for name, cell in filled:
         out.append("\n")
         out.append(f"{name:<{width}}  ", style="bold")
-        cell = cells[i] if i < len(cells) else Text("—")
         out.append_text(cell)
         if name in hidden:
             out.append("  (not on screen)", style="dim")
+    empty = [name for name in columns if name not in {n for n, _ in filled}]
+    if empty:  # one line for the empty cells: the card keeps room for the table above it
+        out.append("\n")
+        out.append("empty: ", style="dim")
+        out.append(", ".join(empty), style="dim")
     return out
 
 

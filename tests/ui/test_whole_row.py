@@ -39,3 +39,27 @@ async def test_host_help_lists_w(make_lab_app):
         await settle(pilot)
         await press_and_settle(pilot, "2", "question_mark")
         assert "w the whole selected row, every column: the ones a narrow screen hides" in screen_words(app)
+
+
+async def test_dns_cut_answers_end_in_an_ellipsis_and_w_shows_them_whole(make_lab_app):
+    port = roles.service("default", "website")["spec"]["ports"][0]["port"]
+    target = "website.default.svc.cluster.local."
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_and_settle(pilot, "5", "i", *"website", "enter", "t", "t", "t")  # type A -> SRV
+        (row,) = [ln for ln in screen_lines(app) if ln.startswith(" 0 ◀")]
+        assert row.rstrip().endswith("—") and "…" in row, row  # the SRV answer, cut and marked
+        assert f" {port} {target}" not in row
+        assert "w Whole row" in screen_lines(app)[-1]
+        await press_and_settle(pilot, "w")
+        words = screen_words(app)
+        assert "query 1 of 1" in words and f"expected 0 100 {port} {target}" in words, words
+        assert "type SRV (not on screen)" in words
+
+        await press_and_settle(pilot, "l")  # the names list: its answers column is cut too
+        await press_and_settle(pilot, "down")  # headlesswebsite, three endpoint addresses
+        assert any("headlesswebsite.default.svc.cluster.local." in ln and "…" in ln for ln in screen_lines(app))
+        (card_line,) = [ln for ln in screen_lines(app) if ln.startswith(" answers  ")]
+        assert all(a in card_line for a in roles.endpoint_addresses("default", "headlesswebsite")), card_line
+        assert "name 2 of" in screen_words(app)
