@@ -29,6 +29,14 @@ def _peak_rss_kib() -> int:
     return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
 
 
+def _rss_kib() -> int:
+    with open("/proc/self/status") as f:
+        for line in f:
+            if line.startswith("VmRSS:"):
+                return int(line.split()[1])
+    return 0
+
+
 def _env() -> None:
     os.environ.setdefault("K8SNET_CONFIG", "/nonexistent/k8snet-bench.toml")
     os.environ.setdefault("K8SNET_OFFLINE", "1")
@@ -118,6 +126,12 @@ def mode_start(a: argparse.Namespace) -> dict:
             await asyncio.sleep(0.02)
         marks["rows"] = rows
         marks["rows_done"] = time.time()
+        marks["rss_at_rows_kib"] = _rss_kib()
+        if a.settle:  # the hidden panes mount after a big snapshot's rows: count them in the peak
+            for _ in range(3):
+                await app.workers.wait_for_complete()
+                await p.pause(0.2)
+            marks["settled_all"] = time.time()
         app.exit(0)
 
     app.run(headless=True, size=(160, 50), auto_pilot=pilot)
@@ -349,6 +363,7 @@ def main() -> None:
     ap.add_argument("--snapshot", default="lab")
     ap.add_argument("--expect-rows", type=int, default=0)
     ap.add_argument("--timeout", type=float, default=60.0)
+    ap.add_argument("--settle", action="store_true", help="start: after the rows, wait for the app's workers")
     ap.add_argument("--rate", type=int, default=1000)
     ap.add_argument("--seconds", type=float, default=10.0)
     ap.add_argument("--rows", type=int, default=10_000)
