@@ -70,7 +70,7 @@ def bench_start(largest: str | None, data_root: Path | None, runs: int) -> dict:
     if largest:
         d = generate(largest, data_root)
         expect = manifest(largest, data_root)["services"]
-        r = _child("start", "--snapshot", str(d / "snapshot"), "--expect-rows", str(expect), "--timeout", "120")
+        r = _child("start", "--snapshot", str(d / "snapshot"), "--expect-rows", str(expect), "--timeout", "120", "--settle")
         if "error" in r:
             out[largest] = {"error": r["error"]}
         else:
