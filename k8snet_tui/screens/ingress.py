@@ -46,6 +46,7 @@ from k8snet_tui.screens import explain_text
 from k8snet_tui.screens.base import Pane
 from k8snet_tui.screens.context import PaneContext
 from k8snet_tui.widgets.resource_table import ResourceTable
+from k8snet_tui.widgets.row_card import KEY_HELP, RowCard
 from k8snet_tui.widgets.safe import data_text
 
 VIEWS = (  # (view id, key, label)
@@ -67,9 +68,23 @@ def _finding_line(f: Finding) -> Text:
     return line
 
 
-def _cells(row: TableRow, health_column: int | None = None) -> tuple[Text, ...]:
-    """A presenter row as inert cells; the health cell styled by its worst severity."""
-    return tuple(data_text(c if c not in ("", "—") else None,
+NAME_COLUMN = 1  # `name` in both of the pane's tables
+
+
+def name_first(ref: str) -> Text:
+    """`ns/name` drawn as `name (ns)`: a narrow table cuts a cell's end, and routes in one
+    namespace (`default/web-ingress`, `default/website`) were all cut to the same `default/w…`."""
+    ns, slash, name = ref.partition("/")
+    if not slash or not ns or not name:
+        return data_text(ref or None)
+    return data_text(name) + Text(" (") + data_text(ns, style="dim") + Text(")")
+
+
+def _cells(row: TableRow, health_column: int | None = None, *, names_first: bool = False) -> tuple[Text, ...]:
+    """A presenter row as inert cells; the health cell styled by its worst severity; with
+    `names_first` (the route table) the name shown name first."""
+    return tuple(name_first(c) if names_first and i == NAME_COLUMN else
+                 data_text(c if c not in ("", "—") else None,
                            style=SEVERITY_STYLE.get(row.severity, "") if i == health_column else "")
                  for i, c in enumerate(row.cells))
 
@@ -175,6 +190,7 @@ class IngressPane(Pane):
         ("r / p / f / v", "show routes / entry points / findings / the last test result"),
         ("enter", "on a route, entry point or test result: trace its Service in the Services pane"),
         ("/", "filter the route table"),
+        ("w", KEY_HELP),
         ("esc", "leave the URL box; back to the routes"),
         (":route URL", "fill in the tester and run it"),
     )
@@ -187,6 +203,7 @@ class IngressPane(Pane):
         Binding("f", "show_view('findings')", "Findings", id="ingress.findings", show=False),
         Binding("v", "show_view('result')", "Result", id="ingress.result", show=False),
         Binding("enter", "drill_in", "Trace", id="ingress.trace", show=False),
+        Binding("w", "whole_row", "Whole row", id="ingress.row"),
     ]
 
     DEFAULT_CSS = """
@@ -224,6 +241,7 @@ class IngressPane(Pane):
                 yield Static(Text("loading…"), id="ing-findings", classes="ing-text")
             with _ScrollView(id="ing-view-result"):
                 yield Static(self.result_text, id="ing-result", classes="ing-text")
+        yield RowCard(id="ing-row")  # `w`: the selected route or entry point whole
         # Last in the DOM (docked on top): the pane's first focus goes to the current view.
         with Horizontal(id="ing-tester"):
             yield Input(placeholder="t: a URL or /PATH to test; enter runs it", id="ing-url")
@@ -280,6 +298,7 @@ class IngressPane(Pane):
         self._current = view_id
         self.query_one("#ing-views", ContentSwitcher).current = f"ing-view-{view_id}"
         self._render_tabs()
+        self._draw_row_card()
         if focus:
             self.query_one(f"#ing-view-{view_id}").focus()
 
@@ -290,11 +309,12 @@ class IngressPane(Pane):
         self._namespace = model.namespace
         self.view = model
         self._rules = {r.key: r for r in model.route_rows}
-        self.routes_table.set_rows((r.key, _cells(r, health_column=7)) for r in model.route_rows)
+        self.routes_table.set_rows((r.key, _cells(r, health_column=7, names_first=True)) for r in model.route_rows)
         self._entries = {r.key: r for r in model.entry_rows}
         self.entries_table.set_rows((r.key, _cells(r)) for r in model.entry_rows)
         self.query_one("#ing-findings", Static).update(self._findings_text(model))
         self._update_entry_choices(model)
+        self._draw_row_card()
         if self.result is None and not self.url_input.value:
             self.result_text = intro_text(default_base(model))
             self.query_one("#ing-result", Static).update(self.result_text)
@@ -430,6 +450,22 @@ class IngressPane(Pane):
 
     def action_drill_in(self) -> None:
         self.drill_in()
+
+    def action_whole_row(self) -> None:
+        self.query_one("#ing-row", RowCard).toggle()
+        self._draw_row_card()
+
+    def _draw_row_card(self) -> None:
+        card = self.query_one("#ing-row", RowCard)
+        if self._current == "routes":
+            card.show_row(ROUTE_COLUMNS, self.routes_table, "route")
+        elif self._current == "entries":
+            card.show_row(ENTRY_COLUMNS, self.entries_table, "entry point")
+        else:
+            card.show_row((), None, "row")
+
+    def on_resource_table_row_highlighted(self, event: ResourceTable.RowHighlighted) -> None:
+        self._draw_row_card()
 
     @on(ResourceTable.RowSelected)
     def _row_selected(self, event: ResourceTable.RowSelected) -> None:

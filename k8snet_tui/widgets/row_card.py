@@ -50,30 +50,36 @@ class RowCard(Static):
 
 
 def card_text(columns: Sequence[str], table: ResourceTable | None, what: str = "row") -> Text:
-    """The card's text: a title line, `column  value` for every column with a value, then the
-    empty ones named on one line."""
+    """The card's text: a title line naming the columns not on screen, then every column with a
+    value as `column: value`, one after the other (wrapped: ten columns fit in a few lines of an
+    80x24 screen), then the empty ones named together."""
     key = table.selected_key() if table is not None else None
     if table is None or key is None:
         return Text(f"no {what} selected: this view has no table row to show (w hides this)", style="dim")
     cells = table.get_row(key)
-    hidden = set(table.hidden_columns)
+    hidden = [name for name in table.hidden_columns if name in columns]
     out = Text()
     out.append(f"{what} {table.cursor_row + 1} of {table.row_count}", style="bold")
-    out.append("  (w hides this; ↑↓ move)", style="dim")
-    filled = [(name, cells[i]) for i, name in enumerate(columns)
-              if i < len(cells) and cells[i].plain.strip() not in ("", "—")]
-    width = max((len(name) for name, _ in filled), default=0)
-    for name, cell in filled:
-        out.append("\n")
-        out.append(f"{name:<{width}}  ", style="bold")
+    if hidden:
+        out.append(" · not on screen: ")
+        out.append(", ".join(hidden))
+    out.append("  (w hides this)", style="dim")
+    out.append("\n")
+    empty: list[str] = []
+    first = True
+    for i, name in enumerate(columns):
+        cell = cells[i] if i < len(cells) else Text("")
+        if cell.plain.strip() in ("", "—"):
+            empty.append(name)
+            continue
+        if not first:
+            out.append("  ·  ", style="dim")
+        first = False
+        out.append(f"{name}: ", style="bold")
         out.append_text(cell)
-        if name in hidden:
-            out.append("  (not on screen)", style="dim")
-    empty = [name for name in columns if name not in {n for n, _ in filled}]
-    if empty:  # one line for the empty cells: the card keeps room for the table above it
-        out.append("\n")
-        out.append("empty: ", style="dim")
-        out.append(", ".join(empty), style="dim")
+    if empty:  # named together: the card keeps room for the table above it
+        out.append("  ·  " if not first else "", style="dim")
+        out.append("empty: " + ", ".join(empty), style="dim")
     return out
 
 

@@ -154,8 +154,9 @@ async def test_route_table_lists_the_mapping_and_the_ingress_rule(ingress_app):
         rows = pane.routes_table.plain_text().splitlines()[1:]
         mapping = next(r.split("\t") for r in rows if r.startswith("Mapping"))
         ingress = next(r.split("\t") for r in rows if r.startswith("Ingress"))
-        assert mapping[1:8] == ["default/website", "*", "/web/ prefix", "/", "default/website:80", "3 ready", "✓ ok"]
-        assert ingress[1] == "default/web-ingress" and ingress[9] == "rules[0].http.paths[0]"
+        # the name is drawn name first (`website (default)`): at 80 columns its end is cut
+        assert mapping[1:8] == ["website (default)", "*", "/web/ prefix", "/", "default/website:80", "3 ready", "✓ ok"]
+        assert ingress[1] == "web-ingress (default)" and ingress[9] == "rules[0].http.paths[0]"
         assert ingress[3:8] == ["/engine Prefix", "/ (Emissary default)", "default/engine:80", "1 ready", "✓ ok"]
         assert "class ambassador" in ingress[8]
         # the filter narrows the route table
@@ -414,7 +415,7 @@ async def test_ctrl_s_text_has_routes_entries_and_result(ingress_app, tmp_path):
         await pilot.press("escape", "ctrl+s")
         await pilot.pause()
     txt = next(p for p in (tmp_path / "saved").iterdir() if p.suffix == ".txt").read_text()
-    assert "Mapping\tdefault/website" in txt and "NodePort\temissary/emissary-ingress\t80:31211/TCP" in txt
+    assert "Mapping\twebsite (default)" in txt and "NodePort\temissary/emissary-ingress\t80:31211/TCP" in txt
     assert "Upstream  the pod receives the path /" in txt
 
 

@@ -24,11 +24,11 @@ async def test_host_nodes_hidden_columns_are_shown_whole_with_w(make_lab_app):
         await press_and_settle(pilot, "w")
         words = screen_words(app)
         assert f"node 1 of {len(roles.nodes())}" in words
-        assert f"Hostname {_hostname(first)} (not on screen)" in words, words
-        assert "shares subnet" in words and f"InternalIP {roles.node_ip(first)}" in words
+        assert "not on screen: shares subnet, Hostname" in words, words
+        assert f"Hostname: {_hostname(first)}" in words and f"InternalIP: {roles.node_ip(first)}" in words
         await press_and_settle(pilot, "down")  # the card follows the cursor
         words = screen_words(app)
-        assert f"node 2 of {len(roles.nodes())}" in words and f"Hostname {_hostname(second)}" in words
+        assert f"node 2 of {len(roles.nodes())}" in words and f"Hostname: {_hostname(second)}" in words
         await press_and_settle(pilot, "w")
         assert "Hostname" not in screen_text(app)  # w again hides it
 
@@ -54,12 +54,41 @@ async def test_dns_cut_answers_end_in_an_ellipsis_and_w_shows_them_whole(make_la
         assert "w Whole row" in screen_lines(app)[-1]
         await press_and_settle(pilot, "w")
         words = screen_words(app)
-        assert "query 1 of 1" in words and f"expected 0 100 {port} {target}" in words, words
-        assert "type SRV (not on screen)" in words
+        assert "query 1 of 1" in words and f"expected: 0 100 {port} {target}" in words, words
+        assert "not on screen: live, type" in words and "type: SRV" in words
 
         await press_and_settle(pilot, "l")  # the names list: its answers column is cut too
         await press_and_settle(pilot, "down")  # headlesswebsite, three endpoint addresses
         assert any("headlesswebsite.default.svc.cluster.local." in ln and "…" in ln for ln in screen_lines(app))
-        (card_line,) = [ln for ln in screen_lines(app) if ln.startswith(" answers  ")]
-        assert all(a in card_line for a in roles.endpoint_addresses("default", "headlesswebsite")), card_line
+        card = screen_words(app).split("answers: ", 1)[1]
+        assert all(a in card for a in roles.endpoint_addresses("default", "headlesswebsite")), card
         assert "name 2 of" in screen_words(app)
+
+
+def _routes() -> list[tuple[str, str]]:
+    """(namespace, name) of the lab's Ingresses and Mappings, from its files."""
+    out = []
+    for kind in ("ingresses", "mappings"):
+        out += [(o["metadata"]["namespace"], o["metadata"]["name"]) for o in roles._items(kind)]
+    return out
+
+
+async def test_ingress_routes_in_one_namespace_are_told_apart_at_80x24(make_lab_app):
+    routes = _routes()
+    assert len({ns for ns, _ in routes}) == 1 and len(routes) >= 2  # the lab's case: one namespace
+    app = make_lab_app(snapshot="lab")
+    async with app.run_test(size=(80, 24)) as pilot:
+        await settle(pilot)
+        await press_and_settle(pilot, "6")
+        lines = screen_lines(app)
+        header = next(i for i, ln in enumerate(lines) if ln.lstrip().startswith("kind"))
+        name_at = lines[header].index("name")
+        shown = [ln[name_at:].split("  ")[0] for ln in lines[header + 1:header + 1 + len(routes)]]
+        assert len(set(shown)) == len(routes), shown  # every route's name cell differs from the others
+        for (ns, name), cell in zip(sorted(routes, key=lambda r: r[1]), sorted(shown), strict=True):
+            assert cell.startswith(name[:len(cell) - 1].rstrip("…")) and not cell.startswith(ns), cell
+        assert "w Whole row" in lines[-1]
+        await press_and_settle(pilot, "w")
+        words = screen_words(app)
+        assert f"route 1 of {len(routes)} · not on screen: rewrite, health, via, where" in words, words
+        assert "health: ✓ ok" in words and "where: rules[0].http.paths[0]" in words
