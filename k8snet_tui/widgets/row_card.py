@@ -47,6 +47,9 @@ class RowCard(Static):
         if not self.on:
             return
         self.update(card_text(columns, table, what))
+        # A table just shown (a section switch) has no width yet, so it hides nothing yet: the
+        # card is drawn again once the table has been laid out.
+        self.call_after_refresh(lambda: self.on and self.update(card_text(columns, table, what)))
 
 
 def card_text(columns: Sequence[str], table: ResourceTable | None, what: str = "row") -> Text:

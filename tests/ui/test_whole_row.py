@@ -17,7 +17,9 @@ async def test_host_nodes_hidden_columns_are_shown_whole_with_w(make_lab_app):
     app = make_lab_app(snapshot="lab")
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await press_and_settle(pilot, "2", "left_square_bracket")  # the Nodes section
+        await press_and_settle(pilot, "2", "left_square_bracket", "w")  # the Nodes section, its card at once
+        assert f"node 1 of {len(roles.nodes())} · not on screen: shares subnet, Hostname" in screen_words(app), screen_text(app)
+        await press_and_settle(pilot, "w")
         text = screen_text(app)
         assert "…+2 cols" in text and "Hostname" not in text and "shares subnet" not in text, text
         assert "w Whole row" in screen_lines(app)[-1]  # the footer names the key
