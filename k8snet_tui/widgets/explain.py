@@ -3,17 +3,26 @@
 from __future__ import annotations
 
 from textual.containers import VerticalScroll
-from textual.widgets import Markdown
 
 
 class ExplainDrawer(VerticalScroll):
-    """Markdown written by us (never cluster data), so it may use markup freely."""
+    """Markdown written by us (never cluster data), so it may use markup freely.
+
+    The drawer starts hidden, and its Markdown widget (Textual's Markdown and markdown-it,
+    ~50 ms of imports, and a parse per pane in a worker) is made when it is first shown:
+    every pane has a drawer, and at start none of them is open."""
 
     DEFAULT_CLASSES = "explain"
 
     def __init__(self, markdown: str, **kwargs) -> None:
         super().__init__(**kwargs)
         self._markdown = markdown
+        self._filled = False
 
-    def compose(self):
-        yield Markdown(self._markdown)
+    def on_show(self) -> None:
+        if self._filled:
+            return
+        self._filled = True
+        from textual.widgets import Markdown  # here: see the class docstring
+
+        self.mount(Markdown(self._markdown))
