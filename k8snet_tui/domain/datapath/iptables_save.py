@@ -604,7 +604,9 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
             table, chains = "", None
             continue
         if first == ":":
-            decl = _declaration(line, plain)
+            decl = _plain_declaration(line) if plain else None
+            if decl is None:
+                decl = _declaration(line, plain)
             if chains is None:
                 problem("chain", "chain declared outside a table", line)
                 continue
@@ -664,6 +666,22 @@ def _parse(text: str | Iterable[str], backend: str) -> IptablesDump:
 
     jumps = {(t, target): rules for t, by_target in jumps_by_table.items() for target, rules in by_target.items()}
     return _frozen(backend, tables, warnings, problems, lineno, rule_count, has_counters, jumps, dnat)
+
+
+def _plain_declaration(line: str) -> tuple[str, str, int | None, int | None, bool] | None:
+    """`_declaration` of the common line in a plain dump (`:NAME POLICY [p:b]`, readable
+    counters) without its calls (a kube-proxy dump declares one chain per three rules); None
+    for any other line, which `_declaration` then reads."""
+    parts = line[1:].split()
+    if len(parts) != 3:
+        return None
+    head = parts[2]
+    if len(head) < 5 or head[0] != "[" or head[-1] != "]":
+        return None
+    p_text, sep, b_text = head[1:-1].partition(":")
+    if sep and p_text.isdigit() and b_text.isdigit() and len(p_text) <= _MAX_DIGITS and len(b_text) <= _MAX_DIGITS:
+        return _intern(parts[0]), parts[1], int(p_text), int(b_text), False
+    return None
 
 
 def _declaration(line: str, plain: bool | None = False) -> tuple[str, str, int | None, int | None, bool] | None:
