@@ -49,7 +49,11 @@ class RowCard(Static):
         self.update(card_text(columns, table, what))
         # A table just shown (a section switch) has no width yet, so it hides nothing yet: the
         # card is drawn again once the table has been laid out.
-        self.call_after_refresh(lambda: self.on and self.update(card_text(columns, table, what)))
+        self.call_after_refresh(self._draw_again, columns, table, what)
+
+    def _draw_again(self, columns: Sequence[str], table: ResourceTable | None, what: str) -> None:
+        if self.on:
+            self.update(card_text(columns, table, what))
 
 
 def card_text(columns: Sequence[str], table: ResourceTable | None, what: str = "row") -> Text:
