@@ -162,6 +162,11 @@ class K8snetApp(GuideActions, App[int]):
             yield box
         yield KeyFooter()
 
+    def get_default_screen(self) -> Screen:
+        from k8snet_tui.screens.main_screen import MainScreen  # a focus change repaints only what it restyles
+
+        return MainScreen(id="_default")
+
     def on_mount(self) -> None:
         # What is loaded by now (a snapshot: every object of the cluster) lives as long as the
         # app: out of the cyclic GC's reach, a full collection no longer walks millions of
@@ -388,8 +393,12 @@ class K8snetApp(GuideActions, App[int]):
                 self.refresh_data()
             else:
                 pane.when_ready(lambda: pane.show_observed(self._view_for(pane)))
-        self.call_after_refresh(self._focus_pane, pane, later=True)
-        self.call_after_refresh(self.show_filter)
+        # The keyboard moves now, not after the next frame: the focus's restyle and the footer's
+        # keys go into the switch's one frame (after it, the hidden table's blur, the new focus
+        # and the footer drew two or three frames more, ~30-40 ms at scale L).
+        self._focus_pane(pane, later=True)
+        self.show_filter()
+        self.call_after_refresh(self.show_filter)  # a filter a command sets after this (`:svc NAME`, a drill)
         return pane
 
     def _focus_pane(self, pane: Pane, *, later: bool = False) -> None:

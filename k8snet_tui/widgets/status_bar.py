@@ -122,6 +122,7 @@ class KeyFooter(Widget, can_focus=False):
         # (entries, compact, width, theme) -> the line and where each key sits on it
         self._lines: dict[tuple[object, ...], tuple[Text, tuple[tuple[int, int, _Entry], ...]]] = {}
         self._spans: tuple[tuple[int, int, _Entry], ...] = ()
+        self._drawn_entries: tuple[_Entry, ...] | None = None  # the keys of the last line drawn
 
     def on_mount(self) -> None:
         self.screen.bindings_updated_signal.subscribe(self, self._bindings_changed)
@@ -130,7 +131,11 @@ class KeyFooter(Widget, can_focus=False):
         self.screen.bindings_updated_signal.unsubscribe(self)
 
     def _bindings_changed(self, screen: object) -> None:
-        self.refresh()  # the keys are read when the line is drawn, once focus has settled
+        # The keys are read when the line is drawn, once focus has settled; a signal that
+        # changes none of them (Textual sends one after every focus change's next frame, when
+        # a pane switch has already drawn them) draws nothing: no frame of its own.
+        if self._drawn_entries is None or self._entries() != self._drawn_entries:
+            self.refresh()
 
     def watch_compact(self) -> None:
         self.refresh()
@@ -170,7 +175,7 @@ class KeyFooter(Widget, can_focus=False):
         return tuple(out)
 
     def render(self) -> Text:
-        entries = self._entries()
+        entries = self._drawn_entries = self._entries()
         width = self.size.width
         cache_key = (entries, self.compact, width, self.app.theme)
         kept = self._lines.get(cache_key)
