@@ -7,8 +7,8 @@ computed from what was observed, never written down: on another cluster the same
 gets that cluster's answer. When the data cannot answer (a snapshot without cloud metadata, a
 cluster without the lab's `website` Service) the answer says so and what would provide it.
 
-Step 5 (load balancing) is answered from the balancing domain (pane 9); step 6 (service mesh)
-is listed as coming, with what it will cover.
+Step 5 (load balancing) is answered from the balancing domain (pane 9), step 6 (service mesh)
+from the mesh pane's facts (pane 0, lab_mesh.py).
 """
 
 from __future__ import annotations
@@ -31,6 +31,7 @@ from k8snet_tui.domain.service_index import service_index
 from k8snet_tui.domain.services import ServiceTrace, trace_service
 
 from . import host as host_present
+from . import lab_mesh
 from . import pods as pods_present
 from .commands import METADATA_URL, cmd, kubectl, pipe, service_chain
 from .common import cloud_of, node_for
@@ -91,13 +92,9 @@ class LabModel(JsonModel):
     coming: tuple[Coming, ...]
 
 
-COMING = (
-    Coming(6, "Service mesh", "a meshed pod's redirect rules (sidecar or ambient), the ports the proxy "
-           "takes over, and what the mesh adds between a client and a Service; pane 0 (Mesh) shows these "
-           "already: press 0, then t for where a connection goes"),
-)
+COMING: tuple[Coming, ...] = ()  # every step of the lab has its questions now
 
-STEP_TITLES = {1: "Pod networking", 2: "Services", 3: "DNS", 4: "External access", 5: "Load balancing"}
+STEP_TITLES = {1: "Pod networking", 2: "Services", 3: "DNS", 4: "External access", 5: "Load balancing", 6: "Service mesh"}
 
 
 # -- what the questions are about -----------------------------------------------------------------
@@ -112,6 +109,7 @@ class Subject:
     headless: Obj | None
     gateway: str | None = None  # http://ADDRESS:NODEPORT of the first ingress controller
     load_balancer: Obj | None = None  # step 5's LoadBalancer Service
+    mesh_pod: str = ""  # step 6's meshed pod (NS/NAME), "" when none is
 
 
 def _gateway_base(cluster: ClusterState, cloud: Mapping[str, Any] | None = None) -> str | None:
@@ -153,8 +151,9 @@ def find_subject(cluster: ClusterState, cloud: Mapping[str, Any] | None = None) 
     clients.sort(key=lambda p: (namespace_of(p) != ns, _ref(p)))
     headless = [s for s in services if dig_str(s, "spec", "clusterIP") == "None"]
     headless.sort(key=lambda s: (name_of(s) != LAB_HEADLESS, _ref(s)))
-    return Subject(service, note, clients[0] if clients else None, headless[0] if headless else None,
-                   _gateway_base(cluster, cloud), _load_balancer(cluster))
+    client = clients[0] if clients else None
+    return Subject(service, note, client, headless[0] if headless else None,
+                   _gateway_base(cluster, cloud), _load_balancer(cluster), lab_mesh.meshed_pod(cluster, client))
 
 
 def _no_service() -> Answer:
@@ -532,6 +531,47 @@ Compute = Callable[[Observed, Selection, Subject], Answer]
 Words = Callable[[Subject], str]
 
 
+def mesh_pods(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    lines, known = lab_mesh.who_is_meshed(observed, subject.mesh_pod)
+    return Answer(lines, known=known)
+
+
+def mesh_redirects(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    lines, known = lab_mesh.redirects(observed, subject.mesh_pod)
+    return Answer(lines, known=known)
+
+
+def mesh_connection(observed: Observed, selection: Selection, subject: Subject) -> Answer:
+    lines, known = lab_mesh.to_the_service(observed, subject.mesh_pod, subject.service)
+    return Answer(_with_note(subject, list(lines)), known=known)
+
+
+def _mesh_arg(s: Subject) -> str:
+    return s.mesh_pod or _client(s)
+
+
+def _mesh_dest(s: Subject) -> str:
+    ip = dig_str(s.service, "spec", "clusterIP") if s.service is not None else ""
+    ports = service_ports(s.service) if s.service is not None else ()
+    return f"{_mesh_arg(s)} {ip}:{ports[0].port}" if ip and ip != "None" and ports else _mesh_arg(s)
+
+
+def _mesh_containers(s: Subject) -> str:
+    ns, _, pod = _mesh_arg(s).partition("/")
+    return kubectl("get", "pod", pod, "-o", "jsonpath={.spec.initContainers[*].name} {.spec.containers[*].name}",
+                   namespace=ns)
+
+
+def _mesh_rules(s: Subject) -> str:
+    # PID: any process of the pod (crictl inspect shows it); its network namespace holds the rules
+    return cmd("sudo", "nsenter", "--target", "PID", "--net", "iptables-save", "-t", "nat")
+
+
+def _mesh_describe(s: Subject) -> str:
+    ns, _, pod = _mesh_arg(s).partition("/")
+    return cmd("istioctl", "x", "describe", "pod", pod, "-n", ns)
+
+
 @dataclass(frozen=True, slots=True)
 class StopSpec:
     step: int
@@ -624,6 +664,12 @@ STOPS: tuple[StopSpec, ...] = (
     StopSpec(5, "Which pod gets what share of the requests sent to it?", "balancing", "balance", _lb_ref,
              lambda s: kubectl("describe", "service", _lb_ref(s).partition("/")[2],
                                namespace=_lb_ref(s).partition("/")[0]), lb_shares, select=_lb_ref),
+    StopSpec(6, "Which pods are meshed, by which mesh, and how?", "mesh", "mesh", _mesh_arg, _mesh_containers,
+             mesh_pods, select=_mesh_arg),
+    StopSpec(6, "What do that pod's own rules send to its proxy, and what do they let past?", "mesh", "mesh",
+             _mesh_arg, _mesh_rules, mesh_redirects, select=_mesh_arg),
+    StopSpec(6, "Where does its connection to the Service go first, and is it mTLS?", "mesh", "mesh", _mesh_dest,
+             _mesh_describe, mesh_connection, select=_mesh_arg),
 )
 
 

@@ -86,6 +86,12 @@ def coming_text(total: int) -> Text:
     from k8snet_tui.present.lab import COMING
 
     out = Text()
+    if not COMING:  # every step has its questions: the page after the last is the end
+        out.append(" LAB end ", style="bold reverse")
+        out.append(f" · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
+        out.append("That was the lab's last question: every step is guided. ", style="bold")
+        out.append(f":lab {present_label(0)} starts again, :lab off closes the panel.")
+        return out
     out.append(f" LAB {coming_label()} ", style="bold reverse")
     out.append(f" coming · {total + 1}/{total + 1} · < prev  :lab off\n", style="dim")
     done = min(c.step for c in COMING) - 1
@@ -315,6 +321,8 @@ def coming_label() -> str:
     from k8snet_tui.present.lab import COMING
 
     steps = [c.step for c in COMING]
+    if not steps:
+        return "end"
     return str(steps[0]) if len(steps) == 1 else f"{steps[0]}-{steps[-1]}"
 
 

@@ -1,28 +1,44 @@
-"""The guided lab's last page lists only the steps still coming: step 5 (load balancing) is in
-k8snet now, so `:lab 5` opens its first stop and the coming page says steps 1-5 are done; step 6
-has no guided questions yet, but pane 0 shows the mesh, and the page says so."""
+"""The guided lab's last page: every step of the lab has its questions now (step 6, the service
+mesh, answered from pane 0's facts), so `:lab 6` opens step 6's first stop, and the page after
+the last stop says the lab is done instead of listing steps to come."""
 
 from __future__ import annotations
 
 from k8snet_tui.sources.snapshot import bundled_lab_path
 
-from tests.ui.conftest import screen_words, settle
+from tests.support.mesh_lab import CLIENT, mesh_lab
+from tests.ui.conftest import lab_answer_words, screen_text, screen_words, settle
 
 
-async def test_lab_5_opens_step_5_and_the_coming_page_lists_only_step_6(make_lab_app):
+async def test_lab_6_opens_step_6_and_the_last_page_says_the_lab_is_done(make_lab_app):
     app = make_lab_app(snapshot=str(bundled_lab_path()))
     async with app.run_test(size=(80, 24)) as pilot:
         await settle(pilot)
-        await pilot.press(":", *"lab 5", "enter")
-        await settle(pilot)
-        words = screen_words(app)
-        assert "LAB 5.1" in words and "Who gave this Service its EXTERNAL-IP" in words
         await pilot.press(":", *"lab 6", "enter")
+        words = await lab_answer_words(pilot, app, "LAB 6.1")
+        assert "Which pods are meshed" in words and "0 Mesh" in screen_text(app).splitlines()[0]
+        assert "No pod here is meshed" in words  # the bundled lab has no mesh, and says what would show one
+        await pilot.press(":", *"lab 6.3", "enter", "greater_than_sign")
         await settle(pilot)
         words = screen_words(app)
-        assert "LAB 6 coming" in words
-        assert "Steps 1-5 are done. The lab's last step has no guided questions yet:" in words
-        assert "Service mesh (coming)" in words and "Steps 1-4" not in words
-        # pane 0 is in k8snet: the page must not say the mesh is missing, and must say where it is
-        assert "not in k8snet" not in words
-        assert "pane 0 (Mesh) shows these already: press 0" in words
+        assert "LAB end" in words and "That was the lab's last question" in words
+        assert "coming" not in words
+
+
+async def test_step_6_on_a_meshed_pod_answers_from_the_mesh_pane(make_lab_app, tmp_path):
+    """The mesh lab: the client has Istio's sidecar and the rules the real istio-iptables wrote."""
+    app = make_lab_app(snapshot=str(mesh_lab(tmp_path)))
+    async with app.run_test(size=(80, 24), notifications=True) as pilot:
+        await settle(pilot)
+        await pilot.press(":", *"lab 6.1", "enter")
+        words = await lab_answer_words(pilot, app, "LAB 6.1")
+        assert "2 of 14 pods are meshed" in words and f"{CLIENT}: istio 1.31.0 sidecar" in words, words
+        await pilot.press("greater_than_sign")
+        words = await lab_answer_words(pilot, app, "LAB 6.2")
+        assert "go to port 15001" in words and "never for uid 1337" in words, words
+        await pilot.press("greater_than_sign")
+        words = await lab_answer_words(pilot, app, "LAB 6.3")
+        assert "redirected to port 15001 in the pod" in words, words
+        assert "0 Mesh" in screen_text(app).splitlines()[0]
+        for line in screen_text(app).splitlines():
+            assert len(line) <= 80
