@@ -4,7 +4,8 @@ The loop is the informer pattern, reduced to what an explorer needs:
 - list in pages of 500, then watch with bookmarks so the resourceVersion stays fresh;
 - a watch that ends (server timeout) resumes from the last version seen;
 - 410 Gone (the version was compacted away) re-lists, which replaces the kind exactly;
-- 403 marks the kind forbidden (panes say "forbidden: list pods") and is re-checked every 5 min;
+- 403 marks the kind forbidden (panes say "forbidden: list pods ...", and the RBAC rule to ask
+  for: "get, list and watch on pods in core/v1 ...") and is re-checked every 5 min;
 - a watcher given a `name` reads that one object (a field selector on metadata.name), and keeps
   it as its own part of the kind in the store;
 - 404 means the kind is not served (an absent CRD): quietly checked again every 5 min;
@@ -155,11 +156,16 @@ class KindWatcher:
 
 
 def forbidden_reason(kind: Kind, namespace: str | None, name: str = "") -> str:
-    """What a pane says when the API refused to list `kind` in this scope."""
+    """What a pane says when the API refused to list `kind` in this scope, and the RBAC rule to
+    ask for: a plural alone is ambiguous (Gateway API's and Linkerd's httproutes), the group is not."""
+    resource = f"{kind.plural} in core/{kind.version}" if not kind.group else f"{kind.plural}.{kind.group}"
+    where = (f"a Role in namespace {namespace}" if namespace and kind.namespaced else "a ClusterRole")
+    rule = (f"ask for get, list and watch on {resource} (apiGroups [{kind.group or chr(34) * 2}]"
+            + (f", resourceNames [{name}]" if name else "") + f") in {where}; docs/security.md has the whole Role")
     if name:
-        return f"forbidden: list {kind.plural} {namespace}/{name}"
+        return f"forbidden: list {kind.plural} {namespace}/{name}: {rule}"
     scope = f"in namespace {namespace}" if namespace and kind.namespaced else "(cluster-wide)"
-    return f"forbidden: list {kind.plural} {scope}"
+    return f"forbidden: list {kind.plural} {scope}: {rule}"
 
 
 def interruptible_sleep(seconds: float, cancelled: Callable[[], bool]) -> None:

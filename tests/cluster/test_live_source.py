@@ -182,9 +182,7 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
                          "forbidden marks for every kind")
     finally:
         stop.set()
-    assert dict(marks) == {"Pod": "forbidden: list pods (cluster-wide)",
-                           "Node": "forbidden: list nodes (cluster-wide)",
-                           "Service": "forbidden: list services (cluster-wide)"}
+    assert dict(marks) == {k: watch.forbidden_reason(BY_NAME[k], None) for k in ("Pod", "Node", "Service")}
     # -n default: the namespaced reads it has work, cluster-scoped kinds stay forbidden
     store = Store(namespace="default")
     stop2, _w, threads2 = run_watchers(restricted, store, ("Pod", "Service", "EndpointSlice", "Node", "ConfigMap"),
@@ -199,8 +197,8 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
                 == {o["metadata"]["uid"] for o in api_items(lab_cluster, BY_NAME[k], "default")} for k in kinds)
         wait_for(ready, 10, "default's pods, services and slices, and the marks")
         snap = store.snapshot()
-        assert dict(snap.forbidden) == {"Node": "forbidden: list nodes (cluster-wide)",
-                                        "ConfigMap": "forbidden: list configmaps in namespace default"}
+        assert dict(snap.forbidden) == {"Node": watch.forbidden_reason(BY_NAME["Node"], "default"),
+                                        "ConfigMap": watch.forbidden_reason(BY_NAME["ConfigMap"], "default")}
         assert any(p["metadata"]["name"] == "client" for p in snap.of("Pod"))
     finally:
         stop2.set()
@@ -214,10 +212,10 @@ def test_restricted_user_gets_forbidden_marks(lab_cluster):
     session.read_node = None
     observed = runtime.list_once(session)
     forbidden = dict(observed.cluster.forbidden)
-    assert forbidden["Node"] == "forbidden: list nodes (cluster-wide)"
-    assert forbidden["Namespace"] == "forbidden: list namespaces (cluster-wide)"
+    assert forbidden["Node"] == watch.forbidden_reason(BY_NAME["Node"], None)
+    assert forbidden["Namespace"] == watch.forbidden_reason(BY_NAME["Namespace"], None)
     # the networking ConfigMaps are read by name in kube-system, whatever -n says
-    assert forbidden["ConfigMap"] == "; ".join(f"forbidden: list configmaps kube-system/{n}"
+    assert forbidden["ConfigMap"] == "; ".join(watch.forbidden_reason(BY_NAME["ConfigMap"], "kube-system", n)
                                                for n in sorted(NETWORK_CONFIGMAPS))
     assert not {"Pod", "Service", "EndpointSlice"} & set(forbidden)
     assert observed.cluster.get("Service", "default", "website") is not None

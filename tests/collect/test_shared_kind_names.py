@@ -45,9 +45,23 @@ def test_both_groups_of_a_shared_kind_name_are_in_the_table_and_the_bare_name_me
         "security.istio.io", "policy.linkerd.io", "gateway.networking.k8s.io"}
     assert store_part(BY_NAME["Pod"]) == "" and store_part(BY_NAME["ConfigMap"], "kube-system", "coredns") \
         == "kube-system/coredns"
-    # Both groups' refusals read alike, so a kind name carries one mark.
-    assert forbidden_reason(LINKERD_ROUTE, "shop") == forbidden_reason(GATEWAY_ROUTE, "shop") \
-        == "forbidden: list httproutes in namespace shop"
+    # Each group's refusal names its own group, as the RBAC rule that would allow it must.
+    assert forbidden_reason(GATEWAY_ROUTE, "shop").startswith("forbidden: list httproutes in namespace shop")
+    assert "httproutes.gateway.networking.k8s.io" in forbidden_reason(GATEWAY_ROUTE, "shop")
+    assert "httproutes.policy.linkerd.io" in forbidden_reason(LINKERD_ROUTE, "shop")
+
+
+def test_a_refusal_names_the_rule_to_ask_for():
+    pods = forbidden_reason(BY_NAME["Pod"], None)
+    assert pods.startswith("forbidden: list pods (cluster-wide)")
+    assert "get, list and watch on pods in core/v1" in pods and 'apiGroups [""]' in pods
+    assert "a ClusterRole" in pods  # cluster-wide needs a cluster-wide grant
+    route = forbidden_reason(GATEWAY_ROUTE, "shop")
+    assert "get, list and watch on httproutes.gateway.networking.k8s.io" in route
+    assert "apiGroups [gateway.networking.k8s.io]" in route and "a Role in namespace shop" in route
+    coredns = forbidden_reason(BY_NAME["ConfigMap"], "kube-system", "coredns")
+    assert coredns.startswith("forbidden: list configmaps kube-system/coredns")
+    assert "resourceNames [coredns]" in coredns and "docs/security.md" in coredns
 
 
 def test_one_groups_relist_and_deletions_keep_the_other_groups_objects():

@@ -171,7 +171,7 @@ def test_410_answering_the_watch_request_relists() -> None:
 def test_403_marks_the_kind_forbidden_and_rechecks_after_five_minutes(namespace, reason) -> None:
     source = ScriptedSource(lists=[ApiFailure(403, "Forbidden", "no")], watches=[])
     store, _, sleeper = run(source, namespace=namespace, stop_after=1)
-    assert store.snapshot().forbidden == {"Pod": reason}
+    assert list(store.snapshot().forbidden) == ["Pod"] and store.snapshot().forbidden["Pod"].startswith(reason + ": ")
     assert sleeper.delays == [300.0] == [RECHECK_FORBIDDEN]
     assert store.snapshot().stale_since is None  # forbidden is not an outage
 
@@ -187,7 +187,7 @@ def test_cluster_scoped_kind_ignores_the_namespace() -> None:
     source = ScriptedSource(lists=[ApiFailure(403, "Forbidden")], watches=[])
     store, _, _ = run(source, kind=BY_NAME["Node"], namespace="shop", stop_after=1)
     assert source.list_calls[0]["namespace"] is None
-    assert store.snapshot().forbidden == {"Node": "forbidden: list nodes (cluster-wide)"}
+    assert store.snapshot().forbidden["Node"].startswith("forbidden: list nodes (cluster-wide): ")
 
 
 def test_transport_errors_mark_stale_and_back_off_with_bounded_jitter() -> None:
@@ -389,7 +389,7 @@ def test_a_named_watcher_reads_one_object_and_keeps_its_part() -> None:
     assert {c["name"] for c in source.watch_calls if "name" in c} == {"coredns"}
     snap = store.snapshot()
     assert [o["metadata"]["name"] for o in snap.of("ConfigMap")] == ["kube-proxy"]  # the other part is kept
-    assert snap.forbidden["ConfigMap"] == "forbidden: list configmaps kube-system/coredns"
+    assert snap.forbidden["ConfigMap"].startswith("forbidden: list configmaps kube-system/coredns: ")
 
 
 def test_live_session_watches_each_networking_configmap_by_name_whatever_the_namespace() -> None:
