@@ -305,6 +305,34 @@ def _network(cluster: ClusterState, ns: str, name: str, peer: Peer) -> bool | No
     return _any(results)
 
 
+def _attached_routes(cluster: ClusterState, ns: str, server: str) -> list[Obj]:
+    """HTTPRoutes (Linkerd's or Gateway API's) whose parentRefs name the Server."""
+    return sorted((r for r in cluster.in_namespace("HTTPRoute", ns)
+                   if any(isinstance(p, dict) and p.get("kind") == "Server" and p.get("name") == server
+                          and str(p.get("namespace") or ns) == ns
+                          for p in capped(dig_list(r, "spec", "parentRefs")))), key=age_key)
+
+
+def _per_route(cluster: ClusterState, ns: str, server: str) -> Verdict | None:
+    """Routes attached to the Server make authorization per route (Linkerd's per-route policy:
+    a request must match one of them, and the AuthorizationPolicies that target its route
+    decide): not judged here, so the verdict is unknown and says what decides. None: no route."""
+    routes = _attached_routes(cluster, ns, server)
+    if not routes:
+        return None
+    route_names = {dig_str(r, "metadata", "name") for r in routes}
+    on_routes = [a for a in cluster.in_namespace("AuthorizationPolicy", ns) if group_of(a) == "policy.linkerd.io"
+                 and dig_str(a, "spec", "targetRef", "kind") == "HTTPRoute"
+                 and dig_str(a, "spec", "targetRef", "name") in route_names]
+    policies = f"; the AuthorizationPolicies on them: {names(on_routes)}" if on_routes else \
+        "; no AuthorizationPolicy targets them"
+    return Verdict("unknown", f"decided per route: HTTPRoute(s) {names(routes)} are attached to Server {server}, so "
+                   f"a request must match one of them and its route's policies decide{policies} "
+                   "(per-route authorization is not judged here)",
+                   tuple(decider(r, "spec.parentRefs") for r in routes[:3])
+                   + tuple(decider(a, "spec.targetRef") for a in on_routes[:3]))
+
+
 def linkerd_verdict(cluster: ClusterState, pod: Obj, port: int | None, peer: Peer, findings: list[str]) -> Verdict:
     ns = dig_str(pod, "metadata", "namespace")
     labels = labels_of(pod)
@@ -333,6 +361,10 @@ def linkerd_verdict(cluster: ClusterState, pod: Obj, port: int | None, peer: Pee
                         f"({names(servers)}): Linkerd reads one, the oldest ({names(servers[:1])})")
     server = servers[0]
     sname = dig_str(server, "metadata", "name")
+    per_route = _per_route(cluster, ns, sname)
+    if per_route is not None:
+        findings.append(per_route.words)
+        return per_route
     undecided = False
     for ap in sorted((a for a in cluster.in_namespace("AuthorizationPolicy", ns) if group_of(a) == "policy.linkerd.io"),
                      key=age_key):

@@ -119,6 +119,33 @@ def test_linkerd_default_policy_server_without_authorization_and_mesh_tls():
     assert ask([server(), mtls, pol], server_proxy="linkerd", client="other/ratings").authz.answer == "deny"
 
 
+def test_linkerd_per_route_authorization_is_said_never_skipped():
+    """L5D per-route policy (linkerd.io/2/tasks/configuring-per-route-policy/): an HTTPRoute whose
+    parentRef is the Server makes authorization per route, and an AuthorizationPolicy may target
+    that HTTPRoute. Neither the Server-wide allow nor the Server's deny is the answer then: the
+    verdict is unknown and names the route and its policy."""
+    mtls = obj("MeshTLSAuthentication", "shop", "pp", {"identities": [
+        "bookinfo-productpage.shop.serviceaccount.identity.linkerd.cluster.local"]})
+    route = obj("HTTPRoute", "shop", "reviews-get", {
+        "parentRefs": [{"name": "reviews-http", "kind": "Server", "group": "policy.linkerd.io"}],
+        "rules": [{"matches": [{"path": {"value": "/reviews/", "type": "PathPrefix"}, "method": "GET"}]}]},
+        api="policy.linkerd.io/v1beta3")
+    on_route = obj("AuthorizationPolicy", "shop", "reviews-get-pp", {
+        "targetRef": {"group": "policy.linkerd.io", "kind": "HTTPRoute", "name": "reviews-get"},
+        "requiredAuthenticationRefs": [{"group": "policy.linkerd.io", "kind": "MeshTLSAuthentication", "name": "pp"}]},
+        api="policy.linkerd.io/v1alpha1")
+    got = ask([server(), mtls, route, on_route], server_proxy="linkerd")
+    assert got.authz.answer == "unknown", got.authz.words
+    assert "HTTPRoute(s) shop/reviews-get are attached to Server reviews-http" in got.authz.words
+    assert "shop/reviews-get-pp" in got.authz.words
+    assert "HTTPRoute shop/reviews-get spec.parentRefs" in rules_by(got.authz.by)
+    # a route of another Server changes nothing: the Server with no policy still denies
+    other = obj("HTTPRoute", "shop", "elsewhere", {"parentRefs": [{"name": "other", "kind": "Server",
+                                                                   "group": "policy.linkerd.io"}]},
+                api="policy.linkerd.io/v1beta3")
+    assert ask([server(), other], server_proxy="linkerd").authz.answer == "deny"
+
+
 def test_linkerd_policy_is_not_read_as_istios():
     """An AuthorizationPolicy of policy.linkerd.io shares Istio's kind name; an Istio sidecar
     never reads it (an allow-nothing shape must not deny)."""
