@@ -363,7 +363,6 @@ def linkerd_verdict(cluster: ClusterState, pod: Obj, port: int | None, peer: Pee
     sname = dig_str(server, "metadata", "name")
     per_route = _per_route(cluster, ns, sname)
     if per_route is not None:
-        findings.append(per_route.words)
         return per_route
     undecided = False
     for ap in sorted((a for a in cluster.in_namespace("AuthorizationPolicy", ns) if group_of(a) == "policy.linkerd.io"),
