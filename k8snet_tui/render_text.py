@@ -8,15 +8,16 @@ it would interpret.
 
 from __future__ import annotations
 
-import json
 import sys
 from typing import Any, TextIO
 
+from k8snet_tui.json_indented import dumps_indented
 from k8snet_tui.text import TextOptions, render, terminal_width
 
 
 def print_json(doc: Any, out: TextIO | None = None) -> None:
-    (out or sys.stdout).write(json.dumps(doc, indent=2, ensure_ascii=True, sort_keys=False) + "\n")
+    # The same text as json.dumps(doc, indent=2, ensure_ascii=True), from the C encoder.
+    (out or sys.stdout).write(dumps_indented(doc) + "\n")
 
 
 def print_yaml(doc: Any, out: TextIO | None = None) -> None:
