@@ -27,7 +27,12 @@ from dataclasses import dataclass
 from typing import Any, TypeGuard
 from urllib.parse import urlencode
 
+from k8snet_tui import __version__
 from k8snet_tui.sources.kubeconfig import load_kubeconfig_file
+
+# Every request to the API server says it is k8snet's, on either path (this one and the
+# kubernetes client's): an operator reading the audit log tells k8snet's reads from kubectl's.
+USER_AGENT = f"k8snet/{__version__}"
 
 CLUSTER_FIELDS = frozenset({"server", "certificate-authority", "certificate-authority-data",
                             "tls-server-name", "extensions"})
@@ -204,7 +209,7 @@ class DirectClient:
             if settings.server_name:
                 options["server_hostname"] = settings.server_name
         self.pool = urllib3.PoolManager(**options)
-        self.headers = {"Accept": "application/json", "User-Agent": "k8snet"}
+        self.headers = {"Accept": "application/json", "User-Agent": USER_AGENT}
         if settings.token:
             self.headers["Authorization"] = f"Bearer {settings.token}"
 

@@ -20,7 +20,7 @@ from typing import Any
 
 from k8snet_tui.domain.sanitize import clean
 from k8snet_tui.errors import KubeconfigError
-from k8snet_tui.sources.direct_http import DirectClient, direct_settings
+from k8snet_tui.sources.direct_http import USER_AGENT, DirectClient, direct_settings
 from k8snet_tui.sources.kinds import Kind
 from k8snet_tui.sources.kubeconfig import KubeconfigChoice
 from k8snet_tui.sources.ports import ApiFailure, ListPage, WatchEvent
@@ -129,7 +129,9 @@ class LiveApi:
         # One long-lived watch per kind (17 of them) plus lists and log reads share this pool;
         # urllib3's default of 4 would drop and reopen connections all the time.
         cfg.connection_pool_maxsize = 32
-        return client.ApiClient(cfg)
+        api = client.ApiClient(cfg)
+        api.user_agent = USER_AGENT
+        return api
 
     @property
     def server(self) -> str:

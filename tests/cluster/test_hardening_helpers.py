@@ -20,9 +20,9 @@ from k8snet_tui.sources.kinds import BY_NAME, Kind
 from k8snet_tui.sources.kubeconfig import check_context, resolve_kubeconfig
 from k8snet_tui.sources.live_api import LiveApi
 
-# The kubernetes client (which LiveApi sends requests through) says so in its User-Agent; the
-# harness's own REST client and its pod agent are python-urllib3.
-APP_USER_AGENT = "OpenAPI-Generator/"
+# The app's requests say k8snet in their User-Agent, through urllib3 alone or through the
+# kubernetes client; the harness's own REST client and its pod agent are python-urllib3.
+APP_USER_AGENT = "k8snet/"
 
 
 def live_api(kubeconfig: Path | str) -> LiveApi:

@@ -58,6 +58,7 @@ class TlsApi:
 
     def __init__(self, pki: Path) -> None:
         self.seen: list[tuple[str, str, str]] = []  # (path, authorization, client CN)
+        self.agents: list[str] = []  # the User-Agent of each request
         fake = self
 
         class H(BaseHTTPRequestHandler):
@@ -67,6 +68,7 @@ class TlsApi:
                 peer = self.connection.getpeercert() or {}
                 cn = dict(x[0] for x in peer.get("subject", ())).get("commonName", "")
                 fake.seen.append((self.path, self.headers.get("Authorization", ""), cn))
+                fake.agents.append(self.headers.get("User-Agent", ""))
                 body = json.dumps({"kind": "ServiceList", "apiVersion": "v1",
                                    "metadata": {"resourceVersion": "5"}, "items": []}).encode()
                 self.send_response(200)
@@ -232,3 +234,15 @@ def test_lists_never_import_the_kubernetes_package(pki: Path, tls_api: TlsApi) -
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True)
     assert out.stdout.strip() == "[]"
     assert len(tls_api.seen) == 1
+
+
+def test_both_paths_say_k8snet_in_their_user_agent(pki: Path, tls_api: TlsApi) -> None:
+    """An operator tells k8snet's reads in the audit log by it (the cluster's hardening tests do)."""
+    server = {"server": f"https://127.0.0.1:{tls_api.port}", "certificate-authority-data": b64(pki / "ca.crt")}
+    (pki / "token").write_text("t0k", encoding="utf-8")
+    direct = kubeconfig(pki / "direct", server, {"token": "t0k"})
+    through_client = kubeconfig(pki / "client", server, {"tokenFile": str(pki / "token")})
+    assert direct_settings((str(direct),), "c") is not None and direct_settings((str(through_client),), "c") is None
+    for path in (direct, through_client):
+        live_for(path).list_page(SERVICE, None)
+    assert len(tls_api.agents) == 2 and all(a.startswith("k8snet/") for a in tls_api.agents), tls_api.agents
