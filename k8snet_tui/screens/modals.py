@@ -180,7 +180,7 @@ class CommandPaletteScreen(CommandPalette):
     text is still running waits for that search and then picks from its results.
     """
 
-    _enter_waits: Callable[[], None] | None = None  # an enter waiting for the search: its keys' release
+    _enter_waits = False  # an enter came while the search of the box was running
 
     def _search_running(self) -> bool:
         return self._search_running_besides(None)
@@ -195,9 +195,7 @@ class CommandPaletteScreen(CommandPalette):
         if self._search_running():
             event.stop()
             event.prevent_default()  # Textual's own handler (on the base class) is not called
-            # The keys typed after enter belong after its pick: held until the search has ended.
-            key_order = getattr(self.app, "key_order", None)
-            self._enter_waits = key_order.wait() if key_order is not None else (lambda: None)
+            self._enter_waits = True
 
     def _action_command_list(self, action: str) -> None:
         with contextlib.suppress(KeyError, IndexError):
@@ -221,28 +219,19 @@ class CommandPaletteScreen(CommandPalette):
             with contextlib.suppress(NoMatches):
                 await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]  # set by @work's functools.wraps
         finally:
-            if self._enter_waits is not None and not self._search_running_besides(worker):
-                if worker.is_cancelled:
-                    self._let_keys_go()  # the palette is closing: no pick
-                else:  # the enter typed before these results were in, out of the worker
-                    self.call_later(self._enter_now)
+            if self._enter_waits and not worker.is_cancelled and not self._search_running_besides(worker):
+                self.call_later(self._enter_now)  # the enter typed before these results were in
 
     def _enter_now(self) -> None:
         """What enter does on a list that is shown: pick its highlighted entry (the first)."""
+        if not self._enter_waits:
+            return
+        self._enter_waits = False
         with contextlib.suppress(NoMatches):
             entries = self.query_one(CommandList)
             if self._list_visible and entries.option_count:  # else nothing matched: enter does nothing
                 index = entries.highlighted or 0
                 self._select_command(OptionList.OptionSelected(entries, entries.get_option_at_index(index), index))
-        self._let_keys_go()
-
-    def _let_keys_go(self) -> None:
-        release, self._enter_waits = self._enter_waits, None
-        if release is not None:
-            self.app.call_later(release)  # after the picked entry's command, which the pick queued on the app
-
-    def on_unmount(self) -> None:
-        self._let_keys_go()  # closed with an enter still waiting: the keys after it must not stay held
 
     def _watch__list_visible(self) -> None:
         with contextlib.suppress(NoMatches):

@@ -10,9 +10,7 @@ opened the filter box and the Services table got `w`, `e` (the explain drawer) a
 way: by the widget it was given to and by each of that widget's ancestors up to the app (one
 callback queued behind the key in each, in turn). Then the next key is routed, to wherever the
 keyboard is by then. A way that never ends (a widget removed while the key was in its queue)
-lets the held keys go after `STUCK_S`. A key whose effect comes later than its way (the
-palette's enter waits for the search of what was typed) asks `wait` to hold the next keys until
-that effect has happened.
+lets the held keys go after `STUCK_S`.
 """
 
 from __future__ import annotations
@@ -24,8 +22,6 @@ from typing import TYPE_CHECKING, Any
 from textual import events
 
 if TYPE_CHECKING:
-    from collections.abc import Callable
-
     from textual.app import App
     from textual.dom import DOMNode
     from textual.timer import Timer
@@ -36,21 +32,14 @@ STUCK_S = 5.0
 CHECK_S = 0.05  # while keys are held: how often to look whether the key's way was cut
 
 
-class _EffectToCome:
-    """Stands for a key whose way has ended and whose effect is still to come (see `wait`)."""
-
-
 class KeyOrder:
     def __init__(self, app: App[Any]) -> None:
         self.app = app
-        # The key on its way (or released, not yet read), or the effect of one still to come.
-        self._flying: events.Key | _EffectToCome | None = None
+        self._flying: events.Key | None = None  # the key on its way (or released, not yet read)
         self._since = 0.0
         self._at: DOMNode | None = None  # the node whose queue holds the callback behind it
         self._held: deque[events.Key] = deque()
         self._timer: Timer | None = None
-        self._waits = 0  # effects of the key on its way still to come (see `wait`)
-        self._way_done = False  # its way is over, but it waits for one of those
 
     @property
     def pending(self) -> bool:
@@ -79,27 +68,6 @@ class KeyOrder:
             return
         self._follow(event, list(target.ancestors_with_self))
 
-    def wait(self) -> Callable[[], None]:
-        """Hold the keys typed after the one being handled until the returned callback has run
-        (or `STUCK_S` has passed): for a handler that makes the key's effect happen later."""
-        event = self._flying
-        if event is None:  # its way ended before the handler ran (a message the key made): hold from now
-            event = self._flying = _EffectToCome()
-            self._at, self._since, self._way_done = None, time.monotonic(), True
-        self._waits += 1
-        called = False
-
-        def effect_done() -> None:
-            nonlocal called
-            if called or event is not self._flying:
-                return
-            called = True
-            self._waits -= 1
-            if not self._waits and self._way_done:
-                self._done(event)
-
-        return effect_done
-
     def drop(self) -> None:
         """Forget the held keys (the app is closing)."""
         self._held.clear()
@@ -108,7 +76,6 @@ class KeyOrder:
 
     def _fly(self, event: events.Key) -> None:
         self._flying, self._at, self._since = event, None, time.monotonic()
-        self._waits, self._way_done = 0, False
 
     def _follow(self, event: events.Key, way: list[DOMNode]) -> None:
         if event is not self._flying:
@@ -120,14 +87,10 @@ class KeyOrder:
                 return
         self._done(event)
 
-    def _done(self, event: events.Key | _EffectToCome) -> None:
-        if event is not self._flying:
-            return
-        if self._waits:  # its effect is still to come: the next keys stay held
-            self._at, self._way_done = None, True
-            return
-        self._flying = self._at = None
-        self._release()
+    def _done(self, event: events.Key) -> None:
+        if event is self._flying:
+            self._flying = self._at = None
+            self._release()
 
     def _check(self) -> None:
         """A key's way can be cut: a modal closed by that key takes its queue (and the callback
