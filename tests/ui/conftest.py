@@ -8,11 +8,13 @@ would see: the whole screen as plain text, toasts and modals included.
 from __future__ import annotations
 
 import io
+import threading
 
 import pytest
 from rich.console import Console
 from textual.app import App
 
+from k8snet_tui import runtime
 from k8snet_tui.app import K8snetApp, make_app
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
@@ -111,3 +113,22 @@ async def wait_for(pilot, app: App, text: str, seconds: float = 20.0) -> str:
         if text in shown:
             return shown
     raise AssertionError(f"{text!r} never shown; the screen:\n{screen_text(app)}")
+
+
+@pytest.fixture
+def held_read(tmp_path, monkeypatch):
+    """A snapshot of any size read in the background, held until the event is set; the tick off,
+    so rows come only from the read's end telling the app."""
+    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
+    monkeypatch.setenv("K8SNET_OFFLINE", "1")
+    monkeypatch.setattr(K8snetApp, "_tick", lambda self: None)
+    monkeypatch.setattr(runtime, "BACKGROUND_READ_BYTES", 0)
+    release = threading.Event()
+    real = runtime.load_snapshot
+
+    def held(path, **kwargs):
+        assert release.wait(30), "the test never released the read"
+        return real(path, **kwargs)
+
+    monkeypatch.setattr(runtime, "load_snapshot", held)
+    return release

@@ -13,13 +13,12 @@ from __future__ import annotations
 import json
 import re
 import shutil
-import threading
 from pathlib import Path
 
 import pytest
 
 from k8snet_tui import runtime
-from k8snet_tui.app import K8snetApp, make_app
+from k8snet_tui.app import make_app
 from k8snet_tui.cli import build_parser
 from k8snet_tui.config import Settings
 from k8snet_tui.registry import PANES
@@ -74,25 +73,6 @@ def expected_counts(snap: Path) -> dict[tuple[str, str], tuple[int, int]]:
     return {(m["namespace"], m["name"]): (len(ready.get((m["namespace"], m["name"]), ())),
                                           len(total.get((m["namespace"], m["name"]), ())))
             for m in (svc["metadata"] for svc in services)}
-
-
-@pytest.fixture
-def held_read(tmp_path, monkeypatch):
-    """Any snapshot read in the background, held until the event is set; the tick off, so rows
-    come only from the read's end telling the app."""
-    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(K8snetApp, "_tick", lambda self: None)
-    monkeypatch.setattr(runtime, "BACKGROUND_READ_BYTES", 0)
-    release = threading.Event()
-    real = runtime.load_snapshot
-
-    def held(path, **kwargs):
-        assert release.wait(30), "the test never released the read"
-        return real(path, **kwargs)
-
-    monkeypatch.setattr(runtime, "load_snapshot", held)
-    return release
 
 
 def shown_counts(app) -> dict[tuple[str, str], tuple[int, int]]:

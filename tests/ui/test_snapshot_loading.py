@@ -14,7 +14,7 @@ import time
 import pytest
 
 from k8snet_tui import runtime
-from k8snet_tui.app import K8snetApp, make_app
+from k8snet_tui.app import make_app
 from k8snet_tui.cli import build_parser
 from k8snet_tui.collect.session import SnapshotSession
 from k8snet_tui.config import Settings
@@ -23,24 +23,6 @@ from k8snet_tui.sources.snapshot import load_snapshot
 
 from tests.support.paths import LAB_PRINTED
 from tests.ui.conftest import screen_text, wait_for
-
-
-@pytest.fixture
-def held_read(tmp_path, monkeypatch):
-    """A snapshot of any size read in the background, held until `release` is set."""
-    monkeypatch.setenv("K8SNET_CONFIG", str(tmp_path / "no-config.toml"))
-    monkeypatch.setenv("K8SNET_OFFLINE", "1")
-    monkeypatch.setattr(K8snetApp, "_tick", lambda self: None)
-    monkeypatch.setattr(runtime, "BACKGROUND_READ_BYTES", 0)
-    release = threading.Event()
-    real = runtime.load_snapshot
-
-    def held(path, **kwargs):
-        assert release.wait(30), "the test never released the read"
-        return real(path, **kwargs)
-
-    monkeypatch.setattr(runtime, "load_snapshot", held)
-    return release
 
 
 def row(shown: str, name: str) -> str:
