@@ -80,6 +80,17 @@ def _plain(section: Any, allowed: frozenset[str]) -> TypeGuard[dict[str, Any]]:
             and all(isinstance(v, str) and v for k, v in section.items() if k != "extensions"))
 
 
+def _file_or_data(user: dict[str, Any], field: str, base_dir: str) -> tuple[str, bytes] | None:
+    """A user's `field` as (file, b"") or ("", bytes) from `field-data` (the data wins, as in the
+    client); ("", b"") when neither is there, None when the data is not base64."""
+    if f"{field}-data" in user:
+        data = _b64(user[f"{field}-data"])
+        return None if data is None else ("", data)
+    if field in user:
+        return os.path.normpath(os.path.join(base_dir, user[field])), b""
+    return "", b""
+
+
 def _b64(text: str) -> bytes | None:
     try:
         return base64.b64decode(text.encode("ascii"), validate=True)
@@ -119,8 +130,7 @@ def direct_settings(paths: tuple[str, ...], context: str) -> DirectSettings | No
         return DirectSettings(host=host, token=token)
     cluster_dir = os.path.dirname(os.path.abspath(cluster_entry[1]))
     # As the client does, the certificate files are resolved next to the *cluster's* file.
-    ca_file = ca_data = cert_file = key_file = ""
-    cert_data = key_data = b""
+    ca_file = ca_data = ""
     if "certificate-authority-data" in cluster:
         raw = _b64(cluster["certificate-authority-data"])
         if raw is None or not raw.isascii():
@@ -128,20 +138,11 @@ def direct_settings(paths: tuple[str, ...], context: str) -> DirectSettings | No
         ca_data = raw.decode("ascii")
     elif "certificate-authority" in cluster:
         ca_file = os.path.normpath(os.path.join(cluster_dir, cluster["certificate-authority"]))
-    if "client-certificate-data" in user:
-        cert = _b64(user["client-certificate-data"])
-        if cert is None:
-            return None
-        cert_data = cert
-    elif "client-certificate" in user:
-        cert_file = os.path.normpath(os.path.join(cluster_dir, user["client-certificate"]))
-    if "client-key-data" in user:
-        key = _b64(user["client-key-data"])
-        if key is None:
-            return None
-        key_data = key
-    elif "client-key" in user:
-        key_file = os.path.normpath(os.path.join(cluster_dir, user["client-key"]))
+    cert = _file_or_data(user, "client-certificate", cluster_dir)
+    key = _file_or_data(user, "client-key", cluster_dir)
+    if cert is None or key is None:
+        return None
+    (cert_file, cert_data), (key_file, key_data) = cert, key
     for path in (ca_file, cert_file, key_file):
         if path and not os.path.isfile(path):
             return None  # the client says "File does not exist" itself
