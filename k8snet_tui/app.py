@@ -70,7 +70,7 @@ HIGH_CONTRAST = Theme(
 )
 # Our theme words -> Textual theme names; every word in config.THEME_NAMES must be here.
 THEMES = {"default": "textual-dark", "high-contrast": HIGH_CONTRAST.name, "ansi": "ansi-dark"}
-assert set(THEMES) == set(THEME_NAMES)
+assert set(THEMES) == set(THEME_NAMES) == set(THEME_HELP)
 DEFAULT_PANE = "services"
 
 
@@ -835,7 +835,7 @@ class K8snetApp(GuideActions, App[int]):
             yield SystemCommand(f"Go to {spec.title}", f"pane {spec.key}: {spec.summary}",
                                 partial(self.navigator.open_pane, spec.id))
         for word in THEME_NAMES:
-            yield SystemCommand(f"Theme: {word}", THEME_HELP.get(word, "colours"), partial(self.set_theme_word, word))
+            yield SystemCommand(f"Theme: {word}", THEME_HELP[word], partial(self.set_theme_word, word))
         yield SystemCommand("Namespace", "pick the namespace the panes show (n, :ns NAME)", self.action_namespace)
         yield SystemCommand("Find", "everything that mentions an address, a name or a chain: type it after "
                             ":find", partial(self.action_command_line, "find "))

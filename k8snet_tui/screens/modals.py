@@ -182,11 +182,9 @@ class CommandPaletteScreen(CommandPalette):
 
     _enter_waits = False  # an enter came while the search of the box was running
 
-    def _search_running(self) -> bool:
-        return self._search_running_besides(None)
-
-    def _search_running_besides(self, this: object) -> bool:
-        return any(worker is not this and worker.node is self and worker.group == self._GATHER_COMMANDS_GROUP
+    def _search_running(self, besides: object = None) -> bool:
+        """A search of this palette is pending or running (other than the worker `besides`)."""
+        return any(worker is not besides and worker.node is self and worker.group == self._GATHER_COMMANDS_GROUP
                    and not worker.is_cancelled and worker.state in (WorkerState.PENDING, WorkerState.RUNNING)
                    for worker in self.app.workers)
 
@@ -219,7 +217,7 @@ class CommandPaletteScreen(CommandPalette):
             with contextlib.suppress(NoMatches):
                 await CommandPalette._gather_commands.__wrapped__(self, search_value)  # type: ignore[attr-defined]  # set by @work's functools.wraps
         finally:
-            if self._enter_waits and not worker.is_cancelled and not self._search_running_besides(worker):
+            if self._enter_waits and not worker.is_cancelled and not self._search_running(besides=worker):
                 self.call_later(self._enter_now)  # the enter typed before these results were in
 
     def _enter_now(self) -> None:
